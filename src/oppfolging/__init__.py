@@ -1,0 +1,1 @@
+"""Oppfølging: structured interdisciplinary follow-up teams for Norwegian municipalities."""

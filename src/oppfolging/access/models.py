@@ -1,0 +1,50 @@
+"""Emergency access ("break the glass"): the only access not derived from serving the person."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class BreakGlassQuerySet(models.QuerySet["BreakGlassAccess"]):
+    def active(self) -> BreakGlassQuerySet:
+        return self.filter(expires_at__gt=timezone.now())
+
+    def unreviewed(self) -> BreakGlassQuerySet:
+        return self.filter(reviewed_at__isnull=True)
+
+
+class BreakGlassAccess(models.Model):
+    """Time-limited, self-authorised read access to one person, with a stated reason."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass_accesses"
+    )
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="break_glass_accesses"
+    )
+    reason = models.TextField(_("begrunnelse"))
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="break_glass_reviews",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(_("merknad fra gjennomgang"), blank=True)
+
+    objects = BreakGlassQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("nødtilgang")
+        verbose_name_plural = _("nødtilganger")
+
+    @property
+    def is_active(self) -> bool:
+        return self.expires_at > timezone.now()

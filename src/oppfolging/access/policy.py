@@ -1,0 +1,199 @@
+"""The one access policy: who may read or write what. Denies by default.
+
+A professional sees a person only while serving them (tjenstlig behov, Normen): as the
+coordinating unit of the person's municipality, as the person's GP, or through a time-limited
+break-the-glass grant with a stated reason. Leaders and evaluators see aggregates, never a person.
+Every rule is written once as a database filter, so the list a user sees and the single record
+they may open can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from oppfolging.access.models import BreakGlassAccess
+from oppfolging.accounts.models import Municipality, Role, RoleAssignment, User
+from oppfolging.people.models import Person
+
+
+class Basis(StrEnum):
+    """Why a user may see a person. Shown to the person in their access log."""
+
+    COORDINATING_UNIT = "coordinating_unit"
+    GP = "gp"
+    BREAK_GLASS = "break_glass"
+
+
+BASIS_LABELS = {
+    Basis.COORDINATING_UNIT: _("koordinerende enhet i kommunen"),
+    Basis.GP: _("personens fastlege"),
+    Basis.BREAK_GLASS: _("nødtilgang"),
+}
+
+# Roles that meet persons and so may open emergency access; leaders and evaluators never do.
+CLINICAL_ROLES = frozenset({Role.COORDINATING_UNIT, Role.COORDINATOR, Role.TEAM_MEMBER, Role.GP})
+
+
+@dataclass(frozen=True)
+class PersonGrant:
+    """A user's right to one person's data, and the basis it rests on."""
+
+    person: Person
+    basis: Basis
+    role: str
+    unit: str
+    can_write: bool
+    break_glass: BreakGlassAccess | None = None
+
+    @property
+    def basis_label(self) -> str:
+        return str(BASIS_LABELS[self.basis])
+
+
+def role_assignments(user: User) -> list[RoleAssignment]:
+    """Return the user's role assignments, cached on the user object for the request."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    cached = getattr(user, "_role_assignments_cache", None)
+    if cached is None:
+        cached = list(user.role_assignments.select_related("municipality", "service"))
+        user._role_assignments_cache = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def municipalities_with_role(user: User, roles: Iterable[str]) -> list[int]:
+    """Return the ids of municipalities where the user holds any of the roles."""
+    wanted = set(roles)
+    return sorted(
+        {a.municipality_id for a in role_assignments(user) if a.role in wanted and a.municipality_id}
+    )
+
+
+def has_role(user: User, role: str, municipality: Municipality | int | None) -> bool:
+    """Tell whether the user holds the role in the municipality."""
+    municipality_id = municipality.pk if isinstance(municipality, Municipality) else municipality
+    return any(
+        a.role == role and a.municipality_id == municipality_id for a in role_assignments(user)
+    )
+
+
+def _assignment(user: User, role: str, municipality_id: int) -> RoleAssignment | None:
+    for a in role_assignments(user):
+        if a.role == role and a.municipality_id == municipality_id:
+            return a
+    return None
+
+
+@dataclass(frozen=True)
+class _Rule:
+    basis: Basis
+    role: Role
+    can_write: bool
+    condition: Callable[[User], Q]
+
+
+def _coordinating_unit(user: User) -> Q:
+    return Q(municipality_id__in=municipalities_with_role(user, [Role.COORDINATING_UNIT]))
+
+
+def _gp(user: User) -> Q:
+    return Q(gp=user, municipality_id__in=municipalities_with_role(user, [Role.GP]))
+
+
+def _break_glass(user: User) -> Q:
+    return Q(
+        pk__in=BreakGlassAccess.objects.active().filter(user=user).values("person_id"),
+        municipality_id__in=municipalities_with_role(user, CLINICAL_ROLES),
+    )
+
+
+# Ordered: the first rule that matches is the basis recorded in the audit log.
+RULES: tuple[_Rule, ...] = (
+    _Rule(Basis.COORDINATING_UNIT, Role.COORDINATING_UNIT, True, _coordinating_unit),
+    _Rule(Basis.GP, Role.GP, False, _gp),
+    _Rule(Basis.BREAK_GLASS, Role.TEAM_MEMBER, False, _break_glass),
+)
+
+
+def persons_visible_to(*, user: User, municipality: Municipality | None = None) -> QuerySet[Person]:
+    """Return the persons the user serves now, optionally in one municipality."""
+    if not role_assignments(user):
+        return Person.objects.none()
+    condition = Q(pk__in=[])
+    for rule in RULES:
+        condition |= rule.condition(user)
+    persons = Person.objects.filter(condition)
+    if municipality is not None:
+        persons = persons.filter(municipality=municipality)
+    return persons
+
+
+def person_grant(*, user: User, person: Person) -> PersonGrant | None:
+    """Return the user's grant to the person, or None when they have no reason to see them."""
+    if not role_assignments(user):
+        return None
+    for rule in RULES:
+        if not Person.objects.filter(rule.condition(user), pk=person.pk).exists():
+            continue
+        break_glass = None
+        role = rule.role
+        if rule.basis is Basis.BREAK_GLASS:
+            break_glass = (
+                BreakGlassAccess.objects.active().filter(user=user, person=person).first()
+            )
+            role = next(
+                (a.role for a in role_assignments(user)
+                 if a.municipality_id == person.municipality_id and a.role in CLINICAL_ROLES),
+                role,
+            )
+        assignment = _assignment(user, role, person.municipality_id)
+        unit = assignment.service.name if assignment and assignment.service else ""
+        return PersonGrant(person, rule.basis, role, unit, rule.can_write, break_glass)
+    return None
+
+
+# Resources that are not a person's data, still kept apart per municipality.
+
+def can_use_municipality(user: User, municipality: Municipality | None) -> bool:
+    """Tell whether the user works in the municipality in any role."""
+    return municipality is not None and any(
+        a.municipality_id == municipality.pk for a in role_assignments(user)
+    )
+
+
+def can_edit_catalogue(user: User, municipality: Municipality) -> bool:
+    return has_role(user, Role.COORDINATING_UNIT, municipality) or has_role(
+        user, Role.ADMINISTRATOR, municipality
+    )
+
+
+def can_search_audit(user: User, municipality: Municipality) -> bool:
+    return has_role(user, Role.COORDINATING_UNIT, municipality)
+
+
+def can_create_person(user: User, municipality: Municipality) -> bool:
+    return has_role(user, Role.COORDINATING_UNIT, municipality)
+
+
+def can_break_glass(user: User, municipality: Municipality) -> bool:
+    return any(has_role(user, role, municipality) for role in CLINICAL_ROLES)
+
+
+def can_see_aggregates(user: User, municipality: Municipality) -> bool:
+    return any(
+        has_role(user, role, municipality)
+        for role in (Role.LEADER, Role.COORDINATING_UNIT, Role.ADMINISTRATOR)
+    )
+
+
+def can_manage_staff(user: User, municipality: Municipality) -> bool:
+    return has_role(user, Role.ADMINISTRATOR, municipality)
+
+
+def is_evaluator(user: User) -> bool:
+    return any(a.role == Role.EVALUATOR for a in role_assignments(user))

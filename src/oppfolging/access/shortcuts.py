@@ -1,0 +1,70 @@
+"""Access helpers called at the top of every view: 404 for "not yours", 403 for read-only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from oppfolging.access import policy
+from oppfolging.accounts.models import Municipality, User
+from oppfolging.audit.services import audit_person_read
+from oppfolging.catalogue.models import Service
+from oppfolging.people.models import Person
+
+
+def get_person_for_user(
+    request: HttpRequest,
+    person_id: int,
+    *,
+    write: bool = False,
+    resource: str = "person",
+    purpose: str = "",
+) -> policy.PersonGrant:
+    """Return the user's grant to a person, logging a read (GET); 404 if none, 403 if read-only.
+
+    Writes are logged by the service that makes them, with the same grant.
+    """
+    person = Person.objects.select_related("municipality", "gp").filter(pk=person_id).first()
+    user: User = request.user  # type: ignore[assignment]
+    grant = policy.person_grant(user=user, person=person) if person else None
+    if grant is None:
+        raise Http404("No such person.")
+    if write and not grant.can_write:
+        raise PermissionDenied("Read-only access to this person.")
+    if request.method in ("GET", "HEAD"):
+        audit_person_read(request, grant, resource=resource, purpose=purpose)
+    return grant
+
+
+def active_municipality(request: HttpRequest) -> Municipality:
+    """Return the municipality the user works in now; 404 when they work in none."""
+    municipality = getattr(request, "municipality", None)
+    if municipality is None:
+        raise Http404("No municipality.")
+    return municipality
+
+
+def require_in_municipality(
+    request: HttpRequest, check: Callable[[User, Municipality], bool]
+) -> Municipality:
+    """Return the active municipality if the check passes; 404 for outsiders, 403 otherwise."""
+    municipality = active_municipality(request)
+    user: User = request.user  # type: ignore[assignment]
+    if not policy.can_use_municipality(user, municipality):
+        raise Http404
+    if not check(user, municipality):
+        raise PermissionDenied
+    return municipality
+
+
+def get_service_for_user(request: HttpRequest, service_id: int, *, write: bool = False) -> Service:
+    """Return a catalogue service of one of the user's municipalities; 404 otherwise."""
+    user: User = request.user  # type: ignore[assignment]
+    service = Service.objects.select_related("municipality").filter(pk=service_id).first()
+    if service is None or not policy.can_use_municipality(user, service.municipality):
+        raise Http404("No such service.")
+    if write and not policy.can_edit_catalogue(user, service.municipality):
+        raise PermissionDenied("The catalogue is read-only for you.")
+    return service

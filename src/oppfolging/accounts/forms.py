@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from oppfolging.accounts import services
+from oppfolging.accounts.models import Municipality, Role, User
+from oppfolging.audit.services import client_ip
+from oppfolging.catalogue.models import Service
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form with a lock-out after repeated failures."""
+
+    error_messages = {
+        "invalid_login": _(
+            "Feil brukernavn eller passord. Etter flere feil forsøk blir kontoen låst en stund."
+        ),
+        "inactive": _("Denne kontoen er deaktivert."),
+        "locked": _(
+            "For mange feil forsøk. Kontoen er låst i %(minutes)s minutter. Kontakt "
+            "administrator hvis du trenger hjelp nå."
+        ),
+    }
+
+    def clean(self) -> dict[str, Any]:
+        from django.conf import settings
+
+        username = self.cleaned_data.get("username") or ""
+        if username and services.login_is_locked(username=username):
+            raise ValidationError(
+                self.error_messages["locked"],
+                code="locked",
+                params={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
+            )
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            if username:
+                services.login_failure_record(username=username, ip=client_ip(self.request))
+            raise
+        services.login_failures_clear(username=username)
+        return cleaned
+
+
+class StaffCreateForm(forms.Form):
+    first_name = forms.CharField(label=_("Fornavn"), max_length=150)
+    last_name = forms.CharField(label=_("Etternavn"), max_length=150)
+    username = forms.CharField(label=_("Brukernavn"), max_length=150)
+    email = forms.EmailField(label=_("E-post"))
+    title = forms.CharField(label=_("Stilling"), max_length=100, required=False)
+    role = forms.ChoiceField(
+        label=_("Rolle"), choices=[c for c in Role.choices if c[0] != Role.EVALUATOR]
+    )
+    service = forms.ModelChoiceField(
+        label=_("Tjeneste eller enhet"), queryset=Service.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = Service.objects.filter(municipality=municipality)  # type: ignore[attr-defined]
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip()
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError(_("Brukernavnet er allerede i bruk."))
+        return username

@@ -1,0 +1,119 @@
+"""Municipalities, the people who work there, and their roles.
+
+FHIR: Municipality ~ Organization (kommune), User ~ Practitioner, RoleAssignment ~ PractitionerRole.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Municipality(models.Model):
+    """A kommune. Every piece of personal data belongs to exactly one."""
+
+    number = models.CharField(
+        _("kommunenummer"),
+        max_length=4,
+        unique=True,
+        validators=[RegexValidator(r"^\d{4}$", _("Kommunenummeret har fire siffer."))],
+    )
+    name = models.CharField(_("navn"), max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("kommune")
+        verbose_name_plural = _("kommuner")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.number})"
+
+
+class Role(models.TextChoices):
+    """The professional roles from domain.md; a user holds one or more per municipality."""
+
+    COORDINATING_UNIT = "coordinating_unit", _("Koordinerende enhet")
+    COORDINATOR = "coordinator", _("Koordinator")
+    TEAM_MEMBER = "team_member", _("Teamdeltaker")
+    GP = "gp", _("Fastlege")
+    LEADER = "leader", _("Leder")
+    EVALUATOR = "evaluator", _("Evaluator")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+class User(AbstractUser):
+    """Anyone who signs in: staff now, the person and next of kin later (the portal)."""
+
+    title = models.CharField(_("stilling"), max_length=100, blank=True)
+    hpr_number = models.CharField(
+        _("HPR-nummer"),
+        max_length=9,
+        blank=True,
+        validators=[RegexValidator(r"^\d{1,9}$", _("HPR-nummeret består av inntil ni siffer."))],
+        help_text=_("Helsepersonellregisteret, for helsepersonell."),
+    )
+    phone = models.CharField(_("telefon"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("bruker")
+        verbose_name_plural = _("brukere")
+
+    @property
+    def full_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class RoleAssignment(models.Model):
+    """A user's role in one municipality, and the service (unit) they work in."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="role_assignments",
+        null=True,
+        blank=True,
+        help_text=_("Tom bare for evaluatorer, som ser samlede tall på tvers av kommuner."),
+    )
+    role = models.CharField(_("rolle"), max_length=30, choices=Role.choices)
+    service = models.ForeignKey(
+        "catalogue.Service",
+        on_delete=models.PROTECT,
+        related_name="staff",
+        null=True,
+        blank=True,
+        verbose_name=_("tjeneste eller enhet"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["municipality__name", "role"]
+        verbose_name = _("rolle")
+        verbose_name_plural = _("roller")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "municipality", "role"], name="role_unique_per_municipality"
+            ),
+            models.CheckConstraint(
+                condition=Q(municipality__isnull=False) | Q(role="evaluator"),
+                name="role_has_municipality_unless_evaluator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} ({self.municipality or '—'})"
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in; enough of them within the window locks the user name."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)

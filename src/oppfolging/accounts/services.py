@@ -1,0 +1,70 @@
+"""Sign-in lock-out and staff administration."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from oppfolging.accounts.models import LoginFailure, Municipality, RoleAssignment, User
+from oppfolging.catalogue.models import Service
+
+
+def _window_start() -> dt.datetime:
+    return timezone.now() - dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+
+
+def login_is_locked(*, username: str) -> bool:
+    """Tell whether too many recent failures have locked this user name."""
+    recent = LoginFailure.objects.filter(username__iexact=username, at__gte=_window_start())
+    return recent.count() >= settings.LOGIN_FAILURE_LIMIT
+
+
+def login_failure_record(*, username: str, ip: str | None) -> None:
+    """Record a failed sign-in for the lock-out count."""
+    LoginFailure.objects.create(username=username[:150], ip=ip)
+
+
+def login_failures_clear(*, username: str) -> None:
+    """Forget failures after a successful sign-in; old rows are pruned at the same time."""
+    LoginFailure.objects.filter(username__iexact=username).delete()
+    LoginFailure.objects.filter(at__lt=timezone.now() - dt.timedelta(days=30)).delete()
+
+
+@transaction.atomic
+def staff_user_create(
+    *,
+    municipality: Municipality,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    title: str,
+    role: str,
+    service: Service | None,
+    password: str | None = None,
+) -> User:
+    """Create a staff user with one role in the municipality."""
+    user = User(
+        username=username, first_name=first_name, last_name=last_name, email=email, title=title
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    RoleAssignment.objects.create(user=user, municipality=municipality, role=role, service=service)
+    return user
+
+
+def role_assign(
+    *, user: User, municipality: Municipality, role: str, service: Service | None
+) -> RoleAssignment:
+    """Give a user a role in a municipality (idempotent)."""
+    assignment, _ = RoleAssignment.objects.update_or_create(
+        user=user, municipality=municipality, role=role, defaults={"service": service}
+    )
+    return assignment

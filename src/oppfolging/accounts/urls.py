@@ -1,0 +1,14 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from oppfolging.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("", views.start, name="start"),
+    path("logg-inn/", views.sign_in, name="login"),
+    path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path("demo/logg-inn/<str:username>/", views.demo_sign_in, name="demo_sign_in"),
+    path("kommune/bytt/", views.switch_municipality, name="switch_municipality"),
+    path("ansatte/", views.staff, name="staff"),
+]

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from oppfolging.accounts.models import Municipality, User
+
+
+class AuditSearchForm(forms.Form):
+    person = forms.CharField(
+        label=_("Person (fødselsnummer)"), required=False, max_length=14,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    user = forms.ModelChoiceField(label=_("Ansatt"), queryset=User.objects.none(), required=False)
+    date_from = forms.DateField(
+        label=_("Fra dato"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Til dato"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    break_glass_only = forms.BooleanField(label=_("Bare nødtilgang"), required=False)
+
+    def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(role_assignments__municipality=municipality)
+            .distinct()
+            .order_by("last_name", "first_name")
+        )

@@ -1,0 +1,94 @@
+"""Writing the access log. Every read and write of personal data ends up here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest
+
+from oppfolging.audit.models import Action, AuditEvent
+
+if TYPE_CHECKING:
+    from oppfolging.access.policy import PersonGrant
+    from oppfolging.accounts.models import Municipality, User
+    from oppfolging.people.models import Person
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """Return the client's address as the server saw it."""
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    resource: str,
+    resource_id: object = "",
+    person: Person | None = None,
+    municipality: Municipality | None = None,
+    role: str = "",
+    unit: str = "",
+    purpose: str = "",
+    break_glass: bool = False,
+    ip: str | None = None,
+    actor_name: str = "",
+) -> AuditEvent:
+    """Append one entry to the access log."""
+    if municipality is None and person is not None:
+        municipality = person.municipality
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_name=actor_name or (actor.full_name if actor is not None and actor.is_authenticated else "—"),
+        actor_role=role,
+        actor_unit=unit,
+        municipality=municipality,
+        person=person,
+        resource=resource,
+        resource_id=str(resource_id or ""),
+        action=action,
+        purpose=purpose[:300],
+        break_glass=break_glass,
+        ip=ip,
+    )
+
+
+def audit_grant(
+    *,
+    grant: PersonGrant,
+    actor: User,
+    action: str,
+    resource: str,
+    resource_id: object = "",
+    purpose: str = "",
+    ip: str | None = None,
+) -> AuditEvent:
+    """Log an action on a person's data under the grant that allowed it."""
+    return audit_record(
+        actor=actor,
+        action=action,
+        resource=resource,
+        resource_id=resource_id or grant.person.pk,
+        person=grant.person,
+        role=grant.role,
+        unit=grant.unit,
+        purpose=purpose or (grant.break_glass.reason if grant.break_glass else grant.basis_label),
+        break_glass=grant.break_glass is not None,
+        ip=ip,
+    )
+
+
+def audit_person_read(
+    request: HttpRequest, grant: PersonGrant, *, resource: str = "person", purpose: str = ""
+) -> AuditEvent:
+    """Log that the signed-in user read a person's data."""
+    return audit_grant(
+        grant=grant,
+        actor=request.user,  # type: ignore[arg-type]
+        action=Action.READ,
+        resource=resource,
+        purpose=purpose,
+        ip=client_ip(request),
+    )

@@ -1,0 +1,50 @@
+"""The coordinating unit's search in the access log, by person and by user."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from oppfolging.access import policy
+from oppfolging.access.shortcuts import require_in_municipality
+from oppfolging.audit.forms import AuditSearchForm
+from oppfolging.audit.models import Action, AuditEvent
+from oppfolging.audit.services import audit_record, client_ip
+from oppfolging.lib import identity
+from oppfolging.people.models import Person
+
+
+def audit_search(request: HttpRequest) -> HttpResponse:
+    """Search the municipality's access log; the search itself is logged."""
+    municipality = require_in_municipality(request, policy.can_search_audit)
+    form = AuditSearchForm(request.GET or None, municipality=municipality)
+    events = None
+    person = None
+    if form.is_valid() and any(form.cleaned_data.values()):
+        events = AuditEvent.objects.filter(municipality=municipality).select_related("person")
+        number = identity.compact(form.cleaned_data["person"] or "")
+        if number:
+            person = Person.objects.filter(municipality=municipality, identity_number=number).first()
+            events = events.filter(person=person) if person else events.none()
+        if form.cleaned_data["user"]:
+            events = events.filter(actor=form.cleaned_data["user"])
+        if form.cleaned_data["date_from"]:
+            events = events.filter(at__date__gte=form.cleaned_data["date_from"])
+        if form.cleaned_data["date_to"]:
+            events = events.filter(at__date__lte=form.cleaned_data["date_to"])
+        if form.cleaned_data["break_glass_only"]:
+            events = events.filter(break_glass=True)
+        events = events[:500]
+        audit_record(
+            actor=request.user,  # type: ignore[arg-type]
+            action=Action.SEARCH,
+            resource="audit_log",
+            person=person,
+            municipality=municipality,
+            purpose=_("Søk i tilgangsloggen"),
+            ip=client_ip(request),
+        )
+    return render(
+        request, "audit/search.html", {"form": form, "events": events, "person": person}
+    )

@@ -1,0 +1,89 @@
+"""The services catalogue: what the municipality offers and how to get it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from oppfolging.access import policy
+from oppfolging.access.shortcuts import get_service_for_user, require_in_municipality
+from oppfolging.catalogue import services
+from oppfolging.catalogue.forms import ServiceForm, ServiceSearchForm
+from oppfolging.catalogue.models import Service
+from oppfolging.lib.versioning import EditConflict, conflict_rows
+
+
+def _allow_all(user: object, municipality: object) -> bool:
+    return True
+
+
+def service_list(request: HttpRequest) -> HttpResponse:
+    """List and search the services of the user's municipality."""
+    municipality = require_in_municipality(request, _allow_all)
+    services_qs = Service.objects.filter(municipality=municipality)
+    can_edit = policy.can_edit_catalogue(request.user, municipality)  # type: ignore[arg-type]
+    if not can_edit:
+        services_qs = services_qs.filter(is_active=True)
+    form = ServiceSearchForm(request.GET or None)
+    if form.is_valid():
+        for word in form.cleaned_data["q"].split():
+            services_qs = services_qs.filter(
+                Q(name__icontains=word) | Q(description__icontains=word)
+                | Q(target_group__icontains=word)
+            )
+        if form.cleaned_data["sector"]:
+            services_qs = services_qs.filter(sector=form.cleaned_data["sector"])
+    template = "catalogue/_results.html" if request.headers.get("HX-Request") else "catalogue/service_list.html"
+    return render(
+        request, template, {"services": services_qs, "form": form, "can_edit": can_edit}
+    )
+
+
+def service_detail(request: HttpRequest, service_id: int) -> HttpResponse:
+    service = get_service_for_user(request, service_id)
+    can_edit = policy.can_edit_catalogue(request.user, service.municipality)  # type: ignore[arg-type]
+    return render(request, "catalogue/service_detail.html", {"service": service, "can_edit": can_edit})
+
+
+def service_create(request: HttpRequest) -> HttpResponse:
+    municipality = require_in_municipality(request, policy.can_edit_catalogue)
+    form = ServiceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service = services.service_create(municipality=municipality, **form.model_fields())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Tjenesten er lagt til i katalogen."))
+            return redirect("catalogue:detail", service_id=service.pk)
+    return render(request, "catalogue/service_form.html", {"form": form, "service": None})
+
+
+def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
+    service = get_service_for_user(request, service_id, write=True)
+    form = ServiceForm(request.POST or None, instance=service)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.service_update(
+                service=service,
+                expected_version=form.cleaned_data["version"] or 0,
+                **form.model_fields(),
+            )
+        except EditConflict as error:
+            conflict = error
+            form.data = form.data.copy()
+            form.data["version"] = error.current.version
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Endringene er lagret."))
+            return redirect("catalogue:detail", service_id=service.pk)
+    return render(
+        request, "catalogue/service_form.html", {"form": form, "service": service, "conflict": conflict,
+         "conflict_rows": conflict_rows(form, conflict) if conflict else []}
+    )

@@ -1,0 +1,171 @@
+"""Create the synthetic demo municipalities. Safe to run again: it never duplicates data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from oppfolging.access.models import BreakGlassAccess
+from oppfolging.accounts.models import Municipality, Role, RoleAssignment, User
+from oppfolging.catalogue.models import Service
+from oppfolging.demo import data
+from oppfolging.lib import identity
+from oppfolging.people.models import Gender, Person, RelatedPerson, Relationship
+
+
+REFERENCE_DATE = dt.date(2026, 1, 1)
+
+
+class Command(BaseCommand):
+    help = "Create (or complete) the synthetic demo municipalities with staff, services and persons."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed for the persons.")
+
+    @transaction.atomic
+    def handle(self, *args: Any, seed: int, **options: Any) -> None:
+        rng = random.Random(seed)
+        # A fixed anchor, so the same persons come out whatever day the command runs.
+        today = REFERENCE_DATE
+        evaluator = _user("demo-evaluator", "Siri", "Vik", "Forsker, evaluering")
+        for index, (number, name, person_count) in enumerate(data.MUNICIPALITIES):
+            municipality, _ = Municipality.objects.get_or_create(number=number, defaults={"name": name})
+            RoleAssignment.objects.get_or_create(user=evaluator, municipality=None, role=Role.EVALUATOR)
+            services = _services(municipality, short=name.split()[0])
+            staff = _staff(municipality, services, main=index == 0)
+            gps = [u for u, role in staff if role == Role.GP]
+            _persons(municipality, rng, person_count, gps, today)
+            if index == 0:
+                _break_glass_example(municipality, staff)
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo ready: {Municipality.objects.count()} municipalities, "
+            f"{User.objects.filter(username__startswith='demo-').count()} demo users, "
+            f"{Person.objects.count()} persons."
+        ))
+
+
+def _user(username: str, first: str, last: str, title: str) -> User:
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={"first_name": first, "last_name": last, "title": title,
+                  "email": f"{username}@demo.oppfolging.invalid"},
+    )
+    if created:
+        user.set_password(data.DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
+
+
+def _services(municipality: Municipality, short: str) -> dict[str, Service]:
+    services = {}
+    for name, sector, description, target, how, phone in data.SERVICES:
+        local_name = name.replace("Fjordvik", short)
+        service, _ = Service.objects.get_or_create(
+            municipality=municipality,
+            name=local_name,
+            defaults={
+                "sector": sector, "description": description, "target_group": target,
+                "how_to_get": how, "contact_phone": phone,
+                "contact_email": f"post@{short.lower().replace('å', 'aa')}.kommune.invalid",
+            },
+        )
+        services[name] = service
+    return services
+
+
+def _staff(
+    municipality: Municipality, services: dict[str, Service], *, main: bool
+) -> list[tuple[User, str]]:
+    staff = []
+    suffix = "" if main else "-" + municipality.number
+    rows = data.STAFF if main else [r for r in data.STAFF if r[4] in (Role.COORDINATING_UNIT, Role.COORDINATOR, Role.GP, Role.LEADER)]
+    for key, first, last, title, role, service_name in rows:
+        if not main:
+            first = {"ke": "Lise", "koordinator": "Arild", "koordinator2": "Nina", "fastlege": "Petter",
+                     "fastlege2": "Kjersti", "leder": "Geir"}.get(key, first)
+        user = _user(f"demo-{key}{suffix}", first, last, title)
+        RoleAssignment.objects.get_or_create(
+            user=user, municipality=municipality, role=role,
+            defaults={"service": services.get(service_name) if service_name else None},
+        )
+        staff.append((user, role))
+    return staff
+
+
+def _persons(
+    municipality: Municipality, rng: random.Random, count: int, gps: list[User], today: dt.date
+) -> None:
+    # Ages spread over the whole life course: children, young adults, adults, the old.
+    age_bands = [(3, 17), (18, 29), (30, 66), (67, 79), (80, 96)]
+    for i in range(count):
+        # Draw every random value before looking at the database, so a second run draws
+        # exactly the same persons and finds them already there.
+        local = random.Random(rng.random())
+        lo, hi = age_bands[i % len(age_bands)]
+        birth = today - dt.timedelta(days=local.randint(lo * 365 + 30, hi * 365 + 300))
+        individual = local.randint(0, 400) if birth.year < 2000 else local.randint(500, 900)
+        number = identity.make_synthetic(birth_date=birth, individual=individual)
+        parsed = identity.parse(number, allow_synthetic=True)
+        # The third individual digit carries sex; the number decides, as in the real register.
+        female = parsed.sex == "F"
+        given = local.choice(data.GIVEN_F if female else data.GIVEN_M)
+        family = local.choice(data.FAMILY)
+        if Person.objects.filter(municipality=municipality, identity_number=number).exists():
+            continue
+        person = Person.objects.create(
+            municipality=municipality, given_name=given, family_name=family,
+            identity_number=number, identity_kind=str(parsed.kind), birth_date=birth,
+            gender=Gender.FEMALE if female else Gender.MALE,
+            phone=f"9{local.randint(1000000, 9999999)}",
+            address=f"{local.choice(data.STREETS)} {local.randint(1, 80)}",
+            postal_code=f"{9900 + int(municipality.number[-1])}",
+            postal_place=municipality.name.replace(" kommune", ""),
+            gp=local.choice(gps) if gps else None,
+        )
+        _related(person, local, today)
+
+
+def _related(person: Person, rng: random.Random, today: dt.date) -> None:
+    if person.age(today) < 18:
+        for relation_female in (True, False):
+            given = rng.choice(data.GIVEN_F if relation_female else data.GIVEN_M)
+            RelatedPerson.objects.create(
+                person=person, given_name=given, family_name=person.family_name,
+                relationship=Relationship.PARENT, is_guardian=True,
+                has_parental_responsibility=True, is_primary_contact=relation_female,
+                phone=f"4{rng.randint(1000000, 9999999)}",
+            )
+    elif person.age(today) >= 67:
+        given = rng.choice(data.GIVEN_F + data.GIVEN_M)
+        RelatedPerson.objects.create(
+            person=person, given_name=given, family_name=person.family_name,
+            relationship=Relationship.CHILD, is_primary_contact=True,
+            phone=f"4{rng.randint(1000000, 9999999)}",
+        )
+    elif rng.random() < 0.5:
+        RelatedPerson.objects.create(
+            person=person, given_name=rng.choice(data.GIVEN_F + data.GIVEN_M),
+            family_name=rng.choice(data.FAMILY), relationship=Relationship.SPOUSE,
+            is_primary_contact=True, phone=f"4{rng.randint(1000000, 9999999)}",
+        )
+
+
+def _break_glass_example(municipality: Municipality, staff: list[tuple[User, str]]) -> None:
+    member = next(u for u, role in staff if role == Role.TEAM_MEMBER)
+    if BreakGlassAccess.objects.filter(user=member).exists():
+        return
+    person = Person.objects.filter(municipality=municipality).order_by("birth_date").first()
+    if person is None:
+        return
+    now = timezone.now()
+    BreakGlassAccess.objects.create(
+        user=member, person=person, created_at=now - dt.timedelta(days=2),
+        expires_at=now - dt.timedelta(days=2) + dt.timedelta(hours=4),
+        reason="Ringt av hjemmesykepleien på kveldstid: trengte å se pårørende og fastlege "
+        "for å varsle om fall.",
+    )

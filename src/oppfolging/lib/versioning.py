@@ -1,0 +1,52 @@
+"""Optimistic locking: a save based on an old version is refused, never silently applied.
+
+Works on any model with an integer ``version`` field. The caller passes the version the user
+started from; when someone else saved in between, EditConflict carries the current row so the
+page can show the other change beside the user's own, which is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+from django.db.models import F
+from django.utils import timezone
+
+
+class EditConflict(Exception):
+    """Someone else saved the same item after this user opened it."""
+
+    def __init__(self, current: Any, changed_fields: list[str]) -> None:
+        super().__init__("The item was changed by someone else.")
+        self.current = current
+        self.changed_fields = changed_fields
+
+
+def save_versioned(instance: models.Model, *, expected_version: int, fields: Iterable[str]) -> None:
+    """Write the given fields if the stored version is still the expected one."""
+    model = type(instance)
+    fields = list(fields)
+    values: dict[str, Any] = {name: getattr(instance, name) for name in fields}
+    if any(f.name == "updated_at" for f in model._meta.get_fields()):
+        values["updated_at"] = timezone.now()
+    updated = model._default_manager.filter(pk=instance.pk, version=expected_version).update(
+        version=F("version") + 1, **values
+    )
+    if updated == 0:
+        current = model._default_manager.get(pk=instance.pk)
+        changed = [name for name in fields if getattr(current, name) != getattr(instance, name)]
+        raise EditConflict(current, changed)
+    instance.version = expected_version + 1  # type: ignore[attr-defined]
+
+
+def conflict_rows(form: Any, conflict: EditConflict) -> list[tuple[str, Any]]:
+    """Return (label, value now stored) for each field the other person changed."""
+    rows = []
+    for name in conflict.changed_fields:
+        field = form.fields.get(name)
+        value = getattr(conflict.current, name)
+        display = getattr(conflict.current, f"get_{name}_display", None)
+        rows.append((str(field.label) if field else name, display() if display else value))
+    return rows

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from oppfolging.accounts.models import Municipality, Role, User
+from oppfolging.people.models import Person, RelatedPerson
+
+
+class VersionedForm(forms.ModelForm):
+    """A form that carries the version the user started from, for conflict detection."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["version"] = self.instance.version
+
+    def model_fields(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+
+
+class PersonForm(VersionedForm):
+    class Meta:
+        model = Person
+        fields = [
+            "given_name", "family_name", "identity_number", "birth_date", "gender", "phone",
+            "email", "address", "postal_code", "postal_place", "preferred_language",
+            "needs_interpreter", "gp",
+        ]
+        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"})}
+        help_texts = {
+            "identity_number": _("11 siffer. Fødselsdatoen hentes fra nummeret."),
+            "birth_date": _("Trengs bare for nummer uten fødselsdato (FH-nummer)."),
+        }
+
+    def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["birth_date"].required = False
+        self.fields["identity_number"].widget.attrs.update(
+            {"inputmode": "numeric", "autocomplete": "off"}
+        )
+        self.fields["gp"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            role_assignments__municipality=municipality, role_assignments__role=Role.GP
+        ).order_by("last_name")
+
+
+class RelatedPersonForm(VersionedForm):
+    class Meta:
+        model = RelatedPerson
+        fields = [
+            "given_name", "family_name", "relationship", "identity_number", "phone", "email",
+            "is_primary_contact", "is_guardian", "has_parental_responsibility",
+        ]
+
+
+class PersonSearchForm(forms.Form):
+    q = forms.CharField(label=_("Søk på navn eller fødselsnummer"), required=False, max_length=100)

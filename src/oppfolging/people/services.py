@@ -1,0 +1,156 @@
+"""Writes to the person register. Each one validates, saves and logs in one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from oppfolging.access.policy import PersonGrant
+from oppfolging.accounts.models import Municipality, Role, User
+from oppfolging.audit.models import Action
+from oppfolging.audit.services import audit_grant, audit_record
+from oppfolging.lib import identity
+from oppfolging.lib.versioning import save_versioned
+from oppfolging.people.models import Person, RelatedPerson
+
+PERSON_FIELDS = (
+    "given_name", "family_name", "identity_number", "birth_date", "gender", "phone", "email",
+    "address", "postal_code", "postal_place", "needs_interpreter", "preferred_language", "gp",
+)
+RELATED_FIELDS = (
+    "given_name", "family_name", "identity_number", "relationship", "is_guardian",
+    "has_parental_responsibility", "is_primary_contact", "phone", "email",
+)
+
+
+def parse_identity_number(value: str) -> identity.IdentityNumber:
+    """Parse an identity number under this installation's rule for synthetic numbers."""
+    try:
+        return identity.parse(value, allow_synthetic=settings.ALLOW_SYNTHETIC_IDS)
+    except identity.InvalidIdentityNumber as error:
+        raise ValidationError({"identity_number": str(error)}) from None
+
+
+def _apply_identity(person: Person) -> None:
+    number = parse_identity_number(person.identity_number)
+    person.identity_number = number.value
+    person.identity_kind = str(number.kind)
+    if number.birth_date is not None:
+        if person.birth_date and person.birth_date != number.birth_date:
+            raise ValidationError(
+                {"birth_date": _("Fødselsdatoen stemmer ikke med fødselsnummeret.")}
+            )
+        person.birth_date = number.birth_date
+    elif not person.birth_date:
+        raise ValidationError({"birth_date": _("Oppgi fødselsdato for dette nummeret.")})
+
+
+@transaction.atomic
+def person_create(
+    *, actor: User, municipality: Municipality, ip: str | None = None, **fields: Any
+) -> Person:
+    """Register a person in the municipality; one person per identity number."""
+    person = Person(municipality=municipality, **fields)
+    _apply_identity(person)
+    if Person.objects.filter(
+        municipality=municipality, identity_number=person.identity_number
+    ).exists():
+        raise ValidationError(
+            {"identity_number": _("Denne personen er allerede registrert i kommunen.")}
+        )
+    person.full_clean()
+    person.save()
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        resource="person",
+        resource_id=person.pk,
+        person=person,
+        role=Role.COORDINATING_UNIT,
+        purpose=_("Registrert i personregisteret"),
+        ip=ip,
+    )
+    return person
+
+
+@transaction.atomic
+def person_update(
+    *, grant: PersonGrant, actor: User, expected_version: int, ip: str | None = None, **fields: Any
+) -> Person:
+    """Change a person's register data, refusing to overwrite someone else's newer change."""
+    person = grant.person
+    for name, value in fields.items():
+        setattr(person, name, value)
+    _apply_identity(person)
+    clash = Person.objects.filter(
+        municipality=person.municipality, identity_number=person.identity_number
+    ).exclude(pk=person.pk)
+    if clash.exists():
+        raise ValidationError(
+            {"identity_number": _("En annen person i kommunen har dette nummeret.")}
+        )
+    person.full_clean(exclude=["municipality"])
+    save_versioned(person, expected_version=expected_version, fields=PERSON_FIELDS + ("identity_kind",))
+    audit_grant(grant=grant, actor=actor, action=Action.UPDATE, resource="person", ip=ip)
+    return person
+
+
+@transaction.atomic
+def related_person_create(
+    *, grant: PersonGrant, actor: User, ip: str | None = None, **fields: Any
+) -> RelatedPerson:
+    """Add a next of kin, guardian or parent to a person."""
+    related = RelatedPerson(person=grant.person, **fields)
+    _check_related_identity(related)
+    related.full_clean()
+    related.save()
+    audit_grant(
+        grant=grant, actor=actor, action=Action.CREATE, resource="related_person",
+        resource_id=related.pk, ip=ip,
+    )
+    return related
+
+
+@transaction.atomic
+def related_person_update(
+    *,
+    grant: PersonGrant,
+    actor: User,
+    related: RelatedPerson,
+    expected_version: int,
+    ip: str | None = None,
+    **fields: Any,
+) -> RelatedPerson:
+    """Change a related person, refusing to overwrite a newer change."""
+    for name, value in fields.items():
+        setattr(related, name, value)
+    _check_related_identity(related)
+    related.full_clean()
+    save_versioned(related, expected_version=expected_version, fields=RELATED_FIELDS)
+    audit_grant(
+        grant=grant, actor=actor, action=Action.UPDATE, resource="related_person",
+        resource_id=related.pk, ip=ip,
+    )
+    return related
+
+
+@transaction.atomic
+def related_person_delete(
+    *, grant: PersonGrant, actor: User, related: RelatedPerson, ip: str | None = None
+) -> None:
+    """Remove a related person from the person's record."""
+    related_id = related.pk
+    related.delete()
+    audit_grant(
+        grant=grant, actor=actor, action=Action.DELETE, resource="related_person",
+        resource_id=related_id, ip=ip,
+    )
+
+
+def _check_related_identity(related: RelatedPerson) -> None:
+    if related.identity_number:
+        related.identity_number = parse_identity_number(related.identity_number).value

@@ -1,0 +1,139 @@
+"""Turn per-feature contributions into the top three reasons per patient, in plain Norwegian.
+
+The contributions come from LightGBM's SHAP values for the learned model and from the points
+for the reference score; either way only positive contributions whose feature value is
+meaningful to a reader (a condition that is present, a count above zero) become reasons.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from oppfolging.risk.features import CONDITIONS, CONTACT_KINDS, MEDICINE_GROUPS
+
+TOP = 3
+SEPARATOR = "; "
+
+# feature -> (singular template, plural template); "{v}" is the value, "{code}" the code seen.
+_TEMPLATES: dict[str, tuple[str, str]] = {
+    "age": ("Alder {v} år", "Alder {v} år"),
+    "n_conditions": ("{v} kronisk sykdom", "{v} kroniske sykdommer"),
+    "n_atc_12m": ("{v} legemiddel siste år", "{v} ulike legemidler siste år"),
+    "n_atc_prev_12m": ("{v} legemiddel året før", "{v} ulike legemidler året før"),
+    "contacts_12m": ("{v} legekontakt siste år", "{v} legekontakter siste år"),
+    "contacts_prev_12m": ("{v} legekontakt året før", "{v} legekontakter året før"),
+    "contacts_delta": (
+        "Økende antall legekontakter (+{v})",
+        "Økende antall legekontakter (+{v})",
+    ),
+    "out_of_hours_delta": (
+        "Flere legevaktkontakter enn året før (+{v})",
+        "Flere legevaktkontakter enn året før (+{v})",
+    ),
+    "stays_12m": ("{v} sykehusopphold siste år", "{v} sykehusopphold siste år"),
+    "acute_12m": ("{v} akuttinnleggelse siste år", "{v} akuttinnleggelser siste år"),
+    "acute_prev_12m": ("{v} akuttinnleggelse året før", "{v} akuttinnleggelser året før"),
+    "acute_delta": (
+        "Flere akuttinnleggelser enn året før (+{v})",
+        "Flere akuttinnleggelser enn året før (+{v})",
+    ),
+    "bed_days_12m": ("{v} liggedøgn på sykehus siste år", "{v} liggedøgn på sykehus siste år"),
+    "days_since_acute": (
+        "Akuttinnlagt for {v} dag siden",
+        "Akuttinnlagt for {v} dager siden",
+    ),
+    **{f"cond_{c.key}": (f"{c.label} ({{code}})", f"{c.label} ({{code}})") for c in CONDITIONS},
+    **{key: (f"{label} siste år",) * 2 for key, label, _p in MEDICINE_GROUPS},
+}
+_KIND_WORDS = {
+    "consultation": ("konsultasjon", "konsultasjoner"),
+    "home_visit": ("sykebesøk", "sykebesøk"),
+    "phone": ("telefonkontakt", "telefonkontakter"),
+    "e_consultation": ("e-konsultasjon", "e-konsultasjoner"),
+    "out_of_hours": ("legevaktkontakt", "legevaktkontakter"),
+    "other": ("annen kontakt", "andre kontakter"),
+}
+for _kind in CONTACT_KINDS:
+    _one, _many = _KIND_WORDS[_kind]
+    _TEMPLATES[f"contacts_{_kind}_12m"] = (f"{{v}} {_one} siste år", f"{{v}} {_many} siste år")
+
+
+def explainable(feature: str) -> bool:
+    """Tell whether a feature can be shown as a reason (sex, for one, is not)."""
+    return feature in _TEMPLATES
+
+
+def _meaningful(names: list[str], values: np.ndarray) -> np.ndarray:
+    """Mark the cells whose value reads as a reason: present, above zero, not 'never'."""
+    ok = values > 0
+    for j, name in enumerate(names):
+        if name == "days_since_acute":
+            ok[:, j] = values[:, j] < 999
+        if not explainable(name):
+            ok[:, j] = False
+    return ok
+
+
+def top_reasons(
+    features: pl.DataFrame,
+    contributions: np.ndarray,
+    names: list[str],
+    *,
+    top: int = TOP,
+) -> pl.Series:
+    """Return one string per patient with up to ``top`` positive reasons, strongest first.
+
+    ``contributions`` has one row per row of ``features`` and one column per name in ``names``
+    (on any additive scale: SHAP log-odds or points). Ties keep the order of ``names``.
+    """
+    n = features.height
+    if n == 0:
+        return pl.Series("reasons", [], dtype=pl.String)
+    values = features.select(names).to_numpy().astype(np.float64)
+    score = np.where(_meaningful(names, values) & (contributions > 1e-9), contributions, -np.inf)
+    k = min(top, len(names))
+    # A stable descending sort on the negated scores keeps name order among ties.
+    order = np.argsort(-score, axis=1, kind="stable")[:, :k]
+    chosen = np.take_along_axis(score, order, axis=1)
+    rows, slots = np.nonzero(np.isfinite(chosen))
+    feat = order[rows, slots]
+    long = pl.DataFrame(
+        {
+            "row": rows.astype(np.int64),
+            "slot": slots.astype(np.int64),
+            "feature": np.asarray(names)[feat],
+            "value": np.rint(values[rows, feat]).astype(np.int64),
+        }
+    )
+    code_cols = [f"code_{c.key}" for c in CONDITIONS if f"code_{c.key}" in features.columns]
+    if code_cols:
+        codes = (
+            features.select(code_cols)
+            .with_row_index("row")
+            .with_columns(pl.col("row").cast(pl.Int64))
+            .unpivot(index="row", variable_name="feature", value_name="code")
+            .drop_nulls("code")
+            .with_columns(pl.col("feature").str.replace("^code_", "cond_"))
+        )
+        long = long.join(codes, on=["row", "feature"], how="left")
+    else:
+        long = long.with_columns(pl.lit(None, pl.String).alias("code"))
+    feats = list(_TEMPLATES)
+    singular = pl.col("feature").replace_strict(feats, [_TEMPLATES[f][0] for f in feats])
+    plural = pl.col("feature").replace_strict(feats, [_TEMPLATES[f][1] for f in feats])
+    text = (
+        pl.when(pl.col("value") == 1)
+        .then(singular)
+        .otherwise(plural)
+        .str.replace("{v}", pl.col("value").cast(pl.String), literal=True)
+        .str.replace("{code}", pl.col("code").fill_null("?"), literal=True)
+    )
+    joined = (
+        long.with_columns(text.alias("text"))
+        .sort("row", "slot")
+        .group_by("row", maintain_order=True)
+        .agg(pl.col("text").str.join(SEPARATOR))
+    )
+    full = pl.DataFrame({"row": np.arange(n, dtype=np.int64)}).join(joined, on="row", how="left")
+    return full.sort("row")["text"].fill_null("").alias("reasons")

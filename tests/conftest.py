@@ -1,0 +1,102 @@
+"""The fixed cast every view is tested with (style.md), as pytest fixtures.
+
+In municipality A: the coordinating unit (writes), the person's GP (reads, read-only), a
+colleague in a team who does not serve the person, a leader, an administrator; the person and
+a next of kin. In municipality B: a coordinating unit who must see nothing of A. An evaluator
+who sees aggregates only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from oppfolging.accounts.models import Municipality, Role, RoleAssignment, User
+from oppfolging.catalogue.models import Sector, Service
+from oppfolging.lib import identity
+from oppfolging.people.models import Gender, Person, RelatedPerson, Relationship
+
+PASSWORD = "correct-horse-battery"
+
+
+def make_user(username: str, first: str, last: str) -> User:
+    user = User.objects.create(username=username, first_name=first, last_name=last)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def make_person(municipality: Municipality, *, given: str, family: str, birth: dt.date,
+                individual: int = 123, gp: User | None = None) -> Person:
+    number = identity.make_synthetic(birth_date=birth, individual=individual)
+    return Person.objects.create(
+        municipality=municipality, given_name=given, family_name=family,
+        identity_number=number, identity_kind="tenor", birth_date=birth,
+        gender=Gender.FEMALE, gp=gp,
+    )
+
+
+@dataclass
+class Cast:
+    municipality: Municipality
+    other_municipality: Municipality
+    service: Service
+    other_service: Service
+    cu: User
+    gp: User
+    colleague: User
+    leader: User
+    admin: User
+    evaluator: User
+    stranger: User
+    person: Person
+    other_person: Person
+    next_of_kin: RelatedPerson
+
+    def client_for(self, user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+
+@pytest.fixture
+def cast(db: None) -> Cast:
+    a = Municipality.objects.create(number="9801", name="Testvik kommune")
+    b = Municipality.objects.create(number="9802", name="Andreby kommune")
+    service = Service.objects.create(
+        municipality=a, name="Hjemmesykepleien", sector=Sector.HEALTH_AND_CARE,
+        description="Helsehjelp hjemme.", how_to_get="Søk tildelingskontoret.",
+    )
+    other_service = Service.objects.create(
+        municipality=b, name="NAV Andreby", sector=Sector.NAV,
+        description="Arbeid og økonomi.", how_to_get="Ring NAV.",
+    )
+    cu = make_user("ke", "Kari", "Koordinerende")
+    gp = make_user("lege", "Lars", "Lege")
+    colleague = make_user("kollega", "Kim", "Kollega")
+    leader = make_user("leder", "Lene", "Leder")
+    admin = make_user("admin", "Ada", "Admin")
+    evaluator = make_user("evaluator", "Eva", "Evaluator")
+    stranger = make_user("fremmed", "Frank", "Fremmed")
+    for user, role, municipality, unit in [
+        (cu, Role.COORDINATING_UNIT, a, None),
+        (gp, Role.GP, a, None),
+        (colleague, Role.TEAM_MEMBER, a, service),
+        (leader, Role.LEADER, a, None),
+        (admin, Role.ADMINISTRATOR, a, None),
+        (evaluator, Role.EVALUATOR, None, None),
+        (stranger, Role.COORDINATING_UNIT, b, other_service),
+    ]:
+        RoleAssignment.objects.create(user=user, role=role, municipality=municipality, service=unit)
+    person = make_person(a, given="Petra", family="Person", birth=dt.date(1960, 5, 17), gp=gp)
+    other_person = make_person(b, given="Otto", family="Annen", birth=dt.date(1970, 1, 2),
+                               individual=234)
+    next_of_kin = RelatedPerson.objects.create(
+        person=person, given_name="Nils", family_name="Person",
+        relationship=Relationship.CHILD, is_primary_contact=True,
+    )
+    return Cast(a, b, service, other_service, cu, gp, colleague, leader, admin, evaluator,
+                stranger, person, other_person, next_of_kin)

@@ -1,0 +1,90 @@
+"""Walk every URL pattern of the project as a user of another municipality.
+
+A view that touches personal data must answer 404 to them (indistinguishable from "does not
+exist"), and pages without ids must not show anything of the other municipality. A new URL
+parameter that this test does not know fails the test, so nobody can add a view unchecked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from oppfolging.access.models import BreakGlassAccess
+
+# Views that serve everyone without signing in, or only change the session.
+PUBLIC_OR_SESSION_ONLY = {
+    "accounts:login", "accounts:logout", "accounts:demo_sign_in",
+    "accounts:switch_municipality", "set_language",
+}
+
+
+def walk(resolver: URLResolver, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, URLPattern, str]]:
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry, prefix + str(entry.pattern), ns)
+        else:
+            yield f"{namespace}{entry.name}", entry, prefix + str(entry.pattern)
+
+
+def project_patterns() -> list[tuple[str, URLPattern, str]]:
+    return [p for p in walk(get_resolver()) if p[1].callback.__module__.startswith("oppfolging.")]
+
+
+@pytest.fixture
+def ids(cast):
+    """Ids of municipality A's objects for every URL parameter the project uses."""
+    access = BreakGlassAccess.objects.create(
+        user=cast.colleague, person=cast.person, reason="Akutt behov for opplysninger om pårørende",
+        expires_at="2100-01-01T00:00:00Z",
+    )
+    return {
+        "person_id": cast.person.pk,
+        "related_id": cast.next_of_kin.pk,
+        "service_id": cast.service.pk,
+        "access_id": access.pk,
+        "username": "ke",
+    }
+
+
+def fill(route: str, ids: dict[str, object]) -> str:
+    import re
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(2)
+        if name not in ids:
+            raise AssertionError(f"URL parameter {name!r} in {route!r} is unknown to this test")
+        return str(ids[name])
+
+    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", replace, route)
+
+
+def test_it_knows_every_project_url(cast, ids):
+    names = [name for name, _p, _r in project_patterns()]
+    assert len(names) >= 15
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_it_hides_municipality_a_from_a_user_of_municipality_b(cast, ids, method):
+    client = cast.client_for(cast.stranger)
+    secrets = [cast.person.full_name, cast.person.identity_number, cast.next_of_kin.full_name,
+               cast.service.name]
+    checked = 0
+    for name, _pattern, route in project_patterns():
+        if name in PUBLIC_OR_SESSION_ONLY:
+            continue
+        url = fill(route, ids)
+        response = getattr(client, method)(url)
+        body = response.content.decode(errors="replace")
+        if "<" in route:
+            # 405 (wrong method) is decided before any lookup, so it reveals nothing either.
+            assert response.status_code in (404, 405), f"{method.upper()} {url} ({name}) gave {response.status_code}"
+        else:
+            assert response.status_code in (200, 302, 403, 404, 405), f"{url} ({name}) gave {response.status_code}"
+        for secret in secrets:
+            assert secret not in body, f"{method.upper()} {url} ({name}) shows {secret!r}"
+        checked += 1
+    assert checked >= 10
