@@ -153,13 +153,17 @@ def evaluator_overview() -> list[dict[str, Any]]:
     """Return per-municipality aggregates with counts under five suppressed."""
     rows = (
         Municipality.objects.annotate(
-            persons=Count("persons", distinct=True),
-            services=Count("services", distinct=True),
+            person_count=Count("persons", distinct=True),
+            service_count=Count("services", distinct=True),
         )
         .order_by("name")
-        .values("name", "number", "persons", "services")
+        .values("name", "number", "person_count", "service_count")
     )
-    table = [dict(r) for r in rows]
+    table = [
+        {"name": r["name"], "number": r["number"], "persons": r["person_count"],
+         "services": r["service_count"]}
+        for r in rows
+    ]
     suppressed = suppress_counts([[r["persons"], r["services"]] for r in table])
     for row, cells in zip(table, suppressed, strict=True):
         row["persons"], row["services"] = cells

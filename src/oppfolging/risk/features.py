@@ -35,7 +35,9 @@ def _span(letter: str, first: int, last: int) -> tuple[str, ...]:
 # disease) the group is found from ICD-10 (e.g. hospital letters) only.
 CONDITIONS: tuple[Condition, ...] = (
     Condition("heart_failure", "Hjertesvikt", ("K77",), ("I50",)),
-    Condition("ischaemic_heart", "Iskemisk hjertesykdom", ("K74", "K75", "K76"), _span("I", 20, 25)),
+    Condition(
+        "ischaemic_heart", "Iskemisk hjertesykdom", ("K74", "K75", "K76"), _span("I", 20, 25)
+    ),
     Condition("atrial_fibrillation", "Atrieflimmer", ("K78",), ("I48",)),
     Condition("hypertension", "Høyt blodtrykk", ("K86", "K87"), _span("I", 10, 15)),
     Condition("stroke", "Hjerneslag", ("K90",), ("I61", "I63", "I64")),
@@ -47,9 +49,32 @@ CONDITIONS: tuple[Condition, ...] = (
         "cancer",
         "Kreft",
         (
-            "A79", "B72", "B73", "B74", "D74", "D75", "D76", "D77", "F74", "H75", "K72",
-            "L71", "N74", "R84", "R85", "S77", "T71", "U75", "U76", "U77", "W72", "X75",
-            "X76", "X77", "Y77", "Y78",
+            "A79",
+            "B72",
+            "B73",
+            "B74",
+            "D74",
+            "D75",
+            "D76",
+            "D77",
+            "F74",
+            "H75",
+            "K72",
+            "L71",
+            "N74",
+            "R84",
+            "R85",
+            "S77",
+            "T71",
+            "U75",
+            "U76",
+            "U77",
+            "W72",
+            "X75",
+            "X76",
+            "X77",
+            "Y77",
+            "Y78",
         ),
         _span("C", 0, 97),
     ),
@@ -86,6 +111,7 @@ def _codes(codes: tuple[str, ...]) -> str:
     if len(codes) > 8 and codes[0][0] == codes[-1][0]:
         return f"{codes[0]}–{codes[-1]}"
     return ", ".join(codes)
+
 
 # name -> (definition, Norwegian label). The order here is the model's column order.
 FEATURES: dict[str, tuple[str, str]] = {
@@ -135,15 +161,18 @@ FEATURES: dict[str, tuple[str, str]] = {
         "Endring i legevaktkontakter",
     ),
     "stays_12m": ("Hospital stays admitted in the last 12 months", "Sykehusopphold siste år"),
-    "acute_12m": ("Acute hospital stays admitted in the last 12 months", "Akuttinnleggelser siste år"),
+    "acute_12m": (
+        "Acute hospital stays admitted in the last 12 months",
+        "Akuttinnleggelser siste år",
+    ),
     "acute_prev_12m": (
         "Acute hospital stays admitted in the 12 months before that",
         "Akuttinnleggelser året før",
     ),
     "acute_delta": ("acute_12m minus acute_prev_12m", "Endring i akuttinnleggelser"),
     "bed_days_12m": (
-        "Days in hospital for stays admitted in the last 12 months (open stays count to "
-        "extracted_at)",
+        "Nights in hospital (discharged minus admitted) for stays admitted in the last 12 "
+        "months; open stays count to extracted_at",
         "Liggedøgn siste år",
     ),
     "days_since_acute": (
@@ -230,14 +259,18 @@ def compute_features(extract: Extract) -> pl.DataFrame:
         ],
     )
 
-    con = extract.contacts.filter(_window("date", t2, t)).group_by("pidx").agg(
-        *[
-            (last & (pl.col("kind") == kind)).sum().alias(f"contacts_{kind}_12m")
-            for kind in CONTACT_KINDS
-        ],
-        last.sum().alias("contacts_12m"),
-        prev.sum().alias("contacts_prev_12m"),
-        (prev & (pl.col("kind") == "out_of_hours")).sum().alias("_ooh_prev"),
+    con = (
+        extract.contacts.filter(_window("date", t2, t))
+        .group_by("pidx")
+        .agg(
+            *[
+                (last & (pl.col("kind") == kind)).sum().alias(f"contacts_{kind}_12m")
+                for kind in CONTACT_KINDS
+            ],
+            last.sum().alias("contacts_12m"),
+            prev.sum().alias("contacts_prev_12m"),
+            (prev & (pl.col("kind") == "out_of_hours")).sum().alias("_ooh_prev"),
+        )
     )
 
     stays = extract.hospital_stays.filter(pl.col("admitted") <= t)
@@ -248,7 +281,9 @@ def compute_features(extract: Extract) -> pl.DataFrame:
         in_last.sum().alias("stays_12m"),
         (in_last & pl.col("acute")).sum().alias("acute_12m"),
         (in_prev & pl.col("acute")).sum().alias("acute_prev_12m"),
-        ((end - pl.col("admitted")).dt.total_days().clip(0, None) + 1)
+        (end - pl.col("admitted"))
+        .dt.total_days()
+        .clip(0, None)
         .filter(in_last)
         .sum()
         .alias("bed_days_12m"),

@@ -27,9 +27,9 @@ OUTCOME = "acute_admission_12m"
 FOLDS = 5
 PARAMS: dict[str, object] = {
     "objective": "binary",
-    "learning_rate": 0.05,
-    "num_leaves": 15,
-    "min_data_in_leaf": 100,
+    "learning_rate": 0.03,
+    "num_leaves": 7,
+    "min_data_in_leaf": 200,
     "feature_fraction": 0.8,
     "bagging_fraction": 0.8,
     "bagging_freq": 1,
@@ -56,7 +56,7 @@ class TrainedModel:
 
     def raw(self, features: pl.DataFrame) -> np.ndarray:
         """Return the uncalibrated log-odds for each row."""
-        return self.booster.predict(_matrix(features, self.features), raw_score=True)
+        return np.asarray(self.booster.predict(_matrix(features, self.features), raw_score=True))
 
     def predict(self, features: pl.DataFrame) -> np.ndarray:
         """Return calibrated probabilities of an acute admission within 12 months."""

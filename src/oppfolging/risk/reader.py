@@ -320,9 +320,7 @@ def read_outcomes(
             "pasienten «{value}» står flere ganger",
         )
         if not problems:
-            out = df.select(
-                "patient_id", pl.col("acute_admission_12m").cast(pl.Int8)
-            )
+            out = df.select("patient_id", pl.col("acute_admission_12m").cast(pl.Int8))
     if own and problems:
         raise ExtractError(problems.items, problems.more)
     return out
@@ -451,11 +449,7 @@ def _validate_patients(
         name,
         df,
         pl.col("birth_year").is_not_null()
-        & (
-            ~pl.col("birth_year").str.contains(r"^[0-9]{4}$")
-            | (year < 1880)
-            | (year > max_year)
-        ),
+        & (~pl.col("birth_year").str.contains(r"^[0-9]{4}$") | (year < 1880) | (year > max_year)),
         "birth_year",
         "ugyldig fødselsår «{value}»",
     )

@@ -33,13 +33,55 @@ from oppfolging.risk.features import CONDITIONS
 # Norway's population 1 January 2024 by 5-year age group (0–4 … 95–99, 100+), in thousands,
 # rounded from Statistics Norway (SSB) table 07459. Approximate.
 SSB_2024_THOUSANDS = np.array(
-    [266, 295, 322, 330, 345, 374, 391, 384, 372, 371, 381, 368, 333, 298, 271, 230, 144, 79,
-     36, 10, 1.3]
+    [
+        266,
+        295,
+        322,
+        330,
+        345,
+        374,
+        391,
+        384,
+        372,
+        371,
+        381,
+        368,
+        333,
+        298,
+        271,
+        230,
+        144,
+        79,
+        36,
+        10,
+        1.3,
+    ]
 )
 # Share of women in the same groups (approximate, SSB 07459): near even to 70, then rising.
 FEMALE_SHARE = np.array(
-    [0.487, 0.487, 0.487, 0.486, 0.485, 0.483, 0.483, 0.485, 0.487, 0.489, 0.491, 0.492, 0.495,
-     0.502, 0.515, 0.530, 0.560, 0.610, 0.680, 0.760, 0.800]
+    [
+        0.487,
+        0.487,
+        0.487,
+        0.486,
+        0.485,
+        0.483,
+        0.483,
+        0.485,
+        0.487,
+        0.489,
+        0.491,
+        0.492,
+        0.495,
+        0.502,
+        0.515,
+        0.530,
+        0.560,
+        0.610,
+        0.680,
+        0.760,
+        0.800,
+    ]
 )
 
 # Age anchors for the prevalence curves below (linear interpolation in age).
@@ -58,14 +100,34 @@ CONDITION_MODEL: dict[str, tuple[list[float], float, list[str], str]] = {
     "asthma": ([0.07, 0.06, 0.06, 0.06, 0.06, 0.05, 0.04], 0.2, ["R96"], "J45.9"),
     "diabetes": ([0.003, 0.01, 0.05, 0.10, 0.13, 0.13, 0.10], 0.3, ["T90", "T89"], "E11.9"),
     "dementia": ([0, 0, 0.002, 0.015, 0.05, 0.18, 0.35], 0.6, ["P70"], "F03"),
-    "cancer": ([0.002, 0.005, 0.02, 0.05, 0.08, 0.10, 0.10], 0.7, ["K72", "R84", "X76", "Y77", "D75"], "C50.9"),
+    "cancer": (
+        [0.002, 0.005, 0.02, 0.05, 0.08, 0.10, 0.10],
+        0.7,
+        ["K72", "R84", "X76", "Y77", "D75"],
+        "C50.9",
+    ),
     "ckd": ([0, 0.001, 0.005, 0.02, 0.04, 0.08, 0.10], 0.6, [], "N18.3"),
-    "severe_mental_illness": ([0.001, 0.012, 0.012, 0.010, 0.008, 0.006, 0.005], 0.6, ["P72", "P73"], "F20.0"),
+    "severe_mental_illness": (
+        [0.001, 0.012, 0.012, 0.010, 0.008, 0.006, 0.005],
+        0.6,
+        ["P72", "P73"],
+        "F20.0",
+    ),
     "depression": ([0.01, 0.06, 0.06, 0.05, 0.04, 0.04, 0.04], 0.25, ["P76"], "F32.1"),
-    "substance_use": ([0.002, 0.025, 0.02, 0.012, 0.008, 0.004, 0.002], 0.9, ["P15", "P16"], "F10.2"),
+    "substance_use": (
+        [0.002, 0.025, 0.02, 0.012, 0.008, 0.004, 0.002],
+        0.9,
+        ["P15", "P16"],
+        "F10.2",
+    ),
     "osteoporosis": ([0, 0.001, 0.01, 0.04, 0.08, 0.13, 0.15], 0.25, ["L95"], "M81.0"),
     "parkinson": ([0, 0, 0.0005, 0.004, 0.01, 0.02, 0.02], 0.5, ["N87"], "G20"),
-    "rheumatoid_arthritis": ([0.001, 0.003, 0.008, 0.012, 0.014, 0.014, 0.012], 0.25, ["L88"], "M06.9"),
+    "rheumatoid_arthritis": (
+        [0.001, 0.003, 0.008, 0.012, 0.014, 0.014, 0.012],
+        0.25,
+        ["L88"],
+        "M06.9",
+    ),
 }
 assert set(CONDITION_MODEL) == {c.key for c in CONDITIONS}
 
@@ -82,7 +144,12 @@ CONDITION_DRUGS: dict[str, list[tuple[str, float]]] = {
     "dementia": [("N06DA02", 0.4), ("N06DX01", 0.2), ("N05AX08", 0.1)],
     "cancer": [("L02BA01", 0.1), ("N02AA01", 0.15), ("A04AA01", 0.15), ("H02AB06", 0.2)],
     "ckd": [("C03CA01", 0.3), ("V03AE02", 0.1), ("C09CA01", 0.3)],
-    "severe_mental_illness": [("N05AH03", 0.5), ("N05AX08", 0.2), ("N05AN01", 0.15), ("N05AH04", 0.2)],
+    "severe_mental_illness": [
+        ("N05AH03", 0.5),
+        ("N05AX08", 0.2),
+        ("N05AN01", 0.15),
+        ("N05AH04", 0.2),
+    ],
     "depression": [("N06AB06", 0.4), ("N06AB10", 0.3), ("N06AX11", 0.2)],
     "substance_use": [("N07BC02", 0.15), ("N07BC51", 0.2), ("N05BA01", 0.3), ("N07BB01", 0.1)],
     "osteoporosis": [("M05BA04", 0.6), ("M05BX04", 0.2)],
@@ -90,14 +157,45 @@ CONDITION_DRUGS: dict[str, list[tuple[str, float]]] = {
     "rheumatoid_arthritis": [("L04AX03", 0.7), ("H02AB06", 0.4), ("P01BA02", 0.3)],
 }
 OTHER_DRUGS = [
-    "C10AA01", "A02BC02", "H03AA01", "N02BE01", "A11CC05", "B03BB01", "G04CA02", "N05CF01",
-    "R06AX27", "D07AC01", "G03CA03", "N06AA09", "C05AA01", "S01ED51", "R01AD09",
+    "C10AA01",
+    "A02BC02",
+    "H03AA01",
+    "N02BE01",
+    "A11CC05",
+    "B03BB01",
+    "G04CA02",
+    "N05CF01",
+    "R06AX27",
+    "D07AC01",
+    "G03CA03",
+    "N06AA09",
+    "C05AA01",
+    "S01ED51",
+    "R01AD09",
 ]
 SHORT_DRUGS = ["J01CE02", "J01AA02", "J01XE01", "N02AJ06", "M01AE01", "J01FA09", "R05DA04"]
 # ICPC-2 codes for everyday problems that map to no condition group.
 NOISE_CODES = [
-    "R74", "R78", "L03", "L02", "A04", "S88", "U71", "D01", "N01", "P06", "P74", "A97", "K85",
-    "T93", "L84", "L90", "R05", "A98", "H71", "S74",
+    "R74",
+    "R78",
+    "L03",
+    "L02",
+    "A04",
+    "S88",
+    "U71",
+    "D01",
+    "N01",
+    "P06",
+    "P74",
+    "A97",
+    "K85",
+    "T93",
+    "L84",
+    "L90",
+    "R05",
+    "A98",
+    "H71",
+    "S74",
 ]
 CONTACT_KINDS = ["consultation", "phone", "e_consultation", "home_visit", "other"]
 KIND_P_UNDER_80 = np.array([0.60, 0.20, 0.12, 0.01, 0.07])
@@ -155,8 +253,16 @@ def tenor_national_ids(birth_days: np.ndarray, rng: np.random.Generator) -> np.n
     lo = np.where(years >= 2000, 500, np.where(years >= 1900, 0, 500))
     hi = np.where(years >= 2000, 999, np.where(years >= 1900, 499, 749))
     digits = np.zeros((len(dates), 11), dtype=np.int64)
-    for i, v in enumerate([days // 10, days % 10, (months + 80) // 10, (months + 80) % 10,
-                           (years % 100) // 10, years % 10]):
+    for i, v in enumerate(
+        [
+            days // 10,
+            days % 10,
+            (months + 80) // 10,
+            (months + 80) % 10,
+            (years % 100) // 10,
+            years % 10,
+        ]
+    ):
         digits[:, i] = v
     w1 = np.array([3, 7, 6, 1, 8, 9, 4, 5, 2])
     w2 = np.array([5, 4, 3, 2, 7, 6, 5, 4, 3, 2])
@@ -354,7 +460,9 @@ def simulate(
             "pidx",
             "day",
             pl.lit("ICPC-2").alias("system"),
-            pl.Series("code", np.asarray(NOISE_CODES)[rng.integers(0, len(NOISE_CODES), noisy.height)]),
+            pl.Series(
+                "code", np.asarray(NOISE_CODES)[rng.integers(0, len(NOISE_CODES), noisy.height)]
+            ),
         )
     )
     diagnoses = pl.concat(d_frames, how="vertical_relaxed")
@@ -414,9 +522,10 @@ def simulate(
     ).with_columns(pl.col("birth_date").cast(pl.Date))
     # A few patients without a national id, as the format allows.
     patients = patients.with_columns(
-        pl.when(pl.Series(rng.random(n) < 0.005)).then(None).otherwise("national_id").alias(
-            "national_id"
-        )
+        pl.when(pl.Series(rng.random(n) < 0.005))
+        .then(None)
+        .otherwise("national_id")
+        .alias("national_id")
     )
 
     say("Skriver t0", 0.7)
@@ -507,4 +616,3 @@ def _write_extract(
         .alias("discharged"),
         pl.when(pl.col("acute")).then(pl.lit("true")).otherwise(pl.lit("false")).alias("acute"),
     ).write_csv(folder / "hospital_stays.csv")
-

@@ -1,0 +1,61 @@
+from django.urls import reverse
+
+from oppfolging.access.models import BreakGlassAccess
+from oppfolging.audit.models import AuditEvent
+
+REASON = "Legevakten ringte om akutt forverring, trenger pårørendes telefon."
+
+
+def test_it_opens_emergency_access_with_a_reason_and_flags_it(cast):
+    client = cast.client_for(cast.colleague)
+    response = client.post(reverse("access:break_glass"), {
+        "identity_number": cast.person.identity_number, "reason": REASON, "confirm": "on"})
+    assert response["Location"] == reverse("people:detail", args=[cast.person.pk])
+    access = BreakGlassAccess.objects.get()
+    assert access.user == cast.colleague and access.reason == REASON and access.is_active
+    page = client.get(response["Location"]).content.decode()
+    assert "Nødtilgang" in page and "Petra Person" in page
+    read = AuditEvent.objects.filter(person=cast.person, action="read").get()
+    assert read.break_glass and read.purpose == REASON
+    assert AuditEvent.objects.filter(action="break_glass", break_glass=True).count() == 1
+    # The coordinating unit sees it on the start page and the review list.
+    start = cast.client_for(cast.cu).get(reverse("accounts:start")).content.decode()
+    assert REASON in start
+
+
+def test_it_needs_a_reason_and_a_confirmation(cast):
+    response = cast.client_for(cast.colleague).post(reverse("access:break_glass"), {
+        "identity_number": cast.person.identity_number, "reason": "kort"})
+    assert response.status_code == 200
+    assert not BreakGlassAccess.objects.exists()
+
+
+def test_it_finds_nobody_in_another_municipality(cast):
+    response = cast.client_for(cast.stranger).post(reverse("access:break_glass"), {
+        "identity_number": cast.person.identity_number, "reason": REASON, "confirm": "on"})
+    assert "Fant ingen person" in response.content.decode()
+    assert not BreakGlassAccess.objects.exists()
+
+
+def test_it_is_not_for_leaders(cast):
+    assert cast.client_for(cast.leader).get(reverse("access:break_glass")).status_code == 403
+
+
+def test_it_lets_the_coordinating_unit_review(cast):
+    access = BreakGlassAccess.objects.create(
+        user=cast.colleague, person=cast.person, reason=REASON, expires_at="2100-01-01T00:00Z")
+    client = cast.client_for(cast.cu)
+    assert REASON in client.get(reverse("access:break_glass_review")).content.decode()
+    url = reverse("access:break_glass_mark_reviewed", args=[access.pk])
+    assert client.post(url, {"note": "Begrunnet."}).status_code == 302
+    access.refresh_from_db()
+    assert access.reviewed_by == cast.cu and access.review_note == "Begrunnet."
+
+
+def test_it_hides_the_review_from_others(cast):
+    access = BreakGlassAccess.objects.create(
+        user=cast.colleague, person=cast.person, reason=REASON, expires_at="2100-01-01T00:00Z")
+    url = reverse("access:break_glass_mark_reviewed", args=[access.pk])
+    assert cast.client_for(cast.gp).get(reverse("access:break_glass_review")).status_code == 403
+    assert cast.client_for(cast.gp).post(url).status_code == 403
+    assert cast.client_for(cast.stranger).post(url).status_code == 404

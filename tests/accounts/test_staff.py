@@ -1,0 +1,27 @@
+from django.urls import reverse
+
+from oppfolging.accounts.models import RoleAssignment, User
+
+
+def test_it_lets_the_administrator_add_staff(cast):
+    response = cast.client_for(cast.admin).post(reverse("accounts:staff"), {
+        "first_name": "Nora", "last_name": "Ny", "username": "nora", "email": "nora@example.invalid",
+        "title": "Vernepleier", "role": "coordinator", "service": cast.service.pk})
+    assert response.status_code == 302
+    user = User.objects.get(username="nora")
+    assignment = RoleAssignment.objects.get(user=user)
+    assert assignment.municipality == cast.municipality and assignment.service == cast.service
+    assert not user.has_usable_password()
+
+
+def test_it_refuses_a_service_of_another_municipality(cast):
+    response = cast.client_for(cast.admin).post(reverse("accounts:staff"), {
+        "first_name": "X", "last_name": "Y", "username": "xy", "email": "xy@example.invalid",
+        "role": "coordinator", "service": cast.other_service.pk})
+    assert response.status_code == 200
+    assert not User.objects.filter(username="xy").exists()
+
+
+def test_it_is_only_for_administrators(cast):
+    assert cast.client_for(cast.cu).get(reverse("accounts:staff")).status_code == 403
+    assert cast.client_for(cast.evaluator).get(reverse("accounts:staff")).status_code == 404

@@ -1,0 +1,61 @@
+import pytest
+from django.db import connection, transaction
+from django.urls import reverse
+
+from oppfolging.audit.models import AuditEvent, AuditLogIsAppendOnly
+from oppfolging.audit.services import audit_record
+
+
+def make_event(cast):
+    return audit_record(actor=cast.cu, action="read", resource="person", person=cast.person)
+
+
+def test_it_refuses_to_change_or_delete_an_entry_in_the_application(cast):
+    event = make_event(cast)
+    event.purpose = "endret"
+    with pytest.raises(AuditLogIsAppendOnly):
+        event.save()
+    with pytest.raises(AuditLogIsAppendOnly):
+        event.delete()
+    with pytest.raises(AuditLogIsAppendOnly):
+        AuditEvent.objects.filter(pk=event.pk).update(purpose="x")
+    with pytest.raises(AuditLogIsAppendOnly):
+        AuditEvent.objects.all().delete()
+    assert AuditEvent.objects.get(pk=event.pk).purpose == ""
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+def test_it_rejects_update_and_delete_in_postgresql_itself(cast):
+    from django.db import DatabaseError
+
+    event = make_event(cast)
+    for sql in ("UPDATE audit_auditevent SET purpose = 'x' WHERE id = %s",
+                "DELETE FROM audit_auditevent WHERE id = %s"):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [event.pk])
+    assert AuditEvent.objects.filter(pk=event.pk, purpose="").exists()
+
+
+def test_it_lets_the_coordinating_unit_search_by_person_and_by_user(cast):
+    cast.client_for(cast.gp).get(reverse("people:detail", args=[cast.person.pk]))
+    client = cast.client_for(cast.cu)
+    html = client.get(reverse("audit:search"), {"person": cast.person.identity_number}).content.decode()
+    assert "Lars Lege" in html and "personens fastlege" in html
+    html = client.get(reverse("audit:search"), {"user": cast.gp.pk}).content.decode()
+    assert "Petra Person" in html
+    assert AuditEvent.objects.filter(resource="audit_log", actor=cast.cu).count() == 2
+
+
+def test_it_shows_nothing_of_another_municipality(cast):
+    cast.client_for(cast.cu).get(reverse("people:detail", args=[cast.person.pk]))
+    html = cast.client_for(cast.stranger).get(
+        reverse("audit:search"), {"person": cast.person.identity_number}).content.decode()
+    assert "Petra Person" not in html and "Kari Koordinerende" not in html
+    assert "Ingen treff" in html
+
+
+def test_it_is_only_for_the_coordinating_unit(cast):
+    for user in (cast.gp, cast.colleague, cast.leader, cast.admin):
+        assert cast.client_for(user).get(reverse("audit:search")).status_code == 403
+    assert cast.client_for(cast.evaluator).get(reverse("audit:search")).status_code == 404

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.urls import reverse
+
+from oppfolging.audit.models import AuditEvent
+from oppfolging.lib import identity
+from oppfolging.people.models import Person
+
+
+def data(number: str) -> dict[str, object]:
+    return {"given_name": "Ny", "family_name": "Person", "identity_number": number,
+            "gender": "male", "birth_date": "", "version": ""}
+
+
+def test_it_registers_a_person_with_the_birth_date_from_the_number(cast):
+    number = identity.make_synthetic(birth_date=dt.date(2010, 3, 4), individual=600)
+    response = cast.client_for(cast.cu).post(reverse("people:create"), data(number))
+    person = Person.objects.get(identity_number=number)
+    assert response["Location"] == reverse("people:detail", args=[person.pk])
+    assert person.birth_date == dt.date(2010, 3, 4)
+    assert person.municipality == cast.municipality
+    assert person.identity_kind == "tenor"
+    assert AuditEvent.objects.filter(person=person, action="create", actor=cast.cu).count() == 1
+
+
+def test_it_refuses_a_second_person_with_the_same_number(cast):
+    response = cast.client_for(cast.cu).post(
+        reverse("people:create"), data(cast.person.identity_number)
+    )
+    assert response.status_code == 200
+    assert "allerede registrert" in response.content.decode()
+    assert Person.objects.filter(identity_number=cast.person.identity_number).count() == 1
+
+
+def test_it_is_only_for_the_coordinating_unit(cast):
+    assert cast.client_for(cast.gp).get(reverse("people:create")).status_code == 403
+    assert cast.client_for(cast.leader).get(reverse("people:create")).status_code == 403
