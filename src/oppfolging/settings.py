@@ -6,6 +6,7 @@ Every variable is documented in docs/configuration.md. Nothing secret has a prod
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -47,10 +48,16 @@ TESTING = env_bool("OPPFOLGING_TESTING") or "pytest" in sys.modules
 DEMO_MODE = env_bool("OPPFOLGING_DEMO")
 ALLOW_SYNTHETIC_IDS = env_bool("ALLOW_SYNTHETIC_IDS", default=DEMO_MODE or TESTING)
 
+# Developer commands that never sign, serve or store anything may run without a secret.
+SECRET_FREE_COMMANDS = {"makemigrations", "makemessages", "compilemessages", "help", "version"}
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
+    command = sys.argv[1] if len(sys.argv) > 1 and sys.argv[0].endswith(("oppfolging", "manage.py", "__main__.py")) else ""
     if DEBUG or TESTING:
         SECRET_KEY = "insecure-development-key-never-use-in-production"
+    elif command in SECRET_FREE_COMMANDS:
+        SECRET_KEY = secrets.token_urlsafe(50)
     else:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Oppfølging refuses to start without a secret key when DEBUG "

@@ -3,6 +3,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from oppfolging.accounts.models import LoginFailure
+
 PASSWORD = "correct-horse-battery"  # the cast's password (tests/conftest.py)
 
 

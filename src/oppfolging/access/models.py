@@ -45,6 +45,9 @@ class BreakGlassAccess(models.Model):
         verbose_name = _("nødtilgang")
         verbose_name_plural = _("nødtilganger")
 
+    def __str__(self) -> str:
+        return f"{self.user} → {self.person} ({self.created_at:%Y-%m-%d %H:%M})"
+
     @property
     def is_active(self) -> bool:
         return self.expires_at > timezone.now()

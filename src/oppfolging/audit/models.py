@@ -77,6 +77,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["municipality", "-at"]),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.resource}"
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise AuditLogIsAppendOnly("An audit entry cannot be changed once written.")
