@@ -44,7 +44,7 @@ browser:
 
 lint: install-test
 	$(BIN)/ruff check src tests bench
-	$(BIN)/oppfolging makemigrations --check --dry-run
+	DATABASE_URL=sqlite:///:memory: $(BIN)/oppfolging makemigrations --check --dry-run
 
 test: install-test browser lint
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
