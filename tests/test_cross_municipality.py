@@ -13,11 +13,15 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from oppfolging.access.models import BreakGlassAccess
+from oppfolging.assessments.models import Assessment, MedicalAssessment
+from oppfolging.referrals.models import Referral
+from oppfolging.teams.models import Consent, Team, TeamMembership
 
 # Views that serve everyone without signing in, or only change the session.
 PUBLIC_OR_SESSION_ONLY = {
     "accounts:login", "accounts:logout", "accounts:demo_sign_in",
     "accounts:switch_municipality", "set_language",
+    "public_referral_start", "public_referral_form", "public_referral_receipt",
 }
 
 
@@ -41,12 +45,30 @@ def ids(cast):
         user=cast.colleague, person=cast.person, reason="Akutt behov for opplysninger om pårørende",
         expires_at="2100-01-01T00:00:00Z",
     )
+    referral = Referral.objects.create(
+        municipality=cast.municipality, person=cast.person, subject_given_name="Petra",
+        subject_family_name="Person", source="gp", channel="in_app", reporter_name="Lars Lege",
+        observations="Faller mye.", consent="given", deadline="2030-01-01", receipt_code="TESTKODE",
+    )
+    team = Team.objects.create(person=cast.person, created_by=cast.cu)
+    membership = TeamMembership.objects.create(
+        team=team, user=cast.colleague, service=cast.service, added_by=cast.cu)
+    consent = Consent.objects.create(
+        person=cast.person, scope="team_and_plan", given_by="person", method="paper")
+    assessment = Assessment.objects.create(person=cast.person, created_by=cast.cu, referral=referral)
+    medical = MedicalAssessment.objects.create(
+        assessment=assessment, gp=cast.gp, question="Vurdering?", requested_by=cast.cu)
     return {
         "person_id": cast.person.pk,
         "related_id": cast.next_of_kin.pk,
         "service_id": cast.service.pk,
         "access_id": access.pk,
         "username": "ke",
+        "referral_id": referral.pk,
+        "membership_id": membership.pk,
+        "consent_id": consent.pk,
+        "assessment_id": assessment.pk,
+        "medical_id": medical.pk,
     }
 
 

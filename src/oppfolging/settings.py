@@ -81,6 +81,10 @@ INSTALLED_APPS = [
     "oppfolging.people",
     "oppfolging.access",
     "oppfolging.audit",
+    "oppfolging.referrals",
+    "oppfolging.assessments",
+    "oppfolging.teams",
+    "oppfolging.plans",
     "oppfolging.demo",
 ]
 
@@ -155,6 +159,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # Sign-in lock-out: this many failures within the window locks the account name for the window.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+# The public report-of-need form: submissions per client address per hour, and the least
+# number of seconds between showing the form and a human sending it.
+PUBLIC_FORM_RATE_LIMIT = env_int("PUBLIC_FORM_RATE_LIMIT", 5)
+PUBLIC_FORM_MIN_SECONDS = env_int("PUBLIC_FORM_MIN_SECONDS", 3)
 # Break the glass: emergency access lasts this long.
 BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 4)
 

@@ -4,11 +4,20 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from oppfolging.referrals import views as referral_views
+
 urlpatterns = [
     path("", include("oppfolging.accounts.urls")),
     path("personer/", include("oppfolging.people.urls")),
     path("tjenester/", include("oppfolging.catalogue.urls")),
     path("tilgang/", include("oppfolging.access.urls")),
     path("logg/", include("oppfolging.audit.urls")),
+    path("meldinger/", include("oppfolging.referrals.urls")),
+    path("utredning/", include("oppfolging.assessments.urls")),
+    path("team/", include("oppfolging.teams.urls")),
+    path("plan/", include("oppfolging.plans.urls")),
+    path("meld-behov/", referral_views.public_start, name="public_referral_start"),
+    path("meld-behov/kvittering/<str:code>/", referral_views.public_receipt, name="public_referral_receipt"),
+    path("meld-behov/<str:number>/", referral_views.public_form, name="public_referral_form"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

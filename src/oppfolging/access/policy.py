@@ -1,8 +1,10 @@
 """The one access policy: who may read or write what. Denies by default.
 
 A professional sees a person only while serving them (tjenstlig behov, Normen): as the
-coordinating unit of the person's municipality, as the person's GP, or through a time-limited
-break-the-glass grant with a stated reason. Leaders and evaluators see aggregates, never a person.
+coordinating unit of the person's municipality, as the person's current coordinator, as the
+person's GP, as a team member from the day they join until the day they leave (and only while the
+person's consent covers their service), as the case worker of an open report, as a participant
+in an assessment in progress, or through a time-limited break-the-glass grant with a reason. Leaders and evaluators see aggregates, never a person.
 Every rule is written once as a database filter, so the list a user sees and the single record
 they may open can never disagree.
 """
@@ -13,7 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from oppfolging.access.models import BreakGlassAccess
@@ -25,13 +28,21 @@ class Basis(StrEnum):
     """Why a user may see a person. Shown to the person in their access log."""
 
     COORDINATING_UNIT = "coordinating_unit"
+    COORDINATOR = "coordinator"
     GP = "gp"
+    TEAM_MEMBER = "team_member"
+    CASE_WORKER = "case_worker"
+    ASSESSMENT = "assessment"
     BREAK_GLASS = "break_glass"
 
 
 BASIS_LABELS = {
     Basis.COORDINATING_UNIT: _("koordinerende enhet i kommunen"),
+    Basis.COORDINATOR: _("personens koordinator"),
     Basis.GP: _("personens fastlege"),
+    Basis.TEAM_MEMBER: _("deltaker i personens oppfølgingsteam"),
+    Basis.CASE_WORKER: _("saksbehandler for en melding om behov"),
+    Basis.ASSESSMENT: _("deltaker i utredning av behov"),
     Basis.BREAK_GLASS: _("nødtilgang"),
 }
 
@@ -105,6 +116,55 @@ def _gp(user: User) -> Q:
     return Q(gp=user, municipality_id__in=municipalities_with_role(user, [Role.GP]))
 
 
+def _coordinator(user: User) -> Q:
+    return Q(
+        teams__status="active",
+        teams__coordinator_assignments__coordinator=user,
+        teams__coordinator_assignments__ended_at__isnull=True,
+    )
+
+
+def active_memberships(user: User) -> QuerySet:
+    """Return the user's professional team memberships that give access today.
+
+    A membership counts from the day the member joins until the day they leave, in an active
+    team, and only while the person's consent to the team and to sharing with the member's
+    service is in force (without consent there is no sharing).
+    """
+    from oppfolging.teams.models import Consent, ConsentScope, MemberKind, TeamMembership
+
+    today = timezone.localdate()
+    consents = Consent.objects.active()
+    return (
+        TeamMembership.objects.filter(
+            user=user, kind=MemberKind.PROFESSIONAL, team__status="active", joined_on__lte=today
+        )
+        .filter(Q(left_on__isnull=True) | Q(left_on__gt=today))
+        .filter(
+            Exists(consents.filter(person=OuterRef("team__person"), scope=ConsentScope.TEAM_AND_PLAN)),
+            Exists(
+                consents.filter(
+                    person=OuterRef("team__person"),
+                    scope=ConsentScope.SHARE_WITH_SERVICE,
+                    service=OuterRef("service"),
+                )
+            ),
+        )
+    )
+
+
+def _team_member(user: User) -> Q:
+    return Q(pk__in=active_memberships(user).values("team__person_id"))
+
+
+def _case_worker(user: User) -> Q:
+    return Q(referrals__assigned_to=user, referrals__status__in=["received", "in_assessment"])
+
+
+def _assessment(user: User) -> Q:
+    return Q(assessments__participants__user=user, assessments__status="in_progress")
+
+
 def _break_glass(user: User) -> Q:
     return Q(
         pk__in=BreakGlassAccess.objects.active().filter(user=user).values("person_id"),
@@ -115,7 +175,11 @@ def _break_glass(user: User) -> Q:
 # Ordered: the first rule that matches is the basis recorded in the audit log.
 RULES: tuple[_Rule, ...] = (
     _Rule(Basis.COORDINATING_UNIT, Role.COORDINATING_UNIT, True, _coordinating_unit),
+    _Rule(Basis.COORDINATOR, Role.COORDINATOR, True, _coordinator),
     _Rule(Basis.GP, Role.GP, False, _gp),
+    _Rule(Basis.TEAM_MEMBER, Role.TEAM_MEMBER, False, _team_member),
+    _Rule(Basis.CASE_WORKER, Role.COORDINATING_UNIT, False, _case_worker),
+    _Rule(Basis.ASSESSMENT, Role.TEAM_MEMBER, False, _assessment),
     _Rule(Basis.BREAK_GLASS, Role.TEAM_MEMBER, False, _break_glass),
 )
 
@@ -127,7 +191,7 @@ def persons_visible_to(*, user: User, municipality: Municipality | None = None) 
     condition = Q(pk__in=[])
     for rule in RULES:
         condition |= rule.condition(user)
-    persons = Person.objects.filter(condition)
+    persons = Person.objects.filter(condition).distinct()
     if municipality is not None:
         persons = persons.filter(municipality=municipality)
     return persons
@@ -151,8 +215,15 @@ def person_grant(*, user: User, person: Person) -> PersonGrant | None:
                  if a.municipality_id == person.municipality_id and a.role in CLINICAL_ROLES),
                 role,
             )
-        assignment = _assignment(user, role, person.municipality_id)
+        assignment = _assignment(user, role, person.municipality_id) or next(
+            (a for a in role_assignments(user) if a.municipality_id == person.municipality_id), None
+        )
         unit = assignment.service.name if assignment and assignment.service else ""
+        if rule.basis is Basis.TEAM_MEMBER:
+            membership = (
+                active_memberships(user).filter(team__person=person).select_related("service").first()
+            )
+            unit = membership.service.name if membership and membership.service else unit
         return PersonGrant(person, rule.basis, role, unit, rule.can_write, break_glass)
     return None
 
@@ -197,3 +268,23 @@ def can_manage_staff(user: User, municipality: Municipality) -> bool:
 
 def is_evaluator(user: User) -> bool:
     return any(a.role == Role.EVALUATOR for a in role_assignments(user))
+
+
+def referrals_visible_to(*, user: User, municipality: Municipality) -> QuerySet:
+    """Return the reports of need the user may open: all for the coordinating unit, else own cases."""
+    from oppfolging.referrals.models import Referral
+
+    if has_role(user, Role.COORDINATING_UNIT, municipality):
+        return Referral.objects.filter(municipality=municipality)
+    if not can_use_municipality(user, municipality):
+        return Referral.objects.none()
+    return Referral.objects.filter(municipality=municipality, assigned_to=user)
+
+
+def can_triage(user: User, municipality: Municipality) -> bool:
+    return has_role(user, Role.COORDINATING_UNIT, municipality)
+
+
+def can_report_need(user: User, municipality: Municipality) -> bool:
+    """Any role that meets persons may report a need from inside the app."""
+    return any(has_role(user, role, municipality) for role in CLINICAL_ROLES)

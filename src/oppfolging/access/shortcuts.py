@@ -68,3 +68,32 @@ def get_service_for_user(request: HttpRequest, service_id: int, *, write: bool =
     if write and not policy.can_edit_catalogue(user, service.municipality):
         raise PermissionDenied("The catalogue is read-only for you.")
     return service
+
+
+def get_referral_for_user(request: HttpRequest, referral_id: int):  # noqa: ANN201
+    """Return a report of need the user may open, logging the read; 404 otherwise."""
+    from oppfolging.audit.models import Action
+    from oppfolging.audit.services import audit_record, client_ip
+    from oppfolging.referrals.models import Referral
+
+    user: User = request.user  # type: ignore[assignment]
+    referral = (
+        Referral.objects.select_related("municipality", "person", "assigned_to")
+        .filter(pk=referral_id)
+        .first()
+    )
+    if referral is None or not policy.referrals_visible_to(
+        user=user, municipality=referral.municipality
+    ).filter(pk=referral.pk).exists():
+        raise Http404("No such report.")
+    if request.method in ("GET", "HEAD"):
+        audit_record(
+            actor=user, action=Action.READ, resource="referral", resource_id=referral.pk,
+            person=referral.person, municipality=referral.municipality,
+            role="coordinating_unit" if policy.can_triage(user, referral.municipality) else "",
+            purpose=str(policy.BASIS_LABELS[policy.Basis.CASE_WORKER])
+            if referral.assigned_to_id == user.pk
+            else str(policy.BASIS_LABELS[policy.Basis.COORDINATING_UNIT]),
+            ip=client_ip(request),
+        )
+    return referral

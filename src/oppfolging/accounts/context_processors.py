@@ -16,14 +16,21 @@ def navigation(roles: frozenset[str]) -> list[tuple[str, str]]:
     """Return (label, url) pairs for the main menu of a user with these roles."""
     items: list[tuple[Any, str]] = [(_("Start"), reverse("accounts:start"))]
     clinical = {Role.COORDINATING_UNIT, Role.COORDINATOR, Role.TEAM_MEMBER, Role.GP}
+    if Role.COORDINATING_UNIT in roles:
+        items.append((_("Meldinger"), reverse("referrals:queue")))
     if roles & clinical:
         items.append((_("Personer"), reverse("people:list")))
+    if Role.COORDINATING_UNIT in roles:
+        items.append((_("Oversikt"), reverse("teams:overview")))
+        items.append((_("Koordinatorer"), reverse("teams:pool")))
+    elif roles & clinical:
+        items.append((_("Meld behov"), reverse("referrals:create")))
     if roles - {Role.EVALUATOR}:
         items.append((_("Tjenester"), reverse("catalogue:list")))
     if Role.COORDINATING_UNIT in roles:
         items.append((_("Tilgangslogg"), reverse("audit:search")))
         items.append((_("Nødtilganger"), reverse("access:break_glass_review")))
-    if roles & clinical:
+    elif roles & clinical:
         items.append((_("Nødtilgang"), reverse("access:break_glass")))
     if Role.ADMINISTRATOR in roles:
         items.append((_("Ansatte"), reverse("accounts:staff")))

@@ -22,6 +22,12 @@ class Municipality(models.Model):
         validators=[RegexValidator(r"^\d{4}$", _("Kommunenummeret har fire siffer."))],
     )
     name = models.CharField(_("navn"), max_length=100)
+    referral_deadline_days = models.PositiveSmallIntegerField(
+        _("frist for å behandle en melding (dager)"),
+        default=14,
+        help_text=_("Dager fra en melding om behov kommer inn til den skal være avklart."),
+    )
+    contact_email = models.EmailField(_("e-post til koordinerende enhet"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -12,12 +12,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from oppfolging.access import policy
 from oppfolging.access.models import BreakGlassAccess
 from oppfolging.access.shortcuts import require_in_municipality
+from oppfolging.assessments.services import open_medical_requests_for
 from oppfolging.accounts import services
 from oppfolging.accounts.forms import SignInForm, StaffCreateForm
 from oppfolging.accounts.middleware import SESSION_KEY
@@ -28,6 +30,8 @@ from oppfolging.catalogue.models import Sector, Service
 from oppfolging.lib.suppression import suppress_counts
 from oppfolging.people.models import Person
 from oppfolging.people.selectors import age_group_counts
+from oppfolging.referrals.models import OPEN_STATUSES, Referral
+from oppfolging.teams.models import Team, TeamStatus
 
 
 def demo_users() -> list[tuple[str, list[User]]]:
@@ -100,12 +104,15 @@ def start(request: HttpRequest) -> HttpResponse:
                 .filter(person__municipality=municipality)
                 .select_related("user", "person")[:20],
             }
+        if Role.COORDINATING_UNIT in roles:
+            context["cu"]["referrals"] = referral_summary(municipality)
         if roles & {Role.COORDINATOR, Role.TEAM_MEMBER}:
             context["served_persons"] = served.order_by("family_name", "given_name")[:50]
         if Role.GP in roles:
             context["gp_patients"] = Person.objects.filter(
                 municipality=municipality, gp=user
             ).order_by("family_name", "given_name")
+            context["medical_requests"] = open_medical_requests_for(user=user)
         shown = {p for key in ("served_persons", "gp_patients") for p in context.get(key, [])}
         if "cu" in context:
             shown |= set(context["cu"]["recent_persons"])
@@ -131,6 +138,21 @@ def start(request: HttpRequest) -> HttpResponse:
     if Role.EVALUATOR in roles:
         context["evaluator_rows"] = evaluator_overview()
     return render(request, "accounts/start.html", context)
+
+
+def referral_summary(municipality: Municipality) -> dict[str, Any]:
+    """Return the coordinating unit's queue at a glance: open, overdue, unassigned, most urgent."""
+    today = timezone.localdate()
+    open_referrals = Referral.objects.filter(municipality=municipality, status__in=OPEN_STATUSES)
+    return {
+        "open": open_referrals.count(),
+        "overdue": open_referrals.filter(deadline__lt=today).count(),
+        "unassigned": open_referrals.filter(assigned_to__isnull=True).count(),
+        "top": open_referrals.select_related("assigned_to").order_by("deadline", "received_at")[:5],
+        "teams_without_coordinator": Team.objects.filter(
+            person__municipality=municipality, status=TeamStatus.ACTIVE
+        ).exclude(coordinator_assignments__ended_at__isnull=True).count(),
+    }
 
 
 def municipality_overview(municipality: Municipality) -> dict[str, Any]:

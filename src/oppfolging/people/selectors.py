@@ -20,7 +20,7 @@ AGE_GROUPS = (
 )
 
 
-def _born_between(lowest_age: int, highest_age: int, today: dt.date) -> Q:
+def born_between(lowest_age: int, highest_age: int, today: dt.date) -> Q:
     def years_ago(years: int) -> dt.date:
         try:
             return today.replace(year=today.year - years)
@@ -36,7 +36,7 @@ def age_group_counts(persons: QuerySet[Person]) -> list[tuple[str, int]]:
     """Count persons per age group in one database query."""
     today = timezone.localdate()
     aggregates = {
-        f"g{i}": Count("pk", filter=_born_between(lo, hi, today))
+        f"g{i}": Count("pk", filter=born_between(lo, hi, today))
         for i, (_label, lo, hi) in enumerate(AGE_GROUPS)
     }
     counts = persons.aggregate(**aggregates)

@@ -1,0 +1,223 @@
+"""Reports of need: receiving them, triage, assignment, linking to the register, declining."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from oppfolging.accounts.models import Municipality, Role, User
+from oppfolging.audit.models import Action
+from oppfolging.audit.services import audit_record
+from oppfolging.lib import identity
+from oppfolging.lib.versioning import save_versioned
+from oppfolging.people.models import Gender, Person
+from oppfolging.referrals.models import Channel, Referral, Status
+
+RECEIPT_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"  # no look-alikes (0/O, 1/I, 5/S, 8/B, 2/Z)
+
+
+def ip_fingerprint(ip: str | None) -> str:
+    """Return a keyed hash of the client address: enough to rate-limit, not to identify."""
+    if not ip:
+        return ""
+    return hmac.new(settings.SECRET_KEY.encode(), ip.encode(), hashlib.sha256).hexdigest()
+
+
+def new_receipt_code() -> str:
+    """Return a short code the reporter can quote when they call."""
+    while True:
+        code = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(8))
+        if not Referral.objects.filter(receipt_code=code).exists():
+            return code
+
+
+def match_or_register_person(
+    *, municipality: Municipality, referral: Referral, actor: User | None
+) -> Person | None:
+    """Attach the report to the person with its identity number, registering them if new.
+
+    Never creates a second person for the same number: the register is matched first.
+    """
+    if not referral.subject_identity_number:
+        return None
+    number = identity.parse(
+        referral.subject_identity_number, allow_synthetic=settings.ALLOW_SYNTHETIC_IDS
+    )
+    person = Person.objects.filter(municipality=municipality, identity_number=number.value).first()
+    if person is not None:
+        return person
+    gender = {"F": Gender.FEMALE, "M": Gender.MALE}.get(number.sex or "", Gender.UNKNOWN)
+    birth_date = number.birth_date or referral.subject_birth_date
+    if birth_date is None:
+        return None
+    person = Person.objects.create(
+        municipality=municipality,
+        given_name=referral.subject_given_name,
+        family_name=referral.subject_family_name,
+        identity_number=number.value,
+        identity_kind=str(number.kind),
+        birth_date=birth_date,
+        gender=gender,
+        phone=referral.subject_phone,
+        address=referral.subject_address,
+    )
+    audit_record(
+        actor=actor, action=Action.CREATE, resource="person", resource_id=person.pk,
+        person=person, purpose=_("Registrert fra melding om behov"),
+        actor_name="" if actor else _("Melder via nettskjema"),
+    )
+    return person
+
+
+@transaction.atomic
+def referral_create(
+    *,
+    municipality: Municipality,
+    channel: str,
+    reporter_user: User | None = None,
+    ip: str | None = None,
+    person: Person | None = None,
+    **fields: Any,
+) -> Referral:
+    """Receive a report of need, match it to the register, log it and send a receipt."""
+    now = timezone.now()
+    referral = Referral(
+        municipality=municipality,
+        channel=channel,
+        reporter_user=reporter_user,
+        received_at=now,
+        deadline=Referral.default_deadline(now, municipality.referral_deadline_days),
+        receipt_code=new_receipt_code(),
+        submitter_ip_hash=ip_fingerprint(ip) if channel == Channel.PUBLIC_FORM else "",
+        **fields,
+    )
+    if person is not None:
+        referral.person = person
+        referral.subject_identity_number = person.identity_number
+        referral.subject_birth_date = person.birth_date
+    referral.full_clean(exclude=["person", "receipt_code"])
+    if referral.person is None:
+        referral.person = match_or_register_person(
+            municipality=municipality, referral=referral, actor=reporter_user
+        )
+    referral.save()
+    audit_record(
+        actor=reporter_user,
+        actor_name="" if reporter_user else referral.reporter_name,
+        action=Action.CREATE,
+        resource="referral",
+        resource_id=referral.pk,
+        person=referral.person,
+        municipality=municipality,
+        purpose=_("Melding om behov mottatt"),
+        ip=ip,
+    )
+    if referral.reporter_email:
+        _mail(
+            referral,
+            subject=_("Vi har mottatt meldingen din (%(code)s)") % {"code": referral.receipt_code},
+            template="referrals/email/receipt.txt",
+        )
+    return referral
+
+
+def _mail(referral: Referral, *, subject: str, template: str) -> None:
+    body = render_to_string(template, {"referral": referral, "site_url": settings.SITE_URL})
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [referral.reporter_email])
+
+
+def _log(referral: Referral, actor: User, action: str, purpose: str) -> None:
+    audit_record(
+        actor=actor, action=action, resource="referral", resource_id=referral.pk,
+        person=referral.person, municipality=referral.municipality,
+        role=Role.COORDINATING_UNIT, purpose=purpose,
+    )
+
+
+def _save(referral: Referral, expected_version: int | None, fields: list[str]) -> None:
+    save_versioned(
+        referral,
+        expected_version=referral.version if expected_version is None else expected_version,
+        fields=fields,
+    )
+
+
+@transaction.atomic
+def referral_assign(
+    *, referral: Referral, actor: User, assignee: User | None, expected_version: int | None = None
+) -> Referral:
+    """Give the report to a case worker (or take it back to the queue)."""
+    referral.assigned_to = assignee
+    referral.assigned_at = timezone.now() if assignee else None
+    _save(referral, expected_version, ["assigned_to", "assigned_at"])
+    _log(referral, actor, Action.UPDATE,
+         _("Tildelt %(name)s") % {"name": assignee.full_name} if assignee else _("Lagt tilbake i køen"))
+    return referral
+
+
+@transaction.atomic
+def referral_link_person(*, referral: Referral, actor: User, person: Person | None) -> Referral:
+    """Attach the report to a person in the register, or register the person it describes."""
+    if person is None:
+        if not referral.subject_identity_number:
+            raise ValidationError(_("Meldingen mangler fødselsnummer. Velg en person i registeret."))
+        person = match_or_register_person(
+            municipality=referral.municipality, referral=referral, actor=actor
+        )
+    if person is None or person.municipality_id != referral.municipality_id:
+        raise ValidationError(_("Fant ikke personen i kommunens register."))
+    referral.person = person
+    _save(referral, None, ["person"])
+    _log(referral, actor, Action.UPDATE, _("Koblet til personregisteret"))
+    return referral
+
+
+@transaction.atomic
+def referral_set_deadline(*, referral: Referral, actor: User, deadline: Any) -> Referral:
+    """Move the report's deadline (for example when more information is awaited)."""
+    referral.deadline = deadline
+    _save(referral, None, ["deadline"])
+    _log(referral, actor, Action.UPDATE, _("Ny frist %(date)s") % {"date": deadline})
+    return referral
+
+
+@transaction.atomic
+def referral_decline(*, referral: Referral, actor: User, reason: str) -> Referral:
+    """Decline the report with a reason, and tell the reporter in plain language."""
+    if not referral.is_open:
+        raise ValidationError(_("Meldingen er allerede avsluttet."))
+    referral.status = Status.DECLINED
+    referral.decline_reason = reason.strip()
+    referral.closed_at = timezone.now()
+    _save(referral, None, ["status", "decline_reason", "closed_at"])
+    _log(referral, actor, Action.UPDATE, _("Avslått"))
+    if referral.reporter_email:
+        _mail(
+            referral,
+            subject=_("Svar på meldingen din (%(code)s)") % {"code": referral.receipt_code},
+            template="referrals/email/declined.txt",
+        )
+    return referral
+
+
+@transaction.atomic
+def referral_withdraw(*, referral: Referral, actor: User, reason: str) -> Referral:
+    """Close the report because the reporter or the person withdrew it."""
+    if not referral.is_open:
+        raise ValidationError(_("Meldingen er allerede avsluttet."))
+    referral.status = Status.WITHDRAWN
+    referral.decline_reason = reason.strip()
+    referral.closed_at = timezone.now()
+    _save(referral, None, ["status", "decline_reason", "closed_at"])
+    _log(referral, actor, Action.UPDATE, _("Trukket"))
+    return referral

@@ -1,0 +1,273 @@
+"""Reporting a need (public form and in-app) and the coordinating unit's triage queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from oppfolging.access import policy
+from oppfolging.access.shortcuts import active_municipality, get_referral_for_user, require_in_municipality
+from oppfolging.accounts.models import Municipality, Role, User
+from oppfolging.audit.models import Action
+from oppfolging.audit.services import audit_record, client_ip
+from oppfolging.lib import identity
+from oppfolging.people.models import Person
+from oppfolging.referrals import services
+from oppfolging.referrals.forms import (
+    AssignForm,
+    DeadlineForm,
+    InAppReferralForm,
+    LinkPersonForm,
+    PublicReferralForm,
+    QueueFilterForm,
+    ReasonForm,
+)
+from oppfolging.referrals.models import OPEN_STATUSES, Channel, Referral, Source, Urgency
+
+RECEIPTS_SESSION_KEY = "referral_receipts"
+
+
+@login_not_required
+def public_start(request: HttpRequest) -> HttpResponse:
+    """Let anyone choose the municipality to report a need to."""
+    return render(
+        request, "referrals/public_start.html", {"municipalities": Municipality.objects.all()}
+    )
+
+
+@login_not_required
+def public_form(request: HttpRequest, number: str) -> HttpResponse:
+    """The public report-of-need form: no sign-in, rate-limited, nothing typed is ever lost."""
+    municipality = Municipality.objects.filter(number=number).first()
+    if municipality is None:
+        raise Http404
+    form = PublicReferralForm(request.POST or None)
+    if request.method == "POST":
+        ip = client_ip(request)
+        recent = Referral.objects.filter(
+            submitter_ip_hash=services.ip_fingerprint(ip),
+            received_at__gte=timezone.now() - dt.timedelta(hours=1),
+        ).count()
+        if recent >= settings.PUBLIC_FORM_RATE_LIMIT:
+            form.is_valid()
+            form.add_error(
+                None,
+                _("Det er sendt mange meldinger fra denne adressen den siste timen. Vent litt og "
+                  "prøv igjen, eller ring koordinerende enhet. Det du skrev er tatt vare på."),
+            )
+        elif form.is_valid():
+            referral = services.referral_create(
+                municipality=municipality, channel=Channel.PUBLIC_FORM, ip=ip,
+                **form.referral_fields(),
+            )
+            request.session[RECEIPTS_SESSION_KEY] = [
+                *request.session.get(RECEIPTS_SESSION_KEY, []), referral.receipt_code
+            ][-10:]
+            return redirect("public_referral_receipt", code=referral.receipt_code)
+    return render(
+        request, "referrals/public_form.html", {"form": form, "municipality": municipality}
+    )
+
+
+@login_not_required
+def public_receipt(request: HttpRequest, code: str) -> HttpResponse:
+    """Show the receipt, only in the browser session that sent the report."""
+    if code not in request.session.get(RECEIPTS_SESSION_KEY, []):
+        raise Http404
+    referral = Referral.objects.select_related("municipality").get(receipt_code=code)
+    return render(request, "referrals/public_receipt.html", {"referral": referral})
+
+
+def referral_queue(request: HttpRequest) -> HttpResponse:
+    """The coordinating unit's queue: overdue and urgent first, with age and deadline."""
+    municipality = active_municipality(request)
+    user: User = request.user  # type: ignore[assignment]
+    if not (policy.can_triage(user, municipality) or policy.can_report_need(user, municipality)):
+        raise Http404
+    referrals = policy.referrals_visible_to(user=user, municipality=municipality)
+    form = QueueFilterForm(request.GET or None)
+    status = "open"
+    if form.is_valid():
+        status = form.cleaned_data["status"] or "open"
+        if form.cleaned_data["mine"]:
+            referrals = referrals.filter(assigned_to=user)
+        if form.cleaned_data["overdue"]:
+            referrals = referrals.filter(deadline__lt=timezone.localdate(), status__in=OPEN_STATUSES)
+    if status == "open":
+        referrals = referrals.filter(status__in=OPEN_STATUSES)
+    elif status != "all":
+        referrals = referrals.filter(status=status)
+    today = timezone.localdate()
+    referrals = (
+        referrals.select_related("assigned_to", "person")
+        .annotate(
+            overdue=Case(
+                When(Q(deadline__lt=today) & Q(status__in=OPEN_STATUSES), then=Value(0)),
+                default=Value(1), output_field=IntegerField(),
+            ),
+            urgency_rank=Case(
+                When(urgency=Urgency.URGENT, then=Value(0)), When(urgency=Urgency.SOON, then=Value(1)),
+                default=Value(2), output_field=IntegerField(),
+            ),
+        )
+        .order_by("overdue", "urgency_rank", "received_at")[:300]
+    )
+    audit_record(
+        actor=user, action=Action.LIST, resource="referral_queue", municipality=municipality,
+        purpose=_("Kø av meldinger om behov"), ip=client_ip(request),
+    )
+    return render(
+        request, "referrals/queue.html",
+        {"referrals": referrals, "form": form, "can_triage": policy.can_triage(user, municipality)},
+    )
+
+
+def referral_create(request: HttpRequest) -> HttpResponse:
+    """A professional reports a need from inside the app."""
+    municipality = require_in_municipality(request, policy.can_report_need)
+    user: User = request.user  # type: ignore[assignment]
+    persons = policy.persons_visible_to(user=user, municipality=municipality).order_by(
+        "family_name", "given_name"
+    )
+    default_source = Source.GP if Role.GP in request.roles else Source.MUNICIPAL_SERVICE  # type: ignore[attr-defined]
+    initial = {"source": default_source}
+    if person_id := request.GET.get("person"):
+        initial["person"] = persons.filter(pk=person_id).first()
+    form = InAppReferralForm(request.POST or None, persons=persons, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        person = data.pop("person")
+        try:
+            referral = services.referral_create(
+                municipality=municipality, channel=Channel.IN_APP, reporter_user=user,
+                ip=client_ip(request), person=person, reporter_name=user.full_name,
+                reporter_email=user.email, reporter_phone=user.phone,
+                reporter_organisation=", ".join(
+                    a.service.name for a in policy.role_assignments(user)
+                    if a.municipality_id == municipality.pk and a.service
+                )[:200],
+                **data,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("Meldingen er sendt til koordinerende enhet. Kvitteringsnummer: %(code)s")
+                % {"code": referral.receipt_code},
+            )
+            return redirect("accounts:start")
+    return render(request, "referrals/create.html", {"form": form})
+
+
+def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+    """One report: what was reported, and the triage actions."""
+    referral = get_referral_for_user(request, referral_id)
+    user: User = request.user  # type: ignore[assignment]
+    matches = []
+    if referral.person is None and referral.subject_birth_date:
+        matches = Person.objects.filter(
+            municipality=referral.municipality, birth_date=referral.subject_birth_date,
+            family_name__iexact=referral.subject_family_name,
+        )
+    return render(request, "referrals/detail.html", {
+        "referral": referral,
+        "assign_form": AssignForm(
+            municipality=referral.municipality, initial={"assignee": referral.assigned_to}
+        ),
+        "reason_form": ReasonForm(),
+        "deadline_form": DeadlineForm(initial={"deadline": referral.deadline}),
+        "link_form": LinkPersonForm(),
+        "matches": matches,
+        "can_triage": policy.can_triage(user, referral.municipality),
+    })
+
+
+def _act(request: HttpRequest, referral_id: int, action) -> HttpResponse:  # noqa: ANN001
+    referral = get_referral_for_user(request, referral_id)
+    try:
+        message = action(referral)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if message:
+            messages.success(request, message)
+    return redirect("referrals:detail", referral_id=referral.pk)
+
+
+@require_POST
+def referral_assign(request: HttpRequest, referral_id: int) -> HttpResponse:
+    def action(referral: Referral) -> str:
+        form = AssignForm(request.POST, municipality=referral.municipality)
+        if not form.is_valid():
+            raise ValidationError(_("Velg en saksbehandler i kommunen."))
+        services.referral_assign(referral=referral, actor=request.user, assignee=form.cleaned_data["assignee"])  # type: ignore[arg-type]
+        return _("Saksbehandler er oppdatert.")
+
+    return _act(request, referral_id, action)
+
+
+@require_POST
+def referral_link_person(request: HttpRequest, referral_id: int) -> HttpResponse:
+    def action(referral: Referral) -> str:
+        form = LinkPersonForm(request.POST)
+        form.is_valid()
+        number = identity.compact(form.cleaned_data.get("identity_number", ""))
+        person = None
+        if number:
+            person = Person.objects.filter(municipality=referral.municipality, identity_number=number).first()
+            if person is None:
+                raise ValidationError(_("Fant ingen person med dette nummeret i kommunen."))
+        elif pk := request.POST.get("person"):
+            person = Person.objects.filter(municipality=referral.municipality, pk=pk).first()
+        services.referral_link_person(referral=referral, actor=request.user, person=person)  # type: ignore[arg-type]
+        return _("Meldingen er koblet til personregisteret.")
+
+    return _act(request, referral_id, action)
+
+
+@require_POST
+def referral_deadline(request: HttpRequest, referral_id: int) -> HttpResponse:
+    def action(referral: Referral) -> str:
+        form = DeadlineForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Oppgi en gyldig dato."))
+        services.referral_set_deadline(referral=referral, actor=request.user, deadline=form.cleaned_data["deadline"])  # type: ignore[arg-type]
+        return _("Fristen er endret.")
+
+    return _act(request, referral_id, action)
+
+
+@require_POST
+def referral_decline(request: HttpRequest, referral_id: int) -> HttpResponse:
+    def action(referral: Referral) -> str:
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Skriv en begrunnelse på minst 10 tegn."))
+        services.referral_decline(referral=referral, actor=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
+        return _("Meldingen er avslått, og melderen har fått beskjed.") if referral.reporter_email else _("Meldingen er avslått.")
+
+    return _act(request, referral_id, action)
+
+
+@require_POST
+def referral_withdraw(request: HttpRequest, referral_id: int) -> HttpResponse:
+    def action(referral: Referral) -> str:
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Skriv en begrunnelse på minst 10 tegn."))
+        services.referral_withdraw(referral=referral, actor=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
+        return _("Meldingen er trukket.")
+
+    return _act(request, referral_id, action)
+

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from oppfolging.accounts.models import Municipality, User
+from oppfolging.catalogue.models import Service
+from oppfolging.people.models import Person, RelatedPerson
+from oppfolging.teams.models import (
+    Consent,
+    ConsentScope,
+    CoordinatorWish,
+    GivenBy,
+    MemberKind,
+    TeamMembership,
+)
+from oppfolging.teams.selectors import age_group_choices
+
+
+def pool_users(municipality: Municipality) -> Any:
+    return User.objects.filter(
+        coordinator_profiles__municipality=municipality, is_active=True
+    ).order_by("last_name", "first_name")
+
+
+def staff_of(municipality: Municipality) -> Any:
+    return (
+        User.objects.filter(role_assignments__municipality=municipality, is_active=True)
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
+class WishForm(forms.ModelForm):
+    class Meta:
+        model = CoordinatorWish
+        fields = ["stated_by", "wished_user", "wished_service", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 2}), "stated_by": forms.RadioSelect}
+
+    def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["wished_user"].queryset = staff_of(municipality)  # type: ignore[attr-defined]
+        self.fields["wished_service"].queryset = Service.objects.filter(municipality=municipality)  # type: ignore[attr-defined]
+
+
+class AppointForm(forms.Form):
+    coordinator = forms.ModelChoiceField(label=_("Koordinator"), queryset=User.objects.none())
+    handover_note = forms.CharField(
+        label=_("Overføringsnotat"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Må fylles ut når teamet bytter koordinator: hva den nye må vite."),
+    )
+
+    def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["coordinator"].queryset = pool_users(municipality)  # type: ignore[attr-defined]
+
+
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = TeamMembership
+        fields = ["kind", "service", "user", "related_person", "role_in_team",
+                  "is_medically_responsible", "joined_on"]
+        widgets = {"kind": forms.RadioSelect, "joined_on": forms.DateInput(attrs={"type": "date"})}
+        help_texts = {
+            "user": _("Den som møter i teamet. Medlemmet ser personen fra startdatoen til sluttdatoen."),
+            "role_in_team": _("For eksempel «ergoterapeut» eller «kontaktlærer»."),
+        }
+
+    def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [c for c in MemberKind.choices if c[0] != MemberKind.PERSON]
+        self.fields["service"].queryset = Service.objects.filter(municipality=person.municipality)  # type: ignore[attr-defined]
+        self.fields["user"].queryset = staff_of(person.municipality)  # type: ignore[attr-defined]
+        self.fields["related_person"].queryset = RelatedPerson.objects.filter(person=person)  # type: ignore[attr-defined]
+
+
+class EndMembershipForm(forms.Form):
+    left_on = forms.DateField(label=_("Sluttdato"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ConsentForm(forms.ModelForm):
+    class Meta:
+        model = Consent
+        fields = ["scope", "service", "related_person", "given_by", "given_by_related", "method",
+                  "valid_until", "note"]
+        widgets = {
+            "scope": forms.RadioSelect, "given_by": forms.RadioSelect, "method": forms.RadioSelect,
+            "valid_until": forms.DateInput(attrs={"type": "date"}),
+            "note": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "service": _("Bare for deling: tjenesten som får se opplysninger."),
+            "related_person": _("Bare for pårørende: hvem som får delta."),
+        }
+
+    def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = Service.objects.filter(municipality=person.municipality)  # type: ignore[attr-defined]
+        related = RelatedPerson.objects.filter(person=person)
+        self.fields["related_person"].queryset = related  # type: ignore[attr-defined]
+        self.fields["given_by_related"].queryset = related.filter(is_guardian=True)  # type: ignore[attr-defined]
+        self.fields["given_by"].initial = GivenBy.GUARDIAN if person.is_child else GivenBy.PERSON
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("scope") == ConsentScope.SHARE_WITH_SERVICE and not cleaned.get("service"):
+            self.add_error("service", _("Velg tjenesten samtykket gjelder."))
+        if cleaned.get("scope") == ConsentScope.NEXT_OF_KIN and not cleaned.get("related_person"):
+            self.add_error("related_person", _("Velg den pårørende samtykket gjelder."))
+        return cleaned
+
+
+class WithdrawForm(forms.Form):
+    note = forms.CharField(label=_("Merknad"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PoolForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Ansatt"), queryset=User.objects.none())
+    max_caseload = forms.IntegerField(label=_("Største antall personer"), min_value=1, max_value=50, initial=8)
+    is_active = forms.BooleanField(label=_("Tar imot nye personer"), required=False, initial=True)
+
+    def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = staff_of(municipality)  # type: ignore[attr-defined]
+
+
+class TrainingForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Koordinator"), queryset=User.objects.none())
+    course = forms.CharField(label=_("Kurs"), max_length=200)
+    provider = forms.CharField(label=_("Arrangør"), max_length=200, required=False)
+    completed_on = forms.DateField(label=_("Fullført"), widget=forms.DateInput(attrs={"type": "date"}))
+    hours = forms.IntegerField(label=_("Timer"), min_value=1, max_value=1000, required=False)
+
+    def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = pool_users(municipality)  # type: ignore[attr-defined]
+
+
+class OverviewFilterForm(forms.Form):
+    age_group = forms.ChoiceField(label=_("Aldersgruppe"), required=False)
+    service = forms.ModelChoiceField(label=_("Tjeneste i teamet"), queryset=Service.objects.none(), required=False)
+    coordinator = forms.ModelChoiceField(label=_("Koordinator"), queryset=User.objects.none(), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False,
+        choices=[("", _("Alle")), ("team", _("Har aktivt team")), ("no_coordinator", _("Team uten koordinator")),
+                 ("plan", _("Har individuell plan")), ("closed", _("Avsluttet team"))],
+    )
+
+    def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["age_group"].choices = age_group_choices()
+        self.fields["service"].queryset = Service.objects.filter(municipality=municipality)  # type: ignore[attr-defined]
+        self.fields["coordinator"].queryset = pool_users(municipality)  # type: ignore[attr-defined]

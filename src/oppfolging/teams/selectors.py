@@ -1,0 +1,124 @@
+"""Reads for the coordinator pool, a person's team, and the coordinating unit's overview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from oppfolging.accounts.models import Municipality
+from oppfolging.people.models import Person
+from oppfolging.people.selectors import AGE_GROUPS, born_between
+from oppfolging.plans.models import IndividualPlan
+from oppfolging.teams.models import (
+    CoordinatorAssignment,
+    CoordinatorProfile,
+    Team,
+    TeamMembership,
+    TeamStatus,
+    Training,
+)
+
+
+def _current_assignments() -> QuerySet[CoordinatorAssignment]:
+    return CoordinatorAssignment.objects.filter(ended_at__isnull=True, team__status=TeamStatus.ACTIVE)
+
+
+def coordinator_pool(*, municipality: Municipality) -> list[CoordinatorProfile]:
+    """Return the pool with each coordinator's caseload, training and whether they are overloaded."""
+    caseload = (
+        _current_assignments()
+        .filter(coordinator=OuterRef("user"), team__person__municipality=municipality)
+        .values("coordinator")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    profiles = (
+        CoordinatorProfile.objects.filter(municipality=municipality)
+        .select_related("user")
+        .annotate(
+            caseload=Subquery(caseload),
+            courses=Subquery(
+                Training.objects.filter(user=OuterRef("user")).values("user")
+                .annotate(n=Count("pk")).values("n")
+            ),
+            last_training=Subquery(
+                Training.objects.filter(user=OuterRef("user")).values("user")
+                .annotate(last=Max("completed_on")).values("last")
+            ),
+        )
+    )
+    result = list(profiles)
+    for profile in result:
+        profile.caseload = profile.caseload or 0
+        profile.courses = profile.courses or 0
+        profile.overloaded = profile.caseload > profile.max_caseload
+        profile.trainings = list(Training.objects.filter(user=profile.user_id))
+    return result
+
+
+def team_of(person: Person) -> Team | None:
+    """Return the person's active team, or their latest closed one."""
+    return (
+        Team.objects.filter(person=person)
+        .prefetch_related("coordinator_assignments__coordinator", "coordinator_assignments__appointed_by",
+                          "memberships__user", "memberships__service", "memberships__related_person")
+        .order_by("status", "-created_at")
+        .first()
+    )
+
+
+def followed_up_persons(
+    *,
+    municipality: Municipality,
+    age_group: str = "",
+    service_id: int | None = None,
+    coordinator_id: int | None = None,
+    status: str = "",
+) -> QuerySet[Person]:
+    """Return everyone with a coordinator, a team or a plan, for the coordinating unit's overview."""
+    today = timezone.localdate()
+    current = _current_assignments().filter(team__person=OuterRef("pk"))
+    persons = (
+        Person.objects.filter(municipality=municipality)
+        .annotate(
+            has_team=Exists(Team.objects.filter(person=OuterRef("pk"), status=TeamStatus.ACTIVE)),
+            has_closed_team=Exists(Team.objects.filter(person=OuterRef("pk"), status=TeamStatus.CLOSED)),
+            has_plan=Exists(IndividualPlan.objects.filter(person=OuterRef("pk"))),
+            coordinator_first=Subquery(current.values("coordinator__first_name")[:1]),
+            coordinator_last=Subquery(current.values("coordinator__last_name")[:1]),
+            coordinator_id=Subquery(current.values("coordinator_id")[:1]),
+            member_count=Count(
+                "teams__memberships",
+                filter=Q(teams__status=TeamStatus.ACTIVE, teams__memberships__left_on__isnull=True),
+                distinct=True,
+            ),
+        )
+        .filter(Q(has_team=True) | Q(has_plan=True) | Q(has_closed_team=True))
+    )
+    for index, (_label, lo, hi) in enumerate(AGE_GROUPS):
+        if age_group == str(index):
+            persons = persons.filter(born_between(lo, hi, today))
+    if service_id:
+        persons = persons.filter(
+            Exists(TeamMembership.objects.filter(
+                team__person=OuterRef("pk"), team__status=TeamStatus.ACTIVE, service_id=service_id,
+                left_on__isnull=True,
+            ))
+        )
+    if coordinator_id:
+        persons = persons.filter(coordinator_id=coordinator_id)
+    if status == "no_coordinator":
+        persons = persons.filter(has_team=True, coordinator_id__isnull=True)
+    elif status == "team":
+        persons = persons.filter(has_team=True)
+    elif status == "plan":
+        persons = persons.filter(has_plan=True)
+    elif status == "closed":
+        persons = persons.filter(has_team=False, has_closed_team=True)
+    return persons.order_by("family_name", "given_name")
+
+
+def age_group_choices() -> list[tuple[str, Any]]:
+    return [("", "—")] + [(str(i), label) for i, (label, _lo, _hi) in enumerate(AGE_GROUPS)]

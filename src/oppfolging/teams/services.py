@@ -1,0 +1,265 @@
+"""Writes for coordinators, teams, memberships and consent. Each one audited, in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from oppfolging.access.policy import PersonGrant
+from oppfolging.accounts.models import Municipality, User
+from oppfolging.audit.models import Action
+from oppfolging.audit.services import audit_grant, audit_record
+from oppfolging.catalogue.models import Service
+from oppfolging.people.models import RelatedPerson
+from oppfolging.plans.models import IndividualPlan
+from oppfolging.teams.models import (
+    Consent,
+    ConsentScope,
+    CoordinatorAssignment,
+    CoordinatorProfile,
+    CoordinatorWish,
+    MemberKind,
+    Team,
+    TeamMembership,
+    TeamStatus,
+    Training,
+)
+
+TEAM_OUTCOMES = ("team", "team_with_plan")
+
+
+def _audit(grant: PersonGrant, actor: User, action: str, resource: str, obj: object, purpose: str = "") -> None:
+    audit_grant(grant=grant, actor=actor, action=action, resource=resource,
+                resource_id=getattr(obj, "pk", ""), purpose=purpose)
+
+
+@transaction.atomic
+def coordinator_profile_save(
+    *, municipality: Municipality, user: User, is_active: bool, max_caseload: int, note: str = ""
+) -> CoordinatorProfile:
+    """Put a user in the municipality's coordinator pool, or update their entry."""
+    profile, _created = CoordinatorProfile.objects.update_or_create(
+        user=user, municipality=municipality,
+        defaults={"is_active": is_active, "max_caseload": max_caseload, "note": note},
+    )
+    return profile
+
+
+@transaction.atomic
+def training_add(
+    *, user: User, course: str, completed_on: dt.date, provider: str = "", hours: int | None = None
+) -> Training:
+    """Record a course a coordinator has completed."""
+    training = Training(user=user, course=course, completed_on=completed_on, provider=provider, hours=hours)
+    training.full_clean()
+    training.save()
+    return training
+
+
+@transaction.atomic
+def coordinator_wish_record(
+    *,
+    grant: PersonGrant,
+    actor: User | None,
+    stated_by: str,
+    wished_user: User | None = None,
+    wished_service: Service | None = None,
+    text: str = "",
+) -> CoordinatorWish:
+    """Record the person's wish for a coordinator; it is shown when the unit appoints."""
+    if not (wished_user or wished_service or text.strip()):
+        raise ValidationError(_("Skriv ønsket, eller velg en person eller tjeneste."))
+    wish = CoordinatorWish.objects.create(
+        person=grant.person, wished_user=wished_user, wished_service=wished_service,
+        text=text.strip(), stated_by=stated_by, recorded_by=actor,
+    )
+    if actor is not None:
+        _audit(grant, actor, Action.CREATE, "coordinator_wish", wish)
+    return wish
+
+
+@transaction.atomic
+def team_create(*, grant: PersonGrant, actor: User) -> Team:
+    """Form a follow-up team for the person after a decision that calls for one."""
+    from oppfolging.assessments.models import Decision
+
+    person = grant.person
+    if not Decision.objects.filter(person=person, outcome__in=TEAM_OUTCOMES).exists():
+        raise ValidationError(_("Det må være fattet en beslutning om oppfølgingsteam først."))
+    if Team.objects.filter(person=person, status=TeamStatus.ACTIVE).exists():
+        raise ValidationError(_("Personen har allerede et aktivt oppfølgingsteam."))
+    team = Team.objects.create(person=person, created_by=actor)
+    TeamMembership.objects.create(
+        team=team, kind=MemberKind.PERSON, role_in_team=_("Personen selv"), added_by=actor
+    )
+    if person.gp_id:
+        TeamMembership.objects.create(
+            team=team, user=person.gp, role_in_team=_("Fastlege"),
+            is_medically_responsible=True, added_by=actor,
+            service=next((a.service for a in person.gp.role_assignments.all()
+                          if a.municipality_id == person.municipality_id and a.service), None),
+        )
+    _audit(grant, actor, Action.CREATE, "team", team)
+    return team
+
+
+@transaction.atomic
+def coordinator_appoint(
+    *, grant: PersonGrant, actor: User, team: Team, coordinator: User, handover_note: str = ""
+) -> CoordinatorAssignment:
+    """Appoint the team's coordinator; replacing one ends their period and needs a handover note."""
+    now = timezone.now()
+    current = team.coordinator_assignments.filter(ended_at__isnull=True).select_for_update().first()
+    if current is not None:
+        if current.coordinator_id == coordinator.pk:
+            raise ValidationError(_("Dette er allerede teamets koordinator."))
+        if not handover_note.strip():
+            raise ValidationError(
+                {"handover_note": _("Skriv et overføringsnotat til den nye koordinatoren.")}
+            )
+        current.ended_at = now
+        current.save(update_fields=["ended_at"])
+    wish = CoordinatorWish.objects.filter(person=team.person).first()
+    assignment = CoordinatorAssignment.objects.create(
+        team=team, coordinator=coordinator, started_at=now, appointed_by=actor,
+        handover_note=handover_note.strip(),
+        wish_met=wish.is_met_by(coordinator) if wish else None,
+    )
+    _audit(grant, actor, Action.CREATE, "coordinator_assignment", assignment,
+           _("Koordinator oppnevnt: %(name)s") % {"name": coordinator.full_name})
+    return assignment
+
+
+@transaction.atomic
+def membership_add(
+    *,
+    grant: PersonGrant,
+    actor: User,
+    team: Team,
+    kind: str = MemberKind.PROFESSIONAL,
+    user: User | None = None,
+    service: Service | None = None,
+    related_person: RelatedPerson | None = None,
+    role_in_team: str = "",
+    is_medically_responsible: bool = False,
+    joined_on: dt.date | None = None,
+) -> TeamMembership:
+    """Add a member to the team: a professional from a service, or a next of kin."""
+    if kind == MemberKind.PROFESSIONAL and service is None:
+        raise ValidationError({"service": _("Velg tjenesten medlemmet kommer fra.")})
+    if kind == MemberKind.NEXT_OF_KIN:
+        if related_person is None or related_person.person_id != team.person_id:
+            raise ValidationError({"related_person": _("Velg en av personens pårørende.")})
+        if not Consent.objects.active().filter(
+            person=team.person, scope=ConsentScope.NEXT_OF_KIN, related_person=related_person
+        ).exists():
+            raise ValidationError(
+                _("Personen har ikke samtykket til at denne pårørende deltar i teamet.")
+            )
+    if service is not None and service.municipality_id != team.person.municipality_id:
+        raise ValidationError({"service": _("Tjenesten hører til en annen kommune.")})
+    membership = TeamMembership(
+        team=team, kind=kind, user=user, service=service, related_person=related_person,
+        role_in_team=role_in_team, is_medically_responsible=is_medically_responsible,
+        joined_on=joined_on or timezone.localdate(), added_by=actor,
+    )
+    membership.full_clean()
+    membership.save()
+    _audit(grant, actor, Action.CREATE, "team_membership", membership,
+           _("Med i teamet: %(name)s") % {"name": membership.display_name})
+    return membership
+
+
+@transaction.atomic
+def membership_end(
+    *, grant: PersonGrant, actor: User, membership: TeamMembership, left_on: dt.date | None = None
+) -> TeamMembership:
+    """End a membership; from that day the member no longer sees the person."""
+    left_on = left_on or timezone.localdate()
+    if left_on < membership.joined_on:
+        raise ValidationError(_("Sluttdatoen kan ikke være før medlemmet ble med."))
+    membership.left_on = left_on
+    membership.save(update_fields=["left_on"])
+    _audit(grant, actor, Action.UPDATE, "team_membership", membership,
+           _("Sluttet i teamet: %(name)s") % {"name": membership.display_name})
+    return membership
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    grant: PersonGrant,
+    actor: User | None,
+    scope: str,
+    given_by: str,
+    method: str,
+    service: Service | None = None,
+    related_person: RelatedPerson | None = None,
+    given_by_related: RelatedPerson | None = None,
+    valid_until: dt.date | None = None,
+    note: str = "",
+) -> Consent:
+    """Record a consent the person (or their guardian) gave."""
+    person = grant.person
+    if given_by == "guardian":
+        if given_by_related is None or not given_by_related.is_guardian or given_by_related.person_id != person.pk:
+            raise ValidationError({"given_by_related": _("Velg vergen eller den foresatte som samtykket.")})
+    if related_person is not None and related_person.person_id != person.pk:
+        raise ValidationError({"related_person": _("Velg en av personens pårørende.")})
+    if service is not None and service.municipality_id != person.municipality_id:
+        raise ValidationError({"service": _("Tjenesten hører til en annen kommune.")})
+    consent = Consent(
+        person=person, scope=scope, service=service if scope == ConsentScope.SHARE_WITH_SERVICE else None,
+        related_person=related_person if scope == ConsentScope.NEXT_OF_KIN else None,
+        given_by=given_by, given_by_related=given_by_related, method=method,
+        valid_until=valid_until, note=note, recorded_by=actor,
+    )
+    consent.full_clean()
+    consent.save()
+    if actor is not None:
+        _audit(grant, actor, Action.CREATE, "consent", consent, consent.get_scope_display())
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(
+    *, grant: PersonGrant, actor: User | None, consent: Consent, note: str = ""
+) -> Consent:
+    """Withdraw a consent; it takes effect at once for everyone it covered."""
+    if consent.withdrawn_at is not None:
+        raise ValidationError(_("Samtykket er allerede trukket tilbake."))
+    consent.withdrawn_at = timezone.now()
+    consent.withdrawn_by = actor
+    consent.withdrawal_note = note
+    consent.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_note"])
+    if actor is not None:
+        _audit(grant, actor, Action.UPDATE, "consent", consent,
+               _("Samtykke trukket: %(scope)s") % {"scope": consent.get_scope_display()})
+    else:
+        audit_record(actor=None, actor_name=str(grant.person), action=Action.UPDATE,
+                     resource="consent", resource_id=consent.pk, person=grant.person,
+                     purpose=_("Samtykke trukket av personen"))
+    return consent
+
+
+class ConsentMissing(ValidationError):
+    """No individual plan without the person's consent to it."""
+
+
+@transaction.atomic
+def plan_create(*, grant: PersonGrant, actor: User, team: Team | None = None) -> IndividualPlan:
+    """Create the person's individual plan; refused without an active consent to the plan."""
+    person = grant.person
+    if not Consent.objects.active().filter(person=person, scope=ConsentScope.TEAM_AND_PLAN).exists():
+        raise ConsentMissing(
+            _("Personen har ikke samtykket til individuell plan. Registrer samtykket først.")
+        )
+    if IndividualPlan.objects.filter(person=person).exists():
+        raise ValidationError(_("Personen har allerede en individuell plan."))
+    plan = IndividualPlan.objects.create(person=person, team=team, created_by=actor)
+    _audit(grant, actor, Action.CREATE, "individual_plan", plan)
+    return plan

@@ -1,0 +1,239 @@
+"""Coordinator and team: wish, appointment and handover, members, consent, pool, overview."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from oppfolging.access import policy
+from oppfolging.access.shortcuts import get_person_for_user, require_in_municipality
+from oppfolging.audit.models import Action
+from oppfolging.audit.services import audit_record, client_ip
+from oppfolging.plans.models import IndividualPlan
+from oppfolging.teams import selectors, services
+from oppfolging.teams.forms import (
+    AppointForm,
+    ConsentForm,
+    EndMembershipForm,
+    MembershipForm,
+    OverviewFilterForm,
+    PoolForm,
+    TrainingForm,
+    WishForm,
+    WithdrawForm,
+)
+from oppfolging.teams.models import Consent, CoordinatorWish, Team, TeamMembership, TeamStatus
+
+
+def _active_team(person: Any) -> Team:
+    team = Team.objects.filter(person=person, status=TeamStatus.ACTIVE).first()
+    if team is None:
+        raise Http404("No active team.")
+    return team
+
+
+def person_team(request: HttpRequest, person_id: int) -> HttpResponse:
+    """The person's team: coordinator with full history and handover notes, members, consents."""
+    grant = get_person_for_user(request, person_id, resource="team")
+    person = grant.person
+    team = selectors.team_of(person)
+    return render(request, "teams/person_team.html", {
+        "grant": grant,
+        "person": person,
+        "team": team,
+        "assignments": team.coordinator_assignments.all() if team else [],
+        "members": team.memberships.all() if team else [],
+        "consents": Consent.objects.filter(person=person).select_related(
+            "service", "related_person", "given_by_related", "recorded_by", "withdrawn_by"),
+        "wish": CoordinatorWish.objects.filter(person=person).select_related(
+            "wished_user", "wished_service").first(),
+        "plan": IndividualPlan.objects.filter(person=person).first(),
+        "wish_form": WishForm(municipality=person.municipality),
+        "decisions": person.decisions.order_by("-decided_at")[:3] if hasattr(person, "decisions") else [],
+    })
+
+
+def _write(request: HttpRequest, person_id: int, do: Callable[[policy.PersonGrant], str]) -> HttpResponse:
+    grant = get_person_for_user(request, person_id, write=True)
+    try:
+        message = do(grant)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, message)
+    return redirect("teams:person_team", person_id=person_id)
+
+
+@require_POST
+def wish_record(request: HttpRequest, person_id: int) -> HttpResponse:
+    def do(grant: policy.PersonGrant) -> str:
+        form = WishForm(request.POST, municipality=grant.person.municipality)
+        if not form.is_valid():
+            raise ValidationError(_("Ønsket kunne ikke lagres. Sjekk feltene."))
+        services.coordinator_wish_record(grant=grant, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        return _("Ønsket om koordinator er lagret.")
+
+    return _write(request, person_id, do)
+
+
+@require_POST
+def team_create(request: HttpRequest, person_id: int) -> HttpResponse:
+    def do(grant: policy.PersonGrant) -> str:
+        services.team_create(grant=grant, actor=request.user)  # type: ignore[arg-type]
+        return _("Oppfølgingsteamet er opprettet. Oppnevn en koordinator.")
+
+    return _write(request, person_id, do)
+
+
+def coordinator_appoint(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Appoint or change the coordinator, with the person's wish and everyone's caseload shown."""
+    grant = get_person_for_user(request, person_id, write=True)
+    if not policy.can_triage(request.user, grant.person.municipality):  # type: ignore[arg-type]
+        raise PermissionDenied
+    team = _active_team(grant.person)
+    form = AppointForm(request.POST or None, municipality=grant.person.municipality)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.coordinator_appoint(grant=grant, actor=request.user, team=team, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Koordinator er oppnevnt."))
+            return redirect("teams:person_team", person_id=person_id)
+    return render(request, "teams/appoint.html", {
+        "form": form, "person": grant.person, "team": team,
+        "current": team.current_coordinator_assignment,
+        "wish": CoordinatorWish.objects.filter(person=grant.person).first(),
+        "pool": selectors.coordinator_pool(municipality=grant.person.municipality),
+    })
+
+
+def membership_add(request: HttpRequest, person_id: int) -> HttpResponse:
+    grant = get_person_for_user(request, person_id, write=True)
+    team = _active_team(grant.person)
+    form = MembershipForm(request.POST or None, person=grant.person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_add(grant=grant, actor=request.user, team=team, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Deltakeren er lagt til i teamet."))
+            return redirect("teams:person_team", person_id=person_id)
+    return render(request, "teams/membership_form.html", {"form": form, "person": grant.person})
+
+
+@require_POST
+def membership_end(request: HttpRequest, person_id: int, membership_id: int) -> HttpResponse:
+    def do(grant: policy.PersonGrant) -> str:
+        membership = TeamMembership.objects.filter(pk=membership_id, team__person=grant.person).first()
+        if membership is None:
+            raise Http404
+        form = EndMembershipForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Oppgi en gyldig sluttdato."))
+        services.membership_end(grant=grant, actor=request.user, membership=membership, **form.cleaned_data)  # type: ignore[arg-type]
+        return _("%(name)s er ikke lenger med i teamet fra %(date)s.") % {
+            "name": membership.display_name, "date": form.cleaned_data["left_on"]}
+
+    return _write(request, person_id, do)
+
+
+def consent_add(request: HttpRequest, person_id: int) -> HttpResponse:
+    grant = get_person_for_user(request, person_id, write=True)
+    form = ConsentForm(request.POST or None, person=grant.person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_record(grant=grant, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Samtykket er registrert."))
+            return redirect("teams:person_team", person_id=person_id)
+    return render(request, "teams/consent_form.html", {"form": form, "person": grant.person})
+
+
+def consent_withdraw(request: HttpRequest, person_id: int, consent_id: int) -> HttpResponse:
+    """Withdraw a consent after a confirmation that says who loses access."""
+    grant = get_person_for_user(request, person_id, write=True)
+    consent = Consent.objects.filter(pk=consent_id, person=grant.person).first()
+    if consent is None:
+        raise Http404
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_withdraw(grant=grant, actor=request.user, consent=consent, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Samtykket er trukket tilbake. Det gjelder fra nå."))
+        return redirect("teams:person_team", person_id=person_id)
+    affected = TeamMembership.objects.filter(
+        team__person=grant.person, team__status=TeamStatus.ACTIVE, left_on__isnull=True,
+        kind="professional",
+    ).select_related("user", "service")
+    if consent.scope == "share_with_service":
+        affected = affected.filter(service=consent.service)
+    return render(request, "teams/consent_withdraw.html", {
+        "form": form, "person": grant.person, "consent": consent, "affected": affected,
+    })
+
+
+@require_POST
+def plan_create(request: HttpRequest, person_id: int) -> HttpResponse:
+    def do(grant: policy.PersonGrant) -> str:
+        team = Team.objects.filter(person=grant.person, status=TeamStatus.ACTIVE).first()
+        services.plan_create(grant=grant, actor=request.user, team=team)  # type: ignore[arg-type]
+        return _("Individuell plan er opprettet.")
+
+    return _write(request, person_id, do)
+
+
+def pool(request: HttpRequest) -> HttpResponse:
+    """The coordinator pool: who can coordinate, their training and caseload."""
+    municipality = require_in_municipality(request, policy.can_triage)
+    pool_form = PoolForm(request.POST if "add_to_pool" in request.POST else None, municipality=municipality)
+    training_form = TrainingForm(
+        request.POST if "add_training" in request.POST else None, municipality=municipality)
+    if request.method == "POST":
+        if pool_form.is_bound and pool_form.is_valid():
+            services.coordinator_profile_save(municipality=municipality, **pool_form.cleaned_data)
+            messages.success(request, _("Koordinatorpoolen er oppdatert."))
+            return redirect("teams:pool")
+        if training_form.is_bound and training_form.is_valid():
+            services.training_add(**training_form.cleaned_data)
+            messages.success(request, _("Opplæringen er registrert."))
+            return redirect("teams:pool")
+    return render(request, "teams/pool.html", {
+        "pool": selectors.coordinator_pool(municipality=municipality),
+        "pool_form": pool_form, "training_form": training_form,
+    })
+
+
+def overview(request: HttpRequest) -> HttpResponse:
+    """Everyone with a coordinator, a team or a plan, for the coordinating unit."""
+    municipality = require_in_municipality(request, policy.can_triage)
+    form = OverviewFilterForm(request.GET or None, municipality=municipality)
+    filters: dict[str, Any] = {}
+    if form.is_valid():
+        filters = {
+            "age_group": form.cleaned_data["age_group"],
+            "service_id": form.cleaned_data["service"].pk if form.cleaned_data["service"] else None,
+            "coordinator_id": form.cleaned_data["coordinator"].pk if form.cleaned_data["coordinator"] else None,
+            "status": form.cleaned_data["status"],
+        }
+    persons = selectors.followed_up_persons(municipality=municipality, **filters)
+    audit_record(
+        actor=request.user,  # type: ignore[arg-type]
+        action=Action.LIST, resource="followed_up_overview", municipality=municipality,
+        purpose=_("Oversikt over personer med koordinator, team eller plan"), ip=client_ip(request),
+    )
+    return render(request, "teams/overview.html", {"form": form, "persons": persons})
+
