@@ -1,0 +1,109 @@
+import datetime as dt
+import time
+
+from django.core import mail, signing
+from django.urls import reverse
+from django.utils import timezone
+
+from oppfolging.audit.models import AuditEvent
+from oppfolging.lib import identity
+from oppfolging.people.models import Person
+from oppfolging.referrals.forms import FORM_SALT
+from oppfolging.referrals.models import Referral
+
+
+def form_data(**changes):
+    data = {
+        "source": "next_of_kin", "reporter_name": "Randi Pårørende", "reporter_organisation": "",
+        "reporter_email": "randi@example.invalid", "reporter_phone": "",
+        "subject_given_name": "Ny", "subject_family_name": "Nordmann",
+        "subject_identity_number": "", "subject_birth_date": "1950-02-03",
+        "subject_phone": "", "subject_address": "",
+        "observations": "Mor glemmer medisiner og har falt to ganger.",
+        "person_wants": "Bo hjemme.", "urgency": "soon", "consent": "given",
+        "consent_absent_reason": "", "website": "",
+        "started": signing.dumps(time.time() - 60, salt=FORM_SALT),
+    }
+    data.update(changes)
+    return data
+
+
+def url(cast):
+    return reverse("public_referral_form", args=[cast.municipality.number])
+
+
+def test_it_receives_a_report_without_sign_in_and_gives_a_receipt(cast, client):
+    response = client.post(url(cast), form_data())
+    referral = Referral.objects.get()
+    assert response["Location"] == reverse("public_referral_receipt", args=[referral.receipt_code])
+    assert referral.municipality == cast.municipality
+    assert referral.status == "received" and referral.channel == "public_form"
+    assert referral.deadline == timezone.localdate() + dt.timedelta(days=14)
+    assert referral.person is None  # no identity number: the unit matches it later
+    receipt = client.get(response["Location"]).content.decode()
+    assert referral.receipt_code in receipt and "Hva skjer nå?" in receipt
+    assert [m.to for m in mail.outbox] == [["randi@example.invalid"]]
+    assert referral.receipt_code in mail.outbox[0].body
+    assert AuditEvent.objects.filter(resource="referral", action="create", actor=None).count() == 1
+
+
+def test_it_attaches_a_report_to_the_person_already_in_the_register(cast, client):
+    client.post(url(cast), form_data(subject_identity_number=cast.person.identity_number,
+                                     subject_birth_date=""))
+    assert Referral.objects.get().person == cast.person
+    assert Person.objects.filter(identity_number=cast.person.identity_number).count() == 1
+
+
+def test_it_registers_a_new_person_from_a_valid_identity_number_once(cast, client):
+    number = identity.make_synthetic(birth_date=dt.date(1944, 4, 4), individual=111)
+    client.post(url(cast), form_data(subject_identity_number=number, subject_birth_date=""))
+    client.post(url(cast), form_data(subject_identity_number=number, subject_birth_date=""))
+    person = Person.objects.get(identity_number=number)
+    assert person.birth_date == dt.date(1944, 4, 4)
+    assert list(Referral.objects.values_list("person", flat=True)) == [person.pk, person.pk]
+
+
+def test_it_explains_each_bad_field_and_keeps_what_was_typed(cast, client):
+    response = client.post(url(cast), form_data(
+        subject_identity_number="12345678901", consent="not_given", subject_birth_date=""))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Kontrollsifrene stemmer ikke" in html
+    assert "Forklar hvorfor personen ikke har samtykket" in html
+    assert "Mor glemmer medisiner og har falt to ganger." in html
+    assert 'value="Randi Pårørende"' in html
+    assert "Det du har skrevet, er tatt vare på." in html
+    assert not Referral.objects.exists()
+
+
+def test_it_refuses_automated_submissions(cast, client, settings):
+    response = client.post(url(cast), form_data(website="http://spam.invalid"))
+    assert response.status_code == 200 and not Referral.objects.exists()
+    settings.PUBLIC_FORM_MIN_SECONDS = 30
+    response = client.post(url(cast), form_data(started=signing.dumps(time.time(), salt=FORM_SALT)))
+    assert "for raskt" in response.content.decode() and not Referral.objects.exists()
+    response = client.post(url(cast), form_data(started="forged"))
+    assert not Referral.objects.exists()
+
+
+def test_it_rate_limits_one_address(cast, client, settings):
+    settings.PUBLIC_FORM_RATE_LIMIT = 2
+    for _ in range(2):
+        client.post(url(cast), form_data())
+    response = client.post(url(cast), form_data(observations="Tredje melding."))
+    html = response.content.decode()
+    assert "mange meldinger fra denne adressen" in html
+    assert "Tredje melding." in html
+    assert Referral.objects.count() == 2
+
+
+def test_it_shows_the_receipt_only_to_the_session_that_sent_it(cast, client):
+    client.post(url(cast), form_data())
+    code = Referral.objects.get().receipt_code
+    from django.test import Client
+
+    assert Client().get(reverse("public_referral_receipt", args=[code])).status_code == 404
+
+
+def test_it_gives_404_for_an_unknown_municipality(client, db):
+    assert client.get(reverse("public_referral_form", args=["0000"])).status_code == 404

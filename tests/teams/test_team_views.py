@@ -1,0 +1,139 @@
+from django.urls import reverse
+
+from oppfolging.audit.models import AuditEvent
+from oppfolging.plans.models import IndividualPlan
+from oppfolging.teams.models import (
+    Consent,
+    CoordinatorAssignment,
+    CoordinatorProfile,
+    CoordinatorWish,
+    Team,
+    TeamMembership,
+)
+
+
+def test_it_refuses_a_team_without_a_decision_for_one(cast):
+    response = cast.client_for(cast.cu).post(reverse("teams:team_create", args=[cast.person.pk]))
+    assert response.status_code == 302
+    assert not Team.objects.exists()
+
+
+def test_it_creates_a_team_with_the_person_and_the_gp_as_medically_responsible(cast):
+    from oppfolging.assessments.models import Decision
+
+    Decision.objects.create(person=cast.person, outcome="team", reason="x", decided_by=cast.cu)
+    cast.client_for(cast.cu).post(reverse("teams:team_create", args=[cast.person.pk]))
+    team = Team.objects.get()
+    kinds = sorted((m.kind, m.is_medically_responsible, m.user_id) for m in team.memberships.all())
+    assert kinds == [("person", False, None), ("professional", True, cast.gp.pk)]
+
+
+def test_it_shows_the_wish_when_appointing_and_records_whether_it_was_met(cast, team):
+    CoordinatorProfile.objects.create(user=cast.cu, municipality=cast.municipality)
+    CoordinatorProfile.objects.create(user=cast.colleague, municipality=cast.municipality, max_caseload=1)
+    CoordinatorWish.objects.create(person=cast.person, wished_user=cast.colleague,
+                                   text="Kim kjenner meg", stated_by="person")
+    client = cast.client_for(cast.cu)
+    html = client.get(reverse("teams:coordinator_appoint", args=[cast.person.pk])).content.decode()
+    assert "Kim kjenner meg" in html and "ønsket" in html
+    client.post(reverse("teams:coordinator_appoint", args=[cast.person.pk]), {"coordinator": cast.colleague.pk})
+    assignment = CoordinatorAssignment.objects.get()
+    assert assignment.coordinator == cast.colleague and assignment.wish_met is True
+
+
+def test_it_requires_a_handover_note_to_change_coordinator_and_keeps_the_history(cast, team):
+    for user in (cast.cu, cast.colleague):
+        CoordinatorProfile.objects.create(user=user, municipality=cast.municipality)
+    client = cast.client_for(cast.cu)
+    url = reverse("teams:coordinator_appoint", args=[cast.person.pk])
+    client.post(url, {"coordinator": cast.cu.pk})
+    response = client.post(url, {"coordinator": cast.colleague.pk, "handover_note": ""})
+    assert "Skriv et overføringsnotat" in response.content.decode()
+    assert CoordinatorAssignment.objects.count() == 1
+    client.post(url, {"coordinator": cast.colleague.pk, "handover_note": "Petra vil ha møter hjemme."})
+    old, new = CoordinatorAssignment.objects.order_by("started_at")
+    assert old.ended_at is not None and new.ended_at is None
+    # The new coordinator sees the whole story, including the note.
+    html = cast.client_for(cast.colleague).get(reverse("teams:person_team", args=[cast.person.pk])).content.decode()
+    assert "Petra vil ha møter hjemme." in html and "Kari Koordinerende" in html
+
+
+def test_it_lets_the_coordinator_manage_the_team(cast, team):
+    CoordinatorAssignment.objects.create(team=team, coordinator=cast.colleague, appointed_by=cast.cu)
+    cast.colleague._role_assignments_cache = None
+    client = cast.client_for(cast.colleague)
+    response = client.post(reverse("teams:consent_add", args=[cast.person.pk]), {
+        "scope": "next_of_kin", "related_person": cast.next_of_kin.pk, "given_by": "person",
+        "method": "verbal", "note": ""})
+    assert response.status_code == 302
+    response = client.post(reverse("teams:membership_add", args=[cast.person.pk]), {
+        "kind": "next_of_kin", "related_person": cast.next_of_kin.pk, "role_in_team": "Sønn",
+        "joined_on": "2026-01-01"})
+    assert response.status_code == 302
+    assert TeamMembership.objects.filter(related_person=cast.next_of_kin).exists()
+
+
+def test_it_refuses_a_next_of_kin_in_the_team_without_consent(cast, team):
+    response = cast.client_for(cast.cu).post(reverse("teams:membership_add", args=[cast.person.pk]), {
+        "kind": "next_of_kin", "related_person": cast.next_of_kin.pk, "role_in_team": "Sønn",
+        "joined_on": "2026-01-01"})
+    assert "ikke samtykket" in response.content.decode()
+    assert not TeamMembership.objects.filter(related_person=cast.next_of_kin).exists()
+
+
+def test_it_creates_no_plan_without_consent(cast, team):
+    Consent.objects.filter(scope="team_and_plan").delete()
+    client = cast.client_for(cast.cu)
+    client.post(reverse("teams:plan_create", args=[cast.person.pk]))
+    assert not IndividualPlan.objects.exists()
+    Consent.objects.create(person=cast.person, scope="team_and_plan", given_by="person", method="digital")
+    client.post(reverse("teams:plan_create", args=[cast.person.pk]))
+    assert IndividualPlan.objects.get().person == cast.person
+    assert AuditEvent.objects.filter(resource="individual_plan", action="create").count() == 1
+
+
+def test_it_needs_a_guardian_to_consent_for_a_guardian(cast):
+    response = cast.client_for(cast.cu).post(reverse("teams:consent_add", args=[cast.person.pk]), {
+        "scope": "team_and_plan", "given_by": "guardian", "given_by_related": "", "method": "paper"})
+    assert response.status_code == 200
+    assert not Consent.objects.exists()
+
+
+def test_it_shows_the_pool_with_caseload_and_training(cast, team):
+    CoordinatorProfile.objects.create(user=cast.colleague, municipality=cast.municipality, max_caseload=0)
+    CoordinatorAssignment.objects.create(team=team, coordinator=cast.colleague, appointed_by=cast.cu)
+    client = cast.client_for(cast.cu)
+    client.post(reverse("teams:pool"), {"add_training": "1", "user": cast.colleague.pk,
+                                        "course": "Koordinatoropplæring", "completed_on": "2026-03-01"})
+    html = client.get(reverse("teams:pool")).content.decode()
+    assert "Koordinatoropplæring" in html and "overbelastet" in html
+
+
+def test_it_gives_the_unit_an_overview_with_filters(cast, team):
+    html = cast.client_for(cast.cu).get(reverse("teams:overview")).content.decode()
+    assert "Petra Person" in html and "Mangler" in html
+    html = cast.client_for(cast.cu).get(reverse("teams:overview"), {"age_group": "0"}).content.decode()
+    assert "Petra Person" not in html
+    html = cast.client_for(cast.cu).get(reverse("teams:overview"), {"service": cast.service.pk}).content.decode()
+    assert "Petra Person" in html
+
+
+def test_it_hides_team_pages_from_strangers_and_keeps_them_read_only_for_the_gp(cast, team):
+    share = Consent.objects.get(scope="share_with_service")
+    membership = TeamMembership.objects.get(user=cast.colleague)
+    writes = [
+        ("teams:wish_record", [cast.person.pk]), ("teams:team_create", [cast.person.pk]),
+        ("teams:coordinator_appoint", [cast.person.pk]), ("teams:membership_add", [cast.person.pk]),
+        ("teams:membership_end", [cast.person.pk, membership.pk]),
+        ("teams:consent_add", [cast.person.pk]),
+        ("teams:consent_withdraw", [cast.person.pk, share.pk]), ("teams:plan_create", [cast.person.pk]),
+    ]
+    for name, args in writes:
+        assert cast.client_for(cast.gp).post(reverse(name, args=args)).status_code == 403, name
+        assert cast.client_for(cast.stranger).post(reverse(name, args=args)).status_code == 404, name
+        assert cast.client_for(cast.leader).post(reverse(name, args=args)).status_code == 404, name
+    assert cast.client_for(cast.stranger).get(reverse("teams:person_team", args=[cast.person.pk])).status_code == 404
+    assert cast.client_for(cast.gp).get(reverse("teams:pool")).status_code == 403
+    assert cast.client_for(cast.gp).get(reverse("teams:overview")).status_code == 403
+    share.refresh_from_db()
+    assert share.withdrawn_at is None
