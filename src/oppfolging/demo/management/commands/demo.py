@@ -14,9 +14,10 @@ from oppfolging.access.models import BreakGlassAccess
 from oppfolging.accounts.models import Municipality, Role, RoleAssignment, User
 from oppfolging.catalogue.models import Service
 from oppfolging.demo import data
+from oppfolging.demo.assessments import create_demo_assessments
+from oppfolging.demo.intake import create_demo_path
 from oppfolging.lib import identity
 from oppfolging.people.models import Gender, Person, RelatedPerson, Relationship
-
 
 REFERENCE_DATE = dt.date(2026, 1, 1)
 
@@ -42,6 +43,14 @@ class Command(BaseCommand):
             _persons(municipality, rng, person_count, gps, today)
             if index == 0:
                 _break_glass_example(municipality, staff)
+            staff_by_role: dict[str, list[User]] = {}
+            for user, role in staff:
+                staff_by_role.setdefault(role, []).append(user)
+            persons = list(Person.objects.filter(municipality=municipality).order_by("pk"))
+            create_demo_assessments(municipality=municipality, persons=persons,
+                                    staff_by_role=staff_by_role, today=timezone.localdate())
+            create_demo_path(municipality=municipality, persons=persons,
+                             staff_by_role=staff_by_role, today=timezone.localdate())
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready: {Municipality.objects.count()} municipalities, "
             f"{User.objects.filter(username__startswith='demo-').count()} demo users, "
