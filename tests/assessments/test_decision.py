@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from django.core import mail
+from django.urls import reverse
+
+from oppfolging.access.policy import Basis, PersonGrant
+from oppfolging.accounts.models import Role
+from oppfolging.assessments.models import AssessmentStatus, Decision
+from oppfolging.assessments.services import can_decide
+from oppfolging.audit.models import AuditEvent
+from oppfolging.referrals.models import Status
+
+from .conftest import make_assessment, make_referral
+
+
+def test_it_records_the_decision_closes_the_referral_and_informs_both_by_email(cast):
+    cast.person.email = "petra@example.invalid"
+    cast.person.save()
+    referral = make_referral(cast, reporter_email="rektor@example.invalid")
+    assessment = make_assessment(cast, status=AssessmentStatus.COMPLETED)
+    assessment.referral = referral
+    assessment.save()
+    url = reverse("assessments:decide", args=[cast.person.pk])
+    client = cast.client_for(cast.cu)
+    page = client.get(url).content.decode()
+    assert "Oppfølgingsteam med individuell plan" in page
+    response = client.post(url, {"outcome": "team_with_plan", "reason": "Mange tjenester.",
+                                 "assessment": assessment.pk, "referral": referral.pk})
+    assert response["Location"] == reverse("assessments:person_assessments",
+                                           args=[cast.person.pk])
+    decision = Decision.objects.get()
+    assert decision.outcome == "team_with_plan" and decision.decided_by == cast.cu
+    assert decision.person_informed_at and decision.reporter_informed_at
+    referral.refresh_from_db()
+    assert referral.status == Status.DECIDED and referral.closed_at
+    by_recipient = {m.to[0]: m for m in mail.outbox}
+    assert set(by_recipient) == {"petra@example.invalid", "rektor@example.invalid"}
+    to_person = by_recipient["petra@example.invalid"]
+    assert "Oppfølgingsteam med individuell plan" in to_person.body
+    assert "Mange tjenester." in to_person.body
+    to_reporter = by_recipient["rektor@example.invalid"]
+    assert "ABC123" in to_reporter.body and "ferdig behandlet" in to_reporter.body
+    assert "individuell plan" not in to_reporter.body  # the outcome is the person's own
+    assert AuditEvent.objects.filter(resource="decision", action="create").count() == 1
+    listing = client.get(response["Location"]).content.decode()
+    assert "Personen fikk beskjed på e-post" in listing
+
+
+def test_it_records_a_decision_without_email_addresses_and_sends_nothing(cast):
+    url = reverse("assessments:decide", args=[cast.person.pk])
+    response = cast.client_for(cast.cu).post(url, {"outcome": "contact_person",
+                                                   "reason": "En fast kontakt holder."})
+    assert response.status_code == 302
+    decision = Decision.objects.get()
+    assert decision.person_informed_at is None and decision.reporter_informed_at is None
+    assert mail.outbox == []
+
+
+def test_it_requires_an_outcome_and_a_reason(cast):
+    url = reverse("assessments:decide", args=[cast.person.pk])
+    response = cast.client_for(cast.cu).post(url, {"outcome": "", "reason": ""})
+    assert response.status_code == 200
+    assert "Noe må rettes" in response.content.decode()
+    assert not Decision.objects.exists()
+
+
+def test_it_is_read_only_for_the_gp(cast):
+    url = reverse("assessments:decide", args=[cast.person.pk])
+    response = cast.client_for(cast.gp).post(url, {"outcome": "none", "reason": "x"})
+    assert response.status_code == 403
+    assert not Decision.objects.exists()
+
+
+def test_it_leaves_decisions_to_the_coordinating_unit_even_when_others_may_write(cast):
+    unit = PersonGrant(cast.person, Basis.COORDINATING_UNIT, Role.COORDINATING_UNIT, "", True)
+    coordinator = PersonGrant(cast.person, Basis.COORDINATOR, Role.COORDINATOR, "", True)
+    assert can_decide(unit) and not can_decide(coordinator)
