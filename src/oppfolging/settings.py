@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "oppfolging.assessments",
     "oppfolging.teams",
     "oppfolging.plans",
+    "oppfolging.meetings",
+    "oppfolging.notifications",
     "oppfolging.demo",
 ]
 
@@ -163,6 +165,12 @@ LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
 # number of seconds between showing the form and a human sending it.
 PUBLIC_FORM_RATE_LIMIT = env_int("PUBLIC_FORM_RATE_LIMIT", 5)
 PUBLIC_FORM_MIN_SECONDS = env_int("PUBLIC_FORM_MIN_SECONDS", 3)
+# Plans: a plan with no activity for this many days is flagged as idle; reminders go out this
+# many days before a checkpoint falls due.
+PLAN_IDLE_DAYS = env_int("PLAN_IDLE_DAYS", 90)
+CHECKPOINT_REMINDER_DAYS = env_int("CHECKPOINT_REMINDER_DAYS", 7)
+# Meetings: the agenda is sent this many days before the meeting.
+AGENDA_SEND_DAYS_BEFORE = env_int("AGENDA_SEND_DAYS_BEFORE", 7)
 # Break the glass: emergency access lasts this long.
 BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 4)
 

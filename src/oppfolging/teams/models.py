@@ -136,6 +136,10 @@ class Team(models.Model):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.TextField(blank=True)
+    meeting_interval_weeks = models.PositiveSmallIntegerField(
+        _("møtes hver … uke"), null=True, blank=True,
+        help_text=_("Tomt betyr at teamet møtes ved behov."),
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,0 +1,20 @@
+"""A record of every notification sent, so a job that runs twice sends nothing twice."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class SentNotification(models.Model):
+    """One notification, identified by a key that names what it is about and for whom."""
+
+    key = models.CharField(max_length=200, unique=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+    recipient = models.CharField(max_length=254, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return self.key
