@@ -29,7 +29,8 @@ demo: install
 	$(DEMO_ENV) $(BIN)/oppfolging demo
 	@echo "Oppfølging runs on http://127.0.0.1:$(PORT)/ — sign in as any demo user listed there."
 	$(DEMO_ENV) $(BIN)/oppfolging db_worker --interval 2 & worker=$$!; \
-	  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  $(DEMO_ENV) $(BIN)/oppfolging scheduler --interval 300 >/dev/null & scheduler=$$!; \
+	  trap "kill $$worker $$scheduler 2>/dev/null" EXIT INT TERM; \
 	  $(DEMO_ENV) $(BIN)/oppfolging runserver 127.0.0.1:$(PORT)
 
 # Debian's chromium drives the browser tests; install it when missing and we may.

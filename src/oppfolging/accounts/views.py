@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +31,7 @@ from oppfolging.catalogue.models import Sector, Service
 from oppfolging.lib.suppression import suppress_counts
 from oppfolging.people.models import Person
 from oppfolging.people.selectors import age_group_counts
+from oppfolging.plans.selectors import worklist
 from oppfolging.referrals.models import OPEN_STATUSES, Referral
 from oppfolging.teams.models import Team, TeamStatus
 
@@ -106,6 +108,14 @@ def start(request: HttpRequest) -> HttpResponse:
             }
         if Role.COORDINATING_UNIT in roles:
             context["cu"]["referrals"] = referral_summary(municipality)
+        if Role.COORDINATOR in roles:
+            context["worklist"] = worklist(user=user, municipality=municipality)
+        if Role.COORDINATING_UNIT in roles:
+            from oppfolging.meetings.selectors import no_show_rates_by_service
+
+            context["cu"]["worklist"] = worklist(user=user, municipality=municipality, whole_municipality=True)[:30]
+            context["cu"]["no_shows"] = no_show_rates_by_service(
+                municipality=municipality, since=timezone.now() - dt.timedelta(days=365))
         if roles & {Role.COORDINATOR, Role.TEAM_MEMBER}:
             context["served_persons"] = served.order_by("family_name", "given_name")[:50]
         if Role.GP in roles:

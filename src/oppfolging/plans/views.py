@@ -1,1 +1,219 @@
-"""Views."""
+"""The individual plan: read it, change it, evaluate goals, see its history, print it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from oppfolging.access.policy import PersonGrant
+from oppfolging.access.shortcuts import get_person_for_user
+from oppfolging.audit.models import Action
+from oppfolging.audit.services import audit_grant, client_ip
+from oppfolging.lib.versioning import EditConflict, conflict_rows
+from oppfolging.plans import selectors, services
+from oppfolging.plans.forms import EvaluationForm, GoalForm, MeasureForm, PlanForm
+from oppfolging.plans.history import plan_as_of
+from oppfolging.plans.models import Goal, IndividualPlan, Measure
+
+
+def _plan(grant: PersonGrant) -> IndividualPlan:
+    plan = (
+        IndividualPlan.objects.filter(person=grant.person)
+        .select_related("team", "person")
+        .prefetch_related("goals__measures__responsible_membership__user",
+                          "goals__measures__responsible_service", "goals__evaluations__evaluated_by",
+                          "team__memberships__user", "team__memberships__service",
+                          "team__memberships__related_person", "team__coordinator_assignments__coordinator")
+        .first()
+    )
+    if plan is None:
+        raise Http404("No plan.")
+    return plan
+
+
+def plan_context(plan: IndividualPlan) -> dict[str, Any]:
+    """Return what the plan page and the PDF show."""
+    from oppfolging.teams.models import Consent
+
+    goals = list(plan.goals.all())
+    top = [g for g in goals if g.parent_id is None]
+    for goal in top:
+        goal.children = [s for s in goals if s.parent_id == goal.pk]  # type: ignore[attr-defined]
+    return {
+        "plan": plan,
+        "person": plan.person,
+        "goals": sorted(top, key=lambda g: (not g.is_open, g.position, g.pk)),
+        "missing": selectors.plan_missing_items(plan),
+        "team": plan.team,
+        "coordinator": plan.team.current_coordinator_assignment if plan.team else None,
+        "members": [m for m in plan.team.memberships.all() if m.left_on is None] if plan.team else [],
+        "consents": Consent.objects.active().filter(person=plan.person).select_related("service", "related_person"),
+        "today": timezone.localdate(),
+    }
+
+
+def plan_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    grant = get_person_for_user(request, person_id, resource="individual_plan")
+    plan = IndividualPlan.objects.filter(person=grant.person).first()
+    if plan is None:
+        return render(request, "plans/no_plan.html", {"grant": grant, "person": grant.person})
+    return render(request, "plans/detail.html", {"grant": grant, **plan_context(_plan(grant))})
+
+
+def _versioned_edit(request: HttpRequest, grant: PersonGrant, form: Any, save: Any, template: str,
+                    context: dict[str, Any], done: str) -> HttpResponse:
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data.get("version") or 0, form.model_fields())
+        except EditConflict as error:
+            conflict = error
+            form.data = form.data.copy()
+            form.data["version"] = error.current.version
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, done)
+            return redirect("plans:detail", person_id=grant.person.pk)
+    return render(request, template, {
+        "form": form, "person": grant.person, "conflict": conflict,
+        "conflict_rows": conflict_rows(form, conflict) if conflict else [], **context,
+    })
+
+
+def plan_edit(request: HttpRequest, person_id: int) -> HttpResponse:
+    grant = get_person_for_user(request, person_id, write=True, resource="individual_plan")
+    plan = _plan(grant)
+    form = PlanForm(request.POST or None, instance=plan)
+
+    def save(version: int, fields: dict[str, Any]) -> None:
+        services.plan_update(grant=grant, actor=request.user, plan=plan, expected_version=version, **fields)  # type: ignore[arg-type]
+
+    return _versioned_edit(request, grant, form, save, "plans/plan_form.html", {"plan": plan},
+                           _("Planen er lagret."))
+
+
+def goal_add(request: HttpRequest, person_id: int) -> HttpResponse:
+    grant = get_person_for_user(request, person_id, write=True, resource="individual_plan")
+    plan = _plan(grant)
+    initial = {"author_kind": "person", "parent": request.GET.get("parent")}
+    form = GoalForm(request.POST or None, plan=plan, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.goal_create(grant=grant, actor=request.user, plan=plan, **form.model_fields())  # type: ignore[arg-type]
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Målet er lagt til."))
+            return redirect("plans:detail", person_id=person_id)
+    return render(request, "plans/goal_form.html", {"form": form, "person": grant.person, "goal": None})
+
+
+def _goal(plan: IndividualPlan, goal_id: int) -> Goal:
+    goal = plan.goals.filter(pk=goal_id).first()
+    if goal is None:
+        raise Http404
+    return goal
+
+
+def goal_edit(request: HttpRequest, person_id: int, goal_id: int) -> HttpResponse:
+    grant = get_person_for_user(request, person_id, write=True, resource="individual_plan")
+    plan = _plan(grant)
+    goal = _goal(plan, goal_id)
+    form = GoalForm(request.POST or None, instance=goal, plan=plan)
+
+    def save(version: int, fields: dict[str, Any]) -> None:
+        services.goal_update(grant=grant, actor=request.user, goal=goal, expected_version=version, **fields)  # type: ignore[arg-type]
+
+    return _versioned_edit(request, grant, form, save, "plans/goal_form.html", {"goal": goal},
+                           _("Målet er lagret."))
+
+
+def goal_evaluate(request: HttpRequest, person_id: int, goal_id: int) -> HttpResponse:
+    grant = get_person_for_user(request, person_id, write=True, resource="individual_plan")
+    plan = _plan(grant)
+    goal = _goal(plan, goal_id)
+    form = EvaluationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.goal_evaluate(grant=grant, actor=request.user, goal=goal, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Evalueringen er lagret i planen."))
+            return redirect("plans:detail", person_id=person_id)
+    return render(request, "plans/evaluate.html", {"form": form, "person": grant.person, "goal": goal})
+
+
+def measure_add(request: HttpRequest, person_id: int, goal_id: int) -> HttpResponse:
+    grant = get_person_for_user(request, person_id, write=True, resource="individual_plan")
+    plan = _plan(grant)
+    goal = _goal(plan, goal_id)
+    form = MeasureForm(request.POST or None, plan=plan)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.measure_create(grant=grant, actor=request.user, goal=goal, **form.model_fields())  # type: ignore[arg-type]
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Tiltaket er lagt til."))
+            return redirect("plans:detail", person_id=person_id)
+    return render(request, "plans/measure_form.html", {"form": form, "person": grant.person, "goal": goal, "measure": None})
+
+
+def measure_edit(request: HttpRequest, person_id: int, measure_id: int) -> HttpResponse:
+    grant = get_person_for_user(request, person_id, write=True, resource="individual_plan")
+    plan = _plan(grant)
+    measure = Measure.objects.filter(pk=measure_id, goal__plan=plan).select_related("goal").first()
+    if measure is None:
+        raise Http404
+    form = MeasureForm(request.POST or None, instance=measure, plan=plan)
+
+    def save(version: int, fields: dict[str, Any]) -> None:
+        services.measure_update(grant=grant, actor=request.user, measure=measure, expected_version=version, **fields)  # type: ignore[arg-type]
+
+    return _versioned_edit(request, grant, form, save, "plans/measure_form.html",
+                           {"goal": measure.goal, "measure": measure}, _("Tiltaket er lagret."))
+
+
+def plan_history(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Every change: who changed what and when, with a link to read each earlier version."""
+    grant = get_person_for_user(request, person_id, resource="individual_plan_history")
+    plan = _plan(grant)
+    return render(request, "plans/history.html", {
+        "person": grant.person, "plan": plan, "changes": plan.changes.select_related("actor")[:500],
+    })
+
+
+def plan_version(request: HttpRequest, person_id: int, change_id: int) -> HttpResponse:
+    """Show the plan as it read right after one change in its history."""
+    grant = get_person_for_user(request, person_id, resource="individual_plan_history")
+    plan = _plan(grant)
+    change = plan.changes.filter(pk=change_id).first()
+    if change is None:
+        raise Http404
+    return render(request, "plans/version.html", {
+        "person": grant.person, "change": change, "version": plan_as_of(plan, change.at),
+    })
+
+
+def plan_pdf(request: HttpRequest, person_id: int) -> HttpResponse:
+    """The plan as a PDF the person can read and print, in plain Norwegian."""
+    from weasyprint import HTML
+
+    grant = get_person_for_user(request, person_id, resource="individual_plan_pdf")
+    plan = _plan(grant)
+    html = render_to_string("plans/pdf.html", plan_context(plan), request=request)
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    audit_grant(grant=grant, actor=request.user, action=Action.EXPORT, resource="individual_plan_pdf",  # type: ignore[arg-type]
+                resource_id=plan.pk, ip=client_ip(request))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="individuell-plan-{plan.person.family_name.lower()}.pdf"'
+    return response

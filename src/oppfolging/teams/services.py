@@ -15,7 +15,6 @@ from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant, audit_record
 from oppfolging.catalogue.models import Service
 from oppfolging.people.models import RelatedPerson
-from oppfolging.plans.models import IndividualPlan
 from oppfolging.teams.models import (
     Consent,
     ConsentScope,
@@ -244,22 +243,3 @@ def consent_withdraw(
                      resource="consent", resource_id=consent.pk, person=grant.person,
                      purpose=_("Samtykke trukket av personen"))
     return consent
-
-
-class ConsentMissing(ValidationError):
-    """No individual plan without the person's consent to it."""
-
-
-@transaction.atomic
-def plan_create(*, grant: PersonGrant, actor: User, team: Team | None = None) -> IndividualPlan:
-    """Create the person's individual plan; refused without an active consent to the plan."""
-    person = grant.person
-    if not Consent.objects.active().filter(person=person, scope=ConsentScope.TEAM_AND_PLAN).exists():
-        raise ConsentMissing(
-            _("Personen har ikke samtykket til individuell plan. Registrer samtykket først.")
-        )
-    if IndividualPlan.objects.filter(person=person).exists():
-        raise ValidationError(_("Personen har allerede en individuell plan."))
-    plan = IndividualPlan.objects.create(person=person, team=team, created_by=actor)
-    _audit(grant, actor, Action.CREATE, "individual_plan", plan)
-    return plan

@@ -16,6 +16,7 @@ from oppfolging.access import policy
 from oppfolging.access.shortcuts import get_person_for_user, require_in_municipality
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
+from oppfolging.plans import services as plan_services
 from oppfolging.plans.models import IndividualPlan
 from oppfolging.teams import selectors, services
 from oppfolging.teams.forms import (
@@ -190,7 +191,7 @@ def consent_withdraw(request: HttpRequest, person_id: int, consent_id: int) -> H
 def plan_create(request: HttpRequest, person_id: int) -> HttpResponse:
     def do(grant: policy.PersonGrant) -> str:
         team = Team.objects.filter(person=grant.person, status=TeamStatus.ACTIVE).first()
-        services.plan_create(grant=grant, actor=request.user, team=team)  # type: ignore[arg-type]
+        plan_services.plan_create(grant=grant, actor=request.user, team=team)  # type: ignore[arg-type]
         return _("Individuell plan er opprettet.")
 
     return _write(request, person_id, do)

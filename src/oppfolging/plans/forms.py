@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from oppfolging.catalogue.models import Service
+from oppfolging.people.forms import VersionedForm
+from oppfolging.people.models import RelatedPerson
+from oppfolging.plans.models import EvaluationResult, Goal, IndividualPlan, Measure, NextStep
+from oppfolging.teams.models import TeamMembership
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class PlanForm(VersionedForm):
+    class Meta:
+        model = IndividualPlan
+        fields = ["what_matters", "resources", "needs", "person_contribution",
+                  "next_of_kin_contribution", "period_start", "period_end", "next_revision_on",
+                  "cooperation"]
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in
+                   ("what_matters", "resources", "needs", "person_contribution",
+                    "next_of_kin_contribution", "cooperation")} | {
+            "period_start": DATE, "period_end": DATE, "next_revision_on": DATE}
+
+
+class GoalForm(VersionedForm):
+    class Meta:
+        model = Goal
+        fields = ["text", "author_kind", "author_related", "next_evaluation_on", "parent"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 2}), "author_kind": forms.RadioSelect,
+                   "next_evaluation_on": DATE}
+        labels = {"author_related": _("Pårørende som skrev målet"),
+                  "next_evaluation_on": _("Dato for evaluering")}
+        help_texts = {"text": _("Skriv målet slik personen sier det."),
+                      "next_evaluation_on": _("Når skal teamet og personen se på om målet er nådd?")}
+
+    def __init__(self, *args: Any, plan: IndividualPlan, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["author_related"].queryset = RelatedPerson.objects.filter(person=plan.person)  # type: ignore[attr-defined]
+        parents = plan.goals.filter(parent__isnull=True, status="active")
+        if self.instance.pk:
+            parents = parents.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = parents  # type: ignore[attr-defined]
+        self.fields["parent"].label = _("Delmål av (tomt for et hovedmål)")
+
+
+class MeasureForm(VersionedForm):
+    class Meta:
+        model = Measure
+        fields = ["description", "responsible_membership", "responsible_service", "extent", "how",
+                  "starts_on", "ends_on", "status"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2}),
+                   "how": forms.Textarea(attrs={"rows": 2}), "starts_on": DATE, "ends_on": DATE}
+
+    def __init__(self, *args: Any, plan: IndividualPlan, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["responsible_membership"].queryset = TeamMembership.objects.filter(  # type: ignore[attr-defined]
+            team__person=plan.person, left_on__isnull=True
+        ).select_related("user", "service", "related_person", "team__person")
+        self.fields["responsible_service"].queryset = Service.objects.filter(  # type: ignore[attr-defined]
+            municipality=plan.person.municipality, is_active=True)
+
+
+class EvaluationForm(forms.Form):
+    result = forms.ChoiceField(label=_("Er målet nådd?"), choices=EvaluationResult.choices,
+                               widget=forms.RadioSelect)
+    learned = forms.CharField(label=_("Hva har vi lært?"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+    next_step = forms.ChoiceField(label=_("Hva skjer nå?"), choices=NextStep.choices,
+                                  widget=forms.RadioSelect)
+    next_evaluation_on = forms.DateField(label=_("Neste evaluering"), required=False, widget=DATE)
+    new_goal_text = forms.CharField(label=_("Nytt mål (hvis nytt mål)"), required=False,
+                                    widget=forms.Textarea(attrs={"rows": 2}))
+    psfs_score = forms.IntegerField(label=_("Ny PSFS-skår (0–10), hvis målet har en aktivitet"),
+                                    required=False, min_value=0, max_value=10)

@@ -1,0 +1,247 @@
+"""Writes to the individual plan. Each is checked, saved, put in the plan's history and audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from oppfolging.access.policy import PersonGrant
+from oppfolging.accounts.models import User
+from oppfolging.audit.models import Action
+from oppfolging.audit.services import audit_grant
+from oppfolging.lib.versioning import save_versioned
+from oppfolging.plans.history import record_change, snapshot
+from oppfolging.plans.models import (
+    AuthorKind,
+    EvaluationResult,
+    Goal,
+    GoalEvaluation,
+    GoalStatus,
+    IndividualPlan,
+    Measure,
+    NextStep,
+)
+
+PLAN_FIELDS = ("what_matters", "resources", "needs", "person_contribution",
+               "next_of_kin_contribution", "period_start", "period_end", "next_revision_on",
+               "cooperation")
+GOAL_FIELDS = ("text", "author_kind", "author_related", "next_evaluation_on", "parent")
+MEASURE_FIELDS = ("description", "responsible_membership", "responsible_service", "extent", "how",
+                  "starts_on", "ends_on", "status")
+
+
+class ConsentMissing(ValidationError):
+    """No individual plan without the person's consent to it."""
+
+
+@transaction.atomic
+def plan_create(*, grant: PersonGrant, actor: User, team: Any = None) -> IndividualPlan:
+    """Create the person's individual plan; refused without an active consent to the plan."""
+    from oppfolging.teams.models import Consent, ConsentScope
+
+    if not grant.can_write:
+        raise PermissionDenied
+    person = grant.person
+    if not Consent.objects.active().filter(person=person, scope=ConsentScope.TEAM_AND_PLAN).exists():
+        raise ConsentMissing(
+            _("Personen har ikke samtykket til individuell plan. Registrer samtykket først.")
+        )
+    if IndividualPlan.objects.filter(person=person).exists():
+        raise ValidationError(_("Personen har allerede en individuell plan."))
+    plan = IndividualPlan.objects.create(person=person, team=team, created_by=actor)
+    record_change(plan=plan, actor=actor, item=plan, action="create", summary=_("Planen er opprettet"))
+    _audit(grant, actor, Action.CREATE, "individual_plan", plan)
+    return plan
+
+
+def _require_write(grant: PersonGrant, plan: IndividualPlan) -> None:
+    if not grant.can_write:
+        raise PermissionDenied
+    if plan.person_id != grant.person.pk:
+        raise PermissionDenied
+
+
+def _audit(grant: PersonGrant, actor: User, action: str, resource: str, item: Any) -> None:
+    audit_grant(grant=grant, actor=actor, action=action, resource=resource, resource_id=item.pk)
+
+
+@transaction.atomic
+def plan_update(
+    *, grant: PersonGrant, actor: User, plan: IndividualPlan, expected_version: int, **fields: Any
+) -> IndividualPlan:
+    """Change the plan's own parts; a save based on an old version is refused."""
+    _require_write(grant, plan)
+    before = snapshot(plan)
+    for name, value in fields.items():
+        setattr(plan, name, value)
+    plan.full_clean()
+    save_versioned(plan, expected_version=expected_version, fields=[f for f in PLAN_FIELDS if f in fields])
+    record_change(plan=plan, actor=actor, item=plan, action="update",
+                  summary=_("Planen er endret"), before=before)
+    _audit(grant, actor, Action.UPDATE, "individual_plan", plan)
+    return plan
+
+
+@transaction.atomic
+def goal_create(
+    *,
+    grant: PersonGrant,
+    actor: User | None,
+    plan: IndividualPlan,
+    text: str,
+    author_kind: str,
+    next_evaluation_on: dt.date,
+    parent: Goal | None = None,
+    author_related: Any = None,
+    author_user: User | None = None,
+    require_write: bool = True,
+) -> Goal:
+    """Add a goal (or a sub-goal) in the person's own words, with the date it is evaluated."""
+    if require_write:
+        _require_write(grant, plan)
+    if parent is not None and parent.plan_id != plan.pk:
+        raise ValidationError({"parent": _("Hovedmålet hører til en annen plan.")})
+    goal = Goal(
+        plan=plan, parent=parent, text=text.strip(), author_kind=author_kind,
+        author_related=author_related, author_user=author_user or (actor if author_kind == AuthorKind.PROFESSIONAL else None),
+        next_evaluation_on=next_evaluation_on,
+        position=plan.goals.filter(parent=parent).count(),
+    )
+    goal.full_clean()
+    goal.save()
+    record_change(plan=plan, actor=actor, item=goal, action="create",
+                  summary=(_("Nytt delmål: %(text)s") if parent else _("Nytt mål: %(text)s")) % {"text": goal.text[:200]},
+                  actor_name="" if actor else str(grant.person))
+    if actor is not None:
+        _audit(grant, actor, Action.CREATE, "goal", goal)
+    return goal
+
+
+@transaction.atomic
+def goal_update(
+    *, grant: PersonGrant, actor: User, goal: Goal, expected_version: int, **fields: Any
+) -> Goal:
+    """Change a goal; a save based on an old version is refused and shown, never overwritten."""
+    _require_write(grant, goal.plan)
+    before = snapshot(goal)
+    for name, value in fields.items():
+        setattr(goal, name, value)
+    goal.full_clean()
+    save_versioned(goal, expected_version=expected_version, fields=[f for f in GOAL_FIELDS if f in fields])
+    record_change(plan=goal.plan, actor=actor, item=goal, action="update",
+                  summary=_("Mål endret: %(text)s") % {"text": goal.text[:200]}, before=before)
+    _audit(grant, actor, Action.UPDATE, "goal", goal)
+    return goal
+
+
+@transaction.atomic
+def measure_create(*, grant: PersonGrant, actor: User, goal: Goal, **fields: Any) -> Measure:
+    """Add a measure to a goal, with who is responsible, its extent and how it is done."""
+    _require_write(grant, goal.plan)
+    measure = Measure(goal=goal, **fields)
+    _check_responsible(goal, measure)
+    measure.full_clean()
+    measure.save()
+    record_change(plan=goal.plan, actor=actor, item=measure, action="create",
+                  summary=_("Nytt tiltak: %(text)s") % {"text": measure.description[:200]})
+    _audit(grant, actor, Action.CREATE, "measure", measure)
+    return measure
+
+
+@transaction.atomic
+def measure_update(
+    *, grant: PersonGrant, actor: User, measure: Measure, expected_version: int, **fields: Any
+) -> Measure:
+    """Change a measure; a stale save is refused."""
+    _require_write(grant, measure.goal.plan)
+    before = snapshot(measure)
+    for name, value in fields.items():
+        setattr(measure, name, value)
+    _check_responsible(measure.goal, measure)
+    measure.full_clean()
+    save_versioned(measure, expected_version=expected_version, fields=[f for f in MEASURE_FIELDS if f in fields])
+    record_change(plan=measure.goal.plan, actor=actor, item=measure, action="update",
+                  summary=_("Tiltak endret: %(text)s") % {"text": measure.description[:200]}, before=before)
+    _audit(grant, actor, Action.UPDATE, "measure", measure)
+    return measure
+
+
+def _check_responsible(goal: Goal, measure: Measure) -> None:
+    if not (measure.responsible_membership_id or measure.responsible_service_id):
+        raise ValidationError({"responsible_membership": _("Velg hvem som er ansvarlig for tiltaket.")})
+    membership = measure.responsible_membership
+    if membership is not None and membership.team.person_id != goal.plan.person_id:
+        raise ValidationError({"responsible_membership": _("Velg en deltaker i personens team.")})
+
+
+@transaction.atomic
+def goal_evaluate(
+    *,
+    grant: PersonGrant,
+    actor: User,
+    goal: Goal,
+    result: str,
+    learned: str,
+    next_step: str,
+    next_evaluation_on: dt.date | None = None,
+    psfs_score: int | None = None,
+    meeting: Any = None,
+    new_goal_text: str = "",
+) -> GoalEvaluation:
+    """Evaluate a goal at its checkpoint and decide what happens next.
+
+    Continue or change set a new checkpoint; close ends the goal (achieved or not); a new goal
+    closes this one and starts its successor. A closed goal stays in the plan, visible.
+    """
+    _require_write(grant, goal.plan)
+    if not goal.is_open:
+        raise ValidationError(_("Målet er allerede avsluttet."))
+    if result not in EvaluationResult.values or next_step not in NextStep.values:
+        raise ValidationError(_("Velg resultat og hva som skjer videre."))
+    if next_step in (NextStep.CONTINUE, NextStep.CHANGE, NextStep.NEW_GOAL) and next_evaluation_on is None:
+        raise ValidationError({"next_evaluation_on": _("Sett datoen for neste evaluering.")})
+    if next_evaluation_on is not None and next_evaluation_on <= timezone.localdate() and next_step != NextStep.CLOSE:
+        raise ValidationError({"next_evaluation_on": _("Neste evaluering må være fram i tid.")})
+    if next_step == NextStep.NEW_GOAL and not new_goal_text.strip():
+        raise ValidationError({"new_goal_text": _("Skriv det nye målet.")})
+    if psfs_score is not None and not 0 <= psfs_score <= 10:
+        raise ValidationError({"psfs_score": _("PSFS-skåren er fra 0 til 10.")})
+    evaluation = GoalEvaluation.objects.create(
+        goal=goal, due_on=goal.next_evaluation_on, result=result, learned=learned.strip(),
+        next_step=next_step, psfs_score=psfs_score, evaluated_by=actor, meeting=meeting,
+    )
+    before = snapshot(goal)
+    if next_step in (NextStep.CONTINUE, NextStep.CHANGE):
+        goal.next_evaluation_on = next_evaluation_on
+    else:
+        goal.status = GoalStatus.ACHIEVED if result == EvaluationResult.ACHIEVED else GoalStatus.CLOSED
+        goal.closed_at = timezone.now()
+    save_versioned(goal, expected_version=goal.version, fields=["next_evaluation_on", "status", "closed_at"])
+    record_change(plan=goal.plan, actor=actor, item=evaluation, action="evaluate",
+                  summary=_("Evaluert: %(goal)s – %(result)s") % {"goal": goal.text[:150], "result": evaluation.get_result_display()})
+    record_change(plan=goal.plan, actor=actor, item=goal, action="update" if goal.is_open else "close",
+                  summary=_("Neste evaluering %(date)s") % {"date": goal.next_evaluation_on} if goal.is_open
+                  else _("Mål avsluttet: %(text)s") % {"text": goal.text[:200]}, before=before)
+    if next_step == NextStep.NEW_GOAL:
+        goal_create(grant=grant, actor=actor, plan=goal.plan, text=new_goal_text,
+                    author_kind=goal.author_kind, author_related=goal.author_related,
+                    author_user=goal.author_user, next_evaluation_on=next_evaluation_on, parent=goal.parent)
+    _audit(grant, actor, Action.CREATE, "goal_evaluation", evaluation)
+    return evaluation
+
+
+@transaction.atomic
+def plan_close(*, grant: PersonGrant, actor: User, plan: IndividualPlan, reason: str) -> IndividualPlan:
+    """Close the plan when the person no longer wants or needs it; it stays readable."""
+    _require_write(grant, plan)
+    plan.status = "closed"
+    plan.period_end = plan.period_end or timezone.localdate()
+    plan.save(update_fields=["status", "period_end"])
+    record_change(plan=plan, actor=actor, item=plan, action="close", summary=_("Planen er avsluttet: %(reason)s") % {"reason": reason[:200]})
+    _audit(grant, actor, Action.UPDATE, "individual_plan", plan)
+    return plan

@@ -1,0 +1,132 @@
+import datetime as dt
+
+from django.urls import reverse
+from django.utils import timezone
+
+from oppfolging.audit.models import AuditEvent
+from oppfolging.plans.models import Goal, GoalEvaluation, PlanChange
+
+
+def test_it_shows_the_plan_with_goals_measures_and_what_is_missing(cast, plan):
+    html = cast.client_for(cast.colleague).get(reverse("plans:detail", args=[cast.person.pk])).content.decode()
+    assert "Gå tur med hunden hver dag" in html and "3 ganger i uka" in html
+    assert "Planen mangler noe forskriften krever" in html
+    assert "(9) Samarbeid med andre etater" in html
+    assert "(3) Koordinator" not in html
+    assert AuditEvent.objects.filter(resource="individual_plan", action="read", actor=cast.colleague).count() == 1
+
+
+def test_it_says_nothing_is_missing_when_every_required_item_is_there(cast, plan):
+    from oppfolging.plans.selectors import plan_missing_items
+
+    plan.resources, plan.needs = "Hunden, datteren", "Hjelp med medisiner"
+    plan.person_contribution, plan.cooperation = "Går selv", "DPS: samtaler hver uke"
+    plan.next_revision_on = timezone.localdate() + dt.timedelta(days=180)
+    plan.save()
+    Goal.objects.filter(text="Lage middag selv").delete()
+    assert plan_missing_items(plan) == []
+
+
+def test_it_adds_a_goal_in_the_persons_own_words_and_records_history(cast, plan):
+    client = cast.client_for(cast.colleague)
+    due = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
+    response = client.post(reverse("plans:goal_add", args=[cast.person.pk]), {
+        "text": "Komme meg på jobb igjen", "author_kind": "person", "next_evaluation_on": due,
+        "author_related": "", "parent": "", "version": ""})
+    assert response.status_code == 302
+    goal = Goal.objects.get(text="Komme meg på jobb igjen")
+    assert goal.author_kind == "person"
+    change = PlanChange.objects.get(item_type="goal", item_id=goal.pk)
+    assert change.actor == cast.colleague and change.action == "create"
+
+
+def test_it_refuses_a_concurrent_goal_edit_and_shows_the_other_change(cast, plan):
+    goal = Goal.objects.get(text="Lage middag selv")
+    url = reverse("plans:goal_edit", args=[cast.person.pk, goal.pk])
+    base = {"author_kind": "person", "author_related": "", "parent": "",
+            "next_evaluation_on": goal.next_evaluation_on.isoformat(), "version": goal.version}
+    coordinator, unit = cast.client_for(cast.colleague), cast.client_for(cast.cu)
+    assert unit.post(url, {**base, "text": "Lage middag to ganger i uka"}).status_code == 302
+    response = coordinator.post(url, {**base, "text": "Lage frokost selv"})
+    html = response.content.decode()
+    assert "Noen andre har lagret en endring mens du skrev" in html
+    assert "Lage middag to ganger i uka" in html and "Lage frokost selv" in html
+    goal.refresh_from_db()
+    assert goal.text == "Lage middag to ganger i uka"
+
+
+def test_it_evaluates_a_goal_and_sets_the_next_checkpoint(cast, plan):
+    goal = Goal.objects.get(text="Gå tur med hunden hver dag")
+    nxt = timezone.localdate() + dt.timedelta(days=90)
+    response = cast.client_for(cast.colleague).post(reverse("plans:goal_evaluate", args=[cast.person.pk, goal.pk]), {
+        "result": "partly", "learned": "Går når været er fint", "next_step": "continue",
+        "next_evaluation_on": nxt.isoformat(), "psfs_score": "6", "new_goal_text": ""})
+    assert response.status_code == 302
+    evaluation = GoalEvaluation.objects.get()
+    assert evaluation.result == "partly" and evaluation.psfs_score == 6 and evaluation.on_time
+    goal.refresh_from_db()
+    assert goal.next_evaluation_on == nxt and goal.is_open
+
+
+def test_it_closes_a_goal_but_keeps_it_visible(cast, plan):
+    goal = Goal.objects.get(text="Gå tur med hunden hver dag")
+    client = cast.client_for(cast.colleague)
+    client.post(reverse("plans:goal_evaluate", args=[cast.person.pk, goal.pk]), {
+        "result": "achieved", "learned": "", "next_step": "close", "next_evaluation_on": "",
+        "psfs_score": "", "new_goal_text": ""})
+    goal.refresh_from_db()
+    assert goal.status == "achieved"
+    html = client.get(reverse("plans:detail", args=[cast.person.pk])).content.decode()
+    assert "Gå tur med hunden hver dag" in html and "Nådd" in html
+
+
+def test_it_replaces_a_goal_with_a_new_one(cast, plan):
+    goal = Goal.objects.get(text="Gå tur med hunden hver dag")
+    nxt = timezone.localdate() + dt.timedelta(days=40)
+    cast.client_for(cast.colleague).post(reverse("plans:goal_evaluate", args=[cast.person.pk, goal.pk]), {
+        "result": "not_achieved", "learned": "For stort mål", "next_step": "new_goal",
+        "next_evaluation_on": nxt.isoformat(), "psfs_score": "", "new_goal_text": "Gå til postkassen"})
+    goal.refresh_from_db()
+    assert goal.status == "closed"
+    assert Goal.objects.get(text="Gå til postkassen").next_evaluation_on == nxt
+
+
+def test_it_shows_history_and_an_earlier_version(cast, plan):
+    from oppfolging.plans.history import record_change
+
+    record_change(plan=plan, actor=cast.cu, item=plan, action="create", summary="Planen er opprettet")
+    goal = Goal.objects.get(text="Lage middag selv")
+    record_change(plan=plan, actor=cast.cu, item=goal, action="create", summary="Nytt mål")
+    first = PlanChange.objects.order_by("pk").last()
+    goal.text = "Lage middag og lunsj selv"
+    goal.save()
+    record_change(plan=plan, actor=cast.colleague, item=goal, action="update", summary="Mål endret",
+                  before={"text": "Lage middag selv"})
+    client = cast.client_for(cast.colleague)
+    html = client.get(reverse("plans:history", args=[cast.person.pk])).content.decode()
+    assert "Mål endret" in html and "Kim Kollega" in html
+    old = client.get(reverse("plans:version", args=[cast.person.pk, first.pk])).content.decode()
+    assert "«Lage middag selv»" in old and "Lage middag og lunsj selv" not in old
+
+
+def test_it_renders_the_plan_as_a_pdf_with_every_required_item(cast, plan):
+    response = cast.client_for(cast.colleague).get(reverse("plans:pdf", args=[cast.person.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert AuditEvent.objects.filter(resource="individual_plan_pdf", action="export").count() == 1
+
+
+def test_it_is_read_only_for_the_gp_and_hidden_from_strangers(cast, plan):
+    goal = Goal.objects.first()
+    measure = goal.measures.first() or Goal.objects.get(text__startswith="Gå").measures.first()
+    writes = [("plans:edit", [cast.person.pk]), ("plans:goal_add", [cast.person.pk]),
+              ("plans:goal_edit", [cast.person.pk, goal.pk]), ("plans:goal_evaluate", [cast.person.pk, goal.pk]),
+              ("plans:measure_add", [cast.person.pk, goal.pk]), ("plans:measure_edit", [cast.person.pk, measure.pk])]
+    reads = [("plans:detail", [cast.person.pk]), ("plans:history", [cast.person.pk]), ("plans:pdf", [cast.person.pk])]
+    for name, args in writes:
+        assert cast.client_for(cast.gp).get(reverse(name, args=args)).status_code == 403, name
+        assert cast.client_for(cast.stranger).get(reverse(name, args=args)).status_code == 404, name
+    for name, args in reads:
+        assert cast.client_for(cast.gp).get(reverse(name, args=args)).status_code == 200, name
+        assert cast.client_for(cast.stranger).get(reverse(name, args=args)).status_code == 404, name
+        assert cast.client_for(cast.leader).get(reverse(name, args=args)).status_code == 404, name
