@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "oppfolging.plans",
     "oppfolging.meetings",
     "oppfolging.notifications",
+    "oppfolging.portal",
     "oppfolging.demo",
 ]
 
@@ -185,6 +186,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", "Norsk bokmål"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["oppfolging.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Oslo")
 USE_I18N = True
 USE_TZ = True

@@ -1,0 +1,224 @@
+"""The English catalogue is complete, compiled, and actually used.
+
+The Norwegian Bokmål strings in the code are the msgids; English comes from
+locale/en/LC_MESSAGES/django.po, compiled to django.mo (both are committed, because a fresh
+machine may not have gettext). These tests read the .po with a small parser of their own, so
+they need nothing beyond the standard library.
+"""
+
+from __future__ import annotations
+
+import ast
+import gettext
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import translation
+
+LC_MESSAGES = Path(__file__).resolve().parents[1] / "src/oppfolging/locale/en/LC_MESSAGES"
+PO = LC_MESSAGES / "django.po"
+MO = LC_MESSAGES / "django.mo"
+
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%%")
+
+
+@dataclass
+class Entry:
+    msgctxt: str | None = None
+    msgid: str = ""
+    msgid_plural: str | None = None
+    msgstr: dict[int, str] = field(default_factory=dict)
+    flags: set[str] = field(default_factory=set)
+    line: int = 0
+
+    @property
+    def label(self) -> str:
+        return f"django.po:{self.line}: {self.msgid[:60]!r}"
+
+
+def _unquote(text: str) -> str:
+    # A .po string is a C string literal; these escapes are a subset of Python's.
+    return ast.literal_eval(text)
+
+
+def parse_po(path: Path) -> list[Entry]:
+    """Every active (non-obsolete) entry in the catalogue, the header included."""
+    entries: list[Entry] = []
+    current: Entry | None = None
+    target: tuple[str, int | None] | None = None  # which field a continuation line extends
+    flags: set[str] = set()
+
+    def finish() -> None:
+        nonlocal current
+        if current is not None:
+            entries.append(current)
+        current = None
+
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            finish()
+            target = None
+            continue
+        if line.startswith("#~"):  # obsolete entry
+            continue
+        if line.startswith("#,"):
+            finish()
+            flags = {flag.strip() for flag in line[2:].split(",")}
+            continue
+        if line.startswith("#"):
+            continue
+        if line.startswith('"'):
+            assert current is not None and target is not None, f"stray string on line {number}"
+            name, index = target
+            if name == "msgstr":
+                assert index is not None
+                current.msgstr[index] += _unquote(line)
+            else:
+                setattr(current, name, (getattr(current, name) or "") + _unquote(line))
+            continue
+        keyword, _, value = line.partition(" ")
+        starts_entry = keyword == "msgctxt" or (
+            keyword == "msgid" and (current is None or current.msgctxt is None or current.msgstr)
+        )
+        if starts_entry:
+            finish()
+            current = Entry(flags=flags, line=number)
+            flags = set()
+        assert current is not None, f"unexpected {keyword!r} on line {number}"
+        if keyword in {"msgctxt", "msgid", "msgid_plural"}:
+            setattr(current, keyword, _unquote(value))
+            target = (keyword, None)
+        elif keyword == "msgstr":
+            current.msgstr[0] = _unquote(value)
+            target = ("msgstr", 0)
+        elif match := re.fullmatch(r"msgstr\[(\d+)\]", keyword):
+            index = int(match.group(1))
+            current.msgstr[index] = _unquote(value)
+            target = ("msgstr", index)
+        else:
+            raise AssertionError(f"cannot parse line {number}: {raw!r}")
+    finish()
+    return entries
+
+
+@pytest.fixture(scope="module")
+def entries() -> list[Entry]:
+    parsed = parse_po(PO)
+    assert parsed and parsed[0].msgid == "", "the catalogue should start with its header"
+    return parsed
+
+
+@pytest.fixture(scope="module")
+def messages(entries: list[Entry]) -> list[Entry]:
+    return [entry for entry in entries if entry.msgid]
+
+
+@pytest.fixture(scope="module")
+def compiled() -> gettext.GNUTranslations:
+    with MO.open("rb") as handle:
+        return gettext.GNUTranslations(handle)
+
+
+def test_the_catalogue_is_english_with_two_plural_forms(entries: list[Entry]) -> None:
+    header = entries[0]
+    assert "fuzzy" not in header.flags
+    assert "Language: en\n" in header.msgstr[0]
+    assert "Plural-Forms: nplurals=2; plural=(n != 1);" in header.msgstr[0]
+
+
+def test_every_message_is_translated_and_none_is_fuzzy(messages: list[Entry]) -> None:
+    assert len(messages) > 100, "the parser found suspiciously few messages"
+    fuzzy = [entry.label for entry in messages if "fuzzy" in entry.flags]
+    assert not fuzzy, "fuzzy entries:\n" + "\n".join(fuzzy)
+    untranslated = []
+    for entry in messages:
+        expected_forms = {0, 1} if entry.msgid_plural is not None else {0}
+        if set(entry.msgstr) != expected_forms or not all(
+            text.strip() for text in entry.msgstr.values()
+        ):
+            untranslated.append(entry.label)
+    assert not untranslated, "untranslated entries:\n" + "\n".join(untranslated)
+
+
+def test_translations_keep_placeholders_markup_and_newlines(messages: list[Entry]) -> None:
+    broken = []
+    for entry in messages:
+        sources = [entry.msgid, entry.msgid_plural or entry.msgid]
+        for index, text in entry.msgstr.items():
+            source = sources[min(index, 1)]
+            if entry.msgid_plural is None:
+                same_placeholders = sorted(PLACEHOLDER.findall(text)) == sorted(
+                    PLACEHOLDER.findall(source))
+            else:  # a singular form may spell the number out instead of using it
+                allowed = set(PLACEHOLDER.findall(entry.msgid)) | set(
+                    PLACEHOLDER.findall(entry.msgid_plural))
+                same_placeholders = set(PLACEHOLDER.findall(text)) <= allowed
+            same_markup = sorted(re.findall(r"<[^>]+>", text)) == sorted(
+                re.findall(r"<[^>]+>", source))
+            same_ends = (text.endswith("\n"), text.startswith("\n")) == (
+                source.endswith("\n"), source.startswith("\n"))
+            if not (same_placeholders and same_markup and same_ends):
+                broken.append(f"{entry.label} -> {text[:60]!r}")
+    assert not broken, "translations that changed placeholders or markup:\n" + "\n".join(broken)
+
+
+def test_the_compiled_catalogue_matches_the_po_file(
+    messages: list[Entry], compiled: gettext.GNUTranslations
+) -> None:
+    """django.mo was compiled from this django.po: run compilemessages after editing it."""
+    stale = []
+    for entry in messages:
+        if entry.msgid_plural is None:
+            if entry.msgctxt is None:
+                got = compiled.gettext(entry.msgid)
+            else:
+                got = compiled.pgettext(entry.msgctxt, entry.msgid)
+            if got != entry.msgstr[0]:
+                stale.append(entry.label)
+        else:
+            forms = [
+                compiled.ngettext(entry.msgid, entry.msgid_plural, 1)
+                if entry.msgctxt is None
+                else compiled.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, 1),
+                compiled.ngettext(entry.msgid, entry.msgid_plural, 2)
+                if entry.msgctxt is None
+                else compiled.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, 2),
+            ]
+            if forms != [entry.msgstr[0], entry.msgstr[1]]:
+                stale.append(entry.label)
+    assert not stale, (
+        "django.mo is out of date; run `oppfolging compilemessages -l en`:\n" + "\n".join(stale)
+    )
+
+
+def test_django_uses_the_english_catalogue() -> None:
+    with translation.override("en"):
+        assert translation.gettext("Logg ut") == "Log out"
+        assert translation.ngettext(
+            "%(n)s person i personregisteret.", "%(n)s personer i personregisteret.", 2
+        ) % {"n": 2} == "2 people in the person register."
+    with translation.override("nb"):
+        assert translation.gettext("Logg ut") == "Logg ut"
+
+
+def test_the_start_page_is_in_english_when_english_is_chosen(cast) -> None:
+    client = cast.client_for(cast.cu)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<html lang="en"' in page
+    assert "Log out" in page
+    assert "Logg ut" not in page
+
+
+def test_the_start_page_stays_in_norwegian_by_default(cast) -> None:
+    response = cast.client_for(cast.cu).get("/", HTTP_ACCEPT_LANGUAGE="nb")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<html lang="nb"' in page
+    assert "Logg ut" in page
