@@ -14,6 +14,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from oppfolging.access.models import BreakGlassAccess
 from oppfolging.assessments.models import Assessment, MedicalAssessment
+from oppfolging.meetings.models import ActionItem, Meeting, MeetingDecision
+from oppfolging.plans.history import record_change
+from oppfolging.plans.models import Goal, IndividualPlan, Measure
+from oppfolging.portal.models import GoalProposal
 from oppfolging.referrals.models import Referral
 from oppfolging.teams.models import Consent, Team, TeamMembership
 
@@ -58,8 +62,25 @@ def ids(cast):
     assessment = Assessment.objects.create(person=cast.person, created_by=cast.cu, referral=referral)
     medical = MedicalAssessment.objects.create(
         assessment=assessment, gp=cast.gp, question="Vurdering?", requested_by=cast.cu)
+    plan = IndividualPlan.objects.create(person=cast.person, team=team, created_by=cast.cu)
+    goal = Goal.objects.create(plan=plan, text="Hemmelig mål", author_kind="person",
+                               next_evaluation_on="2030-01-01")
+    measure = Measure.objects.create(goal=goal, description="Tiltak", responsible_service=cast.service)
+    change = record_change(plan=plan, actor=cast.cu, item=goal, action="create", summary="Nytt mål")
+    meeting = Meeting.objects.create(team=team, starts_at="2030-01-01T10:00:00Z", created_by=cast.cu)
+    decision = MeetingDecision.objects.create(meeting=meeting, text="Beslutning", recorded_by=cast.cu)
+    action = ActionItem.objects.create(team=team, meeting=meeting, description="Oppgave",
+                                       due_on="2030-01-01", created_by=cast.cu, owner_user=cast.colleague)
+    proposal = GoalProposal.objects.create(person=cast.person, text="Forslag", proposed_by_kind="person")
     return {
         "person_id": cast.person.pk,
+        "goal_id": goal.pk,
+        "measure_id": measure.pk,
+        "change_id": change.pk,
+        "meeting_id": meeting.pk,
+        "decision_id": decision.pk,
+        "item_id": action.pk,
+        "proposal_id": proposal.pk,
         "related_id": cast.next_of_kin.pk,
         "service_id": cast.service.pk,
         "access_id": access.pk,
@@ -93,7 +114,7 @@ def test_it_knows_every_project_url(cast, ids):
 def test_it_hides_municipality_a_from_a_user_of_municipality_b(cast, ids, method):
     client = cast.client_for(cast.stranger)
     secrets = [cast.person.full_name, cast.person.identity_number, cast.next_of_kin.full_name,
-               cast.service.name]
+               cast.service.name, "Hemmelig mål"]
     checked = 0
     for name, _pattern, route in project_patterns():
         if name in PUBLIC_OR_SESSION_ONLY:

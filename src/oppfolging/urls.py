@@ -17,6 +17,7 @@ urlpatterns = [
     path("team/", include("oppfolging.teams.urls")),
     path("plan/", include("oppfolging.plans.urls")),
     path("mote/", include("oppfolging.meetings.urls")),
+    path("min-plan/", include("oppfolging.portal.urls")),
     path("meld-behov/", referral_views.public_start, name="public_referral_start"),
     path("meld-behov/kvittering/<str:code>/", referral_views.public_receipt, name="public_referral_receipt"),
     path("meld-behov/<str:number>/", referral_views.public_form, name="public_referral_form"),

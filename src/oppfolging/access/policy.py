@@ -34,6 +34,8 @@ class Basis(StrEnum):
     CASE_WORKER = "case_worker"
     ASSESSMENT = "assessment"
     BREAK_GLASS = "break_glass"
+    PERSON_SELF = "person_self"
+    NEXT_OF_KIN = "next_of_kin"
 
 
 BASIS_LABELS = {
@@ -44,6 +46,8 @@ BASIS_LABELS = {
     Basis.CASE_WORKER: _("saksbehandler for en melding om behov"),
     Basis.ASSESSMENT: _("deltaker i utredning av behov"),
     Basis.BREAK_GLASS: _("nødtilgang"),
+    Basis.PERSON_SELF: _("personen selv"),
+    Basis.NEXT_OF_KIN: _("pårørende med samtykke, vergemål eller foreldreansvar"),
 }
 
 # Roles that meet persons and so may open emergency access; leaders and evaluators never do.
@@ -288,3 +292,125 @@ def can_triage(user: User, municipality: Municipality) -> bool:
 def can_report_need(user: User, municipality: Municipality) -> bool:
     """Any role that meets persons may report a need from inside the app."""
     return any(has_role(user, role, municipality) for role in CLINICAL_ROLES)
+
+
+# The person's own part of the app («Min plan»): the person, and next of kin as far as a valid
+# consent, a guardianship or parental responsibility for a child allows.
+
+
+class PortalBasis(StrEnum):
+    SELF = "self"
+    CONSENT = "consent"
+    GUARDIAN = "guardian"
+    PARENT = "parent"
+
+
+PORTAL_BASIS_LABELS = {
+    PortalBasis.SELF: _("Dette er din egen plan."),
+    PortalBasis.CONSENT: _("Du ser planen fordi %(name)s har samtykket til at du deltar."),
+    PortalBasis.GUARDIAN: _("Du ser planen fordi du er verge for %(name)s."),
+    PortalBasis.PARENT: _("Du ser planen fordi du har foreldreansvar for %(name)s, som er under 18 år."),
+}
+
+
+@dataclass(frozen=True)
+class PortalGrant:
+    """Why a signed-in person or next of kin may see a person's plan, and what they may do."""
+
+    person: Person
+    basis: PortalBasis
+    related_person: object | None = None
+
+    @property
+    def basis_text(self) -> str:
+        return str(PORTAL_BASIS_LABELS[self.basis]) % {"name": self.person.given_name}
+
+    @property
+    def is_self(self) -> bool:
+        return self.basis is PortalBasis.SELF
+
+    @property
+    def may_manage_consent(self) -> bool:
+        """The person decides on consent; for a child or a ward, the parent or guardian does."""
+        return self.basis in (PortalBasis.SELF, PortalBasis.GUARDIAN, PortalBasis.PARENT)
+
+    @property
+    def actor_kind(self) -> str:
+        return "person" if self.is_self else "next_of_kin"
+
+    def as_person_grant(self) -> PersonGrant:
+        """Return the grant in the shape the write services and the audit log take."""
+        basis = Basis.PERSON_SELF if self.is_self else Basis.NEXT_OF_KIN
+        return PersonGrant(self.person, basis, self.actor_kind, "", False)
+
+
+def portal_grants(*, user: User) -> list[PortalGrant]:
+    """Return every person whose plan the user may see in «Min plan», with the basis for each."""
+    from oppfolging.people.models import RelatedPerson
+    from oppfolging.teams.models import Consent, ConsentScope
+
+    if not user.is_authenticated or not user.is_active:
+        return []
+    grants: list[PortalGrant] = []
+    own = Person.objects.filter(user=user).first()
+    if own is not None:
+        grants.append(PortalGrant(own, PortalBasis.SELF))
+    for related in RelatedPerson.objects.filter(user=user).select_related("person"):
+        person = related.person
+        if related.is_guardian and not person.is_child:
+            basis: PortalBasis | None = PortalBasis.GUARDIAN
+        elif person.is_child and (related.has_parental_responsibility or related.is_guardian):
+            basis = PortalBasis.PARENT
+        elif Consent.objects.active().filter(
+            person=person, scope=ConsentScope.NEXT_OF_KIN, related_person=related
+        ).exists():
+            basis = PortalBasis.CONSENT
+        else:
+            basis = None
+        if basis is not None:
+            grants.append(PortalGrant(person, basis, related))
+    return grants
+
+
+def portal_grant(*, user: User, person_id: int) -> PortalGrant | None:
+    """Return the user's portal grant to one person, or None."""
+    return next((g for g in portal_grants(user=user) if g.person.pk == person_id), None)
+
+
+def who_can_see(person: Person) -> list[dict[str, str]]:
+    """List who may see the person's data now and why, in plain words for the person."""
+    from oppfolging.accounts.models import RoleAssignment
+    from oppfolging.teams.models import CoordinatorAssignment
+
+    rows: list[dict[str, str]] = []
+    today = timezone.localdate()
+    for a in CoordinatorAssignment.objects.filter(
+        team__person=person, team__status="active", ended_at__isnull=True
+    ).select_related("coordinator"):
+        rows.append({"who": a.coordinator.full_name, "why": str(BASIS_LABELS[Basis.COORDINATOR])})
+    if person.gp_id:
+        rows.append({"who": person.gp.full_name, "why": str(BASIS_LABELS[Basis.GP])})
+    from oppfolging.teams.models import TeamMembership
+
+    for membership in TeamMembership.objects.filter(
+        team__person=person, team__status="active", kind="professional", user__isnull=False,
+        joined_on__lte=today,
+    ).filter(Q(left_on__isnull=True) | Q(left_on__gt=today)).select_related("user", "service"):
+        if membership.user_id == person.gp_id:
+            continue
+        if active_memberships(membership.user).filter(pk=membership.pk).exists():
+            rows.append({"who": f"{membership.user.full_name} ({membership.service})",
+                         "why": str(BASIS_LABELS[Basis.TEAM_MEMBER])})
+    unit_staff = RoleAssignment.objects.filter(
+        municipality=person.municipality, role=Role.COORDINATING_UNIT
+    ).count()
+    if unit_staff:
+        rows.append({"who": str(_("Koordinerende enhet (%(n)s ansatte)") % {"n": unit_staff}),
+                     "why": str(BASIS_LABELS[Basis.COORDINATING_UNIT])})
+    from oppfolging.people.models import RelatedPerson
+
+    for related in RelatedPerson.objects.filter(person=person, user__isnull=False):
+        grant = portal_grant(user=related.user, person_id=person.pk)
+        if grant is not None:
+            rows.append({"who": related.full_name, "why": grant.basis_text})
+    return rows

@@ -34,6 +34,8 @@ def navigation(roles: frozenset[str]) -> list[tuple[str, str]]:
         items.append((_("Nødtilgang"), reverse("access:break_glass")))
     if Role.ADMINISTRATOR in roles:
         items.append((_("Ansatte"), reverse("accounts:staff")))
+    if not roles:
+        items = [(_("Min plan"), reverse("portal:home"))]
     return items
 
 

@@ -50,6 +50,9 @@ def demo_users() -> list[tuple[str, list[User]]]:
             label = f"{label} – {a.municipality.name}"
         if a.user not in groups.setdefault(label, []):
             groups[label].append(a.user)
+    portal_users = User.objects.filter(username__startswith="demo-", role_assignments__isnull=True, is_active=True)
+    if portal_users:
+        groups[str(_("Personen og pårørende («Min plan»)"))] = list(portal_users.order_by("username"))
     return list(groups.items())
 
 
@@ -95,6 +98,8 @@ def start(request: HttpRequest) -> HttpResponse:
     municipality: Municipality | None = request.municipality  # type: ignore[attr-defined]
     roles: frozenset[str] = request.roles  # type: ignore[attr-defined]
     context: dict[str, Any] = {"roles": roles, "Role": Role}
+    if not roles and policy.portal_grants(user=user):
+        return redirect("portal:home")
 
     if municipality is not None:
         served = policy.persons_visible_to(user=user, municipality=municipality)

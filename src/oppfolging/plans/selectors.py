@@ -129,7 +129,7 @@ def worklist(*, user: User, municipality: Municipality, whole_municipality: bool
         items.append(WorkItem(
             urgency=1, due=action.due_on, kind=_("Oppgave på overtid"),
             person_name=action.team.person.full_name, text=action.description[:120],
-            url=reverse("meetings:team_meetings", args=[action.team.person_id]),
+            url=reverse("meetings:list", args=[action.team.person_id]),
         ))
     for team in teams.filter(~Q(coordinator_assignments__ended_at__isnull=True)).select_related("person"):
         items.append(WorkItem(

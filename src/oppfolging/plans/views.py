@@ -55,6 +55,8 @@ def plan_context(plan: IndividualPlan) -> dict[str, Any]:
         "coordinator": plan.team.current_coordinator_assignment if plan.team else None,
         "members": [m for m in plan.team.memberships.all() if m.left_on is None] if plan.team else [],
         "consents": Consent.objects.active().filter(person=plan.person).select_related("service", "related_person"),
+        "proposals": plan.person.goal_proposals.filter(status="proposed"),
+        "self_scores": plan.person.psfs_self_scores.all()[:10],
         "today": timezone.localdate(),
     }
 

@@ -16,6 +16,7 @@ from oppfolging.catalogue.models import Service
 from oppfolging.demo import data
 from oppfolging.demo.assessments import create_demo_assessments
 from oppfolging.demo.intake import create_demo_path
+from oppfolging.demo.plans import create_demo_plans, create_demo_portal_users
 from oppfolging.lib import identity
 from oppfolging.people.models import Gender, Person, RelatedPerson, Relationship
 
@@ -51,6 +52,9 @@ class Command(BaseCommand):
                                     staff_by_role=staff_by_role, today=timezone.localdate())
             create_demo_path(municipality=municipality, persons=persons,
                              staff_by_role=staff_by_role, today=timezone.localdate())
+            create_demo_plans(municipality=municipality, today=timezone.localdate())
+            if index == 0:
+                create_demo_portal_users(municipality=municipality)
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready: {Municipality.objects.count()} municipalities, "
             f"{User.objects.filter(username__startswith='demo-').count()} demo users, "

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from oppfolging.catalogue.models import Service
+from oppfolging.people.models import Person, RelatedPerson
+
+
+def _draft(key: str, rows: int = 4) -> forms.Textarea:
+    """Return a textarea whose text is kept in the browser until it is sent (drafts.js)."""
+    return forms.Textarea(attrs={"rows": rows, "data-draft-key": key})
+
+
+class WhatMattersForm(forms.Form):
+    text = forms.CharField(label=_("Hva er viktig for deg?"), required=False, widget=_draft("what-matters", 6),
+                           help_text=_("Skriv med dine egne ord. Det du skriver står øverst i planen din."))
+
+
+class GoalProposalForm(forms.Form):
+    text = forms.CharField(label=_("Et mål du vil jobbe mot"), widget=_draft("goal-proposal", 3),
+                           help_text=_("For eksempel «Gå tur med hunden hver dag» eller «Begynne på skolen igjen». "
+                                       "Koordinatoren tar målet inn i planen sammen med deg."))
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(label=_("Hva vil du ta opp på møtet?"), max_length=300,
+                            widget=forms.TextInput(attrs={"data-draft-key": "agenda-item"}))
+    details = forms.CharField(label=_("Vil du forklare mer? (valgfritt)"), required=False, widget=_draft("agenda-details", 3))
+
+
+class WishForm(forms.Form):
+    text = forms.CharField(label=_("Hvem ønsker du som koordinator, og hvorfor?"), widget=_draft("wish", 3),
+                           help_text=_("Koordinatoren er den som holder trådene og er din hjelper. "
+                                       "Kommunen skal legge vekt på ønsket ditt."))
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(label=_("Skriv en melding"), widget=_draft("message", 4))
+
+
+def psfs_form(activities: list[str], data: Any = None) -> forms.Form:
+    """Return a form with one 0–10 choice per PSFS activity."""
+    fields = {
+        f"a{i}": forms.TypedChoiceField(
+            label=activity, coerce=int, required=False, widget=forms.RadioSelect,
+            choices=[(n, str(n)) for n in range(11)],
+        )
+        for i, activity in enumerate(activities)
+    }
+    form_class = type("PsfsForm", (forms.Form,), fields)
+    return form_class(data)
+
+
+class ConsentGiveForm(forms.Form):
+    scope = forms.ChoiceField(label=_("Hva vil du si ja til?"), widget=forms.RadioSelect, choices=[])
+    service = forms.ModelChoiceField(label=_("Tjenesten som får se opplysninger"), queryset=Service.objects.none(), required=False)
+    related_person = forms.ModelChoiceField(label=_("Pårørende som får delta"), queryset=RelatedPerson.objects.none(), required=False)
+
+    def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = [
+            ("team_and_plan", _("Ja til oppfølgingsteam og individuell plan")),
+            ("share_with_service", _("Ja til at en tjeneste får se opplysninger om meg")),
+            ("next_of_kin", _("Ja til at en pårørende deltar")),
+        ]
+        self.fields["service"].queryset = Service.objects.filter(municipality=person.municipality, is_active=True)  # type: ignore[attr-defined]
+        self.fields["related_person"].queryset = RelatedPerson.objects.filter(person=person)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("scope") == "share_with_service" and not cleaned.get("service"):
+            self.add_error("service", _("Velg tjenesten."))
+        if cleaned.get("scope") == "next_of_kin" and not cleaned.get("related_person"):
+            self.add_error("related_person", _("Velg hvem."))
+        return cleaned

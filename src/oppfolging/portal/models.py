@@ -1,0 +1,81 @@
+"""What the person and next of kin do in «Min plan»: propose goals, score PSFS, write messages."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Foreslått")
+    ACCEPTED = "accepted", _("Tatt inn i planen")
+    DECLINED = "declined", _("Ikke tatt inn")
+
+
+class GoalProposal(models.Model):
+    """A goal the person (or next of kin) proposes in their own words; the coordinator takes it in."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="goal_proposals")
+    text = models.TextField(_("målet med dine egne ord"))
+    proposed_by_kind = models.CharField(max_length=20)  # person | next_of_kin
+    proposed_by_related = models.ForeignKey(
+        "people.RelatedPerson", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    goal = models.ForeignKey("plans.Goal", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reply = models.TextField(_("svar fra koordinatoren"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("forslag til mål")
+        verbose_name_plural = _("forslag til mål")
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class PsfsSelfScore(models.Model):
+    """The person's own PSFS score of an activity between meetings (0 cannot … 10 as before)."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="psfs_self_scores")
+    activity = models.CharField(_("aktivitet"), max_length=200)
+    score = models.PositiveSmallIntegerField(_("skår"))
+    scored_at = models.DateTimeField(default=timezone.now)
+    scored_by_kind = models.CharField(max_length=20, default="person")
+
+    class Meta:
+        ordering = ["-scored_at"]
+        verbose_name = _("egen PSFS-skår")
+        verbose_name_plural = _("egne PSFS-skårer")
+
+    def __str__(self) -> str:
+        return f"{self.activity}: {self.score}"
+
+
+class Message(models.Model):
+    """A message between the person (or next of kin) and the coordinator or team."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="messages")
+    sender_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    sender_kind = models.CharField(max_length=20)  # person | next_of_kin | professional
+    body = models.TextField(_("melding"))
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_by_person_at = models.DateTimeField(null=True, blank=True)
+    read_by_team_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("melding")
+        verbose_name_plural = _("meldinger")
+
+    def __str__(self) -> str:
+        return f"{self.sender_user}: {self.body[:40]}"

@@ -1,0 +1,89 @@
+"""The professionals' side of «Min plan»: answer messages, take proposed goals into the plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from oppfolging.access.policy import Basis
+from oppfolging.access.shortcuts import get_person_for_user
+from oppfolging.portal import services
+from oppfolging.portal.forms import MessageForm
+from oppfolging.portal.models import GoalProposal, Message
+
+
+class AcceptForm(forms.Form):
+    next_evaluation_on = forms.DateField(label=gettext_lazy("Dato for evaluering"),
+                                         widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class DeclineForm(forms.Form):
+    reply = forms.CharField(label=gettext_lazy("Svar til personen"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def person_messages(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Read and answer the person's messages (anyone serving the person, not emergency access)."""
+    grant = get_person_for_user(request, person_id, resource="message")
+    if grant.basis is Basis.BREAK_GLASS:
+        raise PermissionDenied
+    form = MessageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.message_send(person_grant=grant, user=request.user, sender_kind="professional",  # type: ignore[arg-type]
+                              body=form.cleaned_data["body"])
+        messages.success(request, _("Svaret er sendt."))
+        return redirect("portal:staff_messages", person_id=person_id)
+    services.messages_mark_read(person_grant=grant, by_person=False)
+    return render(request, "portal/staff_messages.html", {
+        "person": grant.person, "grant": grant, "form": form,
+        "thread": Message.objects.filter(person=grant.person).select_related("sender_user"),
+    })
+
+
+def _proposal(request: HttpRequest, person_id: int, proposal_id: int):  # noqa: ANN202
+    grant = get_person_for_user(request, person_id, write=True, resource="goal_proposal")
+    proposal = GoalProposal.objects.filter(pk=proposal_id, person=grant.person).first()
+    if proposal is None:
+        raise Http404
+    return grant, proposal
+
+
+@require_POST
+def proposal_accept(request: HttpRequest, person_id: int, proposal_id: int) -> HttpResponse:
+    grant, proposal = _proposal(request, person_id, proposal_id)
+    form = AcceptForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Sett en dato for evaluering."))
+        if form.cleaned_data["next_evaluation_on"] <= dt.date.today():
+            raise ValidationError(_("Evalueringen må være fram i tid."))
+        services.goal_proposal_accept(grant=grant, actor=request.user, proposal=proposal,  # type: ignore[arg-type]
+                                      next_evaluation_on=form.cleaned_data["next_evaluation_on"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Målet er tatt inn i planen, med personen som forfatter."))
+    return redirect("plans:detail", person_id=person_id)
+
+
+@require_POST
+def proposal_decline(request: HttpRequest, person_id: int, proposal_id: int) -> HttpResponse:
+    grant, proposal = _proposal(request, person_id, proposal_id)
+    form = DeclineForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Skriv et svar til personen."))
+        services.goal_proposal_decline(grant=grant, actor=request.user, proposal=proposal,  # type: ignore[arg-type]
+                                       reply=form.cleaned_data["reply"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Svaret er sendt til personen."))
+    return redirect("plans:detail", person_id=person_id)

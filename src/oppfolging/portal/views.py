@@ -1,0 +1,280 @@
+"""«Min plan»: the person and next of kin see and shape their own plan.
+
+Every view starts with `_grant`, which answers 404 for a person the signed-in user may not see
+(another person, or next of kin without consent, guardianship or parental responsibility).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from oppfolging.access import policy
+from oppfolging.audit.models import Action, AuditEvent
+from oppfolging.audit.services import audit_grant, client_ip
+from oppfolging.catalogue.models import Service
+from oppfolging.plans.models import IndividualPlan
+from oppfolging.portal import services
+from oppfolging.portal.forms import (
+    AgendaItemForm,
+    ConsentGiveForm,
+    GoalProposalForm,
+    MessageForm,
+    WhatMattersForm,
+    WishForm,
+    psfs_form,
+)
+from oppfolging.portal.models import GoalProposal, Message, PsfsSelfScore
+from oppfolging.teams.models import Consent
+
+
+def _grant(request: HttpRequest, person_id: int, *, resource: str = "portal") -> policy.PortalGrant:
+    grant = policy.portal_grant(user=request.user, person_id=person_id)  # type: ignore[arg-type]
+    if grant is None:
+        raise Http404
+    if request.method in ("GET", "HEAD"):
+        audit_grant(grant=grant.as_person_grant(), actor=request.user, action=Action.READ,  # type: ignore[arg-type]
+                    resource=resource, purpose=grant.basis_text, ip=client_ip(request))
+    return grant
+
+
+def _context(grant: policy.PortalGrant, **extra: Any) -> dict[str, Any]:
+    return {"grant": grant, "person": grant.person, **extra}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Send the user to the one plan they may see, or let them choose."""
+    grants = policy.portal_grants(user=request.user)  # type: ignore[arg-type]
+    if len(grants) == 1:
+        return redirect("portal:plan", person_id=grants[0].person.pk)
+    return render(request, "portal/choose.html", {"grants": grants})
+
+
+def plan(request: HttpRequest, person_id: int) -> HttpResponse:
+    """My plan in plain language: goals, measures, who does what, when we look again."""
+    from oppfolging.meetings.models import Meeting
+
+    grant = _grant(request, person_id, resource="individual_plan")
+    plan_obj = IndividualPlan.objects.filter(person=grant.person).select_related("team").first()
+    goals = list(plan_obj.goals.prefetch_related("measures", "evaluations").all()) if plan_obj else []
+    top = [g for g in goals if g.parent_id is None]
+    for goal in top:
+        goal.children = [g for g in goals if g.parent_id == goal.pk]  # type: ignore[attr-defined]
+    next_meeting = Meeting.objects.filter(
+        team__person=grant.person, status="planned", starts_at__gte=timezone.now()
+    ).order_by("starts_at").first()
+    unread = Message.objects.filter(person=grant.person, sender_kind="professional",
+                                    read_by_person_at__isnull=True).count()
+    return render(request, "portal/plan.html", _context(
+        grant, plan=plan_obj, goals=sorted(top, key=lambda g: (not g.is_open, g.position)),
+        next_meeting=next_meeting, unread=unread, today=timezone.localdate(),
+        proposals=GoalProposal.objects.filter(person=grant.person)[:10],
+    ))
+
+
+def team(request: HttpRequest, person_id: int) -> HttpResponse:
+    """My team: who they are, what they do, how to reach them; my coordinator."""
+    from oppfolging.teams.models import Team
+
+    grant = _grant(request, person_id, resource="team")
+    team_obj = Team.objects.filter(person=grant.person, status="active").first()
+    members = team_obj.memberships.filter(left_on__isnull=True).select_related(
+        "user", "service", "related_person") if team_obj else []
+    return render(request, "portal/team.html", _context(
+        grant, team=team_obj, members=members,
+        coordinator=team_obj.current_coordinator_assignment if team_obj else None,
+    ))
+
+
+def meetings(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Upcoming meetings with their agenda (and a form to add to it), past ones with minutes."""
+    from oppfolging.meetings import selectors as meeting_selectors
+    from oppfolging.meetings import services as meeting_services
+    from oppfolging.meetings.models import Meeting
+
+    grant = _grant(request, person_id, resource="meetings")
+    now = timezone.now()
+    upcoming = list(Meeting.objects.filter(team__person=grant.person, status="planned", starts_at__gte=now).order_by("starts_at"))
+    for meeting in upcoming:
+        meeting_services.agenda_build(meeting=meeting)
+        meeting.agenda = meeting_selectors.agenda_of(meeting)  # type: ignore[attr-defined]
+    past = Meeting.objects.filter(team__person=grant.person, status="held").order_by("-starts_at").prefetch_related(
+        "decisions", "action_items")[:10]
+    return render(request, "portal/meetings.html", _context(
+        grant, upcoming=upcoming, past=past, form=AgendaItemForm()))
+
+
+@require_POST
+def agenda_add(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+    """Add an item to the next meeting's agenda, in the person's own words."""
+    from oppfolging.meetings import services as meeting_services
+    from oppfolging.meetings.models import Meeting
+
+    grant = _grant(request, person_id)
+    meeting = Meeting.objects.filter(pk=meeting_id, team__person=grant.person, status="planned").first()
+    if meeting is None:
+        raise Http404
+    form = AgendaItemForm(request.POST)
+    if form.is_valid():
+        try:
+            meeting_services.agenda_item_add(
+                meeting=meeting, title=form.cleaned_data["title"], details=form.cleaned_data["details"],
+                added_by_kind=grant.actor_kind, added_by_user=request.user, grant=grant.as_person_grant())  # type: ignore[arg-type]
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Saken er lagt til på agendaen. Teamet ser den før møtet."))
+    else:
+        messages.error(request, _("Skriv hva du vil ta opp."))
+    return redirect("portal:meetings", person_id=person_id)
+
+
+def matters(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Write what matters to me, and propose goals in my own words."""
+    grant = _grant(request, person_id, resource="individual_plan")
+    plan_obj = IndividualPlan.objects.filter(person=grant.person).first()
+    matters_form = WhatMattersForm(request.POST if "save_matters" in request.POST else None,
+                                   initial={"text": plan_obj.what_matters if plan_obj else ""})
+    goal_form = GoalProposalForm(request.POST if "propose_goal" in request.POST else None)
+    if request.method == "POST":
+        try:
+            if matters_form.is_bound and matters_form.is_valid():
+                services.what_matters_save(grant=grant, user=request.user, text=matters_form.cleaned_data["text"])  # type: ignore[arg-type]
+                messages.success(request, _("Det du skrev, er lagret i planen din."))
+                return redirect("portal:matters", person_id=person_id)
+            if goal_form.is_bound and goal_form.is_valid():
+                services.goal_propose(grant=grant, user=request.user, text=goal_form.cleaned_data["text"])  # type: ignore[arg-type]
+                messages.success(request, _("Målet er sendt til koordinatoren din, som tar det inn i planen sammen med deg."))
+                return redirect("portal:matters", person_id=person_id)
+        except PermissionDenied:
+            messages.error(request, _("Bare personen selv kan endre dette."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    return render(request, "portal/matters.html", _context(
+        grant, plan=plan_obj, matters_form=matters_form, goal_form=goal_form,
+        proposals=GoalProposal.objects.filter(person=grant.person)))
+
+
+def psfs(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Score my own «Hva er viktig for deg?» activities between meetings."""
+    grant = _grant(request, person_id, resource="psfs")
+    latest = grant.person.assessments.order_by("-started_on", "-pk").first()
+    activities = [a.activity for a in latest.psfs_activities.all()] if latest else []
+    form = psfs_form(activities, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        scores = {activities[int(k[1:])]: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        try:
+            services.psfs_self_score(grant=grant, user=request.user, scores=scores)  # type: ignore[arg-type]
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Takk! Skårene dine er lagret, og teamet ser dem."))
+            return redirect("portal:psfs", person_id=person_id)
+    history = PsfsSelfScore.objects.filter(person=grant.person)[:30]
+    return render(request, "portal/psfs.html", _context(grant, form=form, activities=activities, history=history))
+
+
+def wish(request: HttpRequest, person_id: int) -> HttpResponse:
+    grant = _grant(request, person_id, resource="coordinator_wish")
+    form = WishForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.coordinator_wish_state(grant=grant, user=request.user, text=form.cleaned_data["text"])  # type: ignore[arg-type]
+        messages.success(request, _("Ønsket ditt er lagret. Koordinerende enhet ser det når de velger koordinator."))
+        return redirect("portal:plan", person_id=person_id)
+    return render(request, "portal/wish.html", _context(
+        grant, form=form, wishes=grant.person.coordinator_wishes.all()[:5]))
+
+
+def consent(request: HttpRequest, person_id: int) -> HttpResponse:
+    """My consents, and who can see my data because of them."""
+    grant = _grant(request, person_id, resource="consent")
+    form = ConsentGiveForm(request.POST or None, person=grant.person)
+    if request.method == "POST":
+        if not grant.may_manage_consent:
+            raise PermissionDenied
+        if form.is_valid():
+            from oppfolging.teams.services import consent_record
+
+            consent_record(
+                grant=grant.as_person_grant(), actor=request.user,  # type: ignore[arg-type]
+                scope=form.cleaned_data["scope"], service=form.cleaned_data["service"],
+                related_person=form.cleaned_data["related_person"],
+                given_by="person" if grant.is_self else "guardian",
+                given_by_related=grant.related_person, method="digital",  # type: ignore[arg-type]
+            )
+            messages.success(request, _("Samtykket er registrert."))
+            return redirect("portal:consent", person_id=person_id)
+    consents = Consent.objects.filter(person=grant.person).select_related("service", "related_person")
+    return render(request, "portal/consent.html", _context(
+        grant, consents=consents, form=form, who_can_see=policy.who_can_see(grant.person)))
+
+
+def consent_withdraw(request: HttpRequest, person_id: int, consent_id: int) -> HttpResponse:
+    """Withdraw a consent, after seeing exactly who loses access."""
+    grant = _grant(request, person_id, resource="consent")
+    if not grant.may_manage_consent:
+        raise PermissionDenied
+    item = Consent.objects.filter(pk=consent_id, person=grant.person, withdrawn_at__isnull=True).first()
+    if item is None:
+        raise Http404
+    if request.method == "POST":
+        from oppfolging.teams.services import consent_withdraw as withdraw
+
+        withdraw(grant=grant.as_person_grant(), actor=request.user, consent=item,  # type: ignore[arg-type]
+                 note=_("Trukket i Min plan"))
+        messages.success(request, _("Samtykket er trukket tilbake. Det gjelder fra nå."))
+        return redirect("portal:consent", person_id=person_id)
+    before = policy.who_can_see(grant.person)
+    return render(request, "portal/consent_withdraw.html", _context(
+        grant, consent=item, losing=_losing(grant, item, before)))
+
+
+def _losing(grant: policy.PortalGrant, item: Consent, before: list[dict[str, str]]) -> list[str]:
+    """Return who would lose access if the consent were withdrawn (computed, not guessed)."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        sid = transaction.savepoint()
+        Consent.objects.filter(pk=item.pk).update(withdrawn_at=timezone.now())
+        after = {row["who"] for row in policy.who_can_see(grant.person)}
+        transaction.savepoint_rollback(sid)
+    return [row["who"] for row in before if row["who"] not in after]
+
+
+def services_catalogue(request: HttpRequest, person_id: int) -> HttpResponse:
+    """The municipality's services, searchable: what exists and how to get it."""
+    grant = _grant(request, person_id, resource="catalogue")
+    query = request.GET.get("q", "").strip()[:100]
+    found = Service.objects.filter(municipality=grant.person.municipality, is_active=True)
+    for word in query.split():
+        found = found.filter(Q(name__icontains=word) | Q(description__icontains=word) | Q(target_group__icontains=word))
+    return render(request, "portal/services.html", _context(grant, services=found, q=query))
+
+
+def access_log(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Who has looked at my data: every access, in plain language, as Normen requires."""
+    grant = _grant(request, person_id, resource="access_log")
+    events = AuditEvent.objects.filter(person=grant.person).exclude(actor=request.user).order_by("-at")[:300]
+    return render(request, "portal/access_log.html", _context(grant, events=events))
+
+
+def messages_thread(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Messages with my coordinator and team."""
+    grant = _grant(request, person_id, resource="message")
+    form = MessageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.message_send(person_grant=grant.as_person_grant(), user=request.user,  # type: ignore[arg-type]
+                              sender_kind=grant.actor_kind, body=form.cleaned_data["body"])
+        messages.success(request, _("Meldingen er sendt til koordinatoren og teamet."))
+        return redirect("portal:messages", person_id=person_id)
+    services.messages_mark_read(person_grant=grant.as_person_grant(), by_person=True)
+    thread = Message.objects.filter(person=grant.person).select_related("sender_user")
+    return render(request, "portal/messages.html", _context(grant, form=form, thread=thread))

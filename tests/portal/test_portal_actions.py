@@ -1,0 +1,85 @@
+import datetime as dt
+
+from django.urls import reverse
+from django.utils import timezone
+
+from oppfolging.audit.models import AuditEvent
+from oppfolging.meetings.models import AgendaItem
+from oppfolging.plans.models import Goal
+from oppfolging.portal.models import GoalProposal, Message, PsfsSelfScore
+from oppfolging.teams.models import Consent
+
+
+def test_it_lets_the_person_write_what_matters(cast, portal):
+    client = cast.client_for(portal.person_user)
+    client.post(reverse("portal:matters", args=[cast.person.pk]), {"save_matters": "1", "text": "Hunden min"})
+    portal.plan.refresh_from_db()
+    assert portal.plan.what_matters == "Hunden min"
+    assert portal.plan.changes.filter(actor=portal.person_user).exists()
+
+
+def test_it_takes_a_proposed_goal_into_the_plan_with_the_person_as_author(cast, portal):
+    cast.client_for(portal.person_user).post(
+        reverse("portal:matters", args=[cast.person.pk]), {"propose_goal": "1", "text": "Svømme igjen"})
+    proposal = GoalProposal.objects.get()
+    assert proposal.proposed_by_kind == "person"
+    html = cast.client_for(cast.cu).get(reverse("plans:detail", args=[cast.person.pk])).content.decode()
+    assert "Svømme igjen" in html
+    due = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
+    cast.client_for(cast.cu).post(reverse("portal:proposal_accept", args=[cast.person.pk, proposal.pk]),
+                                  {"next_evaluation_on": due})
+    goal = Goal.objects.get(text="Svømme igjen")
+    assert goal.author_kind == "person" and goal.author_user is None
+    proposal.refresh_from_db()
+    assert proposal.status == "accepted" and proposal.goal == goal
+
+
+def test_it_records_the_persons_own_psfs_scores(cast, portal):
+    response = cast.client_for(portal.person_user).post(reverse("portal:psfs", args=[cast.person.pk]), {"a0": "6"})
+    assert response.status_code == 302
+    score = PsfsSelfScore.objects.get()
+    assert (score.activity, score.score) == ("Gå tur", 6)
+
+
+def test_it_adds_the_persons_item_to_the_next_meeting(cast, portal):
+    cast.client_for(portal.person_user).post(
+        reverse("portal:agenda_add", args=[cast.person.pk, portal.meeting.pk]), {"title": "Transport til dagsenteret"})
+    item = AgendaItem.objects.get(title="Transport til dagsenteret")
+    assert item.added_by_kind == "person" and item.meeting == portal.meeting
+
+
+def test_it_records_the_persons_coordinator_wish(cast, portal):
+    cast.client_for(portal.person_user).post(reverse("portal:wish", args=[cast.person.pk]), {"text": "Kim, som kjenner meg"})
+    assert cast.person.coordinator_wishes.get().stated_by == "person"
+
+
+def test_it_shows_what_a_withdrawal_would_mean_before_it_happens(cast, portal):
+    share = Consent.objects.get(scope="share_with_service")
+    html = cast.client_for(portal.person_user).get(
+        reverse("portal:consent_withdraw", args=[cast.person.pk, share.pk])).content.decode()
+    assert "Kim Kollega (Hjemmesykepleien)" in html
+    share.refresh_from_db()
+    assert share.withdrawn_at is None
+
+
+def test_it_gives_consent_digitally(cast, portal):
+    cast.client_for(portal.person_user).post(reverse("portal:consent", args=[cast.person.pk]), {
+        "scope": "next_of_kin", "related_person": portal.other_kin.pk})
+    consent = Consent.objects.get(related_person=portal.other_kin)
+    assert consent.method == "digital" and consent.given_by == "person" and consent.recorded_by == portal.person_user
+
+
+def test_it_exchanges_messages_with_the_team_and_logs_them(cast, portal):
+    cast.client_for(portal.person_user).post(reverse("portal:messages", args=[cast.person.pk]), {"body": "Hei!"})
+    html = cast.client_for(cast.colleague).get(reverse("portal:staff_messages", args=[cast.person.pk])).content.decode()
+    assert "Hei!" in html
+    cast.client_for(cast.colleague).post(reverse("portal:staff_messages", args=[cast.person.pk]), {"body": "Hei, Petra"})
+    assert list(Message.objects.values_list("sender_kind", flat=True)) == ["person", "professional"]
+    assert AuditEvent.objects.filter(resource="message", action="create").count() == 2
+    assert cast.client_for(cast.stranger).get(reverse("portal:staff_messages", args=[cast.person.pk])).status_code == 404
+
+
+def test_it_lists_the_coordinators_reads_on_the_access_page(cast, portal):
+    cast.client_for(cast.cu).get(reverse("people:detail", args=[cast.person.pk]))
+    html = cast.client_for(portal.person_user).get(reverse("portal:access_log", args=[cast.person.pk])).content.decode()
+    assert "Kari Koordinerende" in html and "koordinerende enhet i kommunen" in html
