@@ -12,7 +12,7 @@ from oppfolging.teams.models import Consent
 
 def test_it_lets_the_person_write_what_matters(cast, portal):
     client = cast.client_for(portal.person_user)
-    client.post(reverse("portal:matters", args=[cast.person.pk]), {"save_matters": "1", "text": "Hunden min"})
+    client.post(reverse("portal:matters", args=[cast.person.pk]), {"save_matters": "1", "matters-text": "Hunden min"})
     portal.plan.refresh_from_db()
     assert portal.plan.what_matters == "Hunden min"
     assert portal.plan.changes.filter(actor=portal.person_user).exists()
@@ -20,7 +20,7 @@ def test_it_lets_the_person_write_what_matters(cast, portal):
 
 def test_it_takes_a_proposed_goal_into_the_plan_with_the_person_as_author(cast, portal):
     cast.client_for(portal.person_user).post(
-        reverse("portal:matters", args=[cast.person.pk]), {"propose_goal": "1", "text": "Svømme igjen"})
+        reverse("portal:matters", args=[cast.person.pk]), {"propose_goal": "1", "goal-text": "Svømme igjen"})
     proposal = GoalProposal.objects.get()
     assert proposal.proposed_by_kind == "person"
     html = cast.client_for(cast.cu).get(reverse("plans:detail", args=[cast.person.pk])).content.decode()

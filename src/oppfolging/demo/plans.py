@@ -83,8 +83,10 @@ def create_demo_plans(*, municipality: Municipality, today: dt.date) -> None:
 def create_demo_portal_users(*, municipality: Municipality) -> None:
     """Give a person, a consenting next of kin, one without consent and a parent demo sign-ins."""
     plans = IndividualPlan.objects.filter(person__municipality=municipality).select_related("person").order_by("pk")
-    adult = next((p.person for p in plans if not p.person.is_child and p.person.related_persons.filter(
-        is_primary_contact=True, consents__scope="next_of_kin").exists()), None)
+    adult = next((p.person for p in plans if not p.person.is_child and p.team is not None
+                  and p.team.current_coordinator_assignment is not None
+                  and p.goals.exists()
+                  and p.person.related_persons.filter(is_primary_contact=True, consents__scope="next_of_kin").exists()), None)
     child = next((p.person for p in plans if p.person.is_child), None)
     if adult is not None and adult.user_id is None:
         adult.user = _portal_user("demo-person", adult.given_name, adult.family_name, "Person med plan")

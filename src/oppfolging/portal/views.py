@@ -142,8 +142,8 @@ def matters(request: HttpRequest, person_id: int) -> HttpResponse:
     grant = _grant(request, person_id, resource="individual_plan")
     plan_obj = IndividualPlan.objects.filter(person=grant.person).first()
     matters_form = WhatMattersForm(request.POST if "save_matters" in request.POST else None,
-                                   initial={"text": plan_obj.what_matters if plan_obj else ""})
-    goal_form = GoalProposalForm(request.POST if "propose_goal" in request.POST else None)
+                                   initial={"text": plan_obj.what_matters if plan_obj else ""}, prefix="matters")
+    goal_form = GoalProposalForm(request.POST if "propose_goal" in request.POST else None, prefix="goal")
     if request.method == "POST":
         try:
             if matters_form.is_bound and matters_form.is_valid():
