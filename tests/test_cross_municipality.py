@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from oppfolging.access.models import BreakGlassAccess
 from oppfolging.assessments.models import Assessment, MedicalAssessment
+from oppfolging.gp.models import RiskEntry, RiskList
 from oppfolging.meetings.models import ActionItem, Meeting, MeetingDecision
 from oppfolging.plans.history import record_change
 from oppfolging.plans.models import Goal, IndividualPlan, Measure
@@ -72,7 +73,12 @@ def ids(cast):
     action = ActionItem.objects.create(team=team, meeting=meeting, description="Oppgave",
                                        due_on="2030-01-01", created_by=cast.cu, owner_user=cast.colleague)
     proposal = GoalProposal.objects.create(person=cast.person, text="Forslag", proposed_by_kind="person")
+    risk_list = RiskList.objects.create(gp=cast.gp, municipality=cast.municipality, status="done")
+    entry = RiskEntry.objects.create(risk_list=risk_list, patient_id="P1", national_id=cast.person.identity_number,
+                                     risk=0.5, rank=1, new_priority=1, reasons="Hjertesvikt (K77)")
     return {
+        "list_id": risk_list.pk,
+        "entry_id": entry.pk,
         "person_id": cast.person.pk,
         "goal_id": goal.pk,
         "measure_id": measure.pk,
@@ -81,6 +87,7 @@ def ids(cast):
         "decision_id": decision.pk,
         "item_id": action.pk,
         "proposal_id": proposal.pk,
+        "number": cast.municipality.number,
         "related_id": cast.next_of_kin.pk,
         "service_id": cast.service.pk,
         "access_id": access.pk,

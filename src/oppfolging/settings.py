@@ -87,7 +87,9 @@ INSTALLED_APPS = [
     "oppfolging.plans",
     "oppfolging.meetings",
     "oppfolging.notifications",
+    "oppfolging.indicators",
     "oppfolging.portal",
+    "oppfolging.gp",
     "oppfolging.demo",
 ]
 

@@ -414,3 +414,16 @@ def who_can_see(person: Person) -> list[dict[str, str]]:
         if grant is not None:
             rows.append({"who": related.full_name, "why": grant.basis_text})
     return rows
+
+
+def risk_lists_visible_to(*, user: User) -> QuerySet:
+    """Return the GP risk lists the user may open: their own, or ones the GP authorised them for."""
+    from oppfolging.gp.models import RiskList
+
+    if not user.is_authenticated or not user.is_active:
+        return RiskList.objects.none()
+    return RiskList.objects.filter(Q(gp=user) | Q(authorised=user)).distinct()
+
+
+def can_upload_risk_list(user: User, municipality: Municipality) -> bool:
+    return has_role(user, Role.GP, municipality)

@@ -22,9 +22,12 @@ def navigation(roles: frozenset[str]) -> list[tuple[str, str]]:
         items.append((_("Personer"), reverse("people:list")))
     if Role.COORDINATING_UNIT in roles:
         items.append((_("Oversikt"), reverse("teams:overview")))
+        items.append((_("Møter"), reverse("meetings:unit_overview")))
         items.append((_("Koordinatorer"), reverse("teams:pool")))
     elif roles & clinical:
         items.append((_("Meld behov"), reverse("referrals:create")))
+    if Role.GP in roles:
+        items.append((_("Risikoliste"), reverse("gp:lists")))
     if roles - {Role.EVALUATOR}:
         items.append((_("Tjenester"), reverse("catalogue:list")))
     if Role.COORDINATING_UNIT in roles:

@@ -1,9 +1,16 @@
-"""Team meetings that plan: agenda, attendance, minutes, action items."""
+"""Team meetings that plan: agenda, attendance, minutes, decisions and action items.
+
+FHIR: Meeting ~ Appointment (then Encounter once held), Invitation ~ Appointment.participant
+with its status, AgendaItem ~ a line of the Appointment's description, ActionItem ~ Task.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +33,9 @@ class Meeting(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     agenda_sent_at = models.DateTimeField(null=True, blank=True)
+    # Raised when time or place changes after the agenda was sent, so calendars update.
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+    cancel_reason = models.TextField(_("grunn til avlysning"), blank=True)
     minutes = models.TextField(_("referat"), blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -36,3 +46,227 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def ends_at_or_default(self) -> dt.datetime:
+        return self.ends_at or self.starts_at + dt.timedelta(hours=1)
+
+    @property
+    def is_planned(self) -> bool:
+        return self.status == MeetingStatus.PLANNED
+
+    @property
+    def agenda_due_on(self) -> dt.date:
+        """Return the day the agenda is sent by the background job."""
+        local = timezone.localtime(self.starts_at).date()
+        return local - dt.timedelta(days=settings.AGENDA_SEND_DAYS_BEFORE)
+
+
+class InviteeKind(models.TextChoices):
+    COORDINATOR = "coordinator", _("Koordinator")
+    PROFESSIONAL = "professional", _("Tjenesteyter")
+    PERSON = "person", _("Personen selv")
+    NEXT_OF_KIN = "next_of_kin", _("Pårørende")
+
+
+class Attendance(models.TextChoices):
+    PRESENT = "present", _("Til stede")
+    ABSENT_WITH_NOTICE = "absent_with_notice", _("Meldt forfall")
+    ABSENT_WITHOUT_NOTICE = "absent_without_notice", _("Ikke møtt, uten å melde forfall")
+
+
+class Invitation(models.Model):
+    """Someone invited to a meeting, and whether they came (FHIR Appointment.participant)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invitations")
+    kind = models.CharField(max_length=20, choices=InviteeKind.choices)
+    membership = models.ForeignKey(
+        "teams.TeamMembership", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The service at the time of the meeting, so no-show figures do not move when members do.
+    service = models.ForeignKey(
+        "catalogue.Service", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(max_length=200)
+    attendance = models.CharField(
+        _("oppmøte"), max_length=30, choices=Attendance.choices, blank=True
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("innkalt")
+        verbose_name_plural = _("innkalte")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "membership"], condition=Q(membership__isnull=False),
+                name="one_invitation_per_membership",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "user"], condition=Q(user__isnull=False),
+                name="one_invitation_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def email(self) -> str:
+        """Return the address the agenda goes to, or "" when there is none."""
+        membership = self.membership
+        if self.kind == InviteeKind.PERSON:
+            return self.meeting.team.person.email
+        if membership is not None and membership.related_person_id:
+            return membership.related_person.email
+        if self.user_id:
+            return self.user.email
+        if membership is not None and membership.user_id:
+            return membership.user.email
+        return ""
+
+
+class AgendaSource(models.TextChoices):
+    GOAL = "goal", _("Mål som skal evalueres")
+    ACTION_ITEM = "action_item", _("Åpen oppgave")
+    ADDED = "added", _("Meldt inn")
+
+
+class AddedByKind(models.TextChoices):
+    PROFESSIONAL = "professional", _("Tjenesteyter")
+    PERSON = "person", _("Personen selv")
+    NEXT_OF_KIN = "next_of_kin", _("Pårørende")
+
+
+class AgendaItem(models.Model):
+    """One item on a meeting's agenda: a goal due, an open action item, or one someone added."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
+    position = models.PositiveSmallIntegerField(default=0)
+    source = models.CharField(max_length=20, choices=AgendaSource.choices, default=AgendaSource.ADDED)
+    title = models.CharField(_("sak"), max_length=300)
+    details = models.TextField(_("utdyping"), blank=True)
+    goal = models.ForeignKey(
+        "plans.Goal", on_delete=models.CASCADE, null=True, blank=True, related_name="agenda_items"
+    )
+    action_item = models.ForeignKey(
+        "meetings.ActionItem", on_delete=models.CASCADE, null=True, blank=True, related_name="agenda_items"
+    )
+    added_by_kind = models.CharField(
+        _("meldt inn av"), max_length=20, choices=AddedByKind.choices, blank=True
+    )
+    added_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("sak på dagsorden")
+        verbose_name_plural = _("dagsorden")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "goal"], condition=Q(goal__isnull=False), name="goal_once_per_agenda"
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "action_item"], condition=Q(action_item__isnull=False),
+                name="action_item_once_per_agenda",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MeetingDecision(models.Model):
+    """A decision the team made at a meeting, as it goes into the minutes."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
+    text = models.TextField(_("beslutning"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("beslutning")
+        verbose_name_plural = _("beslutninger")
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class ActionItem(models.Model):
+    """Something agreed at a meeting, with an owner and a deadline, followed until done (Task)."""
+
+    team = models.ForeignKey("teams.Team", on_delete=models.PROTECT, related_name="action_items")
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="action_items"
+    )
+    description = models.TextField(_("oppgave"))
+    owner_membership = models.ForeignKey(
+        "teams.TeamMembership", on_delete=models.PROTECT, null=True, blank=True, related_name="action_items",
+        verbose_name=_("ansvarlig"),
+    )
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="action_items",
+        verbose_name=_("ansvarlig ansatt"),
+    )
+    due_on = models.DateField(_("frist"))
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        verbose_name = _("oppgave")
+        verbose_name_plural = _("oppgaver")
+        indexes = [models.Index(fields=["done_at", "due_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner_membership__isnull=False) | Q(owner_user__isnull=False),
+                name="action_item_has_an_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:80]
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+    def is_overdue(self, today: dt.date | None = None) -> bool:
+        return not self.is_done and self.due_on < (today or timezone.localdate())
+
+    @property
+    def owner_label(self) -> str:
+        if self.owner_membership_id:
+            return self.owner_membership.display_name
+        return str(self.owner_user or "")
+
+    @property
+    def owner_email(self) -> str:
+        """Return where a reminder goes: the owning user, or the member's own address."""
+        membership = self.owner_membership
+        if self.owner_user_id:
+            return self.owner_user.email
+        if membership is None:
+            return ""
+        if membership.user_id:
+            return membership.user.email
+        if membership.related_person_id:
+            return membership.related_person.email
+        if membership.kind == "person":
+            return self.team.person.email
+        return ""
+
+    def is_owned_by(self, user: object) -> bool:
+        user_id = getattr(user, "pk", None)
+        return user_id is not None and user_id in (
+            self.owner_user_id, self.owner_membership.user_id if self.owner_membership_id else None
+        )

@@ -16,7 +16,9 @@ from oppfolging.catalogue.models import Service
 from oppfolging.demo import data
 from oppfolging.demo.assessments import create_demo_assessments
 from oppfolging.demo.intake import create_demo_path
+from oppfolging.demo.meetings import create_demo_meetings
 from oppfolging.demo.plans import create_demo_plans, create_demo_portal_users
+from oppfolging.demo.risk import create_demo_risk_list, demo_gp_and_unit
 from oppfolging.lib import identity
 from oppfolging.people.models import Gender, Person, RelatedPerson, Relationship
 
@@ -28,9 +30,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--seed", type=int, default=2026, help="Random seed for the persons.")
+        parser.add_argument("--skip-risk", action="store_true",
+                            help="Do not score a simulated GP list (faster; used by some tests).")
 
     @transaction.atomic
-    def handle(self, *args: Any, seed: int, **options: Any) -> None:
+    def handle(self, *args: Any, seed: int, skip_risk: bool = False, **options: Any) -> None:
         rng = random.Random(seed)
         # A fixed anchor, so the same persons come out whatever day the command runs.
         today = REFERENCE_DATE
@@ -53,8 +57,11 @@ class Command(BaseCommand):
             create_demo_path(municipality=municipality, persons=persons,
                              staff_by_role=staff_by_role, today=timezone.localdate())
             create_demo_plans(municipality=municipality, today=timezone.localdate())
+            create_demo_meetings(municipality=municipality, today=timezone.localdate())
             if index == 0:
                 create_demo_portal_users(municipality=municipality)
+                if not skip_risk and (pair := demo_gp_and_unit(municipality)):
+                    create_demo_risk_list(municipality=municipality, gp=pair[0], unit=pair[1])
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready: {Municipality.objects.count()} municipalities, "
             f"{User.objects.filter(username__startswith='demo-').count()} demo users, "

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from oppfolging.accounts.models import Municipality, Role, User
+from oppfolging.gp.models import ReviewDecision
+from oppfolging.referrals.forms import NEED_FIELDS, SUBJECT_FIELDS, ReferralFieldsMixin
+from oppfolging.referrals.models import Referral
+
+
+class UploadForm(forms.Form):
+    extract = forms.FileField(
+        label=_("Uttrekk fra journalsystemet (.zip)"),
+        help_text=_("En .zip med patients.csv og de andre filene fra journalsystemet. Ingenting skal installeres på legekontoret."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip"}),
+    )
+    previous = forms.FileField(
+        label=_("Forrige uttrekk av samme liste (valgfritt)"), required=False,
+        help_text=_("Gir flagg for pasienter med økende risiko."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip"}),
+    )
+    keep_files = forms.BooleanField(label=_("Behold uttrekksfilene etter beregningen"), required=False,
+                                    help_text=_("Som standard slettes filene straks listen er beregnet."))
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Vurdering"), choices=ReviewDecision.choices, widget=forms.RadioSelect)
+    note = forms.CharField(label=_("Merknad"), required=False, max_length=300)
+
+
+class GpReferralForm(ReferralFieldsMixin, forms.ModelForm):
+    """A report of need from the risk list, prefilled with what the list knows."""
+
+    class Meta:
+        model = Referral
+        fields = [*SUBJECT_FIELDS, *NEED_FIELDS]
+        widgets = {
+            "urgency": forms.RadioSelect, "consent": forms.RadioSelect,
+            "subject_birth_date": forms.DateInput(attrs={"type": "date"}),
+            "observations": forms.Textarea(attrs={"rows": 5}),
+            "person_wants": forms.Textarea(attrs={"rows": 3}),
+            "consent_absent_reason": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        self.check_need(cleaned)
+        return cleaned
+
+
+class AuthoriseForm(forms.Form):
+    users = forms.ModelMultipleChoiceField(
+        label=_("Andre på legekontoret som kan se listen"), queryset=User.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, municipality: Municipality, gp: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["users"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(role_assignments__municipality=municipality, role_assignments__role=Role.GP)
+            .exclude(pk=gp.pk).distinct().order_by("last_name")
+        )

@@ -1,0 +1,142 @@
+"""The GP's risk list: upload an extract, watch it being scored, review each patient, refer."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from oppfolging.access import policy
+from oppfolging.access.shortcuts import require_in_municipality
+from oppfolging.audit.models import Action
+from oppfolging.audit.services import audit_record, client_ip
+from oppfolging.gp import services
+from oppfolging.gp.forms import AuthoriseForm, GpReferralForm, ReviewForm, UploadForm
+from oppfolging.gp.models import RiskEntry, RiskList
+from oppfolging.lib import identity
+
+FILTERS = {
+    "new": ("Nye først", {}),
+    "not_followed_up": ("Høy risiko uten oppfølging", {"not_followed_up": True}),
+    "rising": ("Økende risiko", {"rising": True}),
+    "high": ("Høyeste 5 %", {"is_high": True}),
+    "unreviewed": ("Ikke gjennomgått", {"review__isnull": True}),
+}
+
+
+def _list_for(request: HttpRequest, list_id: int) -> RiskList:
+    risk_list = policy.risk_lists_visible_to(user=request.user).filter(pk=list_id).first()  # type: ignore[arg-type]
+    if risk_list is None:
+        raise Http404
+    return risk_list
+
+
+def _entry_for(risk_list: RiskList, entry_id: int) -> RiskEntry:
+    entry = risk_list.entries.filter(pk=entry_id).select_related("review").first()
+    if entry is None:
+        raise Http404
+    return entry
+
+
+def risk_lists(request: HttpRequest) -> HttpResponse:
+    """My risk lists, and a form to upload a new extract."""
+    municipality = require_in_municipality(request, policy.can_upload_risk_list)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            risk_list = services.risk_list_upload(
+                gp=request.user, municipality=municipality, extract=form.cleaned_data["extract"],  # type: ignore[arg-type]
+                previous=form.cleaned_data["previous"], keep_files=form.cleaned_data["keep_files"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("gp:detail", list_id=risk_list.pk)
+    lists = policy.risk_lists_visible_to(user=request.user).select_related("gp")  # type: ignore[arg-type]
+    return render(request, "gp/lists.html", {"form": form, "lists": lists})
+
+
+def risk_list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
+    """The list, ordered by what is new, with reasons and flags; progress while it is scored."""
+    risk_list = _list_for(request, list_id)
+    if risk_list.status != "done":
+        template = "gp/_progress.html" if request.headers.get("HX-Request") else "gp/progress.html"
+        return render(request, template, {"risk_list": risk_list})
+    key = request.GET.get("vis", "new")
+    label, condition = FILTERS.get(key, FILTERS["new"])
+    entries = risk_list.entries.filter(**condition).select_related("review")[:300]
+    audit_record(actor=request.user, action=Action.LIST, resource="risk_list", resource_id=risk_list.pk,  # type: ignore[arg-type]
+                 municipality=risk_list.municipality, role="gp", purpose=_("Fastlegens risikoliste"),
+                 ip=client_ip(request))
+    return render(request, "gp/detail.html", {
+        "risk_list": risk_list, "entries": entries, "filters": FILTERS, "current": key,
+        "summary": services.review_summary(risk_list), "review_form": ReviewForm(),
+        "authorise_form": AuthoriseForm(municipality=risk_list.municipality, gp=risk_list.gp,
+                                        initial={"users": risk_list.authorised.all()}),
+    })
+
+
+@require_POST
+def entry_review(request: HttpRequest, list_id: int, entry_id: int) -> HttpResponse:
+    risk_list = _list_for(request, list_id)
+    entry = _entry_for(risk_list, entry_id)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        if form.cleaned_data["decision"] == "refer":
+            target = reverse("gp:refer", args=[list_id, entry_id])
+            if request.headers.get("HX-Request"):
+                return HttpResponse(status=204, headers={"HX-Redirect": target})
+            return redirect(target)
+        services.entry_review(entry=entry, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        entry.refresh_from_db()
+    if request.headers.get("HX-Request"):
+        return render(request, "gp/_entry.html", {"entry": entry, "risk_list": risk_list, "review_form": ReviewForm()})
+    return redirect("gp:detail", list_id=list_id)
+
+
+def entry_refer(request: HttpRequest, list_id: int, entry_id: int) -> HttpResponse:
+    """Report the patient's need to the coordinating unit, prefilled from the list."""
+    risk_list = _list_for(request, list_id)
+    entry = _entry_for(risk_list, entry_id)
+    if not policy.can_upload_risk_list(request.user, risk_list.municipality):  # type: ignore[arg-type]
+        raise PermissionDenied
+    initial = {
+        "subject_identity_number": entry.national_id,
+        "observations": _("Fra risikolisten (risiko %(risk).0f %%, plass %(rank)s): %(reasons)s") % {
+            "risk": entry.risk * 100, "rank": entry.rank, "reasons": entry.reasons},
+        "urgency": "normal", "consent": "given",
+    }
+    if entry.national_id:
+        try:
+            initial["subject_birth_date"] = identity.parse(entry.national_id, allow_synthetic=True).birth_date
+        except identity.InvalidIdentityNumber:
+            pass
+    form = GpReferralForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = services.entry_refer(entry=entry, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Meldingen er sendt til koordinerende enhet (kvittering %(code)s).") % {
+                "code": referral.receipt_code})
+            return redirect("gp:detail", list_id=list_id)
+    return render(request, "gp/refer.html", {"form": form, "entry": entry, "risk_list": risk_list})
+
+
+@require_POST
+def authorise(request: HttpRequest, list_id: int) -> HttpResponse:
+    """Let others at the GP's office see the list (only the GP who owns it)."""
+    risk_list = _list_for(request, list_id)
+    if risk_list.gp_id != request.user.pk:
+        raise PermissionDenied
+    form = AuthoriseForm(request.POST, municipality=risk_list.municipality, gp=risk_list.gp)
+    if form.is_valid():
+        risk_list.authorised.set(form.cleaned_data["users"])
+        audit_record(actor=request.user, action=Action.UPDATE, resource="risk_list", resource_id=risk_list.pk,  # type: ignore[arg-type]
+                     municipality=risk_list.municipality, role="gp", purpose=_("Tilgang til risikolisten endret"))
+        messages.success(request, _("Tilgangen er oppdatert."))
+    return redirect("gp:detail", list_id=list_id)

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from oppfolging.meetings.models import Attendance, Invitation
+from oppfolging.plans.models import EvaluationResult, NextStep
+from oppfolging.teams.models import Team, TeamMembership
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class MeetingForm(forms.Form):
+    day = forms.DateField(label=_("Dato"), widget=DATE)
+    start = forms.TimeField(label=_("Fra klokken"), widget=TIME)
+    end = forms.TimeField(label=_("Til klokken"), widget=TIME, required=False)
+    location = forms.CharField(label=_("Sted"), max_length=200, required=False,
+                               help_text=_("For eksempel «hjemme hos Petra» eller «Helsehuset, møterom 2»."))
+    video_link = forms.URLField(label=_("Lenke til videomøte"), required=False, assume_scheme="https")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not cleaned.get("location") and not cleaned.get("video_link") and not self.errors:
+            self.add_error("location", _("Oppgi sted eller lenke til videomøte."))
+        return cleaned
+
+    def times(self) -> tuple[dt.datetime, dt.datetime | None]:
+        """Return the start and end as aware datetimes in the local time zone."""
+        day, start, end = (self.cleaned_data[k] for k in ("day", "start", "end"))
+        starts_at = timezone.make_aware(dt.datetime.combine(day, start))
+        ends_at = timezone.make_aware(dt.datetime.combine(day, end)) if end else None
+        return starts_at, ends_at
+
+    @classmethod
+    def initial_for(cls, meeting: Any) -> dict[str, Any]:
+        start = timezone.localtime(meeting.starts_at)
+        return {
+            "day": start.date(), "start": start.time(),
+            "end": timezone.localtime(meeting.ends_at).time() if meeting.ends_at else None,
+            "location": meeting.location, "video_link": meeting.video_link,
+        }
+
+
+class IntervalForm(forms.Form):
+    meeting_interval_weeks = forms.IntegerField(
+        label=_("Teamet møtes hver … uke"), min_value=1, max_value=52, required=False,
+        help_text=_("La feltet stå tomt hvis teamet møtes ved behov."),
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Grunn til avlysningen"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text=_("Sendes til de som har fått dagsordenen."))
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(label=_("Sak"), max_length=300)
+    details = forms.CharField(label=_("Utdyping"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AttendanceForm(forms.Form):
+    """One choice per invitee, named by the invitation's id."""
+
+    def __init__(self, *args: Any, invitations: list[Invitation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.invitations = invitations
+        for invitation in invitations:
+            self.fields[f"attendance_{invitation.pk}"] = forms.ChoiceField(
+                label=invitation.name, choices=[("", _("Ikke registrert"))] + Attendance.choices,
+                required=False, initial=invitation.attendance,
+            )
+
+    def values(self) -> dict[int, str]:
+        return {inv.pk: self.cleaned_data[f"attendance_{inv.pk}"] for inv in self.invitations}
+
+
+class MinutesForm(forms.Form):
+    minutes = forms.CharField(label=_("Referat"), required=False, widget=forms.Textarea(attrs={"rows": 8}),
+                              help_text=_("Det viktigste som ble sagt. Beslutninger og oppgaver føres for seg under."))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class DecisionForm(forms.Form):
+    text = forms.CharField(label=_("Beslutning"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ActionItemForm(forms.Form):
+    description = forms.CharField(label=_("Hva skal gjøres"), widget=forms.Textarea(attrs={"rows": 2}))
+    owner_membership = forms.ModelChoiceField(label=_("Ansvarlig"), queryset=TeamMembership.objects.none())
+    due_on = forms.DateField(label=_("Frist"), widget=DATE)
+
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        active = [m.pk for m in team.memberships.all() if m.is_active_on(today)]
+        self.fields["owner_membership"].queryset = (  # type: ignore[attr-defined]
+            TeamMembership.objects.filter(pk__in=active).select_related("user", "related_person", "team__person")
+        )
+        self.fields["owner_membership"].label_from_instance = lambda m: (  # type: ignore[attr-defined]
+            f"{m.display_name} ({m.role_in_team or m.get_kind_display()})"
+        )
+
+
+class EvaluationForm(forms.Form):
+    result = forms.ChoiceField(label=_("Resultat"), choices=EvaluationResult.choices, widget=forms.RadioSelect)
+    learned = forms.CharField(label=_("Hva har vi lært"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    next_step = forms.ChoiceField(label=_("Hva nå"), choices=NextStep.choices, widget=forms.RadioSelect)
+    next_evaluation_on = forms.DateField(label=_("Neste evaluering"), required=False, widget=DATE)
+    psfs_score = forms.IntegerField(label=_("Ny PSFS-skår (0–10)"), min_value=0, max_value=10, required=False)
+    new_goal_text = forms.CharField(label=_("Nytt mål"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                                    help_text=_("Bare hvis dere lager et nytt mål."))

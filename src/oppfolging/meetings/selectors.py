@@ -1,0 +1,184 @@
+"""Reads for meetings: agendas, invitees, action items, and the figures the unit follows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from oppfolging.accounts.models import Municipality, User
+from oppfolging.catalogue.models import Service
+from oppfolging.meetings.models import (
+    ActionItem,
+    AgendaItem,
+    Attendance,
+    Invitation,
+    InviteeKind,
+    Meeting,
+    MeetingStatus,
+)
+from oppfolging.teams.models import Consent, ConsentScope, Team, TeamStatus
+
+
+def meetings_of(*, person: object) -> QuerySet[Meeting]:
+    """Return all meetings of the person's teams, newest first."""
+    return Meeting.objects.filter(team__person=person).select_related("team")
+
+
+def agenda_of(meeting: Meeting) -> list[AgendaItem]:
+    """Return the agenda in the coordinator's order, with what each item points to."""
+    return list(
+        meeting.agenda_items.select_related("goal", "action_item", "added_by_user",
+                                            "action_item__owner_membership", "action_item__owner_user")
+    )
+
+
+def agenda_text(meeting: Meeting) -> str:
+    """Return the agenda as plain numbered text, for the e-mail and the calendar invitation."""
+    lines = []
+    for number, item in enumerate(meeting.agenda_items.all(), start=1):
+        lines.append(f"{number}. {item.title}")
+        if item.details:
+            lines.extend(f"   {line}" for line in item.details.splitlines())
+    return "\n".join(lines)
+
+
+def invitations_of(meeting: Meeting) -> list[Invitation]:
+    """Return who is invited, with what is needed to show and reach them."""
+    return list(
+        meeting.invitations.select_related(
+            "user", "service", "membership__user", "membership__related_person", "meeting__team__person"
+        )
+    )
+
+
+def recipients_of(meeting: Meeting) -> list[Invitation]:
+    """Return the invitees the agenda may go to now: with an address, and still in the team.
+
+    Next of kin get it only while the person's consent to their taking part is in force.
+    """
+    day = timezone.localtime(meeting.starts_at).date()
+    consented = set(
+        Consent.objects.active()
+        .filter(person=meeting.team.person_id, scope=ConsentScope.NEXT_OF_KIN)
+        .values_list("related_person_id", flat=True)
+    )
+    result = []
+    for invitation in invitations_of(meeting):
+        membership = invitation.membership
+        if membership is not None and not membership.is_active_on(day):
+            continue
+        if invitation.kind == InviteeKind.NEXT_OF_KIN and (
+            membership is None or membership.related_person_id not in consented
+        ):
+            continue
+        if invitation.email:
+            result.append(invitation)
+    return result
+
+
+def open_action_items() -> QuerySet[ActionItem]:
+    """Return every open action item of an active team, with its owner."""
+    return ActionItem.objects.filter(done_at__isnull=True, team__status=TeamStatus.ACTIVE).select_related(
+        "team__person", "owner_membership__user", "owner_membership__related_person", "owner_user", "meeting"
+    )
+
+
+def action_items_of(*, team: Team) -> QuerySet[ActionItem]:
+    """Return the team's action items: open ones first by deadline, then the done ones."""
+    return (
+        ActionItem.objects.filter(team=team)
+        .select_related("owner_membership__user", "owner_membership__related_person", "owner_user",
+                        "meeting", "done_by")
+        .order_by("done_at", "due_on", "pk")
+    )
+
+
+def open_action_items_for(*, user: User) -> QuerySet[ActionItem]:
+    """Return the open action items the user owns, directly or through a team membership."""
+    return open_action_items().filter(Q(owner_user=user) | Q(owner_membership__user=user)).order_by("due_on", "pk")
+
+
+def overdue_action_items(*, municipality: Municipality, today: dt.date | None = None) -> QuerySet[ActionItem]:
+    """Return the municipality's open action items past their deadline, oldest first."""
+    today = today or timezone.localdate()
+    return open_action_items().filter(team__person__municipality=municipality, due_on__lt=today).order_by("due_on", "pk")
+
+
+def teams_without_recent_meeting(*, municipality: Municipality, days: int) -> QuerySet[Team]:
+    """Return the active teams that have not met in the last `days` days.
+
+    A meeting counts when it was not cancelled and its time has come; one planned for next
+    week does not make an idle team look busy.
+    """
+    now = timezone.now()
+    recent = Meeting.objects.filter(
+        team=OuterRef("pk"), starts_at__gte=now - dt.timedelta(days=days), starts_at__lte=now
+    ).exclude(status=MeetingStatus.CANCELLED)
+    return (
+        Team.objects.filter(person__municipality=municipality, status=TeamStatus.ACTIVE)
+        .exclude(Exists(recent))
+        .select_related("person")
+        .order_by("person__family_name", "person__given_name")
+    )
+
+
+@dataclass(frozen=True)
+class NoShowRow:
+    """Attendance at held meetings for one service, and its share of no-shows."""
+
+    service: Service
+    invited: int
+    present: int
+    absent_with_notice: int
+    absent_without_notice: int
+
+    @property
+    def recorded(self) -> int:
+        return self.present + self.absent_with_notice + self.absent_without_notice
+
+    @property
+    def rate(self) -> float | None:
+        """Return the share of recorded invitations where the member did not come nor call."""
+        return self.absent_without_notice / self.recorded if self.recorded else None
+
+
+def no_show_rates_by_service(*, municipality: Municipality, since: dt.date | dt.datetime) -> list[NoShowRow]:
+    """Return attendance per service at meetings held since the date, most no-shows first.
+
+    Counts professional invitations only, by the service the member came from at the time.
+    """
+    if isinstance(since, dt.datetime):
+        start = since
+    else:
+        start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
+    rows = (
+        Invitation.objects.filter(
+            meeting__team__person__municipality=municipality, meeting__status=MeetingStatus.HELD,
+            meeting__starts_at__gte=start, service__isnull=False,
+        )
+        .values("service")
+        .annotate(
+            invited=Count("pk"),
+            present=Count("pk", filter=Q(attendance=Attendance.PRESENT)),
+            with_notice=Count("pk", filter=Q(attendance=Attendance.ABSENT_WITH_NOTICE)),
+            without_notice=Count("pk", filter=Q(attendance=Attendance.ABSENT_WITHOUT_NOTICE)),
+        )
+    )
+    services = Service.objects.in_bulk([row["service"] for row in rows])
+    result = [
+        NoShowRow(services[row["service"]], row["invited"], row["present"], row["with_notice"],
+                  row["without_notice"])
+        for row in rows
+    ]
+    return sorted(result, key=lambda r: (-(r.rate or 0), r.service.name))
+
+
+def due_for_agenda(*, now: dt.datetime, days_before: int) -> QuerySet[Meeting]:
+    """Return planned meetings whose agenda is due to go out and has not gone yet."""
+    return Meeting.objects.filter(
+        status=MeetingStatus.PLANNED, agenda_sent_at__isnull=True, starts_at__gt=now,
+        starts_at__lte=now + dt.timedelta(days=days_before), team__status=TeamStatus.ACTIVE,
+    ).order_by("starts_at")

@@ -1,0 +1,54 @@
+"""Background jobs: send agendas that are due, remind owners of overdue action items.
+
+Each job reloads its state and is safe to run twice: notifications.send_once records every
+e-mail under a key naming the meeting or item and the recipient. The plain functions are what
+the `oppfolging send_reminders` command calls; the tasks wrap them for the task worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.tasks import task
+from django.utils import timezone
+
+from oppfolging.meetings import selectors, services
+
+
+def agendas_send_due(*, now: dt.datetime | None = None) -> int:
+    """Send every agenda whose time has come; return the number of e-mails sent."""
+    now = now or timezone.now()
+    sent = 0
+    for meeting in selectors.due_for_agenda(now=now, days_before=settings.AGENDA_SEND_DAYS_BEFORE):
+        sent += services.agenda_send(meeting=meeting)
+    return sent
+
+
+def action_items_remind_overdue(*, now: dt.datetime | None = None) -> int:
+    """Remind the owner of each overdue action item, once per item; return reminders sent."""
+    today = timezone.localdate(now) if now else timezone.localdate()
+    sent = 0
+    for item in selectors.open_action_items().filter(due_on__lt=today).order_by("due_on", "pk"):
+        sent += services.action_item_remind(item=item)
+    return sent
+
+
+@task
+def send_due_agendas() -> int:
+    """Send the agendas that are due (task for the worker)."""
+    return agendas_send_due()
+
+
+@task
+def remind_overdue_action_items() -> int:
+    """Remind owners of overdue action items (task for the worker)."""
+    return action_items_remind_overdue()
+
+
+def run_meeting_jobs(now: dt.datetime | None = None) -> dict[str, int]:
+    """Run both meeting jobs now, in this process, and say how much each sent."""
+    return {
+        "agendas_sent": agendas_send_due(now=now),
+        "action_item_reminders": action_items_remind_overdue(now=now),
+    }

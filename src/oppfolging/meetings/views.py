@@ -1,0 +1,473 @@
+"""Team meetings: list and frequency, scheduling, the meeting page, action items, unit figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from oppfolging.access import policy
+from oppfolging.access.shortcuts import get_person_for_user, require_in_municipality
+from oppfolging.audit.models import Action
+from oppfolging.audit.services import audit_record, client_ip
+from oppfolging.lib.versioning import EditConflict, conflict_rows
+from oppfolging.meetings import selectors, services
+from oppfolging.meetings.forms import (
+    ActionItemForm,
+    AgendaItemForm,
+    AttendanceForm,
+    CancelForm,
+    DecisionForm,
+    EvaluationForm,
+    IntervalForm,
+    MeetingForm,
+    MinutesForm,
+)
+from oppfolging.meetings.models import (
+    ActionItem,
+    AgendaItem,
+    Meeting,
+    MeetingDecision,
+    MeetingStatus,
+)
+from oppfolging.teams.models import Team, TeamStatus
+
+
+def _meeting(grant: policy.PersonGrant, meeting_id: int) -> Meeting:
+    meeting = (
+        Meeting.objects.select_related("team__person", "created_by")
+        .filter(pk=meeting_id, team__person=grant.person).first()
+    )
+    if meeting is None:
+        raise Http404("No such meeting.")
+    return meeting
+
+
+def _team(grant: policy.PersonGrant) -> Team | None:
+    teams = Team.objects.filter(person=grant.person).select_related("person")
+    return teams.filter(status=TeamStatus.ACTIVE).first() or teams.first()
+
+
+def _active_team(grant: policy.PersonGrant) -> Team:
+    team = Team.objects.filter(person=grant.person, status=TeamStatus.ACTIVE).select_related("person").first()
+    if team is None:
+        raise Http404("No active team.")
+    return team
+
+
+def _back(person_id: int, meeting_id: int, anchor: str = "") -> HttpResponse:
+    response = redirect("meetings:detail", person_id=person_id, meeting_id=meeting_id)
+    if anchor:
+        response["Location"] += f"#{anchor}"
+    return response
+
+
+def _meeting_write(
+    request: HttpRequest, person_id: int, meeting_id: int, do: Callable[[policy.PersonGrant, Meeting], str],
+    *, write: bool = True, anchor: str = "",
+) -> HttpResponse:
+    grant = get_person_for_user(request, person_id, write=write, resource="meeting")
+    meeting = _meeting(grant, meeting_id)
+    try:
+        message = do(grant, meeting)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, message)
+    return _back(person_id, meeting_id, anchor)
+
+
+def _refused(request: HttpRequest, form: Any, error: ValidationError) -> bool:
+    """Put a field error on the form; return True for a refusal that belongs in a message."""
+    if hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return False
+    messages.error(request, " ".join(error.messages))
+    return True
+
+
+def meeting_list(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Show the team's meetings, upcoming and past, and how often the team meets."""
+    grant = get_person_for_user(request, person_id, resource="meetings")
+    team = _team(grant)
+    meetings = list(selectors.meetings_of(person=grant.person))
+    now = timezone.now()
+    upcoming = sorted((m for m in meetings if m.is_planned and m.ends_at_or_default >= now), key=lambda m: m.starts_at)
+    past = [m for m in meetings if m not in upcoming]
+    items = selectors.action_items_of(team=team) if team else ActionItem.objects.none()
+    today = timezone.localdate()
+    open_items = [i for i in items if not i.is_done]
+    return render(request, "meetings/meeting_list.html", {
+        "grant": grant, "person": grant.person, "team": team, "upcoming": upcoming, "past": past,
+        "interval_form": IntervalForm(initial={"meeting_interval_weeks": team.meeting_interval_weeks} if team else None),
+        "open_count": len(open_items), "overdue_count": sum(i.is_overdue(today) for i in open_items),
+        "last_held": next((m for m in meetings if m.status == MeetingStatus.HELD), None),
+        "next_due_on": _next_due_on(team, meetings),
+    })
+
+
+def _next_due_on(team: Team | None, meetings: list[Meeting]) -> dt.date | None:
+    if team is None or not team.meeting_interval_weeks:
+        return None
+    held = [m for m in meetings if m.status != MeetingStatus.CANCELLED and m.starts_at <= timezone.now()]
+    if not held:
+        return None
+    return timezone.localtime(held[0].starts_at).date() + dt.timedelta(weeks=team.meeting_interval_weeks)
+
+
+@require_POST
+def interval_set(request: HttpRequest, person_id: int) -> HttpResponse:
+    grant = get_person_for_user(request, person_id, write=True, resource="meetings")
+    team = _active_team(grant)
+    form = IntervalForm(request.POST)
+    if form.is_valid():
+        services.team_meeting_interval_set(grant=grant, actor=request.user, team=team,  # type: ignore[arg-type]
+                                           weeks=form.cleaned_data["meeting_interval_weeks"])
+        messages.success(request, _("Møtehyppigheten er lagret."))
+    else:
+        messages.error(request, _("Velg mellom 1 og 52 uker, eller la feltet stå tomt."))
+    return redirect("meetings:list", person_id=person_id)
+
+
+def meeting_schedule(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Schedule a meeting; the members, the person and consenting next of kin are invited."""
+    grant = get_person_for_user(request, person_id, write=True, resource="meeting")
+    team = _active_team(grant)
+    form = MeetingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        starts_at, ends_at = form.times()
+        try:
+            meeting = services.meeting_schedule(
+                grant=grant, actor=request.user, team=team, starts_at=starts_at, ends_at=ends_at,  # type: ignore[arg-type]
+                location=form.cleaned_data["location"], video_link=form.cleaned_data["video_link"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Møtet er planlagt. Dagsordenen bygges av mål som skal evalueres og saker som meldes inn."))
+            return redirect("meetings:detail", person_id=person_id, meeting_id=meeting.pk)
+    return render(request, "meetings/meeting_form.html", {"form": form, "person": grant.person, "meeting": None})
+
+
+def meeting_edit(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+    """Change time or place of a planned meeting."""
+    grant = get_person_for_user(request, person_id, write=True, resource="meeting")
+    meeting = _meeting(grant, meeting_id)
+    form = MeetingForm(request.POST or None, initial=MeetingForm.initial_for(meeting))
+    if request.method == "POST" and form.is_valid():
+        starts_at, ends_at = form.times()
+        try:
+            services.meeting_update(
+                grant=grant, actor=request.user, meeting=meeting, starts_at=starts_at, ends_at=ends_at,  # type: ignore[arg-type]
+                location=form.cleaned_data["location"], video_link=form.cleaned_data["video_link"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Møtet er endret."))
+            return redirect("meetings:detail", person_id=person_id, meeting_id=meeting.pk)
+    return render(request, "meetings/meeting_form.html", {"form": form, "person": grant.person, "meeting": meeting})
+
+
+def meeting_cancel(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+    """Cancel a meeting after a confirmation that says who will be told."""
+    grant = get_person_for_user(request, person_id, write=True, resource="meeting")
+    meeting = _meeting(grant, meeting_id)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_cancel(grant=grant, actor=request.user, meeting=meeting,  # type: ignore[arg-type]
+                                    reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Møtet er avlyst."))
+        return redirect("meetings:list", person_id=person_id)
+    return render(request, "meetings/meeting_cancel.html", {
+        "form": form, "person": grant.person, "meeting": meeting,
+        "recipients": selectors.recipients_of(meeting) if meeting.agenda_sent_at else [],
+    })
+
+
+def _detail_context(grant: policy.PersonGrant, meeting: Meeting, **forms: Any) -> dict[str, Any]:
+    agenda = services.agenda_build(meeting=meeting)
+    invitations = selectors.invitations_of(meeting)
+    evaluations = {e.goal_id: e for e in meeting.evaluations.select_related("evaluated_by")}
+    goal_rows = []
+    for item in agenda:
+        if item.goal_id is None:
+            continue
+        evaluation = evaluations.get(item.goal_id)
+        form = None
+        if evaluation is None and item.goal.is_open and grant.can_write and meeting.status != MeetingStatus.CANCELLED:
+            form = forms.get(f"evaluation_{item.goal_id}") or EvaluationForm(prefix=f"goal-{item.goal_id}")
+        goal_rows.append((item, evaluation, form))
+    today = timezone.localdate()
+    return {
+        "grant": grant, "person": grant.person, "meeting": meeting, "team": meeting.team,
+        "agenda": agenda, "invitations": invitations, "goal_rows": goal_rows, "today": today,
+        "can_record": meeting.status != MeetingStatus.CANCELLED
+        and timezone.localtime(meeting.starts_at).date() <= today,
+        "agenda_form": forms.get("agenda_form") or AgendaItemForm(),
+        "minutes_form": forms.get("minutes_form")
+        or MinutesForm(initial={"minutes": meeting.minutes, "version": meeting.version}),
+        "decisions": list(meeting.decisions.select_related("recorded_by")),
+        "decision_form": forms.get("decision_form") or DecisionForm(),
+        "action_items": list(meeting.action_items.select_related(
+            "owner_membership__user", "owner_membership__related_person", "owner_user", "done_by")),
+        "action_form": forms.get("action_form") or ActionItemForm(team=meeting.team),
+        "conflict": forms.get("conflict"),
+        "conflict_rows": forms.get("conflict_rows", []),
+    }
+
+
+def meeting_detail(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+    """Show the meeting: agenda, attendance, minutes, decisions, action items and evaluations."""
+    grant = get_person_for_user(request, person_id, resource="meeting")
+    meeting = _meeting(grant, meeting_id)
+    return render(request, "meetings/meeting_detail.html", _detail_context(grant, meeting))
+
+
+@require_POST
+def agenda_item_add(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+    """Add an item to the agenda; every member of the team may."""
+    grant = get_person_for_user(request, person_id, resource="meeting")
+    meeting = _meeting(grant, meeting_id)
+    form = AgendaItemForm(request.POST)
+    if form.is_valid():
+        try:
+            services.agenda_item_add(meeting=meeting, grant=grant, added_by_kind="professional",
+                                     added_by_user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as error:
+            if _refused(request, form, error):
+                return _back(person_id, meeting_id, "agenda-heading")
+        else:
+            messages.success(request, _("Saken er lagt til på dagsordenen."))
+            return _back(person_id, meeting_id, "agenda-heading")
+    return render(request, "meetings/meeting_detail.html", _detail_context(grant, meeting, agenda_form=form))
+
+
+def _agenda_item(meeting: Meeting, item_id: int) -> AgendaItem:
+    item = meeting.agenda_items.filter(pk=item_id).first()
+    if item is None:
+        raise Http404("No such agenda item.")
+    return item
+
+
+@require_POST
+def agenda_item_move(request: HttpRequest, person_id: int, meeting_id: int, item_id: int) -> HttpResponse:
+    def do(grant: policy.PersonGrant, meeting: Meeting) -> str:
+        item = _agenda_item(meeting, item_id)
+        services.agenda_item_move(grant=grant, actor=request.user, item=item,  # type: ignore[arg-type]
+                                  direction=request.POST.get("direction", ""))
+        return _("Dagsordenen er endret.")
+
+    return _meeting_write(request, person_id, meeting_id, do, anchor="agenda-heading")
+
+
+def agenda_item_edit(request: HttpRequest, person_id: int, meeting_id: int, item_id: int) -> HttpResponse:
+    grant = get_person_for_user(request, person_id, write=True, resource="meeting")
+    meeting = _meeting(grant, meeting_id)
+    item = _agenda_item(meeting, item_id)
+    form = AgendaItemForm(request.POST or None, initial={"title": item.title, "details": item.details})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agenda_item_update(grant=grant, actor=request.user, item=item, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saken er endret."))
+            return _back(person_id, meeting_id, "agenda-heading")
+    return render(request, "meetings/agenda_item_form.html", {
+        "form": form, "person": grant.person, "meeting": meeting, "item": item})
+
+
+@require_POST
+def agenda_send(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+    def do(grant: policy.PersonGrant, meeting: Meeting) -> str:
+        sent = services.agenda_send(meeting=meeting, grant=grant, actor=request.user)  # type: ignore[arg-type]
+        return _("Dagsordenen er sendt til %(count)s innkalte.") % {"count": sent}
+
+    return _meeting_write(request, person_id, meeting_id, do)
+
+
+@require_POST
+def attendance_record(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+    def do(grant: policy.PersonGrant, meeting: Meeting) -> str:
+        form = AttendanceForm(request.POST, invitations=selectors.invitations_of(meeting))
+        if not form.is_valid():
+            raise ValidationError(_("Oppmøtet kunne ikke lagres. Sjekk valgene."))
+        services.attendance_record(grant=grant, actor=request.user, meeting=meeting,  # type: ignore[arg-type]
+                                   attendance=form.values())
+        return _("Oppmøtet er lagret.")
+
+    return _meeting_write(request, person_id, meeting_id, do, anchor="attendance-heading")
+
+
+@require_POST
+def minutes_save(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+    """Save the minutes; a save based on an old version is refused and the text kept."""
+    grant = get_person_for_user(request, person_id, write=True, resource="meeting")
+    meeting = _meeting(grant, meeting_id)
+    form = MinutesForm(request.POST)
+    conflict = None
+    if form.is_valid():
+        try:
+            services.minutes_save(grant=grant, actor=request.user, meeting=meeting,  # type: ignore[arg-type]
+                                  minutes=form.cleaned_data["minutes"],
+                                  expected_version=form.cleaned_data["version"])
+        except EditConflict as error:
+            conflict = error
+            form.data = form.data.copy()
+            form.data["version"] = error.current.version
+            meeting = _meeting(grant, meeting_id)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Referatet er lagret."))
+            return _back(person_id, meeting_id, "minutes-heading")
+    context = _detail_context(grant, meeting, minutes_form=form, conflict=conflict,
+                              conflict_rows=conflict_rows(form, conflict) if conflict else [])
+    return render(request, "meetings/meeting_detail.html", context, status=409 if conflict else 200)
+
+
+@require_POST
+def decision_add(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+    grant = get_person_for_user(request, person_id, write=True, resource="meeting")
+    meeting = _meeting(grant, meeting_id)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.decision_add(grant=grant, actor=request.user, meeting=meeting, text=form.cleaned_data["text"])  # type: ignore[arg-type]
+        except ValidationError as error:
+            if _refused(request, form, error):
+                return _back(person_id, meeting_id, "decisions-heading")
+        else:
+            messages.success(request, _("Beslutningen er ført inn."))
+            return _back(person_id, meeting_id, "decisions-heading")
+    return render(request, "meetings/meeting_detail.html", _detail_context(grant, meeting, decision_form=form))
+
+
+@require_POST
+def decision_delete(request: HttpRequest, person_id: int, meeting_id: int, decision_id: int) -> HttpResponse:
+    def do(grant: policy.PersonGrant, meeting: Meeting) -> str:
+        decision = MeetingDecision.objects.filter(pk=decision_id, meeting=meeting).first()
+        if decision is None:
+            raise Http404
+        services.decision_delete(grant=grant, actor=request.user, decision=decision)  # type: ignore[arg-type]
+        return _("Beslutningen er fjernet.")
+
+    return _meeting_write(request, person_id, meeting_id, do, anchor="decisions-heading")
+
+
+@require_POST
+def action_item_add(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+    grant = get_person_for_user(request, person_id, write=True, resource="meeting")
+    meeting = _meeting(grant, meeting_id)
+    form = ActionItemForm(request.POST, team=meeting.team)
+    if form.is_valid():
+        try:
+            services.action_item_add(grant=grant, actor=request.user, team=meeting.team, meeting=meeting,  # type: ignore[arg-type]
+                                     **form.cleaned_data)
+        except ValidationError as error:
+            if _refused(request, form, error):
+                return _back(person_id, meeting_id, "actions-heading")
+        else:
+            messages.success(request, _("Oppgaven er ført inn."))
+            return _back(person_id, meeting_id, "actions-heading")
+    return render(request, "meetings/meeting_detail.html", _detail_context(grant, meeting, action_form=form))
+
+
+@require_POST
+def goal_evaluate(request: HttpRequest, person_id: int, meeting_id: int, goal_id: int) -> HttpResponse:
+    """Evaluate a goal on the agenda, straight from the meeting."""
+    from oppfolging.plans.services import goal_evaluate as plan_goal_evaluate
+
+    grant = get_person_for_user(request, person_id, write=True, resource="meeting")
+    meeting = _meeting(grant, meeting_id)
+    item = meeting.agenda_items.select_related("goal").filter(goal_id=goal_id).first()
+    if item is None:
+        raise Http404("The goal is not on this agenda.")
+    form = EvaluationForm(request.POST, prefix=f"goal-{goal_id}")
+    if form.is_valid():
+        try:
+            plan_goal_evaluate(grant=grant, actor=request.user, goal=item.goal, meeting=meeting, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as error:
+            if _refused(request, form, error):
+                return _back(person_id, meeting_id, "goals-heading")
+        else:
+            messages.success(request, _("Målet er evaluert."))
+            return _back(person_id, meeting_id, "goals-heading")
+    return render(request, "meetings/meeting_detail.html",
+                  _detail_context(grant, meeting, **{f"evaluation_{goal_id}": form}))
+
+
+def action_items(request: HttpRequest, person_id: int) -> HttpResponse:
+    """List the team's action items: open ones by deadline, overdue flagged, then the done ones."""
+    grant = get_person_for_user(request, person_id, resource="action_items")
+    team = _team(grant)
+    if team is None:
+        raise Http404("No team.")
+    return render(request, "meetings/action_items.html", {
+        "grant": grant, "person": grant.person, "team": team,
+        "items": selectors.action_items_of(team=team), "today": timezone.localdate(),
+    })
+
+
+def _action_item_write(request: HttpRequest, person_id: int, item_id: int, done: bool) -> HttpResponse:
+    grant = get_person_for_user(request, person_id, resource="action_items")
+    item = ActionItem.objects.select_related("team", "owner_membership").filter(
+        pk=item_id, team__person=grant.person).first()
+    if item is None:
+        raise Http404("No such action item.")
+    if not (grant.can_write or item.is_owned_by(request.user)):
+        raise PermissionDenied("Only the owner or the coordinator marks this.")
+    service = services.action_item_done if done else services.action_item_reopen
+    try:
+        service(grant=grant, actor=request.user, item=item)  # type: ignore[arg-type]
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Oppgaven er merket som gjort.") if done else _("Oppgaven er åpnet igjen."))
+    next_url = request.POST.get("next", "")
+    if next_url.startswith(f"/mote/person/{person_id}/"):
+        return redirect(next_url)
+    return redirect("meetings:action_items", person_id=person_id)
+
+
+@require_POST
+def action_item_done(request: HttpRequest, person_id: int, item_id: int) -> HttpResponse:
+    return _action_item_write(request, person_id, item_id, done=True)
+
+
+@require_POST
+def action_item_reopen(request: HttpRequest, person_id: int, item_id: int) -> HttpResponse:
+    return _action_item_write(request, person_id, item_id, done=False)
+
+
+def unit_overview(request: HttpRequest) -> HttpResponse:
+    """Show the coordinating unit no-shows per service, idle teams and overdue action items."""
+    municipality = require_in_municipality(request, policy.can_triage)
+    try:
+        days = min(max(int(request.GET.get("dager", 90)), 7), 730)
+    except ValueError:
+        days = 90
+    since = timezone.localdate() - dt.timedelta(days=365)
+    audit_record(
+        actor=request.user,  # type: ignore[arg-type]
+        action=Action.LIST, resource="meeting_overview", municipality=municipality,
+        purpose=_("Oversikt over møter, oppmøte og oppgaver"), ip=client_ip(request),
+    )
+    return render(request, "meetings/unit_overview.html", {
+        "rows": selectors.no_show_rates_by_service(municipality=municipality, since=since),
+        "since": since, "days": days,
+        "idle_teams": selectors.teams_without_recent_meeting(municipality=municipality, days=days),
+        "overdue": selectors.overdue_action_items(municipality=municipality),
+        "today": timezone.localdate(),
+    })

@@ -1,0 +1,111 @@
+from pathlib import Path
+
+from django.urls import reverse
+
+from oppfolging.audit.models import AuditEvent
+from oppfolging.gp.models import RiskList
+from oppfolging.referrals.models import Referral
+
+
+def upload(cast, client, django_capture_on_commit_callbacks, extract, previous=None, keep=False):
+    data = {"extract": extract}
+    if previous is not None:
+        data["previous"] = previous
+    if keep:
+        data["keep_files"] = "on"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("gp:lists"), data)
+    return response, RiskList.objects.latest("pk")
+
+
+def test_it_scores_an_uploaded_extract_in_the_background_and_deletes_the_files(
+        cast, extract_zip, previous_zip, django_capture_on_commit_callbacks, settings):
+    client = cast.client_for(cast.gp)
+    response, risk_list = upload(cast, client, django_capture_on_commit_callbacks, extract_zip, previous_zip)
+    assert response["Location"] == reverse("gp:detail", args=[risk_list.pk])
+    risk_list.refresh_from_db()
+    assert risk_list.status == "done" and risk_list.patient_count > 300
+    assert risk_list.model_version and len(risk_list.input_sha256) == 64 and risk_list.previous_sha256
+    assert not risk_list.extract_file and not list(Path(settings.MEDIA_ROOT, "gp_extracts").glob("*"))
+    first = risk_list.entries.order_by("new_priority").first()
+    assert first.not_followed_up or first.rising
+    assert risk_list.entries.filter(reasons__gt="").count() > 0
+    html = client.get(reverse("gp:detail", args=[risk_list.pk])).content.decode()
+    assert first.patient_id in html and "Begrunnelse" in html
+    assert AuditEvent.objects.filter(resource="risk_list", action="list", actor=cast.gp).exists()
+
+
+def test_it_keeps_the_files_when_the_gp_asks(cast, extract_zip, django_capture_on_commit_callbacks):
+    _, risk_list = upload(cast, cast.client_for(cast.gp), django_capture_on_commit_callbacks, extract_zip, keep=True)
+    risk_list.refresh_from_db()
+    assert risk_list.extract_file and Path(risk_list.extract_file.path).exists()
+
+
+def test_it_refuses_a_bad_extract_whole_with_file_line_and_column(cast, broken_zip, django_capture_on_commit_callbacks):
+    _, risk_list = upload(cast, cast.client_for(cast.gp), django_capture_on_commit_callbacks, broken_zip)
+    risk_list.refresh_from_db()
+    assert risk_list.status == "failed"
+    assert "patients.csv" in risk_list.error and "sex" in risk_list.error
+    assert risk_list.entries.count() == 0
+    html = cast.client_for(cast.gp).get(reverse("gp:detail", args=[risk_list.pk])).content.decode()
+    assert "Uttrekket kunne ikke leses" in html
+
+
+def test_it_records_reviews_and_the_share_already_followed_up(cast, extract_zip, django_capture_on_commit_callbacks):
+    client = cast.client_for(cast.gp)
+    _, risk_list = upload(cast, client, django_capture_on_commit_callbacks, extract_zip)
+    high = list(risk_list.entries.filter(is_high=True)[:2])
+    client.post(reverse("gp:review", args=[risk_list.pk, high[0].pk]), {"decision": "followed_up"})
+    client.post(reverse("gp:review", args=[risk_list.pk, high[1].pk]), {"decision": "not_relevant"},
+                headers={"HX-Request": "true"})
+    from oppfolging.gp.services import review_summary
+
+    summary = review_summary(risk_list)
+    assert summary["reviewed"] == 2 and summary["followed_up"] == 1
+
+
+def test_it_refers_a_patient_and_the_coordinating_unit_sees_the_report(cast, extract_zip, django_capture_on_commit_callbacks):
+    client = cast.client_for(cast.gp)
+    _, risk_list = upload(cast, client, django_capture_on_commit_callbacks, extract_zip)
+    entry = risk_list.entries.exclude(national_id="").order_by("new_priority").first()
+    page = client.get(reverse("gp:refer", args=[risk_list.pk, entry.pk])).content.decode()
+    assert entry.national_id in page and "Fra risikolisten" in page
+    response = client.post(reverse("gp:refer", args=[risk_list.pk, entry.pk]), {
+        "subject_given_name": "Liste", "subject_family_name": "Pasient",
+        "subject_identity_number": entry.national_id, "subject_birth_date": "", "subject_phone": "",
+        "subject_address": "", "observations": "Fra risikolisten: mange innleggelser", "person_wants": "",
+        "urgency": "normal", "consent": "given", "consent_absent_reason": ""})
+    assert response.status_code == 302
+    referral = Referral.objects.get()
+    assert referral.source == "gp_risk_list" and referral.channel == "gp_risk_list"
+    assert referral.person is not None and referral.person.identity_number == entry.national_id
+    entry.refresh_from_db()
+    assert entry.review.decision == "refer" and entry.review.referral == referral
+    assert "Liste Pasient" in cast.client_for(cast.cu).get(reverse("referrals:queue")).content.decode()
+
+
+def test_it_keeps_the_list_from_another_gp_and_from_the_municipality(cast, extract_zip, django_capture_on_commit_callbacks):
+    from oppfolging.accounts.models import RoleAssignment
+
+    _, risk_list = upload(cast, cast.client_for(cast.gp), django_capture_on_commit_callbacks, extract_zip)
+    RoleAssignment.objects.create(user=cast.colleague, municipality=cast.municipality, role="gp")
+    entry = risk_list.entries.first()
+    for user in (cast.colleague, cast.cu, cast.stranger, cast.leader):
+        client = cast.client_for(user)
+        assert client.get(reverse("gp:detail", args=[risk_list.pk])).status_code == 404
+        assert client.post(reverse("gp:review", args=[risk_list.pk, entry.pk]), {"decision": "followed_up"}).status_code == 404
+        assert client.get(reverse("gp:refer", args=[risk_list.pk, entry.pk])).status_code == 404
+    assert cast.client_for(cast.cu).get(reverse("gp:lists")).status_code == 403
+    # The GP authorises a colleague at the office, who can then read it.
+    cast.client_for(cast.gp).post(reverse("gp:authorise", args=[risk_list.pk]), {"users": [cast.colleague.pk]})
+    assert cast.client_for(cast.colleague).get(reverse("gp:detail", args=[risk_list.pk])).status_code == 200
+    assert cast.client_for(cast.colleague).post(reverse("gp:authorise", args=[risk_list.pk]), {"users": []}).status_code == 403
+
+
+def test_it_runs_the_scoring_job_only_once(cast, extract_zip, django_capture_on_commit_callbacks):
+    from oppfolging.gp.tasks import score_risk_list
+
+    _, risk_list = upload(cast, cast.client_for(cast.gp), django_capture_on_commit_callbacks, extract_zip)
+    count = risk_list.entries.count()
+    assert score_risk_list.call(risk_list.pk) == "skipped"
+    assert risk_list.entries.count() == count

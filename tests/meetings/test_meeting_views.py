@@ -1,0 +1,140 @@
+import datetime as dt
+
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from oppfolging.audit.models import AuditEvent
+from oppfolging.meetings import services
+from oppfolging.meetings.models import Invitation, Meeting
+from oppfolging.plans.models import GoalEvaluation
+from oppfolging.teams.models import Consent, CoordinatorAssignment
+
+from .conftest import at, grant_for
+
+
+def test_it_schedules_a_meeting_and_invites_the_team(cast, team):
+    Consent.objects.filter(scope="next_of_kin").update(withdrawn_at=timezone.now())
+    CoordinatorAssignment.objects.create(team=team, coordinator=cast.cu, appointed_by=cast.cu)
+    client = cast.client_for(cast.cu)
+    assert "Planlegg møtet" in client.get(reverse("meetings:schedule", args=[cast.person.pk])).content.decode()
+    day = timezone.localdate() + dt.timedelta(days=10)
+    response = client.post(reverse("meetings:schedule", args=[cast.person.pk]), {
+        "day": day.isoformat(), "start": "09:30", "end": "11:00", "location": "", "video_link": ""})
+    assert "Oppgi sted eller lenke til videomøte." in response.content.decode()
+    response = client.post(reverse("meetings:schedule", args=[cast.person.pk]), {
+        "day": day.isoformat(), "start": "09:30", "end": "11:00", "location": "Hjemme hos Petra"})
+    meeting = Meeting.objects.get()
+    assert response.url == reverse("meetings:detail", args=[cast.person.pk, meeting.pk])
+    assert timezone.localtime(meeting.starts_at).time() == dt.time(9, 30)
+    assert sorted((i.kind, i.name) for i in meeting.invitations.all()) == [
+        ("coordinator", "Kari Koordinerende"), ("person", "Petra Person"), ("professional", "Kim Kollega")]
+    assert AuditEvent.objects.filter(resource="meeting", action="create", actor=cast.cu).exists()
+    html = client.get(reverse("meetings:list", args=[cast.person.pk])).content.decode()
+    assert "Hjemme hos Petra" in html and "Ikke sendt – sendes" in html
+
+
+def test_it_lets_the_coordinator_set_how_often_the_team_meets(cast, team):
+    client = cast.client_for(cast.cu)
+    client.post(reverse("meetings:interval_set", args=[cast.person.pk]), {"meeting_interval_weeks": "6"})
+    team.refresh_from_db()
+    assert team.meeting_interval_weeks == 6
+    assert "Teamet møtes hver 6. uke." in client.get(reverse("meetings:list", args=[cast.person.pk])).content.decode()
+    client.post(reverse("meetings:interval_set", args=[cast.person.pk]), {"meeting_interval_weeks": ""})
+    team.refresh_from_db()
+    assert team.meeting_interval_weeks is None
+
+
+def test_it_records_attendance_and_counts_no_shows_per_service(cast, meeting):
+    from oppfolging.meetings.selectors import no_show_rates_by_service
+
+    client = cast.client_for(cast.cu)
+    url = reverse("meetings:attendance", args=[cast.person.pk, meeting.pk])
+    colleague = Invitation.objects.get(kind="professional")
+    person = Invitation.objects.get(kind="person")
+    client.post(url, {f"attendance_{colleague.pk}": "absent_without_notice"}, follow=True)
+    meeting.refresh_from_db()
+    assert meeting.status == "planned" and not Invitation.objects.exclude(attendance="").exists()
+    with time_machine.travel(meeting.starts_at + dt.timedelta(hours=2)):
+        client = cast.client_for(cast.cu)
+        response = client.post(url, {f"attendance_{colleague.pk}": "absent_without_notice",
+                                     f"attendance_{person.pk}": "present"}, follow=True)
+        assert "Oppmøtet er lagret." in response.content.decode()
+        meeting.refresh_from_db()
+        assert meeting.status == "held"
+        assert {i.kind: i.attendance for i in meeting.invitations.all()} == {
+            "professional": "absent_without_notice", "person": "present", "next_of_kin": ""}
+        (row,) = no_show_rates_by_service(municipality=cast.municipality, since=timezone.localdate())
+        assert (row.service, row.invited, row.present, row.absent_with_notice, row.absent_without_notice,
+                row.rate) == (cast.service, 1, 0, 0, 1, 1.0)
+        html = client.get(reverse("meetings:unit_overview")).content.decode()
+        assert "Hjemmesykepleien" in html and "100 %" in html
+    assert no_show_rates_by_service(municipality=cast.other_municipality, since=timezone.localdate()) == []
+    assert cast.client_for(cast.colleague).get(reverse("meetings:unit_overview")).status_code == 403
+    # The other municipality's unit sees its own figures, none of ours.
+    html = cast.client_for(cast.stranger).get(reverse("meetings:unit_overview")).content.decode()
+    assert "Ingen gjennomførte møter" in html and "Petra" not in html
+
+
+def test_it_refuses_a_stale_edit_of_the_minutes_and_keeps_both_texts(cast, meeting):
+    client = cast.client_for(cast.cu)
+    url = reverse("meetings:minutes", args=[cast.person.pk, meeting.pk])
+    with time_machine.travel(meeting.starts_at):
+        client = cast.client_for(cast.cu)
+        first = client.post(url, {"minutes": "Petra fortalte om turene.", "version": 1})
+        assert first.status_code == 302
+        response = client.post(url, {"minutes": "Min versjon av referatet.", "version": 1})
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Noen andre har lagret en endring" in html
+    assert "Petra fortalte om turene." in html and "Min versjon av referatet." in html
+    meeting.refresh_from_db()
+    assert (meeting.minutes, meeting.version) == ("Petra fortalte om turene.", 2)
+
+
+def test_it_records_decisions_and_action_items_with_owner_and_deadline(cast, meeting):
+    client = cast.client_for(cast.cu)
+    owner = meeting.team.memberships.get(user=cast.colleague)
+    due = timezone.localdate() + dt.timedelta(days=14)
+    with time_machine.travel(meeting.starts_at):
+        client = cast.client_for(cast.cu)
+        client.post(reverse("meetings:decision_add", args=[cast.person.pk, meeting.pk]),
+                    {"text": "Vi søker om brukerstyrt personlig assistanse."})
+        client.post(reverse("meetings:action_item_add", args=[cast.person.pk, meeting.pk]),
+                    {"description": "Sende søknad om BPA", "owner_membership": owner.pk, "due_on": due.isoformat()})
+        html = client.get(reverse("meetings:detail", args=[cast.person.pk, meeting.pk])).content.decode()
+    assert "Vi søker om brukerstyrt personlig assistanse." in html
+    assert "Sende søknad om BPA" in html and "Kim Kollega" in html
+    item = meeting.action_items.get()
+    assert (item.owner_membership, item.due_on, item.created_by, item.team) == (owner, due, cast.cu, meeting.team)
+    decision = meeting.decisions.get()
+    client.post(reverse("meetings:decision_delete", args=[cast.person.pk, meeting.pk, decision.pk]))
+    assert not meeting.decisions.exists()
+    assert AuditEvent.objects.filter(resource="meeting_decision", action="delete").exists()
+
+
+def test_it_evaluates_a_due_goal_from_the_meeting_page(cast, meeting, due_goal):
+    client = cast.client_for(cast.cu)
+    html = client.get(reverse("meetings:detail", args=[cast.person.pk, meeting.pk])).content.decode()
+    assert "Mål som skal evalueres" in html and "Lagre evalueringen" in html
+    next_on = timezone.localdate() + dt.timedelta(days=90)
+    prefix = f"goal-{due_goal.pk}-"
+    response = client.post(reverse("meetings:goal_evaluate", args=[cast.person.pk, meeting.pk, due_goal.pk]), {
+        prefix + "result": "partly", prefix + "learned": "Går med følge, ikke alene ennå.",
+        prefix + "next_step": "continue", prefix + "next_evaluation_on": next_on.isoformat()}, follow=True)
+    evaluation = GoalEvaluation.objects.get()
+    assert (evaluation.goal, evaluation.meeting, evaluation.result, evaluation.evaluated_by) == (
+        due_goal, meeting, "partly", cast.cu)
+    due_goal.refresh_from_db()
+    assert due_goal.next_evaluation_on == next_on
+    assert "Evaluert i møtet: Delvis nådd" in response.content.decode()
+
+
+def test_it_shows_upcoming_and_past_meetings(cast, team, meeting):
+    grant = grant_for(cast.cu, cast.person)
+    old = services.meeting_schedule(grant=grant, actor=cast.cu, team=team, starts_at=at(-30), location="Rådhuset")
+    services.meeting_cancel(grant=grant, actor=cast.cu, meeting=old, reason="Syk")
+    html = cast.client_for(cast.colleague).get(reverse("meetings:list", args=[cast.person.pk])).content.decode()
+    upcoming, past = html.split("Tidligere og avlyste møter", 1)
+    assert "Helsehuset, møterom 2" in upcoming and "Rådhuset" in past and "Avlyst" in past
+    assert "Planlegg møte" not in html and "Lagre møtehyppighet" not in html

@@ -1,0 +1,116 @@
+import datetime as dt
+
+import time_machine
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from oppfolging.meetings import services
+from oppfolging.meetings.models import Meeting
+from oppfolging.meetings.tasks import (
+    remind_overdue_action_items,
+    run_meeting_jobs,
+    send_due_agendas,
+)
+from oppfolging.teams.models import Consent
+
+from .conftest import at, grant_for
+
+
+def _calendar(message) -> Calendar:
+    (attachment,) = message.attachments
+    assert attachment.mimetype == "text/calendar"
+    return Calendar.from_ical(attachment.content)
+
+
+def test_it_sends_the_agenda_with_a_calendar_invitation(cast, meeting, due_goal, settings):
+    settings.DEFAULT_FROM_EMAIL = "oppfolging@testvik.kommune.invalid"
+    services.agenda_item_add(meeting=meeting, title="Transport til dagsenteret", added_by_kind="person")
+    response = cast.client_for(cast.cu).post(reverse("meetings:agenda_send", args=[cast.person.pk, meeting.pk]),
+                                             follow=True)
+    assert "Dagsordenen er sendt til 3 innkalte." in response.content.decode()
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "kim@example.invalid", "nils@example.invalid", "petra@example.invalid"]
+    message = next(m for m in mail.outbox if m.to == ["petra@example.invalid"])
+    assert "Gå tur med hunden alene" in message.body and "Helsehuset, møterom 2" in message.body
+    calendar = _calendar(message)
+    assert calendar["METHOD"] == "REQUEST"
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["UID"]) == f"meeting-{meeting.pk}@testvik.kommune.invalid"
+    assert event.decoded("DTSTART") == meeting.starts_at
+    assert event.decoded("DTSTART").utcoffset() == dt.timedelta(0)
+    assert event.decoded("DTEND") - event.decoded("DTSTART") == dt.timedelta(hours=1)
+    assert str(event["LOCATION"]) == "Helsehuset, møterom 2"
+    assert "1. Transport til dagsenteret" in str(event["DESCRIPTION"])
+    assert "Gå tur med hunden alene" in str(event["DESCRIPTION"])
+    meeting.refresh_from_db()
+    assert meeting.agenda_sent_at is not None
+
+
+def test_it_sends_nothing_to_next_of_kin_once_consent_is_withdrawn(cast, meeting):
+    Consent.objects.filter(scope="next_of_kin").update(withdrawn_at=timezone.now())
+    services.agenda_send(meeting=meeting)
+    assert sorted(m.to[0] for m in mail.outbox) == ["kim@example.invalid", "petra@example.invalid"]
+
+
+def test_it_sends_due_agendas_once_however_often_the_job_runs(cast, team, meeting):
+    far = services.meeting_schedule(grant=grant_for(cast.cu, cast.person), actor=cast.cu, team=team,
+                                    starts_at=at(30), video_link="https://video.example.invalid/rom")
+    assert run_meeting_jobs() == {"agendas_sent": 3, "action_item_reminders": 0}
+    assert run_meeting_jobs() == {"agendas_sent": 0, "action_item_reminders": 0}
+    # Even when the sent mark is lost, each recipient gets one e-mail.
+    Meeting.objects.filter(pk=meeting.pk).update(agenda_sent_at=None)
+    send_due_agendas.enqueue()
+    assert len(mail.outbox) == 3
+    assert len({m.to[0] for m in mail.outbox}) == 3
+    far.refresh_from_db()
+    assert far.agenda_sent_at is None
+    with time_machine.travel(at(25), tick=False):
+        assert run_meeting_jobs()["agendas_sent"] == 3
+    event = _calendar(mail.outbox[-1]).walk("VEVENT")[0]
+    assert str(event["URL"]) == "https://video.example.invalid/rom"
+
+
+def test_it_sends_an_update_when_time_changes_after_the_agenda_went_out(cast, meeting):
+    services.agenda_send(meeting=meeting)
+    cast.client_for(cast.cu).post(reverse("meetings:edit", args=[cast.person.pk, meeting.pk]), {
+        "day": (timezone.localdate() + dt.timedelta(days=4)).isoformat(), "start": "13:00", "end": "14:30",
+        "location": "Helsehuset, møterom 2", "video_link": ""})
+    meeting.refresh_from_db()
+    assert (meeting.sequence, meeting.agenda_sent_at) == (1, None)
+    run_meeting_jobs()
+    assert len(mail.outbox) == 6
+    event = _calendar(mail.outbox[-1]).walk("VEVENT")[0]
+    assert str(event["UID"]) == f"meeting-{meeting.pk}@localhost"
+    assert event["SEQUENCE"] == 1 and event.decoded("DTSTART") == at(4, 13)
+
+
+def test_it_cancels_after_confirmation_and_tells_those_who_got_the_agenda(cast, meeting):
+    services.agenda_send(meeting=meeting)
+    client = cast.client_for(cast.cu)
+    url = reverse("meetings:cancel", args=[cast.person.pk, meeting.pk])
+    html = client.get(url).content.decode()
+    assert "Avlys møtet" in html and "Nils Person" in html
+    meeting.refresh_from_db()
+    assert meeting.status == "planned"
+    client.post(url, {"reason": "Koordinatoren er syk."})
+    meeting.refresh_from_db()
+    assert (meeting.status, meeting.cancel_reason) == ("cancelled", "Koordinatoren er syk.")
+    cancellations = mail.outbox[3:]
+    assert len(cancellations) == 3 and "Koordinatoren er syk." in cancellations[0].body
+    assert _calendar(cancellations[0])["METHOD"] == "CANCEL"
+    assert run_meeting_jobs()["agendas_sent"] == 0
+
+
+def test_it_reminds_owners_of_overdue_action_items_once(cast, meeting):
+    from oppfolging.meetings.models import ActionItem
+
+    ActionItem.objects.create(team=meeting.team, description="Søke om BPA", owner_user=cast.colleague,
+                              due_on=timezone.localdate() - dt.timedelta(days=1), created_by=cast.cu)
+    ActionItem.objects.create(team=meeting.team, description="Ikke forfalt", owner_user=cast.colleague,
+                              due_on=timezone.localdate(), created_by=cast.cu)
+    assert remind_overdue_action_items.enqueue().return_value == 1
+    assert run_meeting_jobs()["action_item_reminders"] == 0
+    (message,) = [m for m in mail.outbox if "Påminnelse" in m.subject]
+    assert message.to == ["kim@example.invalid"] and "Søke om BPA" in message.body
