@@ -35,6 +35,9 @@ def crawl(page, limit: int = 40) -> list[str]:
         if shape in seen_shapes:
             continue
         seen_shapes.add(shape)
+        # Only HTML pages: PDFs and exports are checked by their own tests.
+        if "text/html" not in page.request.get(url).headers.get("content-type", ""):
+            continue
         page.goto(url)
         visited.append(url)
         for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
