@@ -1,5 +1,6 @@
 """The one URL map."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -25,3 +26,13 @@ urlpatterns = [
     path("meld-behov/<str:number>/", referral_views.public_form, name="public_referral_form"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]
+
+if settings.OIDC_ENABLED:
+    from mozilla_django_oidc import views as oidc_views
+
+    urlpatterns += [
+        path("oidc/authenticate/", login_not_required(oidc_views.OIDCAuthenticationRequestView.as_view()),
+             name="oidc_authentication_init"),
+        path("oidc/callback/", login_not_required(oidc_views.OIDCAuthenticationCallbackView.as_view()),
+             name="oidc_authentication_callback"),
+    ]
