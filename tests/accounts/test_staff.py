@@ -25,3 +25,15 @@ def test_it_refuses_a_service_of_another_municipality(cast):
 def test_it_is_only_for_administrators(cast):
     assert cast.client_for(cast.cu).get(reverse("accounts:staff")).status_code == 403
     assert cast.client_for(cast.evaluator).get(reverse("accounts:staff")).status_code == 404
+
+
+def test_it_lets_the_administrator_set_the_deadline_for_reports(cast):
+    from django.urls import reverse
+
+    url = reverse("accounts:municipality_settings")
+    response = cast.client_for(cast.admin).post(url, {"referral_deadline_days": 10, "contact_email": "ke@example.invalid"})
+    assert response.status_code == 302
+    cast.municipality.refresh_from_db()
+    assert cast.municipality.referral_deadline_days == 10
+    assert cast.client_for(cast.cu).get(url).status_code == 403
+    assert cast.client_for(cast.stranger).get(url).status_code == 403

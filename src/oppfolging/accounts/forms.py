@@ -69,3 +69,9 @@ class StaffCreateForm(forms.Form):
         if User.objects.filter(username__iexact=username).exists():
             raise ValidationError(_("Brukernavnet er allerede i bruk."))
         return username
+
+
+class MunicipalitySettingsForm(forms.ModelForm):
+    class Meta:
+        model = Municipality
+        fields = ["referral_deadline_days", "contact_email"]

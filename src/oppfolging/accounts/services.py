@@ -68,3 +68,12 @@ def role_assign(
         user=user, municipality=municipality, role=role, defaults={"service": service}
     )
     return assignment
+
+
+def municipality_settings_save(*, municipality: Municipality, referral_deadline_days: int, contact_email: str) -> Municipality:
+    """Change the deadline for handling reports of need, and the unit's contact address."""
+    municipality.referral_deadline_days = referral_deadline_days
+    municipality.contact_email = contact_email
+    municipality.full_clean()
+    municipality.save(update_fields=["referral_deadline_days", "contact_email"])
+    return municipality

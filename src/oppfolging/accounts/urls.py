@@ -11,4 +11,5 @@ urlpatterns = [
     path("demo/logg-inn/<str:username>/", views.demo_sign_in, name="demo_sign_in"),
     path("kommune/bytt/", views.switch_municipality, name="switch_municipality"),
     path("ansatte/", views.staff, name="staff"),
+    path("kommune/innstillinger/", views.municipality_settings, name="municipality_settings"),
 ]

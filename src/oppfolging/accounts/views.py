@@ -22,7 +22,7 @@ from oppfolging.access.models import BreakGlassAccess
 from oppfolging.access.shortcuts import require_in_municipality
 from oppfolging.assessments.services import open_medical_requests_for
 from oppfolging.accounts import services
-from oppfolging.accounts.forms import SignInForm, StaffCreateForm
+from oppfolging.accounts.forms import MunicipalitySettingsForm, SignInForm, StaffCreateForm
 from oppfolging.accounts.middleware import SESSION_KEY
 from oppfolging.accounts.models import Municipality, Role, RoleAssignment, User
 from oppfolging.audit.models import Action
@@ -221,3 +221,14 @@ def staff(request: HttpRequest) -> HttpResponse:
         .order_by("user__last_name", "user__first_name", "role")
     )
     return render(request, "accounts/staff.html", {"assignments": assignments, "form": form})
+
+
+def municipality_settings(request: HttpRequest) -> HttpResponse:
+    """Let the administrator set the municipality's deadline for reports of need and contact."""
+    municipality = require_in_municipality(request, policy.can_manage_staff)
+    form = MunicipalitySettingsForm(request.POST or None, instance=municipality)
+    if request.method == "POST" and form.is_valid():
+        services.municipality_settings_save(municipality=municipality, **form.cleaned_data)
+        messages.success(request, _("Innstillingene er lagret. Nye meldinger får den nye fristen."))
+        return redirect("accounts:municipality_settings")
+    return render(request, "accounts/municipality_settings.html", {"form": form})
