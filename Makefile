@@ -45,6 +45,7 @@ browser:
 
 lint: install-test
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 	DATABASE_URL=sqlite:///:memory: $(BIN)/oppfolging makemigrations --check --dry-run
 
 test: install-test browser lint

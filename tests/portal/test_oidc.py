@@ -25,8 +25,9 @@ def test_it_refuses_citizens_the_register_does_not_know(cast):
 
 
 def test_it_links_a_next_of_kin_by_identity_number(cast):
-    from oppfolging.lib import identity
     import datetime as dt
+
+    from oppfolging.lib import identity
 
     number = identity.make_synthetic(birth_date=dt.date(1980, 3, 3), individual=300)
     cast.next_of_kin.identity_number = number

@@ -16,7 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from oppfolging.access import policy
-from oppfolging.access.shortcuts import active_municipality, get_referral_for_user, require_in_municipality
+from oppfolging.access.shortcuts import (
+    active_municipality,
+    get_referral_for_user,
+    require_in_municipality,
+)
 from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip

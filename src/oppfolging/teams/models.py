@@ -115,7 +115,7 @@ class CoordinatorWish(models.Model):
         if self.wished_service_id:
             return any(
                 a.service_id == self.wished_service_id
-                for a in getattr(coordinator, "role_assignments").all()
+                for a in coordinator.role_assignments.all()
             )
         return False
 
