@@ -6,6 +6,7 @@ Every view starts with `_grant`, which answers 404 for a person the signed-in us
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -101,8 +102,10 @@ def meetings(request: HttpRequest, person_id: int) -> HttpResponse:
     from oppfolging.meetings.models import Meeting
 
     grant = _grant(request, person_id, resource="meetings")
-    now = timezone.now()
-    upcoming = list(Meeting.objects.filter(team__person=grant.person, status="planned", starts_at__gte=now).order_by("starts_at"))
+    # A planned meeting later today still takes agenda items, even after its start time.
+    start_of_today = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time.min))
+    upcoming = list(Meeting.objects.filter(
+        team__person=grant.person, status="planned", starts_at__gte=start_of_today).order_by("starts_at"))
     for meeting in upcoming:
         meeting_services.agenda_build(meeting=meeting)
         meeting.agenda = meeting_selectors.agenda_of(meeting)  # type: ignore[attr-defined]
