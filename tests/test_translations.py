@@ -222,3 +222,8 @@ def test_the_start_page_stays_in_norwegian_by_default(cast) -> None:
     page = response.content.decode()
     assert '<html lang="nb"' in page
     assert "Logg ut" in page
+
+
+def test_it_answers_in_bokmal_even_to_an_english_browser(cast):
+    response = cast.client_for(cast.cu).get("/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
+    assert '<html lang="nb"' in response.content.decode()
