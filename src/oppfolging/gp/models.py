@@ -38,6 +38,8 @@ class RiskList(models.Model):
     error = models.TextField(blank=True)
     extracted_at = models.DateField(null=True, blank=True)
     model_version = models.CharField(max_length=100, blank=True)
+    risk_is_probability = models.BooleanField(
+        default=False, help_text=_("Sann for en lært modell; referanseskåren er en rangering, ikke en sannsynlighet."))
     input_sha256 = models.CharField(max_length=64, blank=True)
     previous_sha256 = models.CharField(max_length=64, blank=True)
     patient_count = models.PositiveIntegerField(default=0)

@@ -84,6 +84,7 @@ def _score(risk_list: RiskList) -> str:
         RiskList.objects.filter(pk=list_id).update(
             status=ListStatus.DONE, progress=1.0, progress_step="", finished_at=timezone.now(),
             extracted_at=result.extracted_at, model_version=result.model_version,
+            risk_is_probability=result.is_probability,
             input_sha256=result.input_sha256, previous_sha256=result.previous_sha256 or "",
             patient_count=frame.height,
         )

@@ -105,8 +105,8 @@ def entry_refer(request: HttpRequest, list_id: int, entry_id: int) -> HttpRespon
         raise PermissionDenied
     initial = {
         "subject_identity_number": entry.national_id,
-        "observations": _("Fra risikolisten (risiko %(risk).0f %%, plass %(rank)s): %(reasons)s") % {
-            "risk": entry.risk * 100, "rank": entry.rank, "reasons": entry.reasons},
+        "observations": _("Fra risikolisten (plass %(rank)s av %(n)s): %(reasons)s") % {
+            "rank": entry.rank, "n": risk_list.patient_count, "reasons": entry.reasons},
         "urgency": "normal", "consent": "given",
     }
     if entry.national_id:
