@@ -130,3 +130,17 @@ def test_it_is_read_only_for_the_gp_and_hidden_from_strangers(cast, plan):
         assert cast.client_for(cast.gp).get(reverse(name, args=args)).status_code == 200, name
         assert cast.client_for(cast.stranger).get(reverse(name, args=args)).status_code == 404, name
         assert cast.client_for(cast.leader).get(reverse(name, args=args)).status_code == 404, name
+
+
+def test_it_lets_the_member_responsible_for_a_measure_report_progress(cast, plan):
+    measure = Goal.objects.get(text="Gå tur med hunden hver dag").measures.get()
+    url = reverse("plans:measure_status", args=[cast.person.pk, measure.pk])
+    assert cast.client_for(cast.gp).post(url, {"status": "done"}).status_code == 302  # the GP is responsible
+    measure.refresh_from_db()
+    assert measure.status == "done"
+    assert PlanChange.objects.filter(item_type="measure", actor=cast.gp).exists()
+    measure.responsible_membership = None
+    measure.responsible_service = cast.service
+    measure.save()
+    assert cast.client_for(cast.gp).post(url, {"status": "ongoing"}).status_code == 403
+    assert cast.client_for(cast.stranger).post(url, {"status": "ongoing"}).status_code == 404

@@ -122,7 +122,10 @@ def start(request: HttpRequest) -> HttpResponse:
             context["cu"]["no_shows"] = no_show_rates_by_service(
                 municipality=municipality, since=timezone.now() - dt.timedelta(days=365))
         if roles & {Role.COORDINATOR, Role.TEAM_MEMBER}:
+            from oppfolging.meetings.selectors import open_action_items_for
+
             context["served_persons"] = served.order_by("family_name", "given_name")[:50]
+            context["my_action_items"] = open_action_items_for(user=user).select_related("team__person")[:30]
         if Role.GP in roles:
             context["gp_patients"] = Person.objects.filter(
                 municipality=municipality, gp=user

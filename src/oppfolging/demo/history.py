@@ -202,12 +202,17 @@ def build_history(
     rng: random.Random,
     today: dt.date,
     coordinators: int,
+    chunk: int = 2000,
 ) -> dict[str, int]:
-    """Create `persons` synthetic persons, `referred` of them with a path; return row counts."""
+    """Create `persons` synthetic persons, `referred` of them with a path; return row counts.
+
+    Rows are written every `chunk` persons, so a large register does not sit in memory.
+    """
     start = today - dt.timedelta(days=365 * years)
     unit, pool, gps = _staff(municipality, rng, start, coordinators)
     services = list(Service.objects.filter(municipality=municipality, is_active=True))
     batch = _Batch()
+    counts: dict[str, int] = {}
     taken = set(Person.objects.filter(municipality=municipality).values_list("identity_number", flat=True))
     births = [today - dt.timedelta(days=rng.randint(2 * 365, 95 * 365)) for _ in range(persons)]
     numbers = _identity_numbers(rng, births, taken)
@@ -227,7 +232,16 @@ def build_history(
         if index < referred:
             _path(batch, person, index, rng=rng, start=start, today=today, unit=unit, pool=pool,
                   services=services, marker=marker, deadline_days=deadline_days)
-    return batch.write()
+        if (index + 1) % chunk == 0:
+            _add_counts(counts, batch.write())
+            batch = _Batch()
+    _add_counts(counts, batch.write())
+    return counts
+
+
+def _add_counts(total: dict[str, int], counts: dict[str, int]) -> None:
+    for name, n in counts.items():
+        total[name] = total.get(name, 0) + n
 
 
 def _path(batch: _Batch, person: Person, index: int, *, rng: random.Random, start: dt.date,
@@ -247,9 +261,9 @@ def _path(batch: _Batch, person: Person, index: int, *, rng: random.Random, star
             is_guardian=age < 18, has_parental_responsibility=age < 18, is_primary_contact=True,
         ))
     handling_days = max(1, int(rng.gauss(20 - 12 * p, 6)))
-    closed_on = received + dt.timedelta(days=handling_days)
+    closed_on: dt.date | None = received + dt.timedelta(days=handling_days)
     roll = rng.random()
-    if closed_on >= today:
+    if closed_on is not None and closed_on >= today:
         status, closed_on = Status.IN_ASSESSMENT, None
     elif roll < 0.03:
         status = Status.WITHDRAWN

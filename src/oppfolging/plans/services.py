@@ -171,6 +171,26 @@ def measure_update(
     return measure
 
 
+@transaction.atomic
+def measure_report(*, grant: PersonGrant, actor: User, measure: Measure, status: str) -> Measure:
+    """Let the member responsible for a measure (or a writer of the plan) report its progress."""
+    from oppfolging.plans.models import MeasureStatus
+
+    responsible = measure.responsible_membership
+    if not grant.can_write and (responsible is None or responsible.user_id != actor.pk):
+        raise PermissionDenied
+    if status not in MeasureStatus.values:
+        raise ValidationError(_("Ukjent status."))
+    before = snapshot(measure)
+    measure.status = status
+    save_versioned(measure, expected_version=measure.version, fields=["status"])
+    record_change(plan=measure.goal.plan, actor=actor, item=measure, action="update",
+                  summary=_("Tiltak %(status)s: %(text)s") % {"status": measure.get_status_display().lower(),
+                                                            "text": measure.description[:150]}, before=before)
+    _audit(grant, actor, Action.UPDATE, "measure", measure)
+    return measure
+
+
 def _check_responsible(goal: Goal, measure: Measure) -> None:
     if not (measure.responsible_membership_id or measure.responsible_service_id):
         raise ValidationError({"responsible_membership": _("Velg hvem som er ansvarlig for tiltaket.")})

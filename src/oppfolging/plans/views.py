@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +22,7 @@ from oppfolging.lib.versioning import EditConflict, conflict_rows
 from oppfolging.plans import selectors, services
 from oppfolging.plans.forms import EvaluationForm, GoalForm, MeasureForm, PlanForm
 from oppfolging.plans.history import plan_as_of
-from oppfolging.plans.models import Goal, IndividualPlan, Measure
+from oppfolging.plans.models import Goal, IndividualPlan, Measure, MeasureStatus
 
 
 def _plan(grant: PersonGrant) -> IndividualPlan:
@@ -58,6 +60,7 @@ def plan_context(plan: IndividualPlan) -> dict[str, Any]:
         "proposals": plan.person.goal_proposals.filter(status="proposed"),
         "self_scores": plan.person.psfs_self_scores.all()[:10],
         "today": timezone.localdate(),
+        "measure_statuses": MeasureStatus.choices,
     }
 
 
@@ -219,3 +222,22 @@ def plan_pdf(request: HttpRequest, person_id: int) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="individuell-plan-{plan.person.family_name.lower()}.pdf"'
     return response
+
+
+@require_POST
+def measure_status(request: HttpRequest, person_id: int, measure_id: int) -> HttpResponse:
+    """The responsible member reports a measure's progress (planned, ongoing, done, stopped)."""
+    grant = get_person_for_user(request, person_id, resource="individual_plan")
+    plan = _plan(grant)
+    measure = Measure.objects.filter(pk=measure_id, goal__plan=plan).select_related(
+        "goal__plan", "responsible_membership").first()
+    if measure is None:
+        raise Http404
+    try:
+        services.measure_report(grant=grant, actor=request.user, measure=measure,  # type: ignore[arg-type]
+                                status=request.POST.get("status", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Status for tiltaket er oppdatert."))
+    return redirect(f"{reverse('plans:detail', args=[person_id])}#goal-{measure.goal_id}")

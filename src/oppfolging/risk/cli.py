@@ -68,6 +68,11 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--model", type=Path, help="modellfil; uten: referanseskåren")
     c.add_argument("--previous", type=Path, help="forrige uttrekk, for «stigende risiko»")
     c.add_argument("--followed-up", type=Path, help="CSV med national_id som allerede følges opp")
+    c.add_argument(
+        "--explain-top",
+        type=float,
+        help="begrunn bare denne andelen øverst (f.eks. 0.1) og alle flaggede; standard: alle",
+    )
     c.add_argument("--out", type=Path, required=True)
 
     e = sub.add_parser("evaluate", help="evaluer skårer mot utfall")
@@ -100,7 +105,7 @@ def read_followed_up(path: Path) -> set[str]:
 def main(argv: list[str]) -> int:
     """Run one subcommand; return 0 on success, 2 on bad input (ExtractError and the like)."""
     args = _parser().parse_args(argv)
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     try:
         with _progress(console, args.quiet) as progress:
             if args.command == "simulate":
@@ -130,6 +135,7 @@ def main(argv: list[str]) -> int:
                     model=args.model,
                     previous=args.previous,
                     followed_up_ids=followed,
+                    explain_top=args.explain_top,
                     progress=progress,
                 )
                 engine.write_scores(result, args.out)

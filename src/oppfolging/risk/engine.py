@@ -57,17 +57,6 @@ def _noop(_step: str, _fraction: float) -> None:
     return None
 
 
-def _score_features(
-    features: pl.DataFrame, model: model_mod.TrainedModel | None
-) -> tuple[np.ndarray, pl.Series]:
-    """Return (risk, reasons) for a feature frame with the model or the reference score."""
-    if model is None:
-        risk, _total, points = reference_score(features)
-        return risk, top_reasons(features, points, POINT_COLUMNS)
-    risk = model.predict(features)
-    return risk, top_reasons(features, model.contributions(features), model.features)
-
-
 def _top_mask(risk: np.ndarray, share: float) -> np.ndarray:
     """Mark the ceil(share·n) highest risks (ties broken by list order)."""
     n = len(risk)
@@ -84,6 +73,7 @@ def score_extract(
     model: Path | model_mod.TrainedModel | None = None,
     previous: Path | Extract | None = None,
     followed_up_ids: set[str] | None = None,
+    explain_top: float | None = None,
     progress: Progress | None = None,
 ) -> ScoreResult:
     """Score every patient on the list and rank them by what is new, with reasons.
@@ -91,24 +81,32 @@ def score_extract(
     Without ``model`` the reference score is used. The returned frame is ordered by
     ``new_priority`` and has the columns ``patient_id, national_id, risk, rank, reasons,
     rising, not_followed_up, new_priority, previous_risk, model_version``.
+
+    SHAP explanations cost far more than scoring, so for national-scale runs ``explain_top``
+    (a share such as 0.1) limits the learned model's reasons to that top share of the list and
+    to every rising or not-followed-up patient; the others get an empty reason text.
     """
     say = progress or _noop
     say("Leser uttrekk", 0.0)
     ext = extract if isinstance(extract, Extract) else read_extract(extract)
-    trained = model_mod.load(model) if isinstance(model, Path | str) else model
+    trained = model_mod.load(Path(model)) if isinstance(model, Path | str) else model
     version = VERSION if trained is None else trained.version
     say("Beregner variabler", 0.3)
     features = compute_features(ext)
-    say("Beregner risiko og begrunnelser", 0.5)
-    risk, reasons = _score_features(features, trained)
+    say("Beregner risiko", 0.45)
+    points = None
+    if trained is None:
+        risk, _total, points = reference_score(features)
+    else:
+        risk = trained.predict(features)
     n = len(risk)
-    rank = (pl.Series(-risk).rank(method="ordinal").cast(pl.Int64)).to_numpy()
+    rank = pl.Series(-risk).rank(method="ordinal").cast(pl.Int64).to_numpy()
 
     prev_sha = None
     rising = np.zeros(n, dtype=bool)
     previous_risk = pl.Series("previous_risk", [None] * n, dtype=pl.Float64)
     if previous is not None:
-        say("Leser forrige uttrekk", 0.7)
+        say("Leser forrige uttrekk", 0.55)
         prev = previous if isinstance(previous, Extract) else read_extract(previous)
         prev_sha = prev.sha256
         prev_features = compute_features(prev)
@@ -142,6 +140,18 @@ def score_extract(
         known = features["national_id"].is_in(list(followed_up_ids)).fill_null(False).to_numpy()
         nf = high & ~known
         not_followed = pl.Series("not_followed_up", nf)
+
+    say("Lager begrunnelser", 0.7)
+    if points is not None:
+        reasons = top_reasons(features, points, POINT_COLUMNS)
+    elif trained is not None and explain_top is not None:
+        chosen = np.flatnonzero(_top_mask(risk, explain_top) | rising | nf)
+        subset = features[chosen]
+        texts = top_reasons(subset, trained.contributions(subset), trained.features)
+        reasons = pl.Series("reasons", [""] * n, dtype=pl.String).scatter(chosen, texts)
+    else:
+        assert trained is not None
+        reasons = top_reasons(features, trained.contributions(features), trained.features)
 
     say("Rangerer", 0.9)
     tier = 2 - nf.astype(np.int64) - rising.astype(np.int64)

@@ -48,6 +48,7 @@ CONDITIONS: tuple[Condition, ...] = (
     Condition(
         "cancer",
         "Kreft",
+        # Rubrics for malignant disease only: F74, H75 and K72 also cover benign neoplasms.
         (
             "A79",
             "B72",
@@ -57,9 +58,6 @@ CONDITIONS: tuple[Condition, ...] = (
             "D75",
             "D76",
             "D77",
-            "F74",
-            "H75",
-            "K72",
             "L71",
             "N74",
             "R84",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -46,6 +47,7 @@ ATC_PATTERN = r"^[ABCDGHJLMNPRSV][0-9]{2}[A-Z]{2}[0-9]{2}$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 NATIONAL_ID_PATTERN = r"^[0-9]{11}$"
 
+PATIENT_COLUMNS = ["patient_id", "national_id", "birth_date", "birth_year", "sex", "gp_id"]
 FILES = (
     "extract.json",
     "patients.csv",
@@ -174,8 +176,14 @@ class _Source:
         return Path(self.names[name]).read_bytes()
 
 
-def _decode_csv(name: str, data: bytes, problems: _Problems) -> pl.DataFrame | None:
-    """Parse CSV bytes as all-string columns with a 1-based line column; sniff separator."""
+def _decode_csv(
+    name: str, data: bytes, problems: _Problems, wanted: list[str] | None = None
+) -> pl.DataFrame | None:
+    """Parse CSV bytes as all-string columns with a 1-based line column; sniff separator.
+
+    Column names are trimmed and lower-cased; the ``wanted`` columns (all when None) are
+    trimmed of surrounding spaces, and empty values become null.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     header_end = data.find(b"\n")
@@ -216,11 +224,30 @@ def _decode_csv(name: str, data: bytes, problems: _Problems) -> pl.DataFrame | N
     except pl.exceptions.PolarsError as exc:
         problems.add(name, None, None, f"kan ikke tolkes som CSV ({_short(exc)})")
         return None
+    normalised = [c.strip().lower() for c in df.columns if c != LINE]
+    repeated = sorted({c for c in normalised if normalised.count(c) > 1})
+    for c in repeated:
+        problems.add(name, 1, c, "kolonnen står flere ganger")
+    if repeated:
+        return None
     df = df.rename({c: c.strip().lower() for c in df.columns if c != LINE})
-    value_cols = [c for c in df.columns if c != LINE]
-    df = df.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in value_cols)
+    keep = [c for c in df.columns if c != LINE and (wanted is None or c in wanted)]
+    # Unknown columns are dropped at once; they are ignored by contract.
+    df = df.select(LINE, *keep)
+    if not keep or df.height == 0:
+        return df
+    # Trimming copies every string, so only columns that need it are trimmed (checking is cheap).
+    padded = df.select(
+        (pl.col(c).str.starts_with(" ") | pl.col(c).str.ends_with(" ")).any().alias(c) for c in keep
+    ).row(0)
+    trim = [c for c, flag in zip(keep, padded, strict=True) if flag]
+    if trim:
+        df = df.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in trim)
     # Blank lines arrive as all-null rows; they carry no data and are dropped.
-    return df.filter(~pl.all_horizontal(pl.col(c).is_null() for c in value_cols))
+    blank = pl.all_horizontal(pl.col(c).is_null() for c in keep)
+    if df.select(blank.any()).item():
+        df = df.filter(~blank)
+    return df
 
 
 def _short(exc: Exception) -> str:
@@ -234,26 +261,38 @@ def _require(name: str, df: pl.DataFrame, columns: list[str], problems: _Problem
     return not missing
 
 
-def _not_null(name: str, df: pl.DataFrame, columns: list[str], problems: _Problems) -> None:
-    for c in columns:
-        problems.add_rows(name, df, pl.col(c).is_null(), c, "verdi mangler")
+Check = tuple[pl.Expr, str | None, str]
 
 
-def _date_expr(column: str) -> pl.Expr:
-    return pl.col(column).str.to_date("%Y-%m-%d", strict=False)
+def _run_checks(name: str, df: pl.DataFrame, checks: list[Check], problems: _Problems) -> None:
+    """Count every check's failures in one parallel pass; list rows only for failing checks."""
+    if not checks or df.height == 0:
+        return
+    counts = df.select(
+        [bad.fill_null(False).sum().alias(f"c{i}") for i, (bad, _c, _m) in enumerate(checks)]
+    ).row(0)
+    for (bad, column, message), count in zip(checks, counts, strict=True):
+        if count:
+            problems.add_rows(name, df, bad.fill_null(False), column, message)
 
 
-def _bad_date(column: str) -> pl.Expr:
-    """Flag non-empty values that are not a real ISO date."""
-    return pl.col(column).is_not_null() & (
-        ~pl.col(column).str.contains(DATE_PATTERN) | _date_expr(column).is_null()
+def _not_null(columns: list[str]) -> list[Check]:
+    return [(pl.col(c).is_null(), c, "verdi mangler") for c in columns]
+
+
+def _parse_dates(df: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Add ``_d_<column>`` with the parsed date (null when absent or invalid)."""
+    return df.with_columns(
+        pl.col(c).str.to_date("%Y-%m-%d", strict=False).alias(f"_d_{c}") for c in columns
     )
 
 
-def _check_dates(name: str, df: pl.DataFrame, column: str, problems: _Problems) -> None:
-    problems.add_rows(
-        name, df, _bad_date(column), column, "ugyldig dato «{value}» (forventer ÅÅÅÅ-MM-DD)"
+def _bad_date(column: str) -> Check:
+    """Flag non-empty values that are not a real ISO date (YYYY-MM-DD, zero-padded)."""
+    bad = pl.col(column).is_not_null() & (
+        (pl.col(column).str.len_bytes() != 10) | pl.col(f"_d_{column}").is_null()
     )
+    return (bad, column, "ugyldig dato «{value}» (forventer ÅÅÅÅ-MM-DD)")
 
 
 def _read_meta(source: _Source, problems: _Problems) -> tuple[date | None, dict[str, object]]:
@@ -279,47 +318,33 @@ def _read_meta(source: _Source, problems: _Problems) -> tuple[date | None, dict[
         return None, meta
 
 
-def _attach_pidx(
-    name: str, df: pl.DataFrame, ids: pl.DataFrame, problems: _Problems
-) -> pl.DataFrame:
-    """Join the patient index and report rows whose patient_id is not in patients.csv."""
-    df = df.join(ids, on="patient_id", how="left")
-    problems.add_rows(
-        name,
-        df,
-        pl.col("patient_id").is_not_null() & pl.col("pidx").is_null(),
-        "patient_id",
-        "ukjent pasient «{value}» (finnes ikke i patients.csv)",
-    )
-    return df
-
-
 def read_outcomes(
     data: bytes, name: str = "outcomes.csv", problems: _Problems | None = None
 ) -> pl.DataFrame:
     """Read an outcomes file (``patient_id, acute_admission_12m`` as 0/1) into a typed frame."""
     own = problems is None
     problems = problems if problems is not None else _Problems()
-    df = _decode_csv(name, data, problems)
+    columns = ["patient_id", "acute_admission_12m"]
+    df = _decode_csv(name, data, problems, columns)
     out = pl.DataFrame(schema={"patient_id": pl.String, "acute_admission_12m": pl.Int8})
-    if df is not None and _require(name, df, ["patient_id", "acute_admission_12m"], problems):
-        _not_null(name, df, ["patient_id", "acute_admission_12m"], problems)
-        problems.add_rows(
-            name,
-            df,
-            pl.col("acute_admission_12m").is_not_null()
-            & ~pl.col("acute_admission_12m").is_in(["0", "1"]),
-            "acute_admission_12m",
-            "ugyldig verdi «{value}» (forventer 0 eller 1)",
-        )
-        problems.add_rows(
-            name,
-            df,
-            pl.col("patient_id").is_not_null() & ~pl.col("patient_id").is_first_distinct(),
-            "patient_id",
-            "pasienten «{value}» står flere ganger",
-        )
-        if not problems:
+    if df is not None and _require(name, df, columns, problems):
+        before = len(problems.items) + problems.more
+        checks = _not_null(columns)
+        checks += [
+            (
+                pl.col("acute_admission_12m").is_not_null()
+                & ~pl.col("acute_admission_12m").is_in(["0", "1"]),
+                "acute_admission_12m",
+                "ugyldig verdi «{value}» (forventer 0 eller 1)",
+            ),
+            (
+                pl.col("patient_id").is_not_null() & ~pl.col("patient_id").is_first_distinct(),
+                "patient_id",
+                "pasienten «{value}» står flere ganger",
+            ),
+        ]
+        _run_checks(name, df, checks, problems)
+        if len(problems.items) + problems.more == before:
             out = df.select("patient_id", pl.col("acute_admission_12m").cast(pl.Int8))
     if own and problems:
         raise ExtractError(problems.items, problems.more)
@@ -335,18 +360,35 @@ def read_extract(path: Path | str) -> Extract:
     """Read, validate and type an extract folder or zip; raise ExtractError on any problem."""
     source = _Source(Path(path))
     problems = _Problems()
+    raws = {name: source.read(name) for name in FILES}
+    sizes = {name: len(raw) for name, raw in raws.items() if raw is not None}
+    # Hash in a background thread while Polars parses: hashlib releases the GIL.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        hashing = pool.submit(_input_sha256, raws)
+        extract = _read(raws, source, problems)
+        sha256 = hashing.result()
+    if problems:
+        order = {name: i for i, name in enumerate(FILES)}
+        problems.items.sort(key=lambda p: (order.get(p.file, -1), p.line or 0))
+        raise ExtractError(problems.items, problems.more)
+    assert extract is not None
+    extract.sha256 = sha256
+    extract.files = sizes
+    return extract
+
+
+def _input_sha256(raws: dict[str, bytes | None]) -> str:
+    """Hash each present file's name, length and bytes, in the fixed FILES order."""
     digest = hashlib.sha256()
-    sizes: dict[str, int] = {}
-    raws: dict[str, bytes | None] = {}
-    for name in FILES:
-        raw = source.read(name)
-        raws[name] = raw
+    for name, raw in raws.items():
         if raw is not None:
-            # The input hash covers each file's name and bytes, in a fixed order.
             digest.update(name.encode() + b"\0" + len(raw).to_bytes(8, "big"))
             digest.update(raw)
-            sizes[name] = len(raw)
+    return digest.hexdigest()
 
+
+def _read(raws: dict[str, bytes | None], source: _Source, problems: _Problems) -> Extract | None:
+    """Parse and validate every file, collecting problems; return None when there are any."""
     extracted_at, meta = _read_meta(source, problems)
 
     # patients.csv
@@ -357,7 +399,7 @@ def read_extract(path: Path | str) -> Extract:
         problems.add("patients.csv", None, None, "filen mangler")
     else:
         name = "patients.csv"
-        df = _decode_csv(name, raw, problems)
+        df = _decode_csv(name, raw, problems, PATIENT_COLUMNS)
         if df is not None:
             ok = _require(name, df, ["patient_id", "sex", "gp_id"], problems)
             if "birth_date" not in df.columns and "birth_year" not in df.columns:
@@ -366,33 +408,31 @@ def read_extract(path: Path | str) -> Extract:
             if ok:
                 patients = _validate_patients(name, df, extracted_at, problems)
                 ids = patients.select("patient_id", "pidx")
+                if problems:
+                    # Duplicate ids would multiply event rows in the join, and their problems.
+                    ids = ids.filter(pl.col("patient_id").is_first_distinct())
 
-    tables: dict[str, pl.DataFrame] = {}
-    specs = {
-        "diagnoses.csv": ["patient_id", "date", "system", "code"],
-        "medications.csv": ["patient_id", "date", "atc"],
-        "contacts.csv": ["patient_id", "date", "kind"],
-        "hospital_stays.csv": ["patient_id", "admitted", "discharged", "acute"],
-    }
-    for name, required in specs.items():
-        raw = raws[name]
-        df = None if raw is None else _decode_csv(name, raw, problems)
-        if df is None or not _require(name, df, required, problems):
-            tables[name] = _empty(name)
-            continue
-        df = df.select([LINE, *required])
-        not_null = [c for c in required if c != "discharged"]
-        _not_null(name, df, not_null, problems)
-        df = _attach_pidx(name, df, ids, problems)
-        tables[name] = _VALIDATORS[name](name, df, problems)
+    # The event files are independent: read them in parallel threads (Polars releases the
+    # GIL), each collecting its own problems, merged afterwards in file order.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {
+            name: pool.submit(_read_table, name, raws[name], required, ids)
+            for name, required in _TABLE_COLUMNS.items()
+        }
+        tables: dict[str, pl.DataFrame] = {}
+        for name, future in futures.items():
+            table, found = future.result()
+            tables[name] = table
+            for p in found.items:
+                problems.add(p.file, p.line, p.column, p.message)
+            problems.more += found.more
 
     outcomes = None
     if raws["outcomes.csv"] is not None:
         outcomes = read_outcomes(raws["outcomes.csv"], "outcomes.csv", problems)
 
-    if problems:
-        raise ExtractError(problems.items, problems.more)
-    assert extracted_at is not None
+    if problems or extracted_at is None:
+        return None
     return Extract(
         extracted_at=extracted_at,
         meta=meta,
@@ -402,159 +442,193 @@ def read_extract(path: Path | str) -> Extract:
         contacts=tables["contacts.csv"],
         hospital_stays=tables["hospital_stays.csv"],
         outcomes=outcomes,
-        sha256=digest.hexdigest(),
-        files=sizes,
+        sha256="",
     )
+
+
+def _read_table(
+    name: str, raw: bytes | None, required: list[str], ids: pl.DataFrame
+) -> tuple[pl.DataFrame, _Problems]:
+    """Parse and validate one event file against the patient ids."""
+    problems = _Problems()
+    df = None if raw is None else _decode_csv(name, raw, problems, required)
+    if df is None or not _require(name, df, required, problems):
+        return _empty(name), problems
+    df = df.join(ids, on="patient_id", how="left")
+    checks = _not_null([c for c in required if c != "discharged"])
+    checks.append(
+        (
+            pl.col("patient_id").is_not_null() & pl.col("pidx").is_null(),
+            "patient_id",
+            "ukjent pasient «{value}» (finnes ikke i patients.csv)",
+        )
+    )
+    return _VALIDATORS[name](name, df, checks, problems), problems
 
 
 def _validate_patients(
     name: str, df: pl.DataFrame, extracted_at: date | None, problems: _Problems
 ) -> pl.DataFrame:
-    _not_null(name, df, ["patient_id", "sex", "gp_id"], problems)
-    problems.add_rows(
-        name,
-        df,
-        pl.col("patient_id").is_not_null() & ~pl.col("patient_id").is_first_distinct(),
-        "patient_id",
-        "pasienten «{value}» står flere ganger",
-    )
-    problems.add_rows(
-        name,
-        df,
-        pl.col("sex").is_not_null() & ~pl.col("sex").is_in(["F", "M", "U"]),
-        "sex",
-        "ugyldig kjønn «{value}» (forventer F, M eller U)",
-    )
-    if "national_id" in df.columns:
-        problems.add_rows(
-            name,
-            df,
+    for column in ("national_id", "birth_date", "birth_year"):
+        if column not in df.columns:
+            df = df.with_columns(pl.lit(None, pl.String).alias(column))
+    df = _parse_dates(df, ["birth_date"])
+    year = pl.col("birth_year").cast(pl.Int32, strict=False)
+    max_year = extracted_at.year if extracted_at else 9999
+    checks = _not_null(["patient_id", "sex", "gp_id"])
+    checks += [
+        (
+            pl.col("patient_id").is_not_null() & ~pl.col("patient_id").is_first_distinct(),
+            "patient_id",
+            "pasienten «{value}» står flere ganger",
+        ),
+        (
+            pl.col("sex").is_not_null() & ~pl.col("sex").is_in(["F", "M", "U"]),
+            "sex",
+            "ugyldig kjønn «{value}» (forventer F, M eller U)",
+        ),
+        (
             pl.col("national_id").is_not_null()
             & ~pl.col("national_id").str.contains(NATIONAL_ID_PATTERN),
             "national_id",
             "fødselsnummer «{value}» har ikke 11 sifre",
-        )
-    else:
-        df = df.with_columns(pl.lit(None, pl.String).alias("national_id"))
-    has_date = "birth_date" in df.columns
-    has_year = "birth_year" in df.columns
-    if not has_date:
-        df = df.with_columns(pl.lit(None, pl.String).alias("birth_date"))
-    if not has_year:
-        df = df.with_columns(pl.lit(None, pl.String).alias("birth_year"))
-    _check_dates(name, df, "birth_date", problems)
-    max_year = extracted_at.year if extracted_at else 9999
-    year = pl.col("birth_year").cast(pl.Int32, strict=False)
-    problems.add_rows(
-        name,
-        df,
-        pl.col("birth_year").is_not_null()
-        & (~pl.col("birth_year").str.contains(r"^[0-9]{4}$") | (year < 1880) | (year > max_year)),
-        "birth_year",
-        "ugyldig fødselsår «{value}»",
-    )
-    missing_col = "birth_date" if has_date else "birth_year"
-    problems.add_rows(
-        name,
-        df,
-        pl.col("birth_date").is_null() & pl.col("birth_year").is_null(),
-        missing_col,
-        "fødselsdato mangler (birth_date eller birth_year)",
-    )
+        ),
+        _bad_date("birth_date"),
+        (
+            pl.col("birth_year").is_not_null()
+            & (
+                ~pl.col("birth_year").str.contains(r"^[0-9]{4}$")
+                | (year < 1880)
+                | (year > max_year)
+            ),
+            "birth_year",
+            "ugyldig fødselsår «{value}»",
+        ),
+        (
+            pl.col("birth_date").is_null() & pl.col("birth_year").is_null(),
+            "birth_date" if "birth_date" in df.columns else "birth_year",
+            "fødselsdato mangler (birth_date eller birth_year)",
+        ),
+    ]
     if extracted_at is not None:
-        problems.add_rows(
-            name,
-            df,
-            _date_expr("birth_date") > pl.lit(extracted_at),
-            "birth_date",
-            "fødselsdato «{value}» er etter extracted_at",
+        checks.append(
+            (
+                pl.col("_d_birth_date") > pl.lit(extracted_at),
+                "birth_date",
+                "fødselsdato «{value}» er etter extracted_at",
+            )
         )
+    _run_checks(name, df, checks, problems)
     return df.select(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("pidx"),
         "patient_id",
         "national_id",
-        _date_expr("birth_date").alias("birth_date"),
-        pl.coalesce(_date_expr("birth_date").dt.year(), year).cast(pl.Int32).alias("birth_year"),
+        pl.col("_d_birth_date").alias("birth_date"),
+        pl.coalesce(pl.col("_d_birth_date").dt.year(), year).cast(pl.Int32).alias("birth_year"),
         "sex",
         "gp_id",
         pl.col(LINE),
     )
 
 
-def _validate_diagnoses(name: str, df: pl.DataFrame, problems: _Problems) -> pl.DataFrame:
-    _check_dates(name, df, "date", problems)
-    problems.add_rows(
-        name,
-        df,
-        pl.col("system").is_not_null() & ~pl.col("system").is_in(list(SYSTEMS)),
-        "system",
-        "ukjent kodeverk «{value}» (forventer ICPC-2 eller ICD-10)",
+def _uppercase_unless_clean(
+    df: pl.DataFrame, column: str, bad: pl.Expr
+) -> tuple[pl.DataFrame, bool]:
+    """Upper-case a code column unless every code already passes its check as written.
+
+    Returns the frame and whether it was clean; a clean column needs no further check, which
+    saves a copy and a second regex pass in the usual case of well-formed upper-case codes.
+    """
+    if not df.select(bad.fill_null(False).any()).item():
+        return df, True
+    return df.with_columns(pl.col(column).str.to_uppercase()), False
+
+
+def _validate_diagnoses(
+    name: str, df: pl.DataFrame, checks: list[Check], problems: _Problems
+) -> pl.DataFrame:
+    bad_code = pl.col("code").is_not_null() & (
+        ((pl.col("system") == "ICPC-2") & ~pl.col("code").str.contains(ICPC2_PATTERN))
+        | ((pl.col("system") == "ICD-10") & ~pl.col("code").str.contains(ICD10_PATTERN))
     )
-    code = pl.col("code").str.to_uppercase()
-    bad = pl.col("code").is_not_null() & (
-        ((pl.col("system") == "ICPC-2") & ~code.str.contains(ICPC2_PATTERN))
-        | ((pl.col("system") == "ICD-10") & ~code.str.contains(ICD10_PATTERN))
-    )
-    problems.add_rows(name, df, bad, "code", "ukjent kode «{value}» for kodeverket")
-    return df.select(
-        "pidx",
-        _date_expr("date").alias("date"),
-        "system",
-        code.alias("code"),
-    )
+    df, clean = _uppercase_unless_clean(_parse_dates(df, ["date"]), "code", bad_code)
+    checks += [
+        _bad_date("date"),
+        (
+            pl.col("system").is_not_null() & ~pl.col("system").is_in(list(SYSTEMS)),
+            "system",
+            "ukjent kodeverk «{value}» (forventer ICPC-2 eller ICD-10)",
+        ),
+    ]
+    if not clean:
+        checks.append((bad_code, "code", "ukjent kode «{value}» for kodeverket"))
+    _run_checks(name, df, checks, problems)
+    return df.select("pidx", pl.col("_d_date").alias("date"), "system", "code")
 
 
-def _validate_medications(name: str, df: pl.DataFrame, problems: _Problems) -> pl.DataFrame:
-    _check_dates(name, df, "date", problems)
-    atc = pl.col("atc").str.to_uppercase()
-    problems.add_rows(
-        name,
-        df,
-        pl.col("atc").is_not_null() & ~atc.str.contains(ATC_PATTERN),
-        "atc",
-        "ukjent ATC-kode «{value}» (forventer 7 tegn som C03CA01)",
-    )
-    return df.select("pidx", _date_expr("date").alias("date"), atc.alias("atc"))
+def _validate_medications(
+    name: str, df: pl.DataFrame, checks: list[Check], problems: _Problems
+) -> pl.DataFrame:
+    bad_atc = pl.col("atc").is_not_null() & ~pl.col("atc").str.contains(ATC_PATTERN)
+    df, clean = _uppercase_unless_clean(_parse_dates(df, ["date"]), "atc", bad_atc)
+    checks.append(_bad_date("date"))
+    if not clean:
+        checks.append((bad_atc, "atc", "ukjent ATC-kode «{value}» (forventer 7 tegn som C03CA01)"))
+    _run_checks(name, df, checks, problems)
+    return df.select("pidx", pl.col("_d_date").alias("date"), "atc")
 
 
-def _validate_contacts(name: str, df: pl.DataFrame, problems: _Problems) -> pl.DataFrame:
-    _check_dates(name, df, "date", problems)
-    problems.add_rows(
-        name,
-        df,
-        pl.col("kind").is_not_null() & ~pl.col("kind").is_in(list(CONTACT_KINDS)),
-        "kind",
-        "ukjent kontakttype «{value}»",
-    )
-    return df.select("pidx", _date_expr("date").alias("date"), "kind")
+def _validate_contacts(
+    name: str, df: pl.DataFrame, checks: list[Check], problems: _Problems
+) -> pl.DataFrame:
+    df = _parse_dates(df, ["date"])
+    checks += [
+        _bad_date("date"),
+        (
+            pl.col("kind").is_not_null() & ~pl.col("kind").is_in(list(CONTACT_KINDS)),
+            "kind",
+            "ukjent kontakttype «{value}»",
+        ),
+    ]
+    _run_checks(name, df, checks, problems)
+    return df.select("pidx", pl.col("_d_date").alias("date"), "kind")
 
 
-def _validate_stays(name: str, df: pl.DataFrame, problems: _Problems) -> pl.DataFrame:
-    _check_dates(name, df, "admitted", problems)
-    _check_dates(name, df, "discharged", problems)
+def _validate_stays(
+    name: str, df: pl.DataFrame, checks: list[Check], problems: _Problems
+) -> pl.DataFrame:
+    df = _parse_dates(df, ["admitted", "discharged"])
     # Excel upper-cases booleans, so TRUE/FALSE are accepted as well.
     acute = pl.col("acute").str.to_lowercase()
-    problems.add_rows(
-        name,
-        df,
-        pl.col("acute").is_not_null() & ~acute.is_in(["true", "false"]),
-        "acute",
-        "ugyldig verdi «{value}» (forventer true eller false)",
-    )
-    problems.add_rows(
-        name,
-        df,
-        _date_expr("discharged") < _date_expr("admitted"),
-        "discharged",
-        "utskrevet «{value}» før innlagt",
-    )
+    checks += [
+        _bad_date("admitted"),
+        _bad_date("discharged"),
+        (
+            pl.col("acute").is_not_null() & ~acute.is_in(["true", "false"]),
+            "acute",
+            "ugyldig verdi «{value}» (forventer true eller false)",
+        ),
+        (
+            pl.col("_d_discharged") < pl.col("_d_admitted"),
+            "discharged",
+            "utskrevet «{value}» før innlagt",
+        ),
+    ]
+    _run_checks(name, df, checks, problems)
     return df.select(
         "pidx",
-        _date_expr("admitted").alias("admitted"),
-        _date_expr("discharged").alias("discharged"),
+        pl.col("_d_admitted").alias("admitted"),
+        pl.col("_d_discharged").alias("discharged"),
         (acute == "true").alias("acute"),
     )
 
+
+_TABLE_COLUMNS = {
+    "diagnoses.csv": ["patient_id", "date", "system", "code"],
+    "medications.csv": ["patient_id", "date", "atc"],
+    "contacts.csv": ["patient_id", "date", "kind"],
+    "hospital_stays.csv": ["patient_id", "admitted", "discharged", "acute"],
+}
 
 _VALIDATORS = {
     "diagnoses.csv": _validate_diagnoses,

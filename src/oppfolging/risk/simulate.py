@@ -103,7 +103,7 @@ CONDITION_MODEL: dict[str, tuple[list[float], float, list[str], str]] = {
     "cancer": (
         [0.002, 0.005, 0.02, 0.05, 0.08, 0.10, 0.10],
         0.7,
-        ["K72", "R84", "X76", "Y77", "D75"],
+        ["R84", "X76", "Y77", "D75"],
         "C50.9",
     ),
     "ckd": ([0, 0.001, 0.005, 0.02, 0.04, 0.08, 0.10], 0.6, [], "N18.3"),
@@ -382,7 +382,7 @@ def simulate(
     outcome = (acute_n[0] > 0).astype(np.int8)
     a_pidx = np.concatenate(acute_rows)
     a_day = np.concatenate(acute_days)
-    a_los = 1 + rng.geometric(1 / (2.5 + age[a_pidx] / 25)) - 1
+    a_los = rng.geometric(1 / (2.5 + age[a_pidx] / 25))  # nights, mean rising with age
     e_pidx_l, e_day_l = [], []
     for y in YEARS:
         count = rng.poisson(0.02 + 0.03 * active(y).sum(axis=1))

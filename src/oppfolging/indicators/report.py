@@ -1,0 +1,244 @@
+"""Assemble the indicators into what the pages and the exports show.
+
+`municipality_report` is the leader's view of one municipality (figures, breakdowns, trends);
+`comparison` is the evaluator's view of every municipality side by side, with small-cell
+suppression applied before anything leaves this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from oppfolging.accounts.models import Municipality
+from oppfolging.indicators import periods
+from oppfolging.indicators.definitions import (
+    CHANGE,
+    COUNT,
+    DAYS,
+    GOALS,
+    INDICATORS,
+    MEAN,
+    SHARE,
+    YEARS,
+    Indicator,
+)
+from oppfolging.indicators.periods import Period
+from oppfolging.indicators.selectors import (
+    BreakdownRow,
+    Figure,
+    referral_counts_by_source,
+    shared_queries,
+)
+from oppfolging.lib.suppression import THRESHOLD, is_small_share, suppress_table
+from oppfolging.referrals.models import Source
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """Return a figure as Norwegian text: «72 %», «14,5 dager», «+1,3»; "–" when missing."""
+    if value is None:
+        return "–"
+    if unit == SHARE:
+        return f"{number_format(round(value * 100), 0)} %"
+    if unit == COUNT:
+        return number_format(int(value), 0, force_grouping=True)
+    if unit == DAYS:
+        return _("%(n)s dager") % {"n": number_format(value, 1)}
+    if unit == YEARS:
+        return _("%(n)s år") % {"n": number_format(value, 0)}
+    if unit == CHANGE:
+        sign = "+" if value > 0 else ("−" if value < 0 else "")
+        return f"{sign}{number_format(abs(value), 2)}"
+    return number_format(value, 1)
+
+
+@dataclass
+class Row:
+    """One indicator as shown: its figure, breakdown and trend."""
+
+    indicator: Indicator
+    figure: Figure
+    breakdown: list[BreakdownRow] = field(default_factory=list)
+    trend: list[tuple[Period, Figure]] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return format_value(self.figure.value, self.indicator.unit)
+
+    @property
+    def secondary_text(self) -> str:
+        unit = SHARE if self.indicator.unit in (CHANGE, SHARE) else self.indicator.unit
+        if self.indicator.unit == MEAN:
+            unit = COUNT
+        return format_value(self.figure.secondary, unit)
+
+    @property
+    def trend_rows(self) -> list[tuple[str, str, int | None]]:
+        return [(p.label, format_value(f.value, self.indicator.unit), f.people) for p, f in self.trend]
+
+    @property
+    def breakdown_rows(self) -> list[tuple[BreakdownRow, str]]:
+        return [(b, format_value(b.value, self.indicator.breakdown_unit)) for b in self.breakdown]
+
+    def chart(self) -> dict[str, object]:
+        """Return the data the browser draws the trend and breakdown charts from."""
+        unit = self.indicator.unit
+        return {
+            "unit": unit,
+            "trend": [
+                {"label": p.label, "value": f.value, "text": format_value(f.value, unit)}
+                for p, f in self.trend
+            ],
+            "bars": [
+                {"label": b.label, "value": b.value,
+                 "text": format_value(b.value, self.indicator.breakdown_unit)}
+                for b in self.breakdown
+            ],
+            "barUnit": self.indicator.breakdown_unit,
+        }
+
+
+@dataclass
+class Section:
+    goal: int
+    title: str
+    rows: list[Row]
+
+
+def municipality_report(
+    municipality: Municipality, period: Period, *, trend: bool = True, breakdowns: bool = True
+) -> list[Section]:
+    """Return every indicator for the municipality and period, grouped by result goal."""
+    trend_periods = periods.recent(period.kind, periods.TREND_LENGTH[period.kind], period.start)
+    sections: dict[int, Section] = {
+        goal: Section(goal, str(title), []) for goal, title in GOALS.items()
+    }
+    with shared_queries():
+        for indicator in INDICATORS:
+            sections[indicator.goal].rows.append(
+                _row(indicator, municipality, period, trend_periods if trend else None, breakdowns)
+            )
+    return list(sections.values())
+
+
+def _row(
+    indicator: Indicator, municipality: Municipality, period: Period,
+    trend_periods: list[Period] | None, breakdowns: bool,
+) -> Row:
+    if trend_periods and indicator.trend:
+        figures = indicator.compute(municipality, trend_periods)
+        row = Row(indicator, figures[-1], trend=list(zip(trend_periods, figures, strict=True)))
+    else:
+        row = Row(indicator, indicator.compute(municipality, [period])[0])
+    if breakdowns and indicator.breakdown is not None:
+        row.breakdown = indicator.breakdown(municipality, period)
+    return row
+
+
+# The evaluator's comparison ---------------------------------------------------------------
+
+@dataclass
+class Cell:
+    """One municipality's figure as the evaluator may see it; `text` is "skjult" when hidden."""
+
+    value: float | None
+    text: str
+    hidden: bool
+    people: int | None = None
+
+
+@dataclass
+class ComparisonRow:
+    indicator: Indicator
+    cells: list[Cell]
+    total: Cell | None = None
+
+
+def _hidden() -> Cell:
+    return Cell(None, _("skjult"), True)
+
+
+def publishable(figure: Figure, indicator: Indicator) -> bool:
+    """Tell whether a non-count figure may leave the municipality (enough people behind it)."""
+    if not figure.available or figure.value is None:
+        return True
+    people = figure.people or 0
+    if people < THRESHOLD:
+        return False
+    if indicator.unit == SHARE and figure.numerator is not None and figure.denominator is not None:
+        return not is_small_share(figure.numerator, figure.denominator)
+    if indicator.key == "psfs_change" and figure.numerator is not None:
+        # The share improved is shown beside the mean; it must not reveal a small count either.
+        return not is_small_share(figure.numerator, figure.denominator or 0)
+    return True
+
+
+def comparison(municipalities: Sequence[Municipality], period: Period) -> list[ComparisonRow]:
+    """Return every indicator for every municipality, suppressed for publication.
+
+    Counts are shown with a total over all municipalities, so they get complementary
+    suppression; other figures are hidden when fewer than five people are behind them, and
+    shares also when the count inside or outside the share is small. No total is shown for
+    non-counts, so they cannot be combined to recover a hidden one.
+    """
+    result = []
+    for indicator in INDICATORS:
+        figures = [indicator.compute(m, [period])[0] for m in municipalities]
+        if indicator.is_count and all(f.available for f in figures):
+            table = suppress_table([[int(f.value or 0) for f in figures]], row_totals=True)
+            cells = [
+                Cell(v, format_value(v, COUNT), False) if v is not None else _hidden()
+                for v in table.cells[0]
+            ]
+            total_value = table.row_totals[0] if table.row_totals else None
+            total = (Cell(total_value, format_value(total_value, COUNT), False)
+                     if total_value is not None else _hidden())
+            result.append(ComparisonRow(indicator, cells, total))
+            continue
+        cells = []
+        for f in figures:
+            if not f.available:
+                cells.append(Cell(None, _("ingen data ennå"), False))
+            elif publishable(f, indicator):
+                people = f.people if f.value is not None else None
+                cells.append(Cell(f.value, format_value(f.value, indicator.unit), False, people))
+            else:
+                cells.append(_hidden())
+        result.append(ComparisonRow(indicator, cells))
+    return result
+
+
+@dataclass
+class SourceTable:
+    """Reports by source (rows) and municipality (columns), with both totals, suppressed."""
+
+    sources: list[str]
+    cells: list[list[Cell]]
+    row_totals: list[Cell]
+    column_totals: list[Cell]
+    total: Cell
+
+    @property
+    def rows(self) -> list[tuple[str, list[Cell], Cell]]:
+        return list(zip(self.sources, self.cells, self.row_totals, strict=True))
+
+
+def source_table(municipalities: Sequence[Municipality], period: Period) -> SourceTable:
+    """Return reports of need by source for every municipality, with complementary suppression."""
+    counts = referral_counts_by_source(municipalities, period)
+    raw = [[counts[m.pk][source] for m in municipalities] for source in Source.values]
+    table = suppress_table(raw, row_totals=True, column_totals=True)
+
+    def cell(v: int | None) -> Cell:
+        return Cell(v, format_value(v, COUNT), False) if v is not None else _hidden()
+
+    return SourceTable(
+        sources=[str(label) for label in Source.labels],
+        cells=[[cell(v) for v in row] for row in table.cells],
+        row_totals=[cell(v) for v in table.row_totals or []],
+        column_totals=[cell(v) for v in table.column_totals or []],
+        total=cell(table.total),
+    )
