@@ -176,7 +176,7 @@ def test_it_puts_rising_and_not_followed_up_patients_first(tmp_path: Path) -> No
         {
             **_list(
                 people,
-                "a,2024-01-01,ICPC-2,K77\na,2024-01-01,ICPC-2,R95\nb,2024-06-01,ICPC-2,K72\n",
+                "a,2024-01-01,ICPC-2,K77\na,2024-01-01,ICPC-2,R95\nb,2024-06-01,ICPC-2,X76\n",
             ),
             "hospital_stays.csv": "patient_id,admitted,discharged,acute\n"
             + "b,2024-06-01,2024-06-03,true\n" * 3,
@@ -187,6 +187,72 @@ def test_it_puts_rising_and_not_followed_up_patients_first(tmp_path: Path) -> No
     assert [r["patient_id"] for r in top] == ["b", "a"]
     assert top[0]["rising"] and top[0]["not_followed_up"] and top[0]["new_priority"] == 1
     assert not top[1]["rising"] and not top[1]["not_followed_up"]
-    assert top[0]["reasons"] == "3 akuttinnleggelser siste år; Kreft (K72)"
+    assert top[0]["reasons"] == "3 akuttinnleggelser siste år; Kreft (X76)"
     assert result.frame["rising"].sum() == 1 and result.frame["not_followed_up"].sum() == 1
     assert np.all(np.diff(result.frame["new_priority"].to_numpy()) == 1)
+
+
+def test_it_fits_and_evaluates_with_an_outcomes_file(
+    populations: tuple[Path, Path], tmp_path: Path
+) -> None:
+    train, test = populations
+    model_file = tmp_path / "m.json"
+    code = main(
+        [
+            "--quiet",
+            "fit",
+            "--extract",
+            str(train / "t0"),
+            "--outcomes",
+            str(train / "truth.csv"),
+            "--model",
+            str(model_file),
+        ]
+    )
+    assert code == 0
+    # truth.csv gives every patient an outcome, so nobody is censored.
+    assert json.loads(model_file.read_text())["n_train"] == 3000
+    scores = tmp_path / "s.csv"
+    assert (
+        main(
+            [
+                "--quiet",
+                "score",
+                "--extract",
+                str(test / "t0"),
+                "--model",
+                str(model_file),
+                "--explain-top",
+                "0.1",
+                "--out",
+                str(scores),
+            ]
+        )
+        == 0
+    )
+    listed = pl.read_csv(scores, infer_schema=False)
+    top = listed.filter(pl.col("rank").cast(pl.Int64) <= 300)
+    assert (top["reasons"].fill_null("") != "").sum() > 250
+    rest = listed.filter(pl.col("rank").cast(pl.Int64) > 300)
+    assert (rest["reasons"].fill_null("") == "").sum() > 2000
+    metrics = tmp_path / "m.json"
+    assert (
+        main(
+            [
+                "--quiet",
+                "evaluate",
+                "--scores",
+                str(scores),
+                "--outcomes",
+                str(test / "truth.csv"),
+                "--json",
+                str(metrics),
+                "--bootstrap",
+                "10",
+            ]
+        )
+        == 0
+    )
+    data = json.loads(metrics.read_text())
+    assert data["n"] == 3000 and data["risk_is_probability"] is True
+    assert data["metrics"]["auroc"]["value"] > 0.65

@@ -195,3 +195,63 @@ def test_it_round_trips_any_valid_patients_table(
     assert ext.patients["patient_id"].to_list() == [r[0] for r in rows]
     assert ext.patients["birth_date"].to_list() == [r[1] for r in rows]
     assert ext.patients["sex"].to_list() == [r[2] for r in rows]
+
+
+def test_it_refuses_a_column_given_twice(write_extract: WriteExtract) -> None:
+    path = write_extract({"patients.csv": "patient_id,sex,Sex,birth_year,gp_id\na,F,F,1950,1\n"})
+    assert problems_of(path) == [Problem("patients.csv", 1, "sex", "kolonnen står flere ganger")]
+
+
+def test_it_refuses_bytes_that_are_neither_utf8_nor_windows_1252(
+    write_extract: WriteExtract,
+) -> None:
+    data = PATIENTS.encode() + b"p3,,1950-01-01,F,1\x81\n"
+    [problem] = problems_of(write_extract({"patients.csv": data}))
+    assert (problem.file, problem.line) == ("patients.csv", 4)
+    assert "tegnkoding" in problem.message
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    line=st.integers(0, 19),
+    column=st.sampled_from(["date", "kind"]),
+    bad=st.sampled_from(["2024-13-01", "1.1.2024", "x", "2024-02-30"]),
+)
+def test_it_points_at_the_line_and_column_of_any_single_bad_value(
+    tmp_path_factory: pytest.TempPathFactory, line: int, column: str, bad: str
+) -> None:
+    rows = [["p1", "2024-01-01", "phone"] for _ in range(20)]
+    rows[line][1 if column == "date" else 2] = bad
+    body = "".join(",".join(r) + "\n" for r in rows)
+    folder = write_extract_files(
+        tmp_path_factory.mktemp("one-bad"),
+        {"patients.csv": PATIENTS, "contacts.csv": "patient_id,date,kind\n" + body},
+    )
+    [problem] = problems_of(folder)
+    assert (problem.file, problem.line, problem.column) == ("contacts.csv", line + 2, column)
+
+
+def test_it_trims_values_and_upper_cases_codes(write_extract: WriteExtract) -> None:
+    path = write_extract(
+        {
+            "diagnoses.csv": "patient_id,date,system,code\n p1 ,2024-05-01,ICPC-2, k77\n",
+            "medications.csv": "patient_id,date,atc\np1,2024-05-01,c03ca01\n",
+        }
+    )
+    ext = read_extract(path)
+    assert ext.diagnoses["code"].to_list() == ["K77"]
+    assert ext.medications["atc"].to_list() == ["C03CA01"]
+    assert ext.diagnoses["pidx"].to_list() == [0]
+
+
+def test_it_reports_each_event_problem_once_when_patients_repeat(
+    write_extract: WriteExtract,
+) -> None:
+    path = write_extract(
+        {
+            "patients.csv": PATIENTS + "p1,,1960-01-01,F,1\n",
+            "diagnoses.csv": "patient_id,date,system,code\np1,2024-01-01,ICPC-2,Q99\n",
+        }
+    )
+    found = [(p.file, p.line, p.column) for p in problems_of(path)]
+    assert found == [("patients.csv", 4, "patient_id"), ("diagnoses.csv", 2, "code")]

@@ -1,0 +1,129 @@
+"""Benchmark scoring speed and peak memory against a bare Polars floor.
+
+For each size, a population is simulated once (cached in the work folder); then, each in a
+fresh subprocess so peak memory (ru_maxrss) is the run's own:
+
+* ``model``: ``score_extract`` with the learned model → ranked list with reasons for all;
+* ``model-top10``: the same, with SHAP reasons for the top 10 % and flagged patients only;
+* ``reference``: the same with the reference score (reasons for all);
+* ``floor``: a bare Polars read of the same CSV files plus a group-by per patient.
+
+    .venv/bin/python bench/risk_speed.py --sizes 10000,100000,1000000 [--workdir DIR] [--repeat N]
+
+With ``--repeat N`` each measurement is run N times and the fastest run is reported (with its
+peak memory), which damps noise from other work on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+mode, extract, model = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+import polars as pl
+from oppfolging.risk.engine import score_extract
+import resource
+start = time.perf_counter()
+cpu0 = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
+if mode == "floor":
+    for name in ["patients", "diagnoses", "medications", "contacts", "hospital_stays"]:
+        pl.read_csv(extract / f"{name}.csv").group_by("patient_id").len()
+    rows = 0
+else:
+    result = score_extract(
+        extract,
+        model=None if mode == "reference" else Path(model),
+        explain_top=0.1 if mode == "model-top10" else None,
+    )
+    rows = result.frame.height
+    assert result.frame.sort("rank")["reasons"].str.len_chars().head(100).min() > 0
+wall = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_SELF)
+cpu = usage.ru_utime + usage.ru_stime - cpu0
+print(json.dumps({"wall": wall, "cpu": cpu, "peak": usage.ru_maxrss * 1024, "rows": rows}))
+"""
+
+
+def child(mode: str, extract: Path, model: Path, repeat: int = 1) -> dict[str, float]:
+    """Run one measurement in fresh interpreters; return the fastest run's figures."""
+    runs = []
+    for _ in range(repeat):
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, mode, str(extract), str(model)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return min(runs, key=lambda r: r["wall"])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--workdir", type=Path, default=Path("var/bench-risk"))
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    from oppfolging.risk.engine import fit_model
+    from oppfolging.risk.simulate import simulate
+
+    work = args.workdir
+    work.mkdir(parents=True, exist_ok=True)
+    model = work / "model.json"
+    if not model.exists():
+        simulate(50000, 7, work / "train")
+        fit_model(work / "train" / "t0", model_out=model, outcomes_from=work / "train" / "t1")
+    modes = ["model", "model-top10", "reference"]
+    print(
+        f"{'pasienter':>10s} {'rader':>11s} {'MB':>6s}  {'gulv':>14s}  "
+        + "  ".join(f"{m:>20s}" for m in modes)
+    )
+    print(
+        f"{'':>10s} {'':>11s} {'':>6s}  {'s':>6s} {'GiB':>7s}  "
+        + "  ".join(f"{'s':>6s} {'GiB':>6s} {'×gulv':>6s}" for _ in modes)
+    )
+    for size in [int(s) for s in args.sizes.split(",")]:
+        folder = work / f"pop-{size}"
+        if not (folder / "t0" / "extract.json").exists():
+            t = time.perf_counter()
+            simulate(size, 1, folder)
+            print(f"(simulerte {size} pasienter på {time.perf_counter() - t:.1f} s)")
+        extract = folder / "t0"
+        files = list(extract.glob("*.csv"))
+        mb = sum(f.stat().st_size for f in files) / 1e6
+        rows = 0
+        for f in files:
+            with f.open("rb") as fh:
+                rows += (
+                    sum(chunk.count(b"\n") for chunk in iter(lambda fh=fh: fh.read(1 << 24), b""))
+                    - 1
+                )
+        gib = 1024**3
+        floor = child("floor", extract, model, args.repeat)
+        cells = []
+        cpu = [f"cpu s: gulv {floor['cpu']:.2f}"]
+        for mode in modes:
+            r = child(mode, extract, model, args.repeat)
+            cells.append(
+                f"{r['wall']:>6.2f} {r['peak'] / gib:>6.2f} {r['wall'] / floor['wall']:>6.2f}"
+            )
+            cpu.append(f"{mode} {r['cpu']:.2f} ({r['cpu'] / floor['cpu']:.1f}×)")
+        print(
+            f"{size:>10d} {rows:>11d} {mb:>6.0f}  {floor['wall']:>6.2f} {floor['peak'] / gib:>7.2f}  "
+            + "  ".join(cells),
+            flush=True,
+        )
+        # CPU seconds are less disturbed than wall time by other work on a shared machine.
+        print(f"{'':>10s} " + ", ".join(cpu), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
