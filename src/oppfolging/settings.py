@@ -174,6 +174,8 @@ PLAN_IDLE_DAYS = env_int("PLAN_IDLE_DAYS", 90)
 CHECKPOINT_REMINDER_DAYS = env_int("CHECKPOINT_REMINDER_DAYS", 7)
 # Meetings: the agenda is sent this many days before the meeting.
 AGENDA_SEND_DAYS_BEFORE = env_int("AGENDA_SEND_DAYS_BEFORE", 7)
+# Largest GP extract (zip) accepted through the web page, in megabytes.
+GP_EXTRACT_MAX_MB = env_int("GP_EXTRACT_MAX_MB", 500)
 # Break the glass: emergency access lasts this long.
 BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 4)
 

@@ -32,8 +32,9 @@ def url(cast):
     return reverse("public_referral_form", args=[cast.municipality.number])
 
 
-def test_it_receives_a_report_without_sign_in_and_gives_a_receipt(cast, client):
-    response = client.post(url(cast), form_data())
+def test_it_receives_a_report_without_sign_in_and_gives_a_receipt(cast, client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url(cast), form_data())
     referral = Referral.objects.get()
     assert response["Location"] == reverse("public_referral_receipt", args=[referral.receipt_code])
     assert referral.municipality == cast.municipality
@@ -54,10 +55,21 @@ def test_it_attaches_a_report_to_the_person_already_in_the_register(cast, client
     assert Person.objects.filter(identity_number=cast.person.identity_number).count() == 1
 
 
-def test_it_registers_a_new_person_from_a_valid_identity_number_once(cast, client):
+def test_it_never_writes_to_the_register_from_the_anonymous_form(cast, client):
     number = identity.make_synthetic(birth_date=dt.date(1944, 4, 4), individual=111)
     client.post(url(cast), form_data(subject_identity_number=number, subject_birth_date=""))
-    client.post(url(cast), form_data(subject_identity_number=number, subject_birth_date=""))
+    assert not Person.objects.filter(identity_number=number).exists()
+    referral = Referral.objects.get()
+    assert referral.person is None and referral.subject_identity_number == number
+
+
+def test_it_registers_the_person_once_when_the_unit_links_the_report(cast, client):
+    number = identity.make_synthetic(birth_date=dt.date(1944, 4, 4), individual=111)
+    for _ in range(2):
+        client.post(url(cast), form_data(subject_identity_number=number, subject_birth_date=""))
+    unit = cast.client_for(cast.cu)
+    for referral in Referral.objects.all():
+        unit.post(reverse("referrals:link_person", args=[referral.pk]))
     person = Person.objects.get(identity_number=number)
     assert person.birth_date == dt.date(1944, 4, 4)
     assert list(Referral.objects.values_list("person", flat=True)) == [person.pk, person.pk]

@@ -44,16 +44,52 @@ def test_it_assigns_a_case_worker_who_then_sees_the_person(cast):
     assert cast.client_for(cast.colleague).get(reverse("referrals:detail", args=[referral.pk])).status_code == 200
 
 
-def test_it_declines_with_a_reason_and_tells_the_reporter(cast):
+def test_it_declines_with_a_reason_and_tells_the_reporter_without_breaking_confidentiality(
+        cast, django_capture_on_commit_callbacks):
     referral = make_referral(cast)
     client = cast.client_for(cast.cu)
-    response = client.post(reverse("referrals:decline", args=[referral.pk]),
-                           {"reason": "Behovene dekkes av hjemmesykepleien alene."})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("referrals:decline", args=[referral.pk]),
+                               {"reason": "Behovene dekkes av hjemmesykepleien alene."})
     assert response.status_code == 302
     referral.refresh_from_db()
     assert referral.status == "declined" and referral.closed_at
+    assert referral.decline_reason == "Behovene dekkes av hjemmesykepleien alene."
     assert mail.outbox[-1].to == ["lund@example.invalid"]
+    assert "taushetsplikten" in mail.outbox[-1].body
+    assert "hjemmesykepleien alene" not in mail.outbox[-1].body
+
+
+def test_it_gives_the_reason_when_the_person_reported_themself(cast, django_capture_on_commit_callbacks):
+    referral = make_referral(cast, source="person", reporter_email="petra@example.invalid")
+    with django_capture_on_commit_callbacks(execute=True):
+        cast.client_for(cast.cu).post(reverse("referrals:decline", args=[referral.pk]),
+                                      {"reason": "Behovene dekkes av hjemmesykepleien alene."})
     assert "Behovene dekkes av hjemmesykepleien alene." in mail.outbox[-1].body
+
+
+def test_it_keeps_triage_to_the_unit_even_for_the_assigned_case_worker(cast):
+    from oppfolging.accounts.models import RoleAssignment
+
+    RoleAssignment.objects.create(user=cast.colleague, municipality=cast.municipality, role="coordinator")
+    referral = make_referral(cast, assigned_to=cast.colleague)
+    client = cast.client_for(cast.colleague)
+    assert client.get(reverse("referrals:detail", args=[referral.pk])).status_code == 200
+    assert client.post(reverse("referrals:link_person", args=[referral.pk]),
+                       {"person": cast.person.pk}).status_code == 403
+    assert client.post(reverse("referrals:decline", args=[referral.pk]), {"reason": "Ikke aktuelt nå i det hele tatt"}).status_code == 403
+    referral.refresh_from_db()
+    assert referral.person is None and referral.status == "received"
+
+
+def test_it_never_relinks_a_report_to_another_person(cast):
+    referral = make_referral(cast, person=cast.person)
+    other = cast.person.__class__.objects.create(
+        municipality=cast.municipality, given_name="Annen", family_name="Person",
+        identity_number="01018012345", identity_kind="tenor", birth_date="1980-01-01", gender="male")
+    cast.client_for(cast.cu).post(reverse("referrals:link_person", args=[referral.pk]), {"person": other.pk})
+    referral.refresh_from_db()
+    assert referral.person == cast.person
 
 
 def test_it_links_a_report_to_the_register(cast):

@@ -50,6 +50,9 @@ BASIS_LABELS = {
     Basis.NEXT_OF_KIN: _("pårørende med samtykke, vergemål eller foreldreansvar"),
 }
 
+# Bases on which a user takes part in the person's follow-up (see PersonGrant.serves).
+SERVING_BASES = frozenset({"coordinating_unit", "coordinator", "team_member", "gp"})
+
 # Roles that meet persons and so may open emergency access; leaders and evaluators never do.
 CLINICAL_ROLES = frozenset({Role.COORDINATING_UNIT, Role.COORDINATOR, Role.TEAM_MEMBER, Role.GP})
 
@@ -68,6 +71,15 @@ class PersonGrant:
     @property
     def basis_label(self) -> str:
         return str(BASIS_LABELS[self.basis])
+
+    @property
+    def serves(self) -> bool:
+        """Tell whether the user serves the person in the team (not only reads by exception).
+
+        Small contributions such as agenda items, messages and progress reports need this;
+        emergency access, case work and assessment participation never do.
+        """
+        return self.basis in SERVING_BASES
 
 
 def role_assignments(user: User) -> list[RoleAssignment]:
@@ -120,12 +132,17 @@ def _gp(user: User) -> Q:
     return Q(gp=user, municipality_id__in=municipalities_with_role(user, [Role.GP]))
 
 
+def _clinical_municipalities(user: User) -> Q:
+    """Restrict a rule to municipalities where the user holds a role that meets persons."""
+    return Q(municipality_id__in=municipalities_with_role(user, CLINICAL_ROLES))
+
+
 def _coordinator(user: User) -> Q:
     return Q(
         teams__status="active",
         teams__coordinator_assignments__coordinator=user,
         teams__coordinator_assignments__ended_at__isnull=True,
-    )
+    ) & _clinical_municipalities(user)
 
 
 def active_memberships(user: User) -> QuerySet:
@@ -158,15 +175,19 @@ def active_memberships(user: User) -> QuerySet:
 
 
 def _team_member(user: User) -> Q:
-    return Q(pk__in=active_memberships(user).values("team__person_id"))
+    return Q(pk__in=active_memberships(user).values("team__person_id")) & _clinical_municipalities(user)
 
 
 def _case_worker(user: User) -> Q:
-    return Q(referrals__assigned_to=user, referrals__status__in=["received", "in_assessment"])
+    return Q(
+        referrals__assigned_to=user, referrals__status__in=["received", "in_assessment"]
+    ) & _clinical_municipalities(user)
 
 
 def _assessment(user: User) -> Q:
-    return Q(assessments__participants__user=user, assessments__status="in_progress")
+    return Q(
+        assessments__participants__user=user, assessments__status="in_progress"
+    ) & _clinical_municipalities(user)
 
 
 def _break_glass(user: User) -> Q:
@@ -219,9 +240,16 @@ def person_grant(*, user: User, person: Person) -> PersonGrant | None:
                  if a.municipality_id == person.municipality_id and a.role in CLINICAL_ROLES),
                 role,
             )
-        assignment = _assignment(user, role, person.municipality_id) or next(
-            (a for a in role_assignments(user) if a.municipality_id == person.municipality_id), None
-        )
+        assignment = _assignment(user, role, person.municipality_id)
+        if assignment is None:
+            # Rule-derived grants (case worker, assessment, break-glass): record the role the
+            # user actually holds there, so the log never claims a role they do not have.
+            assignment = next(
+                (a for a in role_assignments(user)
+                 if a.municipality_id == person.municipality_id and a.role in CLINICAL_ROLES),
+                None,
+            )
+            role = assignment.role if assignment else role
         unit = assignment.service.name if assignment and assignment.service else ""
         if rule.basis is Basis.TEAM_MEMBER:
             membership = (

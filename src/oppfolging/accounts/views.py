@@ -20,11 +20,11 @@ from django.views.decorators.http import require_POST
 from oppfolging.access import policy
 from oppfolging.access.models import BreakGlassAccess
 from oppfolging.access.shortcuts import require_in_municipality
-from oppfolging.assessments.services import open_medical_requests_for
 from oppfolging.accounts import services
 from oppfolging.accounts.forms import MunicipalitySettingsForm, SignInForm, StaffCreateForm
 from oppfolging.accounts.middleware import SESSION_KEY
 from oppfolging.accounts.models import Municipality, Role, RoleAssignment, User
+from oppfolging.assessments.services import open_medical_requests_for
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.catalogue.models import Sector, Service
@@ -216,6 +216,10 @@ def staff(request: HttpRequest) -> HttpResponse:
     form = StaffCreateForm(request.POST or None, municipality=municipality)
     if request.method == "POST" and form.is_valid():
         user = services.staff_user_create(municipality=municipality, **form.cleaned_data)
+        audit_record(actor=request.user, action=Action.CREATE, resource="staff_user",  # type: ignore[arg-type]
+                     resource_id=user.pk, municipality=municipality, role="administrator",
+                     purpose=_("Ny ansatt med rolle %(role)s") % {"role": form.cleaned_data["role"]},
+                     ip=client_ip(request))
         messages.success(request, _("%(name)s er lagt til.") % {"name": user.full_name})
         return redirect("accounts:staff")
     assignments = (

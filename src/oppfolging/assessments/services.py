@@ -87,11 +87,15 @@ def open_medical_requests_for(*, user: User) -> QuerySet[MedicalAssessment]:
 
 
 def gps_for(person: Any) -> QuerySet[User]:
-    """Return the GPs of the person's municipality, who may be asked for a medical assessment."""
+    """Return who may be asked for a medical assessment: the person's own GP.
+
+    Only the person's GP may read the person (the GP rule of the access policy), so a request
+    to any other GP could never be answered.
+    """
     return User.objects.filter(
-        role_assignments__municipality=person.municipality, role_assignments__role=Role.GP,
-        is_active=True,
-    ).order_by("last_name", "first_name").distinct()
+        pk=person.gp_id, role_assignments__municipality=person.municipality,
+        role_assignments__role=Role.GP, is_active=True,
+    ).distinct()
 
 
 def staff_for(person: Any) -> QuerySet[User]:
@@ -236,12 +240,15 @@ def assessment_update(
     # Raises EditConflict before anything else is written; the transaction keeps it all or none.
     save_versioned(assessment, expected_version=expected_version, fields=ASSESSMENT_FIELDS)
 
-    assessment.participants.all().delete()
-    AssessmentParticipant.objects.bulk_create(
-        AssessmentParticipant(assessment=assessment, user=p.user, service=p.service,
-                              role_description=p.role_description)
-        for p in participants
-    )
+    # Who takes part decides who may read the person, so only a writer of the person's
+    # record (the coordinating unit, the coordinator) may change it; participants may not.
+    if grant.can_write:
+        assessment.participants.all().delete()
+        AssessmentParticipant.objects.bulk_create(
+            AssessmentParticipant(assessment=assessment, user=p.user, service=p.service,
+                                  role_description=p.role_description)
+            for p in participants
+        )
     assessment.iplos_scores.all().delete()
     IplosScore.objects.bulk_create(
         IplosScore(assessment=assessment, variable=code, score=score)

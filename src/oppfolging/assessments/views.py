@@ -137,6 +137,10 @@ def assessment_edit(request: HttpRequest, person_id: int, assessment_id: int) ->
         return redirect("assessments:detail", person_id=person_id, assessment_id=assessment.pk)
     person = grant.person
     form = AssessmentForm(request.POST or None, instance=assessment, person=person)
+    if not grant.can_write:
+        # Participants fill in the assessment but do not decide who takes part.
+        for name in ("participant_users", "participant_services", "participant_others"):
+            form.fields[name].disabled = True
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -222,7 +226,7 @@ def medical_answer(request: HttpRequest, person_id: int, medical_id: int) -> Htt
     if medical is None:
         raise Http404("No such request.")
     user: User = request.user  # type: ignore[assignment]
-    if medical.gp_id != user.pk:
+    if medical.gp_id != user.pk or grant.break_glass is not None:
         raise PermissionDenied("Only the addressed GP may answer.")
     form = MedicalAnswerForm(request.POST or None)
     if request.method == "POST" and not medical.is_answered and form.is_valid():

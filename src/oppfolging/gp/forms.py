@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from oppfolging.accounts.models import Municipality, Role, User
@@ -22,6 +23,21 @@ class UploadForm(forms.Form):
         help_text=_("Gir flagg for pasienter med økende risiko."),
         widget=forms.ClearableFileInput(attrs={"accept": ".zip"}),
     )
+    def _check_size(self, name: str) -> Any:
+        upload = self.cleaned_data.get(name)
+        if upload is not None and upload.size > settings.GP_EXTRACT_MAX_MB * 1024 * 1024:
+            raise forms.ValidationError(
+                _("Filen er større enn %(mb)s MB. Del opp uttrekket, eller kontakt kommunen.")
+                % {"mb": settings.GP_EXTRACT_MAX_MB}
+            )
+        return upload
+
+    def clean_extract(self) -> Any:
+        return self._check_size("extract")
+
+    def clean_previous(self) -> Any:
+        return self._check_size("previous")
+
     keep_files = forms.BooleanField(label=_("Behold uttrekksfilene etter beregningen"), required=False,
                                     help_text=_("Som standard slettes filene straks listen er beregnet."))
 

@@ -185,30 +185,37 @@ def comparison(municipalities: Sequence[Municipality], period: Period) -> list[C
     non-counts, so they cannot be combined to recover a hidden one.
     """
     result = []
-    for indicator in INDICATORS:
-        figures = [indicator.compute(m, [period])[0] for m in municipalities]
-        if indicator.is_count and all(f.available for f in figures):
-            table = suppress_table([[int(f.value or 0) for f in figures]], row_totals=True)
-            cells = [
-                Cell(v, format_value(v, COUNT), False) if v is not None else _hidden()
-                for v in table.cells[0]
-            ]
-            total_value = table.row_totals[0] if table.row_totals else None
-            total = (Cell(total_value, format_value(total_value, COUNT), False)
-                     if total_value is not None else _hidden())
-            result.append(ComparisonRow(indicator, cells, total))
-            continue
-        cells = []
-        for f in figures:
-            if not f.available:
-                cells.append(Cell(None, _("ingen data ennå"), False))
-            elif publishable(f, indicator):
-                people = f.people if f.value is not None else None
-                cells.append(Cell(f.value, format_value(f.value, indicator.unit), False, people))
-            else:
-                cells.append(_hidden())
-        result.append(ComparisonRow(indicator, cells))
+    with shared_queries():
+        for indicator in INDICATORS:
+            result.append(_comparison_row(indicator, municipalities, period))
     return result
+
+
+def _comparison_row(
+    indicator: Indicator, municipalities: Sequence[Municipality], period: Period
+) -> ComparisonRow:
+    """Return one indicator for every municipality, suppressed for publication."""
+    figures = [indicator.compute(m, [period])[0] for m in municipalities]
+    if indicator.is_count and all(f.available for f in figures):
+        table = suppress_table([[int(f.value or 0) for f in figures]], row_totals=True)
+        cells = [
+            Cell(v, format_value(v, COUNT), False) if v is not None else _hidden()
+            for v in table.cells[0]
+        ]
+        total_value = table.row_totals[0] if table.row_totals else None
+        total = (Cell(total_value, format_value(total_value, COUNT), False)
+                 if total_value is not None else _hidden())
+        return ComparisonRow(indicator, cells, total)
+    cells = []
+    for f in figures:
+        if not f.available:
+            cells.append(Cell(None, _("ingen data ennå"), False))
+        elif publishable(f, indicator):
+            people = f.people if f.value is not None else None
+            cells.append(Cell(f.value, format_value(f.value, indicator.unit), False, people))
+        else:
+            cells.append(_hidden())
+    return ComparisonRow(indicator, cells)
 
 
 @dataclass

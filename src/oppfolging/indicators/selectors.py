@@ -107,6 +107,20 @@ class BreakdownRow:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+# Figures on one page share some query results (meetings, attendance) instead of asking twice.
+_shared: ContextVar[dict | None] = ContextVar("indicator_shared_queries", default=None)
+
+
+@contextmanager
+def shared_queries() -> Iterator[None]:
+    """Let the figures on one page share a query result instead of asking twice."""
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
 def share(numerator: int, denominator: int, people: int | None = None) -> Figure:
     """Return a share figure; its value is None when nothing was counted."""
     return Figure(
@@ -571,9 +585,30 @@ def held_meetings(municipality: Municipality) -> QuerySet[Meeting]:
 SENT_AHEAD = Q(agenda_sent_at__isnull=False, agenda_sent_at__lte=F("starts_at") - dt.timedelta(days=1))
 
 
+def meeting_table(municipality: Municipality, periods: Sequence[Period]) -> dict[dt.date, dict]:
+    """Return {period start: held meetings, with the agenda sent ahead, with an item from the
+    person or next of kin, people}, shared within shared_queries() by the meeting indicators."""
+    key = ("meetings", municipality.pk, periods[0].kind, frozenset(p.start for p in periods))
+    cache = _shared.get()
+    if cache is not None and key in cache:
+        return cache[key]
+    # A plain IN (not a correlated EXISTS) lets the database hash the agenda items once.
+    from_person = Q(pk__in=AgendaItem.objects.filter(added_by_kind__in=FROM_PERSON).values("meeting"))
+    table = _buckets(held_meetings(municipality), "starts_at", periods, n=Count("pk"),
+                     k=Count("pk", filter=SENT_AHEAD), own=Count("pk", filter=from_person),
+                     p=Count("team__person", distinct=True))
+    if cache is not None:
+        cache[key] = table
+    return table
+
+
 def compute_agenda_sent_ahead(municipality: Municipality, periods: Sequence[Period]) -> list[Figure]:
-    return _shares(held_meetings(municipality), "starts_at", SENT_AHEAD, periods,
-                   people="team__person")
+    table = meeting_table(municipality, periods)
+    return [
+        share(table.get(p.start, {}).get("k", 0), table.get(p.start, {}).get("n", 0),
+              table.get(p.start, {}).get("p", 0))
+        for p in periods
+    ]
 
 
 def _invitations(municipality: Municipality, period: Period | None = None) -> QuerySet[Invitation]:
@@ -584,20 +619,6 @@ def _invitations(municipality: Municipality, period: Period | None = None) -> Qu
     ).exclude(attendance="")
 
 
-# One page computes the no-show trend and its breakdown per service from the same rows.
-_shared: ContextVar[dict | None] = ContextVar("indicator_shared_queries", default=None)
-
-
-@contextmanager
-def shared_queries() -> Iterator[None]:
-    """Let the figures on one page share a query result instead of asking twice."""
-    token = _shared.set({})
-    try:
-        yield
-    finally:
-        _shared.reset(token)
-
-
 def attendance_table(
     municipality: Municipality, periods: Sequence[Period]
 ) -> dict[dt.date, dict[int | None, dict[str, int]]]:
@@ -606,8 +627,8 @@ def attendance_table(
     cache = _shared.get()
     wanted = {p.start for p in periods}
     if cache is not None:
-        for (m_id, kind, starts), shared in cache.items():
-            if m_id == municipality.pk and kind == periods[0].kind and wanted <= starts:
+        for (name, m_id, kind, starts), shared in cache.items():
+            if (name, m_id, kind) == ("attendance", municipality.pk, periods[0].kind) and wanted <= starts:
                 return shared
     rows = (
         _invitations(municipality)
@@ -627,7 +648,7 @@ def attendance_table(
         table.setdefault(day, {})[row["service"]] = {
             "n": row["n"], "a": row["a"], "present": row["present"]}
     if cache is not None:
-        cache[(municipality.pk, periods[0].kind, frozenset(wanted))] = table
+        cache[("attendance", municipality.pk, periods[0].kind, frozenset(wanted))] = table
     return table
 
 
@@ -712,15 +733,10 @@ FROM_PERSON = (AddedByKind.PERSON, AddedByKind.NEXT_OF_KIN)
 
 
 def compute_agenda_from_person(municipality: Municipality, periods: Sequence[Period]) -> list[Figure]:
-    meetings = _buckets(held_meetings(municipality), "starts_at", periods,
-                        n=Count("pk"), p=Count("team__person", distinct=True))
-    items = AgendaItem.objects.filter(
-        meeting__in=held_meetings(municipality), added_by_kind__in=FROM_PERSON
-    )
-    with_item = _buckets(items, "meeting__starts_at", periods, k=Count("meeting", distinct=True))
+    table = meeting_table(municipality, periods)
     return [
-        share(with_item.get(p.start, {}).get("k", 0), meetings.get(p.start, {}).get("n", 0),
-              meetings.get(p.start, {}).get("p", 0))
+        share(table.get(p.start, {}).get("own", 0), table.get(p.start, {}).get("n", 0),
+              table.get(p.start, {}).get("p", 0))
         for p in periods
     ]
 

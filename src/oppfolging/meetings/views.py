@@ -238,6 +238,8 @@ def meeting_detail(request: HttpRequest, person_id: int, meeting_id: int) -> Htt
 def agenda_item_add(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
     """Add an item to the agenda; every member of the team may."""
     grant = get_person_for_user(request, person_id, resource="meeting")
+    if not grant.serves:
+        raise PermissionDenied
     meeting = _meeting(grant, meeting_id)
     form = AgendaItemForm(request.POST)
     if form.is_valid():
@@ -398,6 +400,9 @@ def goal_evaluate(request: HttpRequest, person_id: int, meeting_id: int, goal_id
     if form.is_valid():
         try:
             plan_goal_evaluate(grant=grant, actor=request.user, goal=item.goal, meeting=meeting, **form.cleaned_data)  # type: ignore[arg-type]
+        except EditConflict:
+            messages.error(request, _("Noen andre evaluerte eller endret målet samtidig. Se planen."))
+            return _back(person_id, meeting_id, "goals-heading")
         except ValidationError as error:
             if _refused(request, form, error):
                 return _back(person_id, meeting_id, "goals-heading")

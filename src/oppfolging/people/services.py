@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from oppfolging.access.policy import PersonGrant
@@ -142,9 +143,16 @@ def related_person_update(
 def related_person_delete(
     *, grant: PersonGrant, actor: User, related: RelatedPerson, ip: str | None = None
 ) -> None:
-    """Remove a related person from the person's record."""
+    """Remove a related person from the person's record (not while a consent or team role names them)."""
     related_id = related.pk
-    related.delete()
+    try:
+        with transaction.atomic():
+            related.delete()
+    except ProtectedError:
+        raise ValidationError(
+            _("%(name)s har samtykke eller er med i teamet. Trekk samtykket og avslutt deltakelsen først, "
+              "så historikken blir riktig.") % {"name": related.full_name}
+        ) from None
     audit_grant(
         grant=grant, actor=actor, action=Action.DELETE, resource="related_person",
         resource_id=related_id, ip=ip,

@@ -191,10 +191,14 @@ def related_delete(request: HttpRequest, person_id: int, related_id: int) -> Htt
     if request.method == "POST":
         if request.POST.get("confirm") != "yes":
             raise PermissionDenied
-        services.related_person_delete(
-            grant=grant, actor=request.user, related=related, ip=client_ip(request)  # type: ignore[arg-type]
-        )
-        messages.success(request, _("%(name)s er fjernet.") % {"name": related.full_name})
+        try:
+            services.related_person_delete(
+                grant=grant, actor=request.user, related=related, ip=client_ip(request)  # type: ignore[arg-type]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("%(name)s er fjernet.") % {"name": related.full_name})
         return redirect("people:detail", person_id=person_id)
     return render(
         request, "people/related_confirm_delete.html", {"person": grant.person, "related": related}

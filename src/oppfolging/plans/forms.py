@@ -45,6 +45,9 @@ class GoalForm(VersionedForm):
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents  # type: ignore[attr-defined]
         self.fields["parent"].label = _("Delmål av (tomt for et hovedmål)")
+        if self.instance.pk and self.instance.sub_goals.exists():
+            # A goal with sub-goals stays a main goal, so its sub-goals are never hidden.
+            self.fields["parent"].disabled = True
 
 
 class MeasureForm(VersionedForm):

@@ -219,6 +219,7 @@ def goal_evaluate(
     closes this one and starts its successor. A closed goal stays in the plan, visible.
     """
     _require_write(grant, goal.plan)
+    goal = Goal.objects.select_for_update().get(pk=goal.pk)
     if not goal.is_open:
         raise ValidationError(_("Målet er allerede avsluttet."))
     if result not in EvaluationResult.values or next_step not in NextStep.values:

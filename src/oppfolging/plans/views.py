@@ -8,11 +8,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.views.decorators.http import require_POST
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from oppfolging.access.policy import PersonGrant
 from oppfolging.access.shortcuts import get_person_for_user
@@ -149,6 +151,8 @@ def goal_evaluate(request: HttpRequest, person_id: int, goal_id: int) -> HttpRes
     if request.method == "POST" and form.is_valid():
         try:
             services.goal_evaluate(grant=grant, actor=request.user, goal=goal, **form.cleaned_data)  # type: ignore[arg-type]
+        except EditConflict:
+            form.add_error(None, _("Noen andre evaluerte eller endret målet samtidig. Se planen før du lagrer igjen."))
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -220,7 +224,8 @@ def plan_pdf(request: HttpRequest, person_id: int) -> HttpResponse:
     audit_grant(grant=grant, actor=request.user, action=Action.EXPORT, resource="individual_plan_pdf",  # type: ignore[arg-type]
                 resource_id=plan.pk, ip=client_ip(request))
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="individuell-plan-{plan.person.family_name.lower()}.pdf"'
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=False, filename=f"individuell-plan-{slugify(plan.person.family_name)}.pdf")
     return response
 
 

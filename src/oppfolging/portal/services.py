@@ -65,6 +65,7 @@ def goal_proposal_accept(
     plan = IndividualPlan.objects.filter(person=proposal.person).first()
     if plan is None:
         raise ValidationError(_("Personen har ikke individuell plan."))
+    proposal = GoalProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.status != ProposalStatus.PROPOSED:
         raise ValidationError(_("Forslaget er allerede behandlet."))
     goal = goal_create(

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from oppfolging.access.policy import Basis
 from oppfolging.access.shortcuts import get_person_for_user
 from oppfolging.portal import services
 from oppfolging.portal.forms import MessageForm
@@ -32,7 +30,7 @@ class DeclineForm(forms.Form):
 def person_messages(request: HttpRequest, person_id: int) -> HttpResponse:
     """Read and answer the person's messages (anyone serving the person, not emergency access)."""
     grant = get_person_for_user(request, person_id, resource="message")
-    if grant.basis is Basis.BREAK_GLASS:
+    if not grant.serves:
         raise PermissionDenied
     form = MessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -40,7 +38,8 @@ def person_messages(request: HttpRequest, person_id: int) -> HttpResponse:
                               body=form.cleaned_data["body"])
         messages.success(request, _("Svaret er sendt."))
         return redirect("portal:staff_messages", person_id=person_id)
-    services.messages_mark_read(person_grant=grant, by_person=False)
+    if grant.basis in ("coordinating_unit", "coordinator"):
+        services.messages_mark_read(person_grant=grant, by_person=False)
     return render(request, "portal/staff_messages.html", {
         "person": grant.person, "grant": grant, "form": form,
         "thread": Message.objects.filter(person=grant.person).select_related("sender_user"),
@@ -62,7 +61,7 @@ def proposal_accept(request: HttpRequest, person_id: int, proposal_id: int) -> H
     try:
         if not form.is_valid():
             raise ValidationError(_("Sett en dato for evaluering."))
-        if form.cleaned_data["next_evaluation_on"] <= dt.date.today():
+        if form.cleaned_data["next_evaluation_on"] <= timezone.localdate():
             raise ValidationError(_("Evalueringen må være fram i tid."))
         services.goal_proposal_accept(grant=grant, actor=request.user, proposal=proposal,  # type: ignore[arg-type]
                                       next_evaluation_on=form.cleaned_data["next_evaluation_on"])

@@ -206,18 +206,22 @@ def consent(request: HttpRequest, person_id: int) -> HttpResponse:
         if form.is_valid():
             from oppfolging.teams.services import consent_record
 
-            consent_record(
-                grant=grant.as_person_grant(), actor=request.user,  # type: ignore[arg-type]
-                scope=form.cleaned_data["scope"], service=form.cleaned_data["service"],
-                related_person=form.cleaned_data["related_person"],
-                given_by="person" if grant.is_self else "guardian",
-                given_by_related=grant.related_person, method="digital",  # type: ignore[arg-type]
-            )
-            messages.success(request, _("Samtykket er registrert."))
-            return redirect("portal:consent", person_id=person_id)
+            try:
+                consent_record(
+                    grant=grant.as_person_grant(), actor=request.user,  # type: ignore[arg-type]
+                    scope=form.cleaned_data["scope"], service=form.cleaned_data["service"],
+                    related_person=form.cleaned_data["related_person"],
+                    given_by="person" if grant.is_self else "guardian",
+                    given_by_related=grant.related_person, method="digital",  # type: ignore[arg-type]
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Samtykket er registrert."))
+                return redirect("portal:consent", person_id=person_id)
     consents = Consent.objects.filter(person=grant.person).select_related("service", "related_person")
-    return render(request, "portal/consent.html", _context(
-        grant, consents=consents, form=form, who_can_see=policy.who_can_see(grant.person)))
+    who = policy.who_can_see(grant.person) if grant.may_manage_consent else []
+    return render(request, "portal/consent.html", _context(grant, consents=consents, form=form, who_can_see=who))
 
 
 def consent_withdraw(request: HttpRequest, person_id: int, consent_id: int) -> HttpResponse:
@@ -244,11 +248,17 @@ def _losing(grant: policy.PortalGrant, item: Consent, before: list[dict[str, str
     """Return who would lose access if the consent were withdrawn (computed, not guessed)."""
     from django.db import transaction
 
-    with transaction.atomic():
-        sid = transaction.savepoint()
-        Consent.objects.filter(pk=item.pk).update(withdrawn_at=timezone.now())
-        after = {row["who"] for row in policy.who_can_see(grant.person)}
-        transaction.savepoint_rollback(sid)
+    class _Undo(Exception):
+        pass
+
+    after: set[str] = set()
+    try:
+        with transaction.atomic():
+            Consent.objects.filter(pk=item.pk).update(withdrawn_at=timezone.now())
+            after = {row["who"] for row in policy.who_can_see(grant.person)}
+            raise _Undo
+    except _Undo:
+        pass
     return [row["who"] for row in before if row["who"] not in after]
 
 
@@ -265,6 +275,8 @@ def services_catalogue(request: HttpRequest, person_id: int) -> HttpResponse:
 def access_log(request: HttpRequest, person_id: int) -> HttpResponse:
     """Who has looked at my data: every access, in plain language, as Normen requires."""
     grant = _grant(request, person_id, resource="access_log")
+    if not grant.may_manage_consent:
+        raise PermissionDenied
     events = AuditEvent.objects.filter(person=grant.person).exclude(actor=request.user).order_by("-at")[:300]
     return render(request, "portal/access_log.html", _context(grant, events=events))
 

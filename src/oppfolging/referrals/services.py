@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from typing import Any
 
@@ -23,6 +24,7 @@ from oppfolging.lib.versioning import save_versioned
 from oppfolging.people.models import Gender, Person
 from oppfolging.referrals.models import Channel, Referral, Status
 
+logger = logging.getLogger(__name__)
 RECEIPT_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"  # no look-alikes (0/O, 1/I, 5/S, 8/B, 2/Z)
 
 
@@ -106,10 +108,17 @@ def referral_create(
         referral.subject_identity_number = person.identity_number
         referral.subject_birth_date = person.birth_date
     referral.full_clean(exclude=["person", "receipt_code"])
-    if referral.person is None:
-        referral.person = match_or_register_person(
-            municipality=municipality, referral=referral, actor=reporter_user
-        )
+    if referral.person is None and referral.subject_identity_number:
+        if channel == Channel.PUBLIC_FORM:
+            # An anonymous form may attach to the register, never write to it: the unit
+            # registers the person during triage.
+            referral.person = Person.objects.filter(
+                municipality=municipality, identity_number=referral.subject_identity_number
+            ).first()
+        else:
+            referral.person = match_or_register_person(
+                municipality=municipality, referral=referral, actor=reporter_user
+            )
     referral.save()
     audit_record(
         actor=reporter_user,
@@ -132,8 +141,16 @@ def referral_create(
 
 
 def _mail(referral: Referral, *, subject: str, template: str) -> None:
+    """Send after the report is safely stored; a failing mail server never loses a report."""
     body = render_to_string(template, {"referral": referral, "site_url": settings.SITE_URL})
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [referral.reporter_email])
+
+    def send() -> None:
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [referral.reporter_email])
+        except OSError:
+            logger.exception("Could not e-mail the reporter of referral %s", referral.pk)
+
+    transaction.on_commit(send)
 
 
 def _log(referral: Referral, actor: User, action: str, purpose: str) -> None:
@@ -168,6 +185,8 @@ def referral_assign(
 @transaction.atomic
 def referral_link_person(*, referral: Referral, actor: User, person: Person | None) -> Referral:
     """Attach the report to a person in the register, or register the person it describes."""
+    if referral.person_id is not None:
+        raise ValidationError(_("Meldingen er allerede koblet til en person."))
     if person is None:
         if not referral.subject_identity_number:
             raise ValidationError(_("Meldingen mangler fødselsnummer. Velg en person i registeret."))

@@ -7,7 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -145,8 +145,8 @@ def referral_create(request: HttpRequest) -> HttpResponse:
     )
     default_source = Source.GP if Role.GP in request.roles else Source.MUNICIPAL_SERVICE  # type: ignore[attr-defined]
     initial = {"source": default_source}
-    if person_id := request.GET.get("person"):
-        initial["person"] = persons.filter(pk=person_id).first()
+    if (person_id := request.GET.get("person", "")).isdigit():
+        initial["person"] = persons.filter(pk=int(person_id)).first()
     form = InAppReferralForm(request.POST or None, persons=persons, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -179,7 +179,8 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     referral = get_referral_for_user(request, referral_id)
     user: User = request.user  # type: ignore[assignment]
     matches = []
-    if referral.person is None and referral.subject_birth_date:
+    can_triage = policy.can_triage(user, referral.municipality)
+    if can_triage and referral.person is None and referral.subject_birth_date:
         matches = Person.objects.filter(
             municipality=referral.municipality, birth_date=referral.subject_birth_date,
             family_name__iexact=referral.subject_family_name,
@@ -193,12 +194,14 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
         "deadline_form": DeadlineForm(initial={"deadline": referral.deadline}),
         "link_form": LinkPersonForm(),
         "matches": matches,
-        "can_triage": policy.can_triage(user, referral.municipality),
+        "can_triage": can_triage,
     })
 
 
 def _act(request: HttpRequest, referral_id: int, action) -> HttpResponse:  # noqa: ANN001
     referral = get_referral_for_user(request, referral_id)
+    if not policy.can_triage(request.user, referral.municipality):  # type: ignore[arg-type]
+        raise PermissionDenied
     try:
         message = action(referral)
     except ValidationError as error:
@@ -232,8 +235,8 @@ def referral_link_person(request: HttpRequest, referral_id: int) -> HttpResponse
             person = Person.objects.filter(municipality=referral.municipality, identity_number=number).first()
             if person is None:
                 raise ValidationError(_("Fant ingen person med dette nummeret i kommunen."))
-        elif pk := request.POST.get("person"):
-            person = Person.objects.filter(municipality=referral.municipality, pk=pk).first()
+        elif (pk := request.POST.get("person", "")).isdigit():
+            person = Person.objects.filter(municipality=referral.municipality, pk=int(pk)).first()
         services.referral_link_person(referral=referral, actor=request.user, person=person)  # type: ignore[arg-type]
         return _("Meldingen er koblet til personregisteret.")
 

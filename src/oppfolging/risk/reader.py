@@ -141,6 +141,11 @@ class _Problems:
         return bool(self.items)
 
 
+# A national extract of 5.5 million patients stays well under these limits.
+MAX_UNZIPPED_BYTES = 20 * 1024**3
+MAX_ZIP_RATIO = 200
+
+
 class _Source:
     """Give uniform access to the files of a folder or a zip archive."""
 
@@ -153,6 +158,13 @@ class _Source:
             for info in self.zip.infolist():
                 base = info.filename.rsplit("/", 1)[-1]
                 if base in FILES and not info.is_dir() and "__MACOSX" not in info.filename:
+                    # Refuse archives that expand far beyond any real export (zip bombs).
+                    if info.file_size > MAX_UNZIPPED_BYTES or (
+                        info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO
+                    ):
+                        raise ExtractError(
+                            [Problem(base, None, None, "filen i zip-filen er urimelig stor")]
+                        )
                     if base in self.names:
                         raise ExtractError(
                             [Problem(base, None, None, "filen finnes flere steder i zip-filen")]

@@ -26,8 +26,12 @@ def pool_users(municipality: Municipality) -> Any:
 
 
 def staff_of(municipality: Municipality) -> Any:
+    """Return the municipality's staff who meet persons (never leaders, administrators, evaluators)."""
+    from oppfolging.access.policy import CLINICAL_ROLES
+
     return (
-        User.objects.filter(role_assignments__municipality=municipality, is_active=True)
+        User.objects.filter(role_assignments__municipality=municipality,
+                            role_assignments__role__in=CLINICAL_ROLES, is_active=True)
         .distinct()
         .order_by("last_name", "first_name")
     )

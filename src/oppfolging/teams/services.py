@@ -205,7 +205,10 @@ def consent_record(
     """Record a consent the person (or their guardian) gave."""
     person = grant.person
     if given_by == "guardian":
-        if given_by_related is None or not given_by_related.is_guardian or given_by_related.person_id != person.pk:
+        may_consent = given_by_related is not None and given_by_related.person_id == person.pk and (
+            given_by_related.is_guardian or (given_by_related.has_parental_responsibility and person.is_child)
+        )
+        if not may_consent:
             raise ValidationError({"given_by_related": _("Velg vergen eller den foresatte som samtykket.")})
     if related_person is not None and related_person.person_id != person.pk:
         raise ValidationError({"related_person": _("Velg en av personens pårørende.")})

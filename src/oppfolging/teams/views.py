@@ -205,11 +205,17 @@ def pool(request: HttpRequest) -> HttpResponse:
         request.POST if "add_training" in request.POST else None, municipality=municipality)
     if request.method == "POST":
         if pool_form.is_bound and pool_form.is_valid():
-            services.coordinator_profile_save(municipality=municipality, **pool_form.cleaned_data)
+            profile = services.coordinator_profile_save(municipality=municipality, **pool_form.cleaned_data)
+            audit_record(actor=request.user, action=Action.UPDATE, resource="coordinator_pool",  # type: ignore[arg-type]
+                         resource_id=profile.pk, municipality=municipality, role="coordinating_unit",
+                         purpose=_("Koordinatorpoolen endret"), ip=client_ip(request))
             messages.success(request, _("Koordinatorpoolen er oppdatert."))
             return redirect("teams:pool")
         if training_form.is_bound and training_form.is_valid():
-            services.training_add(**training_form.cleaned_data)
+            training = services.training_add(**training_form.cleaned_data)
+            audit_record(actor=request.user, action=Action.CREATE, resource="training",  # type: ignore[arg-type]
+                         resource_id=training.pk, municipality=municipality, role="coordinating_unit",
+                         purpose=_("Opplæring registrert"), ip=client_ip(request))
             messages.success(request, _("Opplæringen er registrert."))
             return redirect("teams:pool")
     return render(request, "teams/pool.html", {

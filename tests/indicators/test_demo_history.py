@@ -1,0 +1,50 @@
+"""The demo's synthetic history: idempotent, synthetic identities, and believable trends."""
+
+from __future__ import annotations
+
+from django.core.management import call_command
+from django.utils import timezone
+
+from oppfolging.accounts.models import Municipality
+from oppfolging.demo.history import create_demo_history
+from oppfolging.indicators import periods, report
+from oppfolging.indicators import selectors as s
+from oppfolging.lib import identity
+from oppfolging.people.models import Person
+from oppfolging.referrals.models import Referral, Source
+
+
+def test_it_builds_years_of_history_once_and_every_trend_has_data(db):
+    call_command("demo")
+    municipality = Municipality.objects.get(number="9901")
+    today = timezone.localdate()
+    before = Person.objects.count()
+
+    written = create_demo_history(municipality=municipality, seed=7, today=today)
+    again = create_demo_history(municipality=municipality, seed=7, today=today)
+
+    assert written["Person"] == Person.objects.count() - before == 250
+    assert written["Meeting"] > 1000 and written["GoalEvaluation"] > 500
+    assert again == {} and Person.objects.count() == before + 250
+    for number in Person.objects.filter(municipality=municipality).values_list("identity_number", flat=True):
+        assert identity.parse(number, allow_synthetic=True).kind == identity.IdentityKind.TENOR
+    sources = set(Referral.objects.filter(municipality=municipality).values_list("source", flat=True))
+    assert Source.GP_RISK_LIST in sources and len(sources) >= 8
+
+    years = periods.recent(periods.YEAR, 5, today)
+    first, last = years[1], years[-1]  # the first whole year of history, and this year
+    sections = report.municipality_report(municipality, last)
+    for row in (r for section in sections for r in section.rows if r.indicator.trend):
+        values = [f.value for p, f in row.trend if p.start >= first.start]
+        assert all(v is not None for v in values), row.indicator.key
+
+    def value(compute, period):
+        return compute(municipality, [period])[0].value
+
+    assert value(s.compute_agenda_sent_ahead, last) > value(s.compute_agenda_sent_ahead, first) + 0.2
+    assert value(s.compute_referrals_within_deadline, last) > value(s.compute_referrals_within_deadline, first)
+    assert value(s.compute_no_show, last) < value(s.compute_no_show, first)
+    assert value(s.compute_goals_by_person, last) > value(s.compute_goals_by_person, first)
+    assert value(s.compute_psfs_change, last) > 1
+    assert value(s.compute_iplos_change, last) < 0
+    assert 0 < value(s.compute_risk_list_surprises, last) < 1
