@@ -77,3 +77,29 @@ def test_it_never_lets_leaders_break_the_glass(cast):
         expires_at=timezone.now() + dt.timedelta(hours=4),
     )
     assert policy.person_grant(user=cast.leader, person=cast.person) is None
+
+
+def test_it_never_lets_a_leader_see_a_person_even_when_made_coordinator_or_member(cast):
+    from oppfolging.teams.models import Consent, CoordinatorAssignment, Team, TeamMembership
+
+    team = Team.objects.create(person=cast.person, created_by=cast.cu)
+    Consent.objects.create(person=cast.person, scope="team_and_plan", given_by="person", method="paper")
+    Consent.objects.create(person=cast.person, scope="share_with_service", service=cast.service,
+                           given_by="person", method="paper")
+    CoordinatorAssignment.objects.create(team=team, coordinator=cast.leader, appointed_by=cast.cu)
+    TeamMembership.objects.create(team=team, user=cast.admin, service=cast.service, added_by=cast.cu)
+    assert policy.person_grant(user=cast.leader, person=cast.person) is None
+    assert policy.person_grant(user=cast.admin, person=cast.person) is None
+
+
+def test_it_records_the_role_the_user_really_holds_for_a_rule_derived_grant(cast):
+    from oppfolging.referrals.models import Referral
+
+    Referral.objects.create(
+        municipality=cast.municipality, person=cast.person, subject_given_name="P", subject_family_name="P",
+        source="gp", channel="in_app", reporter_name="X", observations="x", consent="given",
+        deadline=dt.date(2030, 1, 1), receipt_code="ROLE0001", assigned_to=cast.gp)
+    cast.person.gp = None
+    cast.person.save()
+    grant = policy.person_grant(user=cast.gp, person=cast.person)
+    assert grant.basis == policy.Basis.CASE_WORKER and grant.role == "gp"
