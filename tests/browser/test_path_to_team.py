@@ -12,6 +12,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from oppfolging.lib import identity
 from oppfolging.people.models import Person
@@ -42,9 +43,10 @@ def test_it_walks_from_an_anonymous_report_to_a_team(page, browser, settings, de
     page.get_by_role("button", name="Send meldingen").click()
     assert page.get_by_role("heading", name="Takk – meldingen er sendt").is_visible()
     assert_accessible(page)
-    person = Person.objects.get(identity_number=number)
+    # The anonymous form never writes to the register: the unit registers the person in triage.
+    assert not Person.objects.filter(identity_number=number).exists()
 
-    # 2. The coordinating unit triages and assigns it.
+    # 2. The coordinating unit triages, registers the person and assigns the report.
     demo_sign_in(page, "Ingrid Solberg")
     page.get_by_role("link", name="Meldinger", exact=True).click()
     assert_accessible(page)
@@ -52,7 +54,10 @@ def test_it_walks_from_an_anonymous_report_to_a_team(page, browser, settings, de
     assert_accessible(page)
     page.get_by_label("Saksbehandler").select_option(label="Ingrid Solberg")
     page.get_by_role("button", name="Lagre saksbehandler").click()
-    assert page.get_by_text("Saksbehandler er oppdatert.").is_visible()
+    expect(page.get_by_text("Saksbehandler er oppdatert.")).to_be_visible()
+    page.get_by_role("button", name="Registrer personen fra meldingen").click()
+    expect(page.get_by_text("Meldingen er koblet til personregisteret.")).to_be_visible()
+    person = Person.objects.get(identity_number=number)
 
     # 3. The interdisciplinary assessment, with PSFS and IPLOS.
     page.get_by_role("link", name="Start utredning").click()
