@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from oppfolging.audit.models import AuditEvent
 from oppfolging.indicators.definitions import INDICATORS
+from oppfolging.indicators.fhir import MEASURE_BASE
 from oppfolging.referrals.models import Source
 
 
@@ -62,7 +63,7 @@ def test_it_exports_a_valid_fhir_bundle_of_measure_reports(cast):
 
     body = json.loads(response.content)
     Bundle.model_validate(body)
-    reports = {e["resource"]["measure"].rsplit("/", 1)[1]: e["resource"] for e in body["entry"]}
+    reports = {e["resource"]["measure"].removeprefix(MEASURE_BASE): e["resource"] for e in body["entry"]}
     deadline = reports["referrals_within_deadline"]
     populations = {p["code"]["coding"][0]["code"]: p["count"] for p in deadline["group"][0]["population"]}
     assert response["Content-Type"].startswith("application/fhir+json")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from indicator_helpers import Q1, at, person, referral, team
+from indicator_helpers import Q1, at, person, referral
 
 from oppfolging.indicators import selectors as s
 from oppfolging.referrals.models import Source
@@ -23,26 +23,28 @@ def test_it_counts_reports_by_source_with_zeros(cast):
     assert rows["NAV"] == 0 and len(rows) == len(Source.values)
 
 
-def test_it_counts_risk_list_reports_about_people_not_already_followed_up(cast):
+def test_it_gives_the_share_of_reviewed_high_risk_patients_not_already_followed_up(cast):
+    from oppfolging.gp.models import RiskEntry, RiskList, RiskReview
+
     m = cast.municipality
-    new = person(m)
-    referral(m, at(2025, 2, 1), who=new, source=Source.GP_RISK_LIST)
-    in_team = person(m)
-    team(in_team, at(2025, 1, 5), cast.cu)
-    referral(m, at(2025, 2, 10), who=in_team, source=Source.GP_RISK_LIST)
-    known = person(m)
-    referral(m, at(2024, 12, 1), who=known, source=Source.NAV)
-    referral(m, at(2025, 3, 1), who=known, source=Source.GP_RISK_LIST)
-    referral(m, at(2025, 3, 2), source=Source.GP_RISK_LIST)  # not linked: left out
-    closed_team = person(m)
-    team(closed_team, at(2023, 1, 5), cast.cu, closed=at(2023, 6, 1))
-    referral(m, at(2025, 3, 3), who=closed_team, source=Source.GP_RISK_LIST)  # team long closed…
-    # …but it was reported before (the team came from somewhere): it is not new either.
-    referral(m, at(2023, 1, 1), who=closed_team)
+    risk_list = RiskList.objects.create(gp=cast.gp, municipality=m, status="done")
+
+    def entry(n: int, high: bool = True) -> RiskEntry:
+        return RiskEntry.objects.create(risk_list=risk_list, patient_id=f"P{n}", risk=0.5, rank=n,
+                                        new_priority=n, is_high=high)
+
+    for n, decision in enumerate(["followed_up", "followed_up", "not_relevant", "refer"], start=1):
+        RiskReview.objects.create(entry=entry(n), decision=decision, reviewed_by=cast.gp,
+                                  reviewed_at=at(2025, 2, n))
+    RiskReview.objects.create(entry=entry(9, high=False), decision="refer", reviewed_by=cast.gp,
+                              reviewed_at=at(2025, 2, 9))  # not high risk: left out
+    RiskReview.objects.create(entry=entry(10), decision="refer", reviewed_by=cast.gp,
+                              reviewed_at=at(2025, 5, 1))  # another quarter
+    entry(11)  # not reviewed: left out
 
     figure = s.compute_risk_list_surprises(m, [Q1])[0]
 
-    assert (figure.numerator, figure.denominator, figure.people) == (1, 4, 4)
+    assert (figure.numerator, figure.denominator, figure.people) == (2, 4, 4)
 
 
 def test_it_gives_the_median_age_at_the_first_report_ever(cast):

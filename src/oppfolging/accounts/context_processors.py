@@ -28,6 +28,10 @@ def navigation(roles: frozenset[str]) -> list[tuple[str, str]]:
         items.append((_("Meld behov"), reverse("referrals:create")))
     if Role.GP in roles:
         items.append((_("Risikoliste"), reverse("gp:lists")))
+    if roles & {Role.LEADER, Role.COORDINATING_UNIT, Role.ADMINISTRATOR}:
+        items.append((_("Indikatorer"), reverse("indicators:start")))
+    if Role.EVALUATOR in roles:
+        items.append((_("Kommunene"), reverse("indicators:comparison")))
     if roles - {Role.EVALUATOR}:
         items.append((_("Tjenester"), reverse("catalogue:list")))
     if Role.COORDINATING_UNIT in roles:

@@ -57,6 +57,7 @@ def create_demo_risk_list(*, municipality: Municipality, gp: User, unit: User, s
             risk_list.previous_file.save("demo-t0.zip", File(previous), save=False)
         risk_list.save()
         score_risk_list.call(risk_list.pk)
+        _reviews(risk_list, gp)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -66,3 +67,17 @@ def demo_gp_and_unit(municipality: Municipality) -> tuple[User, User] | None:
                                        user__username__startswith="demo-").select_related("user").first()
     unit = RoleAssignment.objects.filter(municipality=municipality, role=Role.COORDINATING_UNIT).select_related("user").first()
     return (gp.user, unit.user) if gp and unit else None
+
+
+def _reviews(risk_list: RiskList, gp: User) -> None:
+    """Review part of the list, as a GP would: the known patients first."""
+    from oppfolging.gp.models import ReviewDecision, RiskReview
+
+    for index, entry in enumerate(risk_list.entries.filter(is_high=True).order_by("new_priority")[:20]):
+        if entry.not_followed_up is False:
+            decision = ReviewDecision.FOLLOWED_UP
+        elif index % 3 == 0:
+            continue  # still to be reviewed
+        else:
+            decision = ReviewDecision.NOT_RELEVANT if index % 2 else ReviewDecision.FOLLOWED_UP
+        RiskReview.objects.create(entry=entry, decision=decision, reviewed_by=gp)

@@ -134,13 +134,12 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         "risk_list_surprises", 2, _("Nye personer fra fastlegens risikoliste"), SHARE,
-        _("Meldinger fra fastlegens risikoliste om en person som verken hadde et aktivt team "
-          "eller var meldt før."),
-        _("Meldinger fra fastlegens risikoliste mottatt i perioden, koblet til en person."),
-        RECEIVED_IN,
-        _("Meldinger som ikke er koblet til en person i personregisteret. Risikolisten fastlegen "
-          "går gjennom, lagres ennå ikke i Oppfølging; tallet bygger derfor på de pasientene "
-          "fastlegen valgte å melde fra listen."),
+        _("Pasienter med høyest risiko (øverste 5 %) som fastlegen gikk gjennom og som "
+          "ikke allerede ble fulgt opp (vurdert som «ikke aktuelt nå» eller meldt til kommunen)."),
+        _("Pasienter med høyest risiko som fastlegen gikk gjennom i perioden."),
+        _("Dato for fastlegens gjennomgang."),
+        _("Pasienter som ikke er gjennomgått. Fastlegens liste forlater aldri legekontoret som "
+          "personopplysninger; bare tellingen av vurderingene brukes her."),
         s.compute_risk_list_surprises, trend=True,
     ),
     Indicator(

@@ -18,8 +18,8 @@ from oppfolging.indicators.report import Section
 
 # Canonical URLs for the project's Measure definitions and the municipality number. Neither is
 # registered anywhere yet; docs/indicators.md says so.
-MEASURE_BASE = "https://oppfolging.example.no/fhir/Measure/"
-MUNICIPALITY_SYSTEM = "https://oppfolging.example.no/fhir/NamingSystem/kommunenummer"
+MEASURE_BASE = "urn:oppfolging:measure:"
+MUNICIPALITY_SYSTEM = "urn:oid:2.16.578.1.12.4.1.1.3402"
 POPULATION = "http://terminology.hl7.org/CodeSystem/measure-population"
 UNITS = {"share": "1", "days": "d", "years": "a", "count": "1", "mean": "1", "change": "1"}
 

@@ -391,19 +391,12 @@ def breakdown_referrals_by_source(municipality: Municipality, period: Period) ->
 
 
 def compute_risk_list_surprises(municipality: Municipality, periods: Sequence[Period]) -> list[Figure]:
-    already_in_team = Exists(
-        Team.objects.filter(person=OuterRef("person"), created_at__lt=OuterRef("received_at")).filter(
-            Q(closed_at__isnull=True) | Q(closed_at__gt=OuterRef("received_at"))
-        )
-    )
-    reported_before = Exists(
-        Referral.objects.filter(person=OuterRef("person"), received_at__lt=OuterRef("received_at"))
-    )
-    referrals = Referral.objects.filter(
-        municipality=municipality, source=Source.GP_RISK_LIST, person__isnull=False
-    )
-    return _shares(referrals, "received_at", ~Q(already_in_team) & ~Q(reported_before), periods,
-                   people="person")
+    """Share of high-risk patients the GP reviewed who were *not* already followed up."""
+    from oppfolging.gp.models import ReviewDecision, RiskReview
+
+    reviews = RiskReview.objects.filter(entry__risk_list__municipality=municipality, entry__is_high=True)
+    return _shares(reviews, "reviewed_at", ~Q(decision=ReviewDecision.FOLLOWED_UP), periods,
+                   people="entry__patient_id")
 
 
 def first_reports(municipality: Municipality, period: Period) -> list[tuple[dt.date, dt.datetime]]:

@@ -14,6 +14,10 @@ function el(name, attrs = {}, text = "") {
   return node;
 }
 
+function number(value) {
+  return value.toLocaleString(document.documentElement.lang || "nb", { maximumFractionDigits: 1 });
+}
+
 function scaleMax(values, unit) {
   if (unit === "share") return 1;
   const max = Math.max(0, ...values.filter((v) => v !== null));
@@ -37,7 +41,7 @@ function drawTrend(container, data) {
   for (const fraction of [0, 0.5, 1]) {
     const v = min + fraction * (max - min);
     svg.append(el("line", { x1: left, x2: width - right, y1: y(v), y2: y(v), stroke: GRID }));
-    const label = data.unit === "share" ? `${Math.round(v * 100)} %` : (Math.round(v * 10) / 10).toString();
+    const label = data.unit === "share" ? `${Math.round(v * 100)} %` : number(v);
     svg.append(el("text", { x: left - 4, y: y(v) + 4, "text-anchor": "end", "font-size": 11, fill: TEXT }, label));
   }
   let path = "";

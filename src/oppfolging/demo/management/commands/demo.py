@@ -16,6 +16,7 @@ from oppfolging.catalogue.models import Service
 from oppfolging.demo import data
 from oppfolging.demo.assessments import create_demo_assessments
 from oppfolging.demo.intake import create_demo_path
+from oppfolging.demo.history import create_demo_history
 from oppfolging.demo.meetings import create_demo_meetings
 from oppfolging.demo.plans import create_demo_plans, create_demo_portal_users
 from oppfolging.demo.risk import create_demo_risk_list, demo_gp_and_unit
@@ -58,6 +59,8 @@ class Command(BaseCommand):
                              staff_by_role=staff_by_role, today=timezone.localdate())
             create_demo_plans(municipality=municipality, today=timezone.localdate())
             create_demo_meetings(municipality=municipality, today=timezone.localdate())
+            create_demo_history(municipality=municipality, seed=seed + index, today=timezone.localdate(),
+                                persons=250 if index < 2 else 40)
             if index == 0:
                 create_demo_portal_users(municipality=municipality)
                 if not skip_risk and (pair := demo_gp_and_unit(municipality)):
