@@ -89,7 +89,7 @@ def test_it_lets_the_coordinating_unit_fill_in_an_assessment(page, demo_sign_in,
 
 
 def test_it_shows_the_demo_history_and_lets_the_gp_answer(page, demo_sign_in, assert_accessible):
-    call_command("demo", skip_risk=True)
+    call_command("demo", skip_risk=True, skip_history=True)
     municipality = Municipality.objects.get(number="9901")
     staff: dict[str, list[User]] = {}
     for assignment in RoleAssignment.objects.filter(municipality=municipality,

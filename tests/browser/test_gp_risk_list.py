@@ -18,7 +18,7 @@ def test_it_takes_a_gp_from_an_extract_to_a_report_the_unit_sees(
     page, tmp_path, settings, demo_sign_in, assert_accessible
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
-    call_command("demo", skip_risk=True)
+    call_command("demo", skip_risk=True, skip_history=True)
     simulate(500, 3, tmp_path / "sim")
     archive = tmp_path / "uttrekk.zip"
     with zipfile.ZipFile(archive, "w") as zf:

@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_it_walks_from_an_anonymous_report_to_a_team(page, browser, settings, demo_sign_in, assert_accessible):
     settings.PUBLIC_FORM_MIN_SECONDS = 0
-    call_command("demo", skip_risk=True)
+    call_command("demo", skip_risk=True, skip_history=True)
     number = identity.make_synthetic(birth_date=dt.date(1948, 6, 1), individual=222)
 
     # 1. Anyone reports a need on the public form, without signing in.

@@ -37,7 +37,7 @@ def upcoming_meeting(person: Person) -> None:
 def test_it_lets_the_person_shape_their_plan_and_withdraw_a_next_of_kins_consent(
     page, browser, demo_sign_in, assert_accessible
 ):
-    call_command("demo", skip_risk=True)
+    call_command("demo", skip_risk=True, skip_history=True)
     person = person_of("demo-person")
     upcoming_meeting(person)
     coordinator = person.teams.get(status="active").current_coordinator_assignment.coordinator
@@ -95,7 +95,7 @@ def test_it_lets_the_person_shape_their_plan_and_withdraw_a_next_of_kins_consent
 
 @pytest.mark.parametrize("viewport", [{"width": 375, "height": 740}, {"width": 1280, "height": 900}])
 def test_it_passes_axe_on_every_portal_page_on_phone_and_desktop(page, viewport, demo_sign_in, assert_accessible):
-    call_command("demo", skip_risk=True)
+    call_command("demo", skip_risk=True, skip_history=True)
     person = person_of("demo-person")
     upcoming_meeting(person)
     page.set_viewport_size(viewport)
@@ -115,7 +115,7 @@ def demo_sign_in_as_portal(page, full_name: str) -> None:
 
 
 def test_it_works_with_the_keyboard_alone(page):
-    call_command("demo", skip_risk=True)
+    call_command("demo", skip_risk=True, skip_history=True)
     person = person_of("demo-person")
     page.goto(page.base_url + "/logg-inn/")
     sign_in = page.get_by_role("button", name=f"Logg inn som {person.full_name}")

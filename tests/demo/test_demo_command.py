@@ -21,13 +21,13 @@ def test_it_creates_a_synthetic_municipality_and_does_not_duplicate_on_a_second_
 
 
 def test_it_gives_every_role_a_demo_user(db):
-    call_command("demo", skip_risk=True)
+    call_command("demo", skip_risk=True, skip_history=True)
     roles = set(RoleAssignment.objects.filter(user__username__startswith="demo-").values_list("role", flat=True))
     assert roles == set(Role.values)
 
 
 def test_it_uses_only_tenor_synthetic_numbers(db):
-    call_command("demo", skip_risk=True)
+    call_command("demo", skip_risk=True, skip_history=True)
     for number in Person.objects.values_list("identity_number", flat=True):
         parsed = identity.parse(number, allow_synthetic=True)
         assert parsed.kind == identity.IdentityKind.TENOR and parsed.synthetic
@@ -35,7 +35,7 @@ def test_it_uses_only_tenor_synthetic_numbers(db):
 
 
 def test_it_covers_all_ages_and_gives_children_guardians(db):
-    call_command("demo", skip_risk=True)
+    call_command("demo", skip_risk=True, skip_history=True)
     ages = [p.age() for p in Person.objects.all()]
     assert min(ages) < 18 and max(ages) >= 80
     for child in (p for p in Person.objects.all() if p.is_child):

@@ -13,7 +13,7 @@ def _counts():
 
 
 def test_it_creates_a_believable_meeting_history_once(db):
-    call_command("demo", skip_risk=True)
+    call_command("demo", skip_risk=True, skip_history=True)
     municipality = Municipality.objects.order_by("pk").first()
     today = timezone.localdate()
     create_demo_meetings(municipality=municipality, today=today)

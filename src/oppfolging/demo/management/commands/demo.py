@@ -15,8 +15,8 @@ from oppfolging.accounts.models import Municipality, Role, RoleAssignment, User
 from oppfolging.catalogue.models import Service
 from oppfolging.demo import data
 from oppfolging.demo.assessments import create_demo_assessments
-from oppfolging.demo.intake import create_demo_path
 from oppfolging.demo.history import create_demo_history
+from oppfolging.demo.intake import create_demo_path
 from oppfolging.demo.meetings import create_demo_meetings
 from oppfolging.demo.plans import create_demo_plans, create_demo_portal_users
 from oppfolging.demo.risk import create_demo_risk_list, demo_gp_and_unit
@@ -33,9 +33,12 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026, help="Random seed for the persons.")
         parser.add_argument("--skip-risk", action="store_true",
                             help="Do not score a simulated GP list (faster; used by some tests).")
+        parser.add_argument("--skip-history", action="store_true",
+                            help="Do not write five years of synthetic history (faster; used by tests).")
 
     @transaction.atomic
-    def handle(self, *args: Any, seed: int, skip_risk: bool = False, **options: Any) -> None:
+    def handle(self, *args: Any, seed: int, skip_risk: bool = False, skip_history: bool = False,
+               **options: Any) -> None:
         rng = random.Random(seed)
         # A fixed anchor, so the same persons come out whatever day the command runs.
         today = REFERENCE_DATE
@@ -59,8 +62,9 @@ class Command(BaseCommand):
                              staff_by_role=staff_by_role, today=timezone.localdate())
             create_demo_plans(municipality=municipality, today=timezone.localdate())
             create_demo_meetings(municipality=municipality, today=timezone.localdate())
-            create_demo_history(municipality=municipality, seed=seed + index, today=timezone.localdate(),
-                                persons=250 if index < 2 else 40)
+            if not skip_history:
+                create_demo_history(municipality=municipality, seed=seed + index,
+                                    today=timezone.localdate(), persons=250 if index < 2 else 40)
             if index == 0:
                 create_demo_portal_users(municipality=municipality)
                 if not skip_risk and (pair := demo_gp_and_unit(municipality)):
