@@ -14,7 +14,7 @@ from oppfolging.access.shortcuts import get_service_for_user, require_in_municip
 from oppfolging.catalogue import services
 from oppfolging.catalogue.forms import ServiceForm, ServiceSearchForm
 from oppfolging.catalogue.models import Service
-from oppfolging.lib.versioning import EditConflict, conflict_rows
+from oppfolging.lib.versioning import conflict_rows, save_form_versioned
 
 
 def _allow_all(user: object, municipality: object) -> bool:
@@ -67,20 +67,10 @@ def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
     service = get_service_for_user(request, service_id, write=True)
     form = ServiceForm(request.POST or None, instance=service)
     conflict = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.service_update(
-                service=service,
-                expected_version=form.cleaned_data["version"] or 0,
-                **form.model_fields(),
-            )
-        except EditConflict as error:
-            conflict = error
-            form.data = form.data.copy()
-            form.data["version"] = error.current.version
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+    if request.method == "POST":
+        saved, conflict = save_form_versioned(form, lambda version, fields: services.service_update(
+            service=service, expected_version=version, **fields))
+        if saved:
             messages.success(request, _("Endringene er lagret."))
             return redirect("catalogue:detail", service_id=service.pk)
     return render(

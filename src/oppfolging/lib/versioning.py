@@ -50,3 +50,26 @@ def conflict_rows(form: Any, conflict: EditConflict) -> list[tuple[str, Any]]:
         display = getattr(conflict.current, f"get_{name}_display", None)
         rows.append((str(field.label) if field else name, display() if display else value))
     return rows
+
+
+def save_form_versioned(form: Any, save: Any) -> tuple[bool, EditConflict | None]:
+    """Validate a bound form and run `save(version, fields)`; keep the user's input on any refusal.
+
+    Returns (saved, conflict). A stale save leaves the form showing what the user typed, now
+    carrying the current version, so saving again is a deliberate choice.
+    """
+    from django.core.exceptions import ValidationError
+
+    if not form.is_valid():
+        return False, None
+    try:
+        save(form.cleaned_data.get("version") or 0,
+             {k: v for k, v in form.cleaned_data.items() if k != "version"})
+    except EditConflict as conflict:
+        form.data = form.data.copy()
+        form.data["version"] = conflict.current.version
+        return False, conflict
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False, None
+    return True, None

@@ -18,7 +18,7 @@ from oppfolging.access.shortcuts import (
 from oppfolging.accounts.models import User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
-from oppfolging.lib.versioning import EditConflict, conflict_rows
+from oppfolging.lib.versioning import conflict_rows, save_form_versioned
 from oppfolging.people import services
 from oppfolging.people.forms import PersonForm, PersonSearchForm, RelatedPersonForm
 from oppfolging.people.models import RelatedPerson
@@ -99,22 +99,10 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     person = grant.person
     form = PersonForm(request.POST or None, instance=person, municipality=person.municipality)
     conflict = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.person_update(
-                grant=grant,
-                actor=request.user,  # type: ignore[arg-type]
-                expected_version=form.cleaned_data["version"] or 0,
-                ip=client_ip(request),
-                **form.model_fields(),
-            )
-        except EditConflict as error:
-            conflict = error
-            form.data = form.data.copy()
-            form.data["version"] = error.current.version
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+    if request.method == "POST":
+        saved, conflict = save_form_versioned(form, lambda version, fields: services.person_update(
+            grant=grant, actor=request.user, expected_version=version, ip=client_ip(request), **fields))  # type: ignore[arg-type]
+        if saved:
             messages.success(request, _("Endringene er lagret."))
             return redirect("people:detail", person_id=person.pk)
     return render(
@@ -157,23 +145,11 @@ def related_edit(request: HttpRequest, person_id: int, related_id: int) -> HttpR
     related = _related_for(grant, related_id)
     form = RelatedPersonForm(request.POST or None, instance=related)
     conflict = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.related_person_update(
-                grant=grant,
-                actor=request.user,  # type: ignore[arg-type]
-                related=related,
-                expected_version=form.cleaned_data["version"] or 0,
-                ip=client_ip(request),
-                **form.model_fields(),
-            )
-        except EditConflict as error:
-            conflict = error
-            form.data = form.data.copy()
-            form.data["version"] = error.current.version
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+    if request.method == "POST":
+        saved, conflict = save_form_versioned(form, lambda version, fields: services.related_person_update(
+            grant=grant, actor=request.user, related=related, expected_version=version,  # type: ignore[arg-type]
+            ip=client_ip(request), **fields))
+        if saved:
             messages.success(request, _("Endringene er lagret."))
             return redirect("people:detail", person_id=person_id)
     return render(

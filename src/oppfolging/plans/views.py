@@ -20,7 +20,7 @@ from oppfolging.access.policy import PersonGrant
 from oppfolging.access.shortcuts import get_person_for_user
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant, client_ip
-from oppfolging.lib.versioning import EditConflict, conflict_rows
+from oppfolging.lib.versioning import EditConflict, conflict_rows, save_form_versioned
 from oppfolging.plans import selectors, services
 from oppfolging.plans.forms import EvaluationForm, GoalForm, MeasureForm, PlanForm
 from oppfolging.plans.history import plan_as_of
@@ -77,16 +77,9 @@ def plan_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 def _versioned_edit(request: HttpRequest, grant: PersonGrant, form: Any, save: Any, template: str,
                     context: dict[str, Any], done: str) -> HttpResponse:
     conflict = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            save(form.cleaned_data.get("version") or 0, form.model_fields())
-        except EditConflict as error:
-            conflict = error
-            form.data = form.data.copy()
-            form.data["version"] = error.current.version
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+    if request.method == "POST":
+        saved, conflict = save_form_versioned(form, save)
+        if saved:
             messages.success(request, done)
             return redirect("plans:detail", person_id=grant.person.pk)
     return render(request, template, {
