@@ -15,9 +15,19 @@ if TYPE_CHECKING:
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """Return the client's address as the server saw it."""
+    """Return the client's address, trusting X-Forwarded-For only from our own proxies.
+
+    With TRUSTED_PROXY_COUNT = n, the address n hops from the right of X-Forwarded-For is the
+    client (each trusted proxy appends the address it saw); anything further left can be forged.
+    """
     if request is None:
         return None
+    from django.conf import settings
+
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR") or None
 
 
