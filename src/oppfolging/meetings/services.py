@@ -140,6 +140,7 @@ def meeting_schedule(
     meeting.full_clean()
     meeting.save()
     invitation_sync(meeting=meeting)
+    agenda_build(meeting=meeting)
     _audit(grant, actor, Action.CREATE, "meeting", meeting,
            _("Møte planlagt %(when)s") % {"when": formats.localize(timezone.localtime(starts_at))})
     return meeting

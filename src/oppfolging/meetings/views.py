@@ -196,7 +196,11 @@ def meeting_cancel(request: HttpRequest, person_id: int, meeting_id: int) -> Htt
 
 
 def _detail_context(grant: policy.PersonGrant, meeting: Meeting, **forms: Any) -> dict[str, Any]:
-    agenda = services.agenda_build(meeting=meeting)
+    # Only those who run the meeting bring the agenda up to date; readers never write by reading.
+    if grant.can_write and meeting.is_planned:
+        agenda = services.agenda_build(meeting=meeting)
+    else:
+        agenda = selectors.agenda_of(meeting)
     invitations = selectors.invitations_of(meeting)
     evaluations = {e.goal_id: e for e in meeting.evaluations.select_related("evaluated_by")}
     goal_rows = []

@@ -98,7 +98,6 @@ def team(request: HttpRequest, person_id: int) -> HttpResponse:
 def meetings(request: HttpRequest, person_id: int) -> HttpResponse:
     """Upcoming meetings with their agenda (and a form to add to it), past ones with minutes."""
     from oppfolging.meetings import selectors as meeting_selectors
-    from oppfolging.meetings import services as meeting_services
     from oppfolging.meetings.models import Meeting
 
     grant = _grant(request, person_id, resource="meetings")
@@ -107,7 +106,6 @@ def meetings(request: HttpRequest, person_id: int) -> HttpResponse:
     upcoming = list(Meeting.objects.filter(
         team__person=grant.person, status="planned", starts_at__gte=start_of_today).order_by("starts_at"))
     for meeting in upcoming:
-        meeting_services.agenda_build(meeting=meeting)
         meeting.agenda = meeting_selectors.agenda_of(meeting)  # type: ignore[attr-defined]
     past = Meeting.objects.filter(team__person=grant.person, status="held").order_by("-starts_at").prefetch_related(
         "decisions", "action_items")[:10]
