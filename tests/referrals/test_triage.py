@@ -139,3 +139,14 @@ def test_it_lets_a_professional_report_from_inside_the_app(cast):
 def test_it_keeps_the_queue_from_leaders(cast):
     assert cast.client_for(cast.leader).get(reverse("referrals:queue")).status_code == 404
     assert cast.client_for(cast.leader).get(reverse("referrals:create")).status_code == 403
+
+
+def test_it_refuses_a_triage_action_from_a_stale_page(cast):
+    referral = make_referral(cast)
+    client = cast.client_for(cast.cu)
+    client.post(reverse("referrals:assign", args=[referral.pk]), {"assignee": cast.cu.pk, "version": 1})
+    response = client.post(reverse("referrals:decline", args=[referral.pk]),
+                           {"reason": "Gammel side, skulle ikke gå gjennom", "version": 1}, follow=True)
+    assert "Noen andre endret meldingen" in response.content.decode()
+    referral.refresh_from_db()
+    assert referral.status == "received" and referral.assigned_to == cast.cu

@@ -202,23 +202,23 @@ def referral_link_person(*, referral: Referral, actor: User, person: Person | No
 
 
 @transaction.atomic
-def referral_set_deadline(*, referral: Referral, actor: User, deadline: Any) -> Referral:
+def referral_set_deadline(*, referral: Referral, actor: User, deadline: Any, expected_version: int | None = None) -> Referral:
     """Move the report's deadline (for example when more information is awaited)."""
     referral.deadline = deadline
-    _save(referral, None, ["deadline"])
+    _save(referral, expected_version, ["deadline"])
     _log(referral, actor, Action.UPDATE, _("Ny frist %(date)s") % {"date": deadline})
     return referral
 
 
 @transaction.atomic
-def referral_decline(*, referral: Referral, actor: User, reason: str) -> Referral:
+def referral_decline(*, referral: Referral, actor: User, reason: str, expected_version: int | None = None) -> Referral:
     """Decline the report with a reason, and tell the reporter in plain language."""
     if not referral.is_open:
         raise ValidationError(_("Meldingen er allerede avsluttet."))
     referral.status = Status.DECLINED
     referral.decline_reason = reason.strip()
     referral.closed_at = timezone.now()
-    _save(referral, None, ["status", "decline_reason", "closed_at"])
+    _save(referral, expected_version, ["status", "decline_reason", "closed_at"])
     _log(referral, actor, Action.UPDATE, _("Avslått"))
     if referral.reporter_email:
         _mail(
@@ -230,13 +230,13 @@ def referral_decline(*, referral: Referral, actor: User, reason: str) -> Referra
 
 
 @transaction.atomic
-def referral_withdraw(*, referral: Referral, actor: User, reason: str) -> Referral:
+def referral_withdraw(*, referral: Referral, actor: User, reason: str, expected_version: int | None = None) -> Referral:
     """Close the report because the reporter or the person withdrew it."""
     if not referral.is_open:
         raise ValidationError(_("Meldingen er allerede avsluttet."))
     referral.status = Status.WITHDRAWN
     referral.decline_reason = reason.strip()
     referral.closed_at = timezone.now()
-    _save(referral, None, ["status", "decline_reason", "closed_at"])
+    _save(referral, expected_version, ["status", "decline_reason", "closed_at"])
     _log(referral, actor, Action.UPDATE, _("Trukket"))
     return referral

@@ -25,6 +25,7 @@ from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.lib import identity
+from oppfolging.lib.versioning import EditConflict
 from oppfolging.people.models import Person
 from oppfolging.referrals import services
 from oppfolging.referrals.forms import (
@@ -198,12 +199,20 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     })
 
 
+def _version(request: HttpRequest) -> int | None:
+    """Return the version of the report the user saw, so a stale page cannot overwrite a change."""
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
 def _act(request: HttpRequest, referral_id: int, action) -> HttpResponse:  # noqa: ANN001
     referral = get_referral_for_user(request, referral_id)
     if not policy.can_triage(request.user, referral.municipality):  # type: ignore[arg-type]
         raise PermissionDenied
     try:
         message = action(referral)
+    except EditConflict:
+        messages.error(request, _("Noen andre endret meldingen mens du hadde den oppe. Se over og prøv igjen."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -218,7 +227,8 @@ def referral_assign(request: HttpRequest, referral_id: int) -> HttpResponse:
         form = AssignForm(request.POST, municipality=referral.municipality)
         if not form.is_valid():
             raise ValidationError(_("Velg en saksbehandler i kommunen."))
-        services.referral_assign(referral=referral, actor=request.user, assignee=form.cleaned_data["assignee"])  # type: ignore[arg-type]
+        services.referral_assign(referral=referral, actor=request.user, assignee=form.cleaned_data["assignee"],  # type: ignore[arg-type]
+                                 expected_version=_version(request))
         return _("Saksbehandler er oppdatert.")
 
     return _act(request, referral_id, action)
@@ -249,7 +259,8 @@ def referral_deadline(request: HttpRequest, referral_id: int) -> HttpResponse:
         form = DeadlineForm(request.POST)
         if not form.is_valid():
             raise ValidationError(_("Oppgi en gyldig dato."))
-        services.referral_set_deadline(referral=referral, actor=request.user, deadline=form.cleaned_data["deadline"])  # type: ignore[arg-type]
+        services.referral_set_deadline(referral=referral, actor=request.user, deadline=form.cleaned_data["deadline"],  # type: ignore[arg-type]
+                                       expected_version=_version(request))
         return _("Fristen er endret.")
 
     return _act(request, referral_id, action)
@@ -261,7 +272,8 @@ def referral_decline(request: HttpRequest, referral_id: int) -> HttpResponse:
         form = ReasonForm(request.POST)
         if not form.is_valid():
             raise ValidationError(_("Skriv en begrunnelse på minst 10 tegn."))
-        services.referral_decline(referral=referral, actor=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
+        services.referral_decline(referral=referral, actor=request.user, reason=form.cleaned_data["reason"],  # type: ignore[arg-type]
+                                  expected_version=_version(request))
         return _("Meldingen er avslått, og melderen har fått beskjed.") if referral.reporter_email else _("Meldingen er avslått.")
 
     return _act(request, referral_id, action)
@@ -273,7 +285,8 @@ def referral_withdraw(request: HttpRequest, referral_id: int) -> HttpResponse:
         form = ReasonForm(request.POST)
         if not form.is_valid():
             raise ValidationError(_("Skriv en begrunnelse på minst 10 tegn."))
-        services.referral_withdraw(referral=referral, actor=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
+        services.referral_withdraw(referral=referral, actor=request.user, reason=form.cleaned_data["reason"],  # type: ignore[arg-type]
+                                   expected_version=_version(request))
         return _("Meldingen er trukket.")
 
     return _act(request, referral_id, action)
