@@ -266,28 +266,28 @@ def tenor_national_ids(birth_days: np.ndarray, rng: np.random.Generator) -> np.n
         digits[:, i] = v
     w1 = np.array([3, 7, 6, 1, 8, 9, 4, 5, 2])
     w2 = np.array([5, 4, 3, 2, 7, 6, 5, 4, 3, 2])
-    todo = np.arange(len(dates))
+    pending = np.arange(len(dates))
     result = np.empty(len(dates), dtype=np.int64)
     for _ in range(200):
-        if todo.size == 0:
+        if pending.size == 0:
             break
-        ind = rng.integers(lo[todo], hi[todo] + 1)
-        digits[todo, 6] = ind // 100
-        digits[todo, 7] = (ind // 10) % 10
-        digits[todo, 8] = ind % 10
-        k1 = (11 - (digits[todo, :9] @ w1) % 11) % 11
-        digits[todo, 9] = k1
-        k2 = (11 - (digits[todo, :10] @ w2) % 11) % 11
-        digits[todo, 10] = k2
+        ind = rng.integers(lo[pending], hi[pending] + 1)
+        digits[pending, 6] = ind // 100
+        digits[pending, 7] = (ind // 10) % 10
+        digits[pending, 8] = ind % 10
+        k1 = (11 - (digits[pending, :9] @ w1) % 11) % 11
+        digits[pending, 9] = k1
+        k2 = (11 - (digits[pending, :10] @ w2) % 11) % 11
+        digits[pending, 10] = k2
         valid = (k1 != 10) & (k2 != 10)
-        result[todo] = digits[todo] @ (10 ** np.arange(10, -1, -1))
-        result[todo[~valid]] = -1
+        result[pending] = digits[pending] @ (10 ** np.arange(10, -1, -1))
+        result[pending[~valid]] = -1
         # Redraw invalid numbers and every later copy of a duplicate.
         _, first = np.unique(result, return_index=True)
         dup = np.ones(len(result), dtype=bool)
         dup[first] = False
-        todo = np.flatnonzero(dup | (result < 0))
-    if todo.size:
+        pending = np.flatnonzero(dup | (result < 0))
+    if pending.size:
         raise RuntimeError("could not draw unique synthetic national ids")
     return np.char.zfill(result.astype(str), 11)
 
