@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oppfolging.accounts.middleware.ActiveMunicipalityMiddleware",
+    "oppfolging.audit.services.RequestAddressMiddleware",
 ]
 
 ROOT_URLCONF = "oppfolging.urls"

@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from oppfolging.audit.models import Action, AuditEvent
+
+# The client address of the request being served, so every service's log entry carries it
+# without each call site passing it on. Set by RequestAddressMiddleware.
+_request_ip: ContextVar[str | None] = ContextVar("audit_request_ip", default=None)
+
+
+class RequestAddressMiddleware:
+    """Remember the client address for the audit log while a request is served."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _request_ip.set(client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            _request_ip.reset(token)
 
 if TYPE_CHECKING:
     from oppfolging.access.policy import PersonGrant
@@ -61,7 +81,7 @@ def audit_record(
         action=action,
         purpose=purpose[:300],
         break_glass=break_glass,
-        ip=ip,
+        ip=ip or _request_ip.get(),
     )
 
 
