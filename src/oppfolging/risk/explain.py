@@ -90,56 +90,61 @@ def top_reasons(
     n = features.height
     if n == 0:
         return pl.Series("reasons", [], dtype=pl.String)
-    values = features.select(names).to_numpy().astype(np.float32, order="C")
+    values = features.select(pl.col(names).cast(pl.Float32)).to_numpy(order="c")
     score = np.where(_meaningful(names, values) & (contributions > 1e-9), contributions, -np.inf)
     # Pick the best, mask it, repeat: argmax takes the first maximum, so ties keep name order.
-    # Three passes over the matrix are much cheaper than sorting every row.
-    picks, picked = [], []
+    # Three passes over the matrix are much cheaper than sorting every row. Slot k holds the
+    # k-th reason's feature index (-1 when there is none) and its rounded value.
+    slots: dict[str, np.ndarray] = {}
     every = np.arange(n)
-    for _ in range(min(top, len(names))):
+    k_max = min(top, len(names))
+    for k in range(k_max):
         best = np.argmax(score, axis=1)
-        picks.append(best)
-        picked.append(np.isfinite(score[every, best]))
+        found = np.isfinite(score[every, best])
+        slots[f"_f{k}"] = np.where(found, best, -1).astype(np.int32)
+        slots[f"_v{k}"] = np.rint(values[every, best]).astype(np.int64)
         score[every, best] = -np.inf
-    order = np.stack(picks, axis=1)
-    rows, slots = np.nonzero(np.stack(picked, axis=1))
-    feat = order[rows, slots]
-    long = pl.DataFrame(
-        {
-            "row": rows.astype(np.int64),
-            "slot": slots.astype(np.int64),
-            "feature": pl.Series(feat.astype(np.int64)).replace_strict(
-                list(range(len(names))), names, return_dtype=pl.String
-            ),
-            "value": np.rint(values[rows, feat]).astype(np.int64),
-        }
+    codes = [f"code_{c.key}" for c in CONDITIONS if f"code_{c.key}" in features.columns]
+    # The texts are built column-wise, one expression per slot, and joined horizontally:
+    # no per-row Python and no long format to sort and group back.
+    return (
+        pl.DataFrame(slots)
+        .hstack(features.select(codes).get_columns())
+        .select(
+            pl.concat_str(
+                [_slot_text(k, names, codes) for k in range(k_max)],
+                separator=SEPARATOR,
+                ignore_nulls=True,
+            )
+            .fill_null("")
+            .alias("reasons")
+        )
+        .to_series()
     )
-    # The code shown for a condition reason: gather it only for the rows that need one.
-    codes = pl.Series("code", [None] * long.height, dtype=pl.String)
-    feature_col = long["feature"]
-    for c in CONDITIONS:
-        code_col = f"code_{c.key}"
-        if code_col not in features.columns:
-            continue
-        at = (feature_col == f"cond_{c.key}").arg_true()
-        if at.len():
-            codes = codes.scatter(at, features[code_col].gather(long["row"].gather(at)))
-    long = long.with_columns(codes)
-    feats = list(_TEMPLATES)
-    singular = pl.col("feature").replace_strict(feats, [_TEMPLATES[f][0] for f in feats])
-    plural = pl.col("feature").replace_strict(feats, [_TEMPLATES[f][1] for f in feats])
+
+
+def _slot_text(k: int, names: list[str], codes: list[str]) -> pl.Expr:
+    """Build the text of reason slot ``k``: null when the slot is empty."""
+    feature, value = pl.col(f"_f{k}"), pl.col(f"_v{k}")
+    shown = [j for j, name in enumerate(names) if explainable(name)]
+    singular = feature.replace_strict(
+        shown, [_TEMPLATES[names[j]][0] for j in shown], default=None, return_dtype=pl.String
+    )
+    plural = feature.replace_strict(
+        shown, [_TEMPLATES[names[j]][1] for j in shown], default=None, return_dtype=pl.String
+    )
+    # The code shown for a condition reason: the one that marked it, "?" if unknown.
+    code_of = [
+        pl.when(feature == j).then(pl.col(f"code_{name.removeprefix('cond_')}"))
+        for j, name in enumerate(names)
+        if name.startswith("cond_") and f"code_{name.removeprefix('cond_')}" in codes
+    ]
+    code = pl.coalesce(code_of) if code_of else pl.lit(None, pl.String)
     text = (
-        pl.when(pl.col("value") == 1)
+        pl.when(value == 1)
         .then(singular)
         .otherwise(plural)
-        .str.replace("{v}", pl.col("value").cast(pl.String), literal=True)
-        .str.replace("{code}", pl.col("code").fill_null("?"), literal=True)
+        .str.replace("{v}", value.cast(pl.String), literal=True)
+        .str.replace("{code}", code.fill_null("?"), literal=True)
     )
-    joined = (
-        long.with_columns(text.alias("text"))
-        .sort("row", "slot")
-        .group_by("row", maintain_order=True)
-        .agg(pl.col("text").str.join(SEPARATOR))
-    )
-    full = pl.DataFrame({"row": np.arange(n, dtype=np.int64)}).join(joined, on="row", how="left")
-    return full.sort("row")["text"].fill_null("").alias("reasons")
+    return pl.when(feature >= 0).then(text)

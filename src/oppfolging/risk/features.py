@@ -241,34 +241,56 @@ def compute_features(extract: Extract) -> pl.DataFrame:
         ]
     )
 
-    meds = extract.medications.filter(_window("date", t2, t))
     last = _window("date", t1, t)
     prev = _window("date", t2, t1)
-    med = meds.group_by("pidx").agg(
-        pl.col("atc").filter(last).n_unique().alias("n_atc_12m"),
-        pl.col("atc").filter(prev).n_unique().alias("n_atc_prev_12m"),
-        *[
-            pl.col("atc")
-            .filter(last & pl.any_horizontal(pl.col("atc").str.starts_with(p) for p in prefixes))
-            .len()
-            .gt(0)
-            .alias(key)
-            for key, _label, prefixes in MEDICINE_GROUPS
-        ],
+    # Group-bys are fastest with plain column aggregations (sum, max, min); a filtered or
+    # n_unique aggregation runs per group. So the row-level flags are computed first, and the
+    # distinct substances come from one (patient, substance) group-by: a substance counts for
+    # "last 12 months" when any of its rows is in it, for "the year before" when any is not.
+    per_atc = (
+        extract.medications.lazy()
+        .filter(_window("date", t2, t))
+        .group_by("pidx", "atc")
+        .agg(last.max().alias("_in_last"), last.min().alias("_only_last"))
     )
-
-    con = (
-        extract.contacts.filter(_window("date", t2, t))
+    med = (
+        per_atc.select(
+            "pidx",
+            pl.col("_in_last").cast(pl.UInt32).alias("n_atc_12m"),
+            (~pl.col("_only_last")).cast(pl.UInt32).alias("n_atc_prev_12m"),
+            *[
+                (
+                    pl.col("_in_last")
+                    & pl.any_horizontal(pl.col("atc").str.starts_with(p) for p in prefixes)
+                ).alias(key)
+                for key, _label, prefixes in MEDICINE_GROUPS
+            ],
+        )
         .group_by("pidx")
         .agg(
-            *[
-                (last & (pl.col("kind") == kind)).sum().alias(f"contacts_{kind}_12m")
-                for kind in CONTACT_KINDS
-            ],
-            last.sum().alias("contacts_12m"),
-            prev.sum().alias("contacts_prev_12m"),
-            (prev & (pl.col("kind") == "out_of_hours")).sum().alias("_ooh_prev"),
+            pl.col("n_atc_12m", "n_atc_prev_12m").sum(),
+            pl.col([key for key, _label, _prefixes in MEDICINE_GROUPS]).max(),
         )
+        .collect()
+    )
+
+    kind = pl.col("kind")
+    con = (
+        extract.contacts.lazy()
+        .filter(_window("date", t2, t))
+        .select(
+            "pidx",
+            *[
+                (last & (kind == k)).cast(pl.UInt32).alias(f"contacts_{k}_12m")
+                for k in CONTACT_KINDS
+            ],
+            last.cast(pl.UInt32).alias("contacts_12m"),
+            prev.cast(pl.UInt32).alias("contacts_prev_12m"),
+            (prev & (kind == "out_of_hours")).cast(pl.UInt32).alias("_ooh_prev"),
+        )
+        .group_by("pidx")
+        .agg(pl.all().sum())
+        .collect()
     )
 
     stays = extract.hospital_stays.filter(pl.col("admitted") <= t)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -307,8 +307,7 @@ def _bad_date(column: str) -> Check:
     return (bad, column, "ugyldig dato «{value}» (forventer ÅÅÅÅ-MM-DD)")
 
 
-def _read_meta(source: _Source, problems: _Problems) -> tuple[date | None, dict[str, object]]:
-    raw = source.read("extract.json")
+def _read_meta(raw: bytes | None, problems: _Problems) -> tuple[date | None, dict[str, object]]:
     if raw is None:
         problems.add("extract.json", None, None, "filen mangler")
         return None, {}
@@ -372,13 +371,16 @@ def read_extract(path: Path | str) -> Extract:
     """Read, validate and type an extract folder or zip; raise ExtractError on any problem."""
     source = _Source(Path(path))
     problems = _Problems()
-    raws = {name: source.read(name) for name in FILES}
-    sizes = {name: len(raw) for name, raw in raws.items() if raw is not None}
-    # Hash in a background thread while Polars parses: hashlib releases the GIL.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        hashing = pool.submit(_input_sha256, raws)
-        extract = _read(raws, source, problems)
+    # One I/O thread reads the files in FILES order, so parsing patients.csv starts as soon as
+    # it is in memory instead of after the whole extract; the same thread then hashes them
+    # while Polars parses (file reads and hashlib both release the GIL).
+    with ThreadPoolExecutor(max_workers=1) as io:
+        loads = {name: io.submit(source.read, name) for name in FILES}
+        hashing = io.submit(lambda: _input_sha256({n: f.result() for n, f in loads.items()}))
+        extract = _read(loads, problems)
         sha256 = hashing.result()
+    raws = {name: future.result() for name, future in loads.items()}
+    sizes = {name: len(raw) for name, raw in raws.items() if raw is not None}
     if problems:
         order = {name: i for i, name in enumerate(FILES)}
         problems.items.sort(key=lambda p: (order.get(p.file, -1), p.line or 0))
@@ -399,14 +401,14 @@ def _input_sha256(raws: dict[str, bytes | None]) -> str:
     return digest.hexdigest()
 
 
-def _read(raws: dict[str, bytes | None], source: _Source, problems: _Problems) -> Extract | None:
-    """Parse and validate every file, collecting problems; return None when there are any."""
-    extracted_at, meta = _read_meta(source, problems)
+def _read(loads: dict[str, Future[bytes | None]], problems: _Problems) -> Extract | None:
+    """Parse and validate every file as it arrives, collecting problems; None if there are any."""
+    extracted_at, meta = _read_meta(loads["extract.json"].result(), problems)
 
     # patients.csv
     patients = pl.DataFrame()
     ids = pl.DataFrame(schema={"patient_id": pl.String, "pidx": pl.UInt32})
-    raw = raws["patients.csv"]
+    raw = loads["patients.csv"].result()
     if raw is None:
         problems.add("patients.csv", None, None, "filen mangler")
     else:
@@ -428,7 +430,7 @@ def _read(raws: dict[str, bytes | None], source: _Source, problems: _Problems) -
     # GIL), each collecting its own problems, merged afterwards in file order.
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {
-            name: pool.submit(_read_table, name, raws[name], required, ids)
+            name: pool.submit(_read_table, name, loads[name], required, ids)
             for name, required in _TABLE_COLUMNS.items()
         }
         tables: dict[str, pl.DataFrame] = {}
@@ -440,8 +442,9 @@ def _read(raws: dict[str, bytes | None], source: _Source, problems: _Problems) -
             problems.more += found.more
 
     outcomes = None
-    if raws["outcomes.csv"] is not None:
-        outcomes = read_outcomes(raws["outcomes.csv"], "outcomes.csv", problems)
+    raw = loads["outcomes.csv"].result()
+    if raw is not None:
+        outcomes = read_outcomes(raw, "outcomes.csv", problems)
 
     if problems or extracted_at is None:
         return None
@@ -459,10 +462,11 @@ def _read(raws: dict[str, bytes | None], source: _Source, problems: _Problems) -
 
 
 def _read_table(
-    name: str, raw: bytes | None, required: list[str], ids: pl.DataFrame
+    name: str, load: Future[bytes | None], required: list[str], ids: pl.DataFrame
 ) -> tuple[pl.DataFrame, _Problems]:
-    """Parse and validate one event file against the patient ids."""
+    """Parse and validate one event file against the patient ids, once it has been read."""
     problems = _Problems()
+    raw = load.result()
     df = None if raw is None else _decode_csv(name, raw, problems, required)
     if df is None or not _require(name, df, required, problems):
         return _empty(name), problems
