@@ -47,3 +47,19 @@ def test_it_runs_every_job_through_the_task_framework(cast, plan):
     result = tasks.send_reminders.enqueue()
     assert result.status == "SUCCESSFUL"
     assert result.return_value["checkpoints"] == 0  # the coordinator has no e-mail address
+
+
+def test_it_retries_a_reminder_the_mail_server_refused(cast, plan, monkeypatch):
+    from oppfolging.notifications.models import SentNotification
+
+    cast.colleague.email = "kim@example.invalid"
+    cast.colleague.save()
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr(tasks, "send_mail", refuse)
+    assert tasks.remind_checkpoints() == 0
+    assert not SentNotification.objects.exists()
+    monkeypatch.undo()
+    assert tasks.remind_checkpoints() == 1

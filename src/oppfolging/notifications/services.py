@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 
 from oppfolging.notifications.models import SentNotification
+
+logger = logging.getLogger(__name__)
 
 
 def send_once(*, key: str, recipient: str, send: Callable[[], object]) -> bool:
@@ -20,5 +23,10 @@ def send_once(*, key: str, recipient: str, send: Callable[[], object]) -> bool:
             SentNotification.objects.create(key=key[:200], recipient=recipient[:254])
             send()
     except IntegrityError:
+        return False
+    except OSError:
+        # The mail server failed: the key was rolled back with the transaction, so the next
+        # run tries again. One bad address must not stop the other reminders.
+        logger.exception("Could not send notification %s", key)
         return False
     return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -123,11 +123,16 @@ def coordinator_appoint(
         current.ended_at = now
         current.save(update_fields=["ended_at"])
     wish = CoordinatorWish.objects.filter(person=team.person).first()
-    assignment = CoordinatorAssignment.objects.create(
-        team=team, coordinator=coordinator, started_at=now, appointed_by=actor,
-        handover_note=handover_note.strip(),
-        wish_met=wish.is_met_by(coordinator) if wish else None,
-    )
+    try:
+        with transaction.atomic():
+            assignment = CoordinatorAssignment.objects.create(
+                team=team, coordinator=coordinator, started_at=now, appointed_by=actor,
+                handover_note=handover_note.strip(),
+                wish_met=wish.is_met_by(coordinator) if wish else None,
+            )
+    except IntegrityError:
+        # Someone else appointed a coordinator at the same moment.
+        raise ValidationError(_("Teamet fikk en ny koordinator akkurat nå. Se teamet før du prøver igjen.")) from None
     _audit(grant, actor, Action.CREATE, "coordinator_assignment", assignment,
            _("Koordinator oppnevnt: %(name)s") % {"name": coordinator.full_name})
     return assignment
