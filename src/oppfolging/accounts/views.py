@@ -102,7 +102,7 @@ def start(request: HttpRequest) -> HttpResponse:
         return redirect("portal:home")
 
     if municipality is not None:
-        served = policy.persons_visible_to(user=user, municipality=municipality)
+        served = policy.persons_visible_to(user=user, municipality=municipality).select_related("gp")
         if Role.COORDINATING_UNIT in roles:
             context["cu"] = {
                 "person_count": Person.objects.filter(municipality=municipality).count(),
@@ -129,7 +129,7 @@ def start(request: HttpRequest) -> HttpResponse:
         if Role.GP in roles:
             context["gp_patients"] = Person.objects.filter(
                 municipality=municipality, gp=user
-            ).order_by("family_name", "given_name")
+            ).select_related("gp").order_by("family_name", "given_name")
             context["medical_requests"] = open_medical_requests_for(user=user)
         shown = {p for key in ("served_persons", "gp_patients") for p in context.get(key, [])}
         if "cu" in context:

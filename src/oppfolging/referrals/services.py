@@ -211,32 +211,23 @@ def referral_set_deadline(*, referral: Referral, actor: User, deadline: Any, exp
 
 
 @transaction.atomic
-def referral_decline(*, referral: Referral, actor: User, reason: str, expected_version: int | None = None) -> Referral:
-    """Decline the report with a reason, and tell the reporter in plain language."""
+def referral_close(
+    *, referral: Referral, actor: User, status: str, reason: str, expected_version: int | None = None
+) -> Referral:
+    """Close an open report as declined (the reporter is told) or withdrawn, with a reason."""
+    if status not in (Status.DECLINED, Status.WITHDRAWN):
+        raise ValueError(f"A report is closed as declined or withdrawn, not {status!r}")
     if not referral.is_open:
         raise ValidationError(_("Meldingen er allerede avsluttet."))
-    referral.status = Status.DECLINED
+    referral.status = status
     referral.decline_reason = reason.strip()
     referral.closed_at = timezone.now()
     _save(referral, expected_version, ["status", "decline_reason", "closed_at"])
-    _log(referral, actor, Action.UPDATE, _("Avslått"))
-    if referral.reporter_email:
+    _log(referral, actor, Action.UPDATE, _("Avslått") if status == Status.DECLINED else _("Trukket"))
+    if status == Status.DECLINED and referral.reporter_email:
         _mail(
             referral,
             subject=_("Svar på meldingen din (%(code)s)") % {"code": referral.receipt_code},
             template="referrals/email/declined.txt",
         )
-    return referral
-
-
-@transaction.atomic
-def referral_withdraw(*, referral: Referral, actor: User, reason: str, expected_version: int | None = None) -> Referral:
-    """Close the report because the reporter or the person withdrew it."""
-    if not referral.is_open:
-        raise ValidationError(_("Meldingen er allerede avsluttet."))
-    referral.status = Status.WITHDRAWN
-    referral.decline_reason = reason.strip()
-    referral.closed_at = timezone.now()
-    _save(referral, expected_version, ["status", "decline_reason", "closed_at"])
-    _log(referral, actor, Action.UPDATE, _("Trukket"))
     return referral

@@ -37,7 +37,7 @@ from oppfolging.referrals.forms import (
     QueueFilterForm,
     ReasonForm,
 )
-from oppfolging.referrals.models import OPEN_STATUSES, Channel, Referral, Source, Urgency
+from oppfolging.referrals.models import OPEN_STATUSES, Channel, Referral, Source, Status, Urgency
 
 RECEIPTS_SESSION_KEY = "referral_receipts"
 
@@ -266,28 +266,29 @@ def referral_deadline(request: HttpRequest, referral_id: int) -> HttpResponse:
     return _act(request, referral_id, action)
 
 
-@require_POST
-def referral_decline(request: HttpRequest, referral_id: int) -> HttpResponse:
+def _close(request: HttpRequest, referral_id: int, status: str) -> HttpResponse:
     def action(referral: Referral) -> str:
         form = ReasonForm(request.POST)
         if not form.is_valid():
             raise ValidationError(_("Skriv en begrunnelse på minst 10 tegn."))
-        services.referral_decline(referral=referral, actor=request.user, reason=form.cleaned_data["reason"],  # type: ignore[arg-type]
-                                  expected_version=_version(request))
-        return _("Meldingen er avslått, og melderen har fått beskjed.") if referral.reporter_email else _("Meldingen er avslått.")
+        services.referral_close(referral=referral, actor=request.user, status=status,  # type: ignore[arg-type]
+                                reason=form.cleaned_data["reason"], expected_version=_version(request))
+        if status == Status.WITHDRAWN:
+            return _("Meldingen er trukket.")
+        if referral.reporter_email:
+            return _("Meldingen er avslått, og melderen har fått beskjed.")
+        return _("Meldingen er avslått.")
 
     return _act(request, referral_id, action)
+
+
+@require_POST
+def referral_decline(request: HttpRequest, referral_id: int) -> HttpResponse:
+    """Decline the report with a reason; the reporter is told."""
+    return _close(request, referral_id, Status.DECLINED)
 
 
 @require_POST
 def referral_withdraw(request: HttpRequest, referral_id: int) -> HttpResponse:
-    def action(referral: Referral) -> str:
-        form = ReasonForm(request.POST)
-        if not form.is_valid():
-            raise ValidationError(_("Skriv en begrunnelse på minst 10 tegn."))
-        services.referral_withdraw(referral=referral, actor=request.user, reason=form.cleaned_data["reason"],  # type: ignore[arg-type]
-                                   expected_version=_version(request))
-        return _("Meldingen er trukket.")
-
-    return _act(request, referral_id, action)
-
+    """Close the report because the reporter or the person withdrew it."""
+    return _close(request, referral_id, Status.WITHDRAWN)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from oppfolging.accounts.models import Municipality
@@ -37,24 +37,15 @@ def coordinator_pool(*, municipality: Municipality) -> list[CoordinatorProfile]:
     profiles = (
         CoordinatorProfile.objects.filter(municipality=municipality)
         .select_related("user")
-        .annotate(
-            caseload=Subquery(caseload),
-            courses=Subquery(
-                Training.objects.filter(user=OuterRef("user")).values("user")
-                .annotate(n=Count("pk")).values("n")
-            ),
-            last_training=Subquery(
-                Training.objects.filter(user=OuterRef("user")).values("user")
-                .annotate(last=Max("completed_on")).values("last")
-            ),
-        )
+        .prefetch_related(Prefetch("user__trainings", queryset=Training.objects.order_by("-completed_on")))
+        .annotate(caseload=Subquery(caseload))
     )
     result = list(profiles)
     for profile in result:
         profile.caseload = profile.caseload or 0
-        profile.courses = profile.courses or 0
         profile.overloaded = profile.caseload > profile.max_caseload
-        profile.trainings = list(Training.objects.filter(user=profile.user_id))
+        profile.trainings = list(profile.user.trainings.all())
+        profile.courses = len(profile.trainings)
     return result
 
 
