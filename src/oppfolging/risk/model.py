@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +19,7 @@ import polars as pl
 from sklearn.linear_model import LogisticRegression
 
 from oppfolging.risk.features import FEATURE_NAMES
+from oppfolging.risk.forest import Forest
 from oppfolging.risk.reader import Extract
 
 FORMAT = "oppfolging-risk-model"
@@ -53,9 +54,16 @@ class TrainedModel:
     training_sha256: str
     n_train: int
     n_events: int
+    # The trees as lookup tables (see forest.py); None when the model cannot be mirrored.
+    forest: Forest | None = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.forest = Forest.from_booster(self.booster)
 
     def raw(self, features: pl.DataFrame) -> np.ndarray:
         """Return the uncalibrated log-odds for each row."""
+        if self.forest is not None:
+            return self.forest.raw(_columns(features, self.features))
         return np.asarray(self.booster.predict(_matrix(features, self.features), raw_score=True))
 
     def predict(self, features: pl.DataFrame) -> np.ndarray:
@@ -64,8 +72,15 @@ class TrainedModel:
 
     def contributions(self, features: pl.DataFrame) -> np.ndarray:
         """Return SHAP contributions (log-odds, before calibration), one column per feature."""
+        if self.forest is not None:
+            return self.forest.contributions(_columns(features, self.features))
         contrib = self.booster.predict(_matrix(features, self.features), pred_contrib=True)
         return np.asarray(contrib)[:, :-1]
+
+
+def _columns(features: pl.DataFrame, names: list[str]) -> list[np.ndarray]:
+    """Return each feature as a float64 array (no copy for our Float64 feature columns)."""
+    return [features[name].cast(pl.Float64).to_numpy() for name in names]
 
 
 def _matrix(features: pl.DataFrame, names: list[str]) -> np.ndarray:

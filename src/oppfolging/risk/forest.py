@@ -1,0 +1,207 @@
+"""Evaluate a LightGBM booster's trees with numpy: raw scores and SHAP contributions, exactly.
+
+LightGBM predicts and explains one row at a time, which at national scale (a million patients)
+costs seconds for the scores and minutes for SHAP. Our trees are small (at most
+``num_leaves - 1`` splits each), and what a tree does with a row depends only on which side of
+each split the row falls: a *code* of one bit per split. Both the tree's output and its
+path-dependent TreeSHAP contributions are therefore functions of that code alone (TreeSHAP uses
+a row only through the branch it takes at each node), so each tree gets a table with one entry
+per possible code:
+
+* the leaf value the code leads to, found by walking the tree;
+* the SHAP contributions, computed by LightGBM itself (``pred_contrib`` for that one tree) on a
+  synthetic row that falls on the code's sides of every split.
+
+Scoring a list is then a few vectorised comparisons per split and a table lookup per tree. The
+results are LightGBM's own numbers: the tests compare them with ``Booster.predict``. Models this
+module cannot mirror exactly (categorical splits, splits that route missing values specially,
+large trees) make :meth:`Forest.from_booster` return None, and the caller uses LightGBM.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import lightgbm as lgb
+import numpy as np
+
+# 2**12 codes per tree is the most we tabulate (num_leaves is 7 in model.PARAMS).
+MAX_SPLITS = 12
+# Rows per block: large enough to amortise numpy's call overhead, small enough for the cache.
+BLOCK = 65536
+# LightGBM's kZeroThreshold: it reads |value| <= this as zero.
+ZERO = 1e-35
+
+
+@dataclass(frozen=True)
+class _Tree:
+    """One tree as lookup tables indexed by its split code."""
+
+    feature: np.ndarray  # (k,) feature index per split, in split_index order
+    threshold: np.ndarray  # (k,) float64: a row goes left when value <= threshold
+    value: np.ndarray  # (2**k,) leaf value per code
+    used: np.ndarray  # (u,) distinct features the tree splits on
+    shap: np.ndarray  # (2**k, u) SHAP contribution of each used feature per code
+
+
+class Forest:
+    """A booster as per-tree tables; see the module docstring."""
+
+    def __init__(self, trees: list[_Tree], n_features: int) -> None:
+        self.trees = trees
+        self.n_features = n_features
+
+    @classmethod
+    def from_booster(cls, booster: lgb.Booster) -> Forest | None:
+        """Tabulate every tree, or return None when the model has a split we do not mirror."""
+        dump = booster.dump_model()
+        if dump.get("num_tree_per_iteration", 1) != 1:
+            return None
+        n_features = int(dump["max_feature_idx"]) + 1
+        trees = []
+        for t, info in enumerate(dump["tree_info"]):
+            splits = _splits(info["tree_structure"])
+            if splits is None or len(splits) > MAX_SPLITS:
+                return None
+            trees.append(_tabulate(booster, t, info["tree_structure"], splits, n_features))
+        return cls(trees, n_features)
+
+    def raw(self, columns: list[np.ndarray]) -> np.ndarray:
+        """Return the raw score (log-odds) per row; ``columns`` is one float64 array per feature."""
+        n = len(columns[0]) if columns else 0
+        out = np.zeros(n)
+
+        def block(lo: int, hi: int) -> None:
+            part = _as_lightgbm_reads(columns, lo, hi)
+            acc = np.zeros(hi - lo)
+            for tree in self.trees:
+                acc += tree.value[_code(tree, part)]
+            out[lo:hi] = acc
+
+        _blocks(n, block)
+        return out
+
+    def contributions(self, columns: list[np.ndarray]) -> np.ndarray:
+        """Return the SHAP contributions, shape (rows, features), without the bias column."""
+        n = len(columns[0]) if columns else 0
+        out = np.zeros((n, self.n_features))
+
+        def block(lo: int, hi: int) -> None:
+            part = _as_lightgbm_reads(columns, lo, hi)
+            # Feature-major while accumulating, so each addition is one contiguous column.
+            acc = np.zeros((self.n_features, hi - lo))
+            for tree in self.trees:
+                code = _code(tree, part)
+                for j, f in enumerate(tree.used):
+                    acc[f] += tree.shap[code, j]
+            out[lo:hi] = acc.T
+
+        _blocks(n, block)
+        return out
+
+
+def _blocks(n: int, work: object) -> None:
+    """Run ``work(lo, hi)`` over row blocks on two threads (numpy releases the GIL)."""
+    spans = [(lo, min(lo + BLOCK, n)) for lo in range(0, n, BLOCK)]
+    if len(spans) <= 1:
+        for lo, hi in spans:
+            work(lo, hi)  # type: ignore[operator]
+        return
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda span: work(*span), spans))  # type: ignore[operator]
+
+
+def _as_lightgbm_reads(columns: list[np.ndarray], lo: int, hi: int) -> list[np.ndarray]:
+    """Return rows lo:hi as LightGBM reads them when scoring: NaN and |value| <= 1e-35 are 0.
+
+    (Its SHAP code reads such tiny values as they are; our features are whole numbers.)
+    """
+    return [np.where(np.abs(c[lo:hi]) > ZERO, c[lo:hi], 0.0) for c in columns]
+
+
+def _code(tree: _Tree, columns: list[np.ndarray]) -> np.ndarray:
+    """Return each row's split code: bit i is set when the row goes left at split i."""
+    n = len(columns[0])
+    code = np.zeros(n, dtype=np.int32)
+    for i, (f, threshold) in enumerate(zip(tree.feature, tree.threshold, strict=True)):
+        left = columns[f] <= threshold
+        if i:
+            code |= left.astype(np.int32) << i
+        else:
+            code |= left
+    return code
+
+
+def _splits(node: dict) -> list[dict] | None:
+    """Return the tree's splits ordered by split_index, or None if one cannot be mirrored."""
+    found: list[dict] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if "split_index" not in current:
+            continue
+        # "None": no missing values were seen in training, so LightGBM compares plainly
+        # (our features never hold NaN). Other kinds route zeros or NaN to a default side.
+        if current.get("decision_type") != "<=" or current.get("missing_type") != "None":
+            return None
+        found.append(current)
+        stack += [current["left_child"], current["right_child"]]
+    return sorted(found, key=lambda s: s["split_index"])
+
+
+def _tabulate(
+    booster: lgb.Booster, t: int, root: dict, splits: list[dict], n_features: int
+) -> _Tree:
+    k = len(splits)
+    feature = np.array([s["split_feature"] for s in splits], dtype=np.int64)
+    threshold = np.array([s["threshold"] for s in splits], dtype=np.float64)
+    used = np.unique(feature)
+    codes = np.arange(2**k)
+    value = np.array([_leaf_value(root, int(c)) for c in codes])
+    rows = np.zeros((len(codes), n_features))
+    feasible = np.ones(len(codes), dtype=bool)
+    # Plain Python here: 2**k codes times a handful of splits is small, numpy calls are not.
+    bounds = {int(f): [(i, float(threshold[i])) for i in range(k) if feature[i] == f] for f in used}
+    for c in range(2**k):
+        for f, limits in bounds.items():
+            lo, hi = -math.inf, math.inf
+            for i, at in limits:
+                if (c >> i) & 1:
+                    hi = min(hi, at)
+                else:
+                    lo = max(lo, at)
+            if not lo < hi:
+                feasible[c] = False  # no value falls on these sides: the code never occurs
+            else:
+                rows[c, f] = _inside(lo, hi)
+    shap = np.zeros((len(codes), len(used)))
+    if len(used) and feasible.any():
+        contrib = booster.predict(
+            rows[feasible], pred_contrib=True, start_iteration=t, num_iteration=1
+        )
+        shap[feasible] = np.asarray(contrib)[:, used]
+    return _Tree(feature=feature, threshold=threshold, value=value, used=used, shap=shap)
+
+
+def _inside(lo: float, hi: float) -> float:
+    """Pick a value in (lo, hi], an integer where one fits, as our features are.
+
+    Not a bound itself: LightGBM reads values within 1e-35 of zero as zero, and its zero
+    thresholds are ±1e-35, so a bound could land on the wrong side.
+    """
+    if hi < math.inf:
+        whole = float(math.floor(hi))
+        if whole > lo:
+            return whole
+        return (lo + hi) / 2
+    return float(math.floor(lo)) + 1.0 if lo > -math.inf else 0.0
+
+
+def _leaf_value(node: dict, code: int) -> float:
+    """Walk from the root, going left at split i when bit i of ``code`` is set."""
+    while "split_index" in node:
+        left = (code >> node["split_index"]) & 1
+        node = node["left_child"] if left else node["right_child"]
+    return float(node["leaf_value"])
