@@ -11,6 +11,7 @@ import numpy as np
 import polars as pl
 
 from oppfolging.risk.features import CONDITIONS, CONTACT_KINDS, MEDICINE_GROUPS
+from oppfolging.risk.parallel import each_block
 
 TOP = 3
 SEPARATOR = "; "
@@ -91,31 +92,41 @@ def top_reasons(
     if n == 0:
         return pl.Series("reasons", [], dtype=pl.String)
     values = features.select(pl.col(names).cast(pl.Float32)).to_numpy(order="c")
-    score = np.where(_meaningful(names, values) & (contributions > 1e-9), contributions, -np.inf)
-    # Pick the best, mask it, repeat: argmax takes the first maximum, so ties keep name order.
-    # Three passes over the matrix are much cheaper than sorting every row. Slot k holds the
-    # k-th reason's feature index (-1 when there is none) and its rounded value.
-    slots: dict[str, np.ndarray] = {}
-    every = np.arange(n)
+    codes = {
+        j: _code_ids(features[f"code_{name.removeprefix('cond_')}"])
+        for j, name in enumerate(names)
+        if name.startswith("cond_") and f"code_{name.removeprefix('cond_')}" in features.columns
+    }
     k_max = min(top, len(names))
-    for k in range(k_max):
-        best = np.argmax(score, axis=1)
-        found = np.isfinite(score[every, best])
-        slots[f"_f{k}"] = np.where(found, best, -1).astype(np.int32)
-        slots[f"_v{k}"] = np.rint(values[every, best]).astype(np.int64)
-        score[every, best] = -np.inf
-    codes = [f"code_{c.key}" for c in CONDITIONS if f"code_{c.key}" in features.columns]
-    # The texts are built column-wise, one expression per slot, and joined horizontally:
-    # no per-row Python and no long format to sort and group back.
+    # Slot k of a row: the feature index of its k-th reason (-1 for none) and what the text
+    # depends on besides the feature: the value, or for a condition the code that marked it
+    # (as an index into that condition's distinct codes).
+    best = np.full((n, k_max), -1, dtype=np.int64)
+    detail = np.zeros((n, k_max), dtype=np.int64)
+
+    def pick(lo: int, hi: int) -> None:
+        vals, contrib = values[lo:hi], contributions[lo:hi]
+        score = np.where(_meaningful(names, vals) & (contrib > 1e-9), contrib, -np.inf)
+        rows = np.arange(hi - lo)
+        # Pick the best, mask it, repeat: argmax takes the first maximum, so ties keep name
+        # order. A few passes over the block are much cheaper than sorting every row.
+        for k in range(k_max):
+            b = np.argmax(score, axis=1)
+            found = np.isfinite(score[rows, b])
+            d = np.rint(vals[rows, b]).astype(np.int64)
+            for j, (ids, _codes) in codes.items():
+                hit = b == j
+                d[hit] = ids[lo:hi][hit]
+            best[lo:hi, k] = np.where(found, b, -1)
+            detail[lo:hi, k] = d
+            score[rows, b] = -np.inf
+
+    each_block(n, pick)
+    slots = [_slot_texts(best[:, k], detail[:, k], names, codes) for k in range(k_max)]
     return (
         pl.DataFrame(slots)
-        .hstack(features.select(codes).get_columns())
         .select(
-            pl.concat_str(
-                [_slot_text(k, names, codes) for k in range(k_max)],
-                separator=SEPARATOR,
-                ignore_nulls=True,
-            )
+            pl.concat_str(pl.all(), separator=SEPARATOR, ignore_nulls=True)
             .fill_null("")
             .alias("reasons")
         )
@@ -123,28 +134,39 @@ def top_reasons(
     )
 
 
-def _slot_text(k: int, names: list[str], codes: list[str]) -> pl.Expr:
-    """Build the text of reason slot ``k``: null when the slot is empty."""
-    feature, value = pl.col(f"_f{k}"), pl.col(f"_v{k}")
-    shown = [j for j, name in enumerate(names) if explainable(name)]
-    singular = feature.replace_strict(
-        shown, [_TEMPLATES[names[j]][0] for j in shown], default=None, return_dtype=pl.String
-    )
-    plural = feature.replace_strict(
-        shown, [_TEMPLATES[names[j]][1] for j in shown], default=None, return_dtype=pl.String
-    )
-    # The code shown for a condition reason: the one that marked it, "?" if unknown.
-    code_of = [
-        pl.when(feature == j).then(pl.col(f"code_{name.removeprefix('cond_')}"))
-        for j, name in enumerate(names)
-        if name.startswith("cond_") and f"code_{name.removeprefix('cond_')}" in codes
-    ]
-    code = pl.coalesce(code_of) if code_of else pl.lit(None, pl.String)
-    text = (
-        pl.when(value == 1)
-        .then(singular)
-        .otherwise(plural)
-        .str.replace("{v}", value.cast(pl.String), literal=True)
-        .str.replace("{code}", code.fill_null("?"), literal=True)
-    )
-    return pl.when(feature >= 0).then(text)
+def _code_ids(codes: pl.Series) -> tuple[np.ndarray, list[str]]:
+    """Return each row's code as an index into a list of distinct codes (-1 when none)."""
+    if not isinstance(codes.dtype, pl.Enum):
+        codes = codes.cast(pl.String).cast(pl.Enum(codes.drop_nulls().unique().sort()))
+    ids = codes.to_physical().fill_null(-1).cast(pl.Int64).to_numpy()
+    return ids, list(codes.dtype.categories)  # type: ignore[attr-defined]
+
+
+def _slot_texts(
+    feature: np.ndarray,
+    detail: np.ndarray,
+    names: list[str],
+    codes: dict[int, tuple[np.ndarray, list[str]]],
+) -> pl.Series:
+    """Write one reason slot for every row: null where the slot is empty.
+
+    Many patients share a reason ("2 akuttinnleggelser siste år"), so each distinct
+    (feature, detail) pair is written once and the texts are gathered to the rows.
+    """
+    key = (feature.astype(np.int64) << 32) | (detail & 0xFFFFFFFF)
+    distinct, row_of = np.unique(key, return_inverse=True)
+    texts: list[str | None] = []
+    for packed in distinct.tolist():
+        j = packed >> 32
+        if j < 0:
+            texts.append(None)
+            continue
+        d = packed & 0xFFFFFFFF
+        d = d - (1 << 32) if d >= 1 << 31 else d
+        one, many = _TEMPLATES[names[j]]
+        if names[j].startswith("cond_"):
+            code = codes[j][1][d] if j in codes and d >= 0 else "?"
+            texts.append(one.replace("{code}", code))
+        else:
+            texts.append((one if d == 1 else many).replace("{v}", str(d)))
+    return pl.Series(texts, dtype=pl.String).gather(row_of)

@@ -8,8 +8,9 @@ condition groups are a documented code table in :data:`CONDITIONS`. All work is 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
+import numpy as np
 import polars as pl
 
 from oppfolging.risk.reader import CONTACT_KINDS, Extract
@@ -100,6 +101,7 @@ MEDICINE_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 YEAR = timedelta(days=365)
+EPOCH = date(1970, 1, 1)
 
 
 def _codes(codes: tuple[str, ...]) -> str:
@@ -199,10 +201,13 @@ def compute_features(extract: Extract) -> pl.DataFrame:
     Besides the features the frame holds ``pidx``, ``patient_id``, ``national_id`` and, per
     condition, ``code_<key>``: the most recent code that marked it, used in explanations.
     Events dated after ``extracted_at`` (booked appointments) are ignored.
+
+    Counts are tallied with ``numpy.bincount`` over the integer patient index (``pidx`` is the
+    row in ``patients``), which gives every patient's count in one pass without a group-by,
+    join or sort; string columns are turned into small integer codes once, per distinct value.
     """
     t = extract.extracted_at
-    t1 = t - YEAR
-    t2 = t - 2 * YEAR
+    day = _day(t)
     n = extract.patients.height
     base = extract.patients.select(
         "pidx",
@@ -225,130 +230,18 @@ def compute_features(extract: Extract) -> pl.DataFrame:
         .alias("age"),
         (pl.col("sex") == "F").cast(pl.Float64).alias("sex_female"),
     )
-
-    # Conditions: map each diagnosis to its group, keep the latest code per (patient, group).
-    dx = (
-        extract.diagnoses.filter(pl.col("date") <= t)
-        .with_columns(pl.col("code").str.slice(0, 3).alias("code3"))
-        .join(condition_table(), on=["system", "code3"], how="inner")
-        .group_by("pidx", "condition")
-        .agg(pl.col("code").sort_by("date").last())
-    )
-    cond = dx.group_by("pidx").agg(
-        [
-            pl.col("code").filter(pl.col("condition") == c.key).first().alias(f"code_{c.key}")
-            for c in CONDITIONS
-        ]
-    )
-
-    last = _window("date", t1, t)
-    prev = _window("date", t2, t1)
-    # Group-bys are fastest with plain column aggregations (sum, max, min); a filtered or
-    # n_unique aggregation runs per group. So the row-level flags are computed first, and the
-    # distinct substances come from one (patient, substance) group-by: a substance counts for
-    # "last 12 months" when any of its rows is in it, for "the year before" when any is not.
-    per_atc = (
-        extract.medications.lazy()
-        .filter(_window("date", t2, t))
-        .group_by("pidx", "atc")
-        .agg(last.max().alias("_in_last"), last.min().alias("_only_last"))
-    )
-    med = (
-        per_atc.select(
-            "pidx",
-            pl.col("_in_last").cast(pl.UInt32).alias("n_atc_12m"),
-            (~pl.col("_only_last")).cast(pl.UInt32).alias("n_atc_prev_12m"),
-            *[
-                (
-                    pl.col("_in_last")
-                    & pl.any_horizontal(pl.col("atc").str.starts_with(p) for p in prefixes)
-                ).alias(key)
-                for key, _label, prefixes in MEDICINE_GROUPS
-            ],
-        )
-        .group_by("pidx")
-        .agg(
-            pl.col("n_atc_12m", "n_atc_prev_12m").sum(),
-            pl.col([key for key, _label, _prefixes in MEDICINE_GROUPS]).max(),
-        )
-        .collect()
-    )
-
-    kind = pl.col("kind")
-    con = (
-        extract.contacts.lazy()
-        .filter(_window("date", t2, t))
-        .select(
-            "pidx",
-            *[
-                (last & (kind == k)).cast(pl.UInt32).alias(f"contacts_{k}_12m")
-                for k in CONTACT_KINDS
-            ],
-            last.cast(pl.UInt32).alias("contacts_12m"),
-            prev.cast(pl.UInt32).alias("contacts_prev_12m"),
-            (prev & (kind == "out_of_hours")).cast(pl.UInt32).alias("_ooh_prev"),
-        )
-        .group_by("pidx")
-        .agg(pl.all().sum())
-        .collect()
-    )
-
-    stays = extract.hospital_stays.filter(pl.col("admitted") <= t)
-    in_last = _window("admitted", t1, t)
-    in_prev = _window("admitted", t2, t1)
-    end = pl.min_horizontal(pl.col("discharged").fill_null(pl.lit(t)), pl.lit(t))
-    sty = stays.group_by("pidx").agg(
-        in_last.sum().alias("stays_12m"),
-        (in_last & pl.col("acute")).sum().alias("acute_12m"),
-        (in_prev & pl.col("acute")).sum().alias("acute_prev_12m"),
-        (end - pl.col("admitted"))
-        .dt.total_days()
-        .clip(0, None)
-        .filter(in_last)
-        .sum()
-        .alias("bed_days_12m"),
-        pl.col("admitted").filter(pl.col("acute")).max().alias("_last_acute"),
-    )
-
-    df = (
-        base.join(cond, on="pidx", how="left")
-        .join(med, on="pidx", how="left")
-        .join(con, on="pidx", how="left")
-        .join(sty, on="pidx", how="left")
-        .sort("pidx")
-    )
-    cond_flags = [
-        pl.col(f"code_{c.key}").is_not_null().cast(pl.Float64).alias(f"cond_{c.key}")
-        for c in CONDITIONS
-    ]
-    counts = [
-        "n_atc_12m",
-        "n_atc_prev_12m",
-        *[f"contacts_{k}_12m" for k in CONTACT_KINDS],
-        "contacts_12m",
-        "contacts_prev_12m",
-        "_ooh_prev",
-        "stays_12m",
-        "acute_12m",
-        "acute_prev_12m",
-        "bed_days_12m",
-    ]
+    columns: dict[str, pl.Series] = {}
+    columns |= _conditions(extract.diagnoses, t, n)
+    columns |= _medicines(extract.medications, day, n)
+    columns |= _contacts(extract.contacts, day, n)
+    columns |= _stays(extract.hospital_stays, t, n)
+    df = base.with_columns(list(columns.values()))
     df = df.with_columns(
-        *cond_flags,
-        *[pl.col(c).fill_null(0).cast(pl.Float64) for c in counts],
-        *[pl.col(key).fill_null(False).cast(pl.Float64) for key, _l, _p in MEDICINE_GROUPS],
-        (pl.lit(t) - pl.col("_last_acute"))
-        .dt.total_days()
-        .fill_null(999)
-        .cast(pl.Float64)
-        .alias("days_since_acute"),
-    ).with_columns(
         pl.sum_horizontal(f"cond_{c.key}" for c in CONDITIONS).alias("n_conditions"),
         (pl.col("contacts_12m") - pl.col("contacts_prev_12m")).alias("contacts_delta"),
         (pl.col("contacts_out_of_hours_12m") - pl.col("_ooh_prev")).alias("out_of_hours_delta"),
         (pl.col("acute_12m") - pl.col("acute_prev_12m")).alias("acute_delta"),
     )
-    assert df.height == n
     return df.select(
         "pidx",
         "patient_id",
@@ -356,3 +249,154 @@ def compute_features(extract: Extract) -> pl.DataFrame:
         *FEATURE_NAMES,
         *[f"code_{c.key}" for c in CONDITIONS],
     )
+
+
+def _day(d: date) -> int:
+    """Return a date as days since 1970-01-01, the integer Polars stores a Date as."""
+    return (d - EPOCH).days
+
+
+def _days(frame: pl.DataFrame, column: str) -> np.ndarray:
+    return frame[column].to_physical().to_numpy()
+
+
+def _count(pidx: np.ndarray, n: int, slots: int = 1, slot: np.ndarray | None = None) -> np.ndarray:
+    """Count rows per patient (and per slot): an (n, slots) array of float64."""
+    key = pidx.astype(np.int64) * slots + (0 if slot is None else slot)
+    return np.bincount(key, minlength=n * slots).reshape(n, slots).astype(np.float64)
+
+
+def _integer_codes(series: pl.Series) -> tuple[np.ndarray, pl.Series]:
+    """Return an integer code per row and the distinct values the codes index (0..k-1).
+
+    Each distinct string is hashed once into a Categorical, so per-value work (slicing a code,
+    matching a prefix) runs on the few distinct values instead of on every row.
+    """
+    as_category = series.cast(pl.Categorical)
+    physical = as_category.to_physical()
+    distinct = as_category.unique()
+    if series.len() == 0:
+        return np.zeros(0, dtype=np.int64), distinct.cast(pl.String)
+    table = np.full(int(physical.max()) + 1, -1, dtype=np.int64)  # type: ignore[arg-type]
+    table[distinct.to_physical().to_numpy()] = np.arange(len(distinct))
+    return table[physical.to_numpy()], distinct.cast(pl.String)
+
+
+def _conditions(diagnoses: pl.DataFrame, t: date, n: int) -> dict[str, pl.Series]:
+    """Flag each condition group and keep the code that marked it most recently.
+
+    Among codes of the same group on the latest date, the last one in the file is kept.
+    """
+    dx = diagnoses.filter(pl.col("date") <= t)
+    code, values = _integer_codes(dx["code"])
+    # Group per distinct code, once per system: -1 where the code marks no group.
+    index = {c.key: g for g, c in enumerate(CONDITIONS)}
+    by_system = {}
+    for system, attr in (("ICPC-2", "icpc2"), ("ICD-10", "icd10")):
+        lookup = {code3: index[c.key] for c in CONDITIONS for code3 in getattr(c, attr)}
+        by_system[system] = np.array(
+            [lookup.get(v[:3], -1) for v in values.to_list()] or [-1], dtype=np.int64
+        )
+    icpc = (dx["system"] == "ICPC-2").to_numpy()
+    group = np.where(icpc, by_system["ICPC-2"][code], by_system["ICD-10"][code])
+    rows = np.flatnonzero(group >= 0)
+    pidx = dx["pidx"].to_numpy()[rows].astype(np.int64)
+    key = pidx * len(CONDITIONS) + group[rows]
+    # Latest date, then last row: the largest (date, row) per key, packed into one integer.
+    latest = (
+        pl.DataFrame({"key": key, "at": (_days(dx, "date")[rows].astype(np.int64) << 32) + rows})
+        .group_by("key")
+        .agg(pl.col("at").max())
+    )
+    keys = latest["key"].to_numpy()
+    chosen = code[latest["at"].to_numpy() & 0xFFFFFFFF]
+    categories = pl.Enum(values)
+    out: dict[str, pl.Series] = {}
+    for g, c in enumerate(CONDITIONS):
+        mine = keys % len(CONDITIONS) == g
+        at = np.full(n, -1, dtype=np.int64)
+        at[keys[mine] // len(CONDITIONS)] = chosen[mine]
+        out[f"cond_{c.key}"] = pl.Series(f"cond_{c.key}", (at >= 0).astype(np.float64))
+        # An Enum over the extract's distinct codes: reads as text, and explanations can use
+        # the integer behind it. -1 becomes null when cast to an unsigned index.
+        idx = pl.Series(f"code_{c.key}", at).cast(pl.UInt32, strict=False)
+        out[f"code_{c.key}"] = idx.cat.to(categories)
+    return out
+
+
+def _medicines(medications: pl.DataFrame, day: int, n: int) -> dict[str, pl.Series]:
+    """Count distinct substances in each 12-month window and flag the medicine groups."""
+    d = _days(medications, "date")
+    last = (d > day - 365) & (d <= day)
+    prev = (d > day - 730) & (d <= day - 365)
+    atc, values = _integer_codes(medications["atc"])
+    pidx = medications["pidx"].to_numpy().astype(np.int64)
+    key = pidx * max(len(values), 1) + atc
+    out: dict[str, pl.Series] = {}
+    for name, window in (("n_atc_12m", last), ("n_atc_prev_12m", prev)):
+        # A substance counts once per patient and window: count the distinct keys.
+        distinct = pl.Series(key[window]).unique().to_numpy() // max(len(values), 1)
+        out[name] = pl.Series(name, _count(distinct, n)[:, 0])
+    for name, _label, prefixes in MEDICINE_GROUPS:
+        in_group = np.array(
+            [v.startswith(prefixes) for v in values.to_list()] or [False], dtype=bool
+        )
+        hits = _count(pidx[last & in_group[atc]], n)[:, 0]
+        out[name] = pl.Series(name, (hits > 0).astype(np.float64))
+    return out
+
+
+def _contacts(contacts: pl.DataFrame, day: int, n: int) -> dict[str, pl.Series]:
+    """Count contacts by kind in the last 12 months and in the 12 months before."""
+    d = _days(contacts, "date")
+    last = (d > day - 365) & (d <= day)
+    prev = (d > day - 730) & (d <= day - 365)
+    kinds = len(CONTACT_KINDS)
+    if contacts["kind"].dtype == pl.Enum(CONTACT_KINDS):
+        kind_index = contacts["kind"].to_physical().to_numpy()  # as the reader gives it
+    else:
+        kind, values = _integer_codes(contacts["kind"])
+        kind_index = np.array([CONTACT_KINDS.index(v) for v in values.to_list()] or [0])[kind]
+    # One tally of (patient, kind, window) slots: slot = kind, or kinds + kind the year before.
+    rows = last | prev
+    counts = _count(
+        contacts["pidx"].to_numpy()[rows], n, 2 * kinds, kind_index[rows] + kinds * prev[rows]
+    )
+    out = {
+        f"contacts_{k}_12m": pl.Series(f"contacts_{k}_12m", counts[:, i])
+        for i, k in enumerate(CONTACT_KINDS)
+    }
+    out["contacts_12m"] = pl.Series("contacts_12m", counts[:, :kinds].sum(axis=1))
+    out["contacts_prev_12m"] = pl.Series("contacts_prev_12m", counts[:, kinds:].sum(axis=1))
+    ooh = kinds + CONTACT_KINDS.index("out_of_hours")
+    out["_ooh_prev"] = pl.Series("_ooh_prev", counts[:, ooh])
+    return out
+
+
+def _stays(stays: pl.DataFrame, t: date, n: int) -> dict[str, pl.Series]:
+    """Count stays and acute admissions, nights in hospital and days since the last acute."""
+    day = _day(t)
+    admitted = _days(stays, "admitted")
+    shown = admitted <= day
+    admitted = admitted[shown]
+    discharged = stays["discharged"].to_physical().fill_null(day).to_numpy()[shown]
+    acute = stays["acute"].to_numpy()[shown]
+    pidx = stays["pidx"].to_numpy()[shown].astype(np.int64)
+    last = admitted > day - 365
+    prev = (admitted > day - 730) & ~last
+    nights = np.clip(np.minimum(discharged, day) - admitted, 0, None).astype(np.float64)
+    latest = np.full(n, np.iinfo(np.int64).min)
+    np.maximum.at(latest, pidx[acute], admitted[acute])
+    return {
+        "stays_12m": pl.Series("stays_12m", _count(pidx[last], n)[:, 0]),
+        "acute_12m": pl.Series("acute_12m", _count(pidx[last & acute], n)[:, 0]),
+        "acute_prev_12m": pl.Series("acute_prev_12m", _count(pidx[prev & acute], n)[:, 0]),
+        "bed_days_12m": pl.Series(
+            "bed_days_12m",
+            np.bincount(pidx[last], weights=nights[last], minlength=n).astype(np.float64),
+        ),
+        "days_since_acute": pl.Series(
+            "days_since_acute",
+            np.where(latest > np.iinfo(np.int64).min, day - latest, 999).astype(np.float64),
+        ),
+    }

@@ -21,16 +21,15 @@ large trees) make :meth:`Forest.from_booster` return None, and the caller uses L
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import lightgbm as lgb
 import numpy as np
 
+from oppfolging.risk.parallel import each_block
+
 # 2**12 codes per tree is the most we tabulate (num_leaves is 7 in model.PARAMS).
 MAX_SPLITS = 12
-# Rows per block: large enough to amortise numpy's call overhead, small enough for the cache.
-BLOCK = 65536
 # LightGBM's kZeroThreshold: it reads |value| <= this as zero.
 ZERO = 1e-35
 
@@ -43,7 +42,7 @@ class _Tree:
     threshold: np.ndarray  # (k,) float64: a row goes left when value <= threshold
     value: np.ndarray  # (2**k,) leaf value per code
     used: np.ndarray  # (u,) distinct features the tree splits on
-    shap: np.ndarray  # (2**k, u) SHAP contribution of each used feature per code
+    shap: np.ndarray  # (u, 2**k) SHAP contribution per used feature and code
 
 
 class Forest:
@@ -77,10 +76,10 @@ class Forest:
             part = _as_lightgbm_reads(columns, lo, hi)
             acc = np.zeros(hi - lo)
             for tree in self.trees:
-                acc += tree.value[_code(tree, part)]
+                acc += tree.value.take(_code(tree, part))
             out[lo:hi] = acc
 
-        _blocks(n, block)
+        each_block(n, block)
         return out
 
     def contributions(self, columns: list[np.ndarray]) -> np.ndarray:
@@ -95,22 +94,11 @@ class Forest:
             for tree in self.trees:
                 code = _code(tree, part)
                 for j, f in enumerate(tree.used):
-                    acc[f] += tree.shap[code, j]
+                    acc[f] += tree.shap[j].take(code)
             out[lo:hi] = acc.T
 
-        _blocks(n, block)
+        each_block(n, block)
         return out
-
-
-def _blocks(n: int, work: object) -> None:
-    """Run ``work(lo, hi)`` over row blocks on two threads (numpy releases the GIL)."""
-    spans = [(lo, min(lo + BLOCK, n)) for lo in range(0, n, BLOCK)]
-    if len(spans) <= 1:
-        for lo, hi in spans:
-            work(lo, hi)  # type: ignore[operator]
-        return
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(lambda span: work(*span), spans))  # type: ignore[operator]
 
 
 def _as_lightgbm_reads(columns: list[np.ndarray], lo: int, hi: int) -> list[np.ndarray]:
@@ -182,7 +170,14 @@ def _tabulate(
             rows[feasible], pred_contrib=True, start_iteration=t, num_iteration=1
         )
         shap[feasible] = np.asarray(contrib)[:, used]
-    return _Tree(feature=feature, threshold=threshold, value=value, used=used, shap=shap)
+    # Feature by feature, so each feature's row is contiguous for ``take``.
+    return _Tree(
+        feature=feature,
+        threshold=threshold,
+        value=value,
+        used=used,
+        shap=np.ascontiguousarray(shap.T),
+    )
 
 
 def _inside(lo: float, hi: float) -> float:

@@ -95,7 +95,8 @@ class Extract:
 
     ``pidx`` is the row number in ``patients`` and lets features join on integers instead of
     strings. Event dates are ``pl.Date``; ``acute`` is boolean; ``discharged`` may be null for a
-    patient still admitted at ``extracted_at``.
+    patient still admitted at ``extracted_at``. Codes are Categorical (``code``, ``atc``) and
+    the closed lists Enums (``system``, ``kind``), so features work on integers.
     """
 
     extracted_at: date
@@ -189,12 +190,18 @@ class _Source:
 
 
 def _decode_csv(
-    name: str, data: bytes, problems: _Problems, wanted: list[str] | None = None
+    name: str,
+    data: bytes,
+    problems: _Problems,
+    wanted: list[str] | None = None,
+    *,
+    lines: bool = True,
 ) -> pl.DataFrame | None:
     """Parse CSV bytes as all-string columns with a 1-based line column; sniff separator.
 
     Column names are trimmed and lower-cased; the ``wanted`` columns (all when None) are
-    trimmed of surrounding spaces, and empty values become null.
+    trimmed of surrounding spaces, and empty values become null. Without ``lines`` the line
+    column is left out, which saves a column on a file that turns out to be clean.
     """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -210,7 +217,7 @@ def _decode_csv(
             raw,
             separator=separator,
             infer_schema=False,
-            row_index_name=LINE,
+            row_index_name=LINE if lines else None,
             row_index_offset=2,
             truncate_ragged_lines=False,
         )
@@ -245,20 +252,25 @@ def _decode_csv(
     df = df.rename({c: c.strip().lower() for c in df.columns if c != LINE})
     keep = [c for c in df.columns if c != LINE and (wanted is None or c in wanted)]
     # Unknown columns are dropped at once; they are ignored by contract.
-    df = df.select(LINE, *keep)
+    df = df.select(*([LINE] if lines else []), *keep)
     if not keep or df.height == 0:
         return df
-    # Trimming copies every string, so only columns that need it are trimmed (checking is cheap).
-    padded = df.select(
-        (pl.col(c).str.starts_with(" ") | pl.col(c).str.ends_with(" ")).any().alias(c) for c in keep
-    ).row(0)
-    trim = [c for c, flag in zip(keep, padded, strict=True) if flag]
-    if trim:
-        df = df.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in trim)
-    # Blank lines arrive as all-null rows; they carry no data and are dropped.
-    blank = pl.all_horizontal(pl.col(c).is_null() for c in keep)
-    if df.select(blank.any()).item():
-        df = df.filter(~blank)
+    # Trimming copies every string, so only columns that need it are trimmed; a file with no
+    # space at all needs no look (the byte scan is far cheaper than checking every value).
+    if b" " in data:
+        padded = df.select(
+            (pl.col(c).str.starts_with(" ") | pl.col(c).str.ends_with(" ")).any().alias(c)
+            for c in keep
+        ).row(0)
+        trim = [c for c, flag in zip(keep, padded, strict=True) if flag]
+        if trim:
+            df = df.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in trim)
+    # Blank lines arrive as all-null rows; they carry no data and are dropped. There can be
+    # none when some column has no nulls (a column's null count is known without a scan).
+    if all(df[c].null_count() for c in keep):
+        blank = pl.all_horizontal(pl.col(c).is_null() for c in keep)
+        if df.select(blank.any()).item():
+            df = df.filter(~blank)
     return df
 
 
@@ -276,6 +288,10 @@ def _require(name: str, df: pl.DataFrame, columns: list[str], problems: _Problem
 Check = tuple[pl.Expr, str | None, str]
 
 
+class _NeedLines(Exception):
+    """Raised when a file read without line numbers has a problem to locate."""
+
+
 def _run_checks(name: str, df: pl.DataFrame, checks: list[Check], problems: _Problems) -> None:
     """Count every check's failures in one parallel pass; list rows only for failing checks."""
     if not checks or df.height == 0:
@@ -283,6 +299,8 @@ def _run_checks(name: str, df: pl.DataFrame, checks: list[Check], problems: _Pro
     counts = df.select(
         [bad.fill_null(False).sum().alias(f"c{i}") for i, (bad, _c, _m) in enumerate(checks)]
     ).row(0)
+    if any(counts) and LINE not in df.columns:
+        raise _NeedLines
     for (bad, column, message), count in zip(checks, counts, strict=True):
         if count:
             problems.add_rows(name, df, bad.fill_null(False), column, message)
@@ -430,7 +448,7 @@ def _read(loads: dict[str, Future[bytes | None]], problems: _Problems) -> Extrac
     # GIL), each collecting its own problems, merged afterwards in file order.
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {
-            name: pool.submit(_read_table, name, loads[name], required, ids)
+            name: pool.submit(_read_table, name, loads[name], required, _PatientIndex(ids))
             for name, required in _TABLE_COLUMNS.items()
         }
         tables: dict[str, pl.DataFrame] = {}
@@ -461,16 +479,60 @@ def _read(loads: dict[str, Future[bytes | None]], problems: _Problems) -> Extrac
     )
 
 
+class _PatientIndex:
+    """Find each event row's patient: the ``pidx`` of its ``patient_id`` (null when unknown).
+
+    Joining millions of event rows on a string id is the costliest step of reading, so rows
+    are joined on a 64-bit hash of the id, and every match is then confirmed against the id
+    itself. Should two ids share a hash, or a match fail to confirm, the file is joined on
+    the ids instead, so the result is always exactly the join on ``patient_id``.
+    """
+
+    def __init__(self, ids: pl.DataFrame) -> None:
+        self.ids = ids
+        hashed = ids.select(pl.col("patient_id").hash().alias("_hash"), "pidx")
+        unique = hashed["_hash"].n_unique() == hashed.height
+        self.by_hash = hashed if unique else None
+
+    def attach(self, df: pl.DataFrame) -> pl.DataFrame:
+        if self.by_hash is not None:
+            joined = (
+                df.with_columns(pl.col("patient_id").hash().alias("_hash"))
+                .join(self.by_hash, on="_hash", how="left", maintain_order="left")
+                .drop("_hash")
+            )
+            found = self.ids["patient_id"].gather(joined["pidx"])
+            confirmed = joined.select(
+                (pl.col("pidx").is_null() | (pl.col("patient_id") == found)).fill_null(False).all()
+            ).item()
+            if confirmed:
+                return joined
+        return df.join(self.ids, on="patient_id", how="left", maintain_order="left")
+
+
 def _read_table(
-    name: str, load: Future[bytes | None], required: list[str], ids: pl.DataFrame
+    name: str, load: Future[bytes | None], required: list[str], ids: _PatientIndex
 ) -> tuple[pl.DataFrame, _Problems]:
-    """Parse and validate one event file against the patient ids, once it has been read."""
-    problems = _Problems()
+    """Parse and validate one event file against the patient ids, once it has been read.
+
+    The file is first read without line numbers; only a file with a problem is read again
+    with them, to say where each problem is.
+    """
     raw = load.result()
-    df = None if raw is None else _decode_csv(name, raw, problems, required)
+    try:
+        return _read_table_once(name, raw, required, ids, lines=False)
+    except _NeedLines:
+        return _read_table_once(name, raw, required, ids, lines=True)
+
+
+def _read_table_once(
+    name: str, raw: bytes | None, required: list[str], ids: _PatientIndex, *, lines: bool
+) -> tuple[pl.DataFrame, _Problems]:
+    problems = _Problems()
+    df = None if raw is None else _decode_csv(name, raw, problems, required, lines=lines)
     if df is None or not _require(name, df, required, problems):
         return _empty(name), problems
-    df = df.join(ids, on="patient_id", how="left")
+    df = ids.attach(df)
     checks = _not_null([c for c in required if c != "discharged"])
     checks.append(
         (
@@ -547,49 +609,76 @@ def _validate_patients(
     )
 
 
-def _uppercase_unless_clean(
-    df: pl.DataFrame, column: str, bad: pl.Expr
-) -> tuple[pl.DataFrame, bool]:
-    """Upper-case a code column unless every code already passes its check as written.
+def _code_check(
+    df: pl.DataFrame, column: str, bad: pl.Expr, system: str | None = None
+) -> tuple[pl.DataFrame, pl.Expr | None]:
+    """Validate a code column on its distinct values; upper-case it unless it is clean as written.
 
-    Returns the frame and whether it was clean; a clean column needs no further check, which
-    saves a copy and a second regex pass in the usual case of well-formed upper-case codes.
+    Codes repeat: a million patients' prescriptions use a few thousand ATC codes. So the column
+    becomes a Categorical (each value hashed once), and ``bad`` is evaluated on the distinct
+    values only: of ``column``, or of (``system``, ``column``) pairs when the rule depends on
+    the code system. Returns the frame, with the code as a Categorical, and the expression that
+    marks bad rows when some distinct value is bad (None when every code is good).
     """
-    if not df.select(bad.fill_null(False).any()).item():
-        return df, True
-    return df.with_columns(pl.col(column).str.to_uppercase()), False
+    df = df.with_columns(pl.col(column).cast(pl.Categorical))
+    distinct = _distinct(df, column, system)
+    if not distinct.select(bad.fill_null(False).any()).item():
+        return df, None
+    df = df.with_columns(pl.col(column).cast(pl.String).str.to_uppercase().cast(pl.Categorical))
+    wrong = _distinct(df, column, system).filter(bad.fill_null(False))
+    if wrong.height == 0:
+        return df, None
+    keys = [column] if system is None else [system, column]
+    marked = pl.struct(pl.col(k).cast(pl.String) for k in keys).is_in(
+        wrong.select(pl.struct(keys)).to_series().implode()
+    )
+    return df, marked
+
+
+def _distinct(df: pl.DataFrame, column: str, system: str | None) -> pl.DataFrame:
+    """Return the distinct non-null (``system``,) ``column`` values as strings."""
+    keys = [column] if system is None else [system, column]
+    return (
+        df.select(keys).unique().drop_nulls().with_columns(pl.col(k).cast(pl.String) for k in keys)
+    )
 
 
 def _validate_diagnoses(
     name: str, df: pl.DataFrame, checks: list[Check], problems: _Problems
 ) -> pl.DataFrame:
     bad_code = pl.col("code").is_not_null() & (
-        ((pl.col("system") == "ICPC-2") & ~pl.col("code").str.contains(ICPC2_PATTERN))
-        | ((pl.col("system") == "ICD-10") & ~pl.col("code").str.contains(ICD10_PATTERN))
+        ((pl.col("_system") == "ICPC-2") & ~pl.col("code").str.contains(ICPC2_PATTERN))
+        | ((pl.col("_system") == "ICD-10") & ~pl.col("code").str.contains(ICD10_PATTERN))
     )
-    df, clean = _uppercase_unless_clean(_parse_dates(df, ["date"]), "code", bad_code)
+    system = pl.col("system").cast(pl.Enum(SYSTEMS), strict=False)
+    df = _parse_dates(df, ["date"]).with_columns(system.alias("_system"))
+    df, code_check = _code_check(df, "code", bad_code, "_system")
     checks += [
         _bad_date("date"),
         (
-            pl.col("system").is_not_null() & ~pl.col("system").is_in(list(SYSTEMS)),
+            pl.col("system").is_not_null() & pl.col("_system").is_null(),
             "system",
             "ukjent kodeverk «{value}» (forventer ICPC-2 eller ICD-10)",
         ),
     ]
-    if not clean:
-        checks.append((bad_code, "code", "ukjent kode «{value}» for kodeverket"))
+    if code_check is not None:
+        checks.append((code_check, "code", "ukjent kode «{value}» for kodeverket"))
     _run_checks(name, df, checks, problems)
-    return df.select("pidx", pl.col("_d_date").alias("date"), "system", "code")
+    return df.select(
+        "pidx", pl.col("_d_date").alias("date"), pl.col("_system").alias("system"), "code"
+    )
 
 
 def _validate_medications(
     name: str, df: pl.DataFrame, checks: list[Check], problems: _Problems
 ) -> pl.DataFrame:
     bad_atc = pl.col("atc").is_not_null() & ~pl.col("atc").str.contains(ATC_PATTERN)
-    df, clean = _uppercase_unless_clean(_parse_dates(df, ["date"]), "atc", bad_atc)
+    df, atc_check = _code_check(_parse_dates(df, ["date"]), "atc", bad_atc)
     checks.append(_bad_date("date"))
-    if not clean:
-        checks.append((bad_atc, "atc", "ukjent ATC-kode «{value}» (forventer 7 tegn som C03CA01)"))
+    if atc_check is not None:
+        checks.append(
+            (atc_check, "atc", "ukjent ATC-kode «{value}» (forventer 7 tegn som C03CA01)")
+        )
     _run_checks(name, df, checks, problems)
     return df.select("pidx", pl.col("_d_date").alias("date"), "atc")
 
@@ -597,17 +686,19 @@ def _validate_medications(
 def _validate_contacts(
     name: str, df: pl.DataFrame, checks: list[Check], problems: _Problems
 ) -> pl.DataFrame:
-    df = _parse_dates(df, ["date"])
+    # An Enum of the contact kinds: its integer is the kind's place in CONTACT_KINDS.
+    kind = pl.col("kind").cast(pl.Enum(CONTACT_KINDS), strict=False)
+    df = _parse_dates(df, ["date"]).with_columns(kind.alias("_kind"))
     checks += [
         _bad_date("date"),
         (
-            pl.col("kind").is_not_null() & ~pl.col("kind").is_in(list(CONTACT_KINDS)),
+            pl.col("kind").is_not_null() & pl.col("_kind").is_null(),
             "kind",
             "ukjent kontakttype «{value}»",
         ),
     ]
     _run_checks(name, df, checks, problems)
-    return df.select("pidx", pl.col("_d_date").alias("date"), "kind")
+    return df.select("pidx", pl.col("_d_date").alias("date"), pl.col("_kind").alias("kind"))
 
 
 def _validate_stays(
@@ -660,11 +751,11 @@ def _empty(name: str) -> pl.DataFrame:
         "diagnoses.csv": {
             "pidx": pl.UInt32(),
             "date": pl.Date(),
-            "system": pl.String(),
-            "code": pl.String(),
+            "system": pl.Enum(SYSTEMS),
+            "code": pl.Categorical(),
         },
-        "medications.csv": {"pidx": pl.UInt32(), "date": pl.Date(), "atc": pl.String()},
-        "contacts.csv": {"pidx": pl.UInt32(), "date": pl.Date(), "kind": pl.String()},
+        "medications.csv": {"pidx": pl.UInt32(), "date": pl.Date(), "atc": pl.Categorical()},
+        "contacts.csv": {"pidx": pl.UInt32(), "date": pl.Date(), "kind": pl.Enum(CONTACT_KINDS)},
         "hospital_stays.csv": {
             "pidx": pl.UInt32(),
             "admitted": pl.Date(),
