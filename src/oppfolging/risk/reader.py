@@ -448,7 +448,7 @@ def _read(loads: dict[str, Future[bytes | None]], problems: _Problems) -> Extrac
     # GIL), each collecting its own problems, merged afterwards in file order.
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {
-            name: pool.submit(_read_table, name, loads[name], required, _PatientIndex(ids))
+            name: pool.submit(_read_table, name, loads[name], required, ids)
             for name, required in _TABLE_COLUMNS.items()
         }
         tables: dict[str, pl.DataFrame] = {}
@@ -479,39 +479,8 @@ def _read(loads: dict[str, Future[bytes | None]], problems: _Problems) -> Extrac
     )
 
 
-class _PatientIndex:
-    """Find each event row's patient: the ``pidx`` of its ``patient_id`` (null when unknown).
-
-    Joining millions of event rows on a string id is the costliest step of reading, so rows
-    are joined on a 64-bit hash of the id, and every match is then confirmed against the id
-    itself. Should two ids share a hash, or a match fail to confirm, the file is joined on
-    the ids instead, so the result is always exactly the join on ``patient_id``.
-    """
-
-    def __init__(self, ids: pl.DataFrame) -> None:
-        self.ids = ids
-        hashed = ids.select(pl.col("patient_id").hash().alias("_hash"), "pidx")
-        unique = hashed["_hash"].n_unique() == hashed.height
-        self.by_hash = hashed if unique else None
-
-    def attach(self, df: pl.DataFrame) -> pl.DataFrame:
-        if self.by_hash is not None:
-            joined = (
-                df.with_columns(pl.col("patient_id").hash().alias("_hash"))
-                .join(self.by_hash, on="_hash", how="left", maintain_order="left")
-                .drop("_hash")
-            )
-            found = self.ids["patient_id"].gather(joined["pidx"])
-            confirmed = joined.select(
-                (pl.col("pidx").is_null() | (pl.col("patient_id") == found)).fill_null(False).all()
-            ).item()
-            if confirmed:
-                return joined
-        return df.join(self.ids, on="patient_id", how="left", maintain_order="left")
-
-
 def _read_table(
-    name: str, load: Future[bytes | None], required: list[str], ids: _PatientIndex
+    name: str, load: Future[bytes | None], required: list[str], ids: pl.DataFrame
 ) -> tuple[pl.DataFrame, _Problems]:
     """Parse and validate one event file against the patient ids, once it has been read.
 
@@ -526,13 +495,14 @@ def _read_table(
 
 
 def _read_table_once(
-    name: str, raw: bytes | None, required: list[str], ids: _PatientIndex, *, lines: bool
+    name: str, raw: bytes | None, required: list[str], ids: pl.DataFrame, *, lines: bool
 ) -> tuple[pl.DataFrame, _Problems]:
     problems = _Problems()
     df = None if raw is None else _decode_csv(name, raw, problems, required, lines=lines)
     if df is None or not _require(name, df, required, problems):
         return _empty(name), problems
-    df = ids.attach(df)
+    # Keeping the file's order makes "the last row" mean the last in the file.
+    df = df.join(ids, on="patient_id", how="left", maintain_order="left")
     checks = _not_null([c for c in required if c != "discharged"])
     checks.append(
         (
