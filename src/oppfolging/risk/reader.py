@@ -311,9 +311,14 @@ def _not_null(columns: list[str]) -> list[Check]:
 
 
 def _parse_dates(df: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """Add ``_d_<column>`` with the parsed date (null when absent or invalid)."""
+    """Add ``_d_<column>`` with the parsed date (null when absent or invalid).
+
+    Without Polars' cache of distinct dates: for a fixed format, parsing every value measured
+    about a third faster than looking each one up.
+    """
     return df.with_columns(
-        pl.col(c).str.to_date("%Y-%m-%d", strict=False).alias(f"_d_{c}") for c in columns
+        pl.col(c).str.to_date("%Y-%m-%d", strict=False, cache=False).alias(f"_d_{c}")
+        for c in columns
     )
 
 
@@ -501,17 +506,22 @@ def _read_table_once(
     df = None if raw is None else _decode_csv(name, raw, problems, required, lines=lines)
     if df is None or not _require(name, df, required, problems):
         return _empty(name), problems
-    # Keeping the file's order makes "the last row" mean the last in the file.
-    df = df.join(ids, on="patient_id", how="left", maintain_order="left")
+    # Type and check the columns first, then join only the typed result to the patients:
+    # a join carries every column along, and typed columns are far cheaper to carry.
     checks = _not_null([c for c in required if c != "discharged"])
-    checks.append(
-        (
-            pl.col("patient_id").is_not_null() & pl.col("pidx").is_null(),
-            "patient_id",
-            "ukjent pasient «{value}» (finnes ikke i patients.csv)",
-        )
+    df, typed = _TYPERS[name](df, checks)
+    _run_checks(name, df, checks, problems)
+    # Keeping the file's order makes "the last row" mean the last in the file.
+    df = df.select("patient_id", *([LINE] if lines else []), *typed).join(
+        ids, on="patient_id", how="left", maintain_order="left"
     )
-    return _VALIDATORS[name](name, df, checks, problems), problems
+    unknown = (
+        pl.col("patient_id").is_not_null() & pl.col("pidx").is_null(),
+        "patient_id",
+        "ukjent pasient «{value}» (finnes ikke i patients.csv)",
+    )
+    _run_checks(name, df, [unknown], problems)
+    return df.select("pidx", *[c.meta.output_name() for c in typed]), problems
 
 
 def _validate_patients(
@@ -613,9 +623,12 @@ def _distinct(df: pl.DataFrame, column: str, system: str | None) -> pl.DataFrame
     )
 
 
-def _validate_diagnoses(
-    name: str, df: pl.DataFrame, checks: list[Check], problems: _Problems
-) -> pl.DataFrame:
+# Each typer adds typed columns to a file's frame and its checks to ``checks``, and returns
+# the frame and the expressions of the table's columns besides pidx.
+Typed = tuple[pl.DataFrame, list[pl.Expr]]
+
+
+def _type_diagnoses(df: pl.DataFrame, checks: list[Check]) -> Typed:
     bad_code = pl.col("code").is_not_null() & (
         ((pl.col("_system") == "ICPC-2") & ~pl.col("code").str.contains(ICPC2_PATTERN))
         | ((pl.col("_system") == "ICD-10") & ~pl.col("code").str.contains(ICD10_PATTERN))
@@ -633,15 +646,14 @@ def _validate_diagnoses(
     ]
     if code_check is not None:
         checks.append((code_check, "code", "ukjent kode «{value}» for kodeverket"))
-    _run_checks(name, df, checks, problems)
-    return df.select(
-        "pidx", pl.col("_d_date").alias("date"), pl.col("_system").alias("system"), "code"
-    )
+    return df, [
+        pl.col("_d_date").alias("date"),
+        pl.col("_system").alias("system"),
+        pl.col("code"),
+    ]
 
 
-def _validate_medications(
-    name: str, df: pl.DataFrame, checks: list[Check], problems: _Problems
-) -> pl.DataFrame:
+def _type_medications(df: pl.DataFrame, checks: list[Check]) -> Typed:
     bad_atc = pl.col("atc").is_not_null() & ~pl.col("atc").str.contains(ATC_PATTERN)
     df, atc_check = _code_check(_parse_dates(df, ["date"]), "atc", bad_atc)
     checks.append(_bad_date("date"))
@@ -649,13 +661,10 @@ def _validate_medications(
         checks.append(
             (atc_check, "atc", "ukjent ATC-kode «{value}» (forventer 7 tegn som C03CA01)")
         )
-    _run_checks(name, df, checks, problems)
-    return df.select("pidx", pl.col("_d_date").alias("date"), "atc")
+    return df, [pl.col("_d_date").alias("date"), pl.col("atc")]
 
 
-def _validate_contacts(
-    name: str, df: pl.DataFrame, checks: list[Check], problems: _Problems
-) -> pl.DataFrame:
+def _type_contacts(df: pl.DataFrame, checks: list[Check]) -> Typed:
     # An Enum of the contact kinds: its integer is the kind's place in CONTACT_KINDS.
     kind = pl.col("kind").cast(pl.Enum(CONTACT_KINDS), strict=False)
     df = _parse_dates(df, ["date"]).with_columns(kind.alias("_kind"))
@@ -667,13 +676,10 @@ def _validate_contacts(
             "ukjent kontakttype «{value}»",
         ),
     ]
-    _run_checks(name, df, checks, problems)
-    return df.select("pidx", pl.col("_d_date").alias("date"), pl.col("_kind").alias("kind"))
+    return df, [pl.col("_d_date").alias("date"), pl.col("_kind").alias("kind")]
 
 
-def _validate_stays(
-    name: str, df: pl.DataFrame, checks: list[Check], problems: _Problems
-) -> pl.DataFrame:
+def _type_stays(df: pl.DataFrame, checks: list[Check]) -> Typed:
     df = _parse_dates(df, ["admitted", "discharged"])
     # Excel upper-cases booleans, so TRUE/FALSE are accepted as well.
     acute = pl.col("acute").str.to_lowercase()
@@ -691,13 +697,11 @@ def _validate_stays(
             "utskrevet «{value}» før innlagt",
         ),
     ]
-    _run_checks(name, df, checks, problems)
-    return df.select(
-        "pidx",
+    return df, [
         pl.col("_d_admitted").alias("admitted"),
         pl.col("_d_discharged").alias("discharged"),
         (acute == "true").alias("acute"),
-    )
+    ]
 
 
 _TABLE_COLUMNS = {
@@ -707,11 +711,11 @@ _TABLE_COLUMNS = {
     "hospital_stays.csv": ["patient_id", "admitted", "discharged", "acute"],
 }
 
-_VALIDATORS = {
-    "diagnoses.csv": _validate_diagnoses,
-    "medications.csv": _validate_medications,
-    "contacts.csv": _validate_contacts,
-    "hospital_stays.csv": _validate_stays,
+_TYPERS = {
+    "diagnoses.csv": _type_diagnoses,
+    "medications.csv": _type_medications,
+    "contacts.csv": _type_contacts,
+    "hospital_stays.csv": _type_stays,
 }
 
 
