@@ -156,11 +156,11 @@ def score_extract(
     elif trained is not None and explain_top is not None:
         chosen = np.flatnonzero(_top_mask(by_risk, explain_top) | rising | nf)
         subset = features[chosen]
-        texts = top_reasons(subset, trained.contributions(subset), trained.features)
+        texts = top_reasons(subset, trained.contribution_blocks(subset), trained.features)
         reasons = pl.Series("reasons", [""] * n, dtype=pl.String).scatter(chosen, texts)
     else:
         assert trained is not None
-        reasons = top_reasons(features, trained.contributions(features), trained.features)
+        reasons = top_reasons(features, trained.contribution_blocks(features), trained.features)
 
     say("Rangerer", 0.9)
     tier = 2 - nf.astype(np.int8) - rising.astype(np.int8)

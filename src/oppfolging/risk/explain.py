@@ -7,6 +7,8 @@ meaningful to a reader (a condition that is present, a count above zero) become 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import polars as pl
 
@@ -76,9 +78,13 @@ def _meaningful(names: list[str], values: np.ndarray) -> np.ndarray:
     return ok
 
 
+# Contributions: a matrix of rows × names, or a function giving rows lo:hi of that matrix.
+Contributions = np.ndarray | Callable[[int, int], np.ndarray]
+
+
 def top_reasons(
     features: pl.DataFrame,
-    contributions: np.ndarray,
+    contributions: Contributions,
     names: list[str],
     *,
     top: int = TOP,
@@ -86,7 +92,8 @@ def top_reasons(
     """Return one string per patient with up to ``top`` positive reasons, strongest first.
 
     ``contributions`` has one row per row of ``features`` and one column per name in ``names``
-    (on any additive scale: SHAP log-odds or points). Ties keep the order of ``names``.
+    (on any additive scale: SHAP log-odds or points), or gives such rows for a row range.
+    Ties keep the order of ``names``.
     """
     n = features.height
     if n == 0:
@@ -105,7 +112,8 @@ def top_reasons(
     detail = np.zeros((n, k_max), dtype=np.int64)
 
     def pick(lo: int, hi: int) -> None:
-        vals, contrib = values[lo:hi], contributions[lo:hi]
+        vals = values[lo:hi]
+        contrib = contributions(lo, hi) if callable(contributions) else contributions[lo:hi]
         score = np.where(_meaningful(names, vals) & (contrib > 1e-9), contrib, -np.inf)
         rows = np.arange(hi - lo)
         # Pick the best, mask it, repeat: argmax takes the first maximum, so ties keep name
@@ -153,16 +161,29 @@ def _slot_texts(
     Many patients share a reason ("2 akuttinnleggelser siste år"), so each distinct
     (feature, detail) pair is written once and the texts are gathered to the rows.
     """
-    key = (feature.astype(np.int64) << 32) | (detail & 0xFFFFFFFF)
-    distinct, row_of = np.unique(key, return_inverse=True)
+    shown = feature >= 0
+    detail = np.where(shown, detail, 0)
+    low = int(detail.min())
+    span = int(detail.max()) - low + 1
+    # (feature, detail) as one integer; feature -1 (no reason) becomes 0.
+    key = (feature.astype(np.int64) + 1) * span + (detail - low)
+    size = (len(names) + 1) * span
+    if size <= 8 * len(key) + 1024:
+        # Dense keys: mark the ones present and number them in order, without sorting.
+        present = np.zeros(size, dtype=bool)
+        present[key] = True
+        distinct = np.flatnonzero(present)
+        number = np.cumsum(present) - 1
+        row_of = number[key]
+    else:
+        distinct, row_of = np.unique(key, return_inverse=True)
     texts: list[str | None] = []
     for packed in distinct.tolist():
-        j = packed >> 32
+        j, d = divmod(packed, span)
+        j, d = j - 1, d + low
         if j < 0:
             texts.append(None)
             continue
-        d = packed & 0xFFFFFFFF
-        d = d - (1 << 32) if d >= 1 << 31 else d
         one, many = _TEMPLATES[names[j]]
         if names[j].startswith("cond_"):
             code = codes[j][1][d] if j in codes and d >= 0 else "?"

@@ -337,11 +337,23 @@ def _medicines(medications: pl.DataFrame, day: int, n: int) -> dict[str, pl.Seri
         # A substance counts once per patient and window: count the distinct keys.
         distinct = pl.Series(key[window]).unique().to_numpy() // max(len(values), 1)
         out[name] = pl.Series(name, _count(distinct, n)[:, 0])
-    for name, _label, prefixes in MEDICINE_GROUPS:
-        in_group = np.array(
-            [v.startswith(prefixes) for v in values.to_list()] or [False], dtype=bool
-        )
-        hits = _count(pidx[last & in_group[atc]], n)[:, 0]
+    # Each distinct substance's medicine groups as bits, looked up once per row.
+    bits = np.array(
+        [
+            sum(
+                1 << g
+                for g, (_k, _l, prefixes) in enumerate(MEDICINE_GROUPS)
+                if v.startswith(prefixes)
+            )
+            for v in values.to_list()
+        ]
+        or [0],
+        dtype=np.uint8,
+    )
+    marked = bits[atc]
+    rows = np.flatnonzero(last & (marked > 0))
+    for g, (name, _label, _prefixes) in enumerate(MEDICINE_GROUPS):
+        hits = _count(pidx[rows[(marked[rows] >> g) & 1 == 1]], n)[:, 0]
         out[name] = pl.Series(name, (hits > 0).astype(np.float64))
     return out
 

@@ -88,17 +88,21 @@ class Forest:
         out = np.zeros((n, self.n_features))
 
         def block(lo: int, hi: int) -> None:
-            part = _as_lightgbm_reads(columns, lo, hi)
-            # Feature-major while accumulating, so each addition is one contiguous column.
-            acc = np.zeros((self.n_features, hi - lo))
-            for tree in self.trees:
-                code = _code(tree, part)
-                for j, f in enumerate(tree.used):
-                    acc[f] += tree.shap[j].take(code)
-            out[lo:hi] = acc.T
+            out[lo:hi] = self.block_contributions(columns, lo, hi)
 
         each_block(n, block)
         return out
+
+    def block_contributions(self, columns: list[np.ndarray], lo: int, hi: int) -> np.ndarray:
+        """Return the SHAP contributions of rows lo:hi only (for work done block by block)."""
+        part = _as_lightgbm_reads(columns, lo, hi)
+        # Feature-major while accumulating, so each addition is one contiguous column.
+        acc = np.zeros((self.n_features, hi - lo))
+        for tree in self.trees:
+            code = _code(tree, part)
+            for j, f in enumerate(tree.used):
+                acc[f] += tree.shap[j].take(code)
+        return acc.T
 
 
 def _as_lightgbm_reads(columns: list[np.ndarray], lo: int, hi: int) -> list[np.ndarray]:
