@@ -10,7 +10,7 @@ import pytest
 
 from oppfolging.risk import engine
 from oppfolging.risk.features import compute_features
-from oppfolging.risk.forest import Forest
+from oppfolging.risk.forest import Forest, as_lightgbm_reads
 from oppfolging.risk.model import _matrix
 from oppfolging.risk.reader import read_extract
 from oppfolging.risk.simulate import simulate
@@ -46,8 +46,9 @@ def test_a_subset_in_another_order_gets_the_same_rows(fitted) -> None:
 def test_values_on_and_near_every_threshold_go_the_same_way_as_in_lightgbm(fitted) -> None:
     trained, features = fitted
     forest = trained.forest
-    # One row per threshold, with the split feature exactly on it, just above and just below;
-    # other features from a real patient. This is where a float32 or ±1e-35 slip would show.
+    # One row per threshold, with the split feature exactly on it, just above and below, 0
+    # and missing (NaN, read as 0); other features from a real patient. This is where a
+    # float32 or ±1e-35 slip would show.
     base = _matrix(features, trained.features)[:1].astype(np.float64)
     rows = []
     for tree in forest.trees:
@@ -56,12 +57,12 @@ def test_values_on_and_near_every_threshold_go_the_same_way_as_in_lightgbm(fitte
             # inconsistently (as zero when scoring, as themselves in SHAP), and our features
             # are whole numbers, so the values tried there are whole numbers too.
             near = (threshold, np.nextafter(threshold, np.inf), threshold - 0.5)
-            for value in (*near, 0.0) if abs(threshold) > 1e-30 else (-1.0, 0.0, 1.0):
+            for value in (*near, 0.0, np.nan) if abs(threshold) > 1e-30 else (-1.0, 0.0, 1.0):
                 row = base[0].copy()
                 row[f] = value
                 rows.append(row)
     x = np.array(rows)
-    columns = [x[:, j].copy() for j in range(x.shape[1])]
+    columns = as_lightgbm_reads([x[:, j].copy() for j in range(x.shape[1])])
     np.testing.assert_allclose(
         forest.raw(columns), trained.booster.predict(x, raw_score=True), atol=1e-12
     )

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import lightgbm as lgb
 import numpy as np
+import polars as pl
 
 from oppfolging.risk.parallel import each_block
 
@@ -68,12 +69,15 @@ class Forest:
         return cls(trees, n_features)
 
     def raw(self, columns: list[np.ndarray]) -> np.ndarray:
-        """Return the raw score (log-odds) per row; ``columns`` is one float64 array per feature."""
+        """Return the raw score (log-odds) per row.
+
+        ``columns`` is one float64 array per feature, as :func:`as_lightgbm_reads` returns.
+        """
         n = len(columns[0]) if columns else 0
         out = np.zeros(n)
 
         def block(lo: int, hi: int) -> None:
-            part = _as_lightgbm_reads(columns, lo, hi)
+            part = [c[lo:hi] for c in columns]
             acc = np.zeros(hi - lo)
             for tree in self.trees:
                 acc += tree.value.take(_code(tree, part))
@@ -95,7 +99,7 @@ class Forest:
 
     def block_contributions(self, columns: list[np.ndarray], lo: int, hi: int) -> np.ndarray:
         """Return the SHAP contributions of rows lo:hi only (for work done block by block)."""
-        part = _as_lightgbm_reads(columns, lo, hi)
+        part = [c[lo:hi] for c in columns]
         # Feature-major while accumulating, so each addition is one contiguous column.
         acc = np.zeros((self.n_features, hi - lo))
         for tree in self.trees:
@@ -105,12 +109,22 @@ class Forest:
         return acc.T
 
 
-def _as_lightgbm_reads(columns: list[np.ndarray], lo: int, hi: int) -> list[np.ndarray]:
-    """Return rows lo:hi as LightGBM reads them when scoring: NaN and |value| <= 1e-35 are 0.
+def as_lightgbm_reads(columns: list[np.ndarray]) -> list[np.ndarray]:
+    """Return the columns as LightGBM reads them when scoring: NaN and |value| <= 1e-35 are 0.
 
-    (Its SHAP code reads such tiny values as they are; our features are whole numbers.)
+    The forest's methods expect columns in this form. Columns that need no change (ours are
+    whole numbers) are returned as they are, without a copy. (LightGBM's SHAP code reads tiny
+    values as they are; our features never hold any.)
     """
-    return [np.where(np.abs(c[lo:hi]) > ZERO, c[lo:hi], 0.0) for c in columns]
+    frame = pl.DataFrame({str(i): c for i, c in enumerate(columns)})
+    odd = frame.select(
+        (pl.col(c).is_nan() | ((pl.col(c).abs() <= ZERO) & (pl.col(c) != 0))).any()
+        for c in frame.columns
+    ).row(0)
+    return [
+        np.where(np.abs(c) > ZERO, c, 0.0) if bad else c
+        for c, bad in zip(columns, odd, strict=True)
+    ]
 
 
 def _code(tree: _Tree, columns: list[np.ndarray]) -> np.ndarray:

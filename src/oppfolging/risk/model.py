@@ -20,7 +20,7 @@ from sklearn.linear_model import LogisticRegression
 
 from oppfolging.risk.explain import Contributions
 from oppfolging.risk.features import FEATURE_NAMES
-from oppfolging.risk.forest import Forest
+from oppfolging.risk.forest import Forest, as_lightgbm_reads
 from oppfolging.risk.reader import Extract
 
 FORMAT = "oppfolging-risk-model"
@@ -93,8 +93,8 @@ class TrainedModel:
 
 
 def _columns(features: pl.DataFrame, names: list[str]) -> list[np.ndarray]:
-    """Return each feature as a float64 array (no copy for our Float64 feature columns)."""
-    return [features[name].cast(pl.Float64).to_numpy() for name in names]
+    """Return each feature as a float64 array as LightGBM reads it (for the forest)."""
+    return as_lightgbm_reads([features[name].cast(pl.Float64).to_numpy() for name in names])
 
 
 def _matrix(features: pl.DataFrame, names: list[str]) -> np.ndarray:
