@@ -92,3 +92,25 @@ def test_saved_model_loads_with_its_forest(fitted, tmp_path: Path) -> None:
     loaded = model_mod.load(tmp_path / "m.json")
     assert loaded.forest is not None
     np.testing.assert_array_equal(loaded.raw(features), trained.raw(features))
+
+
+def test_explaining_every_row_scores_it_exactly_as_predict(fitted) -> None:
+    from oppfolging.risk.explain import top_reasons
+
+    trained, features = fitted
+    blocks = trained.contribution_blocks(features)
+    reasons = top_reasons(features, blocks, trained.features)
+    np.testing.assert_array_equal(blocks.raw, trained.raw(features))
+    assert (
+        reasons.to_list()
+        == top_reasons(features, trained.contributions(features), trained.features).to_list()
+    )
+
+
+def test_reasons_for_all_equal_reasons_chosen_for_everybody(fitted, tmp_path: Path) -> None:
+    trained, _features = fitted
+    root = tmp_path / "pop"
+    simulate(1500, 5, root)
+    everybody = engine.score_extract(root / "t0", model=trained)
+    chosen = engine.score_extract(root / "t0", model=trained, explain_top=1.0)
+    assert everybody.frame.equals(chosen.frame)

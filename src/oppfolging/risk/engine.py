@@ -98,11 +98,19 @@ def score_extract(
     version = VERSION if trained is None else trained.version
     say("Beregner variabler", 0.3)
     features = compute_features(ext)
-    say("Beregner risiko", 0.45)
     points = None
+    reasons = None
     if trained is None:
+        say("Beregner risiko", 0.45)
         risk, _total, points = reference_score(features)
+    elif explain_top is None:
+        # Reasons for everybody: the pass that explains each row also scores it.
+        say("Beregner risiko og begrunnelser", 0.45)
+        blocks = trained.contribution_blocks(features)
+        reasons = top_reasons(features, blocks, trained.features)
+        risk = trained.calibrate(blocks.raw)
     else:
+        say("Beregner risiko", 0.45)
         risk = trained.predict(features)
     n = len(risk)
     # One stable sort serves the rank (ordinal: ties by list order), every top-share mask
@@ -153,14 +161,12 @@ def score_extract(
     say("Lager begrunnelser", 0.7)
     if points is not None:
         reasons = top_reasons(features, points, POINT_COLUMNS)
-    elif trained is not None and explain_top is not None:
+    elif reasons is None:
+        assert trained is not None and explain_top is not None
         chosen = np.flatnonzero(_top_mask(by_risk, explain_top) | rising | nf)
         subset = features[chosen]
         texts = top_reasons(subset, trained.contribution_blocks(subset), trained.features)
         reasons = pl.Series("reasons", [""] * n, dtype=pl.String).scatter(chosen, texts)
-    else:
-        assert trained is not None
-        reasons = top_reasons(features, trained.contribution_blocks(features), trained.features)
 
     say("Rangerer", 0.9)
     tier = 2 - nf.astype(np.int8) - rising.astype(np.int8)

@@ -78,7 +78,8 @@ def _meaningful(names: list[str], values: np.ndarray) -> np.ndarray:
     return ok
 
 
-# Contributions: a matrix of rows × names, or a function giving rows lo:hi of that matrix.
+# Contributions: a matrix of rows × names, or a function giving rows lo:hi of that matrix
+# (called once for each block of rows).
 Contributions = np.ndarray | Callable[[int, int], np.ndarray]
 
 

@@ -97,15 +97,26 @@ class Forest:
         each_block(n, block)
         return out
 
-    def block_contributions(self, columns: list[np.ndarray], lo: int, hi: int) -> np.ndarray:
-        """Return the SHAP contributions of rows lo:hi only (for work done block by block)."""
+    def block_contributions(
+        self, columns: list[np.ndarray], lo: int, hi: int, raw: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Return the SHAP contributions of rows lo:hi only (for work done block by block).
+
+        With ``raw``, the rows' raw scores are written to ``raw[lo:hi]`` on the way, equal to
+        :meth:`raw`'s: the split codes are the costly part, and they serve both.
+        """
         part = [c[lo:hi] for c in columns]
         # Feature-major while accumulating, so each addition is one contiguous column.
         acc = np.zeros((self.n_features, hi - lo))
+        total = np.zeros(hi - lo)
         for tree in self.trees:
             code = _code(tree, part)
+            if raw is not None:
+                total += tree.value.take(code)
             for j, f in enumerate(tree.used):
                 acc[f] += tree.shap[j].take(code)
+        if raw is not None:
+            raw[lo:hi] = total
         return acc.T
 
 

@@ -18,7 +18,6 @@ import numpy as np
 import polars as pl
 from sklearn.linear_model import LogisticRegression
 
-from oppfolging.risk.explain import Contributions
 from oppfolging.risk.features import FEATURE_NAMES
 from oppfolging.risk.forest import Forest, as_lightgbm_reads
 from oppfolging.risk.reader import Extract
@@ -69,7 +68,7 @@ class TrainedModel:
 
     def predict(self, features: pl.DataFrame) -> np.ndarray:
         """Return calibrated probabilities of an acute admission within 12 months."""
-        return _platt(self.raw(features), self.platt_slope, self.platt_intercept)
+        return self.calibrate(self.raw(features))
 
     def contributions(self, features: pl.DataFrame) -> np.ndarray:
         """Return SHAP contributions (log-odds, before calibration), one column per feature."""
@@ -78,18 +77,37 @@ class TrainedModel:
         contrib = self.booster.predict(_matrix(features, self.features), pred_contrib=True)
         return np.asarray(contrib)[:, :-1]
 
-    def contribution_blocks(self, features: pl.DataFrame) -> Contributions:
-        """Return the contributions as a function of a row range, computed when asked.
+    def contribution_blocks(self, features: pl.DataFrame) -> ContributionBlocks:
+        """Return the contributions as a function of a row range, computed when asked."""
+        return ContributionBlocks(self, features)
 
-        Explanations pick the top reasons block by block; computing each block's SHAP values
-        there, while they are in the cache, saves writing and reading a matrix of rows times
-        features (320 MB for a million patients).
-        """
+    def calibrate(self, raw: np.ndarray) -> np.ndarray:
+        """Turn raw log-odds into calibrated probabilities."""
+        return _platt(raw, self.platt_slope, self.platt_intercept)
+
+
+class ContributionBlocks:
+    """SHAP contributions of a frame's rows, computed block by block when asked for.
+
+    Explanations pick the top reasons block by block; computing each block's SHAP values
+    there, while they are in the cache, saves writing and reading a matrix of rows times
+    features (320 MB for a million patients). Once every block has been asked for, ``raw``
+    holds every row's raw score (log-odds), computed on the way at little extra cost.
+    """
+
+    def __init__(self, model: TrainedModel, features: pl.DataFrame) -> None:
+        self.forest = model.forest
+        self.raw = np.full(features.height, np.nan)
         if self.forest is None:
-            return self.contributions(features)
-        columns = _columns(features, self.features)
-        forest = self.forest
-        return lambda lo, hi: forest.block_contributions(columns, lo, hi)
+            self.matrix = model.contributions(features)
+            self.raw = model.raw(features)
+        else:
+            self.columns = _columns(features, model.features)
+
+    def __call__(self, lo: int, hi: int) -> np.ndarray:
+        if self.forest is None:
+            return self.matrix[lo:hi]
+        return self.forest.block_contributions(self.columns, lo, hi, raw=self.raw)
 
 
 def _columns(features: pl.DataFrame, names: list[str]) -> list[np.ndarray]:
