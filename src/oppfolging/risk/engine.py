@@ -87,9 +87,10 @@ def score_extract(
     ``new_priority`` and has the columns ``patient_id, national_id, risk, rank, reasons,
     rising, not_followed_up, new_priority, previous_risk, model_version``.
 
-    SHAP explanations cost far more than scoring, so for national-scale runs ``explain_top``
-    (a share such as 0.1) limits the learned model's reasons to that top share of the list and
-    to every rising or not-followed-up patient; the others get an empty reason text.
+    ``explain_top`` (a share such as 0.1) limits the learned model's reasons to that top share
+    of the list and to every rising or not-followed-up patient; the others get an empty reason
+    text. Without it everybody is explained, in the same pass over the trees that scores them
+    (see forest.py), which costs about a second per million patients more.
     """
     say = progress or _noop
     say("Leser uttrekk", 0.0)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
+import os
 import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,6 +23,8 @@ import polars as pl
 
 MAX_PROBLEMS = 200
 LINE = "_line"
+# A file's bytes: read from a zip, or mapped from disk (no copy) when the extract is a folder.
+Data = bytes | mmap.mmap
 
 CONTACT_KINDS = (
     "consultation",
@@ -181,38 +185,48 @@ class _Source:
                 [Problem(str(path), None, None, "finner verken mappe eller zip-fil")]
             )
 
-    def read(self, name: str) -> bytes | None:
+    def read(self, name: str) -> Data | None:
+        """Return a file's bytes: read from a zip, or mapped from a folder without a copy."""
         if name not in self.names:
             return None
         if self.zip is not None:
             return self.zip.read(self.names[name])
-        return Path(self.names[name]).read_bytes()
+        with open(self.names[name], "rb") as file:
+            if os.fstat(file.fileno()).st_size == 0:
+                return b""
+            return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+
+    def file_path(self, name: str) -> Path | None:
+        """Return the path Polars can parse a folder's file from (None inside a zip)."""
+        return Path(self.names[name]) if self.zip is None and name in self.names else None
 
 
 def _decode_csv(
     name: str,
-    data: bytes,
+    data: Data,
     problems: _Problems,
     wanted: list[str] | None = None,
     *,
     lines: bool = True,
+    path: Path | None = None,
 ) -> pl.DataFrame | None:
     """Parse CSV bytes as all-string columns with a 1-based line column; sniff separator.
 
     Column names are trimmed and lower-cased; the ``wanted`` columns (all when None) are
     trimmed of surrounding spaces, and empty values become null. Without ``lines`` the line
-    column is left out, which saves a column on a file that turns out to be clean.
+    column is left out, which saves a column on a file that turns out to be clean. With
+    ``path`` (the file ``data`` maps), Polars parses straight from the file.
     """
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    header_end = data.find(b"\n")
-    header = data if header_end < 0 else data[:header_end]
+    # Polars skips a UTF-8 byte order mark itself; only the header sniffing must.
+    start = 3 if data[:3] == b"\xef\xbb\xbf" else 0
+    header_end = data.find(b"\n", start)
+    header = data[start:] if header_end < 0 else data[start:header_end]
     if not header.strip():
         problems.add(name, 1, None, "mangler overskriftsrad")
         return None
     separator = ";" if header.count(b";") > header.count(b",") else ","
 
-    def parse(raw: bytes) -> pl.DataFrame:
+    def parse(raw: bytes | Path) -> pl.DataFrame:
         return pl.read_csv(
             raw,
             separator=separator,
@@ -223,16 +237,16 @@ def _decode_csv(
         )
 
     try:
-        df = parse(data)
+        df = parse(path if path is not None else bytes(data))
     except pl.exceptions.ComputeError as exc:
         if "utf-8" not in str(exc).lower() and "utf8" not in str(exc).lower():
             problems.add(name, None, None, f"kan ikke tolkes som CSV ({_short(exc)})")
             return None
         # Not UTF-8: Norwegian Excel writes Windows-1252. Re-encode and parse again.
         try:
-            text = data.decode("cp1252")
+            text = bytes(data[start:]).decode("cp1252")
         except UnicodeDecodeError as dec:
-            line = data[: dec.start].count(b"\n") + 1
+            line = data[start : start + dec.start].count(b"\n") + 1
             problems.add(name, line, None, "ukjent tegnkoding (verken UTF-8 eller Windows-1252)")
             return None
         try:
@@ -257,7 +271,7 @@ def _decode_csv(
         return df
     # Trimming copies every string, so only columns that need it are trimmed; a file with no
     # space at all needs no look (the byte scan is far cheaper than checking every value).
-    if b" " in data:
+    if data.find(b" ", 0) >= 0:
         padded = df.select(
             (pl.col(c).str.starts_with(" ") | pl.col(c).str.ends_with(" ")).any().alias(c)
             for c in keep
@@ -330,12 +344,12 @@ def _bad_date(column: str) -> Check:
     return (bad, column, "ugyldig dato «{value}» (forventer ÅÅÅÅ-MM-DD)")
 
 
-def _read_meta(raw: bytes | None, problems: _Problems) -> tuple[date | None, dict[str, object]]:
+def _read_meta(raw: Data | None, problems: _Problems) -> tuple[date | None, dict[str, object]]:
     if raw is None:
         problems.add("extract.json", None, None, "filen mangler")
         return None, {}
     try:
-        meta = json.loads(raw.decode("utf-8-sig"))
+        meta = json.loads(bytes(raw).decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         problems.add("extract.json", None, None, f"ugyldig JSON ({_short(exc)})")
         return None, {}
@@ -353,7 +367,7 @@ def _read_meta(raw: bytes | None, problems: _Problems) -> tuple[date | None, dic
 
 
 def read_outcomes(
-    data: bytes, name: str = "outcomes.csv", problems: _Problems | None = None
+    data: Data, name: str = "outcomes.csv", problems: _Problems | None = None
 ) -> pl.DataFrame:
     """Read an outcomes file (``patient_id, acute_admission_12m`` as 0/1) into a typed frame."""
     own = problems is None
@@ -400,7 +414,7 @@ def read_extract(path: Path | str) -> Extract:
     with ThreadPoolExecutor(max_workers=1) as io:
         loads = {name: io.submit(source.read, name) for name in FILES}
         hashing = io.submit(lambda: _input_sha256({n: f.result() for n, f in loads.items()}))
-        extract = _read(loads, problems)
+        extract = _read(loads, problems, source)
         sha256 = hashing.result()
     raws = {name: future.result() for name, future in loads.items()}
     sizes = {name: len(raw) for name, raw in raws.items() if raw is not None}
@@ -414,7 +428,7 @@ def read_extract(path: Path | str) -> Extract:
     return extract
 
 
-def _input_sha256(raws: dict[str, bytes | None]) -> str:
+def _input_sha256(raws: dict[str, Data | None]) -> str:
     """Hash each present file's name, length and bytes, in the fixed FILES order."""
     digest = hashlib.sha256()
     for name, raw in raws.items():
@@ -424,7 +438,9 @@ def _input_sha256(raws: dict[str, bytes | None]) -> str:
     return digest.hexdigest()
 
 
-def _read(loads: dict[str, Future[bytes | None]], problems: _Problems) -> Extract | None:
+def _read(
+    loads: dict[str, Future[Data | None]], problems: _Problems, source: _Source
+) -> Extract | None:
     """Parse and validate every file as it arrives, collecting problems; None if there are any."""
     extracted_at, meta = _read_meta(loads["extract.json"].result(), problems)
 
@@ -436,7 +452,7 @@ def _read(loads: dict[str, Future[bytes | None]], problems: _Problems) -> Extrac
         problems.add("patients.csv", None, None, "filen mangler")
     else:
         name = "patients.csv"
-        df = _decode_csv(name, raw, problems, PATIENT_COLUMNS)
+        df = _decode_csv(name, raw, problems, PATIENT_COLUMNS, path=source.file_path(name))
         if df is not None:
             ok = _require(name, df, ["patient_id", "sex", "gp_id"], problems)
             if "birth_date" not in df.columns and "birth_year" not in df.columns:
@@ -453,7 +469,7 @@ def _read(loads: dict[str, Future[bytes | None]], problems: _Problems) -> Extrac
     # GIL), each collecting its own problems, merged afterwards in file order.
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {
-            name: pool.submit(_read_table, name, loads[name], required, ids)
+            name: pool.submit(_read_table, name, loads[name], required, ids, source.file_path(name))
             for name, required in _TABLE_COLUMNS.items()
         }
         tables: dict[str, pl.DataFrame] = {}
@@ -485,7 +501,11 @@ def _read(loads: dict[str, Future[bytes | None]], problems: _Problems) -> Extrac
 
 
 def _read_table(
-    name: str, load: Future[bytes | None], required: list[str], ids: pl.DataFrame
+    name: str,
+    load: Future[Data | None],
+    required: list[str],
+    ids: pl.DataFrame,
+    path: Path | None = None,
 ) -> tuple[pl.DataFrame, _Problems]:
     """Parse and validate one event file against the patient ids, once it has been read.
 
@@ -494,16 +514,22 @@ def _read_table(
     """
     raw = load.result()
     try:
-        return _read_table_once(name, raw, required, ids, lines=False)
+        return _read_table_once(name, raw, required, ids, lines=False, path=path)
     except _NeedLines:
-        return _read_table_once(name, raw, required, ids, lines=True)
+        return _read_table_once(name, raw, required, ids, lines=True, path=path)
 
 
 def _read_table_once(
-    name: str, raw: bytes | None, required: list[str], ids: pl.DataFrame, *, lines: bool
+    name: str,
+    raw: Data | None,
+    required: list[str],
+    ids: pl.DataFrame,
+    *,
+    lines: bool,
+    path: Path | None = None,
 ) -> tuple[pl.DataFrame, _Problems]:
     problems = _Problems()
-    df = None if raw is None else _decode_csv(name, raw, problems, required, lines=lines)
+    df = None if raw is None else _decode_csv(name, raw, problems, required, lines=lines, path=path)
     if df is None or not _require(name, df, required, problems):
         return _empty(name), problems
     # Type and check the columns first, then join only the typed result to the patients:
