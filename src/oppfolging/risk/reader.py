@@ -444,34 +444,24 @@ def _read(
     """Parse and validate every file as it arrives, collecting problems; None if there are any."""
     extracted_at, meta = _read_meta(loads["extract.json"].result(), problems)
 
-    # patients.csv
-    patients = pl.DataFrame()
-    ids = pl.DataFrame(schema={"patient_id": pl.String, "pidx": pl.UInt32})
-    raw = loads["patients.csv"].result()
-    if raw is None:
-        problems.add("patients.csv", None, None, "filen mangler")
-    else:
-        name = "patients.csv"
-        df = _decode_csv(name, raw, problems, PATIENT_COLUMNS, path=source.file_path(name))
-        if df is not None:
-            ok = _require(name, df, ["patient_id", "sex", "gp_id"], problems)
-            if "birth_date" not in df.columns and "birth_year" not in df.columns:
-                problems.add(name, 1, "birth_date", "påkrevd kolonne mangler (eller birth_year)")
-                ok = False
-            if ok:
-                patients = _validate_patients(name, df, extracted_at, problems)
-                ids = patients.select("patient_id", "pidx")
-                if problems:
-                    # Duplicate ids would multiply event rows in the join, and their problems.
-                    ids = ids.filter(pl.col("patient_id").is_first_distinct())
-
     # The event files are independent: read them in parallel threads (Polars releases the
-    # GIL), each collecting its own problems, merged afterwards in file order.
+    # GIL), each collecting its own problems, merged afterwards in file order. They start at
+    # once and wait for the patient ids only to join them, so patients.csv is checked while
+    # they are parsed.
+    ids_ready: Future[pl.DataFrame] = Future()
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {
-            name: pool.submit(_read_table, name, loads[name], required, ids, source.file_path(name))
+            name: pool.submit(
+                _read_table, name, loads[name], required, ids_ready, source.file_path(name)
+            )
             for name, required in _TABLE_COLUMNS.items()
         }
+        patients = pl.DataFrame()
+        ids = pl.DataFrame(schema={"patient_id": pl.String, "pidx": pl.UInt32})
+        try:
+            patients, ids = _read_patients(loads["patients.csv"], extracted_at, problems, source)
+        finally:
+            ids_ready.set_result(ids)
         tables: dict[str, pl.DataFrame] = {}
         for name, future in futures.items():
             table, found = future.result()
@@ -500,11 +490,38 @@ def _read(
     )
 
 
+def _read_patients(
+    load: Future[Data | None], extracted_at: date | None, problems: _Problems, source: _Source
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Read and check patients.csv; return the patients and their ids with ``pidx``."""
+    name = "patients.csv"
+    patients = pl.DataFrame()
+    ids = pl.DataFrame(schema={"patient_id": pl.String, "pidx": pl.UInt32})
+    raw = load.result()
+    if raw is None:
+        problems.add(name, None, None, "filen mangler")
+        return patients, ids
+    df = _decode_csv(name, raw, problems, PATIENT_COLUMNS, path=source.file_path(name))
+    if df is None:
+        return patients, ids
+    ok = _require(name, df, ["patient_id", "sex", "gp_id"], problems)
+    if "birth_date" not in df.columns and "birth_year" not in df.columns:
+        problems.add(name, 1, "birth_date", "påkrevd kolonne mangler (eller birth_year)")
+        ok = False
+    if ok:
+        patients = _validate_patients(name, df, extracted_at, problems)
+        ids = patients.select("patient_id", "pidx")
+        if problems:
+            # Duplicate ids would multiply event rows in the join, and their problems.
+            ids = ids.filter(pl.col("patient_id").is_first_distinct())
+    return patients, ids
+
+
 def _read_table(
     name: str,
     load: Future[Data | None],
     required: list[str],
-    ids: pl.DataFrame,
+    ids: Future[pl.DataFrame],
     path: Path | None = None,
 ) -> tuple[pl.DataFrame, _Problems]:
     """Parse and validate one event file against the patient ids, once it has been read.
@@ -523,7 +540,7 @@ def _read_table_once(
     name: str,
     raw: Data | None,
     required: list[str],
-    ids: pl.DataFrame,
+    ids: Future[pl.DataFrame],
     *,
     lines: bool,
     path: Path | None = None,
@@ -539,7 +556,7 @@ def _read_table_once(
     _run_checks(name, df, checks, problems)
     # Keeping the file's order makes "the last row" mean the last in the file.
     df = df.select("patient_id", *([LINE] if lines else []), *typed).join(
-        ids, on="patient_id", how="left", maintain_order="left"
+        ids.result(), on="patient_id", how="left", maintain_order="left"
     )
     unknown = (
         pl.col("patient_id").is_not_null() & pl.col("pidx").is_null(),
