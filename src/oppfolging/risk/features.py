@@ -287,7 +287,8 @@ def _conditions(diagnoses: pl.DataFrame, t: date, n: int) -> dict[str, pl.Series
 
     Among codes of the same group on the latest date, the last one in the file is kept.
     """
-    dx = diagnoses.filter(pl.col("date") <= t)
+    dx = diagnoses
+    days = _days(dx, "date")
     code, values = _integer_codes(dx["code"])
     # Group per distinct code, once per system: -1 where the code marks no group.
     index = {c.key: g for g, c in enumerate(CONDITIONS)}
@@ -299,12 +300,12 @@ def _conditions(diagnoses: pl.DataFrame, t: date, n: int) -> dict[str, pl.Series
         )
     icpc = (dx["system"] == "ICPC-2").to_numpy()
     group = np.where(icpc, by_system["ICPC-2"][code], by_system["ICD-10"][code])
-    rows = np.flatnonzero(group >= 0)
+    rows = np.flatnonzero((group >= 0) & (days <= _day(t)))
     pidx = dx["pidx"].to_numpy()[rows].astype(np.int64)
     key = pidx * len(CONDITIONS) + group[rows]
     # Latest date, then last row: the largest (date, row) per key, packed into one integer.
     latest = (
-        pl.DataFrame({"key": key, "at": (_days(dx, "date")[rows].astype(np.int64) << 32) + rows})
+        pl.DataFrame({"key": key, "at": (days[rows].astype(np.int64) << 32) + rows})
         .group_by("key")
         .agg(pl.col("at").max())
     )
