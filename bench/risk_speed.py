@@ -49,7 +49,12 @@ else:
 wall = time.perf_counter() - start
 usage = resource.getrusage(resource.RUSAGE_SELF)
 cpu = usage.ru_utime + usage.ru_stime - cpu0
-print(json.dumps({"wall": wall, "cpu": cpu, "peak": usage.ru_maxrss * 1024, "rows": rows}))
+# The process's own peak: Linux keeps ru_maxrss across exec, so a child of a big parent would
+# report the parent's peak; VmHWM starts afresh with the new program.
+status = Path("/proc/self/status")
+hwm = [l for l in status.read_text().splitlines() if l.startswith("VmHWM")] if status.exists() else []
+peak = int(hwm[0].split()[1]) * 1024 if hwm else usage.ru_maxrss * 1024
+print(json.dumps({"wall": wall, "cpu": cpu, "peak": peak, "rows": rows}))
 """
 
 

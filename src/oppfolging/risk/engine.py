@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -94,8 +95,14 @@ def score_extract(
     """
     say = progress or _noop
     say("Leser uttrekk", 0.0)
-    ext = extract if isinstance(extract, Extract) else read_extract(extract)
-    trained = model_mod.load(Path(model)) if isinstance(model, Path | str) else model
+    path = Path(model) if isinstance(model, Path | str) else None
+    trained = model if isinstance(model, model_mod.TrainedModel) else None
+    with ThreadPoolExecutor(max_workers=1) as loader:
+        # The model file is loaded (and its trees tabulated) while the extract is read.
+        loading = loader.submit(model_mod.load, path) if path is not None else None
+        ext = extract if isinstance(extract, Extract) else read_extract(extract)
+        if loading is not None:
+            trained = loading.result()
     version = VERSION if trained is None else trained.version
     say("Beregner variabler", 0.3)
     features = compute_features(ext)

@@ -1,14 +1,16 @@
 """Compute one row of features per patient at the extract's ``extracted_at``.
 
 Every feature is listed in :data:`FEATURES` with its definition and Norwegian label, and the
-condition groups are a documented code table in :data:`CONDITIONS`. All work is vectorised Polars
-(group-bys over integer patient indices); there is no per-patient Python loop.
+condition groups are a documented code table in :data:`CONDITIONS`. All work is vectorised
+(numpy tallies over integer patient indices, Polars for the rest); there is no per-patient
+Python loop.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import polars as pl
@@ -100,7 +102,9 @@ MEDICINE_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("med_antipsychotic", "Antipsykotika", ("N05A",)),
 )
 
-YEAR = timedelta(days=365)
+# The windows are 365 days: (t − 365 d, t] is the last 12 months, (t − 730 d, t − 365 d] the
+# 12 months before.
+YEAR = 365
 EPOCH = date(1970, 1, 1)
 
 
@@ -183,18 +187,6 @@ FEATURES: dict[str, tuple[str, str]] = {
 FEATURE_NAMES: list[str] = list(FEATURES)
 
 
-def _window(col: str, start: object, end: object) -> pl.Expr:
-    """Select dates in the half-open window (start, end]."""
-    return (pl.col(col) > pl.lit(start)) & (pl.col(col) <= pl.lit(end))
-
-
-def condition_table() -> pl.DataFrame:
-    """Return the code → condition lookup as (system, code3, condition) rows."""
-    rows = [("ICPC-2", code, c.key) for c in CONDITIONS for code in c.icpc2]
-    rows += [("ICD-10", code, c.key) for c in CONDITIONS for code in c.icd10]
-    return pl.DataFrame(rows, schema=["system", "code3", "condition"], orient="row")
-
-
 def compute_features(extract: Extract) -> pl.DataFrame:
     """Return one row per patient (in ``pidx`` order) with every feature in FEATURES.
 
@@ -230,11 +222,18 @@ def compute_features(extract: Extract) -> pl.DataFrame:
         .alias("age"),
         (pl.col("sex") == "F").cast(pl.Float64).alias("sex_female"),
     )
-    columns: dict[str, pl.Series] = {}
-    columns |= _conditions(extract.diagnoses, t, n)
-    columns |= _medicines(extract.medications, day, n)
-    columns |= _contacts(extract.contacts, day, n)
-    columns |= _stays(extract.hospital_stays, t, n)
+    # The four event tables are independent: tally them on two threads (numpy and Polars
+    # release the GIL), so both cores work through the single-threaded numpy steps.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parts = [
+            pool.submit(_conditions, extract.diagnoses, t, n),
+            pool.submit(_medicines, extract.medications, day, n),
+            pool.submit(_contacts, extract.contacts, day, n),
+            pool.submit(_stays, extract.hospital_stays, t, n),
+        ]
+        columns: dict[str, pl.Series] = {}
+        for part in parts:
+            columns |= part.result()
     df = base.with_columns(list(columns.values()))
     df = df.with_columns(
         pl.sum_horizontal(f"cond_{c.key}" for c in CONDITIONS).alias("n_conditions"),
@@ -328,8 +327,8 @@ def _conditions(diagnoses: pl.DataFrame, t: date, n: int) -> dict[str, pl.Series
 def _medicines(medications: pl.DataFrame, day: int, n: int) -> dict[str, pl.Series]:
     """Count distinct substances in each 12-month window and flag the medicine groups."""
     d = _days(medications, "date")
-    last = (d > day - 365) & (d <= day)
-    prev = (d > day - 730) & (d <= day - 365)
+    last = (d > day - YEAR) & (d <= day)
+    prev = (d > day - 2 * YEAR) & (d <= day - YEAR)
     atc, values = _integer_codes(medications["atc"])
     pidx = medications["pidx"].to_numpy().astype(np.int64)
     key = pidx * max(len(values), 1) + atc
@@ -362,8 +361,8 @@ def _medicines(medications: pl.DataFrame, day: int, n: int) -> dict[str, pl.Seri
 def _contacts(contacts: pl.DataFrame, day: int, n: int) -> dict[str, pl.Series]:
     """Count contacts by kind in the last 12 months and in the 12 months before."""
     d = _days(contacts, "date")
-    last = (d > day - 365) & (d <= day)
-    prev = (d > day - 730) & (d <= day - 365)
+    last = (d > day - YEAR) & (d <= day)
+    prev = (d > day - 2 * YEAR) & (d <= day - YEAR)
     kinds = len(CONTACT_KINDS)
     if contacts["kind"].dtype == pl.Enum(CONTACT_KINDS):
         kind_index = contacts["kind"].to_physical().to_numpy()  # as the reader gives it
@@ -395,8 +394,8 @@ def _stays(stays: pl.DataFrame, t: date, n: int) -> dict[str, pl.Series]:
     discharged = stays["discharged"].to_physical().fill_null(day).to_numpy()[shown]
     acute = stays["acute"].to_numpy()[shown]
     pidx = stays["pidx"].to_numpy()[shown].astype(np.int64)
-    last = admitted > day - 365
-    prev = (admitted > day - 730) & ~last
+    last = admitted > day - YEAR
+    prev = (admitted > day - 2 * YEAR) & ~last
     nights = np.clip(np.minimum(discharged, day) - admitted, 0, None).astype(np.float64)
     latest = np.full(n, np.iinfo(np.int64).min)
     np.maximum.at(latest, pidx[acute], admitted[acute])
