@@ -21,6 +21,7 @@ large trees) make :meth:`Forest.from_booster` return None, and the caller uses L
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import lightgbm as lgb
@@ -53,6 +54,32 @@ class Forest:
         self.trees = trees
         self.n_features = n_features
 
+        # Trees repeat splits ("age <= 72.5"): each distinct split is decided once per block.
+        def splits_of(tree: _Tree) -> list[tuple[int, float]]:
+            return list(zip(tree.feature.tolist(), tree.threshold.tolist(), strict=True))
+
+        self.splits = sorted({split for tree in trees for split in splits_of(tree)})
+        where = {split: k for k, split in enumerate(self.splits)}
+        self.tree_splits = [[where[split] for split in splits_of(tree)] for tree in trees]
+        widest = max((len(tree.feature) for tree in trees), default=0)
+        self.code_type = np.uint8 if widest <= 8 else np.uint16
+
+    def _codes(self, part: list[np.ndarray]) -> Iterator[tuple[_Tree, np.ndarray]]:
+        """Yield each tree with its rows' split codes: bit i set when a row goes left at split i."""
+        n = len(part[0])
+        decided = np.empty((len(self.splits), n), dtype=self.code_type)
+        for k, (f, threshold) in enumerate(self.splits):
+            decided[k] = part[f] <= threshold
+        code = np.empty(n, dtype=self.code_type)
+        bit = np.empty(n, dtype=self.code_type)
+        for tree, splits in zip(self.trees, self.tree_splits, strict=True):
+            code.fill(0)
+            for i, k in enumerate(splits):
+                np.left_shift(decided[k], i, out=bit)
+                np.bitwise_or(code, bit, out=code)
+            # ``take`` wants platform integers; converting once serves every lookup.
+            yield tree, code.astype(np.intp)
+
     @classmethod
     def from_booster(cls, booster: lgb.Booster) -> Forest | None:
         """Tabulate every tree, or return None when the model has a split we do not mirror."""
@@ -77,10 +104,9 @@ class Forest:
         out = np.zeros(n)
 
         def block(lo: int, hi: int) -> None:
-            part = [c[lo:hi] for c in columns]
             acc = np.zeros(hi - lo)
-            for tree in self.trees:
-                acc += tree.value.take(_code(tree, part))
+            for tree, code in self._codes([c[lo:hi] for c in columns]):
+                acc += tree.value.take(code)
             out[lo:hi] = acc
 
         each_block(n, block)
@@ -105,12 +131,10 @@ class Forest:
         With ``raw``, the rows' raw scores are written to ``raw[lo:hi]`` on the way, equal to
         :meth:`raw`'s: the split codes are the costly part, and they serve both.
         """
-        part = [c[lo:hi] for c in columns]
         # Feature-major while accumulating, so each addition is one contiguous column.
         acc = np.zeros((self.n_features, hi - lo))
         total = np.zeros(hi - lo)
-        for tree in self.trees:
-            code = _code(tree, part)
+        for tree, code in self._codes([c[lo:hi] for c in columns]):
             if raw is not None:
                 total += tree.value.take(code)
             for j, f in enumerate(tree.used):
@@ -136,19 +160,6 @@ def as_lightgbm_reads(columns: list[np.ndarray]) -> list[np.ndarray]:
         np.where(np.abs(c) > ZERO, c, 0.0) if bad else c
         for c, bad in zip(columns, odd, strict=True)
     ]
-
-
-def _code(tree: _Tree, columns: list[np.ndarray]) -> np.ndarray:
-    """Return each row's split code: bit i is set when the row goes left at split i."""
-    n = len(columns[0])
-    code = np.zeros(n, dtype=np.int32)
-    for i, (f, threshold) in enumerate(zip(tree.feature, tree.threshold, strict=True)):
-        left = columns[f] <= threshold
-        if i:
-            code |= left.astype(np.int32) << i
-        else:
-            code |= left
-    return code
 
 
 def _splits(node: dict) -> list[dict] | None:
