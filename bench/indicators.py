@@ -55,8 +55,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--persons", type=int, default=50_000)
-    parser.add_argument("--referred", type=int, default=7_700,
-                        help="persons with a report of need; about two in three get a team")
+    parser.add_argument(
+        "--referred",
+        type=int,
+        default=7_700,
+        help="persons with a report of need; about two in three get a team",
+    )
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
@@ -104,21 +108,35 @@ def run(args: argparse.Namespace) -> int:
 
     municipality = Municipality.objects.create(number="9990", name="Benkvik kommune")
     for name, sector, description, target, how, phone in data.SERVICES:
-        Service.objects.create(municipality=municipality, name=name.replace("Fjordvik", "Benkvik"),
-                               sector=sector, description=description, target_group=target,
-                               how_to_get=how, contact_phone=phone)
+        Service.objects.create(
+            municipality=municipality,
+            name=name.replace("Fjordvik", "Benkvik"),
+            sector=sector,
+            description=description,
+            target_group=target,
+            how_to_get=how,
+            contact_phone=phone,
+        )
     leader = User.objects.create(username="bench-leader", first_name="Lea", last_name="Leder")
     unit = User.objects.create(username="bench-ke", first_name="Kai", last_name="Enhet")
-    evaluator = User.objects.create(username="bench-evaluator", first_name="Eva", last_name="Evaluator")
+    evaluator = User.objects.create(
+        username="bench-evaluator", first_name="Eva", last_name="Evaluator"
+    )
     RoleAssignment.objects.create(user=leader, municipality=municipality, role=Role.LEADER)
     RoleAssignment.objects.create(user=unit, municipality=municipality, role=Role.COORDINATING_UNIT)
     RoleAssignment.objects.create(user=evaluator, municipality=None, role=Role.EVALUATOR)
 
     today = timezone.localdate()
     start = time.perf_counter()
-    counts = build_history(municipality=municipality, persons=args.persons, referred=args.referred,
-                           years=args.years, rng=random.Random(2026), today=today,
-                           coordinators=max(10, args.referred // 20))
+    counts = build_history(
+        municipality=municipality,
+        persons=args.persons,
+        referred=args.referred,
+        years=args.years,
+        rng=random.Random(2026),
+        today=today,
+        coordinators=max(10, args.referred // 20),
+    )
     built = time.perf_counter() - start
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -147,21 +165,42 @@ def run(args: argparse.Namespace) -> int:
     print(f"\ndashboard for {year.label}: {len(queries)} queries")
     get(client, f"{base}?periode={year.code}")  # warm
     print(f"timings over {args.repeat} runs (PostgreSQL, {connection.pg_version // 10000}):")
-    result = timed(f"dashboard, year {year.code} (with 5-year trend)",
-                   lambda: get(client, f"{base}?periode={year.code}"), args.repeat)
+    result = timed(
+        f"dashboard, year {year.code} (with 5-year trend)",
+        lambda: get(client, f"{base}?periode={year.code}"),
+        args.repeat,
+    )
     timed("dashboard, current year to date", lambda: get(client, base), args.repeat)
-    timed(f"dashboard, quarter {quarter.code} (8-quarter trend)",
-          lambda: get(client, f"{base}?periode={quarter.code}"), args.repeat)
-    timed(f"dashboard, month {month.code} (12-month trend)",
-          lambda: get(client, f"{base}?periode={month.code}"), args.repeat)
-    timed("CSV export, year", lambda: get(client, f"{base}indikatorer.csv?periode={year.code}"),
-          args.repeat)
-    timed("Excel export, year", lambda: get(client, f"{base}indikatorer.xlsx?periode={year.code}"),
-          args.repeat)
-    timed("FHIR MeasureReport, year",
-          lambda: get(client, f"{base}measurereport.json?periode={year.code}"), args.repeat)
-    timed("evaluator comparison, year",
-          lambda: get(evaluator_client, f"/indikatorer/kommuner/?periode={year.code}"), args.repeat)
+    timed(
+        f"dashboard, quarter {quarter.code} (8-quarter trend)",
+        lambda: get(client, f"{base}?periode={quarter.code}"),
+        args.repeat,
+    )
+    timed(
+        f"dashboard, month {month.code} (12-month trend)",
+        lambda: get(client, f"{base}?periode={month.code}"),
+        args.repeat,
+    )
+    timed(
+        "CSV export, year",
+        lambda: get(client, f"{base}indikatorer.csv?periode={year.code}"),
+        args.repeat,
+    )
+    timed(
+        "Excel export, year",
+        lambda: get(client, f"{base}indikatorer.xlsx?periode={year.code}"),
+        args.repeat,
+    )
+    timed(
+        "FHIR MeasureReport, year",
+        lambda: get(client, f"{base}measurereport.json?periode={year.code}"),
+        args.repeat,
+    )
+    timed(
+        "evaluator comparison, year",
+        lambda: get(evaluator_client, f"/indikatorer/kommuner/?periode={year.code}"),
+        args.repeat,
+    )
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"load average during the run: {load} on {os.cpu_count()} CPUs")
     verdict = "under" if result < 1 else "OVER"

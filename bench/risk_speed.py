@@ -11,15 +11,16 @@ fresh subprocess so peak memory (ru_maxrss) is the run's own:
     .venv/bin/python bench/risk_speed.py --sizes 10000,100000,1000000 [--workdir DIR] [--repeat N]
         [--modes model,model-top10,reference]
 
-With ``--repeat N`` each measurement is run N times and the median run (by wall time) is reported
-with its peak memory, which damps noise from other work on a shared machine without flattering
-the figures the way the fastest run would.
+With ``--repeat N`` the floor and the modes are measured in N rounds (floor, then each mode);
+the figures are medians, and each ratio is the median of the rounds' ratios, so that the drift
+of a shared machine's speed over minutes does not enter the ratios (see :func:`measure`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -58,19 +59,36 @@ print(json.dumps({"wall": wall, "cpu": cpu, "peak": peak, "rows": rows}))
 """
 
 
-def child(mode: str, extract: Path, model: Path, repeat: int = 1) -> dict[str, float]:
-    """Run one measurement in fresh interpreters; return the median run's figures."""
-    runs = []
-    for _ in range(repeat):
-        out = subprocess.run(
-            [sys.executable, "-c", CHILD, mode, str(extract), str(model)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    # The upper median for an even count, so two runs report the slower one.
-    return sorted(runs, key=lambda r: r["wall"])[len(runs) // 2]
+def child(mode: str, extract: Path, model: Path) -> dict[str, float]:
+    """Run one measurement in a fresh interpreter and return its figures."""
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, mode, str(extract), str(model)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure(modes: list[str], extract: Path, model: Path, repeat: int) -> dict[str, dict]:
+    """Measure the floor and every mode in rounds; return medians and each mode's ratio.
+
+    Each round runs the floor and then every mode, so a ratio compares runs made minutes
+    apart at most: the speed of a shared machine drifts (the floor alone was seen anywhere
+    from 3.4 s to 5.9 s), and ratios of runs made far apart would measure that drift. A mode's
+    ratio is the median of its rounds' ratios; its wall time, CPU time and peak memory are the
+    medians of its runs.
+    """
+    rounds = [{m: child(m, extract, model) for m in ["floor", *modes]} for _ in range(repeat)]
+    result = {}
+    for m in ["floor", *modes]:
+        runs = [r[m] for r in rounds]
+        result[m] = {
+            key: statistics.median(run[key] for run in runs) for key in ("wall", "cpu", "peak")
+        }
+        result[m]["ratio"] = statistics.median(r[m]["wall"] / r["floor"]["wall"] for r in rounds)
+        result[m]["cpu_ratio"] = statistics.median(r[m]["cpu"] / r["floor"]["cpu"] for r in rounds)
+    return result
 
 
 def main() -> int:
@@ -117,15 +135,14 @@ def main() -> int:
                     - 1
                 )
         gib = 1024**3
-        floor = child("floor", extract, model, args.repeat)
+        figures = measure(modes, extract, model, args.repeat)
+        floor = figures["floor"]
         cells = []
         cpu = [f"cpu s: gulv {floor['cpu']:.2f}"]
         for mode in modes:
-            r = child(mode, extract, model, args.repeat)
-            cells.append(
-                f"{r['wall']:>6.2f} {r['peak'] / gib:>6.2f} {r['wall'] / floor['wall']:>6.2f}"
-            )
-            cpu.append(f"{mode} {r['cpu']:.2f} ({r['cpu'] / floor['cpu']:.1f}×)")
+            r = figures[mode]
+            cells.append(f"{r['wall']:>6.2f} {r['peak'] / gib:>6.2f} {r['ratio']:>6.2f}")
+            cpu.append(f"{mode} {r['cpu']:.2f} ({r['cpu_ratio']:.1f}×)")
         print(
             f"{size:>10d} {rows:>11d} {mb:>6.0f}  {floor['wall']:>6.2f} {floor['peak'] / gib:>7.2f}  "
             + "  ".join(cells),
