@@ -131,7 +131,9 @@ def top_reasons(
             score[rows, b] = -np.inf
 
     each_block(n, pick)
-    slots = [_slot_texts(best[:, k], detail[:, k], names, codes) for k in range(k_max)]
+    slots = [
+        _slot_texts(best[:, k], detail[:, k], names, codes).alias(f"_slot{k}") for k in range(k_max)
+    ]
     return (
         pl.DataFrame(slots)
         .select(
