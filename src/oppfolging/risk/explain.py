@@ -112,22 +112,25 @@ def top_reasons(
     best = np.full((n, k_max), -1, dtype=np.int64)
     detail = np.zeros((n, k_max), dtype=np.int64)
 
+    # Where each condition's code ids sit in a block's code matrix (-1: not a condition).
+    code_column = np.full(len(names), -1)
+    code_column[list(codes)] = np.arange(len(codes))
+
     def pick(lo: int, hi: int) -> None:
         vals = values[lo:hi]
         contrib = contributions(lo, hi) if callable(contributions) else contributions[lo:hi]
         score = np.where(_meaningful(names, vals) & (contrib > 1e-9), contrib, -np.inf)
         rows = np.arange(hi - lo)
+        block_codes = np.stack([ids[lo:hi] for ids, _names in codes.values()] or [rows], axis=1)
         # Pick the best, mask it, repeat: argmax takes the first maximum, so ties keep name
         # order. A few passes over the block are much cheaper than sorting every row.
         for k in range(k_max):
             b = np.argmax(score, axis=1)
             found = np.isfinite(score[rows, b])
-            d = np.rint(vals[rows, b]).astype(np.int64)
-            for j, (ids, _codes) in codes.items():
-                hit = b == j
-                d[hit] = ids[lo:hi][hit]
+            at = code_column[b]
+            code = block_codes[rows, np.maximum(at, 0)]
             best[lo:hi, k] = np.where(found, b, -1)
-            detail[lo:hi, k] = d
+            detail[lo:hi, k] = np.where(at >= 0, code, np.rint(vals[rows, b]).astype(np.int64))
             score[rows, b] = -np.inf
 
     each_block(n, pick)

@@ -141,7 +141,8 @@ class Forest:
                 acc[f] += tree.shap[j].take(code)
         if raw is not None:
             raw[lo:hi] = total
-        return acc.T
+        # Row-major for the caller, who reads row by row (a transposed view would be strided).
+        return np.ascontiguousarray(acc.T)
 
 
 def as_lightgbm_reads(columns: list[np.ndarray]) -> list[np.ndarray]:
