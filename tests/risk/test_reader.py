@@ -255,3 +255,20 @@ def test_it_reports_each_event_problem_once_when_patients_repeat(
     )
     found = [(p.file, p.line, p.column) for p in problems_of(path)]
     assert found == [("patients.csv", 4, "patient_id"), ("diagnoses.csv", 2, "code")]
+
+
+def test_a_folder_and_a_zip_of_it_read_the_same(tmp_path: Path) -> None:
+    # A folder's files are memory-mapped and parsed from disk, a zip's from bytes: the two
+    # paths must agree to the hash, on a simulated list with every kind of file.
+    from oppfolging.risk.simulate import simulate
+
+    simulate(400, 3, tmp_path / "pop")
+    folder = tmp_path / "pop" / "t0"
+    archive = tmp_path / "uttrekk.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for file in folder.iterdir():
+            zf.write(file, file.name)
+    a, b = read_extract(folder), read_extract(archive)
+    assert a.sha256 == b.sha256 and a.files == b.files
+    for table in ("patients", "diagnoses", "medications", "contacts", "hospital_stays"):
+        assert getattr(a, table).equals(getattr(b, table)), table
