@@ -96,24 +96,3 @@ def test_it_returns_one_row_per_patient_in_list_order(write_extract: WriteExtrac
     assert df["patient_id"].to_list() == ["old", "young", "none"]
     assert df.select(FEATURE_NAMES).null_count().sum_horizontal().item() == 0
     assert all(dt == pl.Float64 for dt in df.select(FEATURE_NAMES).schema.values())
-
-
-def test_tallies_made_while_reading_give_the_same_features(tmp_path) -> None:
-    # The engine tallies each event file as the reader finishes it; the result must be the
-    # same as computing everything after reading.
-    from oppfolging.risk.features import tally
-    from oppfolging.risk.simulate import simulate
-
-    simulate(600, 4, tmp_path / "pop")
-    tallied = {}
-    ext = read_extract(
-        tmp_path / "pop" / "t0",
-        on_table=lambda name, table, at, n: tallied.__setitem__(name, tally(name, table, at, n)),
-    )
-    assert set(tallied) == {
-        "diagnoses.csv",
-        "medications.csv",
-        "contacts.csv",
-        "hospital_stays.csv",
-    }
-    assert compute_features(ext, tallied).equals(compute_features(ext))

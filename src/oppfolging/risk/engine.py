@@ -30,7 +30,7 @@ import polars as pl
 from oppfolging.risk import model as model_mod
 from oppfolging.risk.evaluate import Evaluation, evaluate_frame, write_report
 from oppfolging.risk.explain import top_reasons
-from oppfolging.risk.features import compute_features, tally
+from oppfolging.risk.features import compute_features
 from oppfolging.risk.reader import Extract, read_extract, read_outcomes_file
 from oppfolging.risk.reference import POINT_COLUMNS, VERSION, reference_score
 
@@ -100,18 +100,12 @@ def score_extract(
     with ThreadPoolExecutor(max_workers=1) as loader:
         # The model file is loaded (and its trees tabulated) while the extract is read.
         loading = loader.submit(model_mod.load, path) if path is not None else None
-        # Each event file's features are tallied as soon as the file is read (see reader.py).
-        tallied: dict[str, dict[str, pl.Series]] = {}
-
-        def on_table(name: str, table: pl.DataFrame, at: date, n: int) -> None:
-            tallied[name] = tally(name, table, at, n)
-
-        ext = extract if isinstance(extract, Extract) else read_extract(extract, on_table=on_table)
+        ext = extract if isinstance(extract, Extract) else read_extract(extract)
         if loading is not None:
             trained = loading.result()
     version = VERSION if trained is None else trained.version
     say("Beregner variabler", 0.3)
-    features = compute_features(ext, tallied)
+    features = compute_features(ext)
     points = None
     reasons = None
     if trained is None:

@@ -187,9 +187,7 @@ FEATURES: dict[str, tuple[str, str]] = {
 FEATURE_NAMES: list[str] = list(FEATURES)
 
 
-def compute_features(
-    extract: Extract, tallied: dict[str, dict[str, pl.Series]] | None = None
-) -> pl.DataFrame:
+def compute_features(extract: Extract) -> pl.DataFrame:
     """Return one row per patient (in ``pidx`` order) with every feature in FEATURES.
 
     Besides the features the frame holds ``pidx``, ``patient_id``, ``national_id`` and, per
@@ -199,10 +197,9 @@ def compute_features(
     Counts are tallied with ``numpy.bincount`` over the integer patient index (``pidx`` is the
     row in ``patients``), which gives every patient's count in one pass without a group-by,
     join or sort; string columns are turned into small integer codes once, per distinct value.
-    ``tallied`` holds the columns :func:`tally` already gave for some event files (the engine
-    tallies each file while the reader is still busy with the others).
     """
     t = extract.extracted_at
+    day = _day(t)
     n = extract.patients.height
     base = extract.patients.select(
         "pidx",
@@ -227,23 +224,16 @@ def compute_features(
     )
     # The four event tables are independent: tally them on two threads (numpy and Polars
     # release the GIL), so both cores work through the single-threaded numpy steps.
-    tables = {
-        "diagnoses.csv": extract.diagnoses,
-        "medications.csv": extract.medications,
-        "contacts.csv": extract.contacts,
-        "hospital_stays.csv": extract.hospital_stays,
-    }
-    done = tallied or {}
     with ThreadPoolExecutor(max_workers=2) as pool:
-        parts = {
-            name: pool.submit(tally, name, table, t, n)
-            for name, table in tables.items()
-            if name not in done
-        }
+        parts = [
+            pool.submit(_conditions, extract.diagnoses, t, n),
+            pool.submit(_medicines, extract.medications, day, n),
+            pool.submit(_contacts, extract.contacts, day, n),
+            pool.submit(_stays, extract.hospital_stays, t, n),
+        ]
         columns: dict[str, pl.Series] = {}
-        for name in tables:
-            columns |= done[name] if name in done else parts[name].result()
-    assert all(column.len() == n for column in columns.values())
+        for part in parts:
+            columns |= part.result()
     df = base.with_columns(list(columns.values()))
     df = df.with_columns(
         pl.sum_horizontal(f"cond_{c.key}" for c in CONDITIONS).alias("n_conditions"),
@@ -258,11 +248,6 @@ def compute_features(
         *FEATURE_NAMES,
         *[f"code_{c.key}" for c in CONDITIONS],
     )
-
-
-def tally(name: str, table: pl.DataFrame, t: date, n: int) -> dict[str, pl.Series]:
-    """Return the feature columns one event file gives, one value per patient (pidx order)."""
-    return _TALLIES[name](table, t, n)
 
 
 def _day(d: date) -> int:
@@ -339,9 +324,8 @@ def _conditions(diagnoses: pl.DataFrame, t: date, n: int) -> dict[str, pl.Series
     return out
 
 
-def _medicines(medications: pl.DataFrame, t: date, n: int) -> dict[str, pl.Series]:
+def _medicines(medications: pl.DataFrame, day: int, n: int) -> dict[str, pl.Series]:
     """Count distinct substances in each 12-month window and flag the medicine groups."""
-    day = _day(t)
     d = _days(medications, "date")
     last = (d > day - YEAR) & (d <= day)
     prev = (d > day - 2 * YEAR) & (d <= day - YEAR)
@@ -374,9 +358,8 @@ def _medicines(medications: pl.DataFrame, t: date, n: int) -> dict[str, pl.Serie
     return out
 
 
-def _contacts(contacts: pl.DataFrame, t: date, n: int) -> dict[str, pl.Series]:
+def _contacts(contacts: pl.DataFrame, day: int, n: int) -> dict[str, pl.Series]:
     """Count contacts by kind in the last 12 months and in the 12 months before."""
-    day = _day(t)
     d = _days(contacts, "date")
     last = (d > day - YEAR) & (d <= day)
     prev = (d > day - 2 * YEAR) & (d <= day - YEAR)
@@ -429,11 +412,3 @@ def _stays(stays: pl.DataFrame, t: date, n: int) -> dict[str, pl.Series]:
             np.where(latest > np.iinfo(np.int64).min, day - latest, 999).astype(np.float64),
         ),
     }
-
-
-_TALLIES = {
-    "diagnoses.csv": _conditions,
-    "medications.csv": _medicines,
-    "contacts.csv": _contacts,
-    "hospital_stays.csv": _stays,
-}

@@ -14,7 +14,6 @@ import json
 import mmap
 import os
 import zipfile
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -405,14 +404,7 @@ def read_outcomes_file(path: Path) -> pl.DataFrame:
     return read_outcomes(Path(path).read_bytes(), Path(path).name)
 
 
-# Called in a reader thread with (file name, table, extracted_at, number of patients) as soon as
-# an event table has been read without a problem, so that work on it can start while other files
-# are still being read. Whether the extract as a whole is good is known only when read_extract
-# returns.
-OnTable = Callable[[str, pl.DataFrame, date, int], None]
-
-
-def read_extract(path: Path | str, *, on_table: OnTable | None = None) -> Extract:
+def read_extract(path: Path | str) -> Extract:
     """Read, validate and type an extract folder or zip; raise ExtractError on any problem."""
     source = _Source(Path(path))
     problems = _Problems()
@@ -422,7 +414,7 @@ def read_extract(path: Path | str, *, on_table: OnTable | None = None) -> Extrac
     with ThreadPoolExecutor(max_workers=1) as io:
         loads = {name: io.submit(source.read, name) for name in FILES}
         hashing = io.submit(lambda: _input_sha256({n: f.result() for n, f in loads.items()}))
-        extract = _read(loads, problems, source, on_table)
+        extract = _read(loads, problems, source)
         sha256 = hashing.result()
     raws = {name: future.result() for name, future in loads.items()}
     sizes = {name: len(raw) for name, raw in raws.items() if raw is not None}
@@ -447,10 +439,7 @@ def _input_sha256(raws: dict[str, Data | None]) -> str:
 
 
 def _read(
-    loads: dict[str, Future[Data | None]],
-    problems: _Problems,
-    source: _Source,
-    on_table: OnTable | None = None,
+    loads: dict[str, Future[Data | None]], problems: _Problems, source: _Source
 ) -> Extract | None:
     """Parse and validate every file as it arrives, collecting problems; None if there are any."""
     extracted_at, meta = _read_meta(loads["extract.json"].result(), problems)
@@ -460,16 +449,11 @@ def _read(
     # once and wait for the patient ids only to join them, so patients.csv is checked while
     # they are parsed.
     ids_ready: Future[pl.DataFrame] = Future()
-
-    def read_table(name: str, required: list[str]) -> tuple[pl.DataFrame, _Problems]:
-        table, found = _read_table(name, loads[name], required, ids_ready, source.file_path(name))
-        if on_table is not None and not found and extracted_at is not None:
-            on_table(name, table, extracted_at, ids_ready.result().height)
-        return table, found
-
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {
-            name: pool.submit(read_table, name, required)
+            name: pool.submit(
+                _read_table, name, loads[name], required, ids_ready, source.file_path(name)
+            )
             for name, required in _TABLE_COLUMNS.items()
         }
         patients = pl.DataFrame()
