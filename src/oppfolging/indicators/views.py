@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
@@ -106,49 +107,56 @@ def dashboard(request: HttpRequest, number: str) -> HttpResponse:
     })
 
 
-def export_csv(request: HttpRequest, number: str) -> HttpResponse:
-    """Download the municipality's indicators for the period as CSV."""
+def _download(
+    request: HttpRequest,
+    number: str,
+    purpose: str,
+    build: Callable[[Municipality, Period, list], str | bytes],
+    content_type: str,
+    filename: str,
+) -> HttpResponse:
+    """Send the period's indicators as a file made by ``build``, and log the export.
+
+    ``purpose`` and ``filename`` may hold ``%(period)s``; the file name also gets the
+    municipality's number and the period's code.
+    """
     municipality = get_municipality_for_aggregates(request, number)
     period = chosen_period(request)
     sections = report.municipality_report(municipality, period, trend=False)
-    _audit(request, municipality, Action.EXPORT, _("Indikatorer som CSV for %(period)s") % {"period": period.label})
-    response = HttpResponse(exports.municipality_csv(municipality, period, sections),
-                            content_type="text/csv; charset=utf-8")
+    _audit(request, municipality, Action.EXPORT, purpose % {"period": period.label})
+    response = HttpResponse(build(municipality, period, sections), content_type=content_type)
+    stem, extension = filename.rsplit(".", 1)
     response["Content-Disposition"] = (
-        f'attachment; filename="indikatorer-{municipality.number}-{period.code}.csv"'
+        f'attachment; filename="{stem}-{municipality.number}-{period.code}.{extension}"'
     )
     return response
+
+
+def export_csv(request: HttpRequest, number: str) -> HttpResponse:
+    """Download the municipality's indicators for the period as CSV."""
+    return _download(
+        request, number, _("Indikatorer som CSV for %(period)s"), exports.municipality_csv,
+        "text/csv; charset=utf-8", "indikatorer.csv",
+    )
 
 
 def export_xlsx(request: HttpRequest, number: str) -> HttpResponse:
     """Download the municipality's indicators for the period as an Excel workbook."""
-    municipality = get_municipality_for_aggregates(request, number)
-    period = chosen_period(request)
-    sections = report.municipality_report(municipality, period, trend=False)
-    _audit(request, municipality, Action.EXPORT, _("Indikatorer som Excel for %(period)s") % {"period": period.label})
-    response = HttpResponse(
-        exports.municipality_xlsx(municipality, period, sections),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return _download(
+        request, number, _("Indikatorer som Excel for %(period)s"), exports.municipality_xlsx,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "indikatorer.xlsx",
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="indikatorer-{municipality.number}-{period.code}.xlsx"'
-    )
-    return response
 
 
 def measure_report(request: HttpRequest, number: str) -> HttpResponse:
     """Download the indicators for the period as a FHIR Bundle of MeasureReports."""
-    municipality = get_municipality_for_aggregates(request, number)
-    period = chosen_period(request)
-    sections = report.municipality_report(municipality, period, trend=False)
-    _audit(request, municipality, Action.EXPORT, _("Indikatorer som FHIR MeasureReport for %(period)s") % {"period": period.label})
-    bundle = fhir.measure_report_bundle(municipality, period, sections)
-    response = HttpResponse(json.dumps(bundle, ensure_ascii=False, indent=2),
-                            content_type="application/fhir+json; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="measurereport-{municipality.number}-{period.code}.json"'
+    return _download(
+        request, number, _("Indikatorer som FHIR MeasureReport for %(period)s"),
+        lambda municipality, period, sections: json.dumps(
+            fhir.measure_report_bundle(municipality, period, sections), ensure_ascii=False, indent=2
+        ),
+        "application/fhir+json; charset=utf-8", "measurereport.json",
     )
-    return response
 
 
 def comparison(request: HttpRequest) -> HttpResponse:

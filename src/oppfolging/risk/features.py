@@ -364,11 +364,8 @@ def _contacts(contacts: pl.DataFrame, day: int, n: int) -> dict[str, pl.Series]:
     last = (d > day - YEAR) & (d <= day)
     prev = (d > day - 2 * YEAR) & (d <= day - YEAR)
     kinds = len(CONTACT_KINDS)
-    if contacts["kind"].dtype == pl.Enum(CONTACT_KINDS):
-        kind_index = contacts["kind"].to_physical().to_numpy()  # as the reader gives it
-    else:
-        kind, values = _integer_codes(contacts["kind"])
-        kind_index = np.array([CONTACT_KINDS.index(v) for v in values.to_list()] or [0])[kind]
+    # The Enum's integer is the kind's place in CONTACT_KINDS (the reader gives an Enum).
+    kind_index = contacts["kind"].cast(pl.Enum(CONTACT_KINDS)).to_physical().to_numpy()
     # One tally of (patient, kind, window) slots: slot = kind, or kinds + kind the year before.
     rows = last | prev
     counts = _count(
