@@ -6,7 +6,7 @@ from django.urls import reverse
 from oppfolging.access.policy import Basis, PersonGrant
 from oppfolging.accounts.models import Role
 from oppfolging.assessments.models import AssessmentStatus, Decision
-from oppfolging.assessments.services import can_decide
+from oppfolging.assessments.selectors import can_decide
 from oppfolging.audit.models import AuditEvent
 from oppfolging.referrals.models import Status
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 from oppfolging.accounts.models import Role
 from oppfolging.assessments.models import Assessment, Decision, MedicalAssessment
-from oppfolging.assessments.services import assessment_changes, open_medical_requests_for
+from oppfolging.assessments.selectors import assessment_changes, open_medical_requests_for
 from oppfolging.demo.assessments import create_demo_assessments
 from oppfolging.people.models import Person
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from oppfolging.assessments.models import MedicalAssessment
-from oppfolging.assessments.services import open_medical_requests_for
+from oppfolging.assessments.selectors import open_medical_requests_for
 from oppfolging.audit.models import AuditEvent
 
 from .conftest import make_assessment

@@ -59,7 +59,7 @@ def outsider(cast):
 @pytest.fixture
 def meeting(cast, team):
     """A meeting in three days, scheduled by the coordinating unit."""
-    return services.meeting_schedule(grant=grant_for(cast.cu, cast.person), actor=cast.cu, team=team,
+    return services.meeting_schedule(grant=grant_for(cast.cu, cast.person), team=team,
                                      starts_at=at(3), location="Helsehuset, møterom 2")
 
 

@@ -56,9 +56,9 @@ def test_it_puts_open_action_items_on_the_next_agenda_until_done(cast, team, mee
     meeting.save()
     item = _item(meeting, owner_user=cast.cu)
     done = _item(meeting, owner_user=cast.cu, description="Gjort", done_at=timezone.now())
-    later = services.meeting_schedule(grant=grant_for(cast.cu, cast.person), actor=cast.cu, team=team,
+    later = services.meeting_schedule(grant=grant_for(cast.cu, cast.person), team=team,
                                       starts_at=at(20), location="Helsehuset")
-    agenda = services.agenda_build(meeting=later)
+    agenda = services.agenda_build(grant=grant_for(cast.cu, cast.person), meeting=later)
     assert [a.action_item for a in agenda] == [item]
     assert done not in [a.action_item for a in agenda]
 

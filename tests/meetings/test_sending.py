@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from oppfolging.access.grants import Basis, PersonGrant
 from oppfolging.meetings import services
 from oppfolging.meetings.models import Meeting
 from oppfolging.meetings.tasks import (
@@ -26,7 +27,8 @@ def _calendar(message) -> Calendar:
 
 def test_it_sends_the_agenda_with_a_calendar_invitation(cast, meeting, due_goal, settings):
     settings.DEFAULT_FROM_EMAIL = "oppfolging@testvik.kommune.invalid"
-    services.agenda_item_add(meeting=meeting, title="Transport til dagsenteret", added_by_kind="person")
+    services.agenda_item_add(grant=PersonGrant(cast.person, Basis.PERSON_SELF, "person", "", False),
+                             meeting=meeting, title="Transport til dagsenteret")
     response = cast.client_for(cast.cu).post(reverse("meetings:agenda_send", args=[cast.person.pk, meeting.pk]),
                                              follow=True)
     assert "Dagsordenen er sendt til 3 innkalte." in response.content.decode()
@@ -50,12 +52,12 @@ def test_it_sends_the_agenda_with_a_calendar_invitation(cast, meeting, due_goal,
 
 def test_it_sends_nothing_to_next_of_kin_once_consent_is_withdrawn(cast, meeting):
     Consent.objects.filter(scope="next_of_kin").update(withdrawn_at=timezone.now())
-    services.agenda_send(meeting=meeting)
+    services.agenda_send(grant=PersonGrant.system(cast.person), meeting=meeting)
     assert sorted(m.to[0] for m in mail.outbox) == ["kim@example.invalid", "petra@example.invalid"]
 
 
 def test_it_sends_due_agendas_once_however_often_the_job_runs(cast, team, meeting):
-    far = services.meeting_schedule(grant=grant_for(cast.cu, cast.person), actor=cast.cu, team=team,
+    far = services.meeting_schedule(grant=grant_for(cast.cu, cast.person), team=team,
                                     starts_at=at(30), video_link="https://video.example.invalid/rom")
     assert run_meeting_jobs() == {"agendas_sent": 3, "action_item_reminders": 0}
     assert run_meeting_jobs() == {"agendas_sent": 0, "action_item_reminders": 0}
@@ -73,7 +75,7 @@ def test_it_sends_due_agendas_once_however_often_the_job_runs(cast, team, meetin
 
 
 def test_it_sends_an_update_when_time_changes_after_the_agenda_went_out(cast, meeting):
-    services.agenda_send(meeting=meeting)
+    services.agenda_send(grant=PersonGrant.system(cast.person), meeting=meeting)
     cast.client_for(cast.cu).post(reverse("meetings:edit", args=[cast.person.pk, meeting.pk]), {
         "day": (timezone.localdate() + dt.timedelta(days=4)).isoformat(), "start": "13:00", "end": "14:30",
         "location": "Helsehuset, møterom 2", "video_link": ""})
@@ -87,7 +89,7 @@ def test_it_sends_an_update_when_time_changes_after_the_agenda_went_out(cast, me
 
 
 def test_it_cancels_after_confirmation_and_tells_those_who_got_the_agenda(cast, meeting):
-    services.agenda_send(meeting=meeting)
+    services.agenda_send(grant=PersonGrant.system(cast.person), meeting=meeting)
     client = cast.client_for(cast.cu)
     url = reverse("meetings:cancel", args=[cast.person.pk, meeting.pk])
     html = client.get(url).content.decode()

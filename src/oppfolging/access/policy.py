@@ -13,73 +13,32 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from oppfolging.access.grants import (
+    BASIS_LABELS,
+    CLINICAL_ROLES,
+    Basis,
+    PersonGrant,
+    PortalBasis,
+    PortalGrant,
+    StaffGrant,
+)
 from oppfolging.access.models import BreakGlassAccess
 from oppfolging.accounts.models import Municipality, Role, RoleAssignment, User
-from oppfolging.people.models import Person
-
-
-class Basis(StrEnum):
-    """Why a user may see a person. Shown to the person in their access log."""
-
-    COORDINATING_UNIT = "coordinating_unit"
-    COORDINATOR = "coordinator"
-    GP = "gp"
-    TEAM_MEMBER = "team_member"
-    CASE_WORKER = "case_worker"
-    ASSESSMENT = "assessment"
-    BREAK_GLASS = "break_glass"
-    PERSON_SELF = "person_self"
-    NEXT_OF_KIN = "next_of_kin"
-
-
-BASIS_LABELS = {
-    Basis.COORDINATING_UNIT: _("koordinerende enhet i kommunen"),
-    Basis.COORDINATOR: _("personens koordinator"),
-    Basis.GP: _("personens fastlege"),
-    Basis.TEAM_MEMBER: _("deltaker i personens oppfølgingsteam"),
-    Basis.CASE_WORKER: _("saksbehandler for en melding om behov"),
-    Basis.ASSESSMENT: _("deltaker i utredning av behov"),
-    Basis.BREAK_GLASS: _("nødtilgang"),
-    Basis.PERSON_SELF: _("personen selv"),
-    Basis.NEXT_OF_KIN: _("pårørende med samtykke, vergemål eller foreldreansvar"),
-}
-
-# Bases on which a user takes part in the person's follow-up (see PersonGrant.serves).
-SERVING_BASES = frozenset({"coordinating_unit", "coordinator", "team_member", "gp"})
-
-# Roles that meet persons and so may open emergency access; leaders and evaluators never do.
-CLINICAL_ROLES = frozenset({Role.COORDINATING_UNIT, Role.COORDINATOR, Role.TEAM_MEMBER, Role.GP})
-
-
-@dataclass(frozen=True)
-class PersonGrant:
-    """A user's right to one person's data, and the basis it rests on."""
-
-    person: Person
-    basis: Basis
-    role: str
-    unit: str
-    can_write: bool
-    break_glass: BreakGlassAccess | None = None
-
-    @property
-    def basis_label(self) -> str:
-        return str(BASIS_LABELS[self.basis])
-
-    @property
-    def serves(self) -> bool:
-        """Tell whether the user serves the person in the team (not only reads by exception).
-
-        Small contributions such as agenda items, messages and progress reports need this;
-        emergency access, case work and assessment participation never do.
-        """
-        return self.basis in SERVING_BASES
+from oppfolging.gp.models import RiskList
+from oppfolging.people.models import Person, RelatedPerson
+from oppfolging.referrals.models import Referral
+from oppfolging.teams.models import (
+    Consent,
+    ConsentScope,
+    CoordinatorAssignment,
+    MemberKind,
+    TeamMembership,
+)
 
 
 def role_assignments(user: User) -> list[RoleAssignment]:
@@ -152,7 +111,6 @@ def active_memberships(user: User) -> QuerySet:
     team, and only while the person's consent to the team and to sharing with the member's
     service is in force (without consent there is no sharing).
     """
-    from oppfolging.teams.models import Consent, ConsentScope, MemberKind, TeamMembership
 
     today = timezone.localdate()
     consents = Consent.objects.active()
@@ -256,11 +214,22 @@ def person_grant(*, user: User, person: Person) -> PersonGrant | None:
                 active_memberships(user).filter(team__person=person).select_related("service").first()
             )
             unit = membership.service.name if membership and membership.service else unit
-        return PersonGrant(person, rule.basis, role, unit, rule.can_write, break_glass)
+        return PersonGrant(person, rule.basis, role, unit, rule.can_write, break_glass, user)
     return None
 
 
 # Resources that are not a person's data, still kept apart per municipality.
+
+
+def staff_grant(*, user: User, municipality: Municipality | None) -> StaffGrant | None:
+    """Return the user's standing in the municipality (the roles they hold there), or None."""
+    if municipality is None:
+        return None
+    roles = frozenset(a.role for a in role_assignments(user) if a.municipality_id == municipality.pk)
+    if not roles:
+        return None
+    return StaffGrant(user=user, municipality=municipality, roles=roles)
+
 
 def can_use_municipality(user: User, municipality: Municipality | None) -> bool:
     """Tell whether the user works in the municipality in any role."""
@@ -304,7 +273,6 @@ def is_evaluator(user: User) -> bool:
 
 def referrals_visible_to(*, user: User, municipality: Municipality) -> QuerySet:
     """Return the reports of need the user may open: all for the coordinating unit, else own cases."""
-    from oppfolging.referrals.models import Referral
 
     if has_role(user, Role.COORDINATING_UNIT, municipality):
         return Referral.objects.filter(municipality=municipality)
@@ -326,63 +294,14 @@ def can_report_need(user: User, municipality: Municipality) -> bool:
 # consent, a guardianship or parental responsibility for a child allows.
 
 
-class PortalBasis(StrEnum):
-    SELF = "self"
-    CONSENT = "consent"
-    GUARDIAN = "guardian"
-    PARENT = "parent"
-
-
-PORTAL_BASIS_LABELS = {
-    PortalBasis.SELF: _("Dette er din egen plan."),
-    PortalBasis.CONSENT: _("Du ser planen fordi %(name)s har samtykket til at du deltar."),
-    PortalBasis.GUARDIAN: _("Du ser planen fordi du er verge for %(name)s."),
-    PortalBasis.PARENT: _("Du ser planen fordi du har foreldreansvar for %(name)s, som er under 18 år."),
-}
-
-
-@dataclass(frozen=True)
-class PortalGrant:
-    """Why a signed-in person or next of kin may see a person's plan, and what they may do."""
-
-    person: Person
-    basis: PortalBasis
-    related_person: object | None = None
-
-    @property
-    def basis_text(self) -> str:
-        return str(PORTAL_BASIS_LABELS[self.basis]) % {"name": self.person.given_name}
-
-    @property
-    def is_self(self) -> bool:
-        return self.basis is PortalBasis.SELF
-
-    @property
-    def may_manage_consent(self) -> bool:
-        """The person decides on consent; for a child or a ward, the parent or guardian does."""
-        return self.basis in (PortalBasis.SELF, PortalBasis.GUARDIAN, PortalBasis.PARENT)
-
-    @property
-    def actor_kind(self) -> str:
-        return "person" if self.is_self else "next_of_kin"
-
-    def as_person_grant(self) -> PersonGrant:
-        """Return the grant in the shape the write services and the audit log take."""
-        basis = Basis.PERSON_SELF if self.is_self else Basis.NEXT_OF_KIN
-        return PersonGrant(self.person, basis, self.actor_kind, "", False)
-
-
 def portal_grants(*, user: User) -> list[PortalGrant]:
     """Return every person whose plan the user may see in «Min plan», with the basis for each."""
-    from oppfolging.people.models import RelatedPerson
-    from oppfolging.teams.models import Consent, ConsentScope
-
     if not user.is_authenticated or not user.is_active:
         return []
     grants: list[PortalGrant] = []
     own = Person.objects.filter(user=user).first()
     if own is not None:
-        grants.append(PortalGrant(own, PortalBasis.SELF))
+        grants.append(PortalGrant(own, PortalBasis.SELF, user=user))
     for related in RelatedPerson.objects.filter(user=user).select_related("person"):
         person = related.person
         if related.is_guardian and not person.is_child:
@@ -396,7 +315,7 @@ def portal_grants(*, user: User) -> list[PortalGrant]:
         else:
             basis = None
         if basis is not None:
-            grants.append(PortalGrant(person, basis, related))
+            grants.append(PortalGrant(person, basis, related, user))
     return grants
 
 
@@ -407,8 +326,6 @@ def portal_grant(*, user: User, person_id: int) -> PortalGrant | None:
 
 def who_can_see(person: Person) -> list[dict[str, str]]:
     """List who may see the person's data now and why, in plain words for the person."""
-    from oppfolging.accounts.models import RoleAssignment
-    from oppfolging.teams.models import CoordinatorAssignment
 
     rows: list[dict[str, str]] = []
     today = timezone.localdate()
@@ -418,7 +335,6 @@ def who_can_see(person: Person) -> list[dict[str, str]]:
         rows.append({"who": a.coordinator.full_name, "why": str(BASIS_LABELS[Basis.COORDINATOR])})
     if person.gp_id:
         rows.append({"who": person.gp.full_name, "why": str(BASIS_LABELS[Basis.GP])})
-    from oppfolging.teams.models import TeamMembership
 
     for membership in TeamMembership.objects.filter(
         team__person=person, team__status="active", kind="professional", user__isnull=False,
@@ -435,7 +351,6 @@ def who_can_see(person: Person) -> list[dict[str, str]]:
     if unit_staff:
         rows.append({"who": str(_("Koordinerende enhet (%(n)s ansatte)") % {"n": unit_staff}),
                      "why": str(BASIS_LABELS[Basis.COORDINATING_UNIT])})
-    from oppfolging.people.models import RelatedPerson
 
     for related in RelatedPerson.objects.filter(person=person, user__isnull=False):
         grant = portal_grant(user=related.user, person_id=person.pk)
@@ -446,7 +361,6 @@ def who_can_see(person: Person) -> list[dict[str, str]]:
 
 def risk_lists_visible_to(*, user: User) -> QuerySet:
     """Return the GP risk lists the user may open: their own, or ones the GP authorised them for."""
-    from oppfolging.gp.models import RiskList
 
     if not user.is_authenticated or not user.is_active:
         return RiskList.objects.none()

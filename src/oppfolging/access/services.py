@@ -5,61 +5,68 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from oppfolging.access.grants import CLINICAL_ROLES, StaffGrant
 from oppfolging.access.models import BreakGlassAccess
-from oppfolging.accounts.models import User
+from oppfolging.accounts.models import Role
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
 from oppfolging.people.models import Person
 
 
 @transaction.atomic
-def break_glass_open(
-    *, user: User, person: Person, reason: str, role: str, unit: str = "", ip: str | None = None
-) -> BreakGlassAccess:
-    """Give the user time-limited read access to one person; flagged for review and logged."""
+def break_glass_open(*, grant: StaffGrant, person: Person, reason: str) -> BreakGlassAccess:
+    """Give the user time-limited read access to one person; flagged for review and logged.
+
+    Only staff who meet persons in the person's municipality may open it, never leaders,
+    administrators or evaluators.
+    """
+    grant.require_role(*CLINICAL_ROLES)
+    grant.require_owns(person)
+    if len(reason.strip()) < 20:
+        raise ValidationError({"reason": _("Skriv en begrunnelse på minst 20 tegn.")})
     now = timezone.now()
     access = BreakGlassAccess.objects.create(
-        user=user,
+        user=grant.user,
         person=person,
         reason=reason.strip(),
         created_at=now,
         expires_at=now + dt.timedelta(hours=settings.BREAK_GLASS_HOURS),
     )
+    role = min(r for r in grant.roles if r in CLINICAL_ROLES)
     audit_record(
-        actor=user,
+        actor=grant.user,
         action=Action.BREAK_GLASS,
         resource="break_glass",
         resource_id=access.pk,
         person=person,
         role=role,
-        unit=unit,
         purpose=access.reason,
         break_glass=True,
-        ip=ip,
     )
     return access
 
 
 @transaction.atomic
-def break_glass_review(
-    *, access: BreakGlassAccess, reviewer: User, note: str, ip: str | None = None
-) -> BreakGlassAccess:
-    """Record the coordinating unit's review of an emergency access."""
-    access.reviewed_by = reviewer
+def break_glass_review(*, grant: StaffGrant, access: BreakGlassAccess, note: str) -> BreakGlassAccess:
+    """Record the coordinating unit's review of an emergency access in its municipality."""
+    grant.require_role(Role.COORDINATING_UNIT)
+    grant.require_owns(access.person)
+    access.reviewed_by = grant.user
     access.reviewed_at = timezone.now()
     access.review_note = note.strip()
     access.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])
     audit_record(
-        actor=reviewer,
+        actor=grant.user,
         action=Action.UPDATE,
         resource="break_glass",
         resource_id=access.pk,
         person=access.person,
+        role=Role.COORDINATING_UNIT,
         purpose=_("Gjennomgang av nødtilgang"),
-        ip=ip,
     )
     return access

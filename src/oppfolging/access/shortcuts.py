@@ -59,6 +59,17 @@ def require_in_municipality(
     return municipality
 
 
+def get_staff_grant(
+    request: HttpRequest, check: Callable[[User, Municipality], bool]
+) -> policy.StaffGrant:
+    """Return the user's grant in the active municipality if the check passes (404/403 otherwise)."""
+    municipality = require_in_municipality(request, check)
+    grant = policy.staff_grant(user=request.user, municipality=municipality)  # type: ignore[arg-type]
+    if grant is None:
+        raise Http404
+    return grant
+
+
 def get_service_for_user(request: HttpRequest, service_id: int, *, write: bool = False) -> Service:
     """Return a catalogue service of one of the user's municipalities; 404 otherwise."""
     user: User = request.user  # type: ignore[assignment]

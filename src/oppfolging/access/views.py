@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from oppfolging.access import policy, services
 from oppfolging.access.forms import BreakGlassForm, BreakGlassReviewForm
 from oppfolging.access.models import BreakGlassAccess
-from oppfolging.access.shortcuts import require_in_municipality
+from oppfolging.access.shortcuts import get_staff_grant, require_in_municipality
 from oppfolging.accounts.models import User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
@@ -22,7 +22,8 @@ from oppfolging.people.models import Person
 
 def break_glass(request: HttpRequest) -> HttpResponse:
     """Open time-limited access to one person in an emergency, with a stated reason."""
-    municipality = require_in_municipality(request, policy.can_break_glass)
+    grant = get_staff_grant(request, policy.can_break_glass)
+    municipality = grant.municipality
     user: User = request.user  # type: ignore[assignment]
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -37,11 +38,7 @@ def break_glass(request: HttpRequest) -> HttpResponse:
                 break_glass=True, ip=client_ip(request),
             )
         else:
-            role = next(r for r in sorted(request.roles) if r in policy.CLINICAL_ROLES)  # type: ignore[attr-defined]
-            services.break_glass_open(
-                user=user, person=person, reason=form.cleaned_data["reason"], role=role,
-                ip=client_ip(request),
-            )
+            services.break_glass_open(grant=grant, person=person, reason=form.cleaned_data["reason"])
             messages.warning(
                 request,
                 _("Nødtilgang er åpnet i %(hours)s timer. Den er logget og blir gjennomgått.")
@@ -74,15 +71,12 @@ def break_glass_review(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def break_glass_mark_reviewed(request: HttpRequest, access_id: int) -> HttpResponse:
-    municipality = require_in_municipality(request, policy.can_search_audit)
-    access = BreakGlassAccess.objects.filter(pk=access_id, person__municipality=municipality).first()
+    grant = get_staff_grant(request, policy.can_search_audit)
+    access = BreakGlassAccess.objects.filter(pk=access_id, person__municipality=grant.municipality).first()
     if access is None:
         raise Http404
     form = BreakGlassReviewForm(request.POST)
     if form.is_valid():
-        services.break_glass_review(
-            access=access, reviewer=request.user, note=form.cleaned_data["note"],  # type: ignore[arg-type]
-            ip=client_ip(request),
-        )
+        services.break_glass_review(grant=grant, access=access, note=form.cleaned_data["note"])
         messages.success(request, _("Nødtilgangen er markert som gjennomgått."))
     return redirect("access:break_glass_review")

@@ -5,10 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from oppfolging.accounts.models import LoginFailure, Municipality, RoleAssignment, User
+from oppfolging.access.grants import StaffGrant
+from oppfolging.accounts.models import LoginFailure, Municipality, Role, RoleAssignment, User
+from oppfolging.audit.models import Action
+from oppfolging.audit.services import audit_record
 from oppfolging.catalogue.models import Service
 
 
@@ -36,7 +41,7 @@ def login_failures_clear(*, username: str) -> None:
 @transaction.atomic
 def staff_user_create(
     *,
-    municipality: Municipality,
+    grant: StaffGrant,
     username: str,
     first_name: str,
     last_name: str,
@@ -46,7 +51,12 @@ def staff_user_create(
     service: Service | None,
     password: str | None = None,
 ) -> User:
-    """Create a staff user with one role in the municipality."""
+    """Create a staff user with one role in the municipality; the administrator's task."""
+    grant.require_role(Role.ADMINISTRATOR)
+    grant.require_owns(service)
+    if role == Role.EVALUATOR:
+        raise ValidationError({"role": _("Evaluatorer legges inn nasjonalt, ikke av kommunen.")})
+    municipality = grant.municipality
     user = User(
         username=username, first_name=first_name, last_name=last_name, email=email, title=title
     )
@@ -57,21 +67,19 @@ def staff_user_create(
     user.full_clean()
     user.save()
     RoleAssignment.objects.create(user=user, municipality=municipality, role=role, service=service)
+    audit_record(actor=grant.user, action=Action.CREATE, resource="staff_user", resource_id=user.pk,
+                 municipality=municipality, role=Role.ADMINISTRATOR,
+                 purpose=_("Ny ansatt med rolle %(role)s") % {"role": Role(role).label})
     return user
 
 
-def role_assign(
-    *, user: User, municipality: Municipality, role: str, service: Service | None
-) -> RoleAssignment:
-    """Give a user a role in a municipality (idempotent)."""
-    assignment, _ = RoleAssignment.objects.update_or_create(
-        user=user, municipality=municipality, role=role, defaults={"service": service}
-    )
-    return assignment
-
-
-def municipality_settings_save(*, municipality: Municipality, referral_deadline_days: int, contact_email: str) -> Municipality:
+@transaction.atomic
+def municipality_settings_save(
+    *, grant: StaffGrant, referral_deadline_days: int, contact_email: str
+) -> Municipality:
     """Change the deadline for handling reports of need, and the unit's contact address."""
+    grant.require_role(Role.ADMINISTRATOR)
+    municipality = grant.municipality
     municipality.referral_deadline_days = referral_deadline_days
     municipality.contact_email = contact_email
     municipality.full_clean()

@@ -19,12 +19,12 @@ from django.views.decorators.http import require_POST
 
 from oppfolging.access import policy
 from oppfolging.access.models import BreakGlassAccess
-from oppfolging.access.shortcuts import require_in_municipality
+from oppfolging.access.shortcuts import get_staff_grant
 from oppfolging.accounts import services
 from oppfolging.accounts.forms import MunicipalitySettingsForm, SignInForm, StaffCreateForm
 from oppfolging.accounts.middleware import SESSION_KEY
 from oppfolging.accounts.models import Municipality, Role, RoleAssignment, User
-from oppfolging.assessments.services import open_medical_requests_for
+from oppfolging.assessments.selectors import open_medical_requests_for
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.catalogue.models import Sector, Service
@@ -212,14 +212,11 @@ def evaluator_overview() -> list[dict[str, Any]]:
 
 def staff(request: HttpRequest) -> HttpResponse:
     """List the municipality's staff and their roles, and add a staff user."""
-    municipality = require_in_municipality(request, policy.can_manage_staff)
+    grant = get_staff_grant(request, policy.can_manage_staff)
+    municipality = grant.municipality
     form = StaffCreateForm(request.POST or None, municipality=municipality)
     if request.method == "POST" and form.is_valid():
-        user = services.staff_user_create(municipality=municipality, **form.cleaned_data)
-        audit_record(actor=request.user, action=Action.CREATE, resource="staff_user",  # type: ignore[arg-type]
-                     resource_id=user.pk, municipality=municipality, role="administrator",
-                     purpose=_("Ny ansatt med rolle %(role)s") % {"role": form.cleaned_data["role"]},
-                     ip=client_ip(request))
+        user = services.staff_user_create(grant=grant, **form.cleaned_data)
         messages.success(request, _("%(name)s er lagt til.") % {"name": user.full_name})
         return redirect("accounts:staff")
     assignments = (
@@ -232,10 +229,10 @@ def staff(request: HttpRequest) -> HttpResponse:
 
 def municipality_settings(request: HttpRequest) -> HttpResponse:
     """Let the administrator set the municipality's deadline for reports of need and contact."""
-    municipality = require_in_municipality(request, policy.can_manage_staff)
-    form = MunicipalitySettingsForm(request.POST or None, instance=municipality)
+    grant = get_staff_grant(request, policy.can_manage_staff)
+    form = MunicipalitySettingsForm(request.POST or None, instance=grant.municipality)
     if request.method == "POST" and form.is_valid():
-        services.municipality_settings_save(municipality=municipality, **form.cleaned_data)
+        services.municipality_settings_save(grant=grant, **form.cleaned_data)
         messages.success(request, _("Innstillingene er lagret. Nye meldinger får den nye fristen."))
         return redirect("accounts:municipality_settings")
     return render(request, "accounts/municipality_settings.html", {"form": form})

@@ -15,12 +15,8 @@ from oppfolging.assessments.models import (
     DecisionOutcome,
     MedicalAssessment,
 )
-from oppfolging.assessments.services import (
-    MAX_PSFS_ACTIVITIES,
-    ParticipantInput,
-    gps_for,
-    staff_for,
-)
+from oppfolging.assessments.selectors import gps_for, staff_for
+from oppfolging.assessments.services import MAX_PSFS_ACTIVITIES, ParticipantInput
 from oppfolging.catalogue.models import Service
 from oppfolging.people.models import Person
 from oppfolging.referrals.models import OPEN_STATUSES, Referral

@@ -140,6 +140,11 @@ class AssessmentParticipant(models.Model):
         return self.display_name
 
     @property
+    def owner_person_id(self) -> int:
+        """Return the id of the person this record belongs to (see access.grants)."""
+        return self.assessment.person_id
+
+    @property
     def display_name(self) -> str:
         parts = [str(x) for x in (self.user, self.service) if x]
         if self.role_description:
@@ -170,6 +175,11 @@ class IplosScore(models.Model):
     def __str__(self) -> str:
         return f"{self.variable}={self.score}"
 
+    @property
+    def owner_person_id(self) -> int:
+        """Return the id of the person this record belongs to (see access.grants)."""
+        return self.assessment.person_id
+
 
 class PsfsActivity(models.Model):
     """One activity that matters to the person, in their own words, scored 0–10."""
@@ -196,6 +206,11 @@ class PsfsActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.activity}: {self.score}"
+
+    @property
+    def owner_person_id(self) -> int:
+        """Return the id of the person this record belongs to (see access.grants)."""
+        return self.assessment.person_id
 
 
 class MedicalAssessment(models.Model):
@@ -226,6 +241,11 @@ class MedicalAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment} → {self.gp}"
+
+    @property
+    def owner_person_id(self) -> int:
+        """Return the id of the person this record belongs to (see access.grants)."""
+        return self.assessment.person_id
 
     @property
     def is_answered(self) -> bool:

@@ -6,7 +6,7 @@ Each service validates, saves and writes the access log in one transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,13 +14,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from oppfolging.access import policy
-from oppfolging.access.policy import PersonGrant
-from oppfolging.accounts.models import Role, User
+from oppfolging.access.grants import PersonGrant
+from oppfolging.accounts.models import User
 from oppfolging.assessments import iplos, scoring
 from oppfolging.assessments.models import (
     LIFE_AREAS,
@@ -33,6 +32,7 @@ from oppfolging.assessments.models import (
     MedicalAssessment,
     PsfsActivity,
 )
+from oppfolging.assessments.selectors import can_decide, can_edit_assessment, gps_for, staff_for
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant
 from oppfolging.catalogue.models import Service
@@ -54,97 +54,6 @@ class ParticipantInput:
     role_description: str = ""
 
 
-# Selectors
-
-
-def is_participant(*, user: User, assessment: Assessment) -> bool:
-    """Tell whether the user is named as a participant of the assessment."""
-    return assessment.participants.filter(user=user).exists() if user.is_authenticated else False
-
-
-def can_edit_assessment(*, grant: PersonGrant, user: User, assessment: Assessment) -> bool:
-    """Tell whether the user may change the assessment: the unit, or a participant while open."""
-    if assessment.is_locked:
-        return False
-    return grant.can_write or is_participant(user=user, assessment=assessment)
-
-
-def can_decide(grant: PersonGrant) -> bool:
-    """Tell whether the grant lets its holder record decisions: the coordinating unit only."""
-    return grant.can_write and grant.role == Role.COORDINATING_UNIT
-
-
-def open_medical_requests_for(*, user: User) -> QuerySet[MedicalAssessment]:
-    """Return unanswered medical-assessment requests addressed to the GP, oldest first."""
-    visible = policy.persons_visible_to(user=user)
-    return (
-        MedicalAssessment.objects.filter(
-            gp=user, answered_at__isnull=True, assessment__person__in=visible
-        )
-        .select_related("assessment__person", "requested_by")
-        .order_by("requested_at")
-    )
-
-
-def gps_for(person: Any) -> QuerySet[User]:
-    """Return who may be asked for a medical assessment: the person's own GP.
-
-    Only the person's GP may read the person (the GP rule of the access policy), so a request
-    to any other GP could never be answered.
-    """
-    return User.objects.filter(
-        pk=person.gp_id, role_assignments__municipality=person.municipality,
-        role_assignments__role=Role.GP, is_active=True,
-    ).distinct()
-
-
-def staff_for(person: Any) -> QuerySet[User]:
-    """Return professionals of the person's municipality who may take part in an assessment."""
-    return User.objects.filter(
-        role_assignments__municipality=person.municipality,
-        role_assignments__role__in=list(policy.CLINICAL_ROLES),
-        is_active=True,
-    ).order_by("last_name", "first_name").distinct()
-
-
-@dataclass(frozen=True)
-class AssessmentChange:
-    """What changed from one completed assessment to the next."""
-
-    before: Assessment
-    after: Assessment
-    psfs: scoring.PsfsChange | None
-    iplos_before: float | None
-    iplos_after: float | None
-
-    @property
-    def iplos_change(self) -> float | None:
-        return scoring.iplos_change(self.iplos_before, self.iplos_after)
-
-
-def assessment_changes(assessments: Iterable[Assessment]) -> list[AssessmentChange]:
-    """Return the change between each pair of consecutive completed assessments, newest first."""
-    done = sorted(
-        (a for a in assessments if a.status == AssessmentStatus.COMPLETED),
-        key=lambda a: (a.started_on, a.pk),
-    )
-    changes = []
-    for before, after in zip(done, done[1:], strict=False):
-        changes.append(AssessmentChange(
-            before=before,
-            after=after,
-            psfs=scoring.psfs_change(
-                before.psfs_pairs(), before.psfs_direction, after.psfs_pairs(), after.psfs_direction
-            ),
-            iplos_before=before.iplos_mean,
-            iplos_after=after.iplos_mean,
-        ))
-    return list(reversed(changes))
-
-
-# Services
-
-
 def _mark_referral_in_assessment(referral: Referral) -> None:
     if referral.status == Status.RECEIVED:
         Referral.objects.filter(pk=referral.pk).update(
@@ -156,18 +65,15 @@ def _mark_referral_in_assessment(referral: Referral) -> None:
 def assessment_start(
     *,
     grant: PersonGrant,
-    actor: User,
     referral: Referral | None = None,
     started_on: Any = None,
     copy_psfs_from_previous: bool = False,
-    ip: str | None = None,
 ) -> Assessment:
     """Start a new assessment of the person, optionally carrying over the last PSFS activities."""
-    if not grant.can_write:
-        raise PermissionDenied
+    grant.require_write()
+    grant.require_owns(referral)
+    actor = grant.require_user()
     person = grant.person
-    if referral is not None and referral.person_id != person.pk:
-        raise ValidationError(_("Meldingen gjelder ikke denne personen."))
     previous = person.assessments.order_by("-started_on", "-pk").first()
     assessment = Assessment(
         person=person, referral=referral, created_by=actor,
@@ -189,8 +95,7 @@ def assessment_start(
     AssessmentParticipant.objects.create(
         assessment=assessment, user=actor, role_description=_("Koordinerende enhet")
     )
-    audit_grant(grant=grant, actor=actor, action=Action.CREATE, resource="assessment",
-                resource_id=assessment.pk, ip=ip)
+    audit_grant(grant=grant, action=Action.CREATE, resource="assessment", resource_id=assessment.pk)
     return assessment
 
 
@@ -216,18 +121,23 @@ def _check_psfs(activities: Sequence[tuple[str, int]]) -> None:
 def assessment_update(
     *,
     grant: PersonGrant,
-    actor: User,
     assessment: Assessment,
     expected_version: int,
     participants: Sequence[ParticipantInput],
     iplos_scores: dict[str, int],
     psfs_activities: Sequence[tuple[str, int]],
-    ip: str | None = None,
     **fields: Any,
 ) -> Assessment:
     """Save an in-progress assessment: text, participants, IPLOS and PSFS; refuse stale edits."""
-    if not can_edit_assessment(grant=grant, user=actor, assessment=assessment):
-        raise PermissionDenied
+    grant.require_owns(assessment)
+    if not can_edit_assessment(grant=grant, user=grant.require_user(), assessment=assessment):
+        raise PermissionDenied("Read-only access to this assessment.")
+    if grant.can_write:
+        for p in participants:
+            if p.user is not None and not staff_for(grant.person).filter(pk=p.user.pk).exists():
+                raise ValidationError(_("Velg deltakere blant kommunens ansatte."))
+            if p.service is not None and p.service.municipality_id != grant.person.municipality_id:
+                raise ValidationError(_("Tjenesten hører til en annen kommune."))
     if assessment.is_locked:
         raise ValidationError(_("En fullført utredning kan ikke endres."))
     _check_iplos(iplos_scores)
@@ -259,18 +169,15 @@ def assessment_update(
         PsfsActivity(assessment=assessment, position=i, activity=text.strip(), score=score)
         for i, (text, score) in enumerate(psfs_activities, start=1)
     )
-    audit_grant(grant=grant, actor=actor, action=Action.UPDATE, resource="assessment",
-                resource_id=assessment.pk, ip=ip)
+    audit_grant(grant=grant, action=Action.UPDATE, resource="assessment", resource_id=assessment.pk)
     return assessment
 
 
 @transaction.atomic
-def assessment_complete(
-    *, grant: PersonGrant, actor: User, assessment: Assessment, ip: str | None = None
-) -> Assessment:
+def assessment_complete(*, grant: PersonGrant, assessment: Assessment) -> Assessment:
     """Complete the assessment, which locks it; later changes need a new assessment."""
-    if not grant.can_write:
-        raise PermissionDenied
+    grant.require_write()
+    grant.require_owns(assessment)
     updated = Assessment.objects.filter(
         pk=assessment.pk, status=AssessmentStatus.IN_PROGRESS
     ).update(status=AssessmentStatus.COMPLETED, completed_at=timezone.now(),
@@ -278,8 +185,8 @@ def assessment_complete(
     if not updated:
         raise ValidationError(_("Utredningen er allerede fullført."))
     assessment.refresh_from_db()
-    audit_grant(grant=grant, actor=actor, action=Action.UPDATE, resource="assessment",
-                resource_id=assessment.pk, purpose=_("Utredning fullført"), ip=ip)
+    audit_grant(grant=grant, action=Action.UPDATE, resource="assessment",
+                resource_id=assessment.pk, purpose=_("Utredning fullført"))
     return assessment
 
 
@@ -287,15 +194,14 @@ def assessment_complete(
 def medical_assessment_request(
     *,
     grant: PersonGrant,
-    actor: User,
     assessment: Assessment,
     gp: User,
     question: str,
-    ip: str | None = None,
 ) -> MedicalAssessment:
-    """Ask a GP of the person's municipality for a medical assessment."""
-    if not grant.can_write:
-        raise PermissionDenied
+    """Ask the person's GP for a medical assessment."""
+    grant.require_write()
+    grant.require_owns(assessment)
+    actor = grant.require_user()
     if not gps_for(grant.person).filter(pk=gp.pk).exists():
         raise ValidationError({"gp": _("Velg en fastlege i kommunen.")})
     if not question.strip():
@@ -303,8 +209,7 @@ def medical_assessment_request(
     medical = MedicalAssessment.objects.create(
         assessment=assessment, gp=gp, question=question.strip(), requested_by=actor
     )
-    audit_grant(grant=grant, actor=actor, action=Action.CREATE, resource="medical_assessment",
-                resource_id=medical.pk, ip=ip)
+    audit_grant(grant=grant, action=Action.CREATE, resource="medical_assessment", resource_id=medical.pk)
     return medical
 
 
@@ -312,14 +217,13 @@ def medical_assessment_request(
 def medical_assessment_answer(
     *,
     grant: PersonGrant,
-    actor: User,
     medical: MedicalAssessment,
     answer: str,
-    ip: str | None = None,
 ) -> MedicalAssessment:
     """Record the addressed GP's answer; only that GP may answer, and only once."""
-    if medical.gp_id != actor.pk:
-        raise PermissionDenied
+    grant.require_owns(medical)
+    if medical.gp_id != grant.require_user().pk:
+        raise PermissionDenied("Only the addressed GP may answer.")
     if not answer.strip():
         raise ValidationError({"answer": _("Skriv den medisinske vurderingen.")})
     now = timezone.now()
@@ -329,8 +233,8 @@ def medical_assessment_answer(
     if not updated:
         raise ValidationError(_("Forespørselen er allerede besvart."))
     medical.refresh_from_db()
-    audit_grant(grant=grant, actor=actor, action=Action.UPDATE, resource="medical_assessment",
-                resource_id=medical.pk, purpose=_("Medisinsk vurdering besvart"), ip=ip)
+    audit_grant(grant=grant, action=Action.UPDATE, resource="medical_assessment",
+                resource_id=medical.pk, purpose=_("Medisinsk vurdering besvart"))
     return medical
 
 
@@ -379,16 +283,15 @@ def _reporter_message(decision: Decision, referral: Referral) -> tuple[str, str]
 def decision_record(
     *,
     grant: PersonGrant,
-    actor: User,
     outcome: str,
     reason: str,
     referral: Referral | None = None,
     assessment: Assessment | None = None,
-    ip: str | None = None,
 ) -> Decision:
     """Record the decision, close the referral as decided and inform the person and reporter."""
     if not can_decide(grant):
-        raise PermissionDenied
+        raise PermissionDenied("Only the coordinating unit records decisions.")
+    actor = grant.require_user()
     person = grant.person
     if outcome not in DecisionOutcome.values:
         raise ValidationError({"outcome": _("Velg en avgjørelse.")})
@@ -412,6 +315,5 @@ def decision_record(
     if person.email and _send(*_person_message(decision), person.email):
         decision.person_informed_at = timezone.now()
     decision.save(update_fields=["person_informed_at", "reporter_informed_at"])
-    audit_grant(grant=grant, actor=actor, action=Action.CREATE, resource="decision",
-                resource_id=decision.pk, ip=ip)
+    audit_grant(grant=grant, action=Action.CREATE, resource="decision", resource_id=decision.pk)
     return decision

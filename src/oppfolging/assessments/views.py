@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from oppfolging.access.policy import PersonGrant
 from oppfolging.access.shortcuts import get_person_for_user
 from oppfolging.accounts.models import User
-from oppfolging.assessments import iplos, scoring, services
+from oppfolging.assessments import iplos, scoring, selectors, services
 from oppfolging.assessments.forms import (
     AssessmentForm,
     DecisionForm,
@@ -21,7 +21,6 @@ from oppfolging.assessments.forms import (
     StartForm,
 )
 from oppfolging.assessments.models import Assessment, MedicalAssessment
-from oppfolging.audit.services import client_ip
 from oppfolging.lib.versioning import EditConflict, conflict_rows
 from oppfolging.referrals.models import Referral
 
@@ -45,7 +44,7 @@ def get_assessment_for_editing(
     grant = get_person_for_user(request, person_id, resource="assessment")
     assessment = _assessment_for(grant, assessment_id)
     user: User = request.user  # type: ignore[assignment]
-    if not (grant.can_write or services.is_participant(user=user, assessment=assessment)):
+    if not (grant.can_write or selectors.is_participant(user=user, assessment=assessment)):
         raise PermissionDenied("Read-only access to this assessment.")
     return grant, assessment
 
@@ -62,9 +61,9 @@ def person_assessments(request: HttpRequest, person_id: int) -> HttpResponse:
         "grant": grant,
         "person": person,
         "assessments": assessments,
-        "changes": services.assessment_changes(assessments),
+        "changes": selectors.assessment_changes(assessments),
         "decisions": person.decisions.select_related("decided_by", "referral"),
-        "can_decide": services.can_decide(grant),
+        "can_decide": selectors.can_decide(grant),
         "mdc_mean": scoring.PSFS_MDC_MEAN,
         "mdc_activity": scoring.PSFS_MDC_ACTIVITY,
     })
@@ -91,12 +90,10 @@ def assessment_start(request: HttpRequest, person_id: int) -> HttpResponse:
         try:
             assessment = services.assessment_start(
                 grant=grant,
-                actor=request.user,  # type: ignore[arg-type]
                 referral=referral,
                 started_on=form.cleaned_data["started_on"],
                 copy_psfs_from_previous=form.cleaned_data["copy_psfs"],
-                ip=client_ip(request),
-            )
+                )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -124,7 +121,7 @@ def assessment_detail(request: HttpRequest, person_id: int, assessment_id: int) 
         "iplos_rows": iplos_rows,
         "participants": assessment.participants.select_related("user", "service"),
         "medical_assessments": assessment.medical_assessments.select_related("gp", "requested_by"),
-        "can_edit": services.can_edit_assessment(grant=grant, user=user, assessment=assessment),
+        "can_edit": selectors.can_edit_assessment(grant=grant, user=user, assessment=assessment),
     })
 
 
@@ -146,13 +143,11 @@ def assessment_edit(request: HttpRequest, person_id: int, assessment_id: int) ->
         try:
             services.assessment_update(
                 grant=grant,
-                actor=request.user,  # type: ignore[arg-type]
                 assessment=assessment,
                 expected_version=form.cleaned_data["version"] or 0,
                 participants=form.participants(),
                 iplos_scores=form.iplos_scores(),
                 psfs_activities=form.psfs_activities(),
-                ip=client_ip(request),
                 **form.model_fields(),
             )
         except EditConflict as error:
@@ -184,7 +179,7 @@ def assessment_complete(request: HttpRequest, person_id: int, assessment_id: int
         if request.POST.get("confirm") != "yes":
             raise PermissionDenied
         services.assessment_complete(
-            grant=grant, actor=request.user, assessment=assessment, ip=client_ip(request)  # type: ignore[arg-type]
+            grant=grant, assessment=assessment
         )
         messages.success(request, _("Utredningen er fullført og låst."))
         return redirect("assessments:person_assessments", person_id=person_id)
@@ -201,12 +196,10 @@ def medical_request(request: HttpRequest, person_id: int, assessment_id: int) ->
         try:
             services.medical_assessment_request(
                 grant=grant,
-                actor=request.user,  # type: ignore[arg-type]
                 assessment=assessment,
                 gp=form.cleaned_data["gp"],
                 question=form.cleaned_data["question"],
-                ip=client_ip(request),
-            )
+                )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -232,9 +225,8 @@ def medical_answer(request: HttpRequest, person_id: int, medical_id: int) -> Htt
     if request.method == "POST" and not medical.is_answered and form.is_valid():
         try:
             services.medical_assessment_answer(
-                grant=grant, actor=user, medical=medical, answer=form.cleaned_data["answer"],
-                ip=client_ip(request),
-            )
+                grant=grant, medical=medical, answer=form.cleaned_data["answer"],
+                )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -248,7 +240,7 @@ def medical_answer(request: HttpRequest, person_id: int, medical_id: int) -> Htt
 def decide(request: HttpRequest, person_id: int) -> HttpResponse:
     """Record the decision after the assessment and inform the person and the reporter."""
     grant = get_person_for_user(request, person_id, write=True, resource="decision")
-    if not services.can_decide(grant):
+    if not selectors.can_decide(grant):
         raise PermissionDenied("Only the coordinating unit records decisions.")
     person = grant.person
     initial = {}
@@ -264,13 +256,11 @@ def decide(request: HttpRequest, person_id: int) -> HttpResponse:
         try:
             decision = services.decision_record(
                 grant=grant,
-                actor=request.user,  # type: ignore[arg-type]
                 outcome=form.cleaned_data["outcome"],
                 reason=form.cleaned_data["reason"],
                 referral=form.cleaned_data["referral"],
                 assessment=form.cleaned_data["assessment"],
-                ip=client_ip(request),
-            )
+                )
         except ValidationError as error:
             form.add_error(None, error)
         else:

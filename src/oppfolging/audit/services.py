@@ -6,8 +6,10 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from oppfolging.access.grants import SYSTEM_NAME, PersonGrant
 from oppfolging.audit.models import Action, AuditEvent
 
 # The client address of the request being served, so every service's log entry carries it
@@ -29,7 +31,6 @@ class RequestAddressMiddleware:
             _request_ip.reset(token)
 
 if TYPE_CHECKING:
-    from oppfolging.access.policy import PersonGrant
     from oppfolging.accounts.models import Municipality, User
     from oppfolging.people.models import Person
 
@@ -42,8 +43,6 @@ def client_ip(request: HttpRequest | None) -> str | None:
     """
     if request is None:
         return None
-    from django.conf import settings
-
     proxies = settings.TRUSTED_PROXY_COUNT
     forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
     if proxies and len(forwarded) >= proxies:
@@ -88,16 +87,19 @@ def audit_record(
 def audit_grant(
     *,
     grant: PersonGrant,
-    actor: User,
     action: str,
     resource: str,
     resource_id: object = "",
     purpose: str = "",
     ip: str | None = None,
 ) -> AuditEvent:
-    """Log an action on a person's data under the grant that allowed it."""
+    """Log an action on a person's data by the grant's user, under the grant that allowed it.
+
+    The system's own grant (reminders, sending) is logged under the system's name.
+    """
     return audit_record(
-        actor=actor,
+        actor=grant.user,
+        actor_name=SYSTEM_NAME if grant.user is None else "",
         action=action,
         resource=resource,
         resource_id=resource_id or grant.person.pk,
@@ -116,7 +118,6 @@ def audit_person_read(
     """Log that the signed-in user read a person's data."""
     return audit_grant(
         grant=grant,
-        actor=request.user,  # type: ignore[arg-type]
         action=Action.READ,
         resource=resource,
         purpose=purpose,

@@ -10,7 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from oppfolging.access import policy
-from oppfolging.access.shortcuts import get_service_for_user, require_in_municipality
+from oppfolging.access.shortcuts import (
+    get_service_for_user,
+    get_staff_grant,
+    require_in_municipality,
+)
 from oppfolging.catalogue import services
 from oppfolging.catalogue.forms import ServiceForm, ServiceSearchForm
 from oppfolging.catalogue.models import Service
@@ -50,11 +54,11 @@ def service_detail(request: HttpRequest, service_id: int) -> HttpResponse:
 
 
 def service_create(request: HttpRequest) -> HttpResponse:
-    municipality = require_in_municipality(request, policy.can_edit_catalogue)
+    grant = get_staff_grant(request, policy.can_edit_catalogue)
     form = ServiceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            service = services.service_create(municipality=municipality, **form.model_fields())
+            service = services.service_create(grant=grant, **form.model_fields())
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -65,11 +69,12 @@ def service_create(request: HttpRequest) -> HttpResponse:
 
 def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
     service = get_service_for_user(request, service_id, write=True)
+    grant = get_staff_grant(request, policy.can_edit_catalogue)
     form = ServiceForm(request.POST or None, instance=service)
     conflict = None
     if request.method == "POST":
         saved, conflict = save_form_versioned(form, lambda version, fields: services.service_update(
-            service=service, expected_version=version, **fields))
+            grant=grant, service=service, expected_version=version, **fields))
         if saved:
             messages.success(request, _("Endringene er lagret."))
             return redirect("catalogue:detail", service_id=service.pk)

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from oppfolging.access.grants import PersonGrant
 from oppfolging.accounts.models import Municipality, User
 from oppfolging.meetings.models import (
     ActionItem,
@@ -64,7 +65,7 @@ def _held(team: Team, index: int, day: dt.date, *, no_show: bool) -> Meeting:
         created_by=organiser, created_at=_at(day - dt.timedelta(days=14)), status=MeetingStatus.HELD,
         agenda_sent_at=_at(day - dt.timedelta(days=7), 7), minutes=MINUTES[index % len(MINUTES)].format(name=name),
     )
-    invitation_sync(meeting=meeting)
+    invitation_sync(grant=PersonGrant.system(team.person), meeting=meeting)
     professionals = list(meeting.invitations.filter(kind=InviteeKind.PROFESSIONAL))
     for invitation in meeting.invitations.all():
         if no_show and professionals and invitation.pk == professionals[-1].pk:
@@ -133,16 +134,16 @@ def create_demo_meetings(*, municipality: Municipality, today: dt.date) -> None:
             video_link="" if index % 2 else "https://video.demo.oppfolging.invalid/team-" + str(team.pk),
             created_by=organiser, created_at=_at(today - dt.timedelta(days=10)),
         )
-        invitation_sync(meeting=upcoming)
+        invitation_sync(grant=PersonGrant.system(team.person), meeting=upcoming)
         AgendaItem.objects.create(meeting=upcoming, title=PERSON_ITEMS[(index + 1) % len(PERSON_ITEMS)],
                                   added_by_kind="person", position=0)
         if team.memberships.filter(kind=MemberKind.NEXT_OF_KIN).exists():
             AgendaItem.objects.create(meeting=upcoming, title=KIN_ITEMS[0], added_by_kind="next_of_kin", position=1)
-        agenda_build(meeting=upcoming)
+        agenda_build(grant=PersonGrant.system(team.person), meeting=upcoming)
         Meeting.objects.filter(pk=upcoming.pk).update(agenda_sent_at=_at(today - dt.timedelta(days=2), 7))
         if index % 2 == 0:
             later = Meeting.objects.create(
                 team=team, starts_at=_at(today + dt.timedelta(days=33)), ends_at=_at(today + dt.timedelta(days=33), 11),
                 location="Helsehuset, møterom 1", created_by=organiser, created_at=_at(today - dt.timedelta(days=1)),
             )
-            invitation_sync(meeting=later)
+            invitation_sync(grant=PersonGrant.system(team.person), meeting=later)

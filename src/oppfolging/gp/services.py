@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from oppfolging.access import policy
 from oppfolging.accounts.models import Municipality, User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
 from oppfolging.gp.models import ReviewDecision, RiskEntry, RiskList, RiskReview
 from oppfolging.gp.tasks import score_risk_list
 from oppfolging.referrals.models import Channel, Referral, Source
+from oppfolging.referrals.services import referral_create
 
 
 @transaction.atomic
@@ -54,11 +56,11 @@ def entry_review(*, entry: RiskEntry, actor: User, decision: str, note: str = ""
 @transaction.atomic
 def entry_refer(*, entry: RiskEntry, actor: User, **fields: Any) -> Referral:
     """Report the patient's need to the coordinating unit, from the risk list."""
-    from oppfolging.referrals.services import referral_create
-
+    grant = policy.staff_grant(user=actor, municipality=entry.risk_list.municipality)
+    if grant is None:
+        raise PermissionDenied("The GP does not work in the list's municipality.")
     referral = referral_create(
-        municipality=entry.risk_list.municipality, channel=Channel.GP_RISK_LIST, reporter_user=actor,
-        source=Source.GP_RISK_LIST, reporter_name=actor.full_name, reporter_email=actor.email,
+        grant=grant, channel=Channel.GP_RISK_LIST, source=Source.GP_RISK_LIST, reporter_name=actor.full_name, reporter_email=actor.email,
         reporter_phone=actor.phone, **fields,
     )
     entry_review(entry=entry, actor=actor, decision=ReviewDecision.REFER, referral=referral)

@@ -48,6 +48,11 @@ class Meeting(models.Model):
         return f"{self.team} {self.starts_at:%Y-%m-%d %H:%M}"
 
     @property
+    def owner_person_id(self) -> int:
+        """Return the id of the person this record belongs to (see access.grants)."""
+        return self.team.person_id
+
+    @property
     def ends_at_or_default(self) -> dt.datetime:
         return self.ends_at or self.starts_at + dt.timedelta(hours=1)
 
@@ -112,6 +117,11 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def owner_person_id(self) -> int:
+        """Return the id of the person this record belongs to (see access.grants)."""
+        return self.meeting.team.person_id
 
     @property
     def email(self) -> str:
@@ -179,6 +189,11 @@ class AgendaItem(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def owner_person_id(self) -> int:
+        """Return the id of the person this record belongs to (see access.grants)."""
+        return self.meeting.team.person_id
+
 
 class MeetingDecision(models.Model):
     """A decision the team made at a meeting, as it goes into the minutes."""
@@ -195,6 +210,11 @@ class MeetingDecision(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    @property
+    def owner_person_id(self) -> int:
+        """Return the id of the person this record belongs to (see access.grants)."""
+        return self.meeting.team.person_id
 
 
 class ActionItem(models.Model):
@@ -235,6 +255,11 @@ class ActionItem(models.Model):
 
     def __str__(self) -> str:
         return self.description[:80]
+
+    @property
+    def owner_person_id(self) -> int:
+        """Return the id of the person this record belongs to (see access.grants)."""
+        return self.team.person_id
 
     @property
     def is_done(self) -> bool:

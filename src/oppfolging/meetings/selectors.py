@@ -181,4 +181,4 @@ def due_for_agenda(*, now: dt.datetime, days_before: int) -> QuerySet[Meeting]:
     return Meeting.objects.filter(
         status=MeetingStatus.PLANNED, agenda_sent_at__isnull=True, starts_at__gt=now,
         starts_at__lte=now + dt.timedelta(days=days_before), team__status=TeamStatus.ACTIVE,
-    ).order_by("starts_at")
+    ).select_related("team__person").order_by("starts_at")

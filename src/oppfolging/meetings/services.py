@@ -18,10 +18,11 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from oppfolging.access.policy import PersonGrant
+from oppfolging.access.grants import Basis, PersonGrant
 from oppfolging.accounts.models import User
 from oppfolging.audit.models import Action
-from oppfolging.audit.services import audit_grant, audit_record
+from oppfolging.audit.services import audit_grant
+from oppfolging.lib.versioning import save_versioned
 from oppfolging.meetings import selectors
 from oppfolging.meetings.ics import meeting_calendar
 from oppfolging.meetings.models import (
@@ -47,17 +48,10 @@ from oppfolging.teams.models import (
     TeamStatus,
 )
 
-SYSTEM_NAME = "Oppfølging (automatisk)"
 
-
-def _audit(grant: PersonGrant, actor: User, action: str, resource: str, obj: object, purpose: str = "") -> None:
-    audit_grant(grant=grant, actor=actor, action=action, resource=resource,
+def _audit(grant: PersonGrant, action: str, resource: str, obj: object, purpose: str = "") -> None:
+    audit_grant(grant=grant, action=action, resource=resource,
                 resource_id=getattr(obj, "pk", ""), purpose=purpose)
-
-
-def _check(grant: PersonGrant, meeting: Meeting) -> None:
-    if meeting.team.person_id != grant.person.pk:
-        raise PermissionDenied("The meeting belongs to another person.")
 
 
 def _require_planned(meeting: Meeting) -> None:
@@ -82,12 +76,14 @@ def _service_of(user: User, team: Team) -> object:
     )
 
 
-def invitation_sync(*, meeting: Meeting) -> list[Invitation]:
+def invitation_sync(*, grant: PersonGrant, meeting: Meeting) -> list[Invitation]:
     """Invite everyone who should come and is not invited yet; never invites anyone twice.
 
     The coordinator, the members serving on the day, the person, and next of kin whose taking
     part the person has consented to.
     """
+    grant.require_write()
+    grant.require_owns(meeting)
     team = meeting.team
     day = timezone.localtime(meeting.starts_at).date()
     invited_memberships = set(meeting.invitations.exclude(membership=None).values_list("membership_id", flat=True))
@@ -124,7 +120,6 @@ def invitation_sync(*, meeting: Meeting) -> list[Invitation]:
 def meeting_schedule(
     *,
     grant: PersonGrant,
-    actor: User,
     team: Team,
     starts_at: dt.datetime,
     ends_at: dt.datetime | None = None,
@@ -132,16 +127,19 @@ def meeting_schedule(
     video_link: str = "",
 ) -> Meeting:
     """Schedule a meeting of the person's active team and invite its members."""
-    if team.person_id != grant.person.pk or team.status != TeamStatus.ACTIVE:
+    grant.require_write()
+    grant.require_owns(team)
+    actor = grant.require_user()
+    if team.status != TeamStatus.ACTIVE:
         raise ValidationError(_("Personen har ikke et aktivt oppfølgingsteam."))
     _validate_time_and_place(starts_at=starts_at, ends_at=ends_at, location=location, video_link=video_link)
     meeting = Meeting(team=team, starts_at=starts_at, ends_at=ends_at, location=location.strip(),
                       video_link=video_link.strip(), created_by=actor)
     meeting.full_clean()
     meeting.save()
-    invitation_sync(meeting=meeting)
-    agenda_build(meeting=meeting)
-    _audit(grant, actor, Action.CREATE, "meeting", meeting,
+    invitation_sync(grant=grant, meeting=meeting)
+    agenda_build(grant=grant, meeting=meeting)
+    _audit(grant, Action.CREATE, "meeting", meeting,
            _("Møte planlagt %(when)s") % {"when": formats.localize(timezone.localtime(starts_at))})
     return meeting
 
@@ -150,7 +148,6 @@ def meeting_schedule(
 def meeting_update(
     *,
     grant: PersonGrant,
-    actor: User,
     meeting: Meeting,
     starts_at: dt.datetime,
     ends_at: dt.datetime | None = None,
@@ -158,7 +155,8 @@ def meeting_update(
     video_link: str = "",
 ) -> Meeting:
     """Change time or place; if the agenda already went out, it goes out again as an update."""
-    _check(grant, meeting)
+    grant.require_write()
+    grant.require_owns(meeting)
     _require_planned(meeting)
     _validate_time_and_place(starts_at=starts_at, ends_at=ends_at, location=location, video_link=video_link)
     changed = (meeting.starts_at, meeting.ends_at, meeting.location, meeting.video_link) != (
@@ -170,19 +168,20 @@ def meeting_update(
         meeting.agenda_sent_at = None
     meeting.full_clean()
     meeting.save(update_fields=["starts_at", "ends_at", "location", "video_link", "sequence", "agenda_sent_at"])
-    _audit(grant, actor, Action.UPDATE, "meeting", meeting)
+    _audit(grant, Action.UPDATE, "meeting", meeting)
     return meeting
 
 
-def meeting_cancel(*, grant: PersonGrant, actor: User, meeting: Meeting, reason: str = "") -> Meeting:
+def meeting_cancel(*, grant: PersonGrant, meeting: Meeting, reason: str = "") -> Meeting:
     """Cancel a planned meeting; those who got the agenda get a cancellation for their calendar."""
-    _check(grant, meeting)
+    grant.require_write()
+    grant.require_owns(meeting)
     with transaction.atomic():
         _require_planned(meeting)
         meeting.status = MeetingStatus.CANCELLED
         meeting.cancel_reason = reason.strip()
         meeting.save(update_fields=["status", "cancel_reason"])
-        _audit(grant, actor, Action.UPDATE, "meeting", meeting, _("Møtet er avlyst"))
+        _audit(grant, Action.UPDATE, "meeting", meeting, _("Møtet er avlyst"))
     if meeting.agenda_sent_at is not None:
         for invitation in selectors.recipients_of(meeting):
             email = invitation.email
@@ -196,12 +195,14 @@ def _next_position(meeting: Meeting) -> int:
     return 0 if last is None else last + 1
 
 
-def agenda_build(*, meeting: Meeting) -> list[AgendaItem]:
+def agenda_build(*, grant: PersonGrant, meeting: Meeting) -> list[AgendaItem]:
     """Add the goals due for evaluation and the team's open action items to a planned agenda.
 
     Idempotent: a goal or an action item is on an agenda once, whatever the number of calls.
     A held or cancelled meeting keeps the agenda it had.
     """
+    grant.require_write()
+    grant.require_owns(meeting)
     if meeting.status != MeetingStatus.PLANNED:
         return selectors.agenda_of(meeting)
     day = timezone.localtime(meeting.starts_at).date()
@@ -238,57 +239,54 @@ def agenda_build(*, meeting: Meeting) -> list[AgendaItem]:
 @transaction.atomic
 def agenda_item_add(
     *,
+    grant: PersonGrant,
     meeting: Meeting,
     title: str,
-    added_by_kind: str,
-    added_by_user: User | None = None,
     details: str = "",
-    grant: PersonGrant | None = None,
 ) -> AgendaItem:
     """Add an item to a planned meeting's agenda, from a member, the person or next of kin.
 
-    The portal calls this without a grant; staff pages pass theirs, so the log shows the basis.
+    Those who serve the person add items from the staff pages; the person and next of kin from
+    «Min plan» (their grant comes from PortalGrant.as_person_grant). Emergency access, case
+    work and assessment participation never add to the agenda.
     """
-    if added_by_kind not in AddedByKind.values:
-        raise ValidationError(_("Ukjent avsender av saken."))
+    if not grant.is_portal:
+        grant.require_serves()
+    grant.require_owns(meeting)
     if not title.strip():
         raise ValidationError({"title": _("Skriv hva saken gjelder.")})
-    if grant is not None:
-        _check(grant, meeting)
     _require_planned(meeting)
+    added_by_kind = {Basis.PERSON_SELF: AddedByKind.PERSON, Basis.NEXT_OF_KIN: AddedByKind.NEXT_OF_KIN}.get(
+        grant.basis, AddedByKind.PROFESSIONAL)
     item = AgendaItem(meeting=meeting, source=AgendaSource.ADDED, title=title.strip(), details=details.strip(),
-                      added_by_kind=added_by_kind, added_by_user=added_by_user,
+                      added_by_kind=added_by_kind, added_by_user=grant.user,
                       position=_next_position(meeting))
     item.full_clean()
     item.save()
-    purpose = _("Sak meldt inn til møtet: %(title)s") % {"title": item.title[:200]}
-    if grant is not None and added_by_user is not None:
-        _audit(grant, added_by_user, Action.CREATE, "agenda_item", item, purpose)
-    else:
-        person = meeting.team.person
-        audit_record(actor=added_by_user, action=Action.CREATE, resource="agenda_item", resource_id=item.pk,
-                     person=person, purpose=purpose,
-                     actor_name="" if added_by_user else str(person if added_by_kind == "person" else _("Pårørende")))
+    _audit(grant, Action.CREATE, "agenda_item", item,
+           _("Sak meldt inn til møtet: %(title)s") % {"title": item.title[:200]})
     return item
 
 
 @transaction.atomic
-def agenda_item_update(*, grant: PersonGrant, actor: User, item: AgendaItem, title: str, details: str = "") -> AgendaItem:
+def agenda_item_update(*, grant: PersonGrant, item: AgendaItem, title: str, details: str = "") -> AgendaItem:
     """Change an agenda item's wording."""
-    _check(grant, item.meeting)
+    grant.require_write()
+    grant.require_owns(item)
     if not title.strip():
         raise ValidationError({"title": _("Skriv hva saken gjelder.")})
     item.title, item.details = title.strip(), details.strip()
     item.full_clean()
     item.save(update_fields=["title", "details"])
-    _audit(grant, actor, Action.UPDATE, "agenda_item", item)
+    _audit(grant, Action.UPDATE, "agenda_item", item)
     return item
 
 
 @transaction.atomic
-def agenda_item_move(*, grant: PersonGrant, actor: User, item: AgendaItem, direction: str) -> AgendaItem:
+def agenda_item_move(*, grant: PersonGrant, item: AgendaItem, direction: str) -> AgendaItem:
     """Move an item one step up or down the agenda."""
-    _check(grant, item.meeting)
+    grant.require_write()
+    grant.require_owns(item)
     if direction not in ("up", "down"):
         raise ValidationError(_("Ukjent retning."))
     items = list(item.meeting.agenda_items.select_for_update().order_by("position", "pk"))
@@ -301,7 +299,7 @@ def agenda_item_move(*, grant: PersonGrant, actor: User, item: AgendaItem, direc
             other.position = position
             other.save(update_fields=["position"])
     item.position = next(o.position for o in items if o.pk == item.pk)
-    _audit(grant, actor, Action.UPDATE, "agenda_item", item, _("Dagsorden ordnet"))
+    _audit(grant, Action.UPDATE, "agenda_item", item, _("Dagsorden ordnet"))
     return item
 
 
@@ -326,19 +324,17 @@ def _mail(meeting: Meeting, invitation: Invitation, *, cancel: bool = False) -> 
     message.send()
 
 
-def agenda_send(
-    *, meeting: Meeting, grant: PersonGrant | None = None, actor: User | None = None
-) -> int:
+def agenda_send(*, grant: PersonGrant, meeting: Meeting) -> int:
     """Build the agenda and send it with a calendar invitation to every invitee with an address.
 
     Returns how many e-mails went out now. Safe to run again: each recipient gets one e-mail per
     version of the meeting (a change of time or place is a new version).
     """
-    if grant is not None:
-        _check(grant, meeting)
+    grant.require_write()
+    grant.require_owns(meeting)
     _require_planned(meeting)
-    invitation_sync(meeting=meeting)
-    agenda_build(meeting=meeting)
+    invitation_sync(grant=grant, meeting=meeting)
+    agenda_build(grant=grant, meeting=meeting)
     sent = 0
     recipients = selectors.recipients_of(meeting)
     for invitation in recipients:
@@ -352,20 +348,18 @@ def agenda_send(
             Meeting.objects.filter(pk=meeting.pk).update(agenda_sent_at=meeting.agenda_sent_at)
         purpose = _("Dagsorden sendt til %(count)s av %(total)s innkalte") % {
             "count": len(recipients), "total": meeting.invitations.count()}
-        if grant is not None and actor is not None:
-            _audit(grant, actor, Action.UPDATE, "meeting_agenda", meeting, purpose)
-        elif sent:
-            audit_record(actor=None, actor_name=SYSTEM_NAME, action=Action.UPDATE, resource="meeting_agenda",
-                         resource_id=meeting.pk, person=meeting.team.person, purpose=purpose)
+        if grant.user is not None or sent:
+            _audit(grant, Action.UPDATE, "meeting_agenda", meeting, purpose)
     return sent
 
 
 @transaction.atomic
 def attendance_record(
-    *, grant: PersonGrant, actor: User, meeting: Meeting, attendance: dict[int, str]
+    *, grant: PersonGrant, meeting: Meeting, attendance: dict[int, str]
 ) -> Meeting:
     """Record who came, who sent word and who did not; the meeting then counts as held."""
-    _check(grant, meeting)
+    grant.require_write()
+    grant.require_owns(meeting)
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError(_("Møtet er avlyst."))
     if timezone.localtime(meeting.starts_at).date() > timezone.localdate():
@@ -381,44 +375,46 @@ def attendance_record(
     if meeting.status == MeetingStatus.PLANNED and meeting.invitations.exclude(attendance="").exists():
         meeting.status = MeetingStatus.HELD
         meeting.save(update_fields=["status"])
-    _audit(grant, actor, Action.UPDATE, "meeting_attendance", meeting)
+    _audit(grant, Action.UPDATE, "meeting_attendance", meeting)
     return meeting
 
 
 @transaction.atomic
 def minutes_save(
-    *, grant: PersonGrant, actor: User, meeting: Meeting, minutes: str, expected_version: int
+    *, grant: PersonGrant, meeting: Meeting, minutes: str, expected_version: int
 ) -> Meeting:
     """Save the minutes; refused with EditConflict when someone else saved since the user opened them."""
-    from oppfolging.lib.versioning import save_versioned
-
-    _check(grant, meeting)
+    grant.require_write()
+    grant.require_owns(meeting)
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError(_("Møtet er avlyst."))
     meeting.minutes = minutes.strip()
     save_versioned(meeting, expected_version=expected_version, fields=["minutes"])
-    _audit(grant, actor, Action.UPDATE, "meeting_minutes", meeting)
+    _audit(grant, Action.UPDATE, "meeting_minutes", meeting)
     return meeting
 
 
 @transaction.atomic
-def decision_add(*, grant: PersonGrant, actor: User, meeting: Meeting, text: str) -> MeetingDecision:
+def decision_add(*, grant: PersonGrant, meeting: Meeting, text: str) -> MeetingDecision:
     """Record a decision made at the meeting."""
-    _check(grant, meeting)
+    grant.require_write()
+    grant.require_owns(meeting)
+    actor = grant.require_user()
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError(_("Møtet er avlyst."))
     if not text.strip():
         raise ValidationError({"text": _("Skriv beslutningen.")})
     decision = MeetingDecision.objects.create(meeting=meeting, text=text.strip(), recorded_by=actor)
-    _audit(grant, actor, Action.CREATE, "meeting_decision", decision)
+    _audit(grant, Action.CREATE, "meeting_decision", decision)
     return decision
 
 
 @transaction.atomic
-def decision_delete(*, grant: PersonGrant, actor: User, decision: MeetingDecision) -> None:
+def decision_delete(*, grant: PersonGrant, decision: MeetingDecision) -> None:
     """Remove a decision recorded by mistake; the log keeps that it was there."""
-    _check(grant, decision.meeting)
-    _audit(grant, actor, Action.DELETE, "meeting_decision", decision, decision.text[:200])
+    grant.require_write()
+    grant.require_owns(decision)
+    _audit(grant, Action.DELETE, "meeting_decision", decision, decision.text[:200])
     decision.delete()
 
 
@@ -426,7 +422,6 @@ def decision_delete(*, grant: PersonGrant, actor: User, decision: MeetingDecisio
 def action_item_add(
     *,
     grant: PersonGrant,
-    actor: User,
     team: Team,
     description: str,
     due_on: dt.date,
@@ -435,8 +430,11 @@ def action_item_add(
     meeting: Meeting | None = None,
 ) -> ActionItem:
     """Record an action item with an owner in the team and a deadline."""
-    if team.person_id != grant.person.pk or (meeting is not None and meeting.team_id != team.pk):
-        raise PermissionDenied("The team belongs to another person.")
+    grant.require_write()
+    grant.require_owns(team, meeting, owner_membership)
+    actor = grant.require_user()
+    if meeting is not None and meeting.team_id != team.pk:
+        raise PermissionDenied("The meeting belongs to another team.")
     if owner_membership is None and owner_user is None:
         raise ValidationError({"owner_membership": _("Velg hvem som er ansvarlig.")})
     if owner_membership is not None and owner_membership.team_id != team.pk:
@@ -447,51 +445,59 @@ def action_item_add(
                       owner_membership=owner_membership, owner_user=owner_user, created_by=actor)
     item.full_clean()
     item.save()
-    _audit(grant, actor, Action.CREATE, "action_item", item,
+    _audit(grant, Action.CREATE, "action_item", item,
            _("Oppgave til %(owner)s, frist %(due)s") % {"owner": item.owner_label, "due": due_on})
     return item
 
 
+def _require_may_mark(grant: PersonGrant, item: ActionItem) -> User:
+    """Refuse unless the user writes the person's plan or owns the action item."""
+    grant.require_owns(item)
+    actor = grant.require_user()
+    if not (grant.can_write or item.is_owned_by(actor)):
+        raise PermissionDenied("Only the owner or the coordinator marks this.")
+    return actor
+
+
 @transaction.atomic
-def action_item_done(*, grant: PersonGrant, actor: User, item: ActionItem) -> ActionItem:
-    """Mark an action item done."""
-    if item.team.person_id != grant.person.pk:
-        raise PermissionDenied
+def action_item_done(*, grant: PersonGrant, item: ActionItem) -> ActionItem:
+    """Mark an action item done: its owner or whoever writes the person's plan."""
+    actor = _require_may_mark(grant, item)
     if item.done_at is not None:
         raise ValidationError(_("Oppgaven er allerede gjort."))
     item.done_at, item.done_by = timezone.now(), actor
     item.save(update_fields=["done_at", "done_by"])
-    _audit(grant, actor, Action.UPDATE, "action_item", item, _("Oppgave gjort"))
+    _audit(grant, Action.UPDATE, "action_item", item, _("Oppgave gjort"))
     return item
 
 
 @transaction.atomic
-def action_item_reopen(*, grant: PersonGrant, actor: User, item: ActionItem) -> ActionItem:
+def action_item_reopen(*, grant: PersonGrant, item: ActionItem) -> ActionItem:
     """Open an action item again, undoing a wrong "done"."""
-    if item.team.person_id != grant.person.pk:
-        raise PermissionDenied
+    _require_may_mark(grant, item)
     item.done_at, item.done_by = None, None
     item.save(update_fields=["done_at", "done_by"])
-    _audit(grant, actor, Action.UPDATE, "action_item", item, _("Oppgave åpnet igjen"))
+    _audit(grant, Action.UPDATE, "action_item", item, _("Oppgave åpnet igjen"))
     return item
 
 
 @transaction.atomic
-def team_meeting_interval_set(*, grant: PersonGrant, actor: User, team: Team, weeks: int | None) -> Team:
+def team_meeting_interval_set(*, grant: PersonGrant, team: Team, weeks: int | None) -> Team:
     """Set how often the team meets; empty means as needed."""
-    if team.person_id != grant.person.pk:
-        raise PermissionDenied
+    grant.require_write()
+    grant.require_owns(team)
     if weeks is not None and not 1 <= weeks <= 52:
         raise ValidationError({"meeting_interval_weeks": _("Velg mellom 1 og 52 uker.")})
     team.meeting_interval_weeks = weeks
     team.save(update_fields=["meeting_interval_weeks"])
-    _audit(grant, actor, Action.UPDATE, "team", team,
+    _audit(grant, Action.UPDATE, "team", team,
            _("Møtehyppighet: hver %(weeks)s. uke") % {"weeks": weeks} if weeks else _("Møtehyppighet: ved behov"))
     return team
 
 
-def action_item_remind(*, item: ActionItem) -> bool:
+def action_item_remind(*, grant: PersonGrant, item: ActionItem) -> bool:
     """Remind the owner of an overdue action item by e-mail, once; return whether it was sent."""
+    grant.require_owns(item)
     email = item.owner_email
     if not email:
         return False

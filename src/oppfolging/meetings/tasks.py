@@ -13,6 +13,7 @@ from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
 
+from oppfolging.access.grants import PersonGrant
 from oppfolging.meetings import selectors, services
 
 
@@ -21,7 +22,7 @@ def agendas_send_due(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     sent = 0
     for meeting in selectors.due_for_agenda(now=now, days_before=settings.AGENDA_SEND_DAYS_BEFORE):
-        sent += services.agenda_send(meeting=meeting)
+        sent += services.agenda_send(grant=PersonGrant.system(meeting.team.person), meeting=meeting)
     return sent
 
 
@@ -29,8 +30,9 @@ def action_items_remind_overdue(*, now: dt.datetime | None = None) -> int:
     """Remind the owner of each overdue action item, once per item; return reminders sent."""
     today = timezone.localdate(now) if now else timezone.localdate()
     sent = 0
-    for item in selectors.open_action_items().filter(due_on__lt=today).order_by("due_on", "pk"):
-        sent += services.action_item_remind(item=item)
+    items = selectors.open_action_items().filter(due_on__lt=today).select_related("team__person")
+    for item in items.order_by("due_on", "pk"):
+        sent += services.action_item_remind(grant=PersonGrant.system(item.team.person), item=item)
     return sent
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -129,7 +129,7 @@ def interval_set(request: HttpRequest, person_id: int) -> HttpResponse:
     team = _active_team(grant)
     form = IntervalForm(request.POST)
     if form.is_valid():
-        services.team_meeting_interval_set(grant=grant, actor=request.user, team=team,  # type: ignore[arg-type]
+        services.team_meeting_interval_set(grant=grant, team=team,  # type: ignore[arg-type]
                                            weeks=form.cleaned_data["meeting_interval_weeks"])
         messages.success(request, _("Møtehyppigheten er lagret."))
     else:
@@ -146,7 +146,7 @@ def meeting_schedule(request: HttpRequest, person_id: int) -> HttpResponse:
         starts_at, ends_at = form.times()
         try:
             meeting = services.meeting_schedule(
-                grant=grant, actor=request.user, team=team, starts_at=starts_at, ends_at=ends_at,  # type: ignore[arg-type]
+                grant=grant, team=team, starts_at=starts_at, ends_at=ends_at,  # type: ignore[arg-type]
                 location=form.cleaned_data["location"], video_link=form.cleaned_data["video_link"])
         except ValidationError as error:
             form.add_error(None, error)
@@ -165,7 +165,7 @@ def meeting_edit(request: HttpRequest, person_id: int, meeting_id: int) -> HttpR
         starts_at, ends_at = form.times()
         try:
             services.meeting_update(
-                grant=grant, actor=request.user, meeting=meeting, starts_at=starts_at, ends_at=ends_at,  # type: ignore[arg-type]
+                grant=grant, meeting=meeting, starts_at=starts_at, ends_at=ends_at,  # type: ignore[arg-type]
                 location=form.cleaned_data["location"], video_link=form.cleaned_data["video_link"])
         except ValidationError as error:
             form.add_error(None, error)
@@ -182,7 +182,7 @@ def meeting_cancel(request: HttpRequest, person_id: int, meeting_id: int) -> Htt
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.meeting_cancel(grant=grant, actor=request.user, meeting=meeting,  # type: ignore[arg-type]
+            services.meeting_cancel(grant=grant, meeting=meeting,  # type: ignore[arg-type]
                                     reason=form.cleaned_data["reason"])
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -198,7 +198,7 @@ def meeting_cancel(request: HttpRequest, person_id: int, meeting_id: int) -> Htt
 def _detail_context(grant: policy.PersonGrant, meeting: Meeting, **forms: Any) -> dict[str, Any]:
     # Only those who run the meeting bring the agenda up to date; readers never write by reading.
     if grant.can_write and meeting.is_planned:
-        agenda = services.agenda_build(meeting=meeting)
+        agenda = services.agenda_build(grant=grant, meeting=meeting)
     else:
         agenda = selectors.agenda_of(meeting)
     invitations = selectors.invitations_of(meeting)
@@ -242,14 +242,11 @@ def meeting_detail(request: HttpRequest, person_id: int, meeting_id: int) -> Htt
 def agenda_item_add(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
     """Add an item to the agenda; every member of the team may."""
     grant = get_person_for_user(request, person_id, resource="meeting")
-    if not grant.serves:
-        raise PermissionDenied
     meeting = _meeting(grant, meeting_id)
     form = AgendaItemForm(request.POST)
     if form.is_valid():
         try:
-            services.agenda_item_add(meeting=meeting, grant=grant, added_by_kind="professional",
-                                     added_by_user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            services.agenda_item_add(grant=grant, meeting=meeting, **form.cleaned_data)
         except ValidationError as error:
             if _refused(request, form, error):
                 return _back(person_id, meeting_id, "agenda-heading")
@@ -270,7 +267,7 @@ def _agenda_item(meeting: Meeting, item_id: int) -> AgendaItem:
 def agenda_item_move(request: HttpRequest, person_id: int, meeting_id: int, item_id: int) -> HttpResponse:
     def do(grant: policy.PersonGrant, meeting: Meeting) -> str:
         item = _agenda_item(meeting, item_id)
-        services.agenda_item_move(grant=grant, actor=request.user, item=item,  # type: ignore[arg-type]
+        services.agenda_item_move(grant=grant, item=item,  # type: ignore[arg-type]
                                   direction=request.POST.get("direction", ""))
         return _("Dagsordenen er endret.")
 
@@ -284,7 +281,7 @@ def agenda_item_edit(request: HttpRequest, person_id: int, meeting_id: int, item
     form = AgendaItemForm(request.POST or None, initial={"title": item.title, "details": item.details})
     if request.method == "POST" and form.is_valid():
         try:
-            services.agenda_item_update(grant=grant, actor=request.user, item=item, **form.cleaned_data)  # type: ignore[arg-type]
+            services.agenda_item_update(grant=grant, item=item, **form.cleaned_data)  # type: ignore[arg-type]
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -297,7 +294,7 @@ def agenda_item_edit(request: HttpRequest, person_id: int, meeting_id: int, item
 @require_POST
 def agenda_send(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
     def do(grant: policy.PersonGrant, meeting: Meeting) -> str:
-        sent = services.agenda_send(meeting=meeting, grant=grant, actor=request.user)  # type: ignore[arg-type]
+        sent = services.agenda_send(meeting=meeting, grant=grant)  # type: ignore[arg-type]
         return _("Dagsordenen er sendt til %(count)s innkalte.") % {"count": sent}
 
     return _meeting_write(request, person_id, meeting_id, do)
@@ -309,7 +306,7 @@ def attendance_record(request: HttpRequest, person_id: int, meeting_id: int) -> 
         form = AttendanceForm(request.POST, invitations=selectors.invitations_of(meeting))
         if not form.is_valid():
             raise ValidationError(_("Oppmøtet kunne ikke lagres. Sjekk valgene."))
-        services.attendance_record(grant=grant, actor=request.user, meeting=meeting,  # type: ignore[arg-type]
+        services.attendance_record(grant=grant, meeting=meeting,  # type: ignore[arg-type]
                                    attendance=form.values())
         return _("Oppmøtet er lagret.")
 
@@ -325,7 +322,7 @@ def minutes_save(request: HttpRequest, person_id: int, meeting_id: int) -> HttpR
     conflict = None
     if form.is_valid():
         try:
-            services.minutes_save(grant=grant, actor=request.user, meeting=meeting,  # type: ignore[arg-type]
+            services.minutes_save(grant=grant, meeting=meeting,  # type: ignore[arg-type]
                                   minutes=form.cleaned_data["minutes"],
                                   expected_version=form.cleaned_data["version"])
         except EditConflict as error:
@@ -350,7 +347,7 @@ def decision_add(request: HttpRequest, person_id: int, meeting_id: int) -> HttpR
     form = DecisionForm(request.POST)
     if form.is_valid():
         try:
-            services.decision_add(grant=grant, actor=request.user, meeting=meeting, text=form.cleaned_data["text"])  # type: ignore[arg-type]
+            services.decision_add(grant=grant, meeting=meeting, text=form.cleaned_data["text"])  # type: ignore[arg-type]
         except ValidationError as error:
             if _refused(request, form, error):
                 return _back(person_id, meeting_id, "decisions-heading")
@@ -366,7 +363,7 @@ def decision_delete(request: HttpRequest, person_id: int, meeting_id: int, decis
         decision = MeetingDecision.objects.filter(pk=decision_id, meeting=meeting).first()
         if decision is None:
             raise Http404
-        services.decision_delete(grant=grant, actor=request.user, decision=decision)  # type: ignore[arg-type]
+        services.decision_delete(grant=grant, decision=decision)  # type: ignore[arg-type]
         return _("Beslutningen er fjernet.")
 
     return _meeting_write(request, person_id, meeting_id, do, anchor="decisions-heading")
@@ -379,7 +376,7 @@ def action_item_add(request: HttpRequest, person_id: int, meeting_id: int) -> Ht
     form = ActionItemForm(request.POST, team=meeting.team)
     if form.is_valid():
         try:
-            services.action_item_add(grant=grant, actor=request.user, team=meeting.team, meeting=meeting,  # type: ignore[arg-type]
+            services.action_item_add(grant=grant, team=meeting.team, meeting=meeting,  # type: ignore[arg-type]
                                      **form.cleaned_data)
         except ValidationError as error:
             if _refused(request, form, error):
@@ -403,7 +400,7 @@ def goal_evaluate(request: HttpRequest, person_id: int, meeting_id: int, goal_id
     form = EvaluationForm(request.POST, prefix=f"goal-{goal_id}")
     if form.is_valid():
         try:
-            plan_goal_evaluate(grant=grant, actor=request.user, goal=item.goal, meeting=meeting, **form.cleaned_data)  # type: ignore[arg-type]
+            plan_goal_evaluate(grant=grant, goal=item.goal, meeting=meeting, **form.cleaned_data)
         except EditConflict:
             messages.error(request, _("Noen andre evaluerte eller endret målet samtidig. Se planen."))
             return _back(person_id, meeting_id, "goals-heading")
@@ -435,11 +432,9 @@ def _action_item_write(request: HttpRequest, person_id: int, item_id: int, done:
         pk=item_id, team__person=grant.person).first()
     if item is None:
         raise Http404("No such action item.")
-    if not (grant.can_write or item.is_owned_by(request.user)):
-        raise PermissionDenied("Only the owner or the coordinator marks this.")
     service = services.action_item_done if done else services.action_item_reopen
     try:
-        service(grant=grant, actor=request.user, item=item)  # type: ignore[arg-type]
+        service(grant=grant, item=item)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
-from oppfolging.access.policy import PersonGrant
-from oppfolging.accounts.models import Municipality, Role, User
+from oppfolging.access.grants import PersonGrant, StaffGrant
+from oppfolging.accounts.models import Role
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant, audit_record
 from oppfolging.lib import identity
@@ -51,10 +51,10 @@ def _apply_identity(person: Person) -> None:
 
 
 @transaction.atomic
-def person_create(
-    *, actor: User, municipality: Municipality, ip: str | None = None, **fields: Any
-) -> Person:
+def person_create(*, grant: StaffGrant, **fields: Any) -> Person:
     """Register a person in the municipality; one person per identity number."""
+    grant.require_role(Role.COORDINATING_UNIT)
+    municipality = grant.municipality
     person = Person(municipality=municipality, **fields)
     _apply_identity(person)
     if Person.objects.filter(
@@ -66,23 +66,23 @@ def person_create(
     person.full_clean()
     person.save()
     audit_record(
-        actor=actor,
+        actor=grant.user,
         action=Action.CREATE,
         resource="person",
         resource_id=person.pk,
         person=person,
         role=Role.COORDINATING_UNIT,
         purpose=_("Registrert i personregisteret"),
-        ip=ip,
     )
     return person
 
 
 @transaction.atomic
 def person_update(
-    *, grant: PersonGrant, actor: User, expected_version: int, ip: str | None = None, **fields: Any
+    *, grant: PersonGrant, expected_version: int, **fields: Any
 ) -> Person:
     """Change a person's register data, refusing to overwrite someone else's newer change."""
+    grant.require_write()
     person = grant.person
     for name, value in fields.items():
         setattr(person, name, value)
@@ -96,22 +96,22 @@ def person_update(
         )
     person.full_clean(exclude=["municipality"])
     save_versioned(person, expected_version=expected_version, fields=PERSON_FIELDS + ("identity_kind",))
-    audit_grant(grant=grant, actor=actor, action=Action.UPDATE, resource="person", ip=ip)
+    audit_grant(grant=grant, action=Action.UPDATE, resource="person")
     return person
 
 
 @transaction.atomic
 def related_person_create(
-    *, grant: PersonGrant, actor: User, ip: str | None = None, **fields: Any
+    *, grant: PersonGrant, **fields: Any
 ) -> RelatedPerson:
     """Add a next of kin, guardian or parent to a person."""
+    grant.require_write()
     related = RelatedPerson(person=grant.person, **fields)
     _check_related_identity(related)
     related.full_clean()
     related.save()
     audit_grant(
-        grant=grant, actor=actor, action=Action.CREATE, resource="related_person",
-        resource_id=related.pk, ip=ip,
+        grant=grant, action=Action.CREATE, resource="related_person", resource_id=related.pk,
     )
     return related
 
@@ -120,30 +120,31 @@ def related_person_create(
 def related_person_update(
     *,
     grant: PersonGrant,
-    actor: User,
     related: RelatedPerson,
     expected_version: int,
-    ip: str | None = None,
     **fields: Any,
 ) -> RelatedPerson:
     """Change a related person, refusing to overwrite a newer change."""
+    grant.require_write()
+    grant.require_owns(related)
     for name, value in fields.items():
         setattr(related, name, value)
     _check_related_identity(related)
     related.full_clean()
     save_versioned(related, expected_version=expected_version, fields=RELATED_FIELDS)
     audit_grant(
-        grant=grant, actor=actor, action=Action.UPDATE, resource="related_person",
-        resource_id=related.pk, ip=ip,
+        grant=grant, action=Action.UPDATE, resource="related_person", resource_id=related.pk,
     )
     return related
 
 
 @transaction.atomic
 def related_person_delete(
-    *, grant: PersonGrant, actor: User, related: RelatedPerson, ip: str | None = None
+    *, grant: PersonGrant, related: RelatedPerson
 ) -> None:
     """Remove a related person from the person's record (not while a consent or team role names them)."""
+    grant.require_write()
+    grant.require_owns(related)
     related_id = related.pk
     try:
         with transaction.atomic():
@@ -154,8 +155,7 @@ def related_person_delete(
               "så historikken blir riktig.") % {"name": related.full_name}
         ) from None
     audit_grant(
-        grant=grant, actor=actor, action=Action.DELETE, resource="related_person",
-        resource_id=related_id, ip=ip,
+        grant=grant, action=Action.DELETE, resource="related_person", resource_id=related_id,
     )
 
 

@@ -13,7 +13,7 @@ from oppfolging.access import policy
 from oppfolging.access.shortcuts import (
     active_municipality,
     get_person_for_user,
-    require_in_municipality,
+    get_staff_grant,
 )
 from oppfolging.accounts.models import User
 from oppfolging.audit.models import Action
@@ -75,16 +75,11 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 
 def person_create(request: HttpRequest) -> HttpResponse:
     """Register a new person (the coordinating unit)."""
-    municipality = require_in_municipality(request, policy.can_create_person)
-    form = PersonForm(request.POST or None, municipality=municipality)
+    grant = get_staff_grant(request, policy.can_create_person)
+    form = PersonForm(request.POST or None, municipality=grant.municipality)
     if request.method == "POST" and form.is_valid():
         try:
-            person = services.person_create(
-                actor=request.user,  # type: ignore[arg-type]
-                municipality=municipality,
-                ip=client_ip(request),
-                **form.model_fields(),
-            )
+            person = services.person_create(grant=grant, **form.model_fields())
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -101,7 +96,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     conflict = None
     if request.method == "POST":
         saved, conflict = save_form_versioned(form, lambda version, fields: services.person_update(
-            grant=grant, actor=request.user, expected_version=version, ip=client_ip(request), **fields))  # type: ignore[arg-type]
+            grant=grant, expected_version=version, **fields))
         if saved:
             messages.success(request, _("Endringene er lagret."))
             return redirect("people:detail", person_id=person.pk)
@@ -126,9 +121,7 @@ def related_create(request: HttpRequest, person_id: int) -> HttpResponse:
     form = RelatedPersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.related_person_create(
-                grant=grant, actor=request.user, ip=client_ip(request), **form.model_fields()  # type: ignore[arg-type]
-            )
+            services.related_person_create(grant=grant, **form.model_fields())
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -147,8 +140,7 @@ def related_edit(request: HttpRequest, person_id: int, related_id: int) -> HttpR
     conflict = None
     if request.method == "POST":
         saved, conflict = save_form_versioned(form, lambda version, fields: services.related_person_update(
-            grant=grant, actor=request.user, related=related, expected_version=version,  # type: ignore[arg-type]
-            ip=client_ip(request), **fields))
+            grant=grant, related=related, expected_version=version, **fields))
         if saved:
             messages.success(request, _("Endringene er lagret."))
             return redirect("people:detail", person_id=person_id)
@@ -168,9 +160,7 @@ def related_delete(request: HttpRequest, person_id: int, related_id: int) -> Htt
         if request.POST.get("confirm") != "yes":
             raise PermissionDenied
         try:
-            services.related_person_delete(
-                grant=grant, actor=request.user, related=related, ip=client_ip(request)  # type: ignore[arg-type]
-            )
+            services.related_person_delete(grant=grant, related=related)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

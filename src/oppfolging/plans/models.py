@@ -107,6 +107,11 @@ class Goal(models.Model):
         return self.text[:80]
 
     @property
+    def owner_person_id(self) -> int:
+        """Return the id of the person this record belongs to (see access.grants)."""
+        return self.plan.person_id
+
+    @property
     def is_open(self) -> bool:
         return self.status == GoalStatus.ACTIVE
 
@@ -149,6 +154,11 @@ class Measure(models.Model):
 
     def __str__(self) -> str:
         return self.description[:80]
+
+    @property
+    def owner_person_id(self) -> int:
+        """Return the id of the person this record belongs to (see access.grants)."""
+        return self.goal.plan.person_id
 
     @property
     def responsible_label(self) -> str:
@@ -200,6 +210,11 @@ class GoalEvaluation(models.Model):
         return f"{self.goal}: {self.get_result_display()}"
 
     @property
+    def owner_person_id(self) -> int:
+        """Return the id of the person this record belongs to (see access.grants)."""
+        return self.goal.plan.person_id
+
+    @property
     def on_time(self) -> bool:
         return self.evaluated_on <= self.due_on
 
@@ -227,3 +242,8 @@ class PlanChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name}: {self.summary}"
+
+    @property
+    def owner_person_id(self) -> int:
+        """Return the id of the person this record belongs to (see access.grants)."""
+        return self.plan.person_id

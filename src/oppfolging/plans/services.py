@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from oppfolging.access.policy import PersonGrant
+from oppfolging.access.grants import PersonGrant
 from oppfolging.accounts.models import User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant
@@ -24,8 +24,11 @@ from oppfolging.plans.models import (
     GoalStatus,
     IndividualPlan,
     Measure,
+    MeasureStatus,
     NextStep,
+    PlanStatus,
 )
+from oppfolging.teams.models import Consent, ConsentScope
 
 PLAN_FIELDS = ("what_matters", "resources", "needs", "person_contribution",
                "next_of_kin_contribution", "period_start", "period_end", "next_revision_on",
@@ -40,12 +43,11 @@ class ConsentMissing(ValidationError):
 
 
 @transaction.atomic
-def plan_create(*, grant: PersonGrant, actor: User, team: Any = None) -> IndividualPlan:
+def plan_create(*, grant: PersonGrant, team: Any = None) -> IndividualPlan:
     """Create the person's individual plan; refused without an active consent to the plan."""
-    from oppfolging.teams.models import Consent, ConsentScope
-
-    if not grant.can_write:
-        raise PermissionDenied
+    grant.require_write()
+    grant.require_owns(team)
+    actor = grant.require_user()
     person = grant.person
     if not Consent.objects.active().filter(person=person, scope=ConsentScope.TEAM_AND_PLAN).exists():
         raise ConsentMissing(
@@ -54,36 +56,30 @@ def plan_create(*, grant: PersonGrant, actor: User, team: Any = None) -> Individ
     if IndividualPlan.objects.filter(person=person).exists():
         raise ValidationError(_("Personen har allerede en individuell plan."))
     plan = IndividualPlan.objects.create(person=person, team=team, created_by=actor)
-    record_change(plan=plan, actor=actor, item=plan, action="create", summary=_("Planen er opprettet"))
-    _audit(grant, actor, Action.CREATE, "individual_plan", plan)
+    record_change(plan=plan, actor=grant.user, item=plan, action="create", summary=_("Planen er opprettet"))
+    _audit(grant, Action.CREATE, "individual_plan", plan)
     return plan
 
 
-def _require_write(grant: PersonGrant, plan: IndividualPlan) -> None:
-    if not grant.can_write:
-        raise PermissionDenied
-    if plan.person_id != grant.person.pk:
-        raise PermissionDenied
-
-
-def _audit(grant: PersonGrant, actor: User, action: str, resource: str, item: Any) -> None:
-    audit_grant(grant=grant, actor=actor, action=action, resource=resource, resource_id=item.pk)
+def _audit(grant: PersonGrant, action: str, resource: str, item: Any) -> None:
+    audit_grant(grant=grant, action=action, resource=resource, resource_id=item.pk)
 
 
 @transaction.atomic
 def plan_update(
-    *, grant: PersonGrant, actor: User, plan: IndividualPlan, expected_version: int, **fields: Any
+    *, grant: PersonGrant, plan: IndividualPlan, expected_version: int, **fields: Any
 ) -> IndividualPlan:
     """Change the plan's own parts; a save based on an old version is refused."""
-    _require_write(grant, plan)
+    grant.require_write()
+    grant.require_owns(plan)
     before = snapshot(plan)
     for name, value in fields.items():
         setattr(plan, name, value)
     plan.full_clean()
     save_versioned(plan, expected_version=expected_version, fields=[f for f in PLAN_FIELDS if f in fields])
-    record_change(plan=plan, actor=actor, item=plan, action="update",
+    record_change(plan=plan, actor=grant.user, item=plan, action="update",
                   summary=_("Planen er endret"), before=before)
-    _audit(grant, actor, Action.UPDATE, "individual_plan", plan)
+    _audit(grant, Action.UPDATE, "individual_plan", plan)
     return plan
 
 
@@ -91,7 +87,6 @@ def plan_update(
 def goal_create(
     *,
     grant: PersonGrant,
-    actor: User | None,
     plan: IndividualPlan,
     text: str,
     author_kind: str,
@@ -99,95 +94,96 @@ def goal_create(
     parent: Goal | None = None,
     author_related: Any = None,
     author_user: User | None = None,
-    require_write: bool = True,
 ) -> Goal:
     """Add a goal (or a sub-goal) in the person's own words, with the date it is evaluated."""
-    if require_write:
-        _require_write(grant, plan)
+    grant.require_write()
+    grant.require_owns(plan, parent)
     if parent is not None and parent.plan_id != plan.pk:
         raise ValidationError({"parent": _("Hovedmålet hører til en annen plan.")})
     goal = Goal(
         plan=plan, parent=parent, text=text.strip(), author_kind=author_kind,
-        author_related=author_related, author_user=author_user or (actor if author_kind == AuthorKind.PROFESSIONAL else None),
+        author_related=author_related, author_user=author_user or (grant.user if author_kind == AuthorKind.PROFESSIONAL else None),
         next_evaluation_on=next_evaluation_on,
         position=plan.goals.filter(parent=parent).count(),
     )
     goal.full_clean()
     goal.save()
-    record_change(plan=plan, actor=actor, item=goal, action="create",
+    record_change(plan=plan, actor=grant.user, item=goal, action="create",
                   summary=(_("Nytt delmål: %(text)s") if parent else _("Nytt mål: %(text)s")) % {"text": goal.text[:200]},
-                  actor_name="" if actor else str(grant.person))
-    if actor is not None:
-        _audit(grant, actor, Action.CREATE, "goal", goal)
+                  actor_name="" if grant.user else str(grant.person))
+    _audit(grant, Action.CREATE, "goal", goal)
     return goal
 
 
 @transaction.atomic
 def goal_update(
-    *, grant: PersonGrant, actor: User, goal: Goal, expected_version: int, **fields: Any
+    *, grant: PersonGrant, goal: Goal, expected_version: int, **fields: Any
 ) -> Goal:
     """Change a goal; a save based on an old version is refused and shown, never overwritten."""
-    _require_write(grant, goal.plan)
+    grant.require_write()
+    grant.require_owns(goal, fields.get("parent"))
     before = snapshot(goal)
     for name, value in fields.items():
         setattr(goal, name, value)
     goal.full_clean()
     save_versioned(goal, expected_version=expected_version, fields=[f for f in GOAL_FIELDS if f in fields])
-    record_change(plan=goal.plan, actor=actor, item=goal, action="update",
+    record_change(plan=goal.plan, actor=grant.user, item=goal, action="update",
                   summary=_("Mål endret: %(text)s") % {"text": goal.text[:200]}, before=before)
-    _audit(grant, actor, Action.UPDATE, "goal", goal)
+    _audit(grant, Action.UPDATE, "goal", goal)
     return goal
 
 
 @transaction.atomic
-def measure_create(*, grant: PersonGrant, actor: User, goal: Goal, **fields: Any) -> Measure:
+def measure_create(*, grant: PersonGrant, goal: Goal, **fields: Any) -> Measure:
     """Add a measure to a goal, with who is responsible, its extent and how it is done."""
-    _require_write(grant, goal.plan)
+    grant.require_write()
+    grant.require_owns(goal, fields.get("responsible_membership"))
     measure = Measure(goal=goal, **fields)
     _check_responsible(goal, measure)
     measure.full_clean()
     measure.save()
-    record_change(plan=goal.plan, actor=actor, item=measure, action="create",
+    record_change(plan=goal.plan, actor=grant.user, item=measure, action="create",
                   summary=_("Nytt tiltak: %(text)s") % {"text": measure.description[:200]})
-    _audit(grant, actor, Action.CREATE, "measure", measure)
+    _audit(grant, Action.CREATE, "measure", measure)
     return measure
 
 
 @transaction.atomic
 def measure_update(
-    *, grant: PersonGrant, actor: User, measure: Measure, expected_version: int, **fields: Any
+    *, grant: PersonGrant, measure: Measure, expected_version: int, **fields: Any
 ) -> Measure:
     """Change a measure; a stale save is refused."""
-    _require_write(grant, measure.goal.plan)
+    grant.require_write()
+    grant.require_owns(measure, fields.get("responsible_membership"))
     before = snapshot(measure)
     for name, value in fields.items():
         setattr(measure, name, value)
     _check_responsible(measure.goal, measure)
     measure.full_clean()
     save_versioned(measure, expected_version=expected_version, fields=[f for f in MEASURE_FIELDS if f in fields])
-    record_change(plan=measure.goal.plan, actor=actor, item=measure, action="update",
+    record_change(plan=measure.goal.plan, actor=grant.user, item=measure, action="update",
                   summary=_("Tiltak endret: %(text)s") % {"text": measure.description[:200]}, before=before)
-    _audit(grant, actor, Action.UPDATE, "measure", measure)
+    _audit(grant, Action.UPDATE, "measure", measure)
     return measure
 
 
 @transaction.atomic
-def measure_report(*, grant: PersonGrant, actor: User, measure: Measure, status: str) -> Measure:
+def measure_report(*, grant: PersonGrant, measure: Measure, status: str) -> Measure:
     """Let the member responsible for a measure (or a writer of the plan) report its progress."""
-    from oppfolging.plans.models import MeasureStatus
-
+    grant.require_owns(measure)
+    actor = grant.require_user()
     responsible = measure.responsible_membership
     if not grant.can_write and (responsible is None or responsible.user_id != actor.pk):
-        raise PermissionDenied
+        raise PermissionDenied("Only the member responsible or a writer of the plan reports this.")
     if status not in MeasureStatus.values:
         raise ValidationError(_("Ukjent status."))
     before = snapshot(measure)
     measure.status = status
     save_versioned(measure, expected_version=measure.version, fields=["status"])
-    record_change(plan=measure.goal.plan, actor=actor, item=measure, action="update",
+    record_change(plan=measure.goal.plan, actor=grant.user, item=measure, action="update",
                   summary=_("Tiltak %(status)s: %(text)s") % {"status": measure.get_status_display().lower(),
                                                             "text": measure.description[:150]}, before=before)
-    _audit(grant, actor, Action.UPDATE, "measure", measure)
+    _audit(grant, Action.UPDATE, "measure", measure)
     return measure
 
 
@@ -203,7 +199,6 @@ def _check_responsible(goal: Goal, measure: Measure) -> None:
 def goal_evaluate(
     *,
     grant: PersonGrant,
-    actor: User,
     goal: Goal,
     result: str,
     learned: str,
@@ -218,7 +213,9 @@ def goal_evaluate(
     Continue or change set a new checkpoint; close ends the goal (achieved or not); a new goal
     closes this one and starts its successor. A closed goal stays in the plan, visible.
     """
-    _require_write(grant, goal.plan)
+    grant.require_write()
+    grant.require_owns(goal, meeting)
+    actor = grant.require_user()
     goal = Goal.objects.select_for_update().get(pk=goal.pk)
     if not goal.is_open:
         raise ValidationError(_("Målet er allerede avsluttet."))
@@ -243,26 +240,27 @@ def goal_evaluate(
         goal.status = GoalStatus.ACHIEVED if result == EvaluationResult.ACHIEVED else GoalStatus.CLOSED
         goal.closed_at = timezone.now()
     save_versioned(goal, expected_version=goal.version, fields=["next_evaluation_on", "status", "closed_at"])
-    record_change(plan=goal.plan, actor=actor, item=evaluation, action="evaluate",
+    record_change(plan=goal.plan, actor=grant.user, item=evaluation, action="evaluate",
                   summary=_("Evaluert: %(goal)s – %(result)s") % {"goal": goal.text[:150], "result": evaluation.get_result_display()})
-    record_change(plan=goal.plan, actor=actor, item=goal, action="update" if goal.is_open else "close",
+    record_change(plan=goal.plan, actor=grant.user, item=goal, action="update" if goal.is_open else "close",
                   summary=_("Neste evaluering %(date)s") % {"date": goal.next_evaluation_on} if goal.is_open
                   else _("Mål avsluttet: %(text)s") % {"text": goal.text[:200]}, before=before)
     if next_step == NextStep.NEW_GOAL:
-        goal_create(grant=grant, actor=actor, plan=goal.plan, text=new_goal_text,
+        goal_create(grant=grant, plan=goal.plan, text=new_goal_text,
                     author_kind=goal.author_kind, author_related=goal.author_related,
                     author_user=goal.author_user, next_evaluation_on=next_evaluation_on, parent=goal.parent)
-    _audit(grant, actor, Action.CREATE, "goal_evaluation", evaluation)
+    _audit(grant, Action.CREATE, "goal_evaluation", evaluation)
     return evaluation
 
 
 @transaction.atomic
-def plan_close(*, grant: PersonGrant, actor: User, plan: IndividualPlan, reason: str) -> IndividualPlan:
+def plan_close(*, grant: PersonGrant, plan: IndividualPlan, reason: str) -> IndividualPlan:
     """Close the plan when the person no longer wants or needs it; it stays readable."""
-    _require_write(grant, plan)
-    plan.status = "closed"
+    grant.require_write()
+    grant.require_owns(plan)
+    plan.status = PlanStatus.CLOSED
     plan.period_end = plan.period_end or timezone.localdate()
     plan.save(update_fields=["status", "period_end"])
-    record_change(plan=plan, actor=actor, item=plan, action="close", summary=_("Planen er avsluttet: %(reason)s") % {"reason": reason[:200]})
-    _audit(grant, actor, Action.UPDATE, "individual_plan", plan)
+    record_change(plan=plan, actor=grant.user, item=plan, action="close", summary=_("Planen er avsluttet: %(reason)s") % {"reason": reason[:200]})
+    _audit(grant, Action.UPDATE, "individual_plan", plan)
     return plan

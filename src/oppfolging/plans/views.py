@@ -94,7 +94,7 @@ def plan_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     form = PlanForm(request.POST or None, instance=plan)
 
     def save(version: int, fields: dict[str, Any]) -> None:
-        services.plan_update(grant=grant, actor=request.user, plan=plan, expected_version=version, **fields)  # type: ignore[arg-type]
+        services.plan_update(grant=grant, plan=plan, expected_version=version, **fields)  # type: ignore[arg-type]
 
     return _versioned_edit(request, grant, form, save, "plans/plan_form.html", {"plan": plan},
                            _("Planen er lagret."))
@@ -107,7 +107,7 @@ def goal_add(request: HttpRequest, person_id: int) -> HttpResponse:
     form = GoalForm(request.POST or None, plan=plan, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.goal_create(grant=grant, actor=request.user, plan=plan, **form.model_fields())  # type: ignore[arg-type]
+            services.goal_create(grant=grant, plan=plan, **form.model_fields())  # type: ignore[arg-type]
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -130,7 +130,7 @@ def goal_edit(request: HttpRequest, person_id: int, goal_id: int) -> HttpRespons
     form = GoalForm(request.POST or None, instance=goal, plan=plan)
 
     def save(version: int, fields: dict[str, Any]) -> None:
-        services.goal_update(grant=grant, actor=request.user, goal=goal, expected_version=version, **fields)  # type: ignore[arg-type]
+        services.goal_update(grant=grant, goal=goal, expected_version=version, **fields)  # type: ignore[arg-type]
 
     return _versioned_edit(request, grant, form, save, "plans/goal_form.html", {"goal": goal},
                            _("Målet er lagret."))
@@ -143,7 +143,7 @@ def goal_evaluate(request: HttpRequest, person_id: int, goal_id: int) -> HttpRes
     form = EvaluationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.goal_evaluate(grant=grant, actor=request.user, goal=goal, **form.cleaned_data)  # type: ignore[arg-type]
+            services.goal_evaluate(grant=grant, goal=goal, **form.cleaned_data)  # type: ignore[arg-type]
         except EditConflict:
             form.add_error(None, _("Noen andre evaluerte eller endret målet samtidig. Se planen før du lagrer igjen."))
         except ValidationError as error:
@@ -161,7 +161,7 @@ def measure_add(request: HttpRequest, person_id: int, goal_id: int) -> HttpRespo
     form = MeasureForm(request.POST or None, plan=plan)
     if request.method == "POST" and form.is_valid():
         try:
-            services.measure_create(grant=grant, actor=request.user, goal=goal, **form.model_fields())  # type: ignore[arg-type]
+            services.measure_create(grant=grant, goal=goal, **form.model_fields())  # type: ignore[arg-type]
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -179,7 +179,7 @@ def measure_edit(request: HttpRequest, person_id: int, measure_id: int) -> HttpR
     form = MeasureForm(request.POST or None, instance=measure, plan=plan)
 
     def save(version: int, fields: dict[str, Any]) -> None:
-        services.measure_update(grant=grant, actor=request.user, measure=measure, expected_version=version, **fields)  # type: ignore[arg-type]
+        services.measure_update(grant=grant, measure=measure, expected_version=version, **fields)  # type: ignore[arg-type]
 
     return _versioned_edit(request, grant, form, save, "plans/measure_form.html",
                            {"goal": measure.goal, "measure": measure}, _("Tiltaket er lagret."))
@@ -214,7 +214,7 @@ def plan_pdf(request: HttpRequest, person_id: int) -> HttpResponse:
     plan = _plan(grant)
     html = render_to_string("plans/pdf.html", plan_context(plan), request=request)
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    audit_grant(grant=grant, actor=request.user, action=Action.EXPORT, resource="individual_plan_pdf",  # type: ignore[arg-type]
+    audit_grant(grant=grant, action=Action.EXPORT, resource="individual_plan_pdf",
                 resource_id=plan.pk, ip=client_ip(request))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(
@@ -232,7 +232,7 @@ def measure_status(request: HttpRequest, person_id: int, measure_id: int) -> Htt
     if measure is None:
         raise Http404
     try:
-        services.measure_report(grant=grant, actor=request.user, measure=measure,  # type: ignore[arg-type]
+        services.measure_report(grant=grant, measure=measure,  # type: ignore[arg-type]
                                 status=request.POST.get("status", ""))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

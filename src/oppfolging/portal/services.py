@@ -4,31 +4,32 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from oppfolging.access.policy import PersonGrant, PortalGrant
+from oppfolging.access.grants import Basis, PersonGrant, PortalGrant
 from oppfolging.accounts.models import User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant
 from oppfolging.plans.history import record_change, snapshot
 from oppfolging.plans.models import IndividualPlan
+from oppfolging.plans.services import goal_create
 from oppfolging.portal.models import GoalProposal, Message, ProposalStatus, PsfsSelfScore
 from oppfolging.teams.models import CoordinatorWish
+from oppfolging.teams.selectors import staff_of
 
 
-def _audit(grant: PortalGrant, user: User, action: str, resource: str, item: object) -> None:
-    audit_grant(grant=grant.as_person_grant(), actor=user, action=action, resource=resource,
+def _audit(grant: PortalGrant, action: str, resource: str, item: object) -> None:
+    audit_grant(grant=grant.as_person_grant(), action=action, resource=resource,
                 resource_id=getattr(item, "pk", ""))
 
 
 @transaction.atomic
-def what_matters_save(*, grant: PortalGrant, user: User, text: str) -> IndividualPlan:
+def what_matters_save(*, grant: PortalGrant, text: str) -> IndividualPlan:
     """Write or change «what matters to me» in the person's own plan."""
-    if not grant.is_self:
-        raise PermissionDenied
+    grant.require_self()
     plan = IndividualPlan.objects.select_for_update().filter(person=grant.person).first()
     if plan is None:
         raise ValidationError(_("Du har ikke en individuell plan ennå. Skriv til koordinatoren din."))
@@ -36,14 +37,14 @@ def what_matters_save(*, grant: PortalGrant, user: User, text: str) -> Individua
     plan.what_matters = text.strip()
     plan.version += 1
     plan.save(update_fields=["what_matters", "version"])
-    record_change(plan=plan, actor=user, item=plan, action="update",
+    record_change(plan=plan, actor=grant.user, item=plan, action="update",
                   summary=_("Personen skrev hva som er viktig"), before=before)
-    _audit(grant, user, Action.UPDATE, "individual_plan", plan)
+    _audit(grant, Action.UPDATE, "individual_plan", plan)
     return plan
 
 
 @transaction.atomic
-def goal_propose(*, grant: PortalGrant, user: User, text: str) -> GoalProposal:
+def goal_propose(*, grant: PortalGrant, text: str) -> GoalProposal:
     """Send a goal in the person's own words to the coordinator."""
     if not text.strip():
         raise ValidationError({"text": _("Skriv målet.")})
@@ -51,17 +52,18 @@ def goal_propose(*, grant: PortalGrant, user: User, text: str) -> GoalProposal:
         person=grant.person, text=text.strip(), proposed_by_kind=grant.actor_kind,
         proposed_by_related=grant.related_person,
     )
-    _audit(grant, user, Action.CREATE, "goal_proposal", proposal)
+    _audit(grant, Action.CREATE, "goal_proposal", proposal)
     return proposal
 
 
 @transaction.atomic
 def goal_proposal_accept(
-    *, grant: PersonGrant, actor: User, proposal: GoalProposal, next_evaluation_on: dt.date
+    *, grant: PersonGrant, proposal: GoalProposal, next_evaluation_on: dt.date
 ) -> GoalProposal:
     """Take a proposed goal into the plan, with the person (or next of kin) as its author."""
-    from oppfolging.plans.services import goal_create
-
+    grant.require_write()
+    grant.require_owns(proposal)
+    actor = grant.require_user()
     plan = IndividualPlan.objects.filter(person=proposal.person).first()
     if plan is None:
         raise ValidationError(_("Personen har ikke individuell plan."))
@@ -69,7 +71,7 @@ def goal_proposal_accept(
     if proposal.status != ProposalStatus.PROPOSED:
         raise ValidationError(_("Forslaget er allerede behandlet."))
     goal = goal_create(
-        grant=grant, actor=actor, plan=plan, text=proposal.text,
+        grant=grant, plan=plan, text=proposal.text,
         author_kind=proposal.proposed_by_kind, author_related=proposal.proposed_by_related,
         next_evaluation_on=next_evaluation_on,
     )
@@ -80,19 +82,25 @@ def goal_proposal_accept(
 
 
 @transaction.atomic
-def goal_proposal_decline(*, grant: PersonGrant, actor: User, proposal: GoalProposal, reply: str) -> GoalProposal:
+def goal_proposal_decline(*, grant: PersonGrant, proposal: GoalProposal, reply: str) -> GoalProposal:
     """Answer a proposal without taking it into the plan, saying why."""
+    grant.require_write()
+    grant.require_owns(proposal)
+    actor = grant.require_user()
+    proposal = GoalProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != ProposalStatus.PROPOSED:
+        raise ValidationError(_("Forslaget er allerede behandlet."))
     if not reply.strip():
         raise ValidationError({"reply": _("Skriv et svar til personen.")})
     proposal.status, proposal.reply = ProposalStatus.DECLINED, reply.strip()
     proposal.handled_by, proposal.handled_at = actor, timezone.now()
     proposal.save(update_fields=["status", "reply", "handled_by", "handled_at"])
-    audit_grant(grant=grant, actor=actor, action=Action.UPDATE, resource="goal_proposal", resource_id=proposal.pk)
+    audit_grant(grant=grant, action=Action.UPDATE, resource="goal_proposal", resource_id=proposal.pk)
     return proposal
 
 
 @transaction.atomic
-def psfs_self_score(*, grant: PortalGrant, user: User, scores: dict[str, int]) -> list[PsfsSelfScore]:
+def psfs_self_score(*, grant: PortalGrant, scores: dict[str, int]) -> list[PsfsSelfScore]:
     """Record the person's own scores of their PSFS activities between meetings."""
     if not scores:
         raise ValidationError(_("Gi minst én aktivitet en skår."))
@@ -100,40 +108,54 @@ def psfs_self_score(*, grant: PortalGrant, user: User, scores: dict[str, int]) -
         raise ValidationError(_("Skåren er fra 0 til 10."))
     rows = [PsfsSelfScore.objects.create(person=grant.person, activity=a[:200], score=s,
                                          scored_by_kind=grant.actor_kind) for a, s in scores.items()]
-    _audit(grant, user, Action.CREATE, "psfs_self_score", rows[0])
+    _audit(grant, Action.CREATE, "psfs_self_score", rows[0])
     return rows
 
 
 @transaction.atomic
-def coordinator_wish_state(*, grant: PortalGrant, user: User, text: str, wished_user: User | None = None) -> CoordinatorWish:
-    """Record who the person wishes as coordinator, in their own words."""
+def coordinator_wish_state(*, grant: PortalGrant, text: str, wished_user: User | None = None) -> CoordinatorWish:
+    """Record who the person wishes as coordinator, in their own words.
+
+    Only the person, a guardian or a parent of a child states the person's wish; a next of kin
+    on the person's consent takes part, but does not speak for the person.
+    """
+    grant.require_speaks_for_person()
+    if wished_user is not None and not staff_of(grant.person.municipality_id).filter(pk=wished_user.pk).exists():
+        raise ValidationError({"wished_user": _("Velg en ansatt i kommunen.")})
     if not (text.strip() or wished_user):
         raise ValidationError({"text": _("Skriv hvem du ønsker, eller hvorfor.")})
     wish = CoordinatorWish.objects.create(
         person=grant.person, wished_user=wished_user, text=text.strip(),
-        stated_by="person" if grant.is_self else "next_of_kin", recorded_by=user,
+        stated_by="person" if grant.is_self else "next_of_kin", recorded_by=grant.user,
     )
-    _audit(grant, user, Action.CREATE, "coordinator_wish", wish)
+    _audit(grant, Action.CREATE, "coordinator_wish", wish)
     return wish
 
 
 @transaction.atomic
-def message_send(*, person_grant: PersonGrant, user: User, sender_kind: str, body: str) -> Message:
-    """Send a message in the person's thread; it is part of the person's record and logged."""
+def message_send(*, grant: PersonGrant, body: str) -> Message:
+    """Send a message in the person's thread; it is part of the person's record and logged.
+
+    The person and next of kin write from «Min plan»; of the staff, those who serve the person.
+    """
+    if not grant.is_portal:
+        grant.require_serves()
+    user = grant.require_user()
     if not body.strip():
         raise ValidationError({"body": _("Skriv en melding.")})
-    message = Message.objects.create(person=person_grant.person, sender_user=user,
+    sender_kind = {Basis.PERSON_SELF: "person", Basis.NEXT_OF_KIN: "next_of_kin"}.get(grant.basis, "professional")
+    message = Message.objects.create(person=grant.person, sender_user=user,
                                      sender_kind=sender_kind, body=body.strip())
-    audit_grant(grant=person_grant, actor=user, action=Action.CREATE, resource="message", resource_id=message.pk)
+    audit_grant(grant=grant, action=Action.CREATE, resource="message", resource_id=message.pk)
     return message
 
 
-def messages_mark_read(*, person_grant: PersonGrant, by_person: bool) -> None:
-    """Mark the other side's messages as read."""
+def messages_mark_read(*, grant: PersonGrant) -> None:
+    """Mark the other side's messages as read: the team's for the person and next of kin."""
     now = timezone.now()
-    if by_person:
-        Message.objects.filter(person=person_grant.person, sender_kind="professional",
+    if grant.is_portal:
+        Message.objects.filter(person=grant.person, sender_kind="professional",
                                read_by_person_at__isnull=True).update(read_by_person_at=now)
-    else:
-        Message.objects.filter(person=person_grant.person, read_by_team_at__isnull=True).exclude(
+    elif grant.serves:
+        Message.objects.filter(person=grant.person, read_by_team_at__isnull=True).exclude(
             sender_kind="professional").update(read_by_team_at=now)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from oppfolging.access.grants import Basis
 from oppfolging.access.shortcuts import get_person_for_user
 from oppfolging.portal import services
 from oppfolging.portal.forms import MessageForm
@@ -34,12 +35,11 @@ def person_messages(request: HttpRequest, person_id: int) -> HttpResponse:
         raise PermissionDenied
     form = MessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.message_send(person_grant=grant, user=request.user, sender_kind="professional",  # type: ignore[arg-type]
-                              body=form.cleaned_data["body"])
+        services.message_send(grant=grant, body=form.cleaned_data["body"])
         messages.success(request, _("Svaret er sendt."))
         return redirect("portal:staff_messages", person_id=person_id)
-    if grant.basis in ("coordinating_unit", "coordinator"):
-        services.messages_mark_read(person_grant=grant, by_person=False)
+    if grant.basis in (Basis.COORDINATING_UNIT, Basis.COORDINATOR):
+        services.messages_mark_read(grant=grant)
     return render(request, "portal/staff_messages.html", {
         "person": grant.person, "grant": grant, "form": form,
         "thread": Message.objects.filter(person=grant.person).select_related("sender_user"),
@@ -63,7 +63,7 @@ def proposal_accept(request: HttpRequest, person_id: int, proposal_id: int) -> H
             raise ValidationError(_("Sett en dato for evaluering."))
         if form.cleaned_data["next_evaluation_on"] <= timezone.localdate():
             raise ValidationError(_("Evalueringen må være fram i tid."))
-        services.goal_proposal_accept(grant=grant, actor=request.user, proposal=proposal,  # type: ignore[arg-type]
+        services.goal_proposal_accept(grant=grant, proposal=proposal,
                                       next_evaluation_on=form.cleaned_data["next_evaluation_on"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -79,7 +79,7 @@ def proposal_decline(request: HttpRequest, person_id: int, proposal_id: int) -> 
     try:
         if not form.is_valid():
             raise ValidationError(_("Skriv et svar til personen."))
-        services.goal_proposal_decline(grant=grant, actor=request.user, proposal=proposal,  # type: ignore[arg-type]
+        services.goal_proposal_decline(grant=grant, proposal=proposal,
                                        reply=form.cleaned_data["reply"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

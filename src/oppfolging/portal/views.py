@@ -22,6 +22,9 @@ from oppfolging.access import policy
 from oppfolging.audit.models import Action, AuditEvent
 from oppfolging.audit.services import audit_grant, client_ip
 from oppfolging.catalogue.models import Service
+from oppfolging.meetings import selectors as meeting_selectors
+from oppfolging.meetings import services as meeting_services
+from oppfolging.meetings.models import Meeting
 from oppfolging.plans.models import IndividualPlan
 from oppfolging.portal import services
 from oppfolging.portal.forms import (
@@ -34,7 +37,8 @@ from oppfolging.portal.forms import (
     psfs_form,
 )
 from oppfolging.portal.models import GoalProposal, Message, PsfsSelfScore
-from oppfolging.teams.models import Consent
+from oppfolging.teams import services as team_services
+from oppfolging.teams.models import Consent, Team
 
 
 def _grant(request: HttpRequest, person_id: int, *, resource: str = "portal") -> policy.PortalGrant:
@@ -42,7 +46,7 @@ def _grant(request: HttpRequest, person_id: int, *, resource: str = "portal") ->
     if grant is None:
         raise Http404
     if request.method in ("GET", "HEAD"):
-        audit_grant(grant=grant.as_person_grant(), actor=request.user, action=Action.READ,  # type: ignore[arg-type]
+        audit_grant(grant=grant.as_person_grant(), action=Action.READ,
                     resource=resource, purpose=grant.basis_text, ip=client_ip(request))
     return grant
 
@@ -61,8 +65,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def plan(request: HttpRequest, person_id: int) -> HttpResponse:
     """My plan in plain language: goals, measures, who does what, when we look again."""
-    from oppfolging.meetings.models import Meeting
-
     grant = _grant(request, person_id, resource="individual_plan")
     plan_obj = IndividualPlan.objects.filter(person=grant.person).select_related("team").first()
     goals = list(plan_obj.goals.prefetch_related("measures", "evaluations").all()) if plan_obj else []
@@ -83,8 +85,6 @@ def plan(request: HttpRequest, person_id: int) -> HttpResponse:
 
 def team(request: HttpRequest, person_id: int) -> HttpResponse:
     """My team: who they are, what they do, how to reach them; my coordinator."""
-    from oppfolging.teams.models import Team
-
     grant = _grant(request, person_id, resource="team")
     team_obj = Team.objects.filter(person=grant.person, status="active").first()
     members = team_obj.memberships.filter(left_on__isnull=True).select_related(
@@ -97,8 +97,6 @@ def team(request: HttpRequest, person_id: int) -> HttpResponse:
 
 def meetings(request: HttpRequest, person_id: int) -> HttpResponse:
     """Upcoming meetings with their agenda (and a form to add to it), past ones with minutes."""
-    from oppfolging.meetings import selectors as meeting_selectors
-    from oppfolging.meetings.models import Meeting
 
     grant = _grant(request, person_id, resource="meetings")
     # A planned meeting later today still takes agenda items, even after its start time.
@@ -116,8 +114,6 @@ def meetings(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_POST
 def agenda_add(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
     """Add an item to the next meeting's agenda, in the person's own words."""
-    from oppfolging.meetings import services as meeting_services
-    from oppfolging.meetings.models import Meeting
 
     grant = _grant(request, person_id)
     meeting = Meeting.objects.filter(pk=meeting_id, team__person=grant.person, status="planned").first()
@@ -127,8 +123,8 @@ def agenda_add(request: HttpRequest, person_id: int, meeting_id: int) -> HttpRes
     if form.is_valid():
         try:
             meeting_services.agenda_item_add(
-                meeting=meeting, title=form.cleaned_data["title"], details=form.cleaned_data["details"],
-                added_by_kind=grant.actor_kind, added_by_user=request.user, grant=grant.as_person_grant())  # type: ignore[arg-type]
+                grant=grant.as_person_grant(), meeting=meeting, title=form.cleaned_data["title"],
+                details=form.cleaned_data["details"])
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -148,11 +144,11 @@ def matters(request: HttpRequest, person_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if matters_form.is_bound and matters_form.is_valid():
-                services.what_matters_save(grant=grant, user=request.user, text=matters_form.cleaned_data["text"])  # type: ignore[arg-type]
+                services.what_matters_save(grant=grant, text=matters_form.cleaned_data["text"])  # type: ignore[arg-type]
                 messages.success(request, _("Det du skrev, er lagret i planen din."))
                 return redirect("portal:matters", person_id=person_id)
             if goal_form.is_bound and goal_form.is_valid():
-                services.goal_propose(grant=grant, user=request.user, text=goal_form.cleaned_data["text"])  # type: ignore[arg-type]
+                services.goal_propose(grant=grant, text=goal_form.cleaned_data["text"])  # type: ignore[arg-type]
                 messages.success(request, _("Målet er sendt til koordinatoren din, som tar det inn i planen sammen med deg."))
                 return redirect("portal:matters", person_id=person_id)
         except PermissionDenied:
@@ -173,7 +169,7 @@ def psfs(request: HttpRequest, person_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         scores = {activities[int(k[1:])]: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         try:
-            services.psfs_self_score(grant=grant, user=request.user, scores=scores)  # type: ignore[arg-type]
+            services.psfs_self_score(grant=grant, scores=scores)  # type: ignore[arg-type]
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -184,10 +180,13 @@ def psfs(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 def wish(request: HttpRequest, person_id: int) -> HttpResponse:
+    """State who the person wishes as coordinator: the person, a guardian or a parent only."""
     grant = _grant(request, person_id, resource="coordinator_wish")
+    if not grant.may_speak_for_person:
+        raise PermissionDenied
     form = WishForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.coordinator_wish_state(grant=grant, user=request.user, text=form.cleaned_data["text"])  # type: ignore[arg-type]
+        services.coordinator_wish_state(grant=grant, text=form.cleaned_data["text"])  # type: ignore[arg-type]
         messages.success(request, _("Ønsket ditt er lagret. Koordinerende enhet ser det når de velger koordinator."))
         return redirect("portal:plan", person_id=person_id)
     return render(request, "portal/wish.html", _context(
@@ -202,11 +201,9 @@ def consent(request: HttpRequest, person_id: int) -> HttpResponse:
         if not grant.may_manage_consent:
             raise PermissionDenied
         if form.is_valid():
-            from oppfolging.teams.services import consent_record
-
             try:
-                consent_record(
-                    grant=grant.as_person_grant(), actor=request.user,  # type: ignore[arg-type]
+                team_services.consent_record(
+                    grant=grant.as_person_grant(),
                     scope=form.cleaned_data["scope"], service=form.cleaned_data["service"],
                     related_person=form.cleaned_data["related_person"],
                     given_by="person" if grant.is_self else "guardian",
@@ -231,10 +228,8 @@ def consent_withdraw(request: HttpRequest, person_id: int, consent_id: int) -> H
     if item is None:
         raise Http404
     if request.method == "POST":
-        from oppfolging.teams.services import consent_withdraw as withdraw
-
-        withdraw(grant=grant.as_person_grant(), actor=request.user, consent=item,  # type: ignore[arg-type]
-                 note=_("Trukket i Min plan"))
+        team_services.consent_withdraw(grant=grant.as_person_grant(), consent=item,
+                                       note=_("Trukket i Min plan"))
         messages.success(request, _("Samtykket er trukket tilbake. Det gjelder fra nå."))
         return redirect("portal:consent", person_id=person_id)
     before = policy.who_can_see(grant.person)
@@ -284,10 +279,9 @@ def messages_thread(request: HttpRequest, person_id: int) -> HttpResponse:
     grant = _grant(request, person_id, resource="message")
     form = MessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.message_send(person_grant=grant.as_person_grant(), user=request.user,  # type: ignore[arg-type]
-                              sender_kind=grant.actor_kind, body=form.cleaned_data["body"])
+        services.message_send(grant=grant.as_person_grant(), body=form.cleaned_data["body"])
         messages.success(request, _("Meldingen er sendt til koordinatoren og teamet."))
         return redirect("portal:messages", person_id=person_id)
-    services.messages_mark_read(person_grant=grant.as_person_grant(), by_person=True)
+    services.messages_mark_read(grant=grant.as_person_grant())
     thread = Message.objects.filter(person=grant.person).select_related("sender_user")
     return render(request, "portal/messages.html", _context(grant, form=form, thread=thread))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import logging
@@ -9,13 +10,15 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from oppfolging.access import policy
+from oppfolging.access.grants import CLINICAL_ROLES, StaffGrant
 from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
@@ -28,14 +31,14 @@ logger = logging.getLogger(__name__)
 RECEIPT_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"  # no look-alikes (0/O, 1/I, 5/S, 8/B, 2/Z)
 
 
-def ip_fingerprint(ip: str | None) -> str:
+def _ip_fingerprint(ip: str | None) -> str:
     """Return a keyed hash of the client address: enough to rate-limit, not to identify."""
     if not ip:
         return ""
     return hmac.new(settings.SECRET_KEY.encode(), ip.encode(), hashlib.sha256).hexdigest()
 
 
-def new_receipt_code() -> str:
+def _new_receipt_code() -> str:
     """Return a short code the reporter can quote when they call."""
     while True:
         code = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(8))
@@ -43,7 +46,7 @@ def new_receipt_code() -> str:
             return code
 
 
-def match_or_register_person(
+def _match_or_register_person(
     *, municipality: Municipality, referral: Referral, actor: User | None
 ) -> Person | None:
     """Attach the report to the person with its identity number, registering them if new.
@@ -81,8 +84,45 @@ def match_or_register_person(
     return person
 
 
+def public_form_rate_limited(*, ip: str | None) -> bool:
+    """Tell whether the client address has sent as many public reports this hour as allowed."""
+    recent = Referral.objects.filter(
+        submitter_ip_hash=_ip_fingerprint(ip),
+        received_at__gte=timezone.now() - dt.timedelta(hours=1),
+    ).count()
+    return recent >= settings.PUBLIC_FORM_RATE_LIMIT
+
+
+@transaction.atomic
+def referral_create_public(*, municipality: Municipality, ip: str | None = None, **fields: Any) -> Referral:
+    """Receive a report of need from the public form: anyone, without signing in.
+
+    It writes to the unit's queue and reads nothing: it never registers a person, and attaches
+    to one only by an exact identity number the unit then sees.
+    """
+    return _referral_create(municipality=municipality, channel=Channel.PUBLIC_FORM, ip=ip, **fields)
+
+
 @transaction.atomic
 def referral_create(
+    *, grant: StaffGrant, person: Person | None = None, channel: str = Channel.IN_APP, **fields: Any
+) -> Referral:
+    """Receive a report of need from a professional inside the app (or from the GP's risk list).
+
+    Any role that meets persons may report; a person picked from the register must be one the
+    reporter serves (the form offers only those).
+    """
+    if channel not in (Channel.IN_APP, Channel.GP_RISK_LIST):
+        raise ValueError(f"A professional reports in the app, not through {channel!r}")
+    grant.require_role(*CLINICAL_ROLES)
+    grant.require_owns(person)
+    if person is not None and policy.person_grant(user=grant.user, person=person) is None:
+        raise PermissionDenied("The reporter does not serve this person.")
+    return _referral_create(municipality=grant.municipality, channel=channel,
+                            reporter_user=grant.user, person=person, **fields)
+
+
+def _referral_create(
     *,
     municipality: Municipality,
     channel: str,
@@ -91,7 +131,6 @@ def referral_create(
     person: Person | None = None,
     **fields: Any,
 ) -> Referral:
-    """Receive a report of need, match it to the register, log it and send a receipt."""
     now = timezone.now()
     referral = Referral(
         municipality=municipality,
@@ -99,8 +138,8 @@ def referral_create(
         reporter_user=reporter_user,
         received_at=now,
         deadline=Referral.default_deadline(now, municipality.referral_deadline_days),
-        receipt_code=new_receipt_code(),
-        submitter_ip_hash=ip_fingerprint(ip) if channel == Channel.PUBLIC_FORM else "",
+        receipt_code=_new_receipt_code(),
+        submitter_ip_hash=_ip_fingerprint(ip) if channel == Channel.PUBLIC_FORM else "",
         **fields,
     )
     if person is not None:
@@ -116,7 +155,7 @@ def referral_create(
                 municipality=municipality, identity_number=referral.subject_identity_number
             ).first()
         else:
-            referral.person = match_or_register_person(
+            referral.person = _match_or_register_person(
                 municipality=municipality, referral=referral, actor=reporter_user
             )
     referral.save()
@@ -153,9 +192,9 @@ def _mail(referral: Referral, *, subject: str, template: str) -> None:
     transaction.on_commit(send)
 
 
-def _log(referral: Referral, actor: User, action: str, purpose: str) -> None:
+def _log(referral: Referral, grant: StaffGrant, action: str, purpose: str) -> None:
     audit_record(
-        actor=actor, action=action, resource="referral", resource_id=referral.pk,
+        actor=grant.user, action=action, resource="referral", resource_id=referral.pk,
         person=referral.person, municipality=referral.municipality,
         role=Role.COORDINATING_UNIT, purpose=purpose,
     )
@@ -170,51 +209,68 @@ def _save(referral: Referral, expected_version: int | None, fields: list[str]) -
 
 
 @transaction.atomic
+def _require_triage(grant: StaffGrant, referral: Referral) -> None:
+    grant.require_role(Role.COORDINATING_UNIT)
+    grant.require_owns(referral)
+
+
+@transaction.atomic
 def referral_assign(
-    *, referral: Referral, actor: User, assignee: User | None, expected_version: int | None = None
+    *, grant: StaffGrant, referral: Referral, assignee: User | None, expected_version: int | None = None
 ) -> Referral:
     """Give the report to a case worker (or take it back to the queue)."""
+    _require_triage(grant, referral)
+    if assignee is not None and not assignee.role_assignments.filter(
+        municipality=grant.municipality, role__in=CLINICAL_ROLES
+    ).exists():
+        raise ValidationError(_("Velg en saksbehandler i kommunen."))
     referral.assigned_to = assignee
     referral.assigned_at = timezone.now() if assignee else None
     _save(referral, expected_version, ["assigned_to", "assigned_at"])
-    _log(referral, actor, Action.UPDATE,
+    _log(referral, grant, Action.UPDATE,
          _("Tildelt %(name)s") % {"name": assignee.full_name} if assignee else _("Lagt tilbake i køen"))
     return referral
 
 
 @transaction.atomic
-def referral_link_person(*, referral: Referral, actor: User, person: Person | None) -> Referral:
+def referral_link_person(*, grant: StaffGrant, referral: Referral, person: Person | None) -> Referral:
     """Attach the report to a person in the register, or register the person it describes."""
+    _require_triage(grant, referral)
+    grant.require_owns(person)
     if referral.person_id is not None:
         raise ValidationError(_("Meldingen er allerede koblet til en person."))
     if person is None:
         if not referral.subject_identity_number:
             raise ValidationError(_("Meldingen mangler fødselsnummer. Velg en person i registeret."))
-        person = match_or_register_person(
-            municipality=referral.municipality, referral=referral, actor=actor
+        person = _match_or_register_person(
+            municipality=referral.municipality, referral=referral, actor=grant.user
         )
     if person is None or person.municipality_id != referral.municipality_id:
         raise ValidationError(_("Fant ikke personen i kommunens register."))
     referral.person = person
     _save(referral, None, ["person"])
-    _log(referral, actor, Action.UPDATE, _("Koblet til personregisteret"))
+    _log(referral, grant, Action.UPDATE, _("Koblet til personregisteret"))
     return referral
 
 
 @transaction.atomic
-def referral_set_deadline(*, referral: Referral, actor: User, deadline: Any, expected_version: int | None = None) -> Referral:
+def referral_set_deadline(
+    *, grant: StaffGrant, referral: Referral, deadline: dt.date, expected_version: int | None = None
+) -> Referral:
     """Move the report's deadline (for example when more information is awaited)."""
+    _require_triage(grant, referral)
     referral.deadline = deadline
     _save(referral, expected_version, ["deadline"])
-    _log(referral, actor, Action.UPDATE, _("Ny frist %(date)s") % {"date": deadline})
+    _log(referral, grant, Action.UPDATE, _("Ny frist %(date)s") % {"date": deadline})
     return referral
 
 
 @transaction.atomic
 def referral_close(
-    *, referral: Referral, actor: User, status: str, reason: str, expected_version: int | None = None
+    *, grant: StaffGrant, referral: Referral, status: str, reason: str, expected_version: int | None = None
 ) -> Referral:
     """Close an open report as declined (the reporter is told) or withdrawn, with a reason."""
+    _require_triage(grant, referral)
     if status not in (Status.DECLINED, Status.WITHDRAWN):
         raise ValueError(f"A report is closed as declined or withdrawn, not {status!r}")
     if not referral.is_open:
@@ -223,7 +279,7 @@ def referral_close(
     referral.decline_reason = reason.strip()
     referral.closed_at = timezone.now()
     _save(referral, expected_version, ["status", "decline_reason", "closed_at"])
-    _log(referral, actor, Action.UPDATE, _("Avslått") if status == Status.DECLINED else _("Trukket"))
+    _log(referral, grant, Action.UPDATE, _("Avslått") if status == Status.DECLINED else _("Trukket"))
     if status == Status.DECLINED and referral.reporter_email:
         _mail(
             referral,

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,10 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from oppfolging.access import policy
+from oppfolging.access.grants import StaffGrant
 from oppfolging.access.shortcuts import (
     active_municipality,
     get_referral_for_user,
-    require_in_municipality,
+    get_staff_grant,
 )
 from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.audit.models import Action
@@ -37,7 +35,7 @@ from oppfolging.referrals.forms import (
     QueueFilterForm,
     ReasonForm,
 )
-from oppfolging.referrals.models import OPEN_STATUSES, Channel, Referral, Source, Status, Urgency
+from oppfolging.referrals.models import OPEN_STATUSES, Referral, Source, Status, Urgency
 
 RECEIPTS_SESSION_KEY = "referral_receipts"
 
@@ -59,11 +57,7 @@ def public_form(request: HttpRequest, number: str) -> HttpResponse:
     form = PublicReferralForm(request.POST or None)
     if request.method == "POST":
         ip = client_ip(request)
-        recent = Referral.objects.filter(
-            submitter_ip_hash=services.ip_fingerprint(ip),
-            received_at__gte=timezone.now() - dt.timedelta(hours=1),
-        ).count()
-        if recent >= settings.PUBLIC_FORM_RATE_LIMIT:
+        if services.public_form_rate_limited(ip=ip):
             form.is_valid()
             form.add_error(
                 None,
@@ -71,9 +65,8 @@ def public_form(request: HttpRequest, number: str) -> HttpResponse:
                   "prøv igjen, eller ring koordinerende enhet. Det du skrev er tatt vare på."),
             )
         elif form.is_valid():
-            referral = services.referral_create(
-                municipality=municipality, channel=Channel.PUBLIC_FORM, ip=ip,
-                **form.referral_fields(),
+            referral = services.referral_create_public(
+                municipality=municipality, ip=ip, **form.referral_fields()
             )
             request.session[RECEIPTS_SESSION_KEY] = [
                 *request.session.get(RECEIPTS_SESSION_KEY, []), referral.receipt_code
@@ -139,7 +132,8 @@ def referral_queue(request: HttpRequest) -> HttpResponse:
 
 def referral_create(request: HttpRequest) -> HttpResponse:
     """A professional reports a need from inside the app."""
-    municipality = require_in_municipality(request, policy.can_report_need)
+    grant = get_staff_grant(request, policy.can_report_need)
+    municipality = grant.municipality
     user: User = request.user  # type: ignore[assignment]
     persons = policy.persons_visible_to(user=user, municipality=municipality).order_by(
         "family_name", "given_name"
@@ -154,8 +148,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
         person = data.pop("person")
         try:
             referral = services.referral_create(
-                municipality=municipality, channel=Channel.IN_APP, reporter_user=user,
-                ip=client_ip(request), person=person, reporter_name=user.full_name,
+                grant=grant, person=person, reporter_name=user.full_name,
                 reporter_email=user.email, reporter_phone=user.phone,
                 reporter_organisation=", ".join(
                     a.service.name for a in policy.role_assignments(user)
@@ -207,10 +200,11 @@ def _version(request: HttpRequest) -> int | None:
 
 def _act(request: HttpRequest, referral_id: int, action) -> HttpResponse:  # noqa: ANN001
     referral = get_referral_for_user(request, referral_id)
-    if not policy.can_triage(request.user, referral.municipality):  # type: ignore[arg-type]
+    grant = policy.staff_grant(user=request.user, municipality=referral.municipality)  # type: ignore[arg-type]
+    if grant is None or not policy.can_triage(request.user, referral.municipality):  # type: ignore[arg-type]
         raise PermissionDenied
     try:
-        message = action(referral)
+        message = action(grant, referral)
     except EditConflict:
         messages.error(request, _("Noen andre endret meldingen mens du hadde den oppe. Se over og prøv igjen."))
     except ValidationError as error:
@@ -223,11 +217,11 @@ def _act(request: HttpRequest, referral_id: int, action) -> HttpResponse:  # noq
 
 @require_POST
 def referral_assign(request: HttpRequest, referral_id: int) -> HttpResponse:
-    def action(referral: Referral) -> str:
+    def action(grant: StaffGrant, referral: Referral) -> str:
         form = AssignForm(request.POST, municipality=referral.municipality)
         if not form.is_valid():
             raise ValidationError(_("Velg en saksbehandler i kommunen."))
-        services.referral_assign(referral=referral, actor=request.user, assignee=form.cleaned_data["assignee"],  # type: ignore[arg-type]
+        services.referral_assign(grant=grant, referral=referral, assignee=form.cleaned_data["assignee"],  # type: ignore[arg-type]
                                  expected_version=_version(request))
         return _("Saksbehandler er oppdatert.")
 
@@ -236,7 +230,7 @@ def referral_assign(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 @require_POST
 def referral_link_person(request: HttpRequest, referral_id: int) -> HttpResponse:
-    def action(referral: Referral) -> str:
+    def action(grant: StaffGrant, referral: Referral) -> str:
         form = LinkPersonForm(request.POST)
         form.is_valid()
         number = identity.compact(form.cleaned_data.get("identity_number", ""))
@@ -247,7 +241,7 @@ def referral_link_person(request: HttpRequest, referral_id: int) -> HttpResponse
                 raise ValidationError(_("Fant ingen person med dette nummeret i kommunen."))
         elif (pk := request.POST.get("person", "")).isdigit():
             person = Person.objects.filter(municipality=referral.municipality, pk=int(pk)).first()
-        services.referral_link_person(referral=referral, actor=request.user, person=person)  # type: ignore[arg-type]
+        services.referral_link_person(grant=grant, referral=referral, person=person)  # type: ignore[arg-type]
         return _("Meldingen er koblet til personregisteret.")
 
     return _act(request, referral_id, action)
@@ -255,11 +249,11 @@ def referral_link_person(request: HttpRequest, referral_id: int) -> HttpResponse
 
 @require_POST
 def referral_deadline(request: HttpRequest, referral_id: int) -> HttpResponse:
-    def action(referral: Referral) -> str:
+    def action(grant: StaffGrant, referral: Referral) -> str:
         form = DeadlineForm(request.POST)
         if not form.is_valid():
             raise ValidationError(_("Oppgi en gyldig dato."))
-        services.referral_set_deadline(referral=referral, actor=request.user, deadline=form.cleaned_data["deadline"],  # type: ignore[arg-type]
+        services.referral_set_deadline(grant=grant, referral=referral, deadline=form.cleaned_data["deadline"],  # type: ignore[arg-type]
                                        expected_version=_version(request))
         return _("Fristen er endret.")
 
@@ -267,11 +261,11 @@ def referral_deadline(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 
 def _close(request: HttpRequest, referral_id: int, status: str) -> HttpResponse:
-    def action(referral: Referral) -> str:
+    def action(grant: StaffGrant, referral: Referral) -> str:
         form = ReasonForm(request.POST)
         if not form.is_valid():
             raise ValidationError(_("Skriv en begrunnelse på minst 10 tegn."))
-        services.referral_close(referral=referral, actor=request.user, status=status,  # type: ignore[arg-type]
+        services.referral_close(grant=grant, referral=referral, status=status,  # type: ignore[arg-type]
                                 reason=form.cleaned_data["reason"], expected_version=_version(request))
         if status == Status.WITHDRAWN:
             return _("Meldingen er trukket.")

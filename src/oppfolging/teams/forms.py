@@ -16,25 +16,7 @@ from oppfolging.teams.models import (
     MemberKind,
     TeamMembership,
 )
-from oppfolging.teams.selectors import age_group_choices
-
-
-def pool_users(municipality: Municipality) -> Any:
-    return User.objects.filter(
-        coordinator_profiles__municipality=municipality, is_active=True
-    ).order_by("last_name", "first_name")
-
-
-def staff_of(municipality: Municipality) -> Any:
-    """Return the municipality's staff who meet persons (never leaders, administrators, evaluators)."""
-    from oppfolging.access.policy import CLINICAL_ROLES
-
-    return (
-        User.objects.filter(role_assignments__municipality=municipality,
-                            role_assignments__role__in=CLINICAL_ROLES, is_active=True)
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
+from oppfolging.teams.selectors import age_group_choices, pool_users, staff_of
 
 
 class WishForm(forms.ModelForm):

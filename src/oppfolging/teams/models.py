@@ -191,6 +191,11 @@ class CoordinatorAssignment(models.Model):
     def __str__(self) -> str:
         return f"{self.coordinator} ({self.started_at:%Y-%m-%d})"
 
+    @property
+    def owner_person_id(self) -> int:
+        """Return the id of the person this record belongs to (see access.grants)."""
+        return self.team.person_id
+
 
 class MemberKind(models.TextChoices):
     PROFESSIONAL = "professional", _("Tjenesteyter")
@@ -242,6 +247,11 @@ class TeamMembership(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    @property
+    def owner_person_id(self) -> int:
+        """Return the id of the person this record belongs to (see access.grants)."""
+        return self.team.person_id
 
     @property
     def display_name(self) -> str:

@@ -7,7 +7,8 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from oppfolging.accounts.models import Municipality
+from oppfolging.access.grants import CLINICAL_ROLES
+from oppfolging.accounts.models import Municipality, User
 from oppfolging.people.models import Person
 from oppfolging.people.selectors import AGE_GROUPS, born_between
 from oppfolging.plans.models import IndividualPlan
@@ -19,6 +20,23 @@ from oppfolging.teams.models import (
     TeamStatus,
     Training,
 )
+
+
+def staff_of(municipality: Municipality | int) -> QuerySet[User]:
+    """Return the municipality's staff who meet persons (never leaders, administrators, evaluators)."""
+    return (
+        User.objects.filter(role_assignments__municipality=municipality,
+                            role_assignments__role__in=CLINICAL_ROLES, is_active=True)
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
+def pool_users(municipality: Municipality | int) -> QuerySet[User]:
+    """Return the municipality's coordinator pool: the staff a team's coordinator is chosen from."""
+    return User.objects.filter(
+        coordinator_profiles__municipality=municipality, is_active=True
+    ).order_by("last_name", "first_name")
 
 
 def _current_assignments() -> QuerySet[CoordinatorAssignment]:

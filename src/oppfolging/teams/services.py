@@ -9,8 +9,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from oppfolging.access.policy import PersonGrant
-from oppfolging.accounts.models import Municipality, User
+from oppfolging.access.grants import PersonGrant, StaffGrant
+from oppfolging.accounts.models import Role, User
+from oppfolging.assessments.models import Decision
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant, audit_record
 from oppfolging.catalogue.models import Service
@@ -27,35 +28,49 @@ from oppfolging.teams.models import (
     TeamStatus,
     Training,
 )
+from oppfolging.teams.selectors import pool_users, staff_of
 
 TEAM_OUTCOMES = ("team", "team_with_plan")
 
 
-def _audit(grant: PersonGrant, actor: User, action: str, resource: str, obj: object, purpose: str = "") -> None:
-    audit_grant(grant=grant, actor=actor, action=action, resource=resource,
+def _audit(grant: PersonGrant, action: str, resource: str, obj: object, purpose: str = "") -> None:
+    audit_grant(grant=grant, action=action, resource=resource,
                 resource_id=getattr(obj, "pk", ""), purpose=purpose)
 
 
 @transaction.atomic
 def coordinator_profile_save(
-    *, municipality: Municipality, user: User, is_active: bool, max_caseload: int, note: str = ""
+    *, grant: StaffGrant, user: User, is_active: bool, max_caseload: int, note: str = ""
 ) -> CoordinatorProfile:
     """Put a user in the municipality's coordinator pool, or update their entry."""
+    grant.require_role(Role.COORDINATING_UNIT)
+    if not staff_of(grant.municipality).filter(pk=user.pk).exists():
+        raise ValidationError({"user": _("Velg en ansatt i kommunen som møter personer.")})
     profile, _created = CoordinatorProfile.objects.update_or_create(
-        user=user, municipality=municipality,
+        user=user, municipality=grant.municipality,
         defaults={"is_active": is_active, "max_caseload": max_caseload, "note": note},
     )
+    audit_record(actor=grant.user, action=Action.UPDATE, resource="coordinator_pool",
+                 resource_id=profile.pk, municipality=grant.municipality, role=Role.COORDINATING_UNIT,
+                 purpose=_("Koordinatorpoolen endret"))
     return profile
 
 
 @transaction.atomic
 def training_add(
-    *, user: User, course: str, completed_on: dt.date, provider: str = "", hours: int | None = None
+    *, grant: StaffGrant, user: User, course: str, completed_on: dt.date, provider: str = "",
+    hours: int | None = None,
 ) -> Training:
-    """Record a course a coordinator has completed."""
+    """Record a course a coordinator in the municipality has completed."""
+    grant.require_role(Role.COORDINATING_UNIT)
+    if not pool_users(grant.municipality).filter(pk=user.pk).exists():
+        raise ValidationError({"user": _("Velg en koordinator i kommunens pool.")})
     training = Training(user=user, course=course, completed_on=completed_on, provider=provider, hours=hours)
     training.full_clean()
     training.save()
+    audit_record(actor=grant.user, action=Action.CREATE, resource="training",
+                 resource_id=training.pk, municipality=grant.municipality, role=Role.COORDINATING_UNIT,
+                 purpose=_("Opplæring registrert"))
     return training
 
 
@@ -63,29 +78,34 @@ def training_add(
 def coordinator_wish_record(
     *,
     grant: PersonGrant,
-    actor: User | None,
     stated_by: str,
     wished_user: User | None = None,
     wished_service: Service | None = None,
     text: str = "",
 ) -> CoordinatorWish:
-    """Record the person's wish for a coordinator; it is shown when the unit appoints."""
+    """Record the person's wish for a coordinator; it is shown when the unit appoints.
+
+    Staff with write access record what the person said; in «Min plan» only the person, a
+    guardian or a parent may state it (see portal.services.coordinator_wish_state).
+    """
+    grant.require_write()
+    if wished_service is not None and wished_service.municipality_id != grant.person.municipality_id:
+        raise ValidationError({"wished_service": _("Tjenesten hører til en annen kommune.")})
     if not (wished_user or wished_service or text.strip()):
         raise ValidationError(_("Skriv ønsket, eller velg en person eller tjeneste."))
     wish = CoordinatorWish.objects.create(
         person=grant.person, wished_user=wished_user, wished_service=wished_service,
-        text=text.strip(), stated_by=stated_by, recorded_by=actor,
+        text=text.strip(), stated_by=stated_by, recorded_by=grant.user,
     )
-    if actor is not None:
-        _audit(grant, actor, Action.CREATE, "coordinator_wish", wish)
+    _audit(grant, Action.CREATE, "coordinator_wish", wish)
     return wish
 
 
 @transaction.atomic
-def team_create(*, grant: PersonGrant, actor: User) -> Team:
+def team_create(*, grant: PersonGrant) -> Team:
     """Form a follow-up team for the person after a decision that calls for one."""
-    from oppfolging.assessments.models import Decision
-
+    grant.require_write()
+    actor = grant.require_user()
     person = grant.person
     if not Decision.objects.filter(person=person, outcome__in=TEAM_OUTCOMES).exists():
         raise ValidationError(_("Det må være fattet en beslutning om oppfølgingsteam først."))
@@ -102,15 +122,20 @@ def team_create(*, grant: PersonGrant, actor: User) -> Team:
             service=next((a.service for a in person.gp.role_assignments.all()
                           if a.municipality_id == person.municipality_id and a.service), None),
         )
-    _audit(grant, actor, Action.CREATE, "team", team)
+    _audit(grant, Action.CREATE, "team", team)
     return team
 
 
 @transaction.atomic
 def coordinator_appoint(
-    *, grant: PersonGrant, actor: User, team: Team, coordinator: User, handover_note: str = ""
+    *, grant: PersonGrant, team: Team, coordinator: User, handover_note: str = ""
 ) -> CoordinatorAssignment:
     """Appoint the team's coordinator; replacing one ends their period and needs a handover note."""
+    grant.require_write()
+    grant.require_owns(team)
+    actor = grant.require_user()
+    if not pool_users(grant.person.municipality_id).filter(pk=coordinator.pk).exists():
+        raise ValidationError({"coordinator": _("Velg en koordinator i kommunens pool.")})
     now = timezone.now()
     current = team.coordinator_assignments.filter(ended_at__isnull=True).select_for_update().first()
     if current is not None:
@@ -133,7 +158,7 @@ def coordinator_appoint(
     except IntegrityError:
         # Someone else appointed a coordinator at the same moment.
         raise ValidationError(_("Teamet fikk en ny koordinator akkurat nå. Se teamet før du prøver igjen.")) from None
-    _audit(grant, actor, Action.CREATE, "coordinator_assignment", assignment,
+    _audit(grant, Action.CREATE, "coordinator_assignment", assignment,
            _("Koordinator oppnevnt: %(name)s") % {"name": coordinator.full_name})
     return assignment
 
@@ -142,7 +167,6 @@ def coordinator_appoint(
 def membership_add(
     *,
     grant: PersonGrant,
-    actor: User,
     team: Team,
     kind: str = MemberKind.PROFESSIONAL,
     user: User | None = None,
@@ -153,6 +177,9 @@ def membership_add(
     joined_on: dt.date | None = None,
 ) -> TeamMembership:
     """Add a member to the team: a professional from a service, or a next of kin."""
+    grant.require_write()
+    grant.require_owns(team, related_person)
+    actor = grant.require_user()
     if kind == MemberKind.PROFESSIONAL and service is None:
         raise ValidationError({"service": _("Velg tjenesten medlemmet kommer fra.")})
     if kind == MemberKind.NEXT_OF_KIN:
@@ -166,6 +193,8 @@ def membership_add(
             )
     if service is not None and service.municipality_id != team.person.municipality_id:
         raise ValidationError({"service": _("Tjenesten hører til en annen kommune.")})
+    if user is not None and not staff_of(team.person.municipality_id).filter(pk=user.pk).exists():
+        raise ValidationError({"user": _("Velg en ansatt i kommunen som møter personer.")})
     membership = TeamMembership(
         team=team, kind=kind, user=user, service=service, related_person=related_person,
         role_in_team=role_in_team, is_medically_responsible=is_medically_responsible,
@@ -173,22 +202,24 @@ def membership_add(
     )
     membership.full_clean()
     membership.save()
-    _audit(grant, actor, Action.CREATE, "team_membership", membership,
+    _audit(grant, Action.CREATE, "team_membership", membership,
            _("Med i teamet: %(name)s") % {"name": membership.display_name})
     return membership
 
 
 @transaction.atomic
 def membership_end(
-    *, grant: PersonGrant, actor: User, membership: TeamMembership, left_on: dt.date | None = None
+    *, grant: PersonGrant, membership: TeamMembership, left_on: dt.date | None = None
 ) -> TeamMembership:
     """End a membership; from that day the member no longer sees the person."""
+    grant.require_write()
+    grant.require_owns(membership)
     left_on = left_on or timezone.localdate()
     if left_on < membership.joined_on:
         raise ValidationError(_("Sluttdatoen kan ikke være før medlemmet ble med."))
     membership.left_on = left_on
     membership.save(update_fields=["left_on"])
-    _audit(grant, actor, Action.UPDATE, "team_membership", membership,
+    _audit(grant, Action.UPDATE, "team_membership", membership,
            _("Sluttet i teamet: %(name)s") % {"name": membership.display_name})
     return membership
 
@@ -197,7 +228,6 @@ def membership_end(
 def consent_record(
     *,
     grant: PersonGrant,
-    actor: User | None,
     scope: str,
     given_by: str,
     method: str,
@@ -207,7 +237,13 @@ def consent_record(
     valid_until: dt.date | None = None,
     note: str = "",
 ) -> Consent:
-    """Record a consent the person (or their guardian) gave."""
+    """Record a consent the person (or their guardian) gave.
+
+    Staff with write access record it; in «Min plan» the person, a guardian or a parent give it
+    themselves (their grant comes from PortalGrant.as_person_grant after its own check).
+    """
+    grant.require_consent_right()
+    grant.require_owns(related_person, given_by_related)
     person = grant.person
     if given_by == "guardian":
         may_consent = given_by_related is not None and given_by_related.person_id == person.pk and (
@@ -223,31 +259,25 @@ def consent_record(
         person=person, scope=scope, service=service if scope == ConsentScope.SHARE_WITH_SERVICE else None,
         related_person=related_person if scope == ConsentScope.NEXT_OF_KIN else None,
         given_by=given_by, given_by_related=given_by_related, method=method,
-        valid_until=valid_until, note=note, recorded_by=actor,
+        valid_until=valid_until, note=note, recorded_by=grant.user,
     )
     consent.full_clean()
     consent.save()
-    if actor is not None:
-        _audit(grant, actor, Action.CREATE, "consent", consent, consent.get_scope_display())
+    _audit(grant, Action.CREATE, "consent", consent, consent.get_scope_display())
     return consent
 
 
 @transaction.atomic
-def consent_withdraw(
-    *, grant: PersonGrant, actor: User | None, consent: Consent, note: str = ""
-) -> Consent:
+def consent_withdraw(*, grant: PersonGrant, consent: Consent, note: str = "") -> Consent:
     """Withdraw a consent; it takes effect at once for everyone it covered."""
+    grant.require_consent_right()
+    grant.require_owns(consent)
     if consent.withdrawn_at is not None:
         raise ValidationError(_("Samtykket er allerede trukket tilbake."))
     consent.withdrawn_at = timezone.now()
-    consent.withdrawn_by = actor
+    consent.withdrawn_by = grant.user
     consent.withdrawal_note = note
     consent.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_note"])
-    if actor is not None:
-        _audit(grant, actor, Action.UPDATE, "consent", consent,
-               _("Samtykke trukket: %(scope)s") % {"scope": consent.get_scope_display()})
-    else:
-        audit_record(actor=None, actor_name=str(grant.person), action=Action.UPDATE,
-                     resource="consent", resource_id=consent.pk, person=grant.person,
-                     purpose=_("Samtykke trukket av personen"))
+    _audit(grant, Action.UPDATE, "consent", consent,
+           _("Samtykke trukket: %(scope)s") % {"scope": consent.get_scope_display()})
     return consent

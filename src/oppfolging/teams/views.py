@@ -13,7 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from oppfolging.access import policy
-from oppfolging.access.shortcuts import get_person_for_user, require_in_municipality
+from oppfolging.access.shortcuts import (
+    get_person_for_user,
+    get_staff_grant,
+    require_in_municipality,
+)
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.plans import services as plan_services
@@ -78,7 +82,7 @@ def wish_record(request: HttpRequest, person_id: int) -> HttpResponse:
         form = WishForm(request.POST, municipality=grant.person.municipality)
         if not form.is_valid():
             raise ValidationError(_("Ønsket kunne ikke lagres. Sjekk feltene."))
-        services.coordinator_wish_record(grant=grant, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        services.coordinator_wish_record(grant=grant, **form.cleaned_data)  # type: ignore[arg-type]
         return _("Ønsket om koordinator er lagret.")
 
     return _write(request, person_id, do)
@@ -87,7 +91,7 @@ def wish_record(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_POST
 def team_create(request: HttpRequest, person_id: int) -> HttpResponse:
     def do(grant: policy.PersonGrant) -> str:
-        services.team_create(grant=grant, actor=request.user)  # type: ignore[arg-type]
+        services.team_create(grant=grant)  # type: ignore[arg-type]
         return _("Oppfølgingsteamet er opprettet. Oppnevn en koordinator.")
 
     return _write(request, person_id, do)
@@ -102,7 +106,7 @@ def coordinator_appoint(request: HttpRequest, person_id: int) -> HttpResponse:
     form = AppointForm(request.POST or None, municipality=grant.person.municipality)
     if request.method == "POST" and form.is_valid():
         try:
-            services.coordinator_appoint(grant=grant, actor=request.user, team=team, **form.cleaned_data)  # type: ignore[arg-type]
+            services.coordinator_appoint(grant=grant, team=team, **form.cleaned_data)  # type: ignore[arg-type]
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -122,7 +126,7 @@ def membership_add(request: HttpRequest, person_id: int) -> HttpResponse:
     form = MembershipForm(request.POST or None, person=grant.person)
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_add(grant=grant, actor=request.user, team=team, **form.cleaned_data)  # type: ignore[arg-type]
+            services.membership_add(grant=grant, team=team, **form.cleaned_data)  # type: ignore[arg-type]
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -140,7 +144,7 @@ def membership_end(request: HttpRequest, person_id: int, membership_id: int) -> 
         form = EndMembershipForm(request.POST)
         if not form.is_valid():
             raise ValidationError(_("Oppgi en gyldig sluttdato."))
-        services.membership_end(grant=grant, actor=request.user, membership=membership, **form.cleaned_data)  # type: ignore[arg-type]
+        services.membership_end(grant=grant, membership=membership, **form.cleaned_data)  # type: ignore[arg-type]
         return _("%(name)s er ikke lenger med i teamet fra %(date)s.") % {
             "name": membership.display_name, "date": form.cleaned_data["left_on"]}
 
@@ -152,7 +156,7 @@ def consent_add(request: HttpRequest, person_id: int) -> HttpResponse:
     form = ConsentForm(request.POST or None, person=grant.person)
     if request.method == "POST" and form.is_valid():
         try:
-            services.consent_record(grant=grant, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            services.consent_record(grant=grant, **form.cleaned_data)  # type: ignore[arg-type]
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -170,7 +174,7 @@ def consent_withdraw(request: HttpRequest, person_id: int, consent_id: int) -> H
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.consent_withdraw(grant=grant, actor=request.user, consent=consent, **form.cleaned_data)  # type: ignore[arg-type]
+            services.consent_withdraw(grant=grant, consent=consent, **form.cleaned_data)  # type: ignore[arg-type]
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -191,7 +195,7 @@ def consent_withdraw(request: HttpRequest, person_id: int, consent_id: int) -> H
 def plan_create(request: HttpRequest, person_id: int) -> HttpResponse:
     def do(grant: policy.PersonGrant) -> str:
         team = Team.objects.filter(person=grant.person, status=TeamStatus.ACTIVE).first()
-        plan_services.plan_create(grant=grant, actor=request.user, team=team)  # type: ignore[arg-type]
+        plan_services.plan_create(grant=grant, team=team)  # type: ignore[arg-type]
         return _("Individuell plan er opprettet.")
 
     return _write(request, person_id, do)
@@ -199,23 +203,18 @@ def plan_create(request: HttpRequest, person_id: int) -> HttpResponse:
 
 def pool(request: HttpRequest) -> HttpResponse:
     """The coordinator pool: who can coordinate, their training and caseload."""
-    municipality = require_in_municipality(request, policy.can_triage)
+    grant = get_staff_grant(request, policy.can_triage)
+    municipality = grant.municipality
     pool_form = PoolForm(request.POST if "add_to_pool" in request.POST else None, municipality=municipality)
     training_form = TrainingForm(
         request.POST if "add_training" in request.POST else None, municipality=municipality)
     if request.method == "POST":
         if pool_form.is_bound and pool_form.is_valid():
-            profile = services.coordinator_profile_save(municipality=municipality, **pool_form.cleaned_data)
-            audit_record(actor=request.user, action=Action.UPDATE, resource="coordinator_pool",  # type: ignore[arg-type]
-                         resource_id=profile.pk, municipality=municipality, role="coordinating_unit",
-                         purpose=_("Koordinatorpoolen endret"), ip=client_ip(request))
+            services.coordinator_profile_save(grant=grant, **pool_form.cleaned_data)
             messages.success(request, _("Koordinatorpoolen er oppdatert."))
             return redirect("teams:pool")
         if training_form.is_bound and training_form.is_valid():
-            training = services.training_add(**training_form.cleaned_data)
-            audit_record(actor=request.user, action=Action.CREATE, resource="training",  # type: ignore[arg-type]
-                         resource_id=training.pk, municipality=municipality, role="coordinating_unit",
-                         purpose=_("Opplæring registrert"), ip=client_ip(request))
+            services.training_add(grant=grant, **training_form.cleaned_data)
             messages.success(request, _("Opplæringen er registrert."))
             return redirect("teams:pool")
     return render(request, "teams/pool.html", {
