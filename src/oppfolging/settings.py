@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "oppfolging.indicators",
     "oppfolging.portal",
     "oppfolging.gp",
+    "oppfolging.home",
     "oppfolging.demo",
 ]
 
@@ -124,7 +125,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "oppfolging.accounts.context_processors.shell",
+                "oppfolging.home.navigation.shell",
             ],
         },
     },
@@ -147,7 +148,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:start"
+LOGIN_REDIRECT_URL = "home:start"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 PASSWORD_HASHERS = [

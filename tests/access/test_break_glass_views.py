@@ -19,7 +19,7 @@ def test_it_opens_emergency_access_with_a_reason_and_flags_it(cast):
     assert read.break_glass and read.purpose == REASON
     assert AuditEvent.objects.filter(action="break_glass", break_glass=True).count() == 1
     # The coordinating unit sees it on the start page and the review list.
-    start = cast.client_for(cast.cu).get(reverse("accounts:start")).content.decode()
+    start = cast.client_for(cast.cu).get(reverse("home:start")).content.decode()
     assert REASON in start
 
 

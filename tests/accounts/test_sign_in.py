@@ -13,7 +13,7 @@ def sign_in(client, username, password):
 
 def test_it_signs_in_with_the_right_password(cast, client):
     response = sign_in(client, "ke", PASSWORD)
-    assert response["Location"] == reverse("accounts:start")
+    assert response["Location"] == reverse("home:start")
 
 
 def test_it_hashes_passwords_with_argon2_in_production():
@@ -56,7 +56,7 @@ def test_it_lists_demo_users_and_signs_in_with_one_click_in_the_demo(cast, clien
     html = client.get(reverse("accounts:login")).content.decode()
     assert "Demobrukere" in html and "Logg inn som Kari Koordinerende" in html
     response = client.post(reverse("accounts:demo_sign_in", args=["demo-ke"]))
-    assert response["Location"] == reverse("accounts:start")
+    assert response["Location"] == reverse("home:start")
     # Only demo users can be signed in this way, even in the demo.
     assert client.post(reverse("accounts:demo_sign_in", args=["lege"])).status_code == 404
 

@@ -4,7 +4,7 @@ from oppfolging.audit.models import AuditEvent
 
 
 def start(cast, user):
-    response = cast.client_for(user).get(reverse("accounts:start"))
+    response = cast.client_for(user).get(reverse("home:start"))
     assert response.status_code == 200
     return response.content.decode()
 
@@ -58,7 +58,7 @@ def test_it_switches_municipality_only_to_ones_the_user_works_in(cast):
     RoleAssignment.objects.create(user=cast.cu, municipality=cast.other_municipality, role="leader")
     client = cast.client_for(cast.cu)
     client.post(reverse("accounts:switch_municipality"), {"municipality": cast.other_municipality.pk})
-    html = client.get(reverse("accounts:start")).content.decode()
+    html = client.get(reverse("home:start")).content.decode()
     assert "Andreby kommune" in html and "Kommunen i tall" in html
     client.post(reverse("accounts:switch_municipality"), {"municipality": 999})
     assert client.session["municipality_id"] == cast.other_municipality.pk

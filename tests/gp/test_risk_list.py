@@ -58,7 +58,7 @@ def test_it_records_reviews_and_the_share_already_followed_up(cast, extract_zip,
     client.post(reverse("gp:review", args=[risk_list.pk, high[0].pk]), {"decision": "followed_up"})
     client.post(reverse("gp:review", args=[risk_list.pk, high[1].pk]), {"decision": "not_relevant"},
                 headers={"HX-Request": "true"})
-    from oppfolging.gp.services import review_summary
+    from oppfolging.gp.selectors import review_summary
 
     summary = review_summary(risk_list)
     assert summary["reviewed"] == 2 and summary["followed_up"] == 1

@@ -15,7 +15,7 @@ def test_it_shows_the_person_their_own_plan(cast, portal):
 
 
 def test_it_sends_a_person_from_the_start_page_to_their_plan(cast, portal):
-    response = cast.client_for(portal.person_user).get(reverse("accounts:start"))
+    response = cast.client_for(portal.person_user).get(reverse("home:start"))
     assert response["Location"] == reverse("portal:home")
 
 

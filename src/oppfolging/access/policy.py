@@ -285,6 +285,26 @@ def can_triage(user: User, municipality: Municipality) -> bool:
     return has_role(user, Role.COORDINATING_UNIT, municipality)
 
 
+def can_coordinate(user: User, municipality: Municipality) -> bool:
+    """Tell whether the user may be appointed coordinator: they keep a work list of plans."""
+    return has_role(user, Role.COORDINATOR, municipality)
+
+
+def can_serve_in_teams(user: User, municipality: Municipality) -> bool:
+    """Tell whether the user takes part in teams (coordinator or team member): their own tasks."""
+    return has_role(user, Role.COORDINATOR, municipality) or has_role(user, Role.TEAM_MEMBER, municipality)
+
+
+def can_list_persons(user: User, municipality: Municipality) -> bool:
+    """Any role that meets persons may list the persons it serves."""
+    return any(has_role(user, role, municipality) for role in CLINICAL_ROLES)
+
+
+def can_see_municipality_overview(user: User, municipality: Municipality) -> bool:
+    """Leaders and administrators see the municipality in figures, never a person."""
+    return has_role(user, Role.LEADER, municipality) or has_role(user, Role.ADMINISTRATOR, municipality)
+
+
 def can_report_need(user: User, municipality: Municipality) -> bool:
     """Any role that meets persons may report a need from inside the app."""
     return any(has_role(user, role, municipality) for role in CLINICAL_ROLES)
@@ -364,7 +384,11 @@ def risk_lists_visible_to(*, user: User) -> QuerySet:
 
     if not user.is_authenticated or not user.is_active:
         return RiskList.objects.none()
-    return RiskList.objects.filter(Q(gp=user) | Q(authorised=user)).distinct()
+    # Only while the user is a GP in the list's municipality: a GP who leaves loses the lists.
+    return RiskList.objects.filter(
+        Q(gp=user) | Q(authorised=user),
+        municipality_id__in=municipalities_with_role(user, [Role.GP]),
+    ).distinct()
 
 
 def can_upload_risk_list(user: User, municipality: Municipality) -> bool:

@@ -5,7 +5,6 @@ from oppfolging.accounts import views
 
 app_name = "accounts"
 urlpatterns = [
-    path("", views.start, name="start"),
     path("logg-inn/", views.sign_in, name="login"),
     path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
     path("demo/logg-inn/<str:username>/", views.demo_sign_in, name="demo_sign_in"),

@@ -291,6 +291,7 @@ def decision_record(
     """Record the decision, close the referral as decided and inform the person and reporter."""
     if not can_decide(grant):
         raise PermissionDenied("Only the coordinating unit records decisions.")
+    grant.require_owns(referral, assessment)
     actor = grant.require_user()
     person = grant.person
     if outcome not in DecisionOutcome.values:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,7 +11,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from oppfolging.access import policy
-from oppfolging.accounts.models import Municipality, User
+from oppfolging.access.grants import StaffGrant
+from oppfolging.accounts.models import Role, User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
 from oppfolging.gp.models import ReviewDecision, RiskEntry, RiskList, RiskReview
@@ -19,12 +21,21 @@ from oppfolging.referrals.models import Channel, Referral, Source
 from oppfolging.referrals.services import referral_create
 
 
+def _require_list(grant: StaffGrant, risk_list: RiskList) -> None:
+    """Refuse unless the user is a GP in the list's municipality who may open the list."""
+    grant.require_role(Role.GP)
+    grant.require_owns(risk_list)
+    if not policy.risk_lists_visible_to(user=grant.user).filter(pk=risk_list.pk).exists():
+        raise PermissionDenied("Not this GP's list.")
+
+
 @transaction.atomic
 def risk_list_upload(
-    *, gp: User, municipality: Municipality, extract: UploadedFile, previous: UploadedFile | None,
-    keep_files: bool,
+    *, grant: StaffGrant, extract: UploadedFile, previous: UploadedFile | None, keep_files: bool,
 ) -> RiskList:
-    """Store an uploaded extract and queue it for scoring."""
+    """Store an uploaded extract and queue it for scoring (a GP of the municipality)."""
+    grant.require_role(Role.GP)
+    gp, municipality = grant.user, grant.municipality
     for upload in filter(None, (extract, previous)):
         if not upload.name.lower().endswith(".zip"):
             raise ValidationError(_("Last opp uttrekket som en .zip-fil med CSV-filene."))
@@ -40,9 +51,11 @@ def risk_list_upload(
 
 
 @transaction.atomic
-def entry_review(*, entry: RiskEntry, actor: User, decision: str, note: str = "",
+def entry_review(*, grant: StaffGrant, entry: RiskEntry, decision: str, note: str = "",
                  referral: Referral | None = None) -> RiskReview:
     """Record the GP's review of one patient (changing an earlier one is allowed)."""
+    _require_list(grant, entry.risk_list)
+    actor = grant.user
     review, _created = RiskReview.objects.update_or_create(
         entry=entry, defaults={"decision": decision, "note": note[:300], "reviewed_by": actor,
                                "referral": referral},
@@ -54,27 +67,32 @@ def entry_review(*, entry: RiskEntry, actor: User, decision: str, note: str = ""
 
 
 @transaction.atomic
-def entry_refer(*, entry: RiskEntry, actor: User, **fields: Any) -> Referral:
+def entry_refer(*, grant: StaffGrant, entry: RiskEntry, **fields: Any) -> Referral:
     """Report the patient's need to the coordinating unit, from the risk list."""
-    grant = policy.staff_grant(user=actor, municipality=entry.risk_list.municipality)
-    if grant is None:
-        raise PermissionDenied("The GP does not work in the list's municipality.")
+    _require_list(grant, entry.risk_list)
+    actor = grant.user
     referral = referral_create(
         grant=grant, channel=Channel.GP_RISK_LIST, source=Source.GP_RISK_LIST, reporter_name=actor.full_name, reporter_email=actor.email,
         reporter_phone=actor.phone, **fields,
     )
-    entry_review(entry=entry, actor=actor, decision=ReviewDecision.REFER, referral=referral)
+    entry_review(grant=grant, entry=entry, decision=ReviewDecision.REFER, referral=referral)
     return referral
 
 
-def review_summary(risk_list: RiskList) -> dict[str, int]:
-    """Count the high-risk patients reviewed, and how many were already followed up (surprises?)."""
-    high = risk_list.entries.filter(is_high=True)
-    reviewed = high.filter(review__isnull=False)
-    return {
-        "high": high.count(),
-        "reviewed": reviewed.count(),
-        "followed_up": reviewed.filter(review__decision=ReviewDecision.FOLLOWED_UP).count(),
-        "referred": reviewed.filter(review__decision=ReviewDecision.REFER).count(),
-    }
+@transaction.atomic
+def risk_list_authorise(*, grant: StaffGrant, risk_list: RiskList, users: Iterable[User]) -> RiskList:
+    """Let other GPs at the office see the list; only the GP who owns it decides."""
+    _require_list(grant, risk_list)
+    if risk_list.gp_id != grant.user.pk:
+        raise PermissionDenied("Only the GP who owns the list gives others access.")
+    chosen = list(users)
+    allowed = set(User.objects.filter(role_assignments__municipality=grant.municipality,
+                                      role_assignments__role=Role.GP).values_list("pk", flat=True))
+    if any(user.pk not in allowed for user in chosen):
+        raise ValidationError(_("Velg fastleger i kommunen."))
+    risk_list.authorised.set(chosen)
+    audit_record(actor=grant.user, action=Action.UPDATE, resource="risk_list", resource_id=risk_list.pk,
+                 municipality=risk_list.municipality, role=Role.GP,
+                 purpose=_("Tilgang til risikolisten endret"))
+    return risk_list
 

@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from oppfolging.access import policy
-from oppfolging.access.shortcuts import require_in_municipality
+from oppfolging.access.grants import StaffGrant
+from oppfolging.access.shortcuts import get_staff_grant
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
-from oppfolging.gp import services
+from oppfolging.gp import selectors, services
 from oppfolging.gp.forms import AuthoriseForm, GpReferralForm, ReviewForm, UploadForm
 from oppfolging.gp.models import RiskEntry, RiskList
 from oppfolging.lib import identity
@@ -35,6 +36,14 @@ def _list_for(request: HttpRequest, list_id: int) -> RiskList:
     return risk_list
 
 
+def _grant(request: HttpRequest, risk_list: RiskList) -> StaffGrant:
+    """Return the user's grant in the list's municipality; 403 when they hold no role there."""
+    grant = policy.staff_grant(user=request.user, municipality=risk_list.municipality)  # type: ignore[arg-type]
+    if grant is None:
+        raise PermissionDenied
+    return grant
+
+
 def _entry_for(risk_list: RiskList, entry_id: int) -> RiskEntry:
     entry = risk_list.entries.filter(pk=entry_id).select_related("review").first()
     if entry is None:
@@ -44,12 +53,12 @@ def _entry_for(risk_list: RiskList, entry_id: int) -> RiskEntry:
 
 def risk_lists(request: HttpRequest) -> HttpResponse:
     """My risk lists, and a form to upload a new extract."""
-    municipality = require_in_municipality(request, policy.can_upload_risk_list)
+    grant = get_staff_grant(request, policy.can_upload_risk_list)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             risk_list = services.risk_list_upload(
-                gp=request.user, municipality=municipality, extract=form.cleaned_data["extract"],  # type: ignore[arg-type]
+                grant=grant, extract=form.cleaned_data["extract"],
                 previous=form.cleaned_data["previous"], keep_files=form.cleaned_data["keep_files"])
         except ValidationError as error:
             form.add_error(None, error)
@@ -73,7 +82,7 @@ def risk_list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
                  ip=client_ip(request))
     return render(request, "gp/detail.html", {
         "risk_list": risk_list, "entries": entries, "filters": FILTERS, "current": key,
-        "summary": services.review_summary(risk_list), "review_form": ReviewForm(),
+        "summary": selectors.review_summary(risk_list), "review_form": ReviewForm(),
         "authorise_form": AuthoriseForm(municipality=risk_list.municipality, gp=risk_list.gp,
                                         initial={"users": risk_list.authorised.all()}),
     })
@@ -90,7 +99,7 @@ def entry_review(request: HttpRequest, list_id: int, entry_id: int) -> HttpRespo
             if request.headers.get("HX-Request"):
                 return HttpResponse(status=204, headers={"HX-Redirect": target})
             return redirect(target)
-        services.entry_review(entry=entry, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        services.entry_review(grant=_grant(request, risk_list), entry=entry, **form.cleaned_data)
         entry.refresh_from_db()
     if request.headers.get("HX-Request"):
         return render(request, "gp/_entry.html", {"entry": entry, "risk_list": risk_list, "review_form": ReviewForm()})
@@ -101,8 +110,7 @@ def entry_refer(request: HttpRequest, list_id: int, entry_id: int) -> HttpRespon
     """Report the patient's need to the coordinating unit, prefilled from the list."""
     risk_list = _list_for(request, list_id)
     entry = _entry_for(risk_list, entry_id)
-    if not policy.can_upload_risk_list(request.user, risk_list.municipality):  # type: ignore[arg-type]
-        raise PermissionDenied
+    grant = _grant(request, risk_list)
     initial = {
         "subject_identity_number": entry.national_id,
         "observations": _("Fra risikolisten (plass %(rank)s av %(n)s): %(reasons)s") % {
@@ -117,7 +125,7 @@ def entry_refer(request: HttpRequest, list_id: int, entry_id: int) -> HttpRespon
     form = GpReferralForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            referral = services.entry_refer(entry=entry, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            referral = services.entry_refer(grant=grant, entry=entry, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -131,12 +139,9 @@ def entry_refer(request: HttpRequest, list_id: int, entry_id: int) -> HttpRespon
 def authorise(request: HttpRequest, list_id: int) -> HttpResponse:
     """Let others at the GP's office see the list (only the GP who owns it)."""
     risk_list = _list_for(request, list_id)
-    if risk_list.gp_id != request.user.pk:
-        raise PermissionDenied
     form = AuthoriseForm(request.POST, municipality=risk_list.municipality, gp=risk_list.gp)
     if form.is_valid():
-        risk_list.authorised.set(form.cleaned_data["users"])
-        audit_record(actor=request.user, action=Action.UPDATE, resource="risk_list", resource_id=risk_list.pk,  # type: ignore[arg-type]
-                     municipality=risk_list.municipality, role="gp", purpose=_("Tilgang til risikolisten endret"))
+        services.risk_list_authorise(grant=_grant(request, risk_list), risk_list=risk_list,
+                                     users=form.cleaned_data["users"])
         messages.success(request, _("Tilgangen er oppdatert."))
     return redirect("gp:detail", list_id=list_id)

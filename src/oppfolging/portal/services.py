@@ -101,13 +101,20 @@ def goal_proposal_decline(*, grant: PersonGrant, proposal: GoalProposal, reply: 
 
 @transaction.atomic
 def psfs_self_score(*, grant: PortalGrant, scores: dict[str, int]) -> list[PsfsSelfScore]:
-    """Record the person's own scores of their PSFS activities between meetings."""
+    """Record the person's own scores of their PSFS activities between meetings.
+
+    A next of kin never scores as if they were the person. A guardian, or a parent of a child,
+    may score on the person's behalf; such proxy scores are labelled with who scored and kept
+    apart from self-scores.
+    """
+    grant.require_speaks_for_person()
     if not scores:
         raise ValidationError(_("Gi minst én aktivitet en skår."))
     if any(not 0 <= s <= 10 for s in scores.values()):
         raise ValidationError(_("Skåren er fra 0 til 10."))
     rows = [PsfsSelfScore.objects.create(person=grant.person, activity=a[:200], score=s,
-                                         scored_by_kind=grant.actor_kind) for a, s in scores.items()]
+                                         scored_by_kind="person" if grant.is_self else str(grant.basis))
+            for a, s in scores.items()]
     _audit(grant, Action.CREATE, "psfs_self_score", rows[0])
     return rows
 
@@ -156,6 +163,7 @@ def messages_mark_read(*, grant: PersonGrant) -> None:
     if grant.is_portal:
         Message.objects.filter(person=grant.person, sender_kind="professional",
                                read_by_person_at__isnull=True).update(read_by_person_at=now)
-    elif grant.serves:
+    else:
+        grant.require_serves()
         Message.objects.filter(person=grant.person, read_by_team_at__isnull=True).exclude(
             sender_kind="professional").update(read_by_team_at=now)

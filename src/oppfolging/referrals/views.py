@@ -164,7 +164,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
                 _("Meldingen er sendt til koordinerende enhet. Kvitteringsnummer: %(code)s")
                 % {"code": referral.receipt_code},
             )
-            return redirect("accounts:start")
+            return redirect("home:start")
     return render(request, "referrals/create.html", {"form": form})
 
 

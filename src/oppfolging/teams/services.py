@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,12 +38,19 @@ def _audit(grant: PersonGrant, action: str, resource: str, obj: object, purpose:
                 resource_id=getattr(obj, "pk", ""), purpose=purpose)
 
 
+def _require_staff_of(grant: StaffGrant, user: User) -> None:
+    """Refuse a user who holds no role in the grant's municipality (a foreign id, not a slip)."""
+    if not user.role_assignments.filter(municipality=grant.municipality).exists():
+        raise PermissionDenied("The user does not work in the municipality.")
+
+
 @transaction.atomic
 def coordinator_profile_save(
     *, grant: StaffGrant, user: User, is_active: bool, max_caseload: int, note: str = ""
 ) -> CoordinatorProfile:
     """Put a user in the municipality's coordinator pool, or update their entry."""
     grant.require_role(Role.COORDINATING_UNIT)
+    _require_staff_of(grant, user)
     if not staff_of(grant.municipality).filter(pk=user.pk).exists():
         raise ValidationError({"user": _("Velg en ansatt i kommunen som møter personer.")})
     profile, _created = CoordinatorProfile.objects.update_or_create(
@@ -63,6 +70,7 @@ def training_add(
 ) -> Training:
     """Record a course a coordinator in the municipality has completed."""
     grant.require_role(Role.COORDINATING_UNIT)
+    _require_staff_of(grant, user)
     if not pool_users(grant.municipality).filter(pk=user.pk).exists():
         raise ValidationError({"user": _("Velg en koordinator i kommunens pool.")})
     training = Training(user=user, course=course, completed_on=completed_on, provider=provider, hours=hours)

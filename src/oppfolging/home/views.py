@@ -1,0 +1,73 @@
+"""The start page: each role's own work, most urgent first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from oppfolging.access import policy
+from oppfolging.access.models import BreakGlassAccess
+from oppfolging.accounts.http import AuthenticatedHttpRequest
+from oppfolging.assessments.selectors import open_medical_requests_for
+from oppfolging.audit.models import Action
+from oppfolging.audit.services import audit_record
+from oppfolging.home import selectors
+from oppfolging.meetings.selectors import no_show_rates_by_service, open_action_items_for
+from oppfolging.people.models import Person
+from oppfolging.plans.selectors import worklist
+
+
+def start(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Show each of the user's roles its own work, most urgent first."""
+    user, municipality = request.user, request.municipality
+    context: dict[str, Any] = {"roles": request.roles}
+    if not request.roles and policy.portal_grants(user=user):
+        return redirect("portal:home")
+
+    if municipality is not None:
+        served = policy.persons_visible_to(user=user, municipality=municipality).select_related("gp")
+        shown: set[Person] = set()
+        if policy.can_triage(user, municipality):
+            recent = list(served.order_by("-created_at")[:10])
+            shown |= set(recent)
+            context["cu"] = {
+                "person_count": Person.objects.filter(municipality=municipality).count(),
+                "recent_persons": recent,
+                "break_glass": BreakGlassAccess.objects.unreviewed()
+                .filter(person__municipality=municipality)
+                .select_related("user", "person")[:20],
+                "referrals": selectors.referral_summary(municipality),
+                "worklist": worklist(user=user, municipality=municipality, whole_municipality=True)[:30],
+                "no_shows": no_show_rates_by_service(
+                    municipality=municipality, since=timezone.now() - dt.timedelta(days=365)),
+            }
+        if policy.can_coordinate(user, municipality):
+            context["worklist"] = worklist(user=user, municipality=municipality)
+        if policy.can_serve_in_teams(user, municipality):
+            context["served_persons"] = list(served.order_by("family_name", "given_name")[:50])
+            context["my_action_items"] = open_action_items_for(user=user).select_related("team__person")[:30]
+            shown |= set(context["served_persons"])
+        if policy.can_upload_risk_list(user, municipality):
+            context["gp_patients"] = list(
+                Person.objects.filter(municipality=municipality, gp=user)
+                .select_related("gp").order_by("family_name", "given_name")
+            )
+            context["medical_requests"] = open_medical_requests_for(user=user)
+            shown |= set(context["gp_patients"])
+        if shown:
+            audit_record(
+                actor=user, action=Action.LIST, resource="start_page", municipality=municipality,
+                purpose=_("Startside: %(count)s personer listet") % {"count": len(shown)},
+            )
+        if policy.can_see_municipality_overview(user, municipality):
+            context["overview"] = selectors.municipality_overview(municipality)
+        if policy.can_manage_staff(user, municipality):
+            context["staff_by_role"] = selectors.staff_by_role(municipality)
+    if policy.is_evaluator(user):
+        context["evaluator_rows"] = selectors.evaluator_overview()
+    return render(request, "home/start.html", context)

@@ -1,0 +1,425 @@
+"""Every public service function checks its grant itself (issue 11).
+
+The test finds every public function in every `oppfolging.<app>.services` module. Each must
+either have a spec below, naming how it is called and which grants that lack the right must be
+refused, or be listed as exempt with the reason it touches no personal data on anyone's behalf.
+A new service without a spec fails `test_it_knows_every_public_service_function`; a service
+that forgets its check fails `test_it_refuses_a_grant_without_the_right`.
+
+The grants that lack a right, all built by the policy itself where it can:
+- read_only: the person's GP (reads, never writes the record);
+- not_serving: a colleague with emergency access (reads, never takes part);
+- other_person: the coordinating unit's write grant to another person in the same municipality,
+  called with this person's records;
+- other_municipality: another municipality's coordinating unit, with its own person, called
+  with this person's records;
+- not_addressee / not_owner / not_responsible: a writer who is not the one a record names;
+- staff_wrong_role / staff_other_municipality: a staff grant in the wrong role or municipality;
+- kin_on_consent: a next of kin who takes part on the person's consent but may not speak for them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+import oppfolging
+from oppfolging.access import policy
+from oppfolging.access.grants import PersonGrant, PortalBasis, PortalGrant, StaffGrant
+from oppfolging.access.models import BreakGlassAccess
+from oppfolging.accounts.models import Role, RoleAssignment, User
+from oppfolging.assessments.models import Assessment, Decision, MedicalAssessment
+from oppfolging.audit.models import AuditEvent
+from oppfolging.gp.models import RiskEntry, RiskList
+from oppfolging.meetings import services as meetings
+from oppfolging.meetings.models import ActionItem, AgendaItem, Meeting, MeetingDecision
+from oppfolging.people.models import Person
+from oppfolging.plans import services as plans
+from oppfolging.plans.models import Goal, IndividualPlan, Measure
+from oppfolging.portal.models import GoalProposal
+from oppfolging.referrals.models import Referral
+from oppfolging.teams.models import (
+    Consent,
+    CoordinatorAssignment,
+    CoordinatorProfile,
+    Team,
+    TeamMembership,
+)
+
+from ..conftest import Cast, make_person, make_user
+
+# Functions that take no grant, each with why that is right.
+EXEMPT = {
+    "audit.services.audit_record": "the access log itself: called by every checked service",
+    "audit.services.audit_grant": "the access log itself: logs under a grant already checked",
+    "audit.services.audit_person_read": "the access log itself: logs a read the view's grant allowed",
+    "audit.services.client_ip": "reads the request's address, no personal data",
+    "accounts.services.login_is_locked": "sign-in lock-out: counts failures for a user name, before anyone is signed in",
+    "accounts.services.login_failure_record": "sign-in lock-out: before anyone is signed in",
+    "accounts.services.login_failures_clear": "sign-in lock-out: after the user's own sign-in",
+    "notifications.services.send_once": "the send-once record: called by checked services with what they may send",
+    "people.services.parse_identity_number": "parses a number, touches no record",
+    "referrals.services.referral_create_public": "the public form: anyone may report a need; it writes to the unit's queue and reads nothing",
+    "referrals.services.public_form_rate_limited": "counts reports from a hashed address, no personal data",
+}
+
+
+@dataclass
+class World:
+    """One person's records, all in municipality A, and the grants that may or may not touch them."""
+
+    cast: Cast
+    coordinator: User
+    team: Team
+    plan: IndividualPlan
+    goal: Goal
+    measure: Measure
+    meeting: Meeting
+    agenda_item: AgendaItem
+    action_item: ActionItem
+    decision: MeetingDecision
+    membership: TeamMembership
+    consent: Consent
+    assessment: Assessment
+    medical: MedicalAssessment
+    proposal: GoalProposal
+    referral: Referral
+    emergency_user: User
+    second_person: Person
+
+    def grant(self, user: User, person: Person | None = None) -> PersonGrant:
+        user._role_assignments_cache = None  # type: ignore[attr-defined]
+        grant = policy.person_grant(user=user, person=person or self.cast.person)
+        assert grant is not None
+        return grant
+
+    @property
+    def writer(self) -> PersonGrant:
+        return self.grant(self.cast.cu)
+
+    @property
+    def unit(self) -> StaffGrant:
+        return StaffGrant(self.cast.cu, self.cast.municipality, frozenset({Role.COORDINATING_UNIT}))
+
+    def bad(self, name: str) -> Any:
+        cast = self.cast
+        if name == "read_only":
+            return self.grant(cast.gp)
+        if name == "not_serving":
+            return self.grant(self.emergency_user)
+        if name == "other_person":
+            return self.grant(cast.cu, self.second_person)
+        if name == "not_addressee":
+            return self.writer
+        if name in ("not_owner", "not_responsible"):
+            return self.writer_not_named
+        if name == "other_municipality":
+            return self.grant(cast.stranger, cast.other_person)
+        if name == "staff_wrong_role":
+            return StaffGrant(cast.leader, cast.municipality, frozenset({Role.LEADER}))
+        if name == "staff_other_municipality":
+            return StaffGrant(cast.stranger, cast.other_municipality, frozenset({Role.COORDINATING_UNIT}))
+        if name == "kin_on_consent":
+            return PortalGrant(cast.person, PortalBasis.CONSENT, cast.next_of_kin, self.kin_user)
+        raise AssertionError(name)
+
+    @property
+    def writer_not_named(self) -> PersonGrant:
+        """A team member with a read grant who is not the one the record names."""
+        return self.grant(self.cast.colleague)
+
+    @property
+    def kin_user(self) -> User:
+        return User.objects.get(username="kin")
+
+    @property
+    def self_portal(self) -> PortalGrant:
+        return PortalGrant(self.cast.person, PortalBasis.SELF, None, self.cast.person.user)
+
+
+@pytest.fixture
+def world(cast: Cast) -> World:
+    today = timezone.localdate()
+    coordinator = make_user("koordinator", "Kai", "Koordinator")
+    RoleAssignment.objects.create(user=coordinator, role=Role.COORDINATOR, municipality=cast.municipality)
+    CoordinatorProfile.objects.create(user=coordinator, municipality=cast.municipality)
+    emergency_user = make_user("nod", "Nora", "Nød")
+    RoleAssignment.objects.create(user=emergency_user, role=Role.TEAM_MEMBER, municipality=cast.municipality,
+                                  service=cast.service)
+    BreakGlassAccess.objects.create(user=emergency_user, person=cast.person, reason="Akutt innleggelse i natt",
+                                    expires_at=timezone.now() + dt.timedelta(hours=4))
+    person_user = make_user("petra", "Petra", "Person")
+    cast.person.user = person_user
+    cast.person.save()
+    cast.next_of_kin.user = make_user("kin", "Nils", "Person")
+    cast.next_of_kin.save()
+    Decision.objects.create(person=cast.person, outcome="team_with_plan", reason="Mange tjenester.",
+                            decided_by=cast.cu)
+    team = Team.objects.create(person=cast.person, created_by=cast.cu)
+    CoordinatorAssignment.objects.create(team=team, coordinator=coordinator, appointed_by=cast.cu)
+    for scope, extra in (("team_and_plan", {}), ("share_with_service", {"service": cast.service})):
+        Consent.objects.create(person=cast.person, scope=scope, given_by="person", method="paper", **extra)
+    consent = Consent.objects.create(person=cast.person, scope="next_of_kin", related_person=cast.next_of_kin,
+                                     given_by="person", method="verbal")
+    membership = TeamMembership.objects.create(team=team, user=cast.colleague, service=cast.service,
+                                               role_in_team="Ergoterapeut", added_by=cast.cu)
+    plan = IndividualPlan.objects.create(person=cast.person, team=team, created_by=cast.cu)
+    goal = Goal.objects.create(plan=plan, text="Gå tur med hunden", author_kind="person",
+                               next_evaluation_on=today + dt.timedelta(days=1))
+    measure = Measure.objects.create(goal=goal, description="Følge på tur", responsible_service=cast.service)
+    meeting = Meeting.objects.create(team=team, starts_at=timezone.now() + dt.timedelta(days=3),
+                                     location="Rådhuset", created_by=cast.cu)
+    agenda_item = AgendaItem.objects.create(meeting=meeting, title="Transport", position=0)
+    action_item = ActionItem.objects.create(team=team, description="Søke støttekontakt", owner_user=coordinator,
+                                            due_on=today - dt.timedelta(days=1), created_by=cast.cu)
+    decision = MeetingDecision.objects.create(meeting=meeting, text="Søke BPA", recorded_by=cast.cu)
+    assessment = Assessment.objects.create(person=cast.person, created_by=cast.cu)
+    medical = MedicalAssessment.objects.create(assessment=assessment, gp=cast.gp, question="Vurder hjertet",
+                                               requested_by=cast.cu)
+    proposal = GoalProposal.objects.create(person=cast.person, text="Lage middag selv", proposed_by_kind="person")
+    referral = Referral.objects.create(
+        municipality=cast.municipality, person=cast.person, subject_given_name="Petra",
+        subject_family_name="Person", source="other", channel="in_app", observations="Trenger hjelp",
+        deadline=today + dt.timedelta(days=14), receipt_code="TESTKODE",
+    )
+    second_person = make_person(cast.municipality, given="Siri", family="Sekund", birth=dt.date(1950, 2, 3),
+                                individual=345)
+    return World(cast, coordinator, team, plan, goal, measure, meeting, agenda_item, action_item, decision,
+                 membership, consent, assessment, medical, proposal, referral, emergency_user, second_person)
+
+
+PERSON_BAD = ("read_only", "other_person", "other_municipality")
+SERVE_BAD = ("not_serving", "other_person", "other_municipality")
+STAFF_BAD = ("staff_wrong_role", "staff_other_municipality")
+
+
+@dataclass(frozen=True)
+class Spec:
+    call: Callable[[Any, World, Any], object]
+    refused: tuple[str, ...]
+
+
+def spec(refused: tuple[str, ...]) -> Callable[[Callable[[Any, World, Any], object]], Spec]:
+    def wrap(call: Callable[[Any, World, Any], object]) -> Spec:
+        return Spec(call, refused)
+    return wrap
+
+
+def _in_days(days: int) -> dt.datetime:
+    return timezone.now() + dt.timedelta(days=days)
+
+
+SPECS: dict[str, Spec] = {
+    # access
+    "access.services.break_glass_open": spec(STAFF_BAD)(
+        lambda f, w, g: f(grant=g, person=w.cast.person, reason="Akutt innleggelse, trenger medisinliste")),
+    "access.services.break_glass_review": spec(STAFF_BAD)(
+        lambda f, w, g: f(grant=g, access=BreakGlassAccess.objects.get(user=w.emergency_user), note="Ok")),
+    # accounts
+    "accounts.services.staff_user_create": spec(STAFF_BAD)(
+        lambda f, w, g: f(grant=g, username="ny", first_name="Ny", last_name="Ansatt", email="", title="",
+                          role=Role.TEAM_MEMBER, service=None)),
+    "accounts.services.municipality_settings_save": spec(STAFF_BAD)(
+        lambda f, w, g: f(grant=g, referral_deadline_days=10, contact_email="")),
+    # assessments
+    "assessments.services.assessment_start": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, referral=w.referral)),
+    "assessments.services.assessment_update": spec(("not_serving", "other_person", "other_municipality"))(
+        lambda f, w, g: f(grant=g, assessment=w.assessment, expected_version=w.assessment.version,
+                          participants=[], iplos_scores={}, psfs_activities=[])),
+    "assessments.services.assessment_complete": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, assessment=w.assessment)),
+    "assessments.services.medical_assessment_request": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, assessment=w.assessment, gp=w.cast.gp, question="Vurder")),
+    "assessments.services.medical_assessment_answer": spec(("not_addressee", "other_person", "other_municipality"))(
+        lambda f, w, g: f(grant=g, medical=w.medical, answer="Stabil")),
+    "assessments.services.decision_record": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, outcome="team", reason="Trenger team", referral=w.referral)),
+    # catalogue
+    "catalogue.services.service_create": spec(("staff_wrong_role",))(
+        lambda f, w, g: f(grant=g, name="Ny tjeneste", sector="health_and_care", description="Hjelp")),
+    "catalogue.services.service_update": spec(STAFF_BAD)(
+        lambda f, w, g: f(grant=g, service=w.cast.service, expected_version=w.cast.service.version,
+                          name="Hjemmesykepleien")),
+    # gp
+    "gp.services.risk_list_upload": spec(STAFF_BAD)(
+        lambda f, w, g: f(grant=g, extract=SimpleUploadedFile("u.zip", b"PK"), previous=None, keep_files=False)),
+    "gp.services.entry_review": spec(("staff_wrong_role", "staff_other_municipality"))(
+        lambda f, w, g: f(grant=g, entry=_risk_entry(w), decision="not_relevant")),
+    "gp.services.entry_refer": spec(("staff_wrong_role", "staff_other_municipality"))(
+        lambda f, w, g: f(grant=g, entry=_risk_entry(w), subject_given_name="Petra", subject_family_name="P",
+                          observations="Høy risiko", urgency="normal", consent="given")),
+    "gp.services.risk_list_authorise": spec(("staff_wrong_role", "staff_other_municipality"))(
+        lambda f, w, g: f(grant=g, risk_list=_risk_entry(w).risk_list, users=[])),
+    # meetings
+    "meetings.services.invitation_sync": spec(PERSON_BAD)(lambda f, w, g: f(grant=g, meeting=w.meeting)),
+    "meetings.services.meeting_schedule": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, team=w.team, starts_at=_in_days(5), location="Rådhuset")),
+    "meetings.services.meeting_update": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, meeting=w.meeting, starts_at=_in_days(6), location="Rådhuset")),
+    "meetings.services.meeting_cancel": spec(PERSON_BAD)(lambda f, w, g: f(grant=g, meeting=w.meeting)),
+    "meetings.services.agenda_build": spec(PERSON_BAD)(lambda f, w, g: f(grant=g, meeting=w.meeting)),
+    "meetings.services.agenda_item_add": spec(SERVE_BAD)(
+        lambda f, w, g: f(grant=g, meeting=w.meeting, title="Ny sak")),
+    "meetings.services.agenda_item_update": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, item=w.agenda_item, title="Endret")),
+    "meetings.services.agenda_item_move": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, item=w.agenda_item, direction="down")),
+    "meetings.services.agenda_send": spec(PERSON_BAD)(lambda f, w, g: f(grant=g, meeting=w.meeting)),
+    "meetings.services.attendance_record": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, meeting=w.meeting, attendance={})),
+    "meetings.services.minutes_save": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, meeting=w.meeting, minutes="Referat", expected_version=w.meeting.version)),
+    "meetings.services.decision_add": spec(PERSON_BAD)(lambda f, w, g: f(grant=g, meeting=w.meeting, text="Ja")),
+    "meetings.services.decision_delete": spec(PERSON_BAD)(lambda f, w, g: f(grant=g, decision=w.decision)),
+    "meetings.services.action_item_add": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, team=w.team, description="Ring NAV", due_on=timezone.localdate(),
+                          owner_user=w.coordinator)),
+    "meetings.services.action_item_done": spec(("not_owner", "other_person", "other_municipality"))(
+        lambda f, w, g: f(grant=g, item=w.action_item)),
+    "meetings.services.action_item_reopen": spec(("not_owner", "other_person", "other_municipality"))(
+        lambda f, w, g: f(grant=g, item=w.action_item)),
+    "meetings.services.team_meeting_interval_set": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, team=w.team, weeks=6)),
+    "meetings.services.action_item_remind": spec(("other_person", "other_municipality"))(
+        lambda f, w, g: f(grant=g, item=w.action_item)),
+    # people
+    "people.services.person_create": spec(("staff_wrong_role",))(
+        lambda f, w, g: f(grant=g, given_name="Ny", family_name="Person", identity_number="",
+                          birth_date=dt.date(1990, 1, 1), gender="female")),
+    "people.services.person_update": spec(("read_only",))(
+        lambda f, w, g: f(grant=g, expected_version=g.person.version, phone="99999999")),
+    "people.services.related_person_create": spec(("read_only",))(
+        lambda f, w, g: f(grant=g, given_name="Ny", family_name="Pårørende", relationship="friend")),
+    "people.services.related_person_update": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, related=w.cast.next_of_kin, expected_version=w.cast.next_of_kin.version,
+                          phone="1")),
+    "people.services.related_person_delete": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, related=w.cast.next_of_kin)),
+    # plans
+    "plans.services.plan_create": spec(PERSON_BAD)(lambda f, w, g: f(grant=g, team=w.team)),
+    "plans.services.plan_update": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, plan=w.plan, expected_version=w.plan.version, needs="Mer hjelp")),
+    "plans.services.goal_create": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, plan=w.plan, text="Nytt mål", author_kind="person",
+                          next_evaluation_on=timezone.localdate() + dt.timedelta(days=30))),
+    "plans.services.goal_update": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, goal=w.goal, expected_version=w.goal.version, text="Endret")),
+    "plans.services.measure_create": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, goal=w.goal, description="Nytt tiltak", responsible_service=w.cast.service)),
+    "plans.services.measure_update": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, measure=w.measure, expected_version=w.measure.version, extent="Ukentlig")),
+    "plans.services.measure_report": spec(("not_responsible", "other_person", "other_municipality"))(
+        lambda f, w, g: f(grant=g, measure=w.measure, status="started")),
+    "plans.services.goal_evaluate": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, goal=w.goal, result="partly", learned="Noe", next_step="close")),
+    "plans.services.plan_close": spec(PERSON_BAD)(lambda f, w, g: f(grant=g, plan=w.plan, reason="Flyttet")),
+    # portal
+    "portal.services.what_matters_save": spec(("kin_on_consent",))(lambda f, w, g: f(grant=g, text="Familien")),
+    # The person and every next of kin who takes part may propose a goal in their own words, for
+    # the grant's own person only: there is no grant to refuse and no record to mismatch.
+    "portal.services.goal_propose": spec(())(lambda f, w, g: f(grant=g, text="Ny jobb")),
+    "portal.services.goal_proposal_accept": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, proposal=w.proposal, next_evaluation_on=timezone.localdate() + dt.timedelta(days=9))),
+    "portal.services.goal_proposal_decline": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, proposal=w.proposal, reply="Ikke nå")),
+    "portal.services.psfs_self_score": spec(("kin_on_consent",))(lambda f, w, g: f(grant=g, scores={"Gå tur": 5})),
+    "portal.services.coordinator_wish_state": spec(("kin_on_consent",))(
+        lambda f, w, g: f(grant=g, text="Kari fra hjemmesykepleien")),
+    "portal.services.message_send": spec(("not_serving",))(lambda f, w, g: f(grant=g, body="Hei")),
+    "portal.services.messages_mark_read": spec(("not_serving",))(lambda f, w, g: f(grant=g)),
+    # referrals
+    "referrals.services.referral_create": spec(STAFF_BAD)(
+        lambda f, w, g: f(grant=g, person=w.cast.person, subject_given_name="Petra", subject_family_name="P",
+                          source="municipal_service", observations="Trenger hjelp", urgency="normal",
+                          consent="given", reporter_name="Kari")),
+    "referrals.services.referral_assign": spec(STAFF_BAD)(
+        lambda f, w, g: f(grant=g, referral=w.referral, assignee=None)),
+    "referrals.services.referral_link_person": spec(STAFF_BAD)(
+        lambda f, w, g: f(grant=g, referral=w.referral, person=w.cast.person)),
+    "referrals.services.referral_set_deadline": spec(STAFF_BAD)(
+        lambda f, w, g: f(grant=g, referral=w.referral, deadline=timezone.localdate())),
+    "referrals.services.referral_close": spec(STAFF_BAD)(
+        lambda f, w, g: f(grant=g, referral=w.referral, status="withdrawn", reason="Trukket av melder")),
+    # teams
+    "teams.services.coordinator_profile_save": spec(STAFF_BAD)(
+        lambda f, w, g: f(grant=g, user=w.coordinator, is_active=True, max_caseload=8)),
+    "teams.services.training_add": spec(STAFF_BAD)(
+        lambda f, w, g: f(grant=g, user=w.coordinator, course="Koordinatorkurs", completed_on=timezone.localdate())),
+    "teams.services.coordinator_wish_record": spec(("read_only",))(
+        lambda f, w, g: f(grant=g, stated_by="person", text="Kari")),
+    "teams.services.team_create": spec(("read_only",))(lambda f, w, g: f(grant=g)),
+    "teams.services.coordinator_appoint": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, team=w.team, coordinator=w.cast.cu, handover_note="Overlevering")),
+    "teams.services.membership_add": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, team=w.team, service=w.cast.service, user=w.cast.gp)),
+    "teams.services.membership_end": spec(PERSON_BAD)(lambda f, w, g: f(grant=g, membership=w.membership)),
+    "teams.services.consent_record": spec(PERSON_BAD + ("kin_on_consent",))(
+        lambda f, w, g: f(grant=g, scope="next_of_kin", given_by="person", method="verbal",
+                          related_person=w.cast.next_of_kin)),
+    "teams.services.consent_withdraw": spec(PERSON_BAD + ("kin_on_consent",))(
+        lambda f, w, g: f(grant=g, consent=w.consent)),
+}
+
+
+def _risk_entry(w: World) -> RiskEntry:
+    risk_list = RiskList.objects.create(gp=w.cast.gp, municipality=w.cast.municipality, status="done")
+    return RiskEntry.objects.create(risk_list=risk_list, patient_id="p1", risk=0.5, rank=1, new_priority=1)
+
+
+def public_service_functions() -> dict[str, Callable[..., Any]]:
+    """Return every public function defined in an `oppfolging.<app>.services` module."""
+    found: dict[str, Callable[..., Any]] = {}
+    for app in pkgutil.iter_modules(oppfolging.__path__):
+        try:
+            module = importlib.import_module(f"oppfolging.{app.name}.services")
+        except ModuleNotFoundError:
+            continue
+        for name, obj in inspect.getmembers(module, inspect.isfunction):
+            if not name.startswith("_") and obj.__module__ == module.__name__:
+                found[f"{app.name}.services.{name}"] = obj
+    return found
+
+
+def test_it_knows_every_public_service_function() -> None:
+    found = set(public_service_functions())
+    assert found - SPECS.keys() - EXEMPT.keys() == set(), "a service without a conformance spec"
+    assert (SPECS.keys() | EXEMPT.keys()) - found == set(), "a spec for a service that does not exist"
+
+
+CASES = [(name, bad) for name, s in sorted(SPECS.items()) for bad in s.refused]
+
+
+@pytest.mark.parametrize(("name", "bad"), CASES, ids=[f"{n}-{b}" for n, b in CASES])
+def test_it_refuses_a_grant_without_the_right(world: World, name: str, bad: str) -> None:
+    function = public_service_functions()[name]
+    grant = world.bad(bad)
+    if isinstance(grant, PortalGrant) and "grant" in inspect.signature(function).parameters and not _takes_portal(function):
+        grant = grant.as_person_grant()
+    before = AuditEvent.objects.count()
+    with pytest.raises(PermissionDenied):
+        SPECS[name].call(function, world, grant)
+    assert AuditEvent.objects.count() == before, "a refused call must write nothing, not even to the log"
+
+
+def _takes_portal(function: Callable[..., Any]) -> bool:
+    annotation = str(inspect.signature(function).parameters["grant"].annotation)
+    return "PortalGrant" in annotation
+
+
+def test_it_lets_a_grant_with_the_right_through(world: World) -> None:
+    """The specs are honest: the same call with the right grant is not refused."""
+    plans.goal_update(grant=world.writer, goal=world.goal, expected_version=world.goal.version, text="Endret")
+    meetings.action_item_done(grant=world.grant(world.coordinator), item=world.action_item)
+    assert Goal.objects.get(pk=world.goal.pk).text == "Endret"
+    assert ActionItem.objects.get(pk=world.action_item.pk).done_at is not None
