@@ -100,3 +100,14 @@ def cast(db: None) -> Cast:
     )
     return Cast(a, b, service, other_service, cu, gp, colleague, leader, admin, evaluator,
                 stranger, person, other_person, next_of_kin)
+
+
+@pytest.fixture
+def deliver():
+    """Send every pending notification now, as the background worker does after each commit.
+
+    Inside a test the transaction never commits, so queued deliveries wait until this is called.
+    """
+    from oppfolging.notifications.tasks import deliveries_retry_due
+
+    return deliveries_retry_due

@@ -16,6 +16,7 @@ from oppfolging.access.models import BreakGlassAccess
 from oppfolging.assessments.models import Assessment, MedicalAssessment
 from oppfolging.gp.models import RiskEntry, RiskList
 from oppfolging.meetings.models import ActionItem, Meeting, MeetingDecision
+from oppfolging.notifications.models import Delivery, Notification
 from oppfolging.plans.history import record_change
 from oppfolging.plans.models import Goal, IndividualPlan, Measure
 from oppfolging.portal.models import GoalProposal
@@ -76,7 +77,13 @@ def ids(cast):
     risk_list = RiskList.objects.create(gp=cast.gp, municipality=cast.municipality, status="done")
     entry = RiskEntry.objects.create(risk_list=risk_list, patient_id="P1", national_id=cast.person.identity_number,
                                      risk=0.5, rank=1, new_priority=1, reasons="Hjertesvikt (K77)")
+    notification = Notification.objects.create(key="n", kind="message", recipient_user=cast.cu, person=cast.person,
+                                               municipality=cast.municipality)
+    letter = Delivery.objects.create(notification=notification, channel="letter", address="Petra Person",
+                                     status="to_print")
     return {
+        "notification_id": notification.pk,
+        "delivery_id": letter.pk,
         "list_id": risk_list.pk,
         "entry_id": entry.pk,
         "person_id": cast.person.pk,

@@ -246,6 +246,21 @@ if MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
     }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "oppfolging@localhost")
 
+# SMS: the console in development, a file or an HTTP gateway in production (docs/configuration.md).
+SMS_BACKEND = os.environ.get(
+    "SMS_BACKEND",
+    "oppfolging.notifications.sms.MemoryBackend" if TESTING
+    else "oppfolging.notifications.sms.ConsoleBackend" if DEBUG
+    else "oppfolging.notifications.sms.HttpGatewayBackend",
+)
+SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", str(PROJECT_DIR / "var" / "sms.jsonl"))
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
+SMS_SENDER = os.environ.get("SMS_SENDER", "Oppfolging")
+# A message that cannot be sent is tried this many times (with growing pauses) before it is
+# shown to the administrator as failed.
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 6)
+
 TASKS = {
     "default": {
         "BACKEND": "django.tasks.backends.immediate.ImmediateBackend"

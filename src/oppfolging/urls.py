@@ -10,6 +10,7 @@ from oppfolging.referrals import views as referral_views
 urlpatterns = [
     path("", include("oppfolging.home.urls")),
     path("", include("oppfolging.accounts.urls")),
+    path("innboks/", include("oppfolging.notifications.urls")),
     path("personer/", include("oppfolging.people.urls")),
     path("tjenester/", include("oppfolging.catalogue.urls")),
     path("tilgang/", include("oppfolging.access.urls")),

@@ -43,6 +43,7 @@ from oppfolging.audit.models import AuditEvent
 from oppfolging.gp.models import RiskEntry, RiskList
 from oppfolging.meetings import services as meetings
 from oppfolging.meetings.models import ActionItem, AgendaItem, Meeting, MeetingDecision
+from oppfolging.notifications.models import Delivery, Notification
 from oppfolging.people.models import Person
 from oppfolging.plans import services as plans
 from oppfolging.plans.models import Goal, IndividualPlan, Measure
@@ -67,7 +68,12 @@ EXEMPT = {
     "accounts.services.login_is_locked": "sign-in lock-out: counts failures for a user name, before anyone is signed in",
     "accounts.services.login_failure_record": "sign-in lock-out: before anyone is signed in",
     "accounts.services.login_failures_clear": "sign-in lock-out: after the user's own sign-in",
-    "notifications.services.send_once": "the send-once record: called by checked services with what they may send",
+    "notifications.services.notify": "the outbox: called by checked services; each delivery is checked against the policy again when it is sent",
+    "notifications.services.channels_for": "reads the recipient's own channel choices, called by the outbox",
+    "notifications.services.postal_address": "reads the recipient's own address for a letter, called by the outbox",
+    "notifications.services.notifications_done": "marks what waits about a record as handled, called by the checked service that handled it",
+    "notifications.services.notifications_done_for_person": "marks the caller's own inbox items handled, called by a checked service",
+    "notifications.services.notification_preferences_save": "the signed-in user's own settings; touches no one else",
     "people.services.parse_identity_number": "parses a number, touches no record",
     "referrals.services.referral_create_public": "the public form: anyone may report a need; it writes to the unit's queue and reads nothing",
     "referrals.services.public_form_rate_limited": "counts reports from a hashed address, no personal data",
@@ -129,6 +135,8 @@ class World:
             return StaffGrant(cast.leader, cast.municipality, frozenset({Role.LEADER}))
         if name == "staff_other_municipality":
             return StaffGrant(cast.stranger, cast.other_municipality, frozenset({Role.COORDINATING_UNIT}))
+        if name == "other_user":
+            return cast.colleague
         if name == "kin_on_consent":
             return PortalGrant(cast.person, PortalBasis.CONSENT, cast.next_of_kin, self.kin_user)
         raise AssertionError(name)
@@ -293,6 +301,15 @@ SPECS: dict[str, Spec] = {
         lambda f, w, g: f(grant=g, team=w.team, weeks=6)),
     "meetings.services.action_item_remind": spec(("other_person", "other_municipality"))(
         lambda f, w, g: f(grant=g, item=w.action_item)),
+    # notifications: a user's own inbox
+    "notifications.services.notification_open": spec(("other_user",))(
+        lambda f, w, g: f(user=g, notification=_inbox_item(w))),
+    "notifications.services.notification_mark_done": spec(("other_user",))(
+        lambda f, w, g: f(user=g, notification=_inbox_item(w))),
+    "notifications.services.delivery_printed": spec(STAFF_BAD)(
+        lambda f, w, g: f(grant=g, delivery=_letter(w))),
+    "notifications.services.delivery_retry": spec(STAFF_BAD)(
+        lambda f, w, g: f(grant=g, delivery=_letter(w, status="failed"))),
     # people
     "people.services.person_create": spec(("staff_wrong_role",))(
         lambda f, w, g: f(grant=g, given_name="Ny", family_name="Person", identity_number="",
@@ -370,6 +387,16 @@ SPECS: dict[str, Spec] = {
     "teams.services.consent_withdraw": spec(PERSON_BAD + ("kin_on_consent",))(
         lambda f, w, g: f(grant=g, consent=w.consent)),
 }
+
+
+def _inbox_item(w: World) -> Notification:
+    return Notification.objects.create(key="test", kind="message", recipient_user=w.cast.cu, person=w.cast.person)
+
+
+def _letter(w: World, status: str = "to_print") -> Delivery:
+    notification = Notification.objects.create(key=f"letter-{status}", kind="decision", recipient_person=w.cast.person,
+                                               person=w.cast.person, municipality=w.cast.municipality)
+    return Delivery.objects.create(notification=notification, channel="letter", address="Petra", status=status)
 
 
 def _risk_entry(w: World) -> RiskEntry:

@@ -13,10 +13,14 @@ from oppfolging.referrals.models import Status
 from .conftest import make_assessment, make_referral
 
 
-def test_it_records_the_decision_closes_the_referral_and_informs_both_by_email(cast):
+def test_it_records_the_decision_and_tells_both_that_an_answer_waits_without_saying_what(deliver, cast):
     cast.person.email = "petra@example.invalid"
     cast.person.save()
+    cast.colleague.email = "kim@example.invalid"
+    cast.colleague.save()
     referral = make_referral(cast, reporter_email="rektor@example.invalid")
+    referral.reporter_user = cast.colleague
+    referral.save()
     assessment = make_assessment(cast, status=AssessmentStatus.COMPLETED)
     assessment.referral = referral
     assessment.save()
@@ -33,24 +37,36 @@ def test_it_records_the_decision_closes_the_referral_and_informs_both_by_email(c
     assert decision.person_informed_at and decision.reporter_informed_at
     referral.refresh_from_db()
     assert referral.status == Status.DECIDED and referral.closed_at
+    assert mail.outbox == []  # nothing goes out before the transaction commits and the worker runs
+    deliver()
     by_recipient = {m.to[0]: m for m in mail.outbox}
-    assert set(by_recipient) == {"petra@example.invalid", "rektor@example.invalid"}
+    assert set(by_recipient) == {"petra@example.invalid", "kim@example.invalid"}
     to_person = by_recipient["petra@example.invalid"]
-    assert "Oppfølgingsteam med individuell plan" in to_person.body
-    assert "Mange tjenester." in to_person.body
-    to_reporter = by_recipient["rektor@example.invalid"]
-    assert "ABC123" in to_reporter.body and "ferdig behandlet" in to_reporter.body
-    assert "individuell plan" not in to_reporter.body  # the outcome is the person's own
+    assert "Koordinerende enhet har svart deg" in to_person.body
+    assert "individuell plan" not in to_person.body.lower() and "Mange tjenester." not in to_person.body
+    to_reporter = by_recipient["kim@example.invalid"]
+    assert "ferdig med meldingen" in to_reporter.body and "individuell plan" not in to_reporter.body
     assert AuditEvent.objects.filter(resource="decision", action="create").count() == 1
     listing = client.get(response["Location"]).content.decode()
-    assert "Personen fikk beskjed på e-post" in listing
+    assert "Personen fikk beskjed om at svaret ligger i Min plan" in listing
 
 
-def test_it_records_a_decision_without_email_addresses_and_sends_nothing(cast):
+def test_it_sends_nothing_to_a_reporter_from_the_public_form(deliver, cast):
+    """An address typed in the public form is not verified, so nothing is sent to it (#12)."""
+    referral = make_referral(cast, reporter_email="rektor@example.invalid")
+    cast.client_for(cast.cu).post(reverse("assessments:decide", args=[cast.person.pk]), {
+        "outcome": "contact_person", "reason": "En fast kontakt holder.", "referral": referral.pk})
+    deliver()
+    assert mail.outbox == []
+    assert Decision.objects.get().reporter_informed_at is None
+
+
+def test_it_records_a_decision_without_email_addresses_and_sends_nothing(deliver, cast):
     url = reverse("assessments:decide", args=[cast.person.pk])
     response = cast.client_for(cast.cu).post(url, {"outcome": "contact_person",
                                                    "reason": "En fast kontakt holder."})
     assert response.status_code == 302
+    deliver()
     decision = Decision.objects.get()
     assert decision.person_informed_at is None and decision.reporter_informed_at is None
     assert mail.outbox == []

@@ -7,35 +7,46 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from oppfolging.access.grants import Basis, PersonGrant
+from oppfolging.audit.models import AuditEvent
 from oppfolging.meetings import services
-from oppfolging.meetings.models import Meeting
+from oppfolging.meetings.models import ActionItem, Meeting
 from oppfolging.meetings.tasks import (
     remind_overdue_action_items,
     run_meeting_jobs,
     send_due_agendas,
 )
-from oppfolging.teams.models import Consent
+from oppfolging.notifications.models import Delivery, Notification
+from oppfolging.teams.models import Consent, TeamMembership
 
 from .conftest import at, grant_for
 
 
 def _calendar(message) -> Calendar:
     (attachment,) = message.attachments
-    assert attachment.mimetype == "text/calendar"
+    assert attachment.mimetype.startswith("text/calendar; method=")
     return Calendar.from_ical(attachment.content)
 
 
-def test_it_sends_the_agenda_with_a_calendar_invitation(cast, meeting, due_goal, settings):
+def test_it_sends_the_invitation_with_a_calendar_file_and_no_health_information(deliver, cast, meeting, due_goal, settings):
     settings.DEFAULT_FROM_EMAIL = "oppfolging@testvik.kommune.invalid"
     services.agenda_item_add(grant=PersonGrant(cast.person, Basis.PERSON_SELF, "person", "", False),
                              meeting=meeting, title="Transport til dagsenteret")
     response = cast.client_for(cast.cu).post(reverse("meetings:agenda_send", args=[cast.person.pk, meeting.pk]),
                                              follow=True)
-    assert "Dagsordenen er sendt til 3 innkalte." in response.content.decode()
+    deliver()
+    html = response.content.decode()
+    assert "Innkallingen er sendt til 3 innkalte" in html
+    assert "Kim Kollega (innboks, E-post)" in html and "Nils Person (E-post)" in html
     assert sorted(m.to[0] for m in mail.outbox) == [
         "kim@example.invalid", "nils@example.invalid", "petra@example.invalid"]
     message = next(m for m in mail.outbox if m.to == ["petra@example.invalid"])
-    assert "Gå tur med hunden alene" in message.body and "Helsehuset, møterom 2" in message.body
+    assert message.body.startswith("Hei Petra,")
+    assert "Du er innkalt til møte i oppfølgingsteamet." in message.body
+    assert f"/min-plan/{cast.person.pk}/moter/" in message.body
+    for forbidden in ("Gå tur med hunden alene", "Transport til dagsenteret", "Helsehuset", "Nils", "Kim"):
+        assert forbidden not in message.body and forbidden not in message.subject
+    staff_message = next(m for m in mail.outbox if m.to == ["kim@example.invalid"])
+    assert f"/mote/person/{cast.person.pk}/{meeting.pk}/" in staff_message.body
     calendar = _calendar(message)
     assert calendar["METHOD"] == "REQUEST"
     (event,) = calendar.walk("VEVENT")
@@ -44,19 +55,22 @@ def test_it_sends_the_agenda_with_a_calendar_invitation(cast, meeting, due_goal,
     assert event.decoded("DTSTART").utcoffset() == dt.timedelta(0)
     assert event.decoded("DTEND") - event.decoded("DTSTART") == dt.timedelta(hours=1)
     assert str(event["LOCATION"]) == "Helsehuset, møterom 2"
-    assert "1. Transport til dagsenteret" in str(event["DESCRIPTION"])
-    assert "Gå tur med hunden alene" in str(event["DESCRIPTION"])
+    assert str(event["SUMMARY"]) == "Møte i oppfølgingsteam"
+    assert "Gå tur med hunden alene" not in str(event["DESCRIPTION"])
     meeting.refresh_from_db()
     assert meeting.agenda_sent_at is not None
+    assert AuditEvent.objects.filter(resource="notification", action="send", person=cast.person).count() == 3
 
 
-def test_it_sends_nothing_to_next_of_kin_once_consent_is_withdrawn(cast, meeting):
+def test_it_sends_nothing_to_next_of_kin_once_consent_is_withdrawn(deliver, cast, meeting):
     Consent.objects.filter(scope="next_of_kin").update(withdrawn_at=timezone.now())
-    services.agenda_send(grant=PersonGrant.system(cast.person), meeting=meeting)
+    report = services.agenda_send(grant=PersonGrant.system(cast.person), meeting=meeting)
+    deliver()
     assert sorted(m.to[0] for m in mail.outbox) == ["kim@example.invalid", "petra@example.invalid"]
+    assert [name for name, _channels in report.reached] == ["Kim Kollega", "Petra Person"]
 
 
-def test_it_sends_due_agendas_once_however_often_the_job_runs(cast, team, meeting):
+def test_it_sends_due_agendas_once_however_often_the_job_runs(deliver, cast, team, meeting):
     far = services.meeting_schedule(grant=grant_for(cast.cu, cast.person), team=team,
                                     starts_at=at(30), video_link="https://video.example.invalid/rom")
     assert run_meeting_jobs() == {"agendas_sent": 3, "action_item_reminders": 0}
@@ -64,17 +78,19 @@ def test_it_sends_due_agendas_once_however_often_the_job_runs(cast, team, meetin
     # Even when the sent mark is lost, each recipient gets one e-mail.
     Meeting.objects.filter(pk=meeting.pk).update(agenda_sent_at=None)
     send_due_agendas.enqueue()
+    deliver()
     assert len(mail.outbox) == 3
     assert len({m.to[0] for m in mail.outbox}) == 3
     far.refresh_from_db()
     assert far.agenda_sent_at is None
     with time_machine.travel(at(25), tick=False):
         assert run_meeting_jobs()["agendas_sent"] == 3
+        deliver()
     event = _calendar(mail.outbox[-1]).walk("VEVENT")[0]
     assert str(event["URL"]) == "https://video.example.invalid/rom"
 
 
-def test_it_sends_an_update_when_time_changes_after_the_agenda_went_out(cast, meeting):
+def test_it_sends_an_update_when_time_changes_after_the_agenda_went_out(deliver, cast, meeting):
     services.agenda_send(grant=PersonGrant.system(cast.person), meeting=meeting)
     cast.client_for(cast.cu).post(reverse("meetings:edit", args=[cast.person.pk, meeting.pk]), {
         "day": (timezone.localdate() + dt.timedelta(days=4)).isoformat(), "start": "13:00", "end": "14:30",
@@ -82,13 +98,14 @@ def test_it_sends_an_update_when_time_changes_after_the_agenda_went_out(cast, me
     meeting.refresh_from_db()
     assert (meeting.sequence, meeting.agenda_sent_at) == (1, None)
     run_meeting_jobs()
+    deliver()
     assert len(mail.outbox) == 6
     event = _calendar(mail.outbox[-1]).walk("VEVENT")[0]
     assert str(event["UID"]) == f"meeting-{meeting.pk}@localhost"
     assert event["SEQUENCE"] == 1 and event.decoded("DTSTART") == at(4, 13)
 
 
-def test_it_cancels_after_confirmation_and_tells_those_who_got_the_agenda(cast, meeting):
+def test_it_cancels_after_confirmation_and_tells_those_who_got_the_agenda(deliver, cast, meeting):
     services.agenda_send(grant=PersonGrant.system(cast.person), meeting=meeting)
     client = cast.client_for(cast.cu)
     url = reverse("meetings:cancel", args=[cast.person.pk, meeting.pk])
@@ -97,22 +114,45 @@ def test_it_cancels_after_confirmation_and_tells_those_who_got_the_agenda(cast, 
     meeting.refresh_from_db()
     assert meeting.status == "planned"
     client.post(url, {"reason": "Koordinatoren er syk."})
+    deliver()
     meeting.refresh_from_db()
     assert (meeting.status, meeting.cancel_reason) == ("cancelled", "Koordinatoren er syk.")
     cancellations = mail.outbox[3:]
-    assert len(cancellations) == 3 and "Koordinatoren er syk." in cancellations[0].body
+    assert len(cancellations) == 3 and "er avlyst" in cancellations[0].body
+    assert "Koordinatoren er syk." not in cancellations[0].body
     assert _calendar(cancellations[0])["METHOD"] == "CANCEL"
     assert run_meeting_jobs()["agendas_sent"] == 0
 
 
-def test_it_reminds_owners_of_overdue_action_items_once(cast, meeting):
-    from oppfolging.meetings.models import ActionItem
-
+def test_it_reminds_owners_of_overdue_action_items_once(deliver, cast, meeting):
     ActionItem.objects.create(team=meeting.team, description="Søke om BPA", owner_user=cast.colleague,
                               due_on=timezone.localdate() - dt.timedelta(days=1), created_by=cast.cu)
     ActionItem.objects.create(team=meeting.team, description="Ikke forfalt", owner_user=cast.colleague,
                               due_on=timezone.localdate(), created_by=cast.cu)
     assert remind_overdue_action_items.enqueue().return_value == 1
     assert run_meeting_jobs()["action_item_reminders"] == 0
-    (message,) = [m for m in mail.outbox if "Påminnelse" in m.subject]
-    assert message.to == ["kim@example.invalid"] and "Søke om BPA" in message.body
+    deliver()
+    (message,) = [m for m in mail.outbox if "passert fristen" in m.body]
+    assert message.to == ["kim@example.invalid"] and "Søke om BPA" not in message.body
+    assert Notification.objects.get(kind="action_item_overdue").recipient_user == cast.colleague
+
+
+def test_it_sends_nothing_to_a_member_whose_service_lost_the_consent(deliver, cast, meeting):
+    """Withdrawn sharing consent stops the invitation at send time, as it stops the pages (#12.2)."""
+    Consent.objects.filter(scope="share_with_service").update(withdrawn_at=timezone.now())
+    services.agenda_send(grant=PersonGrant.system(cast.person), meeting=meeting)
+    deliver()
+    assert "kim@example.invalid" not in [m.to[0] for m in mail.outbox]
+    refused = Delivery.objects.get(notification__recipient_user=cast.colleague)
+    assert refused.status == "refused"
+    assert AuditEvent.objects.filter(resource="notification", purpose__startswith="Varsel ikke sendt").exists()
+
+
+def test_it_does_not_remind_an_owner_who_left_the_team(deliver, cast, meeting):
+    ActionItem.objects.create(team=meeting.team, description="Søke om BPA", owner_user=cast.colleague,
+                              due_on=timezone.localdate() - dt.timedelta(days=1), created_by=cast.cu)
+    TeamMembership.objects.filter(user=cast.colleague).update(left_on=timezone.localdate())
+    run_meeting_jobs()
+    deliver()
+    assert [m for m in mail.outbox if "passert fristen" in m.body] == []
+    assert Delivery.objects.get(notification__kind="action_item_overdue").status == "refused"

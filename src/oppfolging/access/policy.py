@@ -323,20 +323,29 @@ def portal_grants(*, user: User) -> list[PortalGrant]:
     if own is not None:
         grants.append(PortalGrant(own, PortalBasis.SELF, user=user))
     for related in RelatedPerson.objects.filter(user=user).select_related("person"):
-        person = related.person
-        if related.is_guardian and not person.is_child:
-            basis: PortalBasis | None = PortalBasis.GUARDIAN
-        elif person.is_child and (related.has_parental_responsibility or related.is_guardian):
-            basis = PortalBasis.PARENT
-        elif Consent.objects.active().filter(
-            person=person, scope=ConsentScope.NEXT_OF_KIN, related_person=related
-        ).exists():
-            basis = PortalBasis.CONSENT
-        else:
-            basis = None
+        basis = related_person_basis(related)
         if basis is not None:
-            grants.append(PortalGrant(person, basis, related, user))
+            grants.append(PortalGrant(related.person, basis, related, user))
     return grants
+
+
+def related_person_basis(related: RelatedPerson) -> PortalBasis | None:
+    """Return why a next of kin, guardian or parent may see the person's plan now, or None.
+
+    A guardian of an adult; a parent or guardian of a child; anyone else only while the
+    person's consent to their taking part is in force. Used for «Min plan» and for every
+    message sent to a next of kin, whether or not they have signed in.
+    """
+    person = related.person
+    if related.is_guardian and not person.is_child:
+        return PortalBasis.GUARDIAN
+    if person.is_child and (related.has_parental_responsibility or related.is_guardian):
+        return PortalBasis.PARENT
+    if Consent.objects.active().filter(
+        person=person, scope=ConsentScope.NEXT_OF_KIN, related_person=related
+    ).exists():
+        return PortalBasis.CONSENT
+    return None
 
 
 def portal_grant(*, user: User, person_id: int) -> PortalGrant | None:

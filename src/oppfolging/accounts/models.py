@@ -12,6 +12,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+class WrittenLanguage(models.TextChoices):
+    """The written standards the user interface is offered in (Norwegian first)."""
+
+    BOKMAL = "nb", _("Bokmål")
+    NYNORSK = "nn", _("Nynorsk")
+    ENGLISH = "en", _("English")
+
+
 class Municipality(models.Model):
     """A kommune. Every piece of personal data belongs to exactly one."""
 
@@ -28,6 +36,10 @@ class Municipality(models.Model):
         help_text=_("Dager fra en melding om behov kommer inn til den skal være avklart."),
     )
     contact_email = models.EmailField(_("e-post til koordinerende enhet"), blank=True)
+    language = models.CharField(
+        _("målform"), max_length=2, choices=WrittenLanguage.choices, default=WrittenLanguage.BOKMAL,
+        help_text=_("Kommunens offisielle målform: standard for ansatte som ikke har valgt selv, og for brev og varsler."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -63,6 +75,12 @@ class User(AbstractUser):
         help_text=_("Helsepersonellregisteret, for helsepersonell."),
     )
     phone = models.CharField(_("telefon"), max_length=30, blank=True)
+    language = models.CharField(
+        _("målform"), max_length=2, choices=WrittenLanguage.choices, blank=True,
+        help_text=_("Tom: kommunens målform."),
+    )
+    notify_email = models.BooleanField(_("varsle meg på e-post"), default=True)
+    notify_sms = models.BooleanField(_("varsle meg på SMS"), default=False)
 
     class Meta:
         verbose_name = _("bruker")

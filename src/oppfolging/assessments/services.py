@@ -5,16 +5,14 @@ Each service validates, saves and writes the access log in one transaction.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,9 +35,9 @@ from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant
 from oppfolging.catalogue.models import Service
 from oppfolging.lib.versioning import save_versioned
+from oppfolging.notifications.models import Kind
+from oppfolging.notifications.services import Recipient, channels_for, notifications_done, notify
 from oppfolging.referrals.models import Referral, Status
-
-logger = logging.getLogger(__name__)
 
 ASSESSMENT_FIELDS = ("what_matters", "psfs_direction") + tuple(
     f"{prefix}_{part}" for prefix, _label in LIFE_AREAS for part in ("needs", "resources")
@@ -209,6 +207,9 @@ def medical_assessment_request(
     medical = MedicalAssessment.objects.create(
         assessment=assessment, gp=gp, question=question.strip(), requested_by=actor
     )
+    notify(kind=Kind.MEDICAL_REQUEST, key=f"medical-request:{medical.pk}", recipient=Recipient(user=gp),
+           person=grant.person, subject=medical,
+           url=reverse("assessments:medical_answer", args=[grant.person.pk, medical.pk]))
     audit_grant(grant=grant, action=Action.CREATE, resource="medical_assessment", resource_id=medical.pk)
     return medical
 
@@ -233,50 +234,13 @@ def medical_assessment_answer(
     if not updated:
         raise ValidationError(_("Forespørselen er allerede besvart."))
     medical.refresh_from_db()
+    notifications_done(subject=medical, kinds=(Kind.MEDICAL_REQUEST,))
+    notify(kind=Kind.MEDICAL_ANSWER, key=f"medical-answer:{medical.pk}",
+           recipient=Recipient(user=medical.requested_by), person=grant.person, subject=medical,
+           url=reverse("assessments:detail", args=[grant.person.pk, medical.assessment_id]))
     audit_grant(grant=grant, action=Action.UPDATE, resource="medical_assessment",
                 resource_id=medical.pk, purpose=_("Medisinsk vurdering besvart"))
     return medical
-
-
-def _send(subject: str, body: str, to: str) -> bool:
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
-    except OSError:
-        logger.exception("Could not send decision e-mail")
-        return False
-    return True
-
-
-def _person_message(decision: Decision) -> tuple[str, str]:
-    person = decision.person
-    municipality = person.municipality.name
-    subject = _("Svar fra koordinerende enhet i %(municipality)s") % {"municipality": municipality}
-    body = _(
-        "Hei %(name)s,\n\n"
-        "Koordinerende enhet har nå vurdert hvilken oppfølging du trenger.\n\n"
-        "Avgjørelse: %(outcome)s\n\n"
-        "Begrunnelse:\n%(reason)s\n\n"
-        "Har du spørsmål, eller er du uenig, kan du ta kontakt med oss.\n\n"
-        "Hilsen\nKoordinerende enhet, %(municipality)s\n"
-    ) % {"name": person.given_name, "outcome": decision.get_outcome_display(),
-         "reason": decision.reason, "municipality": municipality}
-    return subject, body
-
-
-def _reporter_message(decision: Decision, referral: Referral) -> tuple[str, str]:
-    municipality = decision.person.municipality.name
-    subject = _("Meldingen din er ferdig behandlet")
-    # Tells the reporter only that the report is handled: the outcome is the person's own.
-    body = _(
-        "Hei %(name)s,\n\n"
-        "Takk for at du meldte fra. Meldingen din med kode %(code)s er nå ferdig behandlet "
-        "av koordinerende enhet i %(municipality)s.\n\n"
-        "Av hensyn til taushetsplikten kan vi ikke fortelle hva som er avgjort. Personen "
-        "meldingen gjelder, har fått svar direkte.\n\n"
-        "Hilsen\nKoordinerende enhet, %(municipality)s\n"
-    ) % {"name": referral.reporter_name, "code": referral.receipt_code,
-         "municipality": municipality}
-    return subject, body
 
 
 @transaction.atomic
@@ -309,12 +273,20 @@ def decision_record(
         Referral.objects.filter(pk=referral.pk).update(
             status=Status.DECIDED, closed_at=now, version=F("version") + 1
         )
-        if referral.reporter_email and _send(
-            *_reporter_message(decision, referral), referral.reporter_email
+        # A professional who reported in the app is told it is handled, never what was decided.
+        if referral.reporter_user is not None and notify(
+            kind=Kind.REFERRAL_CLOSED, key=f"referral-closed:{referral.pk}",
+            recipient=Recipient(user=referral.reporter_user), person=None,
+            municipality=person.municipality, subject=referral,
         ):
-            decision.reporter_informed_at = timezone.now()
-    if person.email and _send(*_person_message(decision), person.email):
-        decision.person_informed_at = timezone.now()
+            decision.reporter_informed_at = now
+    # The person is told that an answer waits in «Min plan», by their own channel or a letter.
+    recipient = Recipient(person=person)
+    if channels_for(recipient) and notify(
+        kind=Kind.DECISION, key=f"decision:{decision.pk}", recipient=recipient, person=person,
+        url=reverse("portal:plan", args=[person.pk]), subject=decision,
+    ):
+        decision.person_informed_at = now
     decision.save(update_fields=["person_informed_at", "reporter_informed_at"])
     audit_grant(grant=grant, action=Action.CREATE, resource="decision", resource_id=decision.pk)
     return decision

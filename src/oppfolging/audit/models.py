@@ -26,6 +26,7 @@ class Action(models.TextChoices):
     UPDATE = "update", _("endret")
     DELETE = "delete", _("slettet")
     EXPORT = "export", _("eksportert")
+    SEND = "send", _("sendt som varsel")
     BREAK_GLASS = "break_glass", _("nødtilgang åpnet")
 
 

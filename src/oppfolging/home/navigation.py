@@ -15,12 +15,18 @@ from django.utils.translation import gettext_lazy as _
 
 from oppfolging.access import policy
 from oppfolging.accounts.models import Municipality, Role, User
+from oppfolging.notifications.selectors import inbox_count
 
 
 def navigation(user: User, municipality: Municipality | None) -> list[tuple[str, str]]:
     """Return (label, url) pairs for the main menu of the user in the municipality."""
     items: list[tuple[Any, str]] = [(_("Start"), reverse("home:start"))]
     if municipality is not None:
+        waiting = inbox_count(user=user)
+        items.append((
+            _("Innboks (%(count)s)") % {"count": waiting} if waiting else _("Innboks"),
+            reverse("notifications:inbox"),
+        ))
         triage = policy.can_triage(user, municipality)
         if triage:
             items.append((_("Meldinger"), reverse("referrals:queue")))

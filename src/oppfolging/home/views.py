@@ -18,6 +18,7 @@ from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
 from oppfolging.home import selectors
 from oppfolging.meetings.selectors import no_show_rates_by_service, open_action_items_for
+from oppfolging.notifications.selectors import failed_deliveries, inbox_of, letters_to_print
 from oppfolging.people.models import Person
 from oppfolging.plans.selectors import worklist
 
@@ -32,6 +33,12 @@ def start(request: AuthenticatedHttpRequest) -> HttpResponse:
     if municipality is not None:
         served = policy.persons_visible_to(user=user, municipality=municipality).select_related("gp")
         shown: set[Person] = set()
+        context["inbox"] = list(inbox_of(user=user)[:8])
+        shown |= {item.person for item in context["inbox"] if item.person}
+        if policy.can_triage(user, municipality) or policy.can_coordinate(user, municipality):
+            context["letters_waiting"] = letters_to_print(user=user, municipality=municipality).count()
+        if policy.can_manage_staff(user, municipality):
+            context["failed_deliveries"] = failed_deliveries(municipality=municipality).count()
         if policy.can_triage(user, municipality):
             recent = list(served.order_by("-created_at")[:10])
             shown |= set(recent)

@@ -35,16 +35,6 @@ def agenda_of(meeting: Meeting) -> list[AgendaItem]:
     )
 
 
-def agenda_text(meeting: Meeting) -> str:
-    """Return the agenda as plain numbered text, for the e-mail and the calendar invitation."""
-    lines = []
-    for number, item in enumerate(meeting.agenda_items.all(), start=1):
-        lines.append(f"{number}. {item.title}")
-        if item.details:
-            lines.extend(f"   {line}" for line in item.details.splitlines())
-    return "\n".join(lines)
-
-
 def invitations_of(meeting: Meeting) -> list[Invitation]:
     """Return who is invited, with what is needed to show and reach them."""
     return list(

@@ -8,13 +8,13 @@ without sending anything twice.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Max
-from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -37,7 +37,8 @@ from oppfolging.meetings.models import (
     MeetingDecision,
     MeetingStatus,
 )
-from oppfolging.notifications.services import send_once
+from oppfolging.notifications.models import Channel, Kind
+from oppfolging.notifications.services import Recipient, channels_for, notifications_done, notify
 from oppfolging.plans.models import Goal, GoalStatus
 from oppfolging.teams.models import (
     Consent,
@@ -47,6 +48,7 @@ from oppfolging.teams.models import (
     TeamMembership,
     TeamStatus,
 )
+from oppfolging.teams.selectors import coordinators_of
 
 
 def _audit(grant: PersonGrant, action: str, resource: str, obj: object, purpose: str = "") -> None:
@@ -182,11 +184,8 @@ def meeting_cancel(*, grant: PersonGrant, meeting: Meeting, reason: str = "") ->
         meeting.cancel_reason = reason.strip()
         meeting.save(update_fields=["status", "cancel_reason"])
         _audit(grant, Action.UPDATE, "meeting", meeting, _("Møtet er avlyst"))
-    if meeting.agenda_sent_at is not None:
-        for invitation in selectors.recipients_of(meeting):
-            email = invitation.email
-            send_once(key=f"cancel:{meeting.pk}:{email.lower()}", recipient=email,
-                      send=lambda invitation=invitation: _mail(meeting, invitation, cancel=True))
+        if meeting.agenda_sent_at is not None:
+            _notify_invitees(meeting, kind=Kind.MEETING_CANCELLED, key=f"meeting-cancelled:{meeting.pk}")
     return meeting
 
 
@@ -263,6 +262,11 @@ def agenda_item_add(
                       position=_next_position(meeting))
     item.full_clean()
     item.save()
+    for coordinator in coordinators_of(meeting.team.person):
+        if coordinator != grant.user:
+            notify(kind=Kind.AGENDA_ITEM, key=f"agenda-item:{item.pk}", recipient=Recipient(user=coordinator),
+                   person=meeting.team.person, subject=meeting,
+                   url=reverse("meetings:detail", args=[meeting.team.person_id, meeting.pk]))
     _audit(grant, Action.CREATE, "agenda_item", item,
            _("Sak meldt inn til møtet: %(title)s") % {"title": item.title[:200]})
     return item
@@ -303,54 +307,99 @@ def agenda_item_move(*, grant: PersonGrant, item: AgendaItem, direction: str) ->
     return item
 
 
-def _mail(meeting: Meeting, invitation: Invitation, *, cancel: bool = False) -> None:
+@dataclass(frozen=True)
+class SendReport:
+    """Who the invitation reached, and how; who has no address (a letter is offered instead)."""
+
+    reached: list[tuple[str, list[str]]]
+    unreachable: list[str]
+
+    @property
+    def count(self) -> int:
+        return len(self.reached)
+
+
+def _invitation_recipient(invitation: Invitation) -> Recipient | None:
+    """Return who an invitation goes to: a staff user, the person, or a next of kin."""
+    membership = invitation.membership
+    if invitation.kind == InviteeKind.PERSON:
+        return Recipient(person=invitation.meeting.team.person)
+    if membership is not None and membership.related_person_id:
+        return Recipient(related=membership.related_person)
+    user = invitation.user or (membership.user if membership is not None else None)
+    return Recipient(user=user) if user is not None else None
+
+
+def _meeting_url(meeting: Meeting, recipient: Recipient) -> str:
+    if recipient.user is not None:
+        return reverse("meetings:detail", args=[meeting.team.person_id, meeting.pk])
+    return reverse("portal:meetings", args=[meeting.team.person_id])
+
+
+def _calendar(meeting: Meeting, recipient: Recipient, url: str, *, cancel: bool) -> str:
+    """Return the invitation for the recipient's calendar: time, place and a link, nothing more."""
     with translation.override(settings.LANGUAGE_CODE):
-        when = formats.date_format(timezone.localtime(meeting.starts_at), "j. F Y \\k\\l. H.i")
-        text = selectors.agenda_text(meeting)
-        if cancel:
-            subject = _("Avlyst: møte i oppfølgingsteamet %(when)s") % {"when": when}
-            summary = _("Avlyst: møte i oppfølgingsteamet")
+        summary = str(_("Avlyst: møte i oppfølgingsteam") if cancel else _("Møte i oppfølgingsteam"))
+        description = str(_("Se innkallingen i Oppfølging: %(link)s") % {
+            "link": f"{settings.SITE_URL.rstrip('/')}{url}"})
+    return meeting_calendar(meeting, summary=summary, description=description,
+                            attendee=_channels_address(recipient), method="CANCEL" if cancel else "REQUEST").decode()
+
+
+def _channels_address(recipient: Recipient) -> str:
+    """Return the recipient's e-mail address if they are told by e-mail, for the calendar."""
+    return next((address for channel, address in channels_for(recipient) if channel == Channel.EMAIL), "")
+
+
+def _notify_invitees(meeting: Meeting, *, kind: str, key: str) -> SendReport:
+    """Tell every invitee who may still come: staff in their inbox, everyone by their channels."""
+    reached: list[tuple[str, list[str]]] = []
+    unreachable: list[str] = []
+    cancel = kind == Kind.MEETING_CANCELLED
+    for invitation in selectors.recipients_of(meeting):
+        recipient = _invitation_recipient(invitation)
+        if recipient is None:
+            unreachable.append(invitation.name)
+            continue
+        url = _meeting_url(meeting, recipient)
+        notify(kind=kind, key=key, recipient=recipient, person=meeting.team.person, url=url,
+               subject=meeting, event_at=meeting.starts_at,
+               calendar=_calendar(meeting, recipient, url, cancel=cancel))
+        channels = [str(Channel(c).label) for c, _address in channels_for(recipient)]
+        if recipient.user is not None:
+            channels.insert(0, str(_("innboks")))
+        if channels:
+            reached.append((invitation.name, channels))
         else:
-            subject = _("Innkalling og dagsorden: møte i oppfølgingsteamet %(when)s") % {"when": when}
-            summary = _("Møte i oppfølgingsteamet")
-        body = render_to_string("meetings/email/agenda.txt", {
-            "meeting": meeting, "invitation": invitation, "when": when, "agenda": text, "cancel": cancel,
-            "site_url": getattr(settings, "SITE_URL", ""),
-        })
-        calendar = meeting_calendar(meeting, summary=summary, description=text or summary,
-                                    attendee=invitation.email, method="CANCEL" if cancel else "REQUEST")
-    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
-    message.attach("mote.ics", calendar, "text/calendar")
-    message.send()
+            unreachable.append(invitation.name)
+    return SendReport(reached, unreachable)
 
 
-def agenda_send(*, grant: PersonGrant, meeting: Meeting) -> int:
-    """Build the agenda and send it with a calendar invitation to every invitee with an address.
+@transaction.atomic
+def agenda_send(*, grant: PersonGrant, meeting: Meeting) -> SendReport:
+    """Build the agenda and send the invitation, with a calendar file, to every invitee.
 
-    Returns how many e-mails went out now. Safe to run again: each recipient gets one e-mail per
-    version of the meeting (a change of time or place is a new version).
+    The message says only that there is a meeting, when, and where to read the agenda. Safe to
+    run again: each invitee is told once per version of the meeting (a change of time or place
+    is a new version, sent as an update).
     """
     grant.require_write()
     grant.require_owns(meeting)
+    meeting = Meeting.objects.select_for_update().select_related("team__person").get(pk=meeting.pk)
     _require_planned(meeting)
     invitation_sync(grant=grant, meeting=meeting)
     agenda_build(grant=grant, meeting=meeting)
-    sent = 0
-    recipients = selectors.recipients_of(meeting)
-    for invitation in recipients:
-        email = invitation.email
-        key = f"agenda:{meeting.pk}:{meeting.sequence}:{email.lower()}"
-        if send_once(key=key, recipient=email, send=lambda invitation=invitation: _mail(meeting, invitation)):
-            sent += 1
-    with transaction.atomic():
-        if meeting.agenda_sent_at is None:
-            meeting.agenda_sent_at = timezone.now()
-            Meeting.objects.filter(pk=meeting.pk).update(agenda_sent_at=meeting.agenda_sent_at)
-        purpose = _("Dagsorden sendt til %(count)s av %(total)s innkalte") % {
-            "count": len(recipients), "total": meeting.invitations.count()}
-        if grant.user is not None or sent:
-            _audit(grant, Action.UPDATE, "meeting_agenda", meeting, purpose)
-    return sent
+    kind = Kind.MEETING_UPDATED if meeting.sequence else Kind.MEETING_INVITATION
+    report = _notify_invitees(meeting, kind=kind, key=f"meeting:{meeting.pk}:{meeting.sequence}")
+    first = meeting.agenda_sent_at is None
+    if first:
+        meeting.agenda_sent_at = timezone.now()
+        Meeting.objects.filter(pk=meeting.pk).update(agenda_sent_at=meeting.agenda_sent_at)
+    if grant.user is not None or first:
+        _audit(grant, Action.UPDATE, "meeting_agenda", meeting,
+               _("Innkalling sendt til %(count)s av %(total)s innkalte") % {
+                   "count": report.count, "total": meeting.invitations.count()})
+    return report
 
 
 @transaction.atomic
@@ -445,6 +494,10 @@ def action_item_add(
                       owner_membership=owner_membership, owner_user=owner_user, created_by=actor)
     item.full_clean()
     item.save()
+    recipient = _action_item_recipient(item)
+    if recipient is not None and recipient.user != actor:
+        notify(kind=Kind.ACTION_ITEM, key=f"action-item:{item.pk}", recipient=recipient,
+               person=team.person, url=_action_item_url(item, recipient), subject=item)
     _audit(grant, Action.CREATE, "action_item", item,
            _("Oppgave til %(owner)s, frist %(due)s") % {"owner": item.owner_label, "due": due_on})
     return item
@@ -467,6 +520,7 @@ def action_item_done(*, grant: PersonGrant, item: ActionItem) -> ActionItem:
         raise ValidationError(_("Oppgaven er allerede gjort."))
     item.done_at, item.done_by = timezone.now(), actor
     item.save(update_fields=["done_at", "done_by"])
+    notifications_done(subject=item)
     _audit(grant, Action.UPDATE, "action_item", item, _("Oppgave gjort"))
     return item
 
@@ -495,20 +549,33 @@ def team_meeting_interval_set(*, grant: PersonGrant, team: Team, weeks: int | No
     return team
 
 
+def _action_item_recipient(item: ActionItem) -> Recipient | None:
+    """Return who owns an action item: a staff user, the person, or a next of kin."""
+    if item.owner_user_id:
+        return Recipient(user=item.owner_user)
+    membership = item.owner_membership
+    if membership is None:
+        return None
+    if membership.user_id:
+        return Recipient(user=membership.user)
+    if membership.related_person_id:
+        return Recipient(related=membership.related_person)
+    if membership.kind == MemberKind.PERSON:
+        return Recipient(person=item.team.person)
+    return None
+
+
+def _action_item_url(item: ActionItem, recipient: Recipient) -> str:
+    if recipient.user is not None:
+        return reverse("meetings:action_items", args=[item.team.person_id])
+    return reverse("portal:meetings", args=[item.team.person_id])
+
+
 def action_item_remind(*, grant: PersonGrant, item: ActionItem) -> bool:
-    """Remind the owner of an overdue action item by e-mail, once; return whether it was sent."""
+    """Remind the owner of an overdue action item, once; return whether a reminder was made."""
     grant.require_owns(item)
-    email = item.owner_email
-    if not email:
+    recipient = _action_item_recipient(item)
+    if recipient is None:
         return False
-
-    def send() -> None:
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = _("Påminnelse: oppgave fra møte i oppfølgingsteamet har passert fristen")
-            body = render_to_string("meetings/email/action_item_reminder.txt", {
-                "item": item, "due": formats.localize(item.due_on),
-                "site_url": getattr(settings, "SITE_URL", ""),
-            })
-        EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [email]).send()
-
-    return send_once(key=f"action_item:{item.pk}:{email.lower()}", recipient=email, send=send)
+    return notify(kind=Kind.ACTION_ITEM_OVERDUE, key=f"action-item-overdue:{item.pk}", recipient=recipient,
+                  person=item.team.person, url=_action_item_url(item, recipient), subject=item) is not None

@@ -1,7 +1,7 @@
 """Background jobs: send agendas that are due, remind owners of overdue action items.
 
-Each job reloads its state and is safe to run twice: notifications.send_once records every
-e-mail under a key naming the meeting or item and the recipient. The plain functions are what
+Each job reloads its state and is safe to run twice: every notification is keyed by the meeting
+or item and the recipient, so nobody is told twice. The plain functions are what
 the `oppfolging send_reminders` command calls; the tasks wrap them for the task worker.
 """
 
@@ -18,11 +18,11 @@ from oppfolging.meetings import selectors, services
 
 
 def agendas_send_due(*, now: dt.datetime | None = None) -> int:
-    """Send every agenda whose time has come; return the number of e-mails sent."""
+    """Send every invitation whose time has come; return how many invitees it reached."""
     now = now or timezone.now()
     sent = 0
     for meeting in selectors.due_for_agenda(now=now, days_before=settings.AGENDA_SEND_DAYS_BEFORE):
-        sent += services.agenda_send(grant=PersonGrant.system(meeting.team.person), meeting=meeting)
+        sent += services.agenda_send(grant=PersonGrant.system(meeting.team.person), meeting=meeting).count
     return sent
 
 

@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from oppfolging.access import policy
@@ -294,8 +295,15 @@ def agenda_item_edit(request: HttpRequest, person_id: int, meeting_id: int, item
 @require_POST
 def agenda_send(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
     def do(grant: policy.PersonGrant, meeting: Meeting) -> str:
-        sent = services.agenda_send(meeting=meeting, grant=grant)  # type: ignore[arg-type]
-        return _("Dagsordenen er sendt til %(count)s innkalte.") % {"count": sent}
+        report = services.agenda_send(grant=grant, meeting=meeting)
+        reached = ", ".join(f"{name} ({', '.join(channels)})" for name, channels in report.reached)
+        message = ngettext("Innkallingen er sendt til %(count)s innkalt: %(names)s.",
+                           "Innkallingen er sendt til %(count)s innkalte: %(names)s.",
+                           report.count) % {"count": report.count, "names": reached}
+        if report.unreachable:
+            message += " " + _("Uten adresse: %(names)s. Skriv ut et brev til dem, eller gi beskjed på annen måte.") % {
+                "names": ", ".join(report.unreachable)}
+        return message
 
     return _meeting_write(request, person_id, meeting_id, do)
 

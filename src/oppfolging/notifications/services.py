@@ -1,32 +1,214 @@
-"""Send a notification at most once, whatever the number of workers or runs."""
+"""Record that something waits on someone, and mark it handled.
+
+Services call `notify` inside their own transaction: the notification and its deliveries are
+written with the change that caused them, and the deliveries are queued for the background
+worker only when that transaction commits (nothing is sent while a request waits, and nothing
+is sent for a change that was rolled back). The key makes each notification once-only.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
+import datetime as dt
+from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from oppfolging.notifications.models import SentNotification
+from oppfolging.access.grants import StaffGrant
+from oppfolging.accounts.models import Municipality, Role, User
+from oppfolging.audit.models import Action
+from oppfolging.audit.services import audit_record
+from oppfolging.notifications.models import (
+    DONE_WHEN_OPENED,
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Notification,
+)
+from oppfolging.notifications.tasks import deliver_notification
+from oppfolging.people.models import Person, RelatedPerson
 
-logger = logging.getLogger(__name__)
+
+@dataclass(frozen=True)
+class Recipient:
+    """Exactly one of: a staff user, the person, a next of kin, or a reporter's address."""
+
+    user: User | None = None
+    person: Person | None = None
+    related: RelatedPerson | None = None
+    email: str = ""
+
+    @property
+    def key(self) -> str:
+        if self.user is not None:
+            return f"u{self.user.pk}"
+        if self.person is not None:
+            return f"p{self.person.pk}"
+        if self.related is not None:
+            return f"r{self.related.pk}"
+        return f"e{self.email.lower()}"
 
 
-def send_once(*, key: str, recipient: str, send: Callable[[], object]) -> bool:
-    """Run `send` unless a notification with this key was already sent; return whether it ran.
+def channels_for(recipient: Recipient) -> list[tuple[str, str]]:
+    """Return the (channel, address) pairs the recipient has chosen and can be reached on.
 
-    The key is claimed in the same transaction as the send, so a failed send can be retried and
-    two workers racing on one key send once.
+    Staff see everything in their inbox and may also be told by e-mail or SMS. The person and
+    next of kin choose e-mail and SMS in «Min plan»; with neither, they get a letter in the post.
     """
+    if recipient.email:
+        return [(Channel.EMAIL, recipient.email)]
+    who: User | Person | RelatedPerson | None = recipient.user or recipient.person or recipient.related
+    if who is None:
+        return []
+    channels: list[tuple[str, str]] = []
+    if who.notify_email and who.email:
+        channels.append((Channel.EMAIL, who.email))
+    if who.notify_sms and who.phone:
+        channels.append((Channel.SMS, who.phone))
+    if not channels and recipient.user is None:
+        address = postal_address(recipient)
+        if address:
+            channels.append((Channel.LETTER, address))
+    return channels
+
+
+def postal_address(recipient: Recipient) -> str:
+    """Return the recipient's name and postal address for a letter, or "" when we have none."""
+    who = recipient.person or recipient.related
+    if who is None or not (who.address and who.postal_code):
+        return ""
+    return "\n".join([who.full_name, who.address, f"{who.postal_code} {who.postal_place}".strip()])
+
+
+def notify(
+    *,
+    kind: str,
+    key: str,
+    recipient: Recipient,
+    person: Person | None,
+    municipality: Municipality | None = None,
+    url: str = "",
+    subject: models.Model | None = None,
+    event_at: dt.datetime | None = None,
+    calendar: str = "",
+) -> Notification | None:
+    """Record that something waits on the recipient, once per key; queue its messages after commit.
+
+    Returns the new notification, or None when one with this key already exists.
+    """
+    if municipality is None and person is not None:
+        municipality = person.municipality
+    full_key = f"{key}:{recipient.key}"[:200]
     try:
         with transaction.atomic():
-            SentNotification.objects.create(key=key[:200], recipient=recipient[:254])
-            send()
+            notification = Notification.objects.create(
+                key=full_key, kind=kind, municipality=municipality, person=person,
+                recipient_user=recipient.user, recipient_person=recipient.person,
+                recipient_related=recipient.related, recipient_email=recipient.email, url=url[:300],
+                subject_type=subject._meta.label_lower if subject is not None else "",
+                subject_id=subject.pk if subject is not None else None,
+                event_at=event_at, calendar=calendar,
+            )
     except IntegrityError:
-        return False
-    except OSError:
-        # The mail server failed: the key was rolled back with the transaction, so the next
-        # run tries again. One bad address must not stop the other reminders.
-        logger.exception("Could not send notification %s", key)
-        return False
-    return True
+        return None
+    deliveries = Delivery.objects.bulk_create(
+        Delivery(notification=notification, channel=channel, address=address[:300],
+                 status=DeliveryStatus.TO_PRINT if channel == Channel.LETTER else DeliveryStatus.PENDING)
+        for channel, address in channels_for(recipient)
+    )
+    for delivery in deliveries:
+        if delivery.status == DeliveryStatus.PENDING:
+            delivery_id = delivery.pk
+            transaction.on_commit(lambda delivery_id=delivery_id: deliver_notification.enqueue(delivery_id))
+    return notification
+
+
+def notifications_done(*, subject: models.Model, kinds: tuple[str, ...] | None = None,
+                       user: User | None = None) -> int:
+    """Mark what waits about a record as handled (for everyone, or for one user); return how many."""
+    waiting = Notification.objects.filter(
+        subject_type=subject._meta.label_lower, subject_id=subject.pk, done_at__isnull=True
+    )
+    if kinds is not None:
+        waiting = waiting.filter(kind__in=kinds)
+    if user is not None:
+        waiting = waiting.filter(recipient_user=user)
+    return waiting.update(done_at=timezone.now())
+
+
+def notifications_done_for_person(*, user: User, person: Person, kinds: tuple[str, ...]) -> int:
+    """Mark what waits on the user about the person, of these kinds, as handled."""
+    return Notification.objects.filter(
+        recipient_user=user, person=person, kind__in=kinds, done_at__isnull=True
+    ).update(done_at=timezone.now())
+
+
+def notification_open(*, user: User, notification: Notification) -> Notification:
+    """Mark the user's own inbox item as opened; a reading kind is done when opened."""
+    if notification.recipient_user_id != user.pk:
+        raise PermissionDenied("Not the recipient.")
+    now = timezone.now()
+    fields = []
+    if notification.opened_at is None:
+        notification.opened_at = now
+        fields.append("opened_at")
+    if notification.done_at is None and notification.kind in DONE_WHEN_OPENED:
+        notification.done_at = now
+        fields.append("done_at")
+    if fields:
+        notification.save(update_fields=fields)
+    return notification
+
+
+def notification_mark_done(*, user: User, notification: Notification) -> Notification:
+    """Let the recipient mark their own inbox item done by hand."""
+    if notification.recipient_user_id != user.pk:
+        raise PermissionDenied("Not the recipient.")
+    if notification.done_at is None:
+        notification.done_at = timezone.now()
+        notification.save(update_fields=["done_at"])
+    return notification
+
+
+
+def delivery_printed(*, grant: StaffGrant, delivery: Delivery) -> Delivery:
+    """Record that a letter was printed and posted; the unit or the person's coordinator does it."""
+    grant.require_role(Role.COORDINATING_UNIT, Role.COORDINATOR)
+    grant.require_owns(delivery.notification)
+    if delivery.status != DeliveryStatus.TO_PRINT:
+        raise ValidationError(_("Brevet er allerede sendt."))
+    delivery.status, delivery.sent_at = DeliveryStatus.PRINTED, timezone.now()
+    delivery.save(update_fields=["status", "sent_at"])
+    audit_record(actor=grant.user, action=Action.SEND, resource="notification",
+                 resource_id=delivery.notification_id, person=delivery.notification.person,
+                 municipality=grant.municipality, purpose=_("Brev skrevet ut og sendt i posten"))
+    return delivery
+
+
+def delivery_retry(*, grant: StaffGrant, delivery: Delivery) -> Delivery:
+    """Try a failed message again from now (the administrator, after fixing the mail server)."""
+    grant.require_role(Role.ADMINISTRATOR, Role.COORDINATING_UNIT)
+    grant.require_owns(delivery.notification)
+    if delivery.status != DeliveryStatus.FAILED:
+        raise ValidationError(_("Bare meldinger som ikke kom fram, kan sendes på nytt."))
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=timezone.now())
+    delivery_id = delivery.pk
+    transaction.on_commit(lambda: deliver_notification.enqueue(delivery_id))
+    delivery.refresh_from_db()
+    return delivery
+
+
+@transaction.atomic
+def notification_preferences_save(
+    *, user: User, notify_email: bool, notify_sms: bool, phone: str, language: str
+) -> User:
+    """Save how the user wants to be told that something waits, and the written standard they read."""
+    if notify_sms and not phone.strip():
+        raise ValidationError({"phone": _("Skriv et mobilnummer for å få varsel på SMS.")})
+    user.notify_email, user.notify_sms, user.phone, user.language = notify_email, notify_sms, phone.strip(), language
+    user.full_clean()
+    user.save(update_fields=["notify_email", "notify_sms", "phone", "language"])
+    return user

@@ -29,7 +29,7 @@ class PersonForm(VersionedForm):
         fields = [
             "given_name", "family_name", "identity_number", "birth_date", "gender", "phone",
             "email", "address", "postal_code", "postal_place", "preferred_language",
-            "needs_interpreter", "gp",
+            "needs_interpreter", "gp", "notify_email", "notify_sms",
         ]
         widgets = {"birth_date": forms.DateInput(attrs={"type": "date"})}
         help_texts = {
@@ -53,6 +53,7 @@ class RelatedPersonForm(VersionedForm):
         model = RelatedPerson
         fields = [
             "given_name", "family_name", "relationship", "identity_number", "phone", "email",
+            "address", "postal_code", "postal_place", "notify_email", "notify_sms",
             "is_primary_contact", "is_guardian", "has_parental_responsibility",
         ]
 

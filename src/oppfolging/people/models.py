@@ -42,6 +42,8 @@ class Person(models.Model):
     postal_place = models.CharField(_("poststed"), max_length=100, blank=True)
     needs_interpreter = models.BooleanField(_("trenger tolk"), default=False)
     preferred_language = models.CharField(_("foretrukket språk"), max_length=50, blank=True)
+    notify_email = models.BooleanField(_("varsle på e-post"), default=True)
+    notify_sms = models.BooleanField(_("varsle på SMS"), default=False)
     gp = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -122,6 +124,11 @@ class RelatedPerson(models.Model):
     is_primary_contact = models.BooleanField(_("nærmeste pårørende"), default=False)
     phone = models.CharField(_("telefon"), max_length=30, blank=True)
     email = models.EmailField(_("e-post"), blank=True)
+    address = models.CharField(_("adresse"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postnummer"), max_length=4, blank=True)
+    postal_place = models.CharField(_("poststed"), max_length=100, blank=True)
+    notify_email = models.BooleanField(_("varsle på e-post"), default=True)
+    notify_sms = models.BooleanField(_("varsle på SMS"), default=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

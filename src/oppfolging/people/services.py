@@ -21,10 +21,12 @@ from oppfolging.people.models import Person, RelatedPerson
 PERSON_FIELDS = (
     "given_name", "family_name", "identity_number", "birth_date", "gender", "phone", "email",
     "address", "postal_code", "postal_place", "needs_interpreter", "preferred_language", "gp",
+    "notify_email", "notify_sms",
 )
 RELATED_FIELDS = (
     "given_name", "family_name", "identity_number", "relationship", "is_guardian",
-    "has_parental_responsibility", "is_primary_contact", "phone", "email",
+    "has_parental_responsibility", "is_primary_contact", "phone", "email", "address", "postal_code",
+    "postal_place", "notify_email", "notify_sms",
 )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,12 +14,26 @@ from oppfolging.access.grants import Basis, PersonGrant, PortalGrant
 from oppfolging.accounts.models import User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant
+from oppfolging.notifications.models import Kind
+from oppfolging.notifications.services import (
+    Recipient,
+    notifications_done,
+    notifications_done_for_person,
+    notify,
+)
+from oppfolging.people.models import Person
 from oppfolging.plans.history import record_change, snapshot
 from oppfolging.plans.models import IndividualPlan
 from oppfolging.plans.services import goal_create
 from oppfolging.portal.models import GoalProposal, Message, ProposalStatus, PsfsSelfScore
 from oppfolging.teams.models import CoordinatorWish
-from oppfolging.teams.selectors import staff_of
+from oppfolging.teams.selectors import coordinators_of, staff_of
+
+
+def _notify_coordinators(person: Person, *, kind: str, key: str, subject: models.Model, url: str) -> None:
+    """Tell the person's coordinator (or the unit, for a team without one) that something waits."""
+    for coordinator in coordinators_of(person):
+        notify(kind=kind, key=key, recipient=Recipient(user=coordinator), person=person, url=url, subject=subject)
 
 
 def _audit(grant: PortalGrant, action: str, resource: str, item: object) -> None:
@@ -52,6 +67,8 @@ def goal_propose(*, grant: PortalGrant, text: str) -> GoalProposal:
         person=grant.person, text=text.strip(), proposed_by_kind=grant.actor_kind,
         proposed_by_related=grant.related_person,
     )
+    _notify_coordinators(grant.person, kind=Kind.GOAL_PROPOSAL, key=f"goal-proposal:{proposal.pk}",
+                         subject=proposal, url=reverse("plans:detail", args=[grant.person.pk]) + "#proposals")
     _audit(grant, Action.CREATE, "goal_proposal", proposal)
     return proposal
 
@@ -78,6 +95,7 @@ def goal_proposal_accept(
     proposal.status, proposal.goal = ProposalStatus.ACCEPTED, goal
     proposal.handled_by, proposal.handled_at = actor, timezone.now()
     proposal.save(update_fields=["status", "goal", "handled_by", "handled_at"])
+    notifications_done(subject=proposal)
     return proposal
 
 
@@ -95,6 +113,7 @@ def goal_proposal_decline(*, grant: PersonGrant, proposal: GoalProposal, reply: 
     proposal.status, proposal.reply = ProposalStatus.DECLINED, reply.strip()
     proposal.handled_by, proposal.handled_at = actor, timezone.now()
     proposal.save(update_fields=["status", "reply", "handled_by", "handled_at"])
+    notifications_done(subject=proposal)
     audit_grant(grant=grant, action=Action.UPDATE, resource="goal_proposal", resource_id=proposal.pk)
     return proposal
 
@@ -153,6 +172,12 @@ def message_send(*, grant: PersonGrant, body: str) -> Message:
     sender_kind = {Basis.PERSON_SELF: "person", Basis.NEXT_OF_KIN: "next_of_kin"}.get(grant.basis, "professional")
     message = Message.objects.create(person=grant.person, sender_user=user,
                                      sender_kind=sender_kind, body=body.strip())
+    if grant.is_portal:
+        _notify_coordinators(grant.person, kind=Kind.MESSAGE, key=f"message:{message.pk}", subject=message,
+                             url=reverse("portal:staff_messages", args=[grant.person.pk]))
+    else:
+        notify(kind=Kind.MESSAGE_FROM_TEAM, key=f"message:{message.pk}", recipient=Recipient(person=grant.person),
+               person=grant.person, url=reverse("portal:messages", args=[grant.person.pk]), subject=message)
     audit_grant(grant=grant, action=Action.CREATE, resource="message", resource_id=message.pk)
     return message
 
@@ -167,3 +192,4 @@ def messages_mark_read(*, grant: PersonGrant) -> None:
         grant.require_serves()
         Message.objects.filter(person=grant.person, read_by_team_at__isnull=True).exclude(
             sender_kind="professional").update(read_by_team_at=now)
+        notifications_done_for_person(user=grant.require_user(), person=grant.person, kinds=(Kind.MESSAGE,))

@@ -5,15 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import logging
 import secrets
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,10 +22,11 @@ from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
 from oppfolging.lib import identity
 from oppfolging.lib.versioning import save_versioned
+from oppfolging.notifications.models import Kind
+from oppfolging.notifications.services import Recipient, notify
 from oppfolging.people.models import Gender, Person
 from oppfolging.referrals.models import Channel, Referral, Status
 
-logger = logging.getLogger(__name__)
 RECEIPT_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"  # no look-alikes (0/O, 1/I, 5/S, 8/B, 2/Z)
 
 
@@ -170,26 +169,7 @@ def _referral_create(
         purpose=_("Melding om behov mottatt"),
         ip=ip,
     )
-    if referral.reporter_email:
-        _mail(
-            referral,
-            subject=_("Vi har mottatt meldingen din (%(code)s)") % {"code": referral.receipt_code},
-            template="referrals/email/receipt.txt",
-        )
     return referral
-
-
-def _mail(referral: Referral, *, subject: str, template: str) -> None:
-    """Send after the report is safely stored; a failing mail server never loses a report."""
-    body = render_to_string(template, {"referral": referral, "site_url": settings.SITE_URL})
-
-    def send() -> None:
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [referral.reporter_email])
-        except OSError:
-            logger.exception("Could not e-mail the reporter of referral %s", referral.pk)
-
-    transaction.on_commit(send)
 
 
 def _log(referral: Referral, grant: StaffGrant, action: str, purpose: str) -> None:
@@ -227,6 +207,10 @@ def referral_assign(
     referral.assigned_to = assignee
     referral.assigned_at = timezone.now() if assignee else None
     _save(referral, expected_version, ["assigned_to", "assigned_at"])
+    if assignee is not None and assignee != grant.user:
+        notify(kind=Kind.REFERRAL_ASSIGNED, key=f"referral-assigned:{referral.pk}:{referral.version}",
+               recipient=Recipient(user=assignee), person=None, municipality=referral.municipality,
+               url=reverse("referrals:detail", args=[referral.pk]), subject=referral)
     _log(referral, grant, Action.UPDATE,
          _("Tildelt %(name)s") % {"name": assignee.full_name} if assignee else _("Lagt tilbake i køen"))
     return referral
@@ -280,10 +264,18 @@ def referral_close(
     referral.closed_at = timezone.now()
     _save(referral, expected_version, ["status", "decline_reason", "closed_at"])
     _log(referral, grant, Action.UPDATE, _("Avslått") if status == Status.DECLINED else _("Trukket"))
-    if status == Status.DECLINED and referral.reporter_email:
-        _mail(
-            referral,
-            subject=_("Svar på meldingen din (%(code)s)") % {"code": referral.receipt_code},
-            template="referrals/email/declined.txt",
-        )
+    _tell_reporter(referral)
     return referral
+
+
+def _tell_reporter(referral: Referral) -> None:
+    """Tell a professional who reported in the app that the report is handled, in their inbox.
+
+    A reporter from the public form is not told by e-mail: their address is not verified, and
+    the unit contacts them by the phone number they gave if needed. Nothing about the decision
+    is ever sent: it is the person's own.
+    """
+    if referral.reporter_user is not None:
+        notify(kind=Kind.REFERRAL_CLOSED, key=f"referral-closed:{referral.pk}",
+               recipient=Recipient(user=referral.reporter_user), person=None,
+               municipality=referral.municipality, subject=referral)

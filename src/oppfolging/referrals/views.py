@@ -269,9 +269,9 @@ def _close(request: HttpRequest, referral_id: int, status: str) -> HttpResponse:
                                 reason=form.cleaned_data["reason"], expected_version=_version(request))
         if status == Status.WITHDRAWN:
             return _("Meldingen er trukket.")
-        if referral.reporter_email:
-            return _("Meldingen er avslått, og melderen har fått beskjed.")
-        return _("Meldingen er avslått.")
+        if referral.reporter_user_id:
+            return _("Meldingen er avslått, og melderen har fått beskjed i innboksen sin.")
+        return _("Meldingen er avslått. Melderen får ikke beskjed automatisk; ring om de skal vite det.")
 
     return _act(request, referral_id, action)
 

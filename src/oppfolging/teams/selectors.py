@@ -8,7 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.utils import timezone
 
 from oppfolging.access.grants import CLINICAL_ROLES
-from oppfolging.accounts.models import Municipality, User
+from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.people.models import Person
 from oppfolging.people.selectors import AGE_GROUPS, born_between
 from oppfolging.plans.models import IndividualPlan
@@ -37,6 +37,32 @@ def pool_users(municipality: Municipality | int) -> QuerySet[User]:
     return User.objects.filter(
         coordinator_profiles__municipality=municipality, is_active=True
     ).order_by("last_name", "first_name")
+
+
+def coordinators_of(person: Person | int) -> list[User]:
+    """Return who coordinates the person now (both during a handover's overlap).
+
+    A team without a coordinator is the coordinating unit's responsibility, so its staff are
+    returned instead, and what waits reaches someone.
+    """
+    now = timezone.now()
+    coordinators = list(
+        User.objects.filter(
+            Q(coordinator_assignments__ended_at__isnull=True) | Q(coordinator_assignments__ended_at__gt=now),
+            coordinator_assignments__team__person=person,
+            coordinator_assignments__team__status=TeamStatus.ACTIVE,
+            coordinator_assignments__started_at__lte=now,
+            is_active=True,
+        ).distinct().order_by("pk")
+    )
+    if coordinators:
+        return coordinators
+    municipality_id = person.municipality_id if isinstance(person, Person) else Person.objects.values_list(
+        "municipality_id", flat=True).get(pk=person)
+    return list(User.objects.filter(
+        role_assignments__municipality_id=municipality_id, role_assignments__role=Role.COORDINATING_UNIT,
+        is_active=True,
+    ).distinct().order_by("pk"))
 
 
 def _current_assignments() -> QuerySet[CoordinatorAssignment]:

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +16,8 @@ from oppfolging.assessments.models import Decision
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant, audit_record
 from oppfolging.catalogue.models import Service
+from oppfolging.notifications.models import Kind
+from oppfolging.notifications.services import Recipient, notify
 from oppfolging.people.models import RelatedPerson
 from oppfolging.teams.models import (
     Consent,
@@ -28,7 +31,7 @@ from oppfolging.teams.models import (
     TeamStatus,
     Training,
 )
-from oppfolging.teams.selectors import pool_users, staff_of
+from oppfolging.teams.selectors import coordinators_of, pool_users, staff_of
 
 TEAM_OUTCOMES = ("team", "team_with_plan")
 
@@ -271,8 +274,17 @@ def consent_record(
     )
     consent.full_clean()
     consent.save()
+    _notify_consent(grant, consent, Kind.CONSENT_GIVEN)
     _audit(grant, Action.CREATE, "consent", consent, consent.get_scope_display())
     return consent
+
+
+def _notify_consent(grant: PersonGrant, consent: Consent, kind: str) -> None:
+    """Tell the person's coordinator that a consent changed, unless they changed it themself."""
+    for coordinator in coordinators_of(grant.person):
+        if coordinator != grant.user:
+            notify(kind=kind, key=f"{kind}:{consent.pk}", recipient=Recipient(user=coordinator),
+                   person=grant.person, subject=consent, url=reverse("teams:person_team", args=[grant.person.pk]))
 
 
 @transaction.atomic
@@ -286,6 +298,7 @@ def consent_withdraw(*, grant: PersonGrant, consent: Consent, note: str = "") ->
     consent.withdrawn_by = grant.user
     consent.withdrawal_note = note
     consent.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_note"])
+    _notify_consent(grant, consent, Kind.CONSENT_WITHDRAWN)
     _audit(grant, Action.UPDATE, "consent", consent,
            _("Samtykke trukket: %(scope)s") % {"scope": consent.get_scope_display()})
     return consent

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from oppfolging.plans.tasks import send_reminders
+from oppfolging.notifications.reminders import send_reminders
 
 
 class Command(BaseCommand):

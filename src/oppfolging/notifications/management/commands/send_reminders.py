@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from oppfolging.plans.tasks import run_all
+from oppfolging.notifications.reminders import run_all
 
 
 class Command(BaseCommand):

@@ -1,0 +1,204 @@
+"""Sending one delivery: checked against the policy at send time, no health information, retried.
+
+Every delivery is claimed before it is sent, so two workers never send it twice; a claim whose
+worker died is released by `release_stale_claims`. A message says only that something waits and
+where: never a goal, a diagnosis, a decision or any name but the recipient's. Whether the
+recipient may still see the person is decided again when the message goes out, by the same
+policy as a page view, and every message sent (or refused) is written to the access log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from oppfolging.access import policy
+from oppfolging.access.grants import SYSTEM_NAME
+from oppfolging.audit.models import Action
+from oppfolging.audit.services import audit_record
+from oppfolging.notifications.models import Channel, Delivery, DeliveryStatus, Kind, Notification
+from oppfolging.notifications.sms import send_sms
+from oppfolging.referrals.models import Referral
+
+logger = logging.getLogger(__name__)
+
+# Seconds to wait before the next attempt, by the number of attempts made so far.
+BACKOFF = (60, 300, 1800, 7200, 43200)
+STALE_CLAIM = dt.timedelta(minutes=10)
+
+# What each kind says, to anyone: that something waits, never what it is about.
+WHAT_WAITS = {
+    Kind.MESSAGE: _("Det har kommet en ny melding til teamet fra en person du følger opp, eller en pårørende."),
+    Kind.MESSAGE_FROM_TEAM: _("Du har fått en ny melding fra teamet i Oppfølging."),
+    Kind.GOAL_PROPOSAL: _("Det har kommet et forslag til mål som venter på svar."),
+    Kind.AGENDA_ITEM: _("Det er meldt inn en ny sak til et møte du er med på."),
+    Kind.CONSENT_GIVEN: _("Et samtykke er gitt for en person du følger opp."),
+    Kind.CONSENT_WITHDRAWN: _("Et samtykke er trukket tilbake for en person du følger opp."),
+    Kind.HANDOVER: _("Du har fått ansvaret som koordinator, og et overføringsnotat venter på deg."),
+    Kind.MEDICAL_REQUEST: _("Du har fått en forespørsel om medisinsk vurdering."),
+    Kind.MEDICAL_ANSWER: _("Det har kommet svar på en forespørsel om medisinsk vurdering."),
+    Kind.ACTION_ITEM: _("Du har fått en oppgave fra et møte i oppfølgingsteamet."),
+    Kind.ACTION_ITEM_OVERDUE: _("En oppgave du har fra et møte i oppfølgingsteamet, har passert fristen."),
+    Kind.CHECKPOINT_DUE: _("Et mål skal snart evalueres."),
+    Kind.CHECKPOINT_OVERDUE: _("Et mål skulle vært evaluert, og evalueringen er forfalt."),
+    Kind.IDLE_PLAN: _("En plan du koordinerer, har ikke vært i bruk på en stund."),
+    Kind.MEETING_INVITATION: _("Du er innkalt til møte i oppfølgingsteamet."),
+    Kind.MEETING_UPDATED: _("Et møte i oppfølgingsteamet du er innkalt til, er endret."),
+    Kind.MEETING_CANCELLED: _("Et møte i oppfølgingsteamet du var innkalt til, er avlyst."),
+    Kind.COORDINATOR_CHANGED: _("Du har fått ny koordinator i Oppfølging."),
+    Kind.DECISION: _("Koordinerende enhet har svart deg. Logg inn på Min plan for å lese svaret, eller ta kontakt med oss."),
+    Kind.REFERRAL_ASSIGNED: _("Du har fått en melding om behov å behandle."),
+    Kind.REFERRAL_RECEIPT: _("Vi har mottatt meldingen din om behov."),
+    Kind.REFERRAL_CLOSED: _("Koordinerende enhet er ferdig med meldingen din om behov. Av hensyn til taushetsplikten kan vi ikke si mer om vurderingen."),
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    body: str
+    calendar: str = ""
+
+
+def recipient_name(notification: Notification) -> str:
+    """Return the recipient's own name: the only name a message may carry."""
+    if notification.recipient_user is not None:
+        return notification.recipient_user.first_name or notification.recipient_user.full_name
+    if notification.recipient_person is not None:
+        return notification.recipient_person.given_name
+    if notification.recipient_related is not None:
+        return notification.recipient_related.given_name
+    return ""
+
+
+def recipient_language(notification: Notification) -> str:
+    """Return the written standard the recipient reads: their own choice, else the municipality's."""
+    user = notification.recipient_user
+    if user is not None and user.language:
+        return user.language
+    municipality = notification.municipality
+    return municipality.language if municipality is not None and municipality.language else settings.LANGUAGE_CODE
+
+
+def may_receive(notification: Notification) -> bool:
+    """Tell whether the recipient may still see what the notification is about, now."""
+    person = notification.person
+    if notification.recipient_user is not None:
+        user = notification.recipient_user
+        if not user.is_active:
+            return False
+        if person is not None:
+            user._role_assignments_cache = None  # type: ignore[attr-defined]
+            return policy.person_grant(user=user, person=person) is not None
+        return policy.staff_grant(user=user, municipality=notification.municipality) is not None
+    if notification.recipient_person is not None:
+        return person is None or notification.recipient_person_id == person.pk
+    if notification.recipient_related is not None:
+        related = notification.recipient_related
+        return (person is None or related.person_id == person.pk) and policy.related_person_basis(related) is not None
+    return notification.kind in (Kind.REFERRAL_RECEIPT, Kind.REFERRAL_CLOSED)
+
+
+def render(notification: Notification, channel: str) -> Message:
+    """Return the message for a channel, in the recipient's written standard."""
+    with translation.override(recipient_language(notification)):
+        link = f"{settings.SITE_URL.rstrip('/')}{notification.url}" if notification.url else settings.SITE_URL
+        when = ""
+        if notification.event_at is not None:
+            when = formats.date_format(timezone.localtime(notification.event_at), "j. F Y \\k\\l. H.i")
+        receipt_code = ""
+        if notification.subject_type == "referrals.referral" and notification.subject_id:
+            receipt_code = Referral.objects.filter(pk=notification.subject_id).values_list(
+                "receipt_code", flat=True).first() or ""
+        context = {
+            "name": recipient_name(notification), "what": WHAT_WAITS[Kind(notification.kind)],
+            "when": when, "link": link, "receipt_code": receipt_code,
+            "municipality": notification.municipality.name if notification.municipality else "",
+            "is_staff": notification.recipient_user_id is not None,
+        }
+        template = "notifications/sms.txt" if channel == Channel.SMS else "notifications/email.txt"
+        body = render_to_string(template, context).strip() + "\n"
+        subject = str(_("Oppfølging: %(what)s") % {"what": Kind(notification.kind).label})
+    return Message(subject=subject, body=body, calendar=notification.calendar)
+
+
+def _send(delivery: Delivery, message: Message) -> None:
+    if delivery.channel == Channel.EMAIL:
+        email = EmailMessage(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [delivery.address])
+        if message.calendar:
+            method = "CANCEL" if "METHOD:CANCEL" in message.calendar else "REQUEST"
+            email.attach("mote.ics", message.calendar, f"text/calendar; method={method}")
+        email.send()
+    elif delivery.channel == Channel.SMS:
+        send_sms(to=delivery.address, text=message.body)
+    else:
+        raise ValueError(f"A {delivery.channel} is not sent by the worker")
+
+
+def _log(notification: Notification, delivery: Delivery, purpose: str) -> None:
+    audit_record(
+        actor=None, actor_name=SYSTEM_NAME, action=Action.SEND, resource="notification",
+        resource_id=notification.pk, person=notification.person, municipality=notification.municipality,
+        purpose=purpose,
+    )
+
+
+def deliver(delivery_id: int) -> str:
+    """Send one pending delivery if it is due; return what happened."""
+    now = timezone.now()
+    claimed = Delivery.objects.filter(
+        pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+    ).update(status=DeliveryStatus.SENDING, claimed_at=now)
+    if not claimed:
+        return "skipped"
+    delivery = Delivery.objects.select_related(
+        "notification__recipient_user", "notification__recipient_person", "notification__recipient_related__person",
+        "notification__person", "notification__municipality",
+    ).get(pk=delivery_id)
+    notification = delivery.notification
+    label = f"{Kind(notification.kind).label} ({Channel(delivery.channel).label})"
+    if not may_receive(notification):
+        Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.REFUSED, claimed_at=None)
+        _log(notification, delivery, str(_("Varsel ikke sendt, mottakeren har ikke tilgang: %(what)s") % {"what": label}))
+        return "refused"
+    try:
+        _send(delivery, render(notification, delivery.channel))
+    except Exception as error:  # noqa: BLE001 (any failure of the mail server or gateway is retried)
+        attempts = delivery.attempts + 1
+        failed = attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.FAILED if failed else DeliveryStatus.PENDING, attempts=attempts,
+            last_error=type(error).__name__[:200], claimed_at=None,
+            next_attempt_at=now + dt.timedelta(seconds=BACKOFF[min(attempts, len(BACKOFF)) - 1]),
+        )
+        logger.warning("Delivery %s failed (attempt %s): %s", delivery.pk, attempts, type(error).__name__)
+        return "failed" if failed else "retry"
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.SENT, sent_at=timezone.now(), attempts=delivery.attempts + 1, claimed_at=None,
+    )
+    _log(notification, delivery, str(_("Varsel sendt: %(what)s") % {"what": label}))
+    return "sent"
+
+
+def release_stale_claims(*, now: dt.datetime | None = None) -> int:
+    """Put back deliveries whose worker died while sending them; return how many."""
+    now = now or timezone.now()
+    return Delivery.objects.filter(
+        status=DeliveryStatus.SENDING, claimed_at__lt=now - STALE_CLAIM
+    ).update(status=DeliveryStatus.PENDING, claimed_at=None)
+
+
+def due_deliveries(*, now: dt.datetime | None = None) -> list[int]:
+    """Return the ids of pending deliveries whose time has come (for the retry sweep)."""
+    now = now or timezone.now()
+    return list(Delivery.objects.filter(
+        Q(status=DeliveryStatus.PENDING), Q(next_attempt_at__lte=now)
+    ).order_by("next_attempt_at").values_list("pk", flat=True)[:1000])

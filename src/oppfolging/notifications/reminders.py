@@ -1,0 +1,35 @@
+"""The reminder sweep: every job that finds what has come due, and the retry of deliveries.
+
+One job for the worker (`send_reminders`), enqueued every 15 minutes by `oppfolging scheduler`
+or run once by `oppfolging send_reminders` from cron. Every part is idempotent: a notification
+is keyed by what it is about, so runs that repeat or overlap remind nobody twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.tasks import task
+from django.utils import timezone
+
+from oppfolging.meetings.tasks import run_meeting_jobs
+from oppfolging.notifications.tasks import deliveries_retry_due
+from oppfolging.plans.tasks import flag_idle_plans, remind_checkpoints
+
+
+def run_all(now: dt.datetime | None = None) -> dict[str, int]:
+    """Run every reminder job once and return how many notifications each made."""
+    now = now or timezone.now()
+    counts = {
+        "checkpoints": remind_checkpoints(timezone.localtime(now).date()),
+        "idle_plans": flag_idle_plans(now),
+    }
+    counts.update(run_meeting_jobs(now=now))
+    counts["deliveries_retried"] = deliveries_retry_due()
+    return counts
+
+
+@task()
+def send_reminders() -> dict[str, int]:
+    """The background job: every reminder, idempotent, safe to enqueue as often as you like."""
+    return run_all()
