@@ -9,9 +9,11 @@ from django.http import Http404, HttpRequest
 
 from oppfolging.access import policy
 from oppfolging.accounts.models import Municipality, User
-from oppfolging.audit.services import audit_person_read
+from oppfolging.audit.models import Action
+from oppfolging.audit.services import audit_person_read, audit_record, client_ip
 from oppfolging.catalogue.models import Service
 from oppfolging.people.models import Person
+from oppfolging.referrals.models import Referral
 
 
 def get_person_for_user(
@@ -83,10 +85,6 @@ def get_service_for_user(request: HttpRequest, service_id: int, *, write: bool =
 
 def get_referral_for_user(request: HttpRequest, referral_id: int):  # noqa: ANN201
     """Return a report of need the user may open, logging the read; 404 otherwise."""
-    from oppfolging.audit.models import Action
-    from oppfolging.audit.services import audit_record, client_ip
-    from oppfolging.referrals.models import Referral
-
     user: User = request.user  # type: ignore[assignment]
     referral = (
         Referral.objects.select_related("municipality", "person", "assigned_to")

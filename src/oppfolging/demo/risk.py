@@ -14,7 +14,7 @@ from django.core.files import File
 
 from oppfolging.accounts.models import Municipality, Role, RoleAssignment, User
 from oppfolging.demo import data
-from oppfolging.gp.models import RiskList
+from oppfolging.gp.models import ReviewDecision, RiskList, RiskReview
 from oppfolging.gp.tasks import score_risk_list
 from oppfolging.lib import identity
 from oppfolging.people.models import Gender, Person
@@ -71,8 +71,6 @@ def demo_gp_and_unit(municipality: Municipality) -> tuple[User, User] | None:
 
 def _reviews(risk_list: RiskList, gp: User) -> None:
     """Review part of the list, as a GP would: the known patients first."""
-    from oppfolging.gp.models import ReviewDecision, RiskReview
-
     for index, entry in enumerate(risk_list.entries.filter(is_high=True).order_by("new_priority")[:20]):
         if entry.not_followed_up is False:
             decision = ReviewDecision.FOLLOWED_UP

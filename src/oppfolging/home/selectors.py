@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count
-from django.utils import timezone
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
-from oppfolging.accounts.models import Municipality, Role, RoleAssignment
+from oppfolging.accounts.models import Municipality, Role, RoleAssignment, User
 from oppfolging.catalogue.models import Sector, Service
 from oppfolging.lib.suppression import suppress_counts
+from oppfolging.meetings import selectors as meeting_selectors
 from oppfolging.people.models import Person
 from oppfolging.people.selectors import age_group_counts
+from oppfolging.plans.models import Goal, GoalStatus
+from oppfolging.plans.selectors import idle_plans
 from oppfolging.referrals.models import OPEN_STATUSES, Referral
 from oppfolging.teams.models import Team, TeamStatus
 
@@ -77,3 +85,61 @@ def evaluator_overview() -> list[dict[str, Any]]:
     for row, cells in zip(table, suppressed, strict=True):
         row["persons"], row["services"] = cells
     return table
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One thing that needs attention, with how urgent it is (lower is more urgent)."""
+
+    urgency: int
+    due: dt.date | None
+    kind: str
+    person_name: str
+    text: str
+    url: str
+
+
+def _goals_due(goals: QuerySet[Goal], today: dt.date) -> list[WorkItem]:
+    soon = today + dt.timedelta(days=settings.CHECKPOINT_REMINDER_DAYS)
+    items = []
+    for goal in goals.filter(status=GoalStatus.ACTIVE, next_evaluation_on__lte=soon).select_related("plan__person"):
+        overdue = goal.next_evaluation_on < today
+        items.append(WorkItem(
+            urgency=0 if overdue else 2, due=goal.next_evaluation_on,
+            kind=_("Evaluering forfalt") if overdue else _("Evaluering snart"),
+            person_name=goal.plan.person.full_name, text=goal.text[:120],
+            url=reverse("plans:detail", args=[goal.plan.person_id]) + f"#goal-{goal.pk}",
+        ))
+    return items
+
+
+def worklist(*, user: User, municipality: Municipality, whole_municipality: bool = False) -> list[WorkItem]:
+    """Return what needs attention across the user's teams (or the municipality), most urgent first."""
+    today = timezone.localdate()
+    teams = Team.objects.filter(person__municipality=municipality, status=TeamStatus.ACTIVE)
+    if not whole_municipality:
+        teams = teams.filter(coordinator_assignments__coordinator=user,
+                             coordinator_assignments__ended_at__isnull=True)
+    team_ids = list(teams.values_list("pk", flat=True))
+    goals = Goal.objects.filter(plan__team_id__in=team_ids)
+    items = _goals_due(goals, today)
+    for plan in idle_plans(municipality=municipality).filter(team_id__in=team_ids).select_related("person"):
+        items.append(WorkItem(
+            urgency=1, due=timezone.localtime(plan.last_activity_at).date(), kind=_("Planen står stille"),
+            person_name=plan.person.full_name,
+            text=_("Ingen aktivitet siden %(date)s") % {
+                "date": formats.date_format(timezone.localtime(plan.last_activity_at).date(), "SHORT_DATE_FORMAT")},
+            url=reverse("plans:detail", args=[plan.person_id]),
+        ))
+    for action in meeting_selectors.overdue_action_items(municipality=municipality).filter(team_id__in=team_ids):
+        items.append(WorkItem(
+            urgency=1, due=action.due_on, kind=_("Oppgave forfalt"),
+            person_name=action.team.person.full_name, text=action.description[:120],
+            url=reverse("meetings:list", args=[action.team.person_id]),
+        ))
+    for team in teams.filter(~Q(coordinator_assignments__ended_at__isnull=True)).select_related("person"):
+        items.append(WorkItem(
+            urgency=0, due=None, kind=_("Team uten koordinator"), person_name=team.person.full_name,
+            text=_("Oppnevn en koordinator"), url=reverse("teams:person_team", args=[team.person_id]),
+        ))
+    return sorted(items, key=lambda i: (i.urgency, i.due or today))

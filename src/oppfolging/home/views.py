@@ -17,10 +17,10 @@ from oppfolging.assessments.selectors import open_medical_requests_for
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
 from oppfolging.home import selectors
+from oppfolging.home.selectors import worklist
 from oppfolging.meetings.selectors import no_show_rates_by_service, open_action_items_for
 from oppfolging.notifications.selectors import failed_deliveries, inbox_of, letters_to_print
 from oppfolging.people.models import Person
-from oppfolging.plans.selectors import worklist
 
 
 def start(request: AuthenticatedHttpRequest) -> HttpResponse:

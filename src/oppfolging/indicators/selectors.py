@@ -47,6 +47,7 @@ from oppfolging.assessments.models import (
 )
 from oppfolging.assessments.scoring import PSFS_MAX, PSFS_MDC_MEAN
 from oppfolging.catalogue.models import Service
+from oppfolging.gp.models import ReviewDecision, RiskReview
 from oppfolging.indicators.periods import Period
 from oppfolging.meetings.models import (
     AddedByKind,
@@ -392,8 +393,6 @@ def breakdown_referrals_by_source(municipality: Municipality, period: Period) ->
 
 def compute_risk_list_surprises(municipality: Municipality, periods: Sequence[Period]) -> list[Figure]:
     """Share of high-risk patients the GP reviewed who were *not* already followed up."""
-    from oppfolging.gp.models import ReviewDecision, RiskReview
-
     reviews = RiskReview.objects.filter(entry__risk_list__municipality=municipality, entry__is_high=True)
     return _shares(reviews, "reviewed_at", ~Q(decision=ReviewDecision.FOLLOWED_UP), periods,
                    people="entry__patient_id")

@@ -39,6 +39,7 @@ from oppfolging.meetings.models import (
     MeetingDecision,
     MeetingStatus,
 )
+from oppfolging.plans.services import goal_evaluate as plan_goal_evaluate
 from oppfolging.teams.models import Team, TeamStatus
 
 
@@ -398,8 +399,6 @@ def action_item_add(request: HttpRequest, person_id: int, meeting_id: int) -> Ht
 @require_POST
 def goal_evaluate(request: HttpRequest, person_id: int, meeting_id: int, goal_id: int) -> HttpResponse:
     """Evaluate a goal on the agenda, straight from the meeting."""
-    from oppfolging.plans.services import goal_evaluate as plan_goal_evaluate
-
     grant = get_person_for_user(request, person_id, write=True, resource="meeting")
     meeting = _meeting(grant, meeting_id)
     item = meeting.agenda_items.select_related("goal").filter(goal_id=goal_id).first()

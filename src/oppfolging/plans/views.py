@@ -25,6 +25,7 @@ from oppfolging.plans import selectors, services
 from oppfolging.plans.forms import EvaluationForm, GoalForm, MeasureForm, PlanForm
 from oppfolging.plans.history import plan_as_of
 from oppfolging.plans.models import Goal, IndividualPlan, Measure, MeasureStatus
+from oppfolging.teams.models import Consent
 
 
 def _plan(grant: PersonGrant) -> IndividualPlan:
@@ -44,8 +45,6 @@ def _plan(grant: PersonGrant) -> IndividualPlan:
 
 def plan_context(plan: IndividualPlan) -> dict[str, Any]:
     """Return what the plan page and the PDF show."""
-    from oppfolging.teams.models import Consent
-
     goals = list(plan.goals.all())
     top = [g for g in goals if g.parent_id is None]
     for goal in top:
