@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.urls import reverse
 
 from oppfolging.audit.models import AuditEvent
@@ -10,6 +12,8 @@ from oppfolging.teams.models import (
     Team,
     TeamMembership,
 )
+
+from ..conftest import make_person
 
 
 def test_it_refuses_a_team_without_a_decision_for_one(cast):
@@ -100,8 +104,11 @@ def test_it_needs_a_guardian_to_consent_for_a_guardian(cast):
 
 
 def test_it_shows_the_pool_with_caseload_and_training(cast, team):
-    CoordinatorProfile.objects.create(user=cast.colleague, municipality=cast.municipality, max_caseload=0)
+    CoordinatorProfile.objects.create(user=cast.colleague, municipality=cast.municipality, max_caseload=1)
     CoordinatorAssignment.objects.create(team=team, coordinator=cast.colleague, appointed_by=cast.cu)
+    second = make_person(cast.municipality, given="Siri", family="Sekund", birth=dt.date(1950, 2, 3), individual=345)
+    other_team = Team.objects.create(person=second, created_by=cast.cu)
+    CoordinatorAssignment.objects.create(team=other_team, coordinator=cast.colleague, appointed_by=cast.cu)
     client = cast.client_for(cast.cu)
     client.post(reverse("teams:pool"), {"add_training": "1", "user": cast.colleague.pk,
                                         "course": "Koordinatoropplæring", "completed_on": "2026-03-01"})

@@ -29,15 +29,18 @@ from oppfolging.access.grants import (
 )
 from oppfolging.access.models import BreakGlassAccess
 from oppfolging.accounts.models import Municipality, Role, RoleAssignment, User
+from oppfolging.assessments.models import AssessmentStatus
 from oppfolging.gp.models import RiskList
 from oppfolging.people.models import Person, RelatedPerson
 from oppfolging.referrals.models import Referral
+from oppfolging.referrals.models import Status as ReferralStatus
 from oppfolging.teams.models import (
     Consent,
     ConsentScope,
     CoordinatorAssignment,
     MemberKind,
     TeamMembership,
+    TeamStatus,
 )
 
 
@@ -98,7 +101,7 @@ def _clinical_municipalities(user: User) -> Q:
 
 def _coordinator(user: User) -> Q:
     return Q(
-        teams__status="active",
+        teams__status=TeamStatus.ACTIVE,
         teams__coordinator_assignments__coordinator=user,
         teams__coordinator_assignments__ended_at__isnull=True,
     ) & _clinical_municipalities(user)
@@ -116,7 +119,7 @@ def active_memberships(user: User) -> QuerySet:
     consents = Consent.objects.active()
     return (
         TeamMembership.objects.filter(
-            user=user, kind=MemberKind.PROFESSIONAL, team__status="active", joined_on__lte=today
+            user=user, kind=MemberKind.PROFESSIONAL, team__status=TeamStatus.ACTIVE, joined_on__lte=today
         )
         .filter(Q(left_on__isnull=True) | Q(left_on__gt=today))
         .filter(
@@ -138,13 +141,13 @@ def _team_member(user: User) -> Q:
 
 def _case_worker(user: User) -> Q:
     return Q(
-        referrals__assigned_to=user, referrals__status__in=["received", "in_assessment"]
+        referrals__assigned_to=user, referrals__status__in=[ReferralStatus.RECEIVED, ReferralStatus.IN_ASSESSMENT]
     ) & _clinical_municipalities(user)
 
 
 def _assessment(user: User) -> Q:
     return Q(
-        assessments__participants__user=user, assessments__status="in_progress"
+        assessments__participants__user=user, assessments__status=AssessmentStatus.IN_PROGRESS
     ) & _clinical_municipalities(user)
 
 
@@ -359,14 +362,14 @@ def who_can_see(person: Person) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     today = timezone.localdate()
     for a in CoordinatorAssignment.objects.filter(
-        team__person=person, team__status="active", ended_at__isnull=True
+        team__person=person, team__status=TeamStatus.ACTIVE, ended_at__isnull=True
     ).select_related("coordinator"):
         rows.append({"who": a.coordinator.full_name, "why": str(BASIS_LABELS[Basis.COORDINATOR])})
     if person.gp_id:
         rows.append({"who": person.gp.full_name, "why": str(BASIS_LABELS[Basis.GP])})
 
     for membership in TeamMembership.objects.filter(
-        team__person=person, team__status="active", kind="professional", user__isnull=False,
+        team__person=person, team__status=TeamStatus.ACTIVE, kind=MemberKind.PROFESSIONAL, user__isnull=False,
         joined_on__lte=today,
     ).filter(Q(left_on__isnull=True) | Q(left_on__gt=today)).select_related("user", "service"):
         if membership.user_id == person.gp_id:

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
 from oppfolging.access import policy
-from oppfolging.accounts.models import Municipality, User
+from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_person_read, audit_record, client_ip
 from oppfolging.catalogue.models import Service
@@ -99,7 +99,7 @@ def get_referral_for_user(request: HttpRequest, referral_id: int):  # noqa: ANN2
         audit_record(
             actor=user, action=Action.READ, resource="referral", resource_id=referral.pk,
             person=referral.person, municipality=referral.municipality,
-            role="coordinating_unit" if policy.can_triage(user, referral.municipality) else "",
+            role=Role.COORDINATING_UNIT if policy.can_triage(user, referral.municipality) else "",
             purpose=str(policy.BASIS_LABELS[policy.Basis.CASE_WORKER])
             if referral.assigned_to_id == user.pk
             else str(policy.BASIS_LABELS[policy.Basis.COORDINATING_UNIT]),

@@ -46,6 +46,9 @@ class Municipality(models.Model):
         ordering = ["name"]
         verbose_name = _("kommune")
         verbose_name_plural = _("kommuner")
+        constraints = [
+            models.CheckConstraint(condition=Q(referral_deadline_days__gte=1), name="referral_deadline_at_least_a_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.number})"

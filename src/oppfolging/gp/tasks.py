@@ -14,12 +14,13 @@ from oppfolging.people.models import Person
 from oppfolging.risk.engine import TOP_HIGH, score_extract
 from oppfolging.risk.features import compute_features
 from oppfolging.risk.reader import ExtractError, read_extract
+from oppfolging.teams.models import TeamStatus
 
 
 def followed_up_ids(risk_list: RiskList) -> set[str]:
     """Return identity numbers of persons the municipality already follows up (team or coordinator)."""
     return set(
-        Person.objects.filter(municipality=risk_list.municipality, teams__status="active")
+        Person.objects.filter(municipality=risk_list.municipality, teams__status=TeamStatus.ACTIVE)
         .values_list("identity_number", flat=True)
     )
 

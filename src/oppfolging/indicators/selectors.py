@@ -76,6 +76,7 @@ from oppfolging.teams.models import (
     MemberKind,
     Team,
     TeamMembership,
+    TeamStatus,
     Training,
 )
 
@@ -560,7 +561,7 @@ def _idle_plans(municipality: Municipality, period: Period) -> Figure:
     since = at - dt.timedelta(days=settings.PLAN_IDLE_DAYS)
     recent_change = Exists(PlanChange.objects.filter(plan=OuterRef("pk"), at__gte=since, at__lt=at))
     counts = IndividualPlan.objects.filter(
-        person__municipality=municipality, created_at__lt=at, status="active"
+        person__municipality=municipality, created_at__lt=at, status=TeamStatus.ACTIVE
     ).aggregate(
         n=Count("pk"),
         idle=Count("pk", filter=Q(created_at__lt=since) & ~Q(recent_change)),

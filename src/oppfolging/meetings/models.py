@@ -43,6 +43,12 @@ class Meeting(models.Model):
         ordering = ["-starts_at"]
         verbose_name = _("møte")
         verbose_name_plural = _("møter")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at")),
+                name="meeting_ends_after_it_starts",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.team} {self.starts_at:%Y-%m-%d %H:%M}"

@@ -39,7 +39,7 @@ from oppfolging.meetings.models import (
 )
 from oppfolging.notifications.models import Channel, Kind
 from oppfolging.notifications.services import Recipient, channels_for, notifications_done, notify
-from oppfolging.plans.models import Goal, GoalStatus
+from oppfolging.plans.models import Goal, GoalStatus, PlanStatus
 from oppfolging.teams.models import (
     Consent,
     ConsentScope,
@@ -207,7 +207,7 @@ def agenda_build(*, grant: PersonGrant, meeting: Meeting) -> list[AgendaItem]:
     day = timezone.localtime(meeting.starts_at).date()
     with transaction.atomic():
         goals = (
-            Goal.objects.filter(plan__person=meeting.team.person_id, plan__status="active",
+            Goal.objects.filter(plan__person=meeting.team.person_id, plan__status=PlanStatus.ACTIVE,
                                 status=GoalStatus.ACTIVE, next_evaluation_on__lte=day)
             .exclude(agenda_items__meeting=meeting)
             .order_by("next_evaluation_on", "position", "pk")

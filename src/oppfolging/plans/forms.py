@@ -8,7 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from oppfolging.catalogue.models import Service
 from oppfolging.people.forms import VersionedForm
 from oppfolging.people.models import RelatedPerson
-from oppfolging.plans.models import EvaluationResult, Goal, IndividualPlan, Measure, NextStep
+from oppfolging.plans.models import (
+    EvaluationResult,
+    Goal,
+    GoalStatus,
+    IndividualPlan,
+    Measure,
+    NextStep,
+)
 from oppfolging.teams.models import TeamMembership
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -40,7 +47,7 @@ class GoalForm(VersionedForm):
     def __init__(self, *args: Any, plan: IndividualPlan, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["author_related"].queryset = RelatedPerson.objects.filter(person=plan.person)  # type: ignore[attr-defined]
-        parents = plan.goals.filter(parent__isnull=True, status="active")
+        parents = plan.goals.filter(parent__isnull=True, status=GoalStatus.ACTIVE)
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents  # type: ignore[attr-defined]

@@ -151,6 +151,16 @@ class Measure(models.Model):
         ordering = ["starts_on", "pk"]
         verbose_name = _("tiltak")
         verbose_name_plural = _("tiltak")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(responsible_membership__isnull=False) | models.Q(responsible_service__isnull=False),
+                name="measure_has_someone_responsible",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
+                name="measure_ends_after_it_starts",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.description[:80]
@@ -205,6 +215,12 @@ class GoalEvaluation(models.Model):
         ordering = ["-evaluated_on", "-created_at"]
         verbose_name = _("evaluering")
         verbose_name_plural = _("evalueringer")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(psfs_score__isnull=True) | models.Q(psfs_score__lte=10),
+                name="evaluation_psfs_score_0_10",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.goal}: {self.get_result_display()}"

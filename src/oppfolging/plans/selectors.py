@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from oppfolging.accounts.models import Municipality
+from oppfolging.meetings.models import MeetingStatus
 from oppfolging.plans.models import GoalStatus, IndividualPlan, PlanStatus
 from oppfolging.teams.models import Consent, ConsentScope, MemberKind
 
@@ -72,4 +73,4 @@ def idle_plans(*, municipality: Municipality, days: int | None = None) -> QueryS
         person__municipality=municipality, status=PlanStatus.ACTIVE, last_activity_at__lt=cutoff
     )
     # A meeting held counts as activity too.
-    return plans.exclude(team__meetings__starts_at__gte=cutoff, team__meetings__status="held")
+    return plans.exclude(team__meetings__starts_at__gte=cutoff, team__meetings__status=MeetingStatus.HELD)

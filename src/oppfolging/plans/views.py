@@ -25,6 +25,7 @@ from oppfolging.plans import selectors, services
 from oppfolging.plans.forms import EvaluationForm, GoalForm, MeasureForm, PlanForm
 from oppfolging.plans.history import plan_as_of
 from oppfolging.plans.models import Goal, IndividualPlan, Measure, MeasureStatus
+from oppfolging.portal.models import ProposalStatus
 from oppfolging.teams.models import Consent
 
 
@@ -58,7 +59,7 @@ def plan_context(plan: IndividualPlan) -> dict[str, Any]:
         "coordinator": plan.team.current_coordinator_assignment if plan.team else None,
         "members": [m for m in plan.team.memberships.all() if m.left_on is None] if plan.team else [],
         "consents": Consent.objects.active().filter(person=plan.person).select_related("service", "related_person"),
-        "proposals": plan.person.goal_proposals.filter(status="proposed"),
+        "proposals": plan.person.goal_proposals.filter(status=ProposalStatus.PROPOSED),
         "self_scores": plan.person.psfs_self_scores.all()[:10],
         "today": timezone.localdate(),
         "measure_statuses": MeasureStatus.choices,

@@ -41,6 +41,14 @@ class GoalProposal(models.Model):
         return self.text[:80]
 
 
+class ScoredBy(models.TextChoices):
+    """Who scored a PSFS activity: the person, or someone allowed to score on their behalf."""
+
+    PERSON = "person", _("Personen selv")
+    GUARDIAN = "guardian", _("Verge på vegne av personen")
+    PARENT = "parent", _("Forelder på vegne av barnet")
+
+
 class PsfsSelfScore(models.Model):
     """The person's own PSFS score of an activity between meetings (0 cannot … 10 as before)."""
 
@@ -48,15 +56,24 @@ class PsfsSelfScore(models.Model):
     activity = models.CharField(_("aktivitet"), max_length=200)
     score = models.PositiveSmallIntegerField(_("skår"))
     scored_at = models.DateTimeField(default=timezone.now)
-    scored_by_kind = models.CharField(max_length=20, default="person")
+    scored_by_kind = models.CharField(max_length=20, choices=ScoredBy.choices, default=ScoredBy.PERSON)
 
     class Meta:
         ordering = ["-scored_at"]
         verbose_name = _("egen PSFS-skår")
         verbose_name_plural = _("egne PSFS-skårer")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(score__lte=10), name="self_score_0_10"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.activity}: {self.score}"
+
+
+class SenderKind(models.TextChoices):
+    PERSON = "person", _("Personen selv")
+    NEXT_OF_KIN = "next_of_kin", _("Pårørende")
+    PROFESSIONAL = "professional", _("Tjenesteyter")
 
 
 class Message(models.Model):
@@ -66,7 +83,7 @@ class Message(models.Model):
     sender_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    sender_kind = models.CharField(max_length=20)  # person | next_of_kin | professional
+    sender_kind = models.CharField(max_length=20, choices=SenderKind.choices)
     body = models.TextField(_("melding"))
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     read_by_person_at = models.DateTimeField(null=True, blank=True)

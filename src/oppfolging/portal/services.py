@@ -25,7 +25,14 @@ from oppfolging.people.models import Person
 from oppfolging.plans.history import record_change, snapshot
 from oppfolging.plans.models import IndividualPlan
 from oppfolging.plans.services import goal_create
-from oppfolging.portal.models import GoalProposal, Message, ProposalStatus, PsfsSelfScore
+from oppfolging.portal.models import (
+    GoalProposal,
+    Message,
+    ProposalStatus,
+    PsfsSelfScore,
+    ScoredBy,
+    SenderKind,
+)
 from oppfolging.teams.models import CoordinatorWish
 from oppfolging.teams.selectors import coordinators_of, staff_of
 
@@ -132,7 +139,7 @@ def psfs_self_score(*, grant: PortalGrant, scores: dict[str, int]) -> list[PsfsS
     if any(not 0 <= s <= 10 for s in scores.values()):
         raise ValidationError(_("Skåren er fra 0 til 10."))
     rows = [PsfsSelfScore.objects.create(person=grant.person, activity=a[:200], score=s,
-                                         scored_by_kind="person" if grant.is_self else str(grant.basis))
+                                         scored_by_kind=ScoredBy(str(grant.basis)) if not grant.is_self else ScoredBy.PERSON)
             for a, s in scores.items()]
     _audit(grant, Action.CREATE, "psfs_self_score", rows[0])
     return rows
@@ -169,7 +176,8 @@ def message_send(*, grant: PersonGrant, body: str) -> Message:
     user = grant.require_user()
     if not body.strip():
         raise ValidationError({"body": _("Skriv en melding.")})
-    sender_kind = {Basis.PERSON_SELF: "person", Basis.NEXT_OF_KIN: "next_of_kin"}.get(grant.basis, "professional")
+    sender_kind = {Basis.PERSON_SELF: SenderKind.PERSON, Basis.NEXT_OF_KIN: SenderKind.NEXT_OF_KIN}.get(
+        grant.basis, SenderKind.PROFESSIONAL)
     message = Message.objects.create(person=grant.person, sender_user=user,
                                      sender_kind=sender_kind, body=body.strip())
     if grant.is_portal:
@@ -186,10 +194,10 @@ def messages_mark_read(*, grant: PersonGrant) -> None:
     """Mark the other side's messages as read: the team's for the person and next of kin."""
     now = timezone.now()
     if grant.is_portal:
-        Message.objects.filter(person=grant.person, sender_kind="professional",
+        Message.objects.filter(person=grant.person, sender_kind=SenderKind.PROFESSIONAL,
                                read_by_person_at__isnull=True).update(read_by_person_at=now)
     else:
         grant.require_serves()
         Message.objects.filter(person=grant.person, read_by_team_at__isnull=True).exclude(
-            sender_kind="professional").update(read_by_team_at=now)
+            sender_kind=SenderKind.PROFESSIONAL).update(read_by_team_at=now)
         notifications_done_for_person(user=grant.require_user(), person=grant.person, kinds=(Kind.MESSAGE,))

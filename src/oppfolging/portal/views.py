@@ -24,7 +24,7 @@ from oppfolging.audit.services import audit_grant, client_ip
 from oppfolging.catalogue.models import Service
 from oppfolging.meetings import selectors as meeting_selectors
 from oppfolging.meetings import services as meeting_services
-from oppfolging.meetings.models import Meeting
+from oppfolging.meetings.models import Meeting, MeetingStatus
 from oppfolging.plans.models import IndividualPlan
 from oppfolging.portal import services
 from oppfolging.portal.forms import (
@@ -36,9 +36,9 @@ from oppfolging.portal.forms import (
     WishForm,
     psfs_form,
 )
-from oppfolging.portal.models import GoalProposal, Message, PsfsSelfScore
+from oppfolging.portal.models import GoalProposal, Message, PsfsSelfScore, SenderKind
 from oppfolging.teams import services as team_services
-from oppfolging.teams.models import Consent, Team
+from oppfolging.teams.models import Consent, Team, TeamStatus
 
 
 def _grant(request: HttpRequest, person_id: int, *, resource: str = "portal") -> policy.PortalGrant:
@@ -72,9 +72,9 @@ def plan(request: HttpRequest, person_id: int) -> HttpResponse:
     for goal in top:
         goal.children = [g for g in goals if g.parent_id == goal.pk]  # type: ignore[attr-defined]
     next_meeting = Meeting.objects.filter(
-        team__person=grant.person, status="planned", starts_at__gte=timezone.now()
+        team__person=grant.person, status=MeetingStatus.PLANNED, starts_at__gte=timezone.now()
     ).order_by("starts_at").first()
-    unread = Message.objects.filter(person=grant.person, sender_kind="professional",
+    unread = Message.objects.filter(person=grant.person, sender_kind=SenderKind.PROFESSIONAL,
                                     read_by_person_at__isnull=True).count()
     return render(request, "portal/plan.html", _context(
         grant, plan=plan_obj, goals=sorted(top, key=lambda g: (not g.is_open, g.position)),
@@ -86,7 +86,7 @@ def plan(request: HttpRequest, person_id: int) -> HttpResponse:
 def team(request: HttpRequest, person_id: int) -> HttpResponse:
     """My team: who they are, what they do, how to reach them; my coordinator."""
     grant = _grant(request, person_id, resource="team")
-    team_obj = Team.objects.filter(person=grant.person, status="active").first()
+    team_obj = Team.objects.filter(person=grant.person, status=TeamStatus.ACTIVE).first()
     members = team_obj.memberships.filter(left_on__isnull=True).select_related(
         "user", "service", "related_person") if team_obj else []
     return render(request, "portal/team.html", _context(
@@ -102,10 +102,10 @@ def meetings(request: HttpRequest, person_id: int) -> HttpResponse:
     # A planned meeting later today still takes agenda items, even after its start time.
     start_of_today = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time.min))
     upcoming = list(Meeting.objects.filter(
-        team__person=grant.person, status="planned", starts_at__gte=start_of_today).order_by("starts_at"))
+        team__person=grant.person, status=MeetingStatus.PLANNED, starts_at__gte=start_of_today).order_by("starts_at"))
     for meeting in upcoming:
         meeting.agenda = meeting_selectors.agenda_of(meeting)  # type: ignore[attr-defined]
-    past = Meeting.objects.filter(team__person=grant.person, status="held").order_by("-starts_at").prefetch_related(
+    past = Meeting.objects.filter(team__person=grant.person, status=MeetingStatus.HELD).order_by("-starts_at").prefetch_related(
         "decisions", "action_items")[:10]
     return render(request, "portal/meetings.html", _context(
         grant, upcoming=upcoming, past=past, form=AgendaItemForm()))
@@ -116,7 +116,7 @@ def agenda_add(request: HttpRequest, person_id: int, meeting_id: int) -> HttpRes
     """Add an item to the next meeting's agenda, in the person's own words."""
 
     grant = _grant(request, person_id)
-    meeting = Meeting.objects.filter(pk=meeting_id, team__person=grant.person, status="planned").first()
+    meeting = Meeting.objects.filter(pk=meeting_id, team__person=grant.person, status=MeetingStatus.PLANNED).first()
     if meeting is None:
         raise Http404
     form = AgendaItemForm(request.POST)

@@ -38,7 +38,8 @@ class CoordinatorProfile(models.Model):
         verbose_name = _("koordinator i poolen")
         verbose_name_plural = _("koordinatorpoolen")
         constraints = [
-            models.UniqueConstraint(fields=["user", "municipality"], name="one_profile_per_municipality")
+            models.UniqueConstraint(fields=["user", "municipality"], name="one_profile_per_municipality"),
+            models.CheckConstraint(condition=Q(max_caseload__gte=1), name="caseload_at_least_one"),
         ]
 
     def __str__(self) -> str:
@@ -244,6 +245,16 @@ class TeamMembership(models.Model):
         ordering = ["left_on", "-is_medically_responsible", "joined_on"]
         verbose_name = _("teamdeltaker")
         verbose_name_plural = _("teamdeltakere")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("joined_on")),
+                name="membership_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="next_of_kin") | Q(related_person__isnull=False),
+                name="next_of_kin_member_names_them",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name

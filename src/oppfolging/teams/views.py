@@ -34,7 +34,14 @@ from oppfolging.teams.forms import (
     WishForm,
     WithdrawForm,
 )
-from oppfolging.teams.models import Consent, CoordinatorWish, Team, TeamMembership, TeamStatus
+from oppfolging.teams.models import (
+    Consent,
+    CoordinatorWish,
+    MemberKind,
+    Team,
+    TeamMembership,
+    TeamStatus,
+)
 
 
 def _active_team(person: Any) -> Team:
@@ -182,7 +189,7 @@ def consent_withdraw(request: HttpRequest, person_id: int, consent_id: int) -> H
         return redirect("teams:person_team", person_id=person_id)
     affected = TeamMembership.objects.filter(
         team__person=grant.person, team__status=TeamStatus.ACTIVE, left_on__isnull=True,
-        kind="professional",
+        kind=MemberKind.PROFESSIONAL,
     ).select_related("user", "service")
     if consent.scope == "share_with_service":
         affected = affected.filter(service=consent.service)
