@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from oppfolging.access.grants import (
     BASIS_LABELS,
     CLINICAL_ROLES,
+    PORTAL_BASIS_LABELS,
     Basis,
     PersonGrant,
     PortalBasis,
@@ -107,19 +108,18 @@ def _coordinator(user: User) -> Q:
     ) & _clinical_municipalities(user)
 
 
-def active_memberships(user: User) -> QuerySet:
-    """Return the user's professional team memberships that give access today.
+def memberships_giving_access() -> QuerySet[TeamMembership]:
+    """Return the professional team memberships that give access today, whoever holds them.
 
     A membership counts from the day the member joins until the day they leave, in an active
     team, and only while the person's consent to the team and to sharing with the member's
     service is in force (without consent there is no sharing).
     """
-
     today = timezone.localdate()
     consents = Consent.objects.active()
     return (
         TeamMembership.objects.filter(
-            user=user, kind=MemberKind.PROFESSIONAL, team__status=TeamStatus.ACTIVE, joined_on__lte=today
+            kind=MemberKind.PROFESSIONAL, team__status=TeamStatus.ACTIVE, joined_on__lte=today
         )
         .filter(Q(left_on__isnull=True) | Q(left_on__gt=today))
         .filter(
@@ -133,6 +133,11 @@ def active_memberships(user: User) -> QuerySet:
             ),
         )
     )
+
+
+def active_memberships(user: User) -> QuerySet[TeamMembership]:
+    """Return the user's professional team memberships that give access today."""
+    return memberships_giving_access().filter(user=user)
 
 
 def _team_member(user: User) -> Q:
@@ -332,7 +337,7 @@ def portal_grants(*, user: User) -> list[PortalGrant]:
     return grants
 
 
-def related_person_basis(related: RelatedPerson) -> PortalBasis | None:
+def related_person_basis(related: RelatedPerson, *, consented: set[int] | None = None) -> PortalBasis | None:
     """Return why a next of kin, guardian or parent may see the person's plan now, or None.
 
     A guardian of an adult; a parent or guardian of a child; anyone else only while the
@@ -344,6 +349,8 @@ def related_person_basis(related: RelatedPerson) -> PortalBasis | None:
         return PortalBasis.GUARDIAN
     if person.is_child and (related.has_parental_responsibility or related.is_guardian):
         return PortalBasis.PARENT
+    if consented is not None:
+        return PortalBasis.CONSENT if related.pk in consented else None
     if Consent.objects.active().filter(
         person=person, scope=ConsentScope.NEXT_OF_KIN, related_person=related
     ).exists():
@@ -357,43 +364,45 @@ def portal_grant(*, user: User, person_id: int) -> PortalGrant | None:
 
 
 def who_can_see(person: Person) -> list[dict[str, str]]:
-    """List who may see the person's data now and why, in plain words for the person."""
+    """List who may see the person's data now and why, in plain words for the person.
 
+    A fixed number of queries, however many members and next of kin the person has.
+    """
     rows: list[dict[str, str]] = []
-    today = timezone.localdate()
     for a in CoordinatorAssignment.objects.filter(
         team__person=person, team__status=TeamStatus.ACTIVE, ended_at__isnull=True
     ).select_related("coordinator"):
         rows.append({"who": a.coordinator.full_name, "why": str(BASIS_LABELS[Basis.COORDINATOR])})
     if person.gp_id:
         rows.append({"who": person.gp.full_name, "why": str(BASIS_LABELS[Basis.GP])})
-
-    for membership in TeamMembership.objects.filter(
-        team__person=person, team__status=TeamStatus.ACTIVE, kind=MemberKind.PROFESSIONAL, user__isnull=False,
-        joined_on__lte=today,
-    ).filter(Q(left_on__isnull=True) | Q(left_on__gt=today)).select_related("user", "service"):
-        if membership.user_id == person.gp_id:
-            continue
-        if active_memberships(membership.user).filter(pk=membership.pk).exists():
-            rows.append({"who": f"{membership.user.full_name} ({membership.service})",
-                         "why": str(BASIS_LABELS[Basis.TEAM_MEMBER])})
+    members = memberships_giving_access().filter(
+        team__person=person, user__isnull=False,
+        user__role_assignments__municipality=person.municipality_id,
+        user__role_assignments__role__in=CLINICAL_ROLES,
+    ).exclude(user=person.gp_id).select_related("user", "service").distinct()
+    for membership in members:
+        assert membership.user is not None
+        rows.append({"who": f"{membership.user.full_name} ({membership.service})",
+                     "why": str(BASIS_LABELS[Basis.TEAM_MEMBER])})
     unit_staff = RoleAssignment.objects.filter(
         municipality=person.municipality, role=Role.COORDINATING_UNIT
     ).count()
     if unit_staff:
         rows.append({"who": str(_("Koordinerende enhet (%(n)s ansatte)") % {"n": unit_staff}),
                      "why": str(BASIS_LABELS[Basis.COORDINATING_UNIT])})
-
-    for related in RelatedPerson.objects.filter(person=person, user__isnull=False):
-        grant = portal_grant(user=related.user, person_id=person.pk)
-        if grant is not None:
-            rows.append({"who": related.full_name, "why": grant.basis_text})
+    consented = set(Consent.objects.active().filter(
+        person=person, scope=ConsentScope.NEXT_OF_KIN).values_list("related_person_id", flat=True))
+    for related in RelatedPerson.objects.filter(person=person, user__isnull=False, user__is_active=True):
+        related.person = person
+        basis = related_person_basis(related, consented=consented)
+        if basis is not None:
+            rows.append({"who": related.full_name,
+                         "why": str(PORTAL_BASIS_LABELS[basis]) % {"name": person.given_name}})
     return rows
 
 
 def risk_lists_visible_to(*, user: User) -> QuerySet:
     """Return the GP risk lists the user may open: their own, or ones the GP authorised them for."""
-
     if not user.is_authenticated or not user.is_active:
         return RiskList.objects.none()
     # Only while the user is a GP in the list's municipality: a GP who leaves loses the lists.

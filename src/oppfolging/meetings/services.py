@@ -206,32 +206,40 @@ def agenda_build(*, grant: PersonGrant, meeting: Meeting) -> list[AgendaItem]:
         return selectors.agenda_of(meeting)
     day = timezone.localtime(meeting.starts_at).date()
     with transaction.atomic():
-        goals = (
+        # A goal evaluated since it was put on the agenda (here or elsewhere) leaves it, unless it
+        # was evaluated at this meeting; items that someone wrote never leave.
+        AgendaItem.objects.filter(meeting=meeting, source=AgendaSource.GOAL).exclude(
+            goal__status=GoalStatus.ACTIVE, goal__next_evaluation_on__lte=day).exclude(
+            goal__evaluations__meeting=meeting).delete()
+        goals = list(
             Goal.objects.filter(plan__person=meeting.team.person_id, plan__status=PlanStatus.ACTIVE,
                                 status=GoalStatus.ACTIVE, next_evaluation_on__lte=day)
             .exclude(agenda_items__meeting=meeting)
             .order_by("next_evaluation_on", "position", "pk")
         )
-        for goal in goals:
-            AgendaItem.objects.get_or_create(
-                meeting=meeting, goal=goal,
-                defaults={"source": AgendaSource.GOAL, "title": (_("Evaluere målet: %(goal)s") % {"goal": goal.text})[:300],
-                          "position": _next_position(meeting)},
-            )
-        items = (
+        items = list(
             ActionItem.objects.filter(team=meeting.team, done_at__isnull=True)
             .exclude(meeting=meeting).exclude(agenda_items__meeting=meeting)
-            .select_related("owner_membership__user", "owner_membership__related_person", "owner_user")
+            .select_related("owner_membership__user", "owner_membership__related_person",
+                            "owner_membership__team__person", "owner_user")
+            .order_by("due_on", "pk")
         )
-        for item in items:
-            AgendaItem.objects.get_or_create(
-                meeting=meeting, action_item=item,
-                defaults={"source": AgendaSource.ACTION_ITEM,
-                          "title": (_("Oppgave: %(text)s") % {"text": item.description})[:300],
-                          "details": _("Ansvarlig: %(owner)s. Frist: %(due)s.") % {
-                              "owner": item.owner_label, "due": formats.localize(item.due_on)},
-                          "position": _next_position(meeting)},
-            )
+        position = _next_position(meeting)
+        new = [
+            AgendaItem(meeting=meeting, goal=goal, source=AgendaSource.GOAL, position=position + n,
+                       title=(_("Evaluere målet: %(goal)s") % {"goal": goal.text})[:300])
+            for n, goal in enumerate(goals)
+        ]
+        position += len(new)
+        new += [
+            AgendaItem(meeting=meeting, action_item=item, source=AgendaSource.ACTION_ITEM, position=position + n,
+                       title=(_("Oppgave: %(text)s") % {"text": item.description})[:300],
+                       details=_("Ansvarlig: %(owner)s. Frist: %(due)s.") % {
+                           "owner": item.owner_label, "due": formats.date_format(item.due_on, "SHORT_DATE_FORMAT")})
+            for n, item in enumerate(items)
+        ]
+        # Two writers building the same agenda at once add each goal and item once (unique constraints).
+        AgendaItem.objects.bulk_create(new, ignore_conflicts=True)
     return selectors.agenda_of(meeting)
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from oppfolging.accounts.models import Municipality
 from oppfolging.meetings.models import MeetingStatus
-from oppfolging.plans.models import GoalStatus, IndividualPlan, PlanStatus
+from oppfolging.plans.models import GoalStatus, IndividualPlan, Measure, PlanStatus
 from oppfolging.teams.models import Consent, ConsentScope, MemberKind
 
 # The nine items the regulation requires (domain.md, "Individuell plan" (1)–(9)).
@@ -74,3 +74,12 @@ def idle_plans(*, municipality: Municipality, days: int | None = None) -> QueryS
     )
     # A meeting held counts as activity too.
     return plans.exclude(team__meetings__starts_at__gte=cutoff, team__meetings__status=MeetingStatus.HELD)
+
+
+def measures_with_responsible() -> QuerySet[Measure]:
+    """Return measures with whoever is responsible fetched along, for pages that list many."""
+    return Measure.objects.select_related(
+        "responsible_membership__user", "responsible_membership__service",
+        "responsible_membership__related_person", "responsible_membership__team__person",
+        "responsible_service",
+    )

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,6 +26,7 @@ from oppfolging.meetings import selectors as meeting_selectors
 from oppfolging.meetings import services as meeting_services
 from oppfolging.meetings.models import Meeting, MeetingStatus
 from oppfolging.plans.models import IndividualPlan
+from oppfolging.plans.selectors import measures_with_responsible
 from oppfolging.portal import services
 from oppfolging.portal.forms import (
     AgendaItemForm,
@@ -67,7 +68,8 @@ def plan(request: HttpRequest, person_id: int) -> HttpResponse:
     """My plan in plain language: goals, measures, who does what, when we look again."""
     grant = _grant(request, person_id, resource="individual_plan")
     plan_obj = IndividualPlan.objects.filter(person=grant.person).select_related("team").first()
-    goals = list(plan_obj.goals.prefetch_related("measures", "evaluations").all()) if plan_obj else []
+    goals = list(plan_obj.goals.prefetch_related(
+        Prefetch("measures", queryset=measures_with_responsible()), "evaluations").all()) if plan_obj else []
     top = [g for g in goals if g.parent_id is None]
     for goal in top:
         goal.children = [g for g in goals if g.parent_id == goal.pk]  # type: ignore[attr-defined]

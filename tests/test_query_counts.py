@@ -1,0 +1,196 @@
+"""A page's query count never grows with the data (no N+1), on every page that lists or shows a person.
+
+Each page is fetched once with a small world, then again after the world has grown (more
+persons, goals, measures, meetings, members, messages, log entries); the number of queries must
+be the same. The small count is pinned too, so a new query is added on purpose, not by accident.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from oppfolging.accounts.models import Role, RoleAssignment, User
+from oppfolging.assessments.models import Assessment, Decision, PsfsActivity
+from oppfolging.audit.models import AuditEvent
+from oppfolging.gp.models import RiskEntry, RiskList
+from oppfolging.meetings.models import ActionItem, AgendaItem, Meeting, MeetingDecision
+from oppfolging.notifications.models import Notification
+from oppfolging.people.models import Person, RelatedPerson
+from oppfolging.plans.models import Goal, IndividualPlan, Measure
+from oppfolging.portal.models import GoalProposal, Message
+from oppfolging.teams.models import (
+    Consent,
+    CoordinatorAssignment,
+    CoordinatorProfile,
+    Team,
+    TeamMembership,
+)
+
+from .conftest import Cast, make_person, make_user
+
+
+@dataclass
+class World:
+    cast: Cast
+    coordinator: User
+    person_user: User
+    kin_user: User
+    team: Team
+    plan: IndividualPlan
+    meeting: Meeting
+    risk_list: RiskList
+    extra: int = 0
+
+
+def _follow_up(cast: Cast, person: Person, coordinator: User, *, index: int) -> tuple[Team, IndividualPlan, Meeting]:
+    """Give a person a team with members, consent, a plan with goals and measures, a meeting."""
+    today = timezone.localdate()
+    Decision.objects.create(person=person, outcome="team_with_plan", reason="Mange tjenester.", decided_by=cast.cu)
+    team = Team.objects.create(person=person, created_by=cast.cu)
+    CoordinatorAssignment.objects.create(team=team, coordinator=coordinator, appointed_by=cast.cu)
+    Consent.objects.create(person=person, scope="team_and_plan", given_by="person", method="paper")
+    Consent.objects.create(person=person, scope="share_with_service", service=cast.service, given_by="person",
+                           method="paper")
+    member = TeamMembership.objects.create(team=team, user=cast.colleague, service=cast.service,
+                                           role_in_team="Ergoterapeut", added_by=cast.cu)
+    TeamMembership.objects.create(team=team, kind="person", added_by=cast.cu)
+    plan = IndividualPlan.objects.create(person=person, team=team, created_by=cast.cu, what_matters="Bo hjemme")
+    meeting = Meeting.objects.create(team=team, starts_at=timezone.now() + dt.timedelta(days=3 + index),
+                                     location="Rådhuset", created_by=cast.cu)
+    _grow_plan(cast, plan, team, meeting, member, index=index)
+    assessment = Assessment.objects.create(person=person, created_by=cast.cu, status="completed")
+    PsfsActivity.objects.create(assessment=assessment, position=1, activity=f"Gå tur {index}", score=3)
+    Message.objects.create(person=person, sender_user=coordinator, sender_kind="professional", body="Hei")
+    GoalProposal.objects.create(person=person, text=f"Forslag {index}", proposed_by_kind="person")
+    Notification.objects.create(key=f"q-{person.pk}-{index}", kind="message", recipient_user=coordinator,
+                                person=person, municipality=person.municipality)
+    AuditEvent.objects.create(actor=cast.cu, actor_name="Kari", action="read", resource="person",
+                              person=person, municipality=person.municipality)
+    del today
+    return team, plan, meeting
+
+
+def _grow_plan(cast: Cast, plan: IndividualPlan, team: Team, meeting: Meeting, member: TeamMembership,
+               *, index: int) -> None:
+    today = timezone.localdate()
+    for n in range(2):
+        goal = Goal.objects.create(plan=plan, text=f"Mål {index}-{n}", author_kind="person",
+                                   next_evaluation_on=today + dt.timedelta(days=n))
+        Goal.objects.create(plan=plan, parent=goal, text=f"Delmål {index}-{n}", author_kind="professional",
+                            next_evaluation_on=today + dt.timedelta(days=30))
+        Measure.objects.create(goal=goal, description=f"Tiltak {index}-{n}", responsible_membership=member)
+        Measure.objects.create(goal=goal, description=f"Tiltak {index}-{n}b", responsible_service=cast.service)
+    AgendaItem.objects.create(meeting=meeting, title=f"Sak {index}", position=index)
+    MeetingDecision.objects.create(meeting=meeting, text=f"Beslutning {index}", recorded_by=cast.cu)
+    ActionItem.objects.create(team=team, meeting=meeting, description=f"Oppgave {index}", owner_membership=member,
+                              due_on=today - dt.timedelta(days=1), created_by=cast.cu)
+
+
+@pytest.fixture
+def world(cast: Cast) -> World:
+    coordinator = make_user("koordinator", "Kai", "Koordinator")
+    RoleAssignment.objects.create(user=coordinator, role=Role.COORDINATOR, municipality=cast.municipality)
+    CoordinatorProfile.objects.create(user=coordinator, municipality=cast.municipality)
+    person_user = make_user("petra", "Petra", "Person")
+    cast.person.user = person_user
+    cast.person.save()
+    kin_user = make_user("nils", "Nils", "Person")
+    cast.next_of_kin.user = kin_user
+    cast.next_of_kin.save()
+    team, plan, meeting = _follow_up(cast, cast.person, coordinator, index=0)
+    Consent.objects.create(person=cast.person, scope="next_of_kin", related_person=cast.next_of_kin,
+                           given_by="person", method="verbal")
+    TeamMembership.objects.create(team=team, kind="next_of_kin", related_person=cast.next_of_kin, added_by=cast.cu)
+    risk_list = RiskList.objects.create(gp=cast.gp, municipality=cast.municipality, status="done", patient_count=1)
+    RiskEntry.objects.create(risk_list=risk_list, patient_id="p0", national_id=cast.person.identity_number,
+                             risk=0.5, rank=1, new_priority=1, reasons="Hjertesvikt")
+    return World(cast, coordinator, person_user, kin_user, team, plan, meeting, risk_list)
+
+
+def grow(world: World, times: int = 3) -> None:
+    """Add more of everything: persons followed up, and more on the first person's plan and meeting."""
+    cast = world.cast
+    member = TeamMembership.objects.filter(team=world.team, user=cast.colleague).get()
+    for _ in range(times):
+        world.extra += 1
+        index = world.extra
+        _grow_plan(cast, world.plan, world.team, world.meeting, member, index=100 + index)
+        person = make_person(cast.municipality, given=f"Per{index}", family="Vekst",
+                             birth=dt.date(1950, 1, 1) + dt.timedelta(days=index), individual=400 + index, gp=cast.gp)
+        _follow_up(cast, person, world.coordinator, index=index)
+        related = RelatedPerson.objects.create(person=cast.person, given_name=f"Slekt{index}", family_name="Vekst",
+                                               relationship="sibling")
+        Consent.objects.create(person=cast.person, scope="next_of_kin", related_person=related,
+                               given_by="person", method="verbal")
+        RiskEntry.objects.create(risk_list=world.risk_list, patient_id=f"p{index}", risk=0.1, rank=1 + index,
+                                 new_priority=1 + index, reasons="Diabetes")
+        related.user = make_user(f"slekt{index}", f"Slekt{index}", "Vekst")
+        related.save()
+        helper = make_user(f"hjelper{index}", f"Hjelper{index}", "Vekst")
+        RoleAssignment.objects.create(user=helper, role=Role.TEAM_MEMBER, municipality=cast.municipality,
+                                      service=cast.service)
+        TeamMembership.objects.create(team=world.team, user=helper, service=cast.service, added_by=cast.cu)
+        Message.objects.create(person=cast.person, sender_user=world.person_user, sender_kind="person", body="Hallo")
+        AuditEvent.objects.create(actor=world.coordinator, actor_name="Kai", action="read", resource="plan",
+                                  person=cast.person, municipality=cast.municipality)
+
+
+def count(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(queries)
+
+
+# (page, queries with the small world, who asks, url)
+PAGES: list[tuple[str, int, str, Any]] = [
+    ("start, coordinating unit", 21, "cu", lambda w: reverse("home:start")),
+    ("start, coordinator", 14, "coordinator", lambda w: reverse("home:start")),
+    ("start, team member", 8, "colleague", lambda w: reverse("home:start")),
+    ("start, GP", 8, "gp", lambda w: reverse("home:start")),
+    ("start, leader", 8, "leader", lambda w: reverse("home:start")),
+    ("inbox", 7, "coordinator", lambda w: reverse("notifications:inbox")),
+    ("person list", 6, "cu", lambda w: reverse("people:list")),
+    ("person", 8, "cu", lambda w: reverse("people:detail", args=[w.cast.person.pk])),
+    ("team", 21, "cu", lambda w: reverse("teams:person_team", args=[w.cast.person.pk])),
+    ("plan", 27, "coordinator", lambda w: reverse("plans:detail", args=[w.cast.person.pk])),
+    ("meetings", 10, "coordinator", lambda w: reverse("meetings:list", args=[w.cast.person.pk])),
+    ("meeting", 20, "coordinator", lambda w: reverse("meetings:detail", args=[w.cast.person.pk, w.meeting.pk])),
+    ("action items", 11, "colleague", lambda w: reverse("meetings:action_items", args=[w.cast.person.pk])),
+    ("GP list", 15, "gp", lambda w: reverse("gp:detail", args=[w.risk_list.pk])),
+    ("Min plan, the person", 15, "person_user", lambda w: reverse("portal:plan", args=[w.cast.person.pk])),
+    ("Min plan, next of kin", 17, "kin_user", lambda w: reverse("portal:plan", args=[w.cast.person.pk])),
+    ("Min plan, meetings", 14, "kin_user", lambda w: reverse("portal:meetings", args=[w.cast.person.pk])),
+    ("Min plan, consent", 18, "person_user", lambda w: reverse("portal:consent", args=[w.cast.person.pk])),
+    ("Min plan, who has looked", 10, "person_user", lambda w: reverse("portal:access_log", args=[w.cast.person.pk])),
+    ("audit search", 7, "cu", lambda w: reverse("audit:search") + f"?person={w.cast.person.pk}"),
+    ("indicators", 41, "leader", lambda w: reverse("indicators:dashboard", args=[w.cast.municipality.number])),
+]
+
+
+def _user(world: World, who: str) -> User:
+    return getattr(world, who, None) or getattr(world.cast, who)
+
+
+@pytest.mark.parametrize(("page", "expected", "who", "url"), PAGES, ids=[p[0] for p in PAGES])
+def test_it_answers_with_as_many_queries_at_a_larger_size(world: World, page: str, expected: int, who: str,
+                                                          url: Any) -> None:
+    client = Client()
+    client.force_login(_user(world, who))
+    target = url(world)
+    count(client, target)  # warm caches that are per process, not per request (translations, content types)
+    small = count(client, target)
+    grow(world)
+    count(client, target)  # the meeting page brings its agenda up to date once, in one insert
+    large = count(client, target)
+    assert large == small, f"{page}: {small} queries with the small world, {large} with the larger"
+    assert small == expected, f"{page}: {small} queries, pinned at {expected}: update the pin if the new query is meant"
