@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("reads", ["oppfolging.*.selectors", "oppfolging.plans.history", "oppfolging.meetings.ics",
                "oppfolging.indicators.definitions", "oppfolging.indicators.access"]),
     ("writes", ["oppfolging.*.services", "oppfolging.*.tasks", "oppfolging.notifications.delivery",
-                "oppfolging.notifications.sms"]),
+                "oppfolging.notifications.sms", "oppfolging.submissions.once"]),
     # Jobs that run the work of several apps on a schedule.
     ("jobs", ["oppfolging.notifications.reminders"]),
     ("web", ["oppfolging.*.views", "oppfolging.*.staff_views", "oppfolging.*.forms", "oppfolging.*.urls",

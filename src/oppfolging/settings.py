@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "oppfolging.indicators",
     "oppfolging.portal",
     "oppfolging.gp",
+    "oppfolging.submissions",
     "oppfolging.home",
     "oppfolging.demo",
 ]

@@ -274,13 +274,14 @@ SPECS: dict[str, Spec] = {
     "meetings.services.meeting_schedule": spec(PERSON_BAD)(
         lambda f, w, g: f(grant=g, team=w.team, starts_at=_in_days(5), location="Rådhuset")),
     "meetings.services.meeting_update": spec(PERSON_BAD)(
-        lambda f, w, g: f(grant=g, meeting=w.meeting, starts_at=_in_days(6), location="Rådhuset")),
+        lambda f, w, g: f(grant=g, meeting=w.meeting, starts_at=_in_days(6), location="Rådhuset",
+                          expected_version=w.meeting.version)),
     "meetings.services.meeting_cancel": spec(PERSON_BAD)(lambda f, w, g: f(grant=g, meeting=w.meeting)),
     "meetings.services.agenda_build": spec(PERSON_BAD)(lambda f, w, g: f(grant=g, meeting=w.meeting)),
     "meetings.services.agenda_item_add": spec(SERVE_BAD)(
         lambda f, w, g: f(grant=g, meeting=w.meeting, title="Ny sak")),
     "meetings.services.agenda_item_update": spec(PERSON_BAD)(
-        lambda f, w, g: f(grant=g, item=w.agenda_item, title="Endret")),
+        lambda f, w, g: f(grant=g, item=w.agenda_item, title="Endret", expected_version=w.agenda_item.version)),
     "meetings.services.agenda_item_move": spec(PERSON_BAD)(
         lambda f, w, g: f(grant=g, item=w.agenda_item, direction="down")),
     "meetings.services.agenda_send": spec(PERSON_BAD)(lambda f, w, g: f(grant=g, meeting=w.meeting)),
@@ -289,7 +290,9 @@ SPECS: dict[str, Spec] = {
     "meetings.services.minutes_save": spec(PERSON_BAD)(
         lambda f, w, g: f(grant=g, meeting=w.meeting, minutes="Referat", expected_version=w.meeting.version)),
     "meetings.services.decision_add": spec(PERSON_BAD)(lambda f, w, g: f(grant=g, meeting=w.meeting, text="Ja")),
-    "meetings.services.decision_delete": spec(PERSON_BAD)(lambda f, w, g: f(grant=g, decision=w.decision)),
+    "meetings.services.decision_withdraw": spec(PERSON_BAD)(lambda f, w, g: f(grant=g, decision=w.decision)),
+    "meetings.services.meeting_record_held": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, team=w.team, starts_at=_in_days(-2), location="Rådhuset")),
     "meetings.services.action_item_add": spec(PERSON_BAD)(
         lambda f, w, g: f(grant=g, team=w.team, description="Ring NAV", due_on=timezone.localdate(),
                           owner_user=w.coordinator)),

@@ -22,7 +22,7 @@ def _urls(cast, meeting, item, agenda_item, decision):
             reverse("meetings:agenda_item_edit", args=[p, m, agenda_item.pk]),
             reverse("meetings:agenda_send", args=[p, m]), reverse("meetings:attendance", args=[p, m]),
             reverse("meetings:minutes", args=[p, m]), reverse("meetings:decision_add", args=[p, m]),
-            reverse("meetings:decision_delete", args=[p, m, decision.pk]),
+            reverse("meetings:decision_withdraw", args=[p, m, decision.pk]),
             reverse("meetings:action_item_add", args=[p, m]),
             reverse("meetings:goal_evaluate", args=[p, m, 1]),
         ],

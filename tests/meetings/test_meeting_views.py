@@ -108,9 +108,31 @@ def test_it_records_decisions_and_action_items_with_owner_and_deadline(cast, mee
     item = meeting.action_items.get()
     assert (item.owner_membership, item.due_on, item.created_by, item.team) == (owner, due, cast.cu, meeting.team)
     decision = meeting.decisions.get()
-    client.post(reverse("meetings:decision_delete", args=[cast.person.pk, meeting.pk, decision.pk]))
-    assert not meeting.decisions.exists()
-    assert AuditEvent.objects.filter(resource="meeting_decision", action="delete").exists()
+    client.post(reverse("meetings:decision_withdraw", args=[cast.person.pk, meeting.pk, decision.pk]),
+                {"reason": "Ført inn på feil møte"})
+    decision.refresh_from_db()
+    assert decision.is_withdrawn and decision.withdrawn_by == cast.cu and decision.text  # the text stays
+    assert AuditEvent.objects.filter(resource="meeting_decision", action="update").exists()
+    html = client.get(reverse("meetings:detail", args=[cast.person.pk, meeting.pk])).content.decode()
+    assert "Ført inn på feil møte" in html and "<del>" in html
+
+
+def test_it_creates_one_decision_and_one_action_item_from_a_double_click(cast, meeting):
+    client = cast.client_for(cast.cu)
+    token = "6f1c0b7e-8a4b-4a63-9c3f-1d2e3f4a5b6c"
+    url = reverse("meetings:decision_add", args=[cast.person.pk, meeting.pk])
+    for _ in range(2):
+        client.post(url, {"text": "Søke BPA", "submission_token": token})
+    assert meeting.decisions.count() == 1
+    response = client.post(url, {"text": "Søke BPA", "submission_token": token}, follow=True)
+    assert "Dette var allerede lagret." in response.content.decode()
+
+
+def test_it_keeps_every_wording_of_the_minutes(cast, meeting):
+    grant = grant_for(cast.cu, cast.person)
+    services.minutes_save(grant=grant, meeting=meeting, minutes="Første utkast", expected_version=meeting.version)
+    services.minutes_save(grant=grant, meeting=meeting, minutes="Rettet", expected_version=meeting.version)
+    assert list(meeting.minutes_revisions.values_list("text", flat=True)) == ["Rettet", "Første utkast"]
 
 
 def test_it_evaluates_a_due_goal_from_the_meeting_page(cast, meeting, due_goal):
@@ -132,7 +154,7 @@ def test_it_evaluates_a_due_goal_from_the_meeting_page(cast, meeting, due_goal):
 
 def test_it_shows_upcoming_and_past_meetings(cast, team, meeting):
     grant = grant_for(cast.cu, cast.person)
-    old = services.meeting_schedule(grant=grant, team=team, starts_at=at(-30), location="Rådhuset")
+    old = services.meeting_schedule(grant=grant, team=team, starts_at=at(30), location="Rådhuset")
     services.meeting_cancel(grant=grant, meeting=old, reason="Syk")
     html = cast.client_for(cast.colleague).get(reverse("meetings:list", args=[cast.person.pk])).content.decode()
     upcoming, past = html.split("Tidligere og avlyste møter", 1)

@@ -96,13 +96,43 @@ def test_it_sends_an_update_when_time_changes_after_the_agenda_went_out(deliver,
         "day": (timezone.localdate() + dt.timedelta(days=4)).isoformat(), "start": "13:00", "end": "14:30",
         "location": "Helsehuset, møterom 2", "video_link": ""})
     meeting.refresh_from_db()
-    assert (meeting.sequence, meeting.agenda_sent_at) == (1, None)
-    run_meeting_jobs()
-    deliver()
+    assert meeting.sequence == 1 and meeting.agenda_sent_at is not None
+    deliver()  # the update goes out at once, not when the next invitation would be due
     assert len(mail.outbox) == 6
-    event = _calendar(mail.outbox[-1]).walk("VEVENT")[0]
+    update = mail.outbox[-1]
+    assert "er endret" in update.body
+    event = _calendar(update).walk("VEVENT")[0]
     assert str(event["UID"]) == f"meeting-{meeting.pk}@localhost"
     assert event["SEQUENCE"] == 1 and event.decoded("DTSTART") == at(4, 13)
+    run_meeting_jobs()
+    deliver()
+    assert len(mail.outbox) == 6  # nothing sent twice
+
+
+def test_it_refuses_a_stale_edit_of_the_meeting_and_keeps_what_was_typed(cast, meeting):
+    url = reverse("meetings:edit", args=[cast.person.pk, meeting.pk])
+    data = {"day": (timezone.localdate() + dt.timedelta(days=4)).isoformat(), "start": "13:00", "end": "14:30",
+            "location": "Helsehuset, møterom 2", "video_link": "", "version": meeting.version}
+    cast.client_for(cast.cu).post(url, {**data, "location": "Rådhuset"})
+    response = cast.client_for(cast.cu).post(url, {**data, "location": "Biblioteket"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "Noen andre endret møtet" in html
+    assert 'value="Biblioteket"' in html and "Rådhuset" in html
+    meeting.refresh_from_db()
+    assert meeting.location == "Rådhuset"
+
+
+def test_it_tells_invitees_once_a_day_when_the_agenda_changes_after_sending(deliver, cast, meeting):
+    services.agenda_send(grant=PersonGrant.system(cast.person), meeting=meeting)
+    deliver()
+    sent = len(mail.outbox)
+    grant = PersonGrant(cast.person, Basis.PERSON_SELF, "person", "", False)
+    services.agenda_item_add(grant=grant, meeting=meeting, title="Ny sak")
+    services.agenda_item_add(grant=grant, meeting=meeting, title="Enda en sak")
+    deliver()
+    updates = mail.outbox[sent:]
+    assert sorted(m.to[0] for m in updates) == ["kim@example.invalid", "nils@example.invalid", "petra@example.invalid"]
+    assert all("Ny sak" not in m.body for m in updates)
 
 
 def test_it_cancels_after_confirmation_and_tells_those_who_got_the_agenda(deliver, cast, meeting):

@@ -18,13 +18,15 @@ from oppfolging.assessments.models import (
 from oppfolging.assessments.selectors import gps_for, staff_for
 from oppfolging.assessments.services import MAX_PSFS_ACTIVITIES, ParticipantInput
 from oppfolging.catalogue.models import Service
+from oppfolging.lib.dates import WORK_DATE
 from oppfolging.people.models import Person
 from oppfolging.referrals.models import OPEN_STATUSES, Referral
 
 
 class StartForm(forms.Form):
     started_on = forms.DateField(
-        label=_("Dato for utredningen"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Dato for utredningen"), widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[WORK_DATE],
     )
     copy_psfs = forms.BooleanField(
         label=_("Ta med aktivitetene fra forrige «Hva er viktig for deg?»"),

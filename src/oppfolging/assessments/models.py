@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from oppfolging.assessments import iplos, scoring
+from oppfolging.lib.dates import WORK_DATE
 
 
 class AssessmentStatus(models.TextChoices):
@@ -53,7 +54,7 @@ class Assessment(models.Model):
     status = models.CharField(
         max_length=20, choices=AssessmentStatus.choices, default=AssessmentStatus.IN_PROGRESS
     )
-    started_on = models.DateField(_("startet"), default=timezone.localdate)
+    started_on = models.DateField(_("startet"), default=timezone.localdate, validators=[WORK_DATE])
     completed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -119,7 +120,7 @@ class AssessmentParticipant(models.Model):
     """A professional, a service or someone else who took part in the assessment."""
 
     assessment = models.ForeignKey(
-        Assessment, on_delete=models.CASCADE, related_name="participants"
+        Assessment, on_delete=models.PROTECT, related_name="participants"
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -156,7 +157,7 @@ class IplosScore(models.Model):
     """One IPLOS variable's score in one assessment."""
 
     assessment = models.ForeignKey(
-        Assessment, on_delete=models.CASCADE, related_name="iplos_scores"
+        Assessment, on_delete=models.PROTECT, related_name="iplos_scores"
     )
     variable = models.CharField(
         max_length=40, choices=[(v.code, v.label) for v in iplos.VARIABLES]
@@ -185,7 +186,7 @@ class PsfsActivity(models.Model):
     """One activity that matters to the person, in their own words, scored 0–10."""
 
     assessment = models.ForeignKey(
-        Assessment, on_delete=models.CASCADE, related_name="psfs_activities"
+        Assessment, on_delete=models.PROTECT, related_name="psfs_activities"
     )
     position = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(5)]

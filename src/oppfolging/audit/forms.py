@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from oppfolging.accounts.models import Municipality, User
+from oppfolging.lib.dates import WORK_DATE
 
 
 class AuditSearchForm(forms.Form):
@@ -15,10 +16,12 @@ class AuditSearchForm(forms.Form):
     )
     user = forms.ModelChoiceField(label=_("Ansatt"), queryset=User.objects.none(), required=False)
     date_from = forms.DateField(
-        label=_("Fra dato"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Fra dato"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[WORK_DATE],
     )
     date_to = forms.DateField(
-        label=_("Til dato"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Til dato"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[WORK_DATE],
     )
     break_glass_only = forms.BooleanField(label=_("Bare nødtilgang"), required=False)
 

@@ -4,37 +4,49 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from oppfolging.lib.dates import FOLLOW_UP, WORK_DATE, local_datetime
 from oppfolging.meetings.models import Attendance, Invitation
 from oppfolging.plans.models import EvaluationResult, NextStep
+from oppfolging.submissions.forms import OnceForm
 from oppfolging.teams.models import Team, TeamMembership
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
-class MeetingForm(forms.Form):
-    day = forms.DateField(label=_("Dato"), widget=DATE)
+class MeetingForm(OnceForm):
+    day = forms.DateField(label=_("Dato"), widget=DATE, validators=[WORK_DATE])
     start = forms.TimeField(label=_("Fra klokken"), widget=TIME)
     end = forms.TimeField(label=_("Til klokken"), widget=TIME, required=False)
     location = forms.CharField(label=_("Sted"), max_length=200, required=False,
                                help_text=_("For eksempel «hjemme hos Petra» eller «Helsehuset, møterom 2»."))
     video_link = forms.URLField(label=_("Lenke til videomøte"), required=False, assume_scheme="https")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         if not cleaned.get("location") and not cleaned.get("video_link") and not self.errors:
             self.add_error("location", _("Oppgi sted eller lenke til videomøte."))
+        day, start, end = cleaned.get("day"), cleaned.get("start"), cleaned.get("end")
+        if day is None or start is None:
+            return cleaned
+        try:
+            self._starts_at = local_datetime(day, start, field="start")
+            self._ends_at = local_datetime(day, end, field="end") if end else None
+        except ValidationError as error:
+            self.add_error(None, error)
+            return cleaned
+        if self._ends_at is not None and self._ends_at <= self._starts_at:
+            self.add_error("end", _("Møtet må slutte etter at det begynner."))
         return cleaned
 
     def times(self) -> tuple[dt.datetime, dt.datetime | None]:
-        """Return the start and end as aware datetimes in the local time zone."""
-        day, start, end = (self.cleaned_data[k] for k in ("day", "start", "end"))
-        starts_at = timezone.make_aware(dt.datetime.combine(day, start))
-        ends_at = timezone.make_aware(dt.datetime.combine(day, end)) if end else None
-        return starts_at, ends_at
+        """Return the start and end as aware datetimes in the local time zone (after is_valid)."""
+        return self._starts_at, self._ends_at
 
     @classmethod
     def initial_for(cls, meeting: Any) -> dict[str, Any]:
@@ -42,7 +54,7 @@ class MeetingForm(forms.Form):
         return {
             "day": start.date(), "start": start.time(),
             "end": timezone.localtime(meeting.ends_at).time() if meeting.ends_at else None,
-            "location": meeting.location, "video_link": meeting.video_link,
+            "location": meeting.location, "video_link": meeting.video_link, "version": meeting.version,
         }
 
 
@@ -59,9 +71,10 @@ class CancelForm(forms.Form):
                              help_text=_("Sendes til de som har fått dagsordenen."))
 
 
-class AgendaItemForm(forms.Form):
+class AgendaItemForm(OnceForm):
     title = forms.CharField(label=_("Sak"), max_length=300)
     details = forms.CharField(label=_("Utdyping"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class AttendanceForm(forms.Form):
@@ -86,14 +99,14 @@ class MinutesForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(OnceForm):
     text = forms.CharField(label=_("Beslutning"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ActionItemForm(forms.Form):
+class ActionItemForm(OnceForm):
     description = forms.CharField(label=_("Hva skal gjøres"), widget=forms.Textarea(attrs={"rows": 2}))
     owner_membership = forms.ModelChoiceField(label=_("Ansvarlig"), queryset=TeamMembership.objects.none())
-    due_on = forms.DateField(label=_("Frist"), widget=DATE)
+    due_on = forms.DateField(label=_("Frist"), widget=DATE, validators=[FOLLOW_UP])
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -111,7 +124,7 @@ class EvaluationForm(forms.Form):
     result = forms.ChoiceField(label=_("Resultat"), choices=EvaluationResult.choices, widget=forms.RadioSelect)
     learned = forms.CharField(label=_("Hva har vi lært"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     next_step = forms.ChoiceField(label=_("Hva nå"), choices=NextStep.choices, widget=forms.RadioSelect)
-    next_evaluation_on = forms.DateField(label=_("Neste evaluering"), required=False, widget=DATE)
+    next_evaluation_on = forms.DateField(label=_("Neste evaluering"), required=False, widget=DATE, validators=[FOLLOW_UP])
     psfs_score = forms.IntegerField(label=_("Ny PSFS-skår (0–10)"), min_value=0, max_value=10, required=False)
     new_goal_text = forms.CharField(label=_("Nytt mål"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
                                     help_text=_("Bare hvis dere lager et nytt mål."))

@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from oppfolging.lib.dates import FOLLOW_UP, WORK_DATE
+
 
 class MeetingStatus(models.TextChoices):
     PLANNED = "planned", _("Planlagt")
@@ -25,8 +27,8 @@ class Meeting(models.Model):
     """A meeting of a person's follow-up team (FHIR Appointment, then Encounter)."""
 
     team = models.ForeignKey("teams.Team", on_delete=models.PROTECT, related_name="meetings")
-    starts_at = models.DateTimeField(_("tidspunkt"))
-    ends_at = models.DateTimeField(_("slutter"), null=True, blank=True)
+    starts_at = models.DateTimeField(_("tidspunkt"), validators=[WORK_DATE])
+    ends_at = models.DateTimeField(_("slutter"), null=True, blank=True, validators=[WORK_DATE])
     location = models.CharField(_("sted"), max_length=200, blank=True)
     video_link = models.URLField(_("lenke til videomøte"), blank=True)
     status = models.CharField(max_length=10, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED)
@@ -89,7 +91,7 @@ class Attendance(models.TextChoices):
 class Invitation(models.Model):
     """Someone invited to a meeting, and whether they came (FHIR Appointment.participant)."""
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invitations")
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="invitations")
     kind = models.CharField(max_length=20, choices=InviteeKind.choices)
     membership = models.ForeignKey(
         "teams.TeamMembership", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -159,16 +161,16 @@ class AddedByKind(models.TextChoices):
 class AgendaItem(models.Model):
     """One item on a meeting's agenda: a goal due, an open action item, or one someone added."""
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="agenda_items")
     position = models.PositiveSmallIntegerField(default=0)
     source = models.CharField(max_length=20, choices=AgendaSource.choices, default=AgendaSource.ADDED)
     title = models.CharField(_("sak"), max_length=300)
     details = models.TextField(_("utdyping"), blank=True)
     goal = models.ForeignKey(
-        "plans.Goal", on_delete=models.CASCADE, null=True, blank=True, related_name="agenda_items"
+        "plans.Goal", on_delete=models.PROTECT, null=True, blank=True, related_name="agenda_items"
     )
     action_item = models.ForeignKey(
-        "meetings.ActionItem", on_delete=models.CASCADE, null=True, blank=True, related_name="agenda_items"
+        "meetings.ActionItem", on_delete=models.PROTECT, null=True, blank=True, related_name="agenda_items"
     )
     added_by_kind = models.CharField(
         _("meldt inn av"), max_length=20, choices=AddedByKind.choices, blank=True
@@ -177,6 +179,7 @@ class AgendaItem(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["position", "pk"]
@@ -204,10 +207,16 @@ class AgendaItem(models.Model):
 class MeetingDecision(models.Model):
     """A decision the team made at a meeting, as it goes into the minutes."""
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="decisions")
     text = models.TextField(_("beslutning"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # A decision recorded by mistake is withdrawn, never deleted: the text stays, marked as such.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawal_reason = models.CharField(_("hvorfor den trekkes"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -216,6 +225,36 @@ class MeetingDecision(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def owner_person_id(self) -> int:
+        """Return the id of the person this record belongs to (see access.grants)."""
+        return self.meeting.team.person_id
+
+
+class MinutesRevision(models.Model):
+    """The minutes as they read after one save: every earlier wording stays readable."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="minutes_revisions")
+    text = models.TextField()
+    saved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    saved_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-saved_at", "-pk"]
+        verbose_name = _("tidligere versjon av referatet")
+        verbose_name_plural = _("tidligere versjoner av referatet")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "version"], name="one_minutes_revision_per_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} v{self.version}"
 
     @property
     def owner_person_id(self) -> int:
@@ -239,7 +278,7 @@ class ActionItem(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="action_items",
         verbose_name=_("ansvarlig ansatt"),
     )
-    due_on = models.DateField(_("frist"))
+    due_on = models.DateField(_("frist"), validators=[FOLLOW_UP])
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

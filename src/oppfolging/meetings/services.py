@@ -36,6 +36,7 @@ from oppfolging.meetings.models import (
     Meeting,
     MeetingDecision,
     MeetingStatus,
+    MinutesRevision,
 )
 from oppfolging.notifications.models import Channel, Kind
 from oppfolging.notifications.services import Recipient, channels_for, notifications_done, notify
@@ -135,6 +136,9 @@ def meeting_schedule(
     if team.status != TeamStatus.ACTIVE:
         raise ValidationError(_("Personen har ikke et aktivt oppfølgingsteam."))
     _validate_time_and_place(starts_at=starts_at, ends_at=ends_at, location=location, video_link=video_link)
+    if starts_at < timezone.now():
+        raise ValidationError({"starts_at": _(
+            "Et møte kan ikke planlegges bakover i tid. Er møtet allerede holdt, registrer det som holdt.")})
     meeting = Meeting(team=team, starts_at=starts_at, ends_at=ends_at, location=location.strip(),
                       video_link=video_link.strip(), created_by=actor)
     meeting.full_clean()
@@ -142,8 +146,42 @@ def meeting_schedule(
     invitation_sync(grant=grant, meeting=meeting)
     agenda_build(grant=grant, meeting=meeting)
     _audit(grant, Action.CREATE, "meeting", meeting,
-           _("Møte planlagt %(when)s") % {"when": formats.localize(timezone.localtime(starts_at))})
+           _("Møte planlagt %(when)s") % {"when": _when(starts_at)})
     return meeting
+
+
+@transaction.atomic
+def meeting_record_held(
+    *,
+    grant: PersonGrant,
+    team: Team,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime | None = None,
+    location: str = "",
+    video_link: str = "",
+) -> Meeting:
+    """Record a meeting that was held without being planned here, so attendance and minutes can be kept.
+
+    Nobody is invited or told: the meeting is over.
+    """
+    grant.require_write()
+    grant.require_owns(team)
+    actor = grant.require_user()
+    _validate_time_and_place(starts_at=starts_at, ends_at=ends_at, location=location, video_link=video_link)
+    if starts_at > timezone.now():
+        raise ValidationError({"starts_at": _("Et møte som er holdt, har et tidspunkt som er passert.")})
+    meeting = Meeting(team=team, starts_at=starts_at, ends_at=ends_at, location=location.strip(),
+                      video_link=video_link.strip(), created_by=actor, status=MeetingStatus.HELD)
+    meeting.full_clean()
+    meeting.save()
+    invitation_sync(grant=grant, meeting=meeting)
+    _audit(grant, Action.CREATE, "meeting", meeting,
+           _("Holdt møte registrert %(when)s") % {"when": _when(starts_at)})
+    return meeting
+
+
+def _when(moment: dt.datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "j. F Y \\k\\l. H.i")
 
 
 @transaction.atomic
@@ -155,23 +193,42 @@ def meeting_update(
     ends_at: dt.datetime | None = None,
     location: str = "",
     video_link: str = "",
+    expected_version: int,
 ) -> Meeting:
-    """Change time or place; if the agenda already went out, it goes out again as an update."""
+    """Change time or place; if the invitation already went out, an update goes out at once.
+
+    A save based on an old version of the meeting is refused (EditConflict), never applied.
+    The update keeps the calendar event's UID with a higher SEQUENCE, so calendars move it.
+    """
     grant.require_write()
     grant.require_owns(meeting)
     _require_planned(meeting)
     _validate_time_and_place(starts_at=starts_at, ends_at=ends_at, location=location, video_link=video_link)
     changed = (meeting.starts_at, meeting.ends_at, meeting.location, meeting.video_link) != (
         starts_at, ends_at, location.strip(), video_link.strip())
+    if changed and starts_at != meeting.starts_at and starts_at < timezone.now():
+        raise ValidationError({"starts_at": _("Et møte kan ikke flyttes bakover i tid.")})
     meeting.starts_at, meeting.ends_at = starts_at, ends_at
     meeting.location, meeting.video_link = location.strip(), video_link.strip()
-    if changed and meeting.agenda_sent_at is not None:
+    resend = changed and meeting.agenda_sent_at is not None
+    if resend:
         meeting.sequence += 1
-        meeting.agenda_sent_at = None
     meeting.full_clean()
-    meeting.save(update_fields=["starts_at", "ends_at", "location", "video_link", "sequence", "agenda_sent_at"])
+    save_versioned(meeting, expected_version=expected_version,
+                   fields=["starts_at", "ends_at", "location", "video_link", "sequence"])
+    if resend:
+        invitation_sync(grant=grant, meeting=meeting)
+        _notify_invitees(meeting, kind=Kind.MEETING_UPDATED, key=f"meeting:{meeting.pk}:{meeting.sequence}")
     _audit(grant, Action.UPDATE, "meeting", meeting)
     return meeting
+
+
+def _agenda_changed(meeting: Meeting) -> None:
+    """Tell the invitees that the agenda changed after it was sent: once a day at most."""
+    if not Meeting.objects.filter(pk=meeting.pk, agenda_sent_at__isnull=False, status=MeetingStatus.PLANNED).exists():
+        return
+    _notify_invitees(meeting, kind=Kind.MEETING_UPDATED,
+                     key=f"meeting-agenda:{meeting.pk}:{timezone.localdate().isoformat()}")
 
 
 def meeting_cancel(*, grant: PersonGrant, meeting: Meeting, reason: str = "") -> Meeting:
@@ -270,6 +327,7 @@ def agenda_item_add(
                       position=_next_position(meeting))
     item.full_clean()
     item.save()
+    _agenda_changed(meeting)
     for coordinator in coordinators_of(meeting.team.person):
         if coordinator != grant.user:
             notify(kind=Kind.AGENDA_ITEM, key=f"agenda-item:{item.pk}", recipient=Recipient(user=coordinator),
@@ -281,15 +339,18 @@ def agenda_item_add(
 
 
 @transaction.atomic
-def agenda_item_update(*, grant: PersonGrant, item: AgendaItem, title: str, details: str = "") -> AgendaItem:
-    """Change an agenda item's wording."""
+def agenda_item_update(
+    *, grant: PersonGrant, item: AgendaItem, title: str, details: str = "", expected_version: int
+) -> AgendaItem:
+    """Change an agenda item's wording; a save based on an old version is refused, never applied."""
     grant.require_write()
     grant.require_owns(item)
     if not title.strip():
         raise ValidationError({"title": _("Skriv hva saken gjelder.")})
     item.title, item.details = title.strip(), details.strip()
     item.full_clean()
-    item.save(update_fields=["title", "details"])
+    save_versioned(item, expected_version=expected_version, fields=["title", "details"])
+    _agenda_changed(item.meeting)
     _audit(grant, Action.UPDATE, "agenda_item", item)
     return item
 
@@ -447,6 +508,9 @@ def minutes_save(
         raise ValidationError(_("Møtet er avlyst."))
     meeting.minutes = minutes.strip()
     save_versioned(meeting, expected_version=expected_version, fields=["minutes"])
+    # Every wording of the minutes is kept: an overwrite never loses what someone wrote.
+    MinutesRevision.objects.create(meeting=meeting, text=meeting.minutes, saved_by=grant.require_user(),
+                                   version=meeting.version)
     _audit(grant, Action.UPDATE, "meeting_minutes", meeting)
     return meeting
 
@@ -467,12 +531,18 @@ def decision_add(*, grant: PersonGrant, meeting: Meeting, text: str) -> MeetingD
 
 
 @transaction.atomic
-def decision_delete(*, grant: PersonGrant, decision: MeetingDecision) -> None:
-    """Remove a decision recorded by mistake; the log keeps that it was there."""
+def decision_withdraw(*, grant: PersonGrant, decision: MeetingDecision, reason: str = "") -> MeetingDecision:
+    """Withdraw a decision recorded by mistake: it stays, with its whole text, marked as withdrawn."""
     grant.require_write()
     grant.require_owns(decision)
-    _audit(grant, Action.DELETE, "meeting_decision", decision, decision.text[:200])
-    decision.delete()
+    decision = MeetingDecision.objects.select_for_update().get(pk=decision.pk)
+    if decision.is_withdrawn:
+        raise ValidationError(_("Beslutningen er allerede trukket."))
+    decision.withdrawn_at, decision.withdrawn_by = timezone.now(), grant.require_user()
+    decision.withdrawal_reason = reason.strip()[:300]
+    decision.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+    _audit(grant, Action.UPDATE, "meeting_decision", decision, _("Beslutning trukket"))
+    return decision
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ urlpatterns = [
     path("oversikt/", views.unit_overview, name="unit_overview"),
     path("person/<int:person_id>/", views.meeting_list, name="list"),
     path("person/<int:person_id>/ny/", views.meeting_schedule, name="schedule"),
+    path("person/<int:person_id>/holdt/", views.meeting_record_held, name="record_held"),
     path("person/<int:person_id>/hyppighet/", views.interval_set, name="interval_set"),
     path("person/<int:person_id>/oppgaver/", views.action_items, name="action_items"),
     path("person/<int:person_id>/oppgaver/<int:item_id>/gjort/", views.action_item_done, name="action_item_done"),
@@ -21,7 +22,8 @@ urlpatterns = [
     path("person/<int:person_id>/<int:meeting_id>/oppmote/", views.attendance_record, name="attendance"),
     path("person/<int:person_id>/<int:meeting_id>/referat/", views.minutes_save, name="minutes"),
     path("person/<int:person_id>/<int:meeting_id>/beslutning/", views.decision_add, name="decision_add"),
-    path("person/<int:person_id>/<int:meeting_id>/beslutning/<int:decision_id>/fjern/", views.decision_delete, name="decision_delete"),
+    path("person/<int:person_id>/<int:meeting_id>/beslutning/<int:decision_id>/trekk/", views.decision_withdraw,
+         name="decision_withdraw"),
     path("person/<int:person_id>/<int:meeting_id>/oppgave/", views.action_item_add, name="action_item_add"),
     path("person/<int:person_id>/<int:meeting_id>/mal/<int:goal_id>/evaluer/", views.goal_evaluate, name="goal_evaluate"),
 ]

@@ -19,6 +19,7 @@ from oppfolging.access import policy
 from oppfolging.access.shortcuts import get_person_for_user, require_in_municipality
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
+from oppfolging.lib.forms import add_service_error
 from oppfolging.lib.versioning import EditConflict, conflict_rows
 from oppfolging.meetings import selectors, services
 from oppfolging.meetings.forms import (
@@ -40,6 +41,8 @@ from oppfolging.meetings.models import (
     MeetingStatus,
 )
 from oppfolging.plans.services import goal_evaluate as plan_goal_evaluate
+from oppfolging.submissions.forms import OnceForm
+from oppfolging.submissions.once import AlreadySubmitted, once
 from oppfolging.teams.models import Team, TeamStatus
 
 
@@ -139,23 +142,42 @@ def interval_set(request: HttpRequest, person_id: int) -> HttpResponse:
     return redirect("meetings:list", person_id=person_id)
 
 
+TIME_FIELDS = {"starts_at": "start", "ends_at": "end"}
+
+
 def meeting_schedule(request: HttpRequest, person_id: int) -> HttpResponse:
     """Schedule a meeting; the members, the person and consenting next of kin are invited."""
+    return _meeting_create(request, person_id, held=False)
+
+
+def meeting_record_held(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Record a meeting that was held, to keep attendance and minutes (nobody is invited)."""
+    return _meeting_create(request, person_id, held=True)
+
+
+def _meeting_create(request: HttpRequest, person_id: int, *, held: bool) -> HttpResponse:
     grant = get_person_for_user(request, person_id, write=True, resource="meeting")
     team = _active_team(grant)
     form = MeetingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         starts_at, ends_at = form.times()
+        create = services.meeting_record_held if held else services.meeting_schedule
         try:
-            meeting = services.meeting_schedule(
-                grant=grant, team=team, starts_at=starts_at, ends_at=ends_at,  # type: ignore[arg-type]
-                location=form.cleaned_data["location"], video_link=form.cleaned_data["video_link"])
+            with once(form.submission, user=request.user) as submission:
+                meeting = create(grant=grant, team=team, starts_at=starts_at, ends_at=ends_at,
+                                 location=form.cleaned_data["location"], video_link=form.cleaned_data["video_link"])
+                submission.created(meeting)
+        except AlreadySubmitted as earlier:
+            messages.info(request, _("Møtet var allerede lagret."))
+            return redirect("meetings:detail", person_id=person_id, meeting_id=earlier.object_id)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error, TIME_FIELDS)
         else:
-            messages.success(request, _("Møtet er planlagt. Dagsordenen bygges av mål som skal evalueres og saker som meldes inn."))
+            messages.success(request, _("Møtet er registrert som holdt. Før inn oppmøte og referat.") if held else _(
+                "Møtet er planlagt. Dagsordenen bygges av mål som skal evalueres og saker som meldes inn."))
             return redirect("meetings:detail", person_id=person_id, meeting_id=meeting.pk)
-    return render(request, "meetings/meeting_form.html", {"form": form, "person": grant.person, "meeting": None})
+    return render(request, "meetings/meeting_form.html", {"form": form, "person": grant.person, "meeting": None,
+                                                          "held": held})
 
 
 def meeting_edit(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
@@ -163,18 +185,29 @@ def meeting_edit(request: HttpRequest, person_id: int, meeting_id: int) -> HttpR
     grant = get_person_for_user(request, person_id, write=True, resource="meeting")
     meeting = _meeting(grant, meeting_id)
     form = MeetingForm(request.POST or None, initial=MeetingForm.initial_for(meeting))
+    conflict = None
     if request.method == "POST" and form.is_valid():
         starts_at, ends_at = form.times()
         try:
             services.meeting_update(
-                grant=grant, meeting=meeting, starts_at=starts_at, ends_at=ends_at,  # type: ignore[arg-type]
-                location=form.cleaned_data["location"], video_link=form.cleaned_data["video_link"])
+                grant=grant, meeting=meeting, starts_at=starts_at, ends_at=ends_at,
+                location=form.cleaned_data["location"], video_link=form.cleaned_data["video_link"],
+                expected_version=form.cleaned_data["version"] or meeting.version)
+        except EditConflict as error:
+            conflict = error
+            form.data = form.data.copy()
+            form.data["version"] = str(error.current.version)
+            form.add_error(None, _("Noen andre endret møtet mens du hadde det oppe. Det de lagret, står under; "
+                                   "det du skrev, er tatt vare på. Lagre igjen hvis ditt skal gjelde."))
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error, TIME_FIELDS)
         else:
-            messages.success(request, _("Møtet er endret."))
+            messages.success(request, _("Møtet er endret.") if not meeting.agenda_sent_at else _(
+                "Møtet er endret, og alle innkalte har fått en oppdatert innkalling."))
             return redirect("meetings:detail", person_id=person_id, meeting_id=meeting.pk)
-    return render(request, "meetings/meeting_form.html", {"form": form, "person": grant.person, "meeting": meeting})
+    return render(request, "meetings/meeting_form.html", {
+        "form": form, "person": grant.person, "meeting": meeting,
+        "conflict": conflict, "conflict_meeting": conflict.current if conflict else None})
 
 
 def meeting_cancel(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
@@ -223,7 +256,7 @@ def _detail_context(grant: policy.PersonGrant, meeting: Meeting, **forms: Any) -
         "agenda_form": forms.get("agenda_form") or AgendaItemForm(),
         "minutes_form": forms.get("minutes_form")
         or MinutesForm(initial={"minutes": meeting.minutes, "version": meeting.version}),
-        "decisions": list(meeting.decisions.select_related("recorded_by")),
+        "decisions": list(meeting.decisions.select_related("recorded_by", "withdrawn_by")),
         "decision_form": forms.get("decision_form") or DecisionForm(),
         "action_items": list(meeting.action_items.select_related(
             "owner_membership__user", "owner_membership__related_person", "owner_user", "done_by")),
@@ -240,22 +273,37 @@ def meeting_detail(request: HttpRequest, person_id: int, meeting_id: int) -> Htt
     return render(request, "meetings/meeting_detail.html", _detail_context(grant, meeting))
 
 
+def _create_on_meeting(
+    request: HttpRequest, person_id: int, meeting_id: int, *, form: OnceForm, form_key: str, anchor: str,
+    create: Callable[[policy.PersonGrant, Meeting, dict[str, Any]], Any], done: str, write: bool = True,
+) -> HttpResponse:
+    """Create something on a meeting page once per form sent; a repeat is shown what it already made."""
+    grant = get_person_for_user(request, person_id, write=write, resource="meeting")
+    meeting = _meeting(grant, meeting_id)
+    if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("submission_token", "version")}
+        try:
+            with once(form.submission, user=request.user) as submission:  # type: ignore[arg-type]
+                submission.created(create(grant, meeting, data))
+        except AlreadySubmitted:
+            messages.info(request, _("Dette var allerede lagret."))
+            return _back(person_id, meeting_id, anchor)
+        except ValidationError as error:
+            if _refused(request, form, error):
+                return _back(person_id, meeting_id, anchor)
+        else:
+            messages.success(request, done)
+            return _back(person_id, meeting_id, anchor)
+    return render(request, "meetings/meeting_detail.html", _detail_context(grant, meeting, **{form_key: form}))
+
+
 @require_POST
 def agenda_item_add(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
     """Add an item to the agenda; every member of the team may."""
-    grant = get_person_for_user(request, person_id, resource="meeting")
-    meeting = _meeting(grant, meeting_id)
-    form = AgendaItemForm(request.POST)
-    if form.is_valid():
-        try:
-            services.agenda_item_add(grant=grant, meeting=meeting, **form.cleaned_data)
-        except ValidationError as error:
-            if _refused(request, form, error):
-                return _back(person_id, meeting_id, "agenda-heading")
-        else:
-            messages.success(request, _("Saken er lagt til på dagsordenen."))
-            return _back(person_id, meeting_id, "agenda-heading")
-    return render(request, "meetings/meeting_detail.html", _detail_context(grant, meeting, agenda_form=form))
+    return _create_on_meeting(
+        request, person_id, meeting_id, form=AgendaItemForm(request.POST), form_key="agenda_form",
+        anchor="agenda-heading", write=False, done=_("Saken er lagt til på dagsordenen."),
+        create=lambda grant, meeting, data: services.agenda_item_add(grant=grant, meeting=meeting, **data))
 
 
 def _agenda_item(meeting: Meeting, item_id: int) -> AgendaItem:
@@ -280,12 +328,21 @@ def agenda_item_edit(request: HttpRequest, person_id: int, meeting_id: int, item
     grant = get_person_for_user(request, person_id, write=True, resource="meeting")
     meeting = _meeting(grant, meeting_id)
     item = _agenda_item(meeting, item_id)
-    form = AgendaItemForm(request.POST or None, initial={"title": item.title, "details": item.details})
+    form = AgendaItemForm(request.POST or None, initial={"title": item.title, "details": item.details,
+                                                         "version": item.version})
     if request.method == "POST" and form.is_valid():
         try:
-            services.agenda_item_update(grant=grant, item=item, **form.cleaned_data)  # type: ignore[arg-type]
+            services.agenda_item_update(grant=grant, item=item, title=form.cleaned_data["title"],
+                                        details=form.cleaned_data["details"],
+                                        expected_version=form.cleaned_data["version"] or item.version)
+        except EditConflict as error:
+            form.data = form.data.copy()
+            form.data["version"] = str(error.current.version)
+            form.add_error(None, _("Noen andre endret saken mens du hadde den oppe. Nå står det: «%(title)s». "
+                                   "Det du skrev, er tatt vare på; lagre igjen hvis ditt skal gjelde.") % {
+                "title": error.current.title})
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Saken er endret."))
             return _back(person_id, meeting_id, "agenda-heading")
@@ -351,49 +408,36 @@ def minutes_save(request: HttpRequest, person_id: int, meeting_id: int) -> HttpR
 
 @require_POST
 def decision_add(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
-    grant = get_person_for_user(request, person_id, write=True, resource="meeting")
-    meeting = _meeting(grant, meeting_id)
-    form = DecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.decision_add(grant=grant, meeting=meeting, text=form.cleaned_data["text"])  # type: ignore[arg-type]
-        except ValidationError as error:
-            if _refused(request, form, error):
-                return _back(person_id, meeting_id, "decisions-heading")
-        else:
-            messages.success(request, _("Beslutningen er ført inn."))
-            return _back(person_id, meeting_id, "decisions-heading")
-    return render(request, "meetings/meeting_detail.html", _detail_context(grant, meeting, decision_form=form))
+    """Record a decision made at the meeting."""
+    return _create_on_meeting(
+        request, person_id, meeting_id, form=DecisionForm(request.POST), form_key="decision_form",
+        anchor="decisions-heading", done=_("Beslutningen er ført inn."),
+        create=lambda grant, meeting, data: services.decision_add(grant=grant, meeting=meeting, text=data["text"]))
 
 
 @require_POST
-def decision_delete(request: HttpRequest, person_id: int, meeting_id: int, decision_id: int) -> HttpResponse:
+def decision_withdraw(request: HttpRequest, person_id: int, meeting_id: int, decision_id: int) -> HttpResponse:
+    """Withdraw a decision recorded by mistake; it stays in the minutes, marked as withdrawn."""
     def do(grant: policy.PersonGrant, meeting: Meeting) -> str:
         decision = MeetingDecision.objects.filter(pk=decision_id, meeting=meeting).first()
         if decision is None:
             raise Http404
-        services.decision_delete(grant=grant, decision=decision)  # type: ignore[arg-type]
-        return _("Beslutningen er fjernet.")
+        services.decision_withdraw(grant=grant, decision=decision, reason=request.POST.get("reason", ""))
+        return _("Beslutningen er trukket. Teksten står fortsatt i referatet, merket som trukket.")
 
     return _meeting_write(request, person_id, meeting_id, do, anchor="decisions-heading")
 
 
 @require_POST
 def action_item_add(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+    """Record an action item with an owner in the team and a deadline."""
     grant = get_person_for_user(request, person_id, write=True, resource="meeting")
     meeting = _meeting(grant, meeting_id)
-    form = ActionItemForm(request.POST, team=meeting.team)
-    if form.is_valid():
-        try:
-            services.action_item_add(grant=grant, team=meeting.team, meeting=meeting,  # type: ignore[arg-type]
-                                     **form.cleaned_data)
-        except ValidationError as error:
-            if _refused(request, form, error):
-                return _back(person_id, meeting_id, "actions-heading")
-        else:
-            messages.success(request, _("Oppgaven er ført inn."))
-            return _back(person_id, meeting_id, "actions-heading")
-    return render(request, "meetings/meeting_detail.html", _detail_context(grant, meeting, action_form=form))
+    return _create_on_meeting(
+        request, person_id, meeting_id, form=ActionItemForm(request.POST, team=meeting.team), form_key="action_form",
+        anchor="actions-heading", done=_("Oppgaven er ført inn."),
+        create=lambda grant, meeting, data: services.action_item_add(
+            grant=grant, team=meeting.team, meeting=meeting, **data))
 
 
 @require_POST

@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from oppfolging.lib.dates import BIRTH_DATE
+
 
 class Gender(models.TextChoices):
     """Administrative gender, with FHIR's codes."""
@@ -33,7 +35,7 @@ class Person(models.Model):
     family_name = models.CharField(_("etternavn"), max_length=100)
     identity_number = models.CharField(_("fødselsnummer eller D-nummer"), max_length=11)
     identity_kind = models.CharField(max_length=20, editable=False)
-    birth_date = models.DateField(_("fødselsdato"))
+    birth_date = models.DateField(_("fødselsdato"), validators=[BIRTH_DATE])
     gender = models.CharField(_("kjønn"), max_length=10, choices=Gender.choices)
     phone = models.CharField(_("telefon"), max_length=30, blank=True)
     email = models.EmailField(_("e-post"), blank=True)
@@ -110,7 +112,7 @@ class Relationship(models.TextChoices):
 class RelatedPerson(models.Model):
     """Next of kin, a guardian or a parent (pårørende, verge, foresatt)."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="related_persons")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="related_persons")
     given_name = models.CharField(_("fornavn"), max_length=100)
     family_name = models.CharField(_("etternavn"), max_length=100)
     identity_number = models.CharField(_("fødselsnummer"), max_length=11, blank=True)

@@ -153,8 +153,9 @@ def related_person_delete(
             related.delete()
     except ProtectedError:
         raise ValidationError(
-            _("%(name)s har samtykke eller er med i teamet. Trekk samtykket og avslutt deltakelsen først, "
-              "så historikken blir riktig.") % {"name": related.full_name}
+            _("%(name)s kan ikke fjernes: de har et samtykke, er med i teamet, eller har skrevet mål eller "
+              "forslag som står i planens historikk. Trekk samtykket og avslutt deltakelsen i teamet, så "
+              "ser de ikke lenger noe; det de har skrevet, blir stående.") % {"name": related.full_name}
         ) from None
     audit_grant(
         grant=grant, action=Action.DELETE, resource="related_person", resource_id=related_id,

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from oppfolging.catalogue.models import Service
+from oppfolging.lib.dates import FOLLOW_UP
 from oppfolging.people.forms import VersionedForm
 from oppfolging.people.models import RelatedPerson
 from oppfolging.plans.models import (
@@ -81,7 +82,7 @@ class EvaluationForm(forms.Form):
                               widget=forms.Textarea(attrs={"rows": 2}))
     next_step = forms.ChoiceField(label=_("Hva skjer nå?"), choices=NextStep.choices,
                                   widget=forms.RadioSelect)
-    next_evaluation_on = forms.DateField(label=_("Neste evaluering"), required=False, widget=DATE)
+    next_evaluation_on = forms.DateField(label=_("Neste evaluering"), required=False, widget=DATE, validators=[FOLLOW_UP])
     new_goal_text = forms.CharField(label=_("Nytt mål (hvis nytt mål)"), required=False,
                                     widget=forms.Textarea(attrs={"rows": 2}))
     psfs_score = forms.IntegerField(label=_("Ny PSFS-skår (0–10), hvis målet har en aktivitet"),

@@ -14,6 +14,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from oppfolging.lib.dates import FOLLOW_UP, PAST_EVENT, WORK_DATE
+
 
 class PlanStatus(models.TextChoices):
     ACTIVE = "active", _("Aktiv")
@@ -43,9 +45,9 @@ class IndividualPlan(models.Model):
     person_contribution = models.TextField(_("dette bidrar jeg med"), blank=True)
     next_of_kin_contribution = models.TextField(_("dette bidrar pårørende med"), blank=True)
     # (7) plan period and times for revision.
-    period_start = models.DateField(_("planperiode fra"), default=timezone.localdate)
-    period_end = models.DateField(_("planperiode til"), null=True, blank=True)
-    next_revision_on = models.DateField(_("neste revisjon av planen"), null=True, blank=True)
+    period_start = models.DateField(_("planperiode fra"), default=timezone.localdate, validators=[WORK_DATE])
+    period_end = models.DateField(_("planperiode til"), null=True, blank=True, validators=[WORK_DATE])
+    next_revision_on = models.DateField(_("neste revisjon av planen"), null=True, blank=True, validators=[FOLLOW_UP])
     # (9) cooperation with other agencies.
     cooperation = models.TextField(
         _("samarbeid med andre etater"), blank=True,
@@ -77,9 +79,9 @@ class GoalStatus(models.TextChoices):
 class Goal(models.Model):
     """A goal (mål) or, with a parent, a sub-goal (delmål), in the person's own words."""
 
-    plan = models.ForeignKey(IndividualPlan, on_delete=models.CASCADE, related_name="goals")
+    plan = models.ForeignKey(IndividualPlan, on_delete=models.PROTECT, related_name="goals")
     parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="sub_goals",
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="sub_goals",
         verbose_name=_("hovedmål"),
     )
     text = models.TextField(_("målet med personens egne ord"))
@@ -88,10 +90,10 @@ class Goal(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     author_related = models.ForeignKey(
-        "people.RelatedPerson", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "people.RelatedPerson", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     status = models.CharField(max_length=10, choices=GoalStatus.choices, default=GoalStatus.ACTIVE)
-    next_evaluation_on = models.DateField(_("evalueres"))
+    next_evaluation_on = models.DateField(_("evalueres"), validators=[FOLLOW_UP])
     position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -129,7 +131,7 @@ class MeasureStatus(models.TextChoices):
 class Measure(models.Model):
     """A measure (tiltak) towards a goal: what, how much, how, and who is responsible."""
 
-    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="measures")
+    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="measures")
     description = models.TextField(_("tiltak"))
     responsible_membership = models.ForeignKey(
         "teams.TeamMembership", on_delete=models.PROTECT, null=True, blank=True, related_name="measures",
@@ -142,8 +144,8 @@ class Measure(models.Model):
     extent = models.CharField(_("omfang"), max_length=200, blank=True,
                               help_text=_("For eksempel «2 timer i uka» eller «hver morgen»."))
     how = models.TextField(_("slik gjennomføres tiltaket"), blank=True)
-    starts_on = models.DateField(_("fra"), default=timezone.localdate)
-    ends_on = models.DateField(_("til"), null=True, blank=True)
+    starts_on = models.DateField(_("fra"), default=timezone.localdate, validators=[WORK_DATE])
+    ends_on = models.DateField(_("til"), null=True, blank=True, validators=[WORK_DATE])
     status = models.CharField(max_length=10, choices=MeasureStatus.choices, default=MeasureStatus.PLANNED)
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -193,9 +195,9 @@ class NextStep(models.TextChoices):
 class GoalEvaluation(models.Model):
     """The evaluation at a goal's checkpoint."""
 
-    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="evaluations")
-    evaluated_on = models.DateField(_("evaluert"), default=timezone.localdate)
-    due_on = models.DateField(_("skulle evalueres"))
+    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="evaluations")
+    evaluated_on = models.DateField(_("evaluert"), default=timezone.localdate, validators=[PAST_EVENT])
+    due_on = models.DateField(_("skulle evalueres"), validators=[FOLLOW_UP])
     result = models.CharField(_("resultat"), max_length=20, choices=EvaluationResult.choices)
     learned = models.TextField(_("hva har vi lært"), blank=True)
     next_step = models.CharField(_("hva nå"), max_length=20, choices=NextStep.choices)
@@ -238,7 +240,7 @@ class GoalEvaluation(models.Model):
 class PlanChange(models.Model):
     """One change to the plan: who changed what, when, and the item as it was after the change."""
 
-    plan = models.ForeignKey(IndividualPlan, on_delete=models.CASCADE, related_name="changes")
+    plan = models.ForeignKey(IndividualPlan, on_delete=models.PROTECT, related_name="changes")
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -17,11 +17,11 @@ class ProposalStatus(models.TextChoices):
 class GoalProposal(models.Model):
     """A goal the person (or next of kin) proposes in their own words; the coordinator takes it in."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="goal_proposals")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="goal_proposals")
     text = models.TextField(_("målet med dine egne ord"))
     proposed_by_kind = models.CharField(max_length=20)  # person | next_of_kin
     proposed_by_related = models.ForeignKey(
-        "people.RelatedPerson", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "people.RelatedPerson", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED)
@@ -52,7 +52,7 @@ class ScoredBy(models.TextChoices):
 class PsfsSelfScore(models.Model):
     """The person's own PSFS score of an activity between meetings (0 cannot … 10 as before)."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="psfs_self_scores")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="psfs_self_scores")
     activity = models.CharField(_("aktivitet"), max_length=200)
     score = models.PositiveSmallIntegerField(_("skår"))
     scored_at = models.DateTimeField(default=timezone.now)

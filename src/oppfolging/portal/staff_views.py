@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from oppfolging.access.grants import Basis
 from oppfolging.access.shortcuts import get_person_for_user
+from oppfolging.lib.dates import FOLLOW_UP
 from oppfolging.portal import services
 from oppfolging.portal.forms import MessageForm
 from oppfolging.portal.models import GoalProposal, Message
@@ -21,7 +22,7 @@ from oppfolging.portal.models import GoalProposal, Message
 
 class AcceptForm(forms.Form):
     next_evaluation_on = forms.DateField(label=gettext_lazy("Dato for evaluering"),
-                                         widget=forms.DateInput(attrs={"type": "date"}))
+                                         widget=forms.DateInput(attrs={"type": "date"}), validators=[FOLLOW_UP])
 
 
 class DeclineForm(forms.Form):

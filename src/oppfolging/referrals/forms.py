@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.lib import identity
+from oppfolging.lib.dates import WORK_DATE
 from oppfolging.people.models import Person
 from oppfolging.referrals.models import ConsentToReport, Referral, Source, Status
 
@@ -211,7 +212,7 @@ class ReasonForm(forms.Form):
 
 
 class DeadlineForm(forms.Form):
-    deadline = forms.DateField(label=_("Ny frist"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("Ny frist"), widget=forms.DateInput(attrs={"type": "date"}), validators=[WORK_DATE])
 
 
 class LinkPersonForm(forms.Form):

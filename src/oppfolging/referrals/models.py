@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from oppfolging.lib.dates import BIRTH_DATE, WORK_DATE
+
 
 class Source(models.TextChoices):
     """Who reported, as the indicators break reports down."""
@@ -78,7 +80,7 @@ class Referral(models.Model):
     subject_given_name = models.CharField(_("fornavn"), max_length=100)
     subject_family_name = models.CharField(_("etternavn"), max_length=100)
     subject_identity_number = models.CharField(_("fødselsnummer"), max_length=11, blank=True)
-    subject_birth_date = models.DateField(_("fødselsdato"), null=True, blank=True)
+    subject_birth_date = models.DateField(_("fødselsdato"), null=True, blank=True, validators=[BIRTH_DATE])
     subject_phone = models.CharField(_("telefon til personen"), max_length=30, blank=True)
     subject_address = models.CharField(_("adresse til personen"), max_length=200, blank=True)
 
@@ -113,7 +115,7 @@ class Referral(models.Model):
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
-    deadline = models.DateField(_("frist"))
+    deadline = models.DateField(_("frist"), validators=[WORK_DATE])
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from oppfolging.accounts.models import Municipality, User
 from oppfolging.catalogue.models import Service
+from oppfolging.lib.dates import PAST_EVENT, WORK_DATE
 from oppfolging.people.models import Person, RelatedPerson
 from oppfolging.teams.models import (
     Consent,
@@ -63,7 +64,7 @@ class MembershipForm(forms.ModelForm):
 
 
 class EndMembershipForm(forms.Form):
-    left_on = forms.DateField(label=_("Sluttdato"), widget=forms.DateInput(attrs={"type": "date"}))
+    left_on = forms.DateField(label=_("Sluttdato"), widget=forms.DateInput(attrs={"type": "date"}), validators=[WORK_DATE])
 
 
 class ConsentForm(forms.ModelForm):
@@ -116,7 +117,7 @@ class TrainingForm(forms.Form):
     user = forms.ModelChoiceField(label=_("Koordinator"), queryset=User.objects.none())
     course = forms.CharField(label=_("Kurs"), max_length=200)
     provider = forms.CharField(label=_("Arrangør"), max_length=200, required=False)
-    completed_on = forms.DateField(label=_("Fullført"), widget=forms.DateInput(attrs={"type": "date"}))
+    completed_on = forms.DateField(label=_("Fullført"), widget=forms.DateInput(attrs={"type": "date"}), validators=[PAST_EVENT])
     hours = forms.IntegerField(label=_("Timer"), min_value=1, max_value=1000, required=False)
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:

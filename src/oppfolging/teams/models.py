@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from oppfolging.lib.dates import PAST_EVENT, WORK_DATE
+
 
 class CoordinatorProfile(models.Model):
     """A user in the municipality's coordinator pool."""
@@ -54,7 +56,7 @@ class Training(models.Model):
     )
     course = models.CharField(_("kurs"), max_length=200)
     provider = models.CharField(_("arrangør"), max_length=200, blank=True)
-    completed_on = models.DateField(_("fullført"))
+    completed_on = models.DateField(_("fullført"), validators=[PAST_EVENT])
     hours = models.PositiveSmallIntegerField(_("timer"), null=True, blank=True)
 
     class Meta:
@@ -76,7 +78,7 @@ class CoordinatorWish(models.Model):
     """The person's wish for a coordinator: a named person or a service. The latest one counts."""
 
     person = models.ForeignKey(
-        "people.Person", on_delete=models.CASCADE, related_name="coordinator_wishes"
+        "people.Person", on_delete=models.PROTECT, related_name="coordinator_wishes"
     )
     wished_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -163,7 +165,7 @@ class Team(models.Model):
 class CoordinatorAssignment(models.Model):
     """One coordinator's period with a team. History is kept; a change needs a handover note."""
 
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="coordinator_assignments")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="coordinator_assignments")
     coordinator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="coordinator_assignments"
     )
@@ -207,7 +209,7 @@ class MemberKind(models.TextChoices):
 class TeamMembership(models.Model):
     """Someone taking part in the team for a period. Professional membership drives access."""
 
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="memberships")
     kind = models.CharField(max_length=20, choices=MemberKind.choices, default=MemberKind.PROFESSIONAL)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -235,8 +237,8 @@ class TeamMembership(models.Model):
     )
     role_in_team = models.CharField(_("rolle i teamet"), max_length=150, blank=True)
     is_medically_responsible = models.BooleanField(_("har medisinsk ansvar"), default=False)
-    joined_on = models.DateField(_("med fra"), default=timezone.localdate)
-    left_on = models.DateField(_("sluttet"), null=True, blank=True)
+    joined_on = models.DateField(_("med fra"), default=timezone.localdate, validators=[WORK_DATE])
+    left_on = models.DateField(_("sluttet"), null=True, blank=True, validators=[WORK_DATE])
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -335,7 +337,7 @@ class Consent(models.Model):
     )
     method = models.CharField(_("hvordan"), max_length=10, choices=ConsentMethod.choices)
     given_at = models.DateTimeField(_("gitt"), default=timezone.now)
-    valid_until = models.DateField(_("gyldig til"), null=True, blank=True)
+    valid_until = models.DateField(_("gyldig til"), null=True, blank=True, validators=[WORK_DATE])
     note = models.TextField(_("merknad"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -1,0 +1,25 @@
+"""Putting a service's refusal on the form the user filled in, so nothing they typed is lost."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+
+def add_service_error(form: forms.BaseForm, error: ValidationError,
+                      fields: Mapping[str, str] | None = None) -> None:
+    """Attach a service's ValidationError to the form's fields, or to the form as a whole.
+
+    A service names its model's fields (`ends_at`); the form may call them otherwise (`end`):
+    `fields` maps one to the other. An error for a field the form does not have goes to the
+    top of the form instead of raising, so the page is shown again with the input kept.
+    """
+    fields = fields or {}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        target = fields.get(name, name)
+        form.add_error(target if target in form.fields else None, errors)
