@@ -86,8 +86,16 @@ def invitation_sync(*, meeting: Meeting) -> list[Invitation]:
     """Invite everyone who should come and is not invited yet; never invites anyone twice.
 
     The coordinator, the members serving on the day, the person, and next of kin whose taking
-    part the person has consented to.
+    part the person has consented to. Safe when two runs overlap (the reminder job twice, or the
+    job and a coordinator's click): the meeting row is locked before anyone is looked up, so
+    the second run sees the first one's invitations instead of writing them again.
     """
+    with transaction.atomic():
+        Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
+        return _invitation_sync_locked(meeting)
+
+
+def _invitation_sync_locked(meeting: Meeting) -> list[Invitation]:
     team = meeting.team
     day = timezone.localtime(meeting.starts_at).date()
     invited_memberships = set(meeting.invitations.exclude(membership=None).values_list("membership_id", flat=True))
