@@ -100,3 +100,9 @@ def cast(db: None) -> Cast:
     )
     return Cast(a, b, service, other_service, cu, gp, colleague, leader, admin, evaluator,
                 stranger, person, other_person, next_of_kin)
+
+
+@pytest.fixture
+def demo_mode(settings) -> None:
+    """Turn demo mode on, as `make demo` does: `oppfolging demo` refuses to run without it."""
+    settings.DEMO_MODE = True
