@@ -65,6 +65,10 @@ if not SECRET_KEY:
             "DEBUG=1 for local development."
         )
 
+# The key of the access log's hash chain (audit/chain.py). Set it once and never change it;
+# without it SECRET_KEY is the key, and rotating SECRET_KEY then breaks `audit_verify`.
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
+
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: none, use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG or TESTING else "")
