@@ -6,14 +6,12 @@ from django.core.management import CommandError, call_command
 from django.core.management.base import SystemCheckError
 from django.urls import reverse
 
-from oppfolging.demo import data
-from oppfolging.demo.checks import check_demo_users
-
 from oppfolging.accounts.models import Municipality, Role, RoleAssignment, User
 from oppfolging.catalogue.models import Service
+from oppfolging.demo import data
+from oppfolging.demo.checks import check_demo_users
 from oppfolging.lib import identity
 from oppfolging.people.models import Person, RelatedPerson
-
 
 pytestmark = pytest.mark.usefixtures("demo_mode")
 

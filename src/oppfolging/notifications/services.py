@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 
-from oppfolging.notifications.models import SentNotification
+from oppfolging.notifications.models import NotificationFailure, SentNotification
 
 logger = logging.getLogger(__name__)
 
@@ -24,9 +24,10 @@ def send_once(*, key: str, recipient: str, send: Callable[[], object]) -> bool:
             send()
     except IntegrityError:
         return False
-    except OSError:
+    except OSError as error:
         # The mail server failed: the key was rolled back with the transaction, so the next
         # run tries again. One bad address must not stop the other reminders.
         logger.exception("Could not send notification %s", key)
+        NotificationFailure.objects.create(key=key[:200], error=type(error).__name__[:100])
         return False
     return True
