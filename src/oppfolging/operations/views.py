@@ -36,14 +36,18 @@ def _pending_migrations() -> bool:
     return not _migrations_done
 
 
+def _ping() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
 @login_not_required
 @never_cache
 def ready(request: HttpRequest) -> HttpResponse:
     """Readiness: the database answers, every migration is applied, and a worker was seen lately."""
     checks: dict[str, str] = {}
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+        _ping()
         checks["database"] = "ok"
         checks["migrations"] = "pending" if _pending_migrations() else "ok"
         cutoff = timezone.now() - dt.timedelta(seconds=settings.WORKER_SEEN_SECONDS)
