@@ -68,22 +68,17 @@ def heartbeat_end(*, worker_id: str) -> None:
     WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
 
 
-def _lost_worker_ids(now: dt.datetime) -> set[str]:
-    cutoff = now - dt.timedelta(seconds=settings.TASK_LEASE_SECONDS)
-    return set(WorkerHeartbeat.objects.filter(seen_at__lt=cutoff).values_list("worker_id", flat=True))
-
-
 def jobs_recover(*, now: dt.datetime | None = None, worker_id: str | None = None) -> list[str]:
     """Retry or fail every RUNNING job whose worker is gone; return what was done, one line a job.
 
-    A worker is gone when its heartbeat is older than the lease, or when it never had one (an
-    old-style worker) and the job started longer than a lease ago. `worker_id` names a worker
-    known to have dropped its jobs (our own, after its database connection was lost).
+    A worker is gone when its heartbeat is older than the lease, or when it has none (it stopped
+    a day ago, or is an old-style worker) and the job started longer than a lease ago.
+    `worker_id` names a worker known to have dropped its job (our own, after its database
+    connection was lost).
     """
     now = now or timezone.now()
     lease_ago = now - dt.timedelta(seconds=settings.TASK_LEASE_SECONDS)
-    lost = _lost_worker_ids(now)
-    alive = set(WorkerHeartbeat.objects.filter(seen_at__gte=lease_ago).values_list("worker_id", flat=True))
+    seen = dict(WorkerHeartbeat.objects.values_list("worker_id", "seen_at"))
     done = []
     for job_id in DBTaskResult.objects.running().values_list("id", flat=True):
         with transaction.atomic():
@@ -93,9 +88,9 @@ def jobs_recover(*, now: dt.datetime | None = None, worker_id: str | None = None
             last = job.worker_ids[-1] if job.worker_ids else ""
             if last == worker_id:
                 reason = f"worker {last} lost its database connection during the job"
-            elif last in lost:
+            elif last in seen and seen[last] < lease_ago:
                 reason = f"worker {last} stopped sending heartbeats (killed or its machine stopped)"
-            elif last not in alive and job.started_at is not None and job.started_at < lease_ago:
+            elif last not in seen and job.started_at is not None and job.started_at < lease_ago:
                 reason = f"worker {last or '(unknown)'} has no heartbeat"
             else:
                 continue
