@@ -37,7 +37,8 @@ class RequestMiddleware:
             view = match.view_name if match else "unresolved"
             REQUEST_SECONDS.labels(view=view, method=request.method, status=response.status_code).observe(elapsed)
             response["X-Request-ID"] = logs.request_id.get()
-            if not view.startswith("operations:"):  # health checks and scrapes would drown the log
+            # Health checks, scrapes and static files (WhiteNoise) would drown the log.
+            if match is not None and not view.startswith("operations:"):
                 logger.info("%s %s %s", request.method, request.path, response.status_code, extra={
                     "method": request.method, "path": request.path, "view": view,
                     "status": response.status_code, "duration_ms": round(elapsed * 1000, 1)})
