@@ -37,8 +37,9 @@ class RequestMiddleware:
             view = match.view_name if match else "unresolved"
             REQUEST_SECONDS.labels(view=view, method=request.method, status=response.status_code).observe(elapsed)
             response["X-Request-ID"] = logs.request_id.get()
-            # Health checks, scrapes and static files (WhiteNoise) would drown the log.
-            if match is not None and not view.startswith("operations:"):
+            # Health checks, scrapes and static files (WhiteNoise) would drown the log; a path
+            # that matched nothing is logged only when it is answered with an error.
+            if (match is not None or response.status_code >= 400) and not view.startswith("operations:"):
                 logger.info("%s %s %s", request.method, request.path, response.status_code, extra={
                     "method": request.method, "path": request.path, "view": view,
                     "status": response.status_code, "duration_ms": round(elapsed * 1000, 1)})
