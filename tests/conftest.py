@@ -111,3 +111,25 @@ def deliver():
     from oppfolging.notifications.tasks import deliveries_retry_due
 
     return deliveries_retry_due
+
+
+@pytest.fixture
+def demo_mode(settings) -> None:
+    """Turn demo mode on, as `make demo` does: `oppfolging demo` refuses to run without it."""
+    settings.DEMO_MODE = True
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001, ANN201
+    """Let Django empty the PostgreSQL test database between transactional tests.
+
+    The access log refuses TRUNCATE in every real database (audit/0003); Django's test teardown
+    empties tables with TRUNCATE, so only this throw-away database switches that trigger off.
+    tests/audit/test_audit_log.py switches it back on to show that it refuses.
+    """
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_auditevent_no_truncate")

@@ -25,14 +25,16 @@ PACKAGE = SRC / "oppfolging"
 # Bottom first. A module's layer is the first whose patterns match its name.
 LAYERS: list[tuple[str, list[str]]] = [
     ("engine", ["oppfolging.lib", "oppfolging.lib.*", "oppfolging.risk", "oppfolging.risk.*",
-                "oppfolging.formats", "oppfolging.formats.*", "oppfolging.indicators.periods"]),
-    ("models", ["oppfolging.*.models", "oppfolging.assessments.iplos", "oppfolging.assessments.scoring"]),
+                "oppfolging.formats", "oppfolging.formats.*", "oppfolging.indicators.periods",
+                "oppfolging.operations.logs", "oppfolging.operations.gunicorn_conf"]),
+    ("models", ["oppfolging.*.models", "oppfolging.assessments.iplos", "oppfolging.assessments.scoring",
+                "oppfolging.audit.chain"]),
     ("grants", ["oppfolging.access.grants", "oppfolging.audit.services", "oppfolging.accounts.http"]),
     ("policy", ["oppfolging.access.policy"]),
     ("reads", ["oppfolging.*.selectors", "oppfolging.plans.history", "oppfolging.meetings.ics",
-               "oppfolging.indicators.definitions", "oppfolging.indicators.access"]),
+               "oppfolging.indicators.definitions", "oppfolging.indicators.access", "oppfolging.operations.metrics"]),
     ("writes", ["oppfolging.*.services", "oppfolging.*.tasks", "oppfolging.notifications.delivery",
-                "oppfolging.notifications.sms", "oppfolging.submissions.once"]),
+                "oppfolging.notifications.sms", "oppfolging.submissions.once", "oppfolging.operations.jobs"]),
     # Jobs that run the work of several apps on a schedule.
     ("jobs", ["oppfolging.notifications.reminders"]),
     ("web", ["oppfolging.*.views", "oppfolging.*.staff_views", "oppfolging.*.forms", "oppfolging.*.urls",

@@ -28,6 +28,8 @@ PUBLIC_OR_SESSION_ONLY = {
     "accounts:login", "accounts:logout", "accounts:demo_sign_in",
     "accounts:switch_municipality", "set_language",
     "public_referral_start", "public_referral_form", "public_referral_receipt",
+    # Health and metrics hold no municipality's data (tests/operations/test_endpoints.py).
+    "operations:live", "operations:ready", "operations:metrics",
 }
 
 

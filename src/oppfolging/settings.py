@@ -65,6 +65,10 @@ if not SECRET_KEY:
             "DEBUG=1 for local development."
         )
 
+# The key of the access log's hash chain (audit/chain.py). Set it once and never change it;
+# without it SECRET_KEY is the key, and rotating SECRET_KEY then breaks `audit_verify`.
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
+
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: none, use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG or TESTING else "")
@@ -77,6 +81,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Before django_tasks_db: its db_worker command (with a lease) replaces the stock one.
+    "oppfolging.operations",
     "django_tasks_db",
     "oppfolging.accounts",
     "oppfolging.catalogue",
@@ -98,6 +104,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "oppfolging.operations.middleware.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -110,6 +117,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oppfolging.accounts.middleware.ActiveMunicipalityMiddleware",
     "oppfolging.audit.services.RequestAddressMiddleware",
+    "oppfolging.operations.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "oppfolging.urls"
@@ -138,6 +146,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{PROJECT_DIR / 'var' / 'oppfolging.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        # Test a kept connection before a request (or a worker's next job) uses it, and open a
+        # new one if the database dropped it: no 500 after a database restart.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -270,9 +281,32 @@ TASKS = {
     }
 }
 
+# Background jobs (operations/jobs.py): a worker renews its lease every quarter of this; a job
+# whose worker has not renewed it for this long is queued again, until it has been tried
+# TASK_MAX_ATTEMPTS times, then failed with a clear message.
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 60)
+TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 2)
+# Readiness (/helse/klar) requires a worker heartbeat no older than this.
+WORKER_SEEN_SECONDS = env_int("WORKER_SEEN_SECONDS", 180)
+# Prometheus metrics at /metrics: for this bearer token, or these addresses/networks; else 404.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS")
+
+# One JSON object per line (LOG_FORMAT=json, the default unless DEBUG), with request and job ids,
+# scrubbed of identity numbers and e-mail addresses (operations/logs.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "oppfolging.operations.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "oppfolging.operations.logs.JsonFormatter"},
+        "text": {"()": "oppfolging.operations.logs.TextFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"],
+                             "formatter": "json" if LOG_FORMAT == "json" else "text"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # The worker's own loggers write through root (the same format), not a handler of their own.
+    "loggers": {"django_tasks_db": {"handlers": ["console"], "propagate": False},
+                "django.tasks": {"handlers": ["console"], "propagate": False}},
 }

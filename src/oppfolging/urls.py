@@ -8,6 +8,7 @@ from django.views.i18n import set_language
 from oppfolging.referrals import views as referral_views
 
 urlpatterns = [
+    path("", include("oppfolging.operations.urls")),
     path("", include("oppfolging.home.urls")),
     path("", include("oppfolging.accounts.urls")),
     path("innboks/", include("oppfolging.notifications.urls")),

@@ -1,9 +1,19 @@
-from django.core.management import call_command
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.core.management.base import SystemCheckError
+from django.urls import reverse
 
 from oppfolging.accounts.models import Municipality, Role, RoleAssignment, User
 from oppfolging.catalogue.models import Service
+from oppfolging.demo import data
+from oppfolging.demo.checks import check_demo_users
 from oppfolging.lib import identity
 from oppfolging.people.models import Person, RelatedPerson
+
+pytestmark = pytest.mark.usefixtures("demo_mode")
 
 
 def counts():
@@ -40,3 +50,40 @@ def test_it_covers_all_ages_and_gives_children_guardians(db):
     assert min(ages) < 18 and max(ages) >= 80
     for child in (p for p in Person.objects.all() if p.is_child):
         assert child.related_persons.filter(is_guardian=True).exists()
+
+
+def test_it_refuses_to_run_outside_a_demo_installation(db, settings):
+    settings.DEMO_MODE = False
+    with pytest.raises(CommandError, match="OPPFOLGING_DEMO"):
+        call_command("demo", skip_risk=True, skip_history=True)
+    assert not User.objects.exists() and not Person.objects.exists()
+
+
+def test_it_gives_demo_users_a_random_password_not_one_from_the_source(db):
+    out = io.StringIO()
+    call_command("demo", skip_risk=True, skip_history=True, stdout=out)
+    password = out.getvalue().rsplit("password: ", 1)[1].strip()
+    assert len(password) >= 16 and password not in Path(data.__file__).read_text()
+    users = User.objects.filter(username__startswith="demo-")
+    assert users.count() > 10
+    assert all(user.check_password(password) for user in users if user.has_usable_password())
+    assert not any(user.check_password("demo-passord-2026") for user in users)
+    # Another installation (another process) gets another password.
+    data.demo_password.cache_clear()
+    assert data.demo_password() != password
+
+
+def test_it_still_signs_in_a_demo_user_with_one_click(db, client):
+    call_command("demo", skip_risk=True, skip_history=True)
+    response = client.post(reverse("accounts:demo_sign_in", args=["demo-ke"]))
+    assert response.status_code == 302 and response["Location"] == reverse("home:start")
+    assert client.get(reverse("home:start")).status_code == 200
+
+
+def test_it_reports_demo_users_in_check_deploy(db, settings):
+    call_command("demo", skip_risk=True, skip_history=True)
+    settings.DEMO_MODE = False
+    problems = [p for p in check_demo_users(None) if p.id == "oppfolging.E010"]
+    assert len(problems) == 1 and "demo users" in problems[0].msg
+    with pytest.raises(SystemCheckError, match="oppfolging.E010"):
+        call_command("check", deploy=True, fail_level="ERROR", stdout=io.StringIO(), stderr=io.StringIO())

@@ -14,7 +14,7 @@ from oppfolging.people.models import Person
 from oppfolging.referrals.models import Referral, Source
 
 
-def test_it_builds_years_of_history_once_and_every_trend_has_data(db):
+def test_it_builds_years_of_history_once_and_every_trend_has_data(db, demo_mode):
     from oppfolging.meetings.models import Meeting
     from oppfolging.plans.models import GoalEvaluation
 

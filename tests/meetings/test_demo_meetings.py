@@ -12,7 +12,7 @@ def _counts():
             ActionItem.objects.count())
 
 
-def test_it_creates_a_believable_meeting_history_once(db):
+def test_it_creates_a_believable_meeting_history_once(db, demo_mode):
     call_command("demo", skip_risk=True, skip_history=True)
     municipality = Municipality.objects.order_by("pk").first()
     today = timezone.localdate()

@@ -1,7 +1,9 @@
 """The append-only access log (pasientjournalloven § 22; FHIR AuditEvent).
 
 The application has no way to change or delete an entry: save() refuses updates, delete() and
-the queryset's update()/delete() raise, and on PostgreSQL a trigger rejects UPDATE and DELETE.
+the queryset's update()/delete()/bulk_create() raise, and on PostgreSQL a trigger rejects UPDATE,
+DELETE and TRUNCATE. Every entry is linked into a keyed hash chain (audit/chain.py), so what
+someone with the table owner's rights changes anyway is found by `oppfolging audit_verify`.
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from oppfolging.audit import chain
 
 
 class AuditLogIsAppendOnly(Exception):
@@ -36,6 +40,9 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
     def delete(self) -> tuple[int, dict[str, int]]:
         raise AuditLogIsAppendOnly("The audit log cannot be deleted from.")
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> Any:
+        raise AuditLogIsAppendOnly("Write entries one by one (audit_record), so each joins the hash chain.")
 
 
 class AuditEvent(models.Model):
@@ -65,6 +72,10 @@ class AuditEvent(models.Model):
     purpose = models.CharField(max_length=300, blank=True)
     break_glass = models.BooleanField(default=False)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # The keyed hash chain (audit/chain.py): the previous entry's hash in this municipality's
+    # chain, and this entry's hash over that and its own content.
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    entry_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -76,6 +87,7 @@ class AuditEvent(models.Model):
             models.Index(fields=["person", "-at"]),
             models.Index(fields=["actor", "-at"]),
             models.Index(fields=["municipality", "-at"]),
+            models.Index(fields=["municipality", "-id"], name="audit_chain_head"),
         ]
 
     def __str__(self) -> str:
@@ -84,7 +96,13 @@ class AuditEvent(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise AuditLogIsAppendOnly("An audit entry cannot be changed once written.")
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        # The stored form of the address, so the hash matches what the database gives back.
+        self.ip = self._meta.get_field("ip").to_python(self.ip) or None
+        # No savepoint of its own (two round trips fewer): a failed entry fails the whole write.
+        with transaction.atomic(using=using, savepoint=False):
+            chain.seal(self, using=using)
+            super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AuditLogIsAppendOnly("An audit entry cannot be deleted.")

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import secrets
+from functools import cache
+
 from oppfolging.accounts.models import Role
 from oppfolging.catalogue.models import Sector
 
-DEMO_PASSWORD = "demo-passord-2026"
+
+@cache
+def demo_password() -> str:
+    """Return the password this run gives new demo users: random, so no installation shares one.
+
+    The demo's sign-in page signs in with one click and needs no password; the command prints
+    this one for those who want to sign in by name.
+    """
+    return secrets.token_urlsafe(12)
+
 
 # Fictional municipalities with numbers outside the range in use.
 MUNICIPALITIES = [

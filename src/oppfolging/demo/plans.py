@@ -7,7 +7,7 @@ import datetime as dt
 from django.utils import timezone
 
 from oppfolging.accounts.models import Municipality, User
-from oppfolging.demo.data import DEMO_PASSWORD
+from oppfolging.demo.data import demo_password
 from oppfolging.people.models import RelatedPerson, Relationship
 from oppfolging.plans.history import record_change
 from oppfolging.plans.models import (
@@ -119,6 +119,6 @@ def _portal_user(username: str, first: str, last: str, title: str) -> User:
         username=username, defaults={"first_name": first, "last_name": last, "title": title,
                                      "email": f"{username}@demo.oppfolging.invalid"})
     if created:
-        user.set_password(DEMO_PASSWORD)
+        user.set_password(demo_password())
         user.save(update_fields=["password"])
     return user

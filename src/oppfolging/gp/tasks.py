@@ -8,8 +8,10 @@ from pathlib import Path
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from oppfolging.gp.models import ListStatus, RiskEntry, RiskList
+from oppfolging.operations.jobs import on_worker_lost
 from oppfolging.people.models import Person
 from oppfolging.risk.engine import TOP_HIGH, score_extract
 from oppfolging.risk.features import compute_features
@@ -51,7 +53,29 @@ def score_risk_list(list_id: int) -> str:
         RiskList.objects.filter(pk=list_id).update(
             status=ListStatus.FAILED, error="Beregningen feilet uventet. Prøv igjen, eller kontakt support."
         )
+        _delete_files(risk_list, keep=False)
         raise
+
+
+@on_worker_lost(score_risk_list)
+def release_or_fail(list_id: int, *, retrying: bool) -> None:
+    """Follow a scoring job whose worker died: free the claim for the retry, or fail and clean up.
+
+    The entries are written in one transaction at the end, so a killed job left none behind.
+    """
+    if retrying:
+        RiskList.objects.filter(pk=list_id, status=ListStatus.SCORING).update(
+            status=ListStatus.QUEUED, progress=0, progress_step="")
+        return
+    RiskList.objects.filter(pk=list_id, status__in=[ListStatus.QUEUED, ListStatus.SCORING]).update(
+        status=ListStatus.FAILED,
+        error=_("Beregningen ble avbrutt fordi bakgrunnsprosessen stoppet, også da den ble prøvd på nytt. "
+                "Ingenting er lagret, og uttrekket er slettet. Last opp uttrekket på nytt, eller kontakt "
+                "support om det skjer igjen."),
+    )
+    risk_list = RiskList.objects.filter(pk=list_id).first()
+    if risk_list is not None:
+        _delete_files(risk_list, keep=False)
 
 
 def _score(risk_list: RiskList) -> str:

@@ -1,8 +1,8 @@
 """Writes for meetings: schedule, agenda, sending, attendance, minutes, decisions, action items.
 
-Each write validates, saves and logs in one transaction. Sending is the exception: each e-mail
-is claimed and sent on its own (notifications.send_once), so a failure half-way can be retried
-without sending anything twice.
+Each write validates, saves and logs in one transaction. Invitations, updates and reminders are
+notifications (notifications.services.notify), written in the same transaction and sent by the
+worker after commit, so a failing mail server never blocks a save and nobody is told twice.
 """
 
 from __future__ import annotations
@@ -83,10 +83,18 @@ def invitation_sync(*, grant: PersonGrant, meeting: Meeting) -> list[Invitation]
     """Invite everyone who should come and is not invited yet; never invites anyone twice.
 
     The coordinator, the members serving on the day, the person, and next of kin whose taking
-    part the person has consented to.
+    part the person has consented to. Safe when two runs overlap (the reminder job twice, or the
+    job and a coordinator's click): the meeting row is locked before anyone is looked up, so
+    the second run sees the first one's invitations instead of writing them again.
     """
     grant.require_write()
     grant.require_owns(meeting)
+    with transaction.atomic():
+        Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
+        return _invitation_sync_locked(meeting)
+
+
+def _invitation_sync_locked(meeting: Meeting) -> list[Invitation]:
     team = meeting.team
     day = timezone.localtime(meeting.starts_at).date()
     invited_memberships = set(meeting.invitations.exclude(membership=None).values_list("membership_id", flat=True))

@@ -6,7 +6,8 @@ import datetime as dt
 import random
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -36,9 +37,28 @@ class Command(BaseCommand):
         parser.add_argument("--skip-history", action="store_true",
                             help="Do not write five years of synthetic history (faster; used by tests).")
 
-    @transaction.atomic
     def handle(self, *args: Any, seed: int, skip_risk: bool = False, skip_history: bool = False,
                **options: Any) -> None:
+        if not settings.DEMO_MODE:
+            raise CommandError(
+                "Refusing to create demo users and invented persons: this is not a demo installation. "
+                "Set OPPFOLGING_DEMO=1 (as `make demo` does) only where the data is for show."
+            )
+        users_before = User.objects.filter(username__startswith="demo-").count()
+        self._create(seed=seed, skip_risk=skip_risk, skip_history=skip_history)
+        demo_users = User.objects.filter(username__startswith="demo-").count()
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo ready: {Municipality.objects.count()} municipalities, {demo_users} demo users, "
+            f"{Person.objects.count()} persons."
+        ))
+        if demo_users > users_before:
+            self.stdout.write(
+                f"New demo users sign in with one click on the sign-in page, or with their user name "
+                f"and this installation's password: {data.demo_password()}"
+            )
+
+    @transaction.atomic
+    def _create(self, *, seed: int, skip_risk: bool, skip_history: bool) -> None:
         rng = random.Random(seed)
         # A fixed anchor, so the same persons come out whatever day the command runs.
         today = REFERENCE_DATE
@@ -69,11 +89,6 @@ class Command(BaseCommand):
                 create_demo_portal_users(municipality=municipality)
                 if not skip_risk and (pair := demo_gp_and_unit(municipality)):
                     create_demo_risk_list(municipality=municipality, gp=pair[0], unit=pair[1])
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo ready: {Municipality.objects.count()} municipalities, "
-            f"{User.objects.filter(username__startswith='demo-').count()} demo users, "
-            f"{Person.objects.count()} persons."
-        ))
 
 
 def _user(username: str, first: str, last: str, title: str) -> User:
@@ -83,7 +98,7 @@ def _user(username: str, first: str, last: str, title: str) -> User:
                   "email": f"{username}@demo.oppfolging.invalid"},
     )
     if created:
-        user.set_password(data.DEMO_PASSWORD)
+        user.set_password(data.demo_password())
         user.save(update_fields=["password"])
     return user
 

@@ -1,0 +1,38 @@
+"""gunicorn's settings for Oppfølging (docs/operations.md):
+
+    gunicorn -c python:oppfolging.operations.gunicorn_conf oppfolging.wsgi
+
+Every value can be changed with an environment variable (docs/configuration.md).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from typing import Any
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Sync workers: one request at a time each; a GP's upload is read by the proxy first (buffered).
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1))
+worker_class = "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then, so a slow leak never grows into an outage.
+max_requests = 2000
+max_requests_jitter = 200
+# The proxy in front (nginx, a load balancer) on this machine may say the request was https.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# No access log from gunicorn: the app writes one JSON line per request with its request id and
+# without the query string (operations/middleware.py). Errors go to standard error (the journal).
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Drop a finished worker's request figures from the shared Prometheus files (multiprocess mode)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
