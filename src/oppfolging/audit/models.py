@@ -64,6 +64,8 @@ class AuditEvent(models.Model):
     purpose = models.CharField(max_length=300, blank=True)
     break_glass = models.BooleanField(default=False)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # The API client (OAuth client id) the access came through; empty for the web pages.
+    client = models.CharField(max_length=200, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 
