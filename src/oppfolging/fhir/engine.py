@@ -177,9 +177,9 @@ def search(rt: ResourceType, caller: Caller, query: QueryDict, base_url: str, or
             break
 
     entries = [_entry(rt.name, part, obj, full, "match", rt) for part, obj in page]
+    matched = [obj for _part, obj in page]
+    seen: set[tuple[str, str]] = set()
     for include in includes:
-        matched = [obj for part, obj in page]
-        seen: set[tuple[str, str]] = set()
         for type_name, part, obj in rt.includes[include](matched, caller):
             key = (type_name, part.id_of(obj))
             if key not in seen:

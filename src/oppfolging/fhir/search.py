@@ -105,19 +105,23 @@ def token_values(value: str) -> list[tuple[str | None, str]]:
 
 
 def code_filter(field: str, mapping: dict[str, Any] | None = None, system: str | None = None) -> Filter:
-    """Filter on a coded field; `mapping` turns FHIR codes into the model's values (lists allowed)."""
+    """Filter on a coded field; `mapping` turns FHIR codes into the model's values (lists allowed).
+
+    `field` may end in a lookup (`answered_at__isnull`); each wanted value is one ORed condition.
+    """
     def apply(qs: QuerySet, values: list[str]) -> QuerySet:
         for value in values:
-            wanted: list[Any] = []
+            q = Q(pk__in=[])
             for token_system, code in token_values(value):
                 if token_system not in (None, "", system):
                     continue
                 if mapping is None:
-                    wanted.append(code)
+                    q |= Q(**{field: code})
                 elif code in mapping:
                     mapped = mapping[code]
-                    wanted.extend(mapped if isinstance(mapped, list | tuple) else [mapped])
-            qs = qs.filter(**{f"{field}__in": wanted})
+                    for one in mapped if isinstance(mapped, list | tuple) else [mapped]:
+                        q |= Q(**{field: one})
+            qs = qs.filter(q)
         return qs
     return apply
 

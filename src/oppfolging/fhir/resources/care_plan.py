@@ -132,6 +132,8 @@ RESOURCE = ResourceType(
         Param("status", "token", "active | completed."),
         Param("date", "date", "Start of the plan period."),
     ],
-    includes={"CarePlan:goal": include_goals, "CarePlan:care-team": include_care_teams},
+    # "CarePlan:careTeam" is the element-name form some clients (fhirclient) send.
+    includes={"CarePlan:goal": include_goals, "CarePlan:care-team": include_care_teams,
+              "CarePlan:careTeam": include_care_teams},
     versioned=True,
 )
