@@ -79,7 +79,8 @@ def test_it_serves_the_capability_statement_without_a_token(cast):
     assert json.loads(response.content)["fhirVersion"] == "4.0.1"
 
 
-def test_it_fetches_the_issuers_jwks_over_http_once_and_caches_it(cast, follow, clients, live_server, settings):
+def test_it_fetches_the_issuers_jwks_over_http_once_and_caches_it(transactional_db, live_server, cast, follow, clients,
+                                                                  settings):
     settings.FHIR_JWKS_URL = f"{live_server.url}/fhir/dev-issuer/jwks.json"
     jwks_cache.clear()
     before = jwks_cache.fetches
