@@ -11,9 +11,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import jwt
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
-from django.contrib.auth.decorators import login_not_required
 from django.views.decorators.csrf import csrf_exempt
 
 from oppfolging.fhir import dev_issuer

@@ -9,9 +9,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings as django_settings
 from django.test import Client
+from tests.accounts.fake_helseid import FakeHelseId
 
 from oppfolging.fhir import dev_issuer
-from tests.accounts.fake_helseid import FakeHelseId
 
 HPR = "helseid://claims/hpr/hpr_number"
 PID = "helseid://claims/identity/pid"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from oppfolging.audit.models import AuditEvent
 from tests.fhir.conftest import FHIR, api, token
+
+from oppfolging.audit.models import AuditEvent
 
 
 def test_each_read_writes_one_entry_with_client_and_user(cast, follow, clients):

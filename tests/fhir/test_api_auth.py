@@ -7,10 +7,10 @@ import time
 
 import jwt
 import pytest
+from tests.fhir.conftest import FHIR, api, token
 
 from oppfolging.fhir import dev_issuer
 from oppfolging.fhir.auth import jwks_cache
-from tests.fhir.conftest import FHIR, api, token
 
 
 def outcome(response) -> dict:

@@ -11,9 +11,9 @@ from fhirclient.models.codeableconcept import CodeableConcept
 from fhirclient.models.goal import Goal
 from fhirclient.models.task import Task, TaskOutput
 from fhirclient.server import FHIRServer
+from tests.fhir.conftest import token
 
 from oppfolging.meetings.models import ActionItem
-from tests.fhir.conftest import token
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 

@@ -9,10 +9,10 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
+from tests.fhir.conftest import ALL, FHIR, api, token
 
 from oppfolging.fhir.resources import REGISTRY
 from oppfolging.wsgi import application
-from tests.fhir.conftest import ALL, FHIR, api, token
 
 schema = schemathesis.openapi.from_wsgi(f"{FHIR}/openapi.json", application)
 
@@ -52,7 +52,6 @@ def test_it_documents_every_resource_type_and_interaction(cast):
 
 def test_the_capability_statement_tells_what_is_served(cast):
     from fhir.resources.R4B.capabilitystatement import CapabilityStatement
-
     from tests.fhir.r4 import assert_r4
 
     statement = json.loads(api(None).get(f"{FHIR}/metadata").content)

@@ -7,12 +7,12 @@ import json
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
+from tests.fhir.conftest import FHIR, api, token
+from tests.fhir.r4 import assert_r4
 
 from oppfolging.fhir.resources import REGISTRY
 from oppfolging.fhir.resources.base import DNR_SYSTEM, FNR_SYSTEM
 from oppfolging.meetings.models import ActionItem
-from tests.fhir.conftest import FHIR, api, token
-from tests.fhir.r4 import assert_r4
 
 
 def get(client, url: str, status: int = 200) -> dict:

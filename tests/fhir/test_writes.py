@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from tests.fhir.conftest import FHIR, api, token
 
 from oppfolging.accounts.models import User
 from oppfolging.audit.models import AuditEvent
 from oppfolging.portal.models import Message, PsfsSelfScore
-from tests.fhir.conftest import FHIR, api, token
 
 
 def put(client, url: str, body: dict, if_match: str | None = None, content_type: str = "application/fhir+json"):

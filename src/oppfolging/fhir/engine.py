@@ -42,8 +42,13 @@ def not_found() -> FhirError:
 
 
 def validated(rt: ResourceType, data: dict[str, Any]) -> dict[str, Any]:
-    """Return the resource as fhir.resources validates and serialises it."""
-    return rt.fhir_class.model_validate(data).model_dump(mode="json", exclude_none=True)  # type: ignore[attr-defined]
+    """Return the resource once fhir.resources has validated it (ValueError otherwise).
+
+    The resource is served as built: serialising the validated model again would cost more
+    than validating it (bench/api.py) and give the same JSON.
+    """
+    rt.fhir_class.model_validate(data)  # type: ignore[attr-defined]
+    return data
 
 
 def _audit(caller: Caller, rt: ResourceType, action: str, resource_id: str = "", person: Any = None,

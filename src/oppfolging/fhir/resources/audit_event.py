@@ -13,7 +13,16 @@ from fhir.resources.R4B.auditevent import AuditEvent as FhirAuditEvent
 
 from oppfolging.accounts.models import Role
 from oppfolging.audit.models import Action, AuditEvent
-from oppfolging.fhir.resources.base import CODE_BASE, Param, Part, ResourceType, clean, concept, instant, ref
+from oppfolging.fhir.resources.base import (
+    CODE_BASE,
+    Param,
+    Part,
+    ResourceType,
+    clean,
+    concept,
+    instant,
+    ref,
+)
 from oppfolging.fhir.search import date_filter, reference_filter
 
 ACTION = {Action.READ: "R", Action.LIST: "R", Action.SEARCH: "E", Action.CREATE: "C", Action.UPDATE: "U",

@@ -8,7 +8,16 @@ from django.db.models import QuerySet
 from fhir.resources.R4B.healthcareservice import HealthcareService
 
 from oppfolging.catalogue.models import Sector, Service
-from oppfolging.fhir.resources.base import CODE_BASE, Param, Part, ResourceType, clean, concept, meta, ref
+from oppfolging.fhir.resources.base import (
+    CODE_BASE,
+    Param,
+    Part,
+    ResourceType,
+    clean,
+    concept,
+    meta,
+    ref,
+)
 from oppfolging.fhir.search import code_filter, string_filter
 
 SECTOR_SYSTEM = CODE_BASE + "sector"

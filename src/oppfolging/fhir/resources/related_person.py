@@ -6,7 +6,16 @@ from typing import Any
 
 from fhir.resources.R4B.relatedperson import RelatedPerson as FhirRelatedPerson
 
-from oppfolging.fhir.resources.base import CODE_BASE, Param, Part, ResourceType, clean, meta, patient_ref, persons_rows
+from oppfolging.fhir.resources.base import (
+    CODE_BASE,
+    Param,
+    Part,
+    ResourceType,
+    clean,
+    meta,
+    patient_ref,
+    persons_rows,
+)
 from oppfolging.fhir.resources.patient import identifier_filter, identifier_of
 from oppfolging.people.models import RelatedPerson, Relationship
 
