@@ -51,3 +51,10 @@ def test_a_refused_read_writes_nothing(cast, follow, clients):
     before = AuditEvent.objects.count()
     assert stranger.get(f"{FHIR}/Patient/{cast.person.pk}").status_code == 404
     assert AuditEvent.objects.count() == before
+
+
+def test_the_unit_sees_the_api_client_in_the_access_log_search(cast, follow, clients):
+    system = api(token("journal-a", scopes="system/*.read"))
+    assert system.get(f"{FHIR}/Patient/{cast.person.pk}").status_code == 200
+    page = cast.client_for(cast.cu).get("/logg/", {"person": cast.person.identity_number})
+    assert "gjennom API-klienten journal-a" in page.content.decode()

@@ -147,3 +147,11 @@ def test_a_persons_own_token_sees_their_plan_but_not_the_staff_records(cast, fol
     assert get(own, f"{FHIR}/ServiceRequest")["total"] == 0
     get(own, f"{FHIR}/Task/medical-{follow.medical.pk}", status=404)
     assert get(own, f"{FHIR}/AuditEvent")["total"] == 0
+
+
+def test_it_finds_action_items_owned_through_a_team_membership(cast, follow, system):
+    follow.action.owner_user = None
+    follow.action.owner_membership = follow.membership
+    follow.action.save()
+    bundle = get(system, f"{FHIR}/Task?owner=Practitioner/{cast.colleague.pk}")
+    assert [e["resource"]["id"] for e in bundle["entry"]] == [f"action-{follow.action.pk}"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from fhir.resources.R4B.task import Task
 
@@ -33,7 +33,7 @@ from oppfolging.fhir.resources.base import (
     user_ref,
 )
 from oppfolging.fhir.resources.service_request import medical_rows, referrals_for
-from oppfolging.fhir.search import code_filter, date_filter, reference_filter
+from oppfolging.fhir.search import code_filter, date_filter, int_id, reference_filter, reference_id
 from oppfolging.meetings.models import ActionItem
 from oppfolging.meetings.services import action_item_done, action_item_reopen
 from oppfolging.referrals.models import Referral, Status
@@ -124,6 +124,14 @@ def action_rows(caller: Any) -> QuerySet:
         "owner_membership__service", "created_by"), "team__person")(caller)
 
 
+def action_owner_filter(qs: QuerySet, values: list[str]) -> QuerySet:
+    """Owner = Practitioner/<id>: owned directly or through the user's team membership."""
+    for value in values:
+        ids = [i for i in (int_id(reference_id(v, "Practitioner")) for v in value.split(",")) if i is not None]
+        qs = qs.filter(Q(owner_user_id__in=ids) | Q(owner_membership__user_id__in=ids))
+    return qs
+
+
 def _grant(caller: Any, person: Any) -> Any:
     grant = caller.person_grant(person, resource_type="Task")
     if grant is None:  # the row was visible a moment ago; treat a lost grant as not found
@@ -183,7 +191,7 @@ RESOURCE = ResourceType(
              filters={"status": code_filter("done_at__isnull", {"requested": True, "completed": False}),
                       "authored-on": date_filter("created_at"),
                       "modified": date_filter("updated_at"),
-                      "owner": reference_filter("owner_user_id", "Practitioner")}),
+                      "owner": action_owner_filter}),
     ],
     params=[
         Param("patient", "reference", "Patient/id."),
