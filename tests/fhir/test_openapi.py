@@ -28,7 +28,20 @@ CHECKS = [
 
 @pytest.fixture
 def bearer(cast, follow, clients):
-    return token("journal-a", scopes=ALL)
+    """A token, and the test's database connection kept open across the WSGI calls.
+
+    Django closes the connection when a request finishes; its test client turns that off for
+    the request, and so must a test that calls the WSGI application itself (on PostgreSQL the
+    test's transaction would go with the connection).
+    """
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield token("journal-a", scopes=ALL)
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
