@@ -155,3 +155,23 @@ def test_it_finds_action_items_owned_through_a_team_membership(cast, follow, sys
     follow.action.save()
     bundle = get(system, f"{FHIR}/Task?owner=Practitioner/{cast.colleague.pk}")
     assert [e["resource"]["id"] for e in bundle["entry"]] == [f"action-{follow.action.pk}"]
+
+
+def test_the_care_plan_bundle_does_not_grow_in_queries_with_the_goals(cast, follow, system):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from oppfolging.plans.models import Goal, Measure
+
+    url = f"{FHIR}/CarePlan?patient={cast.person.pk}&_include=CarePlan:goal&_include=CarePlan:care-team"
+    get(system, url)
+    with CaptureQueriesContext(connection) as few:
+        get(system, url)
+    for n in range(10):
+        goal = Goal.objects.create(plan=follow.plan, text=f"Ekstra {n}", author_kind="person",
+                                   next_evaluation_on=dt.date(2031, 1, 1))
+        Measure.objects.create(goal=goal, description="Tiltak", responsible_membership=follow.membership)
+    with CaptureQueriesContext(connection) as many:
+        bundle = get(system, url)
+    assert len(bundle["entry"]) == 1 + 13 + 1
+    assert len(many.captured_queries) == len(few.captured_queries)
