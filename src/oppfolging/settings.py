@@ -220,6 +220,9 @@ HELSEID_OIDC = {
     # accepted for providers that use one.
     "OIDC_RP_CLIENT_SECRET": os.environ.get("HELSEID_CLIENT_SECRET", ""),
     "HELSEID_CLIENT_KEY_FILE": os.environ.get("HELSEID_CLIENT_KEY_FILE", ""),
+    # The ID token's `iss`, and the `aud` of the client assertion: HelseID's own identifier.
+    "HELSEID_ISSUER": os.environ.get("HELSEID_ISSUER", HELSEID_AUTHORITY),
+    "HELSEID_ASSERTION_AUDIENCE": os.environ.get("HELSEID_ASSERTION_AUDIENCE", HELSEID_AUTHORITY),
     "OIDC_OP_AUTHORIZATION_ENDPOINT": os.environ.get(
         "HELSEID_AUTHORIZATION_ENDPOINT", HELSEID_AUTHORITY + "/connect/authorize"),
     "OIDC_OP_TOKEN_ENDPOINT": os.environ.get("HELSEID_TOKEN_ENDPOINT", HELSEID_AUTHORITY + "/connect/token"),

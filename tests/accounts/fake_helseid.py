@@ -54,7 +54,7 @@ def token(request: HttpRequest) -> HttpResponse:
     if FakeHelseId.client_public_key is not None:
         try:
             jwt.decode(request.POST.get("client_assertion", ""), FakeHelseId.client_public_key,
-                       algorithms=["RS256"], audience=request.build_absolute_uri())
+                       algorithms=["RS256"], audience=FakeHelseId.issuer)
         except jwt.PyJWTError:
             return JsonResponse({"error": "invalid_client"}, status=401)
     now = int(time.time())

@@ -34,6 +34,7 @@ def helseid(live_server, settings, tmp_path):
         **django_settings.HELSEID_OIDC,
         "OIDC_RP_CLIENT_ID": "oppfolging-test", "OIDC_RP_CLIENT_SECRET": "",
         "HELSEID_CLIENT_KEY_FILE": str(key_file),
+        "HELSEID_ISSUER": FakeHelseId.issuer, "HELSEID_ASSERTION_AUDIENCE": FakeHelseId.issuer,
         "OIDC_OP_AUTHORIZATION_ENDPOINT": f"{base}/authorize", "OIDC_OP_TOKEN_ENDPOINT": f"{base}/token",
         "OIDC_OP_USER_ENDPOINT": f"{base}/userinfo", "OIDC_OP_JWKS_ENDPOINT": f"{base}/jwks",
     }
@@ -94,6 +95,15 @@ def test_a_person_followed_up_cannot_sign_in_as_staff(cast, helseid):
     cast.person.save()
     response = sign_in(Client(), {PID: cast.person.identity_number})
     assert response.status_code == 403
+
+
+def test_an_id_token_from_another_issuer_is_refused(cast, helseid, settings):
+    cast.gp.hpr_number = "123456789"
+    cast.gp.save()
+    settings.HELSEID_OIDC = {**settings.HELSEID_OIDC, "HELSEID_ISSUER": "https://helseid-sts.nhn.no"}
+    client = Client()
+    response = sign_in(client, {HPR: "123456789"})
+    assert response.status_code == 403 and "_auth_user_id" not in client.session
 
 
 def test_a_callback_with_an_unknown_state_is_refused(cast, helseid):

@@ -122,8 +122,9 @@ class HelseIdBackend(OIDCAuthenticationBackend):
             payload = dict(payload)
             payload.pop("client_secret", None)
             payload["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+            audience = helseid_setting("HELSEID_ASSERTION_AUDIENCE", "") or self.OIDC_OP_TOKEN_ENDPOINT
             payload["client_assertion"] = client_assertion(
-                Path(key_file).read_bytes(), self.OIDC_RP_CLIENT_ID, self.OIDC_OP_TOKEN_ENDPOINT
+                Path(key_file).read_bytes(), self.OIDC_RP_CLIENT_ID, audience
             )
         return super().get_token(payload)
 
@@ -133,6 +134,9 @@ class HelseIdBackend(OIDCAuthenticationBackend):
         audiences = audience if isinstance(audience, list) else [audience]
         if self.OIDC_RP_CLIENT_ID not in audiences:
             raise SuspiciousOperation("The ID token was issued to another client.")
+        issuer = helseid_setting("HELSEID_ISSUER", "")
+        if issuer and payload.get("iss") != issuer:
+            raise SuspiciousOperation("The ID token comes from another issuer.")
         if payload.get("exp", 0) < time.time() - 30:
             raise SuspiciousOperation("The ID token has expired.")
         return payload
@@ -163,11 +167,11 @@ class HelseIdBackend(OIDCAuthenticationBackend):
         return "a HelseID user"
 
 
-def client_assertion(key_pem: bytes, client_id: str, token_endpoint: str) -> str:
-    """Return a private_key_jwt client assertion (RFC 7523) for the token endpoint."""
+def client_assertion(key_pem: bytes, client_id: str, audience: str) -> str:
+    """Return a private_key_jwt client assertion (RFC 7523) addressed to the provider."""
     now = int(time.time())
     return jwt.encode(
-        {"iss": client_id, "sub": client_id, "aud": token_endpoint, "jti": str(uuid.uuid4()),
+        {"iss": client_id, "sub": client_id, "aud": audience, "jti": str(uuid.uuid4()),
          "iat": now, "nbf": now, "exp": now + 60},
         key_pem, algorithm="RS256",
     )
