@@ -186,3 +186,12 @@ def test_the_coordinator_sends_a_message_as_a_communication(cast, follow, client
     body["subject"] = {"reference": f"Patient/{cast.other_person.pk}"}
     assert post(unit, f"{FHIR}/Communication", body).status_code == 422
     assert not Message.objects.filter(person=cast.other_person).exists()
+
+
+def test_an_unsupported_method_gets_405_with_the_allowed_ones(cast, follow, clients):
+    client = api(token("journal-a", scopes="system/*.*"))
+    response = client.delete(f"{FHIR}/Task/action-{follow.action.pk}")
+    assert response.status_code == 405 and response["Allow"] == "GET, PUT"
+    response = client.post(f"{FHIR}/Patient", data="{}", content_type="application/fhir+json")
+    assert response.status_code == 405 and response["Allow"] == "GET"
+    assert json.loads(response.content)["issue"][0]["code"] == "not-supported"

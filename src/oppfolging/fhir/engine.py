@@ -269,7 +269,7 @@ def check_body(rt: ResourceType, body: Any, resource_id: str | None = None) -> d
 def update(rt: ResourceType, caller: Caller, resource_id: str, body: Any, if_match: str) -> tuple[dict[str, Any], Any]:
     """Apply an update through the domain service if the version still matches; 412 otherwise."""
     if rt.update is None:
-        raise FhirError(NOT_ALLOWED, f"{rt.name} cannot be updated through this API.")
+        raise FhirError(NOT_ALLOWED, f"{rt.name} cannot be updated through this API.", allow="GET")
     caller.require(rt.name, scopes.WRITE)
     part, obj = find(rt, caller, resource_id)
     body = check_body(rt, body, resource_id)
@@ -290,7 +290,7 @@ def update(rt: ResourceType, caller: Caller, resource_id: str, body: Any, if_mat
 def create(rt: ResourceType, caller: Caller, body: Any) -> tuple[dict[str, Any], Any]:
     """Create through the domain service; returns the stored resource."""
     if rt.create is None:
-        raise FhirError(NOT_ALLOWED, f"{rt.name} cannot be created through this API.")
+        raise FhirError(NOT_ALLOWED, f"{rt.name} cannot be created through this API.", allow="GET")
     caller.require(rt.name, scopes.WRITE)
     body = check_body(rt, body)
     part, obj = rt.create(caller, body)

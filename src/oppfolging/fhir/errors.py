@@ -20,10 +20,11 @@ UNPROCESSABLE = (422, "processing")
 class FhirError(Exception):
     """An error answered with an OperationOutcome."""
 
-    def __init__(self, kind: tuple[int, str], diagnostics: str) -> None:
+    def __init__(self, kind: tuple[int, str], diagnostics: str, allow: str = "") -> None:
         super().__init__(diagnostics)
         self.status, self.code = kind
         self.diagnostics = diagnostics
+        self.allow = allow  # the methods a 405 names in its Allow header
 
 
 def operation_outcome(code: str, diagnostics: str, severity: str = "error") -> dict[str, Any]:

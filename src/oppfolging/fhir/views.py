@@ -56,6 +56,8 @@ def error_response(error: FhirError) -> HttpResponse:
     response = fhir_response(operation_outcome(error.code, error.diagnostics), status=error.status)
     if error.status == 401:
         response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    if error.allow:
+        response["Allow"] = error.allow
     return response
 
 
@@ -145,7 +147,8 @@ def type_endpoint(request: HttpRequest, caller: Caller, resource_type: str) -> H
         data, _obj = engine.create(rt, caller, _body(request))
         location = f"{origin}{BASE_PATH}/{rt.name}/{data['id']}"
         return fhir_response(data, status=201, headers={"Location": location, **_etag(data)})
-    raise FhirError(NOT_ALLOWED, "Use GET to search or POST to create.")
+    raise FhirError(NOT_ALLOWED, "Use GET to search or POST to create.",
+                    allow="GET, POST" if rt.create else "GET")
 
 
 @api_view
@@ -158,7 +161,7 @@ def instance_endpoint(request: HttpRequest, caller: Caller, resource_type: str, 
     if request.method == "PUT":
         data, _obj = engine.update(rt, caller, resource_id, _body(request), request.headers.get("If-Match", ""))
         return fhir_response(data, headers=_etag(data))
-    raise FhirError(NOT_ALLOWED, "Use GET to read or PUT to update.")
+    raise FhirError(NOT_ALLOWED, "Use GET to read or PUT to update.", allow="GET, PUT" if rt.update else "GET")
 
 
 @csrf_exempt
