@@ -26,7 +26,9 @@ PACKAGE = SRC / "oppfolging"
 LAYERS: list[tuple[str, list[str]]] = [
     ("engine", ["oppfolging.lib", "oppfolging.lib.*", "oppfolging.risk", "oppfolging.risk.*",
                 "oppfolging.formats", "oppfolging.formats.*", "oppfolging.indicators.periods",
-                "oppfolging.operations.logs", "oppfolging.operations.gunicorn_conf"]),
+                "oppfolging.operations.logs", "oppfolging.operations.gunicorn_conf",
+                "oppfolging.fhir.errors", "oppfolging.fhir.search", "oppfolging.fhir.scopes",
+                "oppfolging.fhir.auth", "oppfolging.fhir.dev_issuer"]),
     ("models", ["oppfolging.*.models", "oppfolging.assessments.iplos", "oppfolging.assessments.scoring",
                 "oppfolging.audit.chain"]),
     ("grants", ["oppfolging.access.grants", "oppfolging.audit.services", "oppfolging.accounts.http"]),
@@ -40,7 +42,11 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("web", ["oppfolging.*.views", "oppfolging.*.staff_views", "oppfolging.*.forms", "oppfolging.*.urls",
              "oppfolging.*.middleware", "oppfolging.*.checks", "oppfolging.access.shortcuts",
              "oppfolging.home.navigation", "oppfolging.accounts.locale", "oppfolging.portal.oidc",
-             "oppfolging.indicators.report", "oppfolging.indicators.exports", "oppfolging.indicators.fhir"]),
+             "oppfolging.indicators.report", "oppfolging.indicators.exports", "oppfolging.indicators.fhir",
+             # The FHIR API is another face of the pages: it reads through the policy and writes
+             # through the services, like a view.
+             "oppfolging.fhir.access", "oppfolging.fhir.engine", "oppfolging.fhir.capability",
+             "oppfolging.fhir.resources", "oppfolging.fhir.resources.*", "oppfolging.accounts.helseid"]),
     ("entry", ["oppfolging", "oppfolging.__main__", "oppfolging.settings", "oppfolging.urls", "oppfolging.wsgi",
                "oppfolging.*.apps", "oppfolging.*.management", "oppfolging.*.management.*",
                "oppfolging.demo", "oppfolging.demo.*", "oppfolging.*"]),

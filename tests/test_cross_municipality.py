@@ -26,6 +26,7 @@ from oppfolging.teams.models import Consent, Team, TeamMembership
 # Views that serve everyone without signing in, or only change the session.
 PUBLIC_OR_SESSION_ONLY = {
     "accounts:login", "accounts:logout", "accounts:demo_sign_in",
+    "accounts:helseid_start", "accounts:helseid_callback",
     "accounts:switch_municipality", "set_language",
     "public_referral_start", "public_referral_form", "public_referral_receipt",
     # Health and metrics hold no municipality's data (tests/operations/test_endpoints.py).
@@ -43,7 +44,10 @@ def walk(resolver: URLResolver, prefix: str = "", namespace: str = "") -> Iterat
 
 
 def project_patterns() -> list[tuple[str, URLPattern, str]]:
-    return [p for p in walk(get_resolver()) if p[1].callback.__module__.startswith("oppfolging.")]
+    """Every page of the project. The FHIR API answers tokens only, never a session: it is walked
+    with tokens by test_it_hides_municipality_a_from_api_tokens_for_b below."""
+    return [p for p in walk(get_resolver())
+            if p[1].callback.__module__.startswith("oppfolging.") and not p[0].startswith("fhir:")]
 
 
 @pytest.fixture
@@ -147,3 +151,111 @@ def test_it_hides_municipality_a_from_a_user_of_municipality_b(cast, ids, method
             assert secret not in body, f"{method.upper()} {url} ({name}) shows {secret!r}"
         checked += 1
     assert checked >= 10
+
+
+# The FHIR API: the same walk, with tokens instead of a session.
+
+API_TYPES_WITHOUT_MUNICIPALITY = {"Questionnaire"}  # the PSFS and IPLOS definitions, no one's data
+
+
+@pytest.fixture
+def api_ids(cast, ids):
+    """Logical ids of municipality A's resources, for every resource type of the API."""
+    from oppfolging.assessments.models import IplosScore, PsfsActivity
+    from oppfolging.audit.models import AuditEvent
+    from oppfolging.indicators.definitions import INDICATORS
+    from oppfolging.portal.models import Message, PsfsSelfScore
+
+    PsfsActivity.objects.create(assessment_id=ids["assessment_id"], position=1, activity="Gå", score=3)
+    IplosScore.objects.create(assessment_id=ids["assessment_id"], variable="social_participation", score=3)
+    message = Message.objects.create(person=cast.person, sender_user=cast.cu, sender_kind="professional",
+                                     body="Hemmelig mål")
+    self_score = PsfsSelfScore.objects.create(person=cast.person, activity="Gå", score=5)
+    audit = AuditEvent.objects.create(actor=cast.cu, actor_name="Kari", municipality=cast.municipality,
+                                      person=cast.person, resource="person", action="read")
+    from django.utils import timezone
+
+    key = INDICATORS[0].key.replace("_", "-")
+    return {
+        "Patient": [cast.person.pk], "RelatedPerson": [cast.next_of_kin.pk],
+        "Practitioner": [cast.cu.pk, cast.gp.pk],
+        "PractitionerRole": [cast.cu.role_assignments.get().pk],
+        "Organization": [cast.municipality.pk], "HealthcareService": [cast.service.pk],
+        "ServiceRequest": [f"referral-{ids['referral_id']}", f"medical-{ids['medical_id']}"],
+        "Task": [f"referral-{ids['referral_id']}", f"medical-{ids['medical_id']}", f"action-{ids['item_id']}"],
+        "CareTeam": [ids["membership_id"] and cast.person.teams.get().pk],
+        "CarePlan": [cast.person.individual_plan.pk], "Goal": [ids["goal_id"]], "Consent": [ids["consent_id"]],
+        "Appointment": [ids["meeting_id"]],
+        "QuestionnaireResponse": [f"psfs-{ids['assessment_id']}", f"iplos-{ids['assessment_id']}",
+                                  f"self-{self_score.pk}"],
+        "Communication": [message.pk], "RiskAssessment": [ids["entry_id"]], "AuditEvent": [audit.pk],
+        "MeasureReport": [f"{cast.municipality.number}-{timezone.localdate().year}-{key}"],
+    }
+
+
+def _api_client(client_id: str, municipality, scopes: str):
+    from oppfolging.fhir.auth import jwks_cache
+    from oppfolging.fhir.models import ApiClient
+
+    jwks_cache.clear()  # each test has its own issuer key
+
+    return ApiClient.objects.create(client_id=client_id, name=client_id, municipality=municipality, scopes=scopes)
+
+
+def _token_client(**claims):
+    from django.test import Client
+
+    from oppfolging.fhir import dev_issuer
+
+    return Client(HTTP_AUTHORIZATION="Bearer " + dev_issuer.mint(scopes="user/*.* system/*.*", **claims))
+
+
+def test_it_covers_every_api_resource_type(cast, api_ids):
+    from oppfolging.fhir.resources import REGISTRY
+
+    assert set(api_ids) == set(REGISTRY) - API_TYPES_WITHOUT_MUNICIPALITY
+
+
+def _assert_hidden(client, cast, api_ids, label, types=None):
+    secrets = [cast.person.full_name, cast.person.identity_number, cast.service.name, "Hemmelig mål"]
+    for resource_type, resource_ids in api_ids.items():
+        if types is not None and resource_type not in types:
+            continue
+        for resource_id in resource_ids:
+            response = client.get(f"/fhir/R4/{resource_type}/{resource_id}")
+            assert response.status_code == 404, f"{label}: {resource_type}/{resource_id} gave {response.status_code}"
+        search = client.get(f"/fhir/R4/{resource_type}")
+        assert search.status_code == 200, f"{label}: search {resource_type} gave {search.status_code}"
+        body = search.content.decode()
+        found = {e["resource"]["id"] for e in search.json()["entry"]}
+        assert not found & {str(i) for i in resource_ids}, f"{label}: search {resource_type} shows A's"
+        for secret in secrets:
+            assert secret not in body, f"{label}: search {resource_type} shows {secret!r}"
+
+
+def test_it_hides_municipality_a_from_api_tokens_for_b(cast, ids, api_ids, settings, tmp_path):
+    settings.FHIR_DEV_ISSUER_KEY_FILE = str(tmp_path / "key.pem")
+    _api_client("journal-b", cast.other_municipality, "system/*.* user/*.*")
+    _api_client("any-ehr", None, "user/*.*")
+    cast.stranger.hpr_number = "987654321"
+    cast.stranger.save()
+    _assert_hidden(_token_client(client_id="journal-b"), cast, api_ids, "system token of B")
+    _assert_hidden(_token_client(client_id="any-ehr", hpr_number="987654321"), cast, api_ids,
+                   "token on behalf of a user of B")
+
+
+def test_it_hides_persons_from_a_token_on_behalf_of_a_user_without_a_reason(cast, ids, api_ids, settings, tmp_path):
+    settings.FHIR_DEV_ISSUER_KEY_FILE = str(tmp_path / "key.pem")
+    _api_client("any-ehr", None, "user/*.*")
+    cast.leader.hpr_number = "111111111"
+    cast.leader.save()
+    person_types = {"Patient", "RelatedPerson", "ServiceRequest", "Task", "CareTeam", "CarePlan", "Goal",
+                    "Consent", "Appointment", "QuestionnaireResponse", "Communication", "RiskAssessment",
+                    "AuditEvent"}
+    _assert_hidden(_token_client(client_id="any-ehr", hpr_number="111111111"), cast, api_ids,
+                   "token on behalf of a leader in A", types=person_types)
+
+
+def test_it_gives_a_signed_in_session_no_access_to_the_api(cast, ids):
+    response = cast.client_for(cast.cu).get(f"/fhir/R4/Patient/{cast.person.pk}")
+    assert response.status_code == 401 and cast.person.full_name not in response.content.decode()

@@ -145,35 +145,36 @@ def grow(world: World, times: int = 3) -> None:
 
 
 def count(client: Client, url: str) -> int:
+    """Count the page's queries; PostgreSQL's lock on the audit chain is not a query for data."""
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
-    return len(queries)
+    return sum(1 for q in queries.captured_queries if "pg_advisory_xact_lock" not in q["sql"])
 
 
 # (page, queries with the small world, who asks, url)
 PAGES: list[tuple[str, int, str, Any]] = [
-    ("start, coordinating unit", 21, "cu", lambda w: reverse("home:start")),
-    ("start, coordinator", 14, "coordinator", lambda w: reverse("home:start")),
-    ("start, team member", 8, "colleague", lambda w: reverse("home:start")),
-    ("start, GP", 8, "gp", lambda w: reverse("home:start")),
+    ("start, coordinating unit", 22, "cu", lambda w: reverse("home:start")),
+    ("start, coordinator", 15, "coordinator", lambda w: reverse("home:start")),
+    ("start, team member", 9, "colleague", lambda w: reverse("home:start")),
+    ("start, GP", 9, "gp", lambda w: reverse("home:start")),
     ("start, leader", 8, "leader", lambda w: reverse("home:start")),
-    ("inbox", 7, "coordinator", lambda w: reverse("notifications:inbox")),
-    ("person list", 6, "cu", lambda w: reverse("people:list")),
-    ("person", 8, "cu", lambda w: reverse("people:detail", args=[w.cast.person.pk])),
-    ("team", 21, "cu", lambda w: reverse("teams:person_team", args=[w.cast.person.pk])),
-    ("plan", 27, "coordinator", lambda w: reverse("plans:detail", args=[w.cast.person.pk])),
-    ("meetings", 10, "coordinator", lambda w: reverse("meetings:list", args=[w.cast.person.pk])),
-    ("meeting", 20, "coordinator", lambda w: reverse("meetings:detail", args=[w.cast.person.pk, w.meeting.pk])),
-    ("action items", 11, "colleague", lambda w: reverse("meetings:action_items", args=[w.cast.person.pk])),
-    ("GP list", 15, "gp", lambda w: reverse("gp:detail", args=[w.risk_list.pk])),
-    ("Min plan, the person", 15, "person_user", lambda w: reverse("portal:plan", args=[w.cast.person.pk])),
-    ("Min plan, next of kin", 17, "kin_user", lambda w: reverse("portal:plan", args=[w.cast.person.pk])),
-    ("Min plan, meetings", 14, "kin_user", lambda w: reverse("portal:meetings", args=[w.cast.person.pk])),
-    ("Min plan, consent", 18, "person_user", lambda w: reverse("portal:consent", args=[w.cast.person.pk])),
-    ("Min plan, who has looked", 10, "person_user", lambda w: reverse("portal:access_log", args=[w.cast.person.pk])),
-    ("audit search", 7, "cu", lambda w: reverse("audit:search") + f"?person={w.cast.person.pk}"),
-    ("indicators", 41, "leader", lambda w: reverse("indicators:dashboard", args=[w.cast.municipality.number])),
+    ("inbox", 8, "coordinator", lambda w: reverse("notifications:inbox")),
+    ("person list", 7, "cu", lambda w: reverse("people:list")),
+    ("person", 9, "cu", lambda w: reverse("people:detail", args=[w.cast.person.pk])),
+    ("team", 22, "cu", lambda w: reverse("teams:person_team", args=[w.cast.person.pk])),
+    ("plan", 28, "coordinator", lambda w: reverse("plans:detail", args=[w.cast.person.pk])),
+    ("meetings", 11, "coordinator", lambda w: reverse("meetings:list", args=[w.cast.person.pk])),
+    ("meeting", 21, "coordinator", lambda w: reverse("meetings:detail", args=[w.cast.person.pk, w.meeting.pk])),
+    ("action items", 12, "colleague", lambda w: reverse("meetings:action_items", args=[w.cast.person.pk])),
+    ("GP list", 16, "gp", lambda w: reverse("gp:detail", args=[w.risk_list.pk])),
+    ("Min plan, the person", 16, "person_user", lambda w: reverse("portal:plan", args=[w.cast.person.pk])),
+    ("Min plan, next of kin", 18, "kin_user", lambda w: reverse("portal:plan", args=[w.cast.person.pk])),
+    ("Min plan, meetings", 15, "kin_user", lambda w: reverse("portal:meetings", args=[w.cast.person.pk])),
+    ("Min plan, consent", 19, "person_user", lambda w: reverse("portal:consent", args=[w.cast.person.pk])),
+    ("Min plan, who has looked", 11, "person_user", lambda w: reverse("portal:access_log", args=[w.cast.person.pk])),
+    ("audit search", 8, "cu", lambda w: reverse("audit:search") + f"?person={w.cast.person.pk}"),
+    ("indicators", 42, "leader", lambda w: reverse("indicators:dashboard", args=[w.cast.municipality.number])),
 ]
 
 

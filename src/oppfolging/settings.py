@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "oppfolging.submissions",
     "oppfolging.home",
     "oppfolging.demo",
+    "oppfolging.fhir",
 ]
 
 MIDDLEWARE = [
@@ -220,6 +221,55 @@ if OIDC_ENABLED:
     OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid profile")
     OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": os.environ.get("OIDC_ACR_VALUES", "idporten-loa-substantial")}
     LOGIN_REDIRECT_URL_FAILURE = "/logg-inn/?idporten=feil"
+
+# Sign-in for staff through HelseID (OpenID Connect, authorization code + PKCE), when configured.
+# Kept apart from ID-porten: its own settings, backend and callback (accounts/helseid.py).
+HELSEID_CLIENT_ID = os.environ.get("HELSEID_CLIENT_ID", "")
+HELSEID_ENABLED = bool(HELSEID_CLIENT_ID)
+HELSEID_AUTHORITY = os.environ.get("HELSEID_AUTHORITY", "https://helseid-sts.nhn.no").rstrip("/")
+HELSEID_OIDC = {
+    "OIDC_RP_CLIENT_ID": HELSEID_CLIENT_ID,
+    # HelseID authenticates clients with a signed assertion (private_key_jwt); a secret is
+    # accepted for providers that use one.
+    "OIDC_RP_CLIENT_SECRET": os.environ.get("HELSEID_CLIENT_SECRET", ""),
+    "HELSEID_CLIENT_KEY_FILE": os.environ.get("HELSEID_CLIENT_KEY_FILE", ""),
+    # The ID token's `iss`, and the `aud` of the client assertion: HelseID's own identifier.
+    "HELSEID_ISSUER": os.environ.get("HELSEID_ISSUER", HELSEID_AUTHORITY),
+    "HELSEID_ASSERTION_AUDIENCE": os.environ.get("HELSEID_ASSERTION_AUDIENCE", HELSEID_AUTHORITY),
+    "OIDC_OP_AUTHORIZATION_ENDPOINT": os.environ.get(
+        "HELSEID_AUTHORIZATION_ENDPOINT", HELSEID_AUTHORITY + "/connect/authorize"),
+    "OIDC_OP_TOKEN_ENDPOINT": os.environ.get("HELSEID_TOKEN_ENDPOINT", HELSEID_AUTHORITY + "/connect/token"),
+    "OIDC_OP_USER_ENDPOINT": os.environ.get("HELSEID_USER_ENDPOINT", HELSEID_AUTHORITY + "/connect/userinfo"),
+    "OIDC_OP_JWKS_ENDPOINT": os.environ.get(
+        "HELSEID_JWKS_ENDPOINT", HELSEID_AUTHORITY + "/.well-known/openid-configuration/jwks"),
+    "OIDC_RP_SIGN_ALGO": os.environ.get("HELSEID_SIGN_ALGO", "RS256"),
+    "OIDC_RP_SCOPES": os.environ.get(
+        "HELSEID_SCOPES",
+        "openid profile helseid://scopes/identity/pid helseid://scopes/hpr/hpr_number"),
+    "OIDC_USE_PKCE": True,
+    "OIDC_USE_NONCE": True,
+    "OIDC_TIMEOUT": env_int("HELSEID_TIMEOUT_SECONDS", 10),
+    "OIDC_AUTHENTICATION_CALLBACK_URL": "accounts:helseid_callback",
+    "OIDC_AUTH_REQUEST_EXTRA_PARAMS": {},
+}
+if HELSEID_ENABLED:
+    AUTHENTICATION_BACKENDS.append("oppfolging.accounts.helseid.HelseIdBackend")
+
+# The FHIR R4 API (docs/fhir.md): bearer tokens from HelseID in production, verified against
+# the issuer's JWKS; a local issuer (FHIR_DEV_ISSUER) stands in for it in development and tests.
+FHIR_DEV_ISSUER = env_bool("FHIR_DEV_ISSUER", default=DEBUG or TESTING)
+FHIR_DEV_ISSUER_KEY_FILE = os.environ.get(
+    "FHIR_DEV_ISSUER_KEY_FILE", str(PROJECT_DIR / "var" / "fhir-dev-issuer-key.pem"))
+FHIR_TOKEN_ISSUER = os.environ.get("FHIR_TOKEN_ISSUER", "") or (
+    SITE_URL.rstrip("/") + "/fhir/dev-issuer" if FHIR_DEV_ISSUER else "")
+FHIR_TOKEN_AUDIENCE = os.environ.get("FHIR_TOKEN_AUDIENCE", "oppfolging-fhir")
+FHIR_JWKS_URL = os.environ.get("FHIR_JWKS_URL", "")
+FHIR_TOKEN_ALGORITHMS = env_list("FHIR_TOKEN_ALGORITHMS", "RS256,PS256,ES256")
+FHIR_TOKEN_LEEWAY_SECONDS = env_int("FHIR_TOKEN_LEEWAY_SECONDS", 30)
+FHIR_JWKS_CACHE_SECONDS = env_int("FHIR_JWKS_CACHE_SECONDS", 3600)
+FHIR_JWKS_TIMEOUT_SECONDS = env_int("FHIR_JWKS_TIMEOUT_SECONDS", 5)
+FHIR_PAGE_SIZE = env_int("FHIR_PAGE_SIZE", 20)
+FHIR_MAX_PAGE_SIZE = env_int("FHIR_MAX_PAGE_SIZE", 100)
 
 LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", "Norsk bokmål"), ("en", "English")]

@@ -27,6 +27,7 @@ urlpatterns = [
     path("meld-behov/", referral_views.public_start, name="public_referral_start"),
     path("meld-behov/kvittering/<str:code>/", referral_views.public_receipt, name="public_referral_receipt"),
     path("meld-behov/<str:number>/", referral_views.public_form, name="public_referral_form"),
+    path("fhir/", include("oppfolging.fhir.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]
 

@@ -65,6 +65,7 @@ EXEMPT = {
     "audit.services.audit_grant": "the access log itself: logs under a grant already checked",
     "audit.services.audit_person_read": "the access log itself: logs a read the view's grant allowed",
     "audit.services.client_ip": "reads the request's address, no personal data",
+    "audit.services.audit_client": "names the API client for the log entries written inside it; reads nothing",
     "accounts.services.login_is_locked": "sign-in lock-out: counts failures for a user name, before anyone is signed in",
     "accounts.services.login_failure_record": "sign-in lock-out: before anyone is signed in",
     "accounts.services.login_failures_clear": "sign-in lock-out: after the user's own sign-in",

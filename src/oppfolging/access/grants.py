@@ -43,6 +43,9 @@ class Basis(StrEnum):
     PERSON_SELF = "person_self"
     NEXT_OF_KIN = "next_of_kin"
     SYSTEM = "system"
+    # A municipality's own system calling the FHIR API with a client-credentials token
+    # (issue 15): read-only unless its scopes allow a write the service itself permits.
+    SYSTEM_CLIENT = "system_client"
 
 
 BASIS_LABELS = {
@@ -56,6 +59,7 @@ BASIS_LABELS = {
     Basis.PERSON_SELF: _("personen selv"),
     Basis.NEXT_OF_KIN: _("pårørende med samtykke, vergemål eller foreldreansvar"),
     Basis.SYSTEM: _("automatisk oppgave i Oppfølging"),
+    Basis.SYSTEM_CLIENT: _("fagsystem i kommunen, gjennom FHIR-grensesnittet"),
 }
 
 # Bases on which a user takes part in the person's follow-up (see PersonGrant.serves).

@@ -226,6 +226,28 @@ def person_grant(*, user: User, person: Person) -> PersonGrant | None:
     return None
 
 
+# Machine clients of the FHIR API (issue 15). A municipality's registered system, calling with a
+# client-credentials token, sees the persons of that municipality and nothing else; it acts for
+# no user, so every service that needs one refuses it. The API builds the grant from the token's
+# client (oppfolging.fhir.access), with `can_write` only when a write scope allows it.
+
+
+def persons_visible_to_system(*, municipality: Municipality | None) -> QuerySet[Person]:
+    """Return the persons a municipality's own system may read: that municipality's only."""
+    if municipality is None:
+        return Person.objects.none()
+    return Person.objects.filter(municipality=municipality)
+
+
+def system_person_grant(
+    *, municipality: Municipality | None, person: Person, client_name: str, can_write: bool
+) -> PersonGrant | None:
+    """Return a municipality system's grant to one person, or None for any other municipality."""
+    if municipality is None or person.municipality_id != municipality.pk:
+        return None
+    return PersonGrant(person, Basis.SYSTEM_CLIENT, "system", client_name[:150], can_write)
+
+
 # Resources that are not a person's data, still kept apart per municipality.
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,7 @@ from oppfolging.accounts import services
 from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.audit.services import client_ip
 from oppfolging.catalogue.models import Service
+from oppfolging.lib import identity
 
 
 class SignInForm(AuthenticationForm):
@@ -59,10 +61,35 @@ class StaffCreateForm(forms.Form):
     service = forms.ModelChoiceField(
         label=_("Tjeneste eller enhet"), queryset=Service.objects.none(), required=False
     )
+    hpr_number = forms.RegexField(
+        label=_("HPR-nummer"), regex=r"^\d{1,9}$", required=False,
+        help_text=_("For helsepersonell: brukes til innlogging med HelseID."),
+        error_messages={"invalid": _("HPR-nummeret består av inntil ni siffer.")},
+    )
+    national_id = forms.CharField(
+        label=_("Fødselsnummer"), max_length=11, required=False,
+        help_text=_("For ansatte uten HPR-nummer som skal logge inn med HelseID."),
+    )
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = Service.objects.filter(municipality=municipality)  # type: ignore[attr-defined]
+
+    def clean_hpr_number(self) -> str:
+        number = self.cleaned_data["hpr_number"]
+        if number and User.objects.filter(hpr_number=number).exists():
+            raise ValidationError(_("En annen bruker har allerede dette HPR-nummeret."))
+        return number
+
+    def clean_national_id(self) -> str:
+        number = identity.compact(self.cleaned_data["national_id"])
+        if not number:
+            return ""
+        if not identity.is_valid(number, allow_synthetic=settings.ALLOW_SYNTHETIC_IDS):
+            raise ValidationError(_("Fødselsnummeret er ikke gyldig."))
+        if User.objects.filter(national_id=number).exists():
+            raise ValidationError(_("En annen bruker har allerede dette fødselsnummeret."))
+        return number
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()

@@ -84,6 +84,14 @@ class User(AbstractUser):
     )
     notify_email = models.BooleanField(_("varsle meg på e-post"), default=True)
     notify_sms = models.BooleanField(_("varsle meg på SMS"), default=False)
+    # For HelseID sign-in of staff without an HPR number (HelseID's `pid` claim). Never shown.
+    national_id = models.CharField(
+        _("fødselsnummer"),
+        max_length=11,
+        blank=True,
+        validators=[RegexValidator(r"^\d{11}$", _("Fødselsnummeret har 11 siffer."))],
+        help_text=_("Brukes bare til å kjenne igjen den ansatte ved innlogging med HelseID."),
+    )
 
     class Meta:
         verbose_name = _("bruker")

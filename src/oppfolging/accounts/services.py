@@ -50,6 +50,8 @@ def staff_user_create(
     role: str,
     service: Service | None,
     password: str | None = None,
+    hpr_number: str = "",
+    national_id: str = "",
 ) -> User:
     """Create a staff user with one role in the municipality; the administrator's task."""
     grant.require_role(Role.ADMINISTRATOR)
@@ -58,7 +60,8 @@ def staff_user_create(
         raise ValidationError({"role": _("Evaluatorer legges inn nasjonalt, ikke av kommunen.")})
     municipality = grant.municipality
     user = User(
-        username=username, first_name=first_name, last_name=last_name, email=email, title=title
+        username=username, first_name=first_name, last_name=last_name, email=email, title=title,
+        hpr_number=hpr_number, national_id=national_id,
     )
     if password:
         user.set_password(password)

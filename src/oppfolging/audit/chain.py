@@ -30,7 +30,7 @@ from django.db import connections
 # the second is the chain (municipality id, 0 for none).
 LOCK_SPACE = 0x0A0D17
 CONTENT_FIELDS = ("actor_id", "actor_name", "actor_role", "actor_unit", "municipality_id", "person_id",
-                  "resource", "resource_id", "action", "purpose", "break_glass", "ip")
+                  "resource", "resource_id", "action", "purpose", "break_glass", "ip", "client")
 
 
 def _key() -> bytes:

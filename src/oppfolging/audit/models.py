@@ -76,6 +76,8 @@ class AuditEvent(models.Model):
     # chain, and this entry's hash over that and its own content.
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
     entry_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # The API client (OAuth client id) the access came through; empty for the web pages.
+    client = models.CharField(max_length=200, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 

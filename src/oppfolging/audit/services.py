@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from oppfolging.access.grants import SYSTEM_NAME, PersonGrant
+from oppfolging.access.grants import SYSTEM_NAME, Basis, PersonGrant
 from oppfolging.audit.models import Action, AuditEvent
 
 # The client address of the request being served, so every service's log entry carries it
 # without each call site passing it on. Set by RequestAddressMiddleware.
 _request_ip: ContextVar[str | None] = ContextVar("audit_request_ip", default=None)
+# The API client a request came through (FHIR API), so the entries services write carry it too.
+_request_client: ContextVar[str] = ContextVar("audit_request_client", default="")
+
+
+@contextmanager
+def audit_client(client_id: str) -> Iterator[None]:
+    """Record every log entry written inside the block as coming through the API client."""
+    token = _request_client.set(client_id)
+    try:
+        yield
+    finally:
+        _request_client.reset(token)
 
 
 class RequestAddressMiddleware:
@@ -64,6 +77,7 @@ def audit_record(
     break_glass: bool = False,
     ip: str | None = None,
     actor_name: str = "",
+    client: str = "",
 ) -> AuditEvent:
     """Append one entry to the access log."""
     if municipality is None and person is not None:
@@ -81,6 +95,7 @@ def audit_record(
         purpose=purpose[:300],
         break_glass=break_glass,
         ip=ip or _request_ip.get(),
+        client=(client or _request_client.get())[:200],
     )
 
 
@@ -95,11 +110,13 @@ def audit_grant(
 ) -> AuditEvent:
     """Log an action on a person's data by the grant's user, under the grant that allowed it.
 
-    The system's own grant (reminders, sending) is logged under the system's name.
+    The system's own grant (reminders, sending) is logged under the system's name, a
+    municipality system's (FHIR API) under the client's name.
     """
+    system_name = grant.unit if grant.basis is Basis.SYSTEM_CLIENT else SYSTEM_NAME
     return audit_record(
         actor=grant.user,
-        actor_name=SYSTEM_NAME if grant.user is None else "",
+        actor_name=system_name if grant.user is None else "",
         action=action,
         resource=resource,
         resource_id=resource_id or grant.person.pk,

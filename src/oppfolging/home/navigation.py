@@ -65,6 +65,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     return {
         "DEMO_MODE": settings.DEMO_MODE,
         "OIDC_ENABLED": settings.OIDC_ENABLED,
+        "HELSEID_ENABLED": settings.HELSEID_ENABLED,
         "active_municipality": getattr(request, "municipality", None),
         "all_municipalities": getattr(request, "all_municipalities", []),
         "active_roles": [Role(r).label for r in sorted(roles)],

@@ -605,7 +605,7 @@ def action_item_done(*, grant: PersonGrant, item: ActionItem) -> ActionItem:
     if item.done_at is not None:
         raise ValidationError(_("Oppgaven er allerede gjort."))
     item.done_at, item.done_by = timezone.now(), actor
-    item.save(update_fields=["done_at", "done_by"])
+    save_versioned(item, expected_version=item.version, fields=["done_at", "done_by"])
     notifications_done(subject=item)
     _audit(grant, Action.UPDATE, "action_item", item, _("Oppgave gjort"))
     return item
@@ -616,7 +616,7 @@ def action_item_reopen(*, grant: PersonGrant, item: ActionItem) -> ActionItem:
     """Open an action item again, undoing a wrong "done"."""
     _require_may_mark(grant, item)
     item.done_at, item.done_by = None, None
-    item.save(update_fields=["done_at", "done_by"])
+    save_versioned(item, expected_version=item.version, fields=["done_at", "done_by"])
     _audit(grant, Action.UPDATE, "action_item", item, _("Oppgave åpnet igjen"))
     return item
 

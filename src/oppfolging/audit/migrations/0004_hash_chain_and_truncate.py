@@ -50,7 +50,7 @@ def unchain(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0003_municipality_contact_email_and_more"),
-        ("audit", "0002_append_only"),
+        ("audit", "0003_auditevent_client"),
         ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

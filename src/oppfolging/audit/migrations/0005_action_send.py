@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0003_hash_chain_and_truncate'),
+        ('audit', '0004_hash_chain_and_truncate'),
     ]
 
     operations = [
