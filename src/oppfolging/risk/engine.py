@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -31,7 +31,13 @@ from oppfolging.risk import model as model_mod
 from oppfolging.risk.evaluate import Evaluation, evaluate_frame, write_report
 from oppfolging.risk.explain import top_reasons
 from oppfolging.risk.features import compute_features
-from oppfolging.risk.reader import Extract, read_extract, read_outcomes_file
+from oppfolging.risk.reader import (
+    Extract,
+    Limits,
+    UnknownCodes,
+    read_extract,
+    read_outcomes_file,
+)
 from oppfolging.risk.reference import POINT_COLUMNS, VERSION, reference_score
 
 Progress = Callable[[str, float], None]
@@ -52,15 +58,34 @@ class ScoreResult:
     extracted_at: date
     previous_sha256: str | None
     is_probability: bool
+    unknown_codes: UnknownCodes = field(default_factory=UnknownCodes)
+    input_format: str = "csv"
 
 
 def _noop(_step: str, _fraction: float) -> None:
     return None
 
 
-def _by_risk(risk: np.ndarray) -> np.ndarray:
-    """Return the row order from highest to lowest risk (ties by list order)."""
-    return np.argsort(-risk, kind="stable")
+def _by_risk(risk: np.ndarray, points: np.ndarray | None = None) -> np.ndarray:
+    """Return the row order from highest to lowest risk.
+
+    With the reference score's ``points`` (one column per reason), patients tied at the top
+    (the top 10 % and everybody tied with its last) are ordered by their reasons: the larger
+    strongest reason first, then the next reason, and so on; remaining ties, and all ties below
+    the top, keep list order.
+    """
+    order = np.argsort(-risk, kind="stable")
+    n = len(order)
+    if points is None or n == 0:
+        return order
+    k = math.ceil(TOP_RISING * n)
+    cut = risk[order[k - 1]]
+    top = int(np.searchsorted(-risk[order], -cut, side="right"))
+    head = order[:top]
+    ranked = -np.sort(points[head], axis=1)[:, ::-1]
+    # np.lexsort sorts by its last key first: risk, then the strongest reason, the next, …
+    keys = [head, *ranked.T[::-1], -risk[head]]
+    return np.concatenate([head[np.lexsort(keys)], order[top:]])
 
 
 def _top_mask(by_risk: np.ndarray, share: float) -> np.ndarray:
@@ -81,6 +106,7 @@ def score_extract(
     followed_up_ids: set[str] | None = None,
     explain_top: float | None = None,
     progress: Progress | None = None,
+    limits: Limits | None = None,
 ) -> ScoreResult:
     """Score every patient on the list and rank them by what is new, with reasons.
 
@@ -100,7 +126,7 @@ def score_extract(
     with ThreadPoolExecutor(max_workers=1) as loader:
         # The model file is loaded (and its trees tabulated) while the extract is read.
         loading = loader.submit(model_mod.load, path) if path is not None else None
-        ext = extract if isinstance(extract, Extract) else read_extract(extract)
+        ext = extract if isinstance(extract, Extract) else read_extract(extract, limits=limits)
         if loading is not None:
             trained = loading.result()
     version = VERSION if trained is None else trained.version
@@ -108,9 +134,10 @@ def score_extract(
     features = compute_features(ext)
     points = None
     reasons = None
+    total = None
     if trained is None:
         say("Beregner risiko", 0.45)
-        risk, _total, points = reference_score(features)
+        risk, total, points = reference_score(features)
     elif explain_top is None:
         # Reasons for everybody: the pass that explains each row also scores it.
         say("Beregner risiko og begrunnelser", 0.45)
@@ -123,7 +150,7 @@ def score_extract(
     n = len(risk)
     # One stable sort serves the rank (ordinal: ties by list order), every top-share mask
     # and the final ordering.
-    by_risk = _by_risk(risk)
+    by_risk = _by_risk(risk, points)
     rank = np.empty(n, dtype=np.int64)
     rank[by_risk] = np.arange(1, n + 1)
 
@@ -132,18 +159,18 @@ def score_extract(
     previous_risk = pl.Series("previous_risk", [None] * n, dtype=pl.Float64)
     if previous is not None:
         say("Leser forrige uttrekk", 0.55)
-        prev = previous if isinstance(previous, Extract) else read_extract(previous)
+        prev = previous if isinstance(previous, Extract) else read_extract(previous, limits=limits)
         prev_sha = prev.sha256
         prev_features = compute_features(prev)
         if trained is None:
-            prev_risk = reference_score(prev_features)[0]
+            prev_risk, _prev_total, prev_points = reference_score(prev_features)
         else:
-            prev_risk = trained.predict(prev_features)
+            prev_risk, prev_points = trained.predict(prev_features), None
         prev_frame = pl.DataFrame(
             {
                 "patient_id": prev_features["patient_id"],
                 "previous_risk": prev_risk,
-                "_prev_top": _top_mask(_by_risk(prev_risk), TOP_RISING),
+                "_prev_top": _top_mask(_by_risk(prev_risk, prev_points), TOP_RISING),
             }
         )
         joined = features.select("patient_id").join(prev_frame, on="patient_id", how="left")
@@ -195,7 +222,13 @@ def score_extract(
             "new_priority": new_priority,
             "previous_risk": previous_risk,
         }
-    ).with_columns(pl.lit(version).alias("model_version"))
+    ).with_columns(
+        pl.lit(version).alias("model_version"),
+        (100.0 * (n - pl.col("rank")) / max(n, 1)).alias("percentile"),
+        pl.Series("points", total, dtype=pl.Float64)
+        if total is not None
+        else pl.lit(None, pl.Float64).alias("points"),
+    )
     say("Ferdig", 1.0)
     return ScoreResult(
         # ``order`` lists the rows by new_priority, so gathering by it is the sort.
@@ -205,6 +238,8 @@ def score_extract(
         extracted_at=ext.extracted_at,
         previous_sha256=prev_sha,
         is_probability=trained is not None,
+        unknown_codes=ext.unknown_codes,
+        input_format=ext.format,
     )
 
 
