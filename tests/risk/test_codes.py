@@ -28,8 +28,15 @@ def test_it_accepts_an_atc_code_at_every_level(write_extract: WriteExtract, atc:
 
 @pytest.mark.parametrize(
     ("written", "normalised"),
-    [("I50.9", "I50.9"), ("I509", "I50.9"), ("i50.9", "I50.9"), ("i509", "I50.9"), ("f32", "F32"),
-     ("E11.65", "E11.65"), ("e1165", "E11.65")],
+    [
+        ("I50.9", "I50.9"),
+        ("I509", "I50.9"),
+        ("i50.9", "I50.9"),
+        ("i509", "I50.9"),
+        ("f32", "F32"),
+        ("E11.65", "E11.65"),
+        ("e1165", "E11.65"),
+    ],
 )
 def test_it_normalises_icd10_with_or_without_the_dot_and_in_lower_case(
     write_extract: WriteExtract, written: str, normalised: str
@@ -43,8 +50,14 @@ def test_it_normalises_icd10_with_or_without_the_dot_and_in_lower_case(
 
 @pytest.mark.parametrize(
     ("written", "normalised"),
-    [("-30", "-30"), ("-69", "-69"), ("k30", "K30"), ("K-31", "K31"), ("a98-1", "A98-1"),
-     ("K86.01", "K86.01")],
+    [
+        ("-30", "-30"),
+        ("-69", "-69"),
+        ("k30", "K30"),
+        ("K-31", "K31"),
+        ("a98-1", "A98-1"),
+        ("K86.01", "K86.01"),
+    ],
 )
 def test_it_normalises_icpc2_process_codes(
     write_extract: WriteExtract, written: str, normalised: str
@@ -123,18 +136,32 @@ def test_it_lists_at_most_twenty_unknown_codes_but_counts_all(
 @pytest.mark.parametrize(
     ("files", "where"),
     [
-        ({"patients.csv": "patient_id,birth_date,sex\np1,1950-01-01,F\n"},
-         ("patients.csv", 1, "gp_id")),
-        ({"patients.csv": "patient_id,birth_date,sex,gp_id\np1,1950-02-30,F,1\n"},
-         ("patients.csv", 2, "birth_date")),
-        ({"patients.csv": "patient_id,birth_date,sex,gp_id\np1,1950-01-01,F,1\np1,1950-01-01,F,1\n"},
-         ("patients.csv", 3, "patient_id")),
-        ({"contacts.csv": "patient_id,date,kind\np9,2024-01-01,phone\n"},
-         ("contacts.csv", 2, "patient_id")),
+        (
+            {"patients.csv": "patient_id,birth_date,sex\np1,1950-01-01,F\n"},
+            ("patients.csv", 1, "gp_id"),
+        ),
+        (
+            {"patients.csv": "patient_id,birth_date,sex,gp_id\np1,1950-02-30,F,1\n"},
+            ("patients.csv", 2, "birth_date"),
+        ),
+        (
+            {
+                "patients.csv": "patient_id,birth_date,sex,gp_id\np1,1950-01-01,F,1\np1,1950-01-01,F,1\n"
+            },
+            ("patients.csv", 3, "patient_id"),
+        ),
+        (
+            {"contacts.csv": "patient_id,date,kind\np9,2024-01-01,phone\n"},
+            ("contacts.csv", 2, "patient_id"),
+        ),
         ({"contacts.csv": "patient_id,date,kind\np1,2024-01-01\n"}, ("contacts.csv", 2, "kind")),
-        ({"medications.csv": "patient_id,date,atc\np1,2024-01-01,C03CA1\n", "diagnoses.csv":
-          "patient_id,date,system,code\np1,2024-01-01,ICD-10,K95\n"},
-         ("medications.csv", 2, "atc")),
+        (
+            {
+                "medications.csv": "patient_id,date,atc\np1,2024-01-01,C03CA1\n",
+                "diagnoses.csv": "patient_id,date,system,code\np1,2024-01-01,ICD-10,K95\n",
+            },
+            ("medications.csv", 2, "atc"),
+        ),
     ],
 )
 def test_structural_faults_still_refuse_the_whole_extract(
@@ -150,8 +177,10 @@ def test_it_refuses_a_patient_id_longer_than_the_database_keeps(
 ) -> None:
     long_id = "x" * 65
     path = write_extract(
-        {"patients.csv": f"patient_id,birth_date,sex,gp_id\n{'y' * 64},1950-01-01,F,1\n"
-                         f"{long_id},1950-01-01,F,1\n"}
+        {
+            "patients.csv": f"patient_id,birth_date,sex,gp_id\n{'y' * 64},1950-01-01,F,1\n"
+            f"{long_id},1950-01-01,F,1\n"
+        }
     )
     [problem] = problems_of(path)
     assert (problem.file, problem.line, problem.column) == ("patients.csv", 3, "patient_id")
@@ -160,8 +189,10 @@ def test_it_refuses_a_patient_id_longer_than_the_database_keeps(
 
 def test_it_refuses_names_longer_than_the_database_keeps(write_extract: WriteExtract) -> None:
     path = write_extract(
-        {"patients.csv": "patient_id,birth_date,sex,gp_id,given_name,family_name\n"
-                         f"p1,1950-01-01,F,1,Kari,{'N' * 101}\n"}
+        {
+            "patients.csv": "patient_id,birth_date,sex,gp_id,given_name,family_name\n"
+            f"p1,1950-01-01,F,1,Kari,{'N' * 101}\n"
+        }
     )
     [problem] = problems_of(path)
     assert (problem.file, problem.line, problem.column) == ("patients.csv", 2, "family_name")
@@ -169,8 +200,10 @@ def test_it_refuses_names_longer_than_the_database_keeps(write_extract: WriteExt
 
 def test_it_reads_the_optional_name_columns(write_extract: WriteExtract) -> None:
     path = write_extract(
-        {"patients.csv": "patient_id,birth_date,sex,gp_id,given_name,family_name\n"
-                         "p1,1950-01-01,F,1,Kari Anne,Nordmann\n"}
+        {
+            "patients.csv": "patient_id,birth_date,sex,gp_id,given_name,family_name\n"
+            "p1,1950-01-01,F,1,Kari Anne,Nordmann\n"
+        }
     )
     ext = read_extract(path)
     assert ext.patients.select("given_name", "family_name").row(0) == ("Kari Anne", "Nordmann")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from oppfolging.risk import engine
+from oppfolging.risk.evaluate import render_score_report
 from oppfolging.risk.reader import ExtractError
 from oppfolging.risk.simulate import simulate
 
@@ -74,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
         help="begrunn bare denne andelen øverst (f.eks. 0.1) og alle flaggede; standard: alle",
     )
     c.add_argument("--out", type=Path, required=True)
+    c.add_argument("--json", type=Path, help="skriv et sammendrag (med ukjente koder) som JSON")
+    c.add_argument("--report", type=Path, help="skriv sammendraget som HTML")
 
     e = sub.add_parser("evaluate", help="evaluer skårer mot utfall")
     e.add_argument("--scores", type=Path, required=True)
@@ -139,9 +143,19 @@ def main(argv: list[str]) -> int:
                     progress=progress,
                 )
                 engine.write_scores(result, args.out)
-                msg = (
-                    f"Skåret {result.frame.height} pasienter med {result.model_version} "
-                    f"(input sha256 {result.input_sha256[:12]}…) → {args.out}"
+                report = engine.score_summary(result)
+                if args.json:
+                    args.json.write_text(
+                        json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8"
+                    )
+                if args.report:
+                    args.report.write_text(render_score_report(report), encoding="utf-8")
+                msg = "\n".join(
+                    [
+                        f"Skåret {result.frame.height} pasienter med {result.model_version} "
+                        f"(input sha256 {result.input_sha256[:12]}…) → {args.out}",
+                        *result.unknown_codes.lines(),
+                    ]
                 )
             else:
                 ev = engine.evaluate(
@@ -159,6 +173,8 @@ def main(argv: list[str]) -> int:
                     f"({m['auroc']['ci_low']:.3f}–{m['auroc']['ci_high']:.3f}), "
                     f"kalibreringsstigning {m['calibration_slope']['value']:.2f}"
                 )
+                if ev.unknown_codes and ev.unknown_codes["count"]:
+                    msg += f"\n{ev.unknown_codes['count']} ukjente koder satt til side i {args.outcomes_from}"
     except ExtractError as exc:
         console.print("[bold red]Uttrekket kan ikke leses:[/]", highlight=False)
         for problem in exc.problems:

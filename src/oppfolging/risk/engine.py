@@ -311,18 +311,22 @@ def evaluate(
         else pl.read_csv(scores, infer_schema=False).with_columns(pl.col("risk").cast(pl.Float64))
     )
     parts = []
+    later = None
     if outcomes is not None:
         parts.append(read_outcomes_file(outcomes))
     if outcomes_from is not None:
         if "extracted_at" not in frame.columns:
             raise ValueError("Skårfilen mangler kolonnen extracted_at; bruk --outcomes.")
         start = date.fromisoformat(str(frame["extracted_at"][0]))
-        parts.append(outcomes_after(read_extract(outcomes_from), start))
+        later = read_extract(outcomes_from)
+        parts.append(outcomes_after(later, start))
     if not parts:
         raise ValueError("Oppgi utfall: et senere uttrekk eller en outcomes.csv.")
     y = pl.concat(parts).unique("patient_id", keep="first", maintain_order=True)
     say("Beregner mål med bootstrap", 0.3)
     ev = evaluate_frame(frame, y, n_boot=n_boot)
+    if later is not None:
+        ev.unknown_codes = later.unknown_codes.as_dict()
     write_report(ev, html_path=report, json_path=json_path)
     say("Ferdig", 1.0)
     return ev
@@ -342,6 +346,18 @@ def outcomes_after(later: Extract, start: date) -> pl.DataFrame:
         sha256="",
     )
     return model_mod.outcomes_from_later(stub, later)
+
+
+def score_summary(result: ScoreResult) -> dict[str, object]:
+    """Return what a scoring run read and set aside, for the JSON and HTML reports."""
+    return {
+        "patients": result.frame.height,
+        "model_version": result.model_version,
+        "input_sha256": result.input_sha256,
+        "extracted_at": result.extracted_at.isoformat(),
+        "format": result.input_format,
+        "unknown_codes": result.unknown_codes.as_dict(),
+    }
 
 
 def write_scores(result: ScoreResult, path: Path) -> None:

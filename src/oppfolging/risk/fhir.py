@@ -31,9 +31,7 @@ ICD10_SYSTEMS = frozenset(
 )
 ATC_SYSTEMS = frozenset({"http://www.whocc.no/atc", "urn:oid:2.16.578.1.12.4.1.1.7180"})
 # Fødselsnummer and D-nummer (Norwegian identity numbers); HPR (health personnel register).
-NATIONAL_ID_SYSTEMS = frozenset(
-    {"urn:oid:2.16.578.1.12.4.1.4.1", "urn:oid:2.16.578.1.12.4.1.4.2"}
-)
+NATIONAL_ID_SYSTEMS = frozenset({"urn:oid:2.16.578.1.12.4.1.4.1", "urn:oid:2.16.578.1.12.4.1.4.2"})
 HPR_SYSTEM = "urn:oid:2.16.578.1.12.4.1.4.4"
 
 # Encounter.class codes (HL7 v3 ActCode) that are hospital stays, and the acute ones among them.
@@ -152,9 +150,7 @@ def _ndjson(name: str, data: bytes, problems: list[FhirProblem]) -> Iterator[Loc
         try:
             resource = json.loads(line)
         except json.JSONDecodeError as exc:
-            problems.append(
-                (name, f"linje {number}", None, f"ugyldig JSON (tegn {exc.colno})")
-            )
+            problems.append((name, f"linje {number}", None, f"ugyldig JSON (tegn {exc.colno})"))
             continue
         if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
             problems.append((name, f"linje {number}", None, "er ikke en FHIR-ressurs"))
@@ -173,9 +169,7 @@ def _bundle(
         problems.append((name, None, None, "filen er ikke UTF-8"))
         return iter(()), None
     except json.JSONDecodeError as exc:
-        problems.append(
-            (name, None, None, f"ugyldig JSON (linje {exc.lineno}, tegn {exc.colno})")
-        )
+        problems.append((name, None, None, f"ugyldig JSON (linje {exc.lineno}, tegn {exc.colno})"))
         return iter(()), None
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         problems.append((name, None, "resourceType", "forventer en FHIR Bundle"))
@@ -251,13 +245,21 @@ def _resource(resource: dict[str, Any], where: Row, rows: dict[str, list[Row]]) 
         for coding in _codings(resource.get("code")):
             system = _text(coding.get("system"))
             name = (
-                "ICPC-2" if system in ICPC2_SYSTEMS else "ICD-10" if system in ICD10_SYSTEMS else None
+                "ICPC-2"
+                if system in ICPC2_SYSTEMS
+                else "ICD-10"
+                if system in ICD10_SYSTEMS
+                else None
             )
             if name is not None:
                 rows["diagnoses.csv"].append(
                     where
-                    | {"patient_id": patient, "date": day, "system": name,
-                       "code": _text(coding.get("code"))}
+                    | {
+                        "patient_id": patient,
+                        "date": day,
+                        "system": name,
+                        "code": _text(coding.get("code")),
+                    }
                 )
     elif kind in ("MedicationStatement", "MedicationRequest"):
         patient = _subject(resource)
@@ -309,7 +311,8 @@ def _patient(resource: dict[str, Any]) -> Row:
 def _encounter(resource: dict[str, Any], where: Row, rows: dict[str, list[Row]]) -> None:
     klass = resource.get("class")
     code = _text(klass.get("code")) if isinstance(klass, dict) else None
-    period = resource.get("period") if isinstance(resource.get("period"), dict) else {}
+    found = resource.get("period")
+    period: dict[str, Any] = found if isinstance(found, dict) else {}
     patient = _subject(resource)
     start = _date(period.get("start"))
     if code in STAY_CLASSES:
@@ -317,8 +320,12 @@ def _encounter(resource: dict[str, Any], where: Row, rows: dict[str, list[Row]])
         acute = code == "ACUTE" or (code != "NONAC" and bool(priorities & ACUTE_PRIORITIES))
         rows["hospital_stays.csv"].append(
             where
-            | {"patient_id": patient, "admitted": start, "discharged": _date(period.get("end")),
-               "acute": "true" if acute else "false"}
+            | {
+                "patient_id": patient,
+                "admitted": start,
+                "discharged": _date(period.get("end")),
+                "acute": "true" if acute else "false",
+            }
         )
         return
     kind = CONTACT_CLASSES.get(code or "", "other")

@@ -149,8 +149,13 @@ class UnknownCodes:
             "count": self.count,
             "by_file": dict(self.by_file),
             "examples": [
-                {"file": e.file, "line": e.line, "column": e.column, "code": e.code,
-                 "entry": e.entry}
+                {
+                    "file": e.file,
+                    "line": e.line,
+                    "column": e.column,
+                    "code": e.code,
+                    "entry": e.entry,
+                }
                 for e in self.examples
             ],
         }
@@ -220,7 +225,7 @@ class _Problems:
         value_col = [column] if column is not None and column in df.columns else []
         cols = [LINE, *value_col, *([SOURCE, ENTRY] if fhir else [])]
         for row in hits.head(room).select(cols).iter_rows(named=True):
-            value = row[column] if value_col else None
+            value = row[column] if column is not None and value_col else None
             text = message.format(value=value)
             if fhir:
                 element = FHIR_ELEMENTS.get((file, column or ""), column)
@@ -287,7 +292,11 @@ class _Source:
             self._unzip(path)
         elif path.is_file():
             raise ExtractError(
-                [Problem("uttrekket", None, None, "er ikke en zip-fil, eller zip-filen er avkortet")]
+                [
+                    Problem(
+                        "uttrekket", None, None, "er ikke en zip-fil, eller zip-filen er avkortet"
+                    )
+                ]
             )
         else:
             raise ExtractError([Problem("uttrekket", None, None, "finner verken mappe eller fil")])
@@ -310,9 +319,9 @@ class _Source:
                     continue
                 # A member that says it expands far beyond any real export is refused before
                 # reading; what it really expands to is counted while it is read.
-                if info.file_size > self.limits.max_bytes or (
-                    info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO
-                ):
+                if info.file_size > self.limits.max_bytes:
+                    raise ExtractError([Problem(base, None, None, _too_big("byte", self.limits))])
+                if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
                     raise ExtractError(
                         [Problem(base, None, None, "filen i zip-filen er urimelig stor")]
                     )
@@ -658,11 +667,16 @@ def _read_fhir_extract(source: _Source) -> Extract:
         digest.update(name.encode() + b"\0" + len(data).to_bytes(8, "big"))
         digest.update(data)
     outcomes_raw = source.read("outcomes.csv")
-    for name, raw in (("extract.json", source.read("extract.json")), ("outcomes.csv", outcomes_raw)):
+    for name, raw in (
+        ("extract.json", source.read("extract.json")),
+        ("outcomes.csv", outcomes_raw),
+    ):
         if raw is not None:
             digest.update(name.encode() + b"\0" + len(raw).to_bytes(8, "big"))
             digest.update(raw)
-    result = _finish(extract, problems, digest.hexdigest(), {n: len(d) for n, d in contents.items()})
+    result = _finish(
+        extract, problems, digest.hexdigest(), {n: len(d) for n, d in contents.items()}
+    )
     result.format = "fhir"
     return result
 
@@ -953,7 +967,7 @@ def _normalise_codes(
     distinct = (
         df.select(keys).unique().drop_nulls().with_columns(pl.col(k).cast(pl.String) for k in keys)
     )
-    mapped: dict[str, list[object]] = {k: [] for k in keys} | {"_norm": [], "_status": []}
+    mapped: dict[str, list[object]] = {k: [] for k in [*keys, "_norm", "_status"]}
     clean = True
     for row in distinct.iter_rows():
         written = str(row[-1])
