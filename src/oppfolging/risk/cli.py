@@ -1,7 +1,10 @@
 """Command line for the risk engine: simulate, fit, score and evaluate.
 
-The lead wires this as ``oppfolging risk …`` through a management command that calls
-:func:`main`; ``python -m oppfolging.risk …`` calls it directly.
+``oppfolging risk …`` dispatches here before Django is imported (oppfolging/__main__.py), so it
+needs no settings; ``python -m oppfolging.risk …`` and ``manage.py risk`` call it too.
+
+The progress bar is drawn before the engine is imported: loading LightGBM and scikit-learn
+takes about two seconds, and the user should see at once that the command has started.
 """
 
 from __future__ import annotations
@@ -17,10 +20,7 @@ import polars as pl
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from oppfolging.risk import engine
-from oppfolging.risk.evaluate import render_score_report
 from oppfolging.risk.reader import ExtractError
-from oppfolging.risk.simulate import simulate
 
 
 @contextlib.contextmanager
@@ -76,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
         help="begrunn bare denne andelen øverst (f.eks. 0.1) og alle flaggede; standard: alle",
     )
     c.add_argument("--out", type=Path, required=True)
+    c.add_argument(
+        "--partitions",
+        type=int,
+        help="del uttrekket i så mange deler etter pasient (standard: etter størrelsen)",
+    )
     c.add_argument("--json", type=Path, help="skriv et sammendrag (med ukjente koder) som JSON")
     c.add_argument("--report", type=Path, help="skriv sammendraget som HTML")
 
@@ -112,6 +117,12 @@ def main(argv: list[str]) -> int:
     console = Console(stderr=True, soft_wrap=True)
     try:
         with _progress(console, args.quiet) as progress:
+            progress("Laster risikomotoren", 0.0)
+            # Imported once the bar is up (see the module docstring).
+            from oppfolging.risk import engine
+            from oppfolging.risk.evaluate import render_score_report
+            from oppfolging.risk.simulate import simulate
+
             if args.command == "simulate":
                 summary = simulate(args.patients, args.seed, args.out, progress=progress)
                 msg = (
@@ -141,6 +152,7 @@ def main(argv: list[str]) -> int:
                     followed_up_ids=followed,
                     explain_top=args.explain_top,
                     progress=progress,
+                    partitions=args.partitions,
                 )
                 engine.write_scores(result, args.out)
                 report = engine.score_summary(result)

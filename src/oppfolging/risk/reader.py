@@ -694,7 +694,7 @@ def _input_sha256(raws: dict[str, Data | None]) -> str:
 def _read(
     loads: dict[str, Future[Data | pl.DataFrame | None]] | dict[str, Future[Data | None]],
     problems: _Problems,
-    source: _Source,
+    source: _Source | _Frames,
 ) -> Extract | None:
     """Parse and validate every file as it arrives, collecting problems; None if there are any."""
     meta_raw = loads["extract.json"].result()
@@ -756,7 +756,7 @@ def _read_patients(
     load: Future[Data | pl.DataFrame | None] | Future[Data | None],
     extracted_at: date | None,
     problems: _Problems,
-    source: _Source,
+    source: _Source | _Frames,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Read and check patients.csv; return the patients and their ids with ``pidx``."""
     name = "patients.csv"
@@ -1089,6 +1089,16 @@ _TABLE_COLUMNS = {
     "contacts.csv": ["patient_id", "date", "kind"],
     "hospital_stays.csv": ["patient_id", "admitted", "discharged", "acute"],
 }
+
+TABLE_COLUMNS = _TABLE_COLUMNS
+
+
+class _Frames:
+    """Stand in for a source whose tables arrive decoded (FHIR, partitions): no file paths."""
+
+    def file_path(self, name: str) -> Path | None:
+        return None
+
 
 _TYPERS = {
     "diagnoses.csv": _type_diagnoses,
