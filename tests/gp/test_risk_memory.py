@@ -77,6 +77,9 @@ def test_it_shows_names_from_the_register_and_from_the_extract(
     named = risk_list.entries.get(patient_id="p1")
     assert (named.name, named.name_from_register) == ("Elin Eksempel", False)
     assert risk_list.entries.get(patient_id="p2").name == ""
+    assert AuditEvent.objects.filter(
+        resource="risk_list", resource_id=str(risk_list.pk), action="read", actor=cast.gp,
+        purpose="Navn fra personregisteret til risikolisten (1 pasienter)").exists()
     html = gp_client.get(reverse("gp:detail", args=[risk_list.pk]) + "?vis=new&side=1").content.decode()
     html += gp_client.get(reverse("gp:detail", args=[risk_list.pk]) + "?vis=new&side=2").content.decode()
     html += gp_client.get(reverse("gp:detail", args=[risk_list.pk]) + "?vis=new&side=3").content.decode()

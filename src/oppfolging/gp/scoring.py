@@ -13,6 +13,10 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+
+from oppfolging.audit.models import Action
+from oppfolging.audit.services import audit_record
 
 from oppfolging.gp.models import ListStatus, RiskDecision, RiskEntry, RiskList, RiskReview
 from oppfolging.people.models import Person
@@ -94,6 +98,13 @@ def _register_names(risk_list: RiskList, national_ids: list[str]) -> dict[str, t
             municipality=risk_list.municipality, identity_number__in=national_ids[chunk:chunk + 5000]
         ).values_list("identity_number", "given_name", "family_name")
         names.update({number: (given, family) for number, given, family in rows})
+    if names:
+        # The register's names are the municipality's data shown on the GP's list: logged once
+        # per list, on the GP's behalf.
+        audit_record(actor=risk_list.gp, action=Action.READ, resource="risk_list", resource_id=risk_list.pk,
+                     municipality=risk_list.municipality, role="gp",
+                     purpose=gettext("Navn fra personregisteret til risikolisten (%(n)s pasienter)")
+                     % {"n": len(names)})
     return names
 
 
