@@ -17,7 +17,6 @@ from django.utils.translation import gettext
 
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
-
 from oppfolging.gp.models import ListStatus, RiskDecision, RiskEntry, RiskList, RiskReview
 from oppfolging.people.models import Person
 from oppfolging.risk.engine import TOP_HIGH, score_extract
