@@ -115,7 +115,7 @@ def test_the_gp_sees_earlier_decisions_after_uploading_the_next_extract(
     followed.get_by_role("button", name=re.compile("Lagre")).click()
     expect(page.locator(f"#{followed_id}")).to_contain_text(f"følges allerede opp (vurdert {day})")
     later = open_rows.nth(0)
-    later.get_by_label("Ikke aktuelt nå").check()
+    later.get_by_label("Ikke aktuelt nå", exact=True).check()
     later.get_by_label(re.compile("Se på igjen fra")).fill(f"{today.year + 1}-06-01")
     later.get_by_role("button", name=re.compile("Lagre")).click()
     expect(page.get_by_text(f"se igjen 1.6.{today.year + 1}")).to_be_visible()
