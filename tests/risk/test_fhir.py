@@ -150,3 +150,14 @@ def test_the_converter_covers_every_resource_kind(population: Path) -> None:
         "MedicationRequest",
         "Encounter",
     }
+
+
+def test_a_csv_extract_with_another_json_file_stays_a_csv_extract(
+    population: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    folder = tmp_path / "csv"
+    shutil.copytree(population / "t1", folder)
+    (folder / "manifest.json").write_text('{"exported_by": "EPJ"}')
+    assert read_extract(folder).format == "csv"

@@ -609,7 +609,9 @@ def read_extract(path: Path | str, *, limits: Limits | None = None) -> Extract:
     and outcomes.csv beside them. ``limits`` caps what a zip may expand to.
     """
     with _Source(Path(path), limits) as source:
-        if source.fhir:
+        # FHIR when there is FHIR and no patients.csv: another .json beside the CSV files
+        # (a manifest, say) does not turn a CSV extract into a FHIR one.
+        if source.fhir and "patients.csv" not in source.names:
             return _read_fhir_extract(source)
         problems = _Problems()
         # One I/O thread reads the files in FILES order, so parsing patients.csv starts as soon
