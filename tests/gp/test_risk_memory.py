@@ -148,6 +148,9 @@ def test_it_keeps_the_gps_decisions_across_uploads_by_identity_number(
     rows = pages.split('<tr id="entry-')[1:]
     decided_at = [i for i, row in enumerate(rows) if "vurdert før" in row]
     assert decided_at == [N - 3, N - 2, N - 1]
+    # The row numbers follow the list as shown, across pages.
+    assert [row.split('<th scope="row">', 1)[1].split("<", 1)[0] for row in rows] == [
+        str(n) for n in range(1, N + 1)]
     unreviewed = gp_client.get(reverse("gp:detail", args=[second.pk]) + "?vis=unreviewed").content.decode()
     assert "henvist 12.11" not in unreviewed
 
