@@ -41,7 +41,7 @@ def test_it_runs_the_documented_risk_commands_with_an_empty_environment(tmp_path
     env = {"PATH": f"{BIN}:/usr/bin:/bin"}
     for command in commands:
         # The documented sizes, made small so the test stays fast.
-        command = re.sub(r"--patients \d+", "--patients 3000", command).replace("/tmp/sim", "sim")
+        command = re.sub(r"--patients \d+", "--patients 2000", command).replace("/tmp/sim", "sim")
         run = subprocess.run(
             shlex.split(command),
             cwd=tmp_path,

@@ -52,13 +52,13 @@ def test_it_refuses_a_zip_that_expands_past_the_cap_while_reading(tmp_path: Path
 def test_a_small_zip_bomb_never_makes_the_reader_peak_at_its_expanded_size(
     tmp_path: Path,
 ) -> None:
-    path = _bomb(tmp_path / "bomb.zip", 200)
+    path = _bomb(tmp_path / "bomb.zip", 100)
     child = (
         "import sys, resource\n"
         "from pathlib import Path\n"
         "from oppfolging.risk.reader import ExtractError, Limits, read_extract\n"
         "try:\n"
-        "    read_extract(Path(sys.argv[1]), limits=Limits(max_bytes=30 * 1024**2))\n"
+        "    read_extract(Path(sys.argv[1]), limits=Limits(max_bytes=20 * 1024**2))\n"
         "except ExtractError as e:\n"
         "    print(e.problems[0].file)\n"
         "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
@@ -69,9 +69,10 @@ def test_a_small_zip_bomb_never_makes_the_reader_peak_at_its_expanded_size(
     )
     name, peak_mb = run.stdout.split()
     assert name == "contacts.csv"
-    # Read whole, 200 MB of CSV would take at least its own size in memory; the reader
-    # streams it to disk and stops at the 30 MB cap.
-    assert int(peak_mb) < 180, peak_mb
+    # Read whole, 100 MB of CSV would take at least its own size in memory (and several times
+    # that parsed); the reader streams it to disk and stops at the 20 MB cap (measured: 45 MB,
+    # the interpreter and its libraries included).
+    assert int(peak_mb) < 90, peak_mb
 
 
 def test_it_names_no_server_path_for_a_file_that_is_not_a_zip(tmp_path: Path) -> None:
