@@ -242,3 +242,29 @@ def test_it_deletes_lists_after_the_review_period_except_referred_patients(
         call_command("gp_purge_risk_lists")
     assert not RiskDecision.objects.exists()
     assert not RiskList.objects.filter(pk=fresh.pk).exists()
+
+
+def test_it_refuses_a_date_to_look_again_in_the_past_and_says_why(
+        cast, gp_client, django_capture_on_commit_callbacks):
+    risk_list = upload(gp_client, django_capture_on_commit_callbacks, zipped(extract_files(cast)))
+    entry = risk_list.entries.get(patient_id="p5")
+    url = reverse("gp:review", args=[risk_list.pk, entry.pk])
+    html = gp_client.post(url, {"decision": "not_relevant", "look_again": "2020-01-01"},
+                          headers={"HX-Request": "true"}).content.decode()
+    assert "Velg en dato fram i tid, innen tre år." in html
+    assert not RiskReview.objects.filter(entry=entry).exists()
+    assert not RiskDecision.objects.exists()
+    response = gp_client.post(url, {"decision": "not_relevant", "look_again": "2020-01-01"}, follow=True)
+    assert "Velg en dato fram i tid, innen tre år." in response.content.decode()
+
+
+def test_it_keeps_the_list_and_its_memory_from_others(cast, django_capture_on_commit_callbacks):
+    risk_list = upload(cast.client_for(cast.gp), django_capture_on_commit_callbacks, zipped(extract_files(cast)))
+    entry = risk_list.entries.get(patient_id="p5")
+    for user in (cast.cu, cast.stranger, cast.colleague):
+        client = cast.client_for(user)
+        assert client.get(reverse("gp:detail", args=[risk_list.pk]) + "?side=2").status_code == 404
+        response = client.post(reverse("gp:review", args=[risk_list.pk, entry.pk]),
+                               {"decision": "not_relevant", "look_again": "2099-01-01"})
+        assert response.status_code == 404
+    assert not RiskDecision.objects.exists() and not RiskReview.objects.exists()

@@ -104,8 +104,13 @@ def entry_review(request: HttpRequest, list_id: int, entry_id: int) -> HttpRespo
             return redirect(target)
         services.entry_review(entry=entry, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
         entry = _entry_for(risk_list, entry_id)
+        form = ReviewForm()
+    elif not request.headers.get("HX-Request"):
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
     if request.headers.get("HX-Request"):
-        return render(request, "gp/_entry.html", {"entry": entry, "risk_list": risk_list, "review_form": ReviewForm()})
+        return render(request, "gp/_entry.html", {"entry": entry, "risk_list": risk_list, "review_form": form})
     return redirect("gp:detail", list_id=list_id)
 
 
