@@ -134,8 +134,13 @@ def score_extract(
     if partitions is not None and partitions > 1 and isinstance(extract, Path | str):
         if Path(extract).is_dir():
             return score_partitioned(
-                Path(extract), k=partitions, model=model, previous=previous,
-                followed_up_ids=followed_up_ids, explain_top=explain_top, progress=progress,
+                Path(extract),
+                k=partitions,
+                model=model,
+                previous=previous,
+                followed_up_ids=followed_up_ids,
+                explain_top=explain_top,
+                progress=progress,
             )
     say("Leser uttrekk", 0.0)
     path = Path(model) if isinstance(model, Path | str) else None
@@ -159,7 +164,9 @@ def score_extract(
         prev_sha = prev.sha256
         prev_features = compute_features(prev)
         prev_scored = _score_rows(prev_features, trained, explain_all=False, reasons=False)
-        prev_frame = _previous_frame(prev_features["patient_id"], _risk_of(prev_scored), prev_scored.points)
+        prev_frame = _previous_frame(
+            prev_features["patient_id"], _risk_of(prev_scored), prev_scored.points
+        )
 
     def explain(chosen: np.ndarray) -> pl.Series:
         assert trained is not None
@@ -168,8 +175,12 @@ def score_extract(
 
     say("Lager begrunnelser", 0.7)
     frame, order = _assemble(
-        ids=features.select("patient_id", "national_id"), scored=scored, trained=trained,
-        prev_frame=prev_frame, followed_up_ids=followed_up_ids, explain_top=explain_top,
+        ids=features.select("patient_id", "national_id"),
+        scored=scored,
+        trained=trained,
+        prev_frame=prev_frame,
+        followed_up_ids=followed_up_ids,
+        explain_top=explain_top,
         explain=explain,
     )
     say("Ferdig", 1.0)
@@ -364,8 +375,12 @@ def score_partitioned(
         )
     say("Rangerer", 0.9)
     frame, order = _assemble(
-        ids=ids, scored=scored, trained=trained, prev_frame=prev_frame,
-        followed_up_ids=followed_up_ids, explain_top=explain_top,
+        ids=ids,
+        scored=scored,
+        trained=trained,
+        prev_frame=prev_frame,
+        followed_up_ids=followed_up_ids,
+        explain_top=explain_top,
         explain=lambda chosen: pl.Series("reasons", [""] * len(chosen)),
     )
     say("Ferdig", 1.0)

@@ -40,6 +40,7 @@ from oppfolging.risk.reader import (
     _read,
     _read_meta,
     _short,
+    _tidy,
 )
 
 # Extracts up to this size (about 2 M patients) are read in one pass, which is faster; larger
@@ -63,6 +64,8 @@ class Partitioned:
     folder: Path
     outcomes: bytes | None
     unknown_codes: UnknownCodes = field(default_factory=UnknownCodes)
+    # Files that hold a space byte somewhere: only their values may need trimming.
+    spaced: set[str] = field(default_factory=set)
 
 
 def partitions_for(path: Path) -> int:
@@ -89,6 +92,7 @@ def split(path: Path, k: int, workdir: Path | None = None) -> Iterator[Partition
         meta_raw = meta_path.read_bytes() if meta_path.is_file() else None
         extracted_at, meta = _read_meta(meta_raw, problems)
         sizes: dict[str, int] = {}
+        spaced: set[str] = set()
         digest = hashlib.sha256()
         for name in FILES:
             file = path / name
@@ -97,22 +101,33 @@ def split(path: Path, k: int, workdir: Path | None = None) -> Iterator[Partition
                     problems.add(name, None, None, "filen mangler")
                 continue
             sizes[name] = file.stat().st_size
-            _hash_file(digest, name, file)
+            if _hash_file(digest, name, file):
+                spaced.add(name)
             if name in ("extract.json", "outcomes.csv"):
                 continue
             _split_file(name, file, k, folder, problems)
         if problems or extracted_at is None:
             raise ExtractError(problems.items, problems.more)
-        outcomes = (path / "outcomes.csv").read_bytes() if (path / "outcomes.csv").is_file() else None
-        yield Partitioned(extracted_at, meta, digest.hexdigest(), sizes, k, folder, outcomes)
+        outcomes = (
+            (path / "outcomes.csv").read_bytes() if (path / "outcomes.csv").is_file() else None
+        )
+        yield Partitioned(
+            extracted_at, meta, digest.hexdigest(), sizes, k, folder, outcomes, spaced=spaced
+        )
 
 
-def _hash_file(digest: hashlib._Hash, name: str, file: Path) -> None:
-    """Hash a file as reader._input_sha256 does (name, length, bytes), in chunks."""
+def _hash_file(digest: hashlib._Hash, name: str, file: Path) -> bool:
+    """Hash a file as reader._input_sha256 does (name, length, bytes), in chunks.
+
+    Returns whether the file holds a space byte (looked for in the same pass).
+    """
     digest.update(name.encode() + b"\0" + file.stat().st_size.to_bytes(8, "big"))
+    spaced = False
     with file.open("rb") as handle:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
+            spaced = spaced or chunk.find(b" ") >= 0
+    return spaced
 
 
 def _header(name: str, file: Path, problems: _Problems) -> tuple[str, list[str]] | None:
@@ -168,9 +183,9 @@ def _split_file(name: str, file: Path, k: int, folder: Path, problems: _Problems
                     truncate_ragged_lines=False,
                 )
                 .select(LINE, *[pl.col(c).alias(renamed[c]) for c in keep])
-                .with_columns(pl.col(renamed[c]).str.strip_chars().replace("", None) for c in keep)
-                .filter(~pl.all_horizontal(pl.col(renamed[c]).is_null() for c in keep))
-                .with_columns((pl.col("patient_id").hash(0) % k).alias(PART))
+                # Values are trimmed, and blank lines dropped, per partition (reader._tidy): only
+                # the id the partition is chosen by is trimmed here.
+                .with_columns((pl.col("patient_id").str.strip_chars().hash(0) % k).alias(PART))
             )
             try:
                 lazy.sink_parquet(
@@ -207,7 +222,9 @@ def _transcode(file: Path, target: Path, problems: _Problems, name: str) -> None
                 out.write(chunk.decode("cp1252").encode("utf-8"))
             except UnicodeDecodeError as dec:
                 line = lines + chunk[: dec.start].count(b"\n") + 1
-                problems.add(name, line, None, "ukjent tegnkoding (verken UTF-8 eller Windows-1252)")
+                problems.add(
+                    name, line, None, "ukjent tegnkoding (verken UTF-8 eller Windows-1252)"
+                )
                 return
             lines += chunk.count(b"\n")
 
@@ -252,7 +269,8 @@ def _partition_frame(parts: Partitioned, name: str, index: int) -> pl.DataFrame 
         columns = pl.read_parquet_schema(any_file) if any_file else {LINE: pl.UInt32}
         return pl.DataFrame(schema=columns)
     df = pl.concat([pl.read_parquet(f) for f in files]).sort(LINE)
-    return df.select(LINE, *[c for c in df.columns if c in wanted])
+    keep = [c for c in df.columns if c in wanted]
+    return _tidy(df.select(LINE, *keep), keep, padding=name in parts.spaced)
 
 
 def merge_unknown(parts: list[UnknownCodes]) -> UnknownCodes:

@@ -464,11 +464,21 @@ def _decode_csv(
     keep = [c for c in df.columns if c != LINE and (wanted is None or c in wanted)]
     # Unknown columns are dropped at once; they are ignored by contract.
     df = df.select(*([LINE] if lines else []), *keep)
+    # A file with no space byte at all needs no trimming (the byte scan is far cheaper than
+    # checking every value).
+    return _tidy(df, keep, padding=data.find(b" ", 0) >= 0)
+
+
+def _tidy(df: pl.DataFrame, keep: list[str], *, padding: bool = True) -> pl.DataFrame:
+    """Trim the columns that have padded values (empty becomes null) and drop blank lines.
+
+    Trimming copies every string, so only columns that need it are trimmed (``padding`` False:
+    none can). Blank lines arrive as all-null rows; they carry no data and are dropped. There
+    can be none when some column has no nulls (a column's null count is known without a scan).
+    """
     if not keep or df.height == 0:
         return df
-    # Trimming copies every string, so only columns that need it are trimmed; a file with no
-    # space at all needs no look (the byte scan is far cheaper than checking every value).
-    if data.find(b" ", 0) >= 0:
+    if padding:
         padded = df.select(
             (pl.col(c).str.starts_with(" ") | pl.col(c).str.ends_with(" ")).any().alias(c)
             for c in keep
@@ -476,8 +486,6 @@ def _decode_csv(
         trim = [c for c, flag in zip(keep, padded, strict=True) if flag]
         if trim:
             df = df.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in trim)
-    # Blank lines arrive as all-null rows; they carry no data and are dropped. There can be
-    # none when some column has no nulls (a column's null count is known without a scan).
     if all(df[c].null_count() for c in keep):
         blank = pl.all_horizontal(pl.col(c).is_null() for c in keep)
         if df.select(blank.any()).item():
