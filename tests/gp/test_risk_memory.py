@@ -10,6 +10,8 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from oppfolging.audit.models import AuditEvent
@@ -143,6 +145,13 @@ def test_it_keeps_the_gps_decisions_across_uploads_by_identity_number(
         pages = "".join(
             gp_client.get(reverse("gp:detail", args=[second.pk]) + f"?vis=new&side={n}").content.decode()
             for n in (1, 2, 3))
+        # One query count for every page, with or without carried reviews and referrals.
+        counts = []
+        for n in (1, 3):
+            with CaptureQueriesContext(connection) as queries:
+                gp_client.get(reverse("gp:detail", args=[second.pk]) + f"?vis=new&side={n}")
+            counts.append(len(queries))
+        assert counts[0] == counts[1]
     assert "henvist 12.11" in pages and "2026-11-12" not in pages
     # Decided patients are not listed as new: they come after every undecided patient.
     rows = pages.split('<tr id="entry-')[1:]
