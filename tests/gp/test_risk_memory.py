@@ -277,3 +277,18 @@ def test_it_keeps_the_list_and_its_memory_from_others(cast, django_capture_on_co
                                {"decision": "not_relevant", "look_again": "2099-01-01"})
         assert response.status_code == 404
     assert not RiskDecision.objects.exists() and not RiskReview.objects.exists()
+
+
+def test_a_reviewed_row_keeps_its_number_in_the_list_as_shown(
+        cast, gp_client, django_capture_on_commit_callbacks):
+    risk_list = upload(gp_client, django_capture_on_commit_callbacks, zipped(extract_files(cast)))
+    entry = risk_list.entries.get(patient_id="p5")
+    url = reverse("gp:review", args=[risk_list.pk, entry.pk])
+    html = gp_client.post(url, {"decision": "followed_up", "number": "77"},
+                          headers={"HX-Request": "true"}).content.decode()
+    assert '<th scope="row">77</th>' in html
+    other = risk_list.entries.get(patient_id="p6")
+    html = gp_client.post(reverse("gp:review", args=[risk_list.pk, other.pk]),
+                          {"decision": "followed_up", "number": "²"},
+                          headers={"HX-Request": "true"}).content.decode()
+    assert f'<th scope="row">{other.new_priority}</th>' in html

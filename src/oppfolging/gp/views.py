@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -110,7 +112,11 @@ def entry_review(request: HttpRequest, list_id: int, entry_id: int) -> HttpRespo
             for error in errors:
                 messages.error(request, error)
     if request.headers.get("HX-Request"):
-        return render(request, "gp/_entry.html", {"entry": entry, "risk_list": risk_list, "review_form": form})
+        # The row keeps the number it had in the list as shown.
+        number = request.POST.get("number", "")
+        return render(request, "gp/_entry.html", {
+            "entry": entry, "risk_list": risk_list, "review_form": form,
+            "number": int(number) if re.fullmatch(r"[0-9]{1,7}", number) else None})
     return redirect("gp:detail", list_id=list_id)
 
 
