@@ -8,6 +8,12 @@ fresh subprocess so peak memory (ru_maxrss) is the run's own:
 * ``reference``: the same with the reference score (reasons for all);
 * ``floor``: a bare Polars read of the same CSV files plus a group-by per patient.
 
+Extracts above ``partition.SINGLE_PASS_BYTES`` (about 2 M patients) are scored in partitions
+by patient id, as the command line does (``partitions=None``), so memory stays flat.
+
+Before the table, the time from typing ``oppfolging risk score …`` in a fresh shell (nothing
+in the environment but PATH) to its first progress line on a terminal is measured.
+
     .venv/bin/python bench/risk_speed.py --sizes 10000,100000,1000000 [--workdir DIR] [--repeat N]
         [--modes model,model-top10,reference]
 
@@ -44,6 +50,7 @@ else:
         extract,
         model=None if mode == "reference" else Path(model),
         explain_top=0.1 if mode == "model-top10" else None,
+        partitions=None,
     )
     rows = result.frame.height
     assert result.frame.sort("rank")["reasons"].str.len_chars().head(100).min() > 0
@@ -57,6 +64,51 @@ hwm = [l for l in status.read_text().splitlines() if l.startswith("VmHWM")] if s
 peak = int(hwm[0].split()[1]) * 1024 if hwm else usage.ru_maxrss * 1024
 print(json.dumps({"wall": wall, "cpu": cpu, "peak": peak, "rows": rows}))
 """
+
+
+def first_progress_line(extract: Path, out: Path) -> float:
+    """Return seconds from starting ``oppfolging risk score`` to its first progress output.
+
+    The command runs on a pseudo-terminal (rich draws its bar only on a terminal) with nothing
+    in its environment but PATH, as in a fresh shell.
+    """
+    import os
+    import pty
+    import select
+
+    command = Path(sys.executable).parent / "oppfolging"
+    env = {"PATH": f"{command.parent}:/usr/bin:/bin"}
+    controller, terminal = pty.openpty()
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [str(command), "risk", "score", "--extract", str(extract), "--out", str(out)],
+        stdin=subprocess.DEVNULL,
+        stdout=terminal,
+        stderr=terminal,
+        env=env,
+    )
+    os.close(terminal)
+    seen = b""
+    first = float("nan")
+    while True:
+        ready, _, _ = select.select([controller], [], [], 600)
+        if not ready:
+            break
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+        if seen.strip():
+            first = time.perf_counter() - start
+            break
+    # Only the start is measured: the run itself is measured below, in its own process.
+    process.terminate()
+    process.wait()
+    os.close(controller)
+    return first
 
 
 def child(mode: str, extract: Path, model: Path) -> dict[str, float]:
@@ -110,6 +162,7 @@ def main() -> int:
         simulate(50000, 7, work / "train")
         fit_model(work / "train" / "t0", model_out=model, outcomes_from=work / "train" / "t1")
     modes = [m for m in args.modes.split(",") if m]
+    startup_done = False
     print(
         f"{'pasienter':>10s} {'rader':>11s} {'MB':>6s}  {'gulv':>14s}  "
         + "  ".join(f"{m:>20s}" for m in modes)
@@ -125,6 +178,10 @@ def main() -> int:
             simulate(size, 1, folder)
             print(f"(simulerte {size} pasienter på {time.perf_counter() - t:.1f} s)")
         extract = folder / "t0"
+        if not startup_done:
+            seconds = first_progress_line(extract, work / "startup-scores.csv")
+            print(f"(fra kommando til første fremdriftslinje: {seconds:.2f} s)", flush=True)
+            startup_done = True
         files = list(extract.glob("*.csv"))
         mb = sum(f.stat().st_size for f in files) / 1e6
         rows = 0

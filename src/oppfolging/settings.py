@@ -193,6 +193,13 @@ CHECKPOINT_REMINDER_DAYS = env_int("CHECKPOINT_REMINDER_DAYS", 7)
 AGENDA_SEND_DAYS_BEFORE = env_int("AGENDA_SEND_DAYS_BEFORE", 7)
 # Largest GP extract (zip) accepted through the web page, in megabytes.
 GP_EXTRACT_MAX_MB = env_int("GP_EXTRACT_MAX_MB", 500)
+# What an uploaded extract may expand to when unzipped, checked while it is read (zip bombs).
+GP_EXTRACT_MAX_UNZIPPED_MB = env_int("GP_EXTRACT_MAX_UNZIPPED_MB", 2048)
+GP_EXTRACT_MAX_ROWS = env_int("GP_EXTRACT_MAX_ROWS", 50_000_000)
+# The GP's review period: risk lists are deleted this many days after upload, except the
+# entries of patients the GP referred; decisions are remembered for the next extract this long.
+GP_RISK_LIST_RETENTION_DAYS = env_int("GP_RISK_LIST_RETENTION_DAYS", 90)
+GP_RISK_DECISION_RETENTION_DAYS = env_int("GP_RISK_DECISION_RETENTION_DAYS", 400)
 # Break the glass: emergency access lasts this long.
 BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 4)
 

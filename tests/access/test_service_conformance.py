@@ -76,6 +76,7 @@ EXEMPT = {
     "notifications.services.notifications_done_for_person": "marks the caller's own inbox items handled, called by a checked service",
     "notifications.services.notification_preferences_save": "the signed-in user's own settings; touches no one else",
     "people.services.parse_identity_number": "parses a number, touches no record",
+    "gp.services.risk_lists_purge": "the retention job run by the system: deletes lists past the review period, reads nothing for anyone",
     "referrals.services.referral_create_public": "the public form: anyone may report a need; it writes to the unit's queue and reads nothing",
     "referrals.services.public_form_rate_limited": "counts reports from a hashed address, no personal data",
 }

@@ -1,9 +1,14 @@
-"""The GP uploads an extract, sees the list with reasons, refers one patient; the unit sees it."""
+"""The GP uploads an extract, sees the list with reasons, refers one patient; the unit sees it.
+
+And the list remembers: after a second upload the GP sees what was decided on the first.
+"""
 
 from __future__ import annotations
 
 import re
 import zipfile
+from datetime import date
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -28,7 +33,7 @@ def test_it_takes_a_gp_from_an_extract_to_a_report_the_unit_sees(
     demo_sign_in(page, "Erik Dahl")
     page.get_by_role("link", name="Risikoliste", exact=True).click()
     assert_accessible(page)
-    page.get_by_label("Uttrekk fra journalsystemet (.zip)").set_input_files(str(archive))
+    page.get_by_label(re.compile("Uttrekk fra journalsystemet")).set_input_files(str(archive))
     page.get_by_role("button", name="Last opp og beregn").click()
     expect(page.get_by_role("heading", name=re.compile("Risikoliste, uttrekk"))).to_be_visible(timeout=60_000)
     page.reload()
@@ -52,3 +57,82 @@ def test_it_takes_a_gp_from_an_extract_to_a_report_the_unit_sees(
     expect(page.get_by_role("link", name="Risiko Pasientsen")).to_be_visible()
     page.get_by_role("link", name="Risiko Pasientsen").click()
     expect(page.get_by_text("Fastlege, fra risikolisten")).to_be_visible()
+
+
+def _zip(folder: Path, target: Path) -> Path:
+    with zipfile.ZipFile(target, "w") as zf:
+        for path in sorted(folder.iterdir()):
+            zf.write(path, path.name)
+    return target
+
+
+def _upload(page, archive: Path) -> None:
+    page.goto(page.base_url + "/fastlege/risikoliste/")
+    page.get_by_label(re.compile("Uttrekk fra journalsystemet")).set_input_files(str(archive))
+    page.get_by_role("button", name="Last opp og beregn").click()
+    expect(page.get_by_role("heading", name=re.compile("Risikoliste, uttrekk"))).to_be_visible(
+        timeout=60_000
+    )
+    page.reload()
+
+
+def test_the_gp_sees_earlier_decisions_after_uploading_the_next_extract(
+    page, tmp_path, settings, demo_sign_in, assert_accessible
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    call_command("demo", skip_risk=True, skip_history=True)
+    simulate(400, 5, tmp_path / "sim")
+    first_zip = _zip(tmp_path / "sim" / "t0", tmp_path / "forste.zip")
+    second_zip = _zip(tmp_path / "sim" / "t1", tmp_path / "andre.zip")
+    today = date.today()
+    day = f"{today.day}.{today.month}"
+
+    demo_sign_in(page, "Erik Dahl")
+    page.get_by_role("link", name="Risikoliste", exact=True).click()
+    _upload(page, first_zip)
+    assert_accessible(page)
+    expect(page.get_by_text(re.compile(r"Side 1 av \d+"))).to_be_visible()
+    rows = page.locator("table.risk-table tbody tr").filter(has_text=re.compile(r"\d{11}"))
+    referred = rows.nth(0).locator("td").first.inner_text().split("\n")
+    referred_number = next(line for line in referred if re.fullmatch(r"\d{11}", line.strip()))
+
+    # Refer the first patient.
+    rows.nth(0).get_by_label("Meld behov til kommunen").check()
+    rows.nth(0).get_by_role("button", name=re.compile("Lagre")).click()
+    expect(page.get_by_role("heading", name=re.compile("Meld behov for pasient"))).to_be_visible()
+    page.get_by_label("Fornavn").fill("Tidligere")
+    page.get_by_label("Etternavn").fill("Henvist")
+    page.get_by_role("button", name="Send meldingen").click()
+    expect(page.get_by_text(re.compile("Meldingen er sendt til koordinerende enhet"))).to_be_visible()
+
+    # Mark the next as already followed up, and the one after as not relevant for now.
+    open_rows = page.locator("table.risk-table tbody tr").filter(
+        has=page.get_by_role("button", name=re.compile("Lagre"))
+    ).filter(has_text=re.compile(r"\d{11}"))
+    followed = open_rows.nth(0)
+    followed_id = followed.get_attribute("id")
+    followed.get_by_label("Følges allerede opp").check()
+    followed.get_by_role("button", name=re.compile("Lagre")).click()
+    expect(page.locator(f"#{followed_id}")).to_contain_text(f"følges allerede opp (vurdert {day})")
+    later = open_rows.nth(0)
+    later.get_by_label("Ikke aktuelt nå", exact=True).check()
+    later.get_by_label(re.compile("Se på igjen fra")).fill(f"{today.year + 1}-06-01")
+    later.get_by_role("button", name=re.compile("Lagre")).click()
+    expect(page.get_by_text(f"se igjen 1.6.{today.year + 1}")).to_be_visible()
+    assert_accessible(page)
+
+    # The next extract: decided patients are shown with what was decided, after the new ones.
+    _upload(page, second_zip)
+    assert_accessible(page)
+    pages = int(re.search(r"Side 1 av (\d+)", page.content()).group(1))
+    page.goto(page.url.split("?")[0] + f"?vis=new&side={pages}")
+    assert_accessible(page)
+    referred_row = page.locator("table.risk-table tbody tr").filter(has_text=referred_number)
+    expect(referred_row).to_contain_text(f"henvist {day}")
+    expect(referred_row).to_contain_text("vurdert før")
+    expect(page.get_by_text(f"følges allerede opp (vurdert {day})")).to_be_visible()
+    expect(page.get_by_text(f"ikke aktuelt nå (vurdert {day}, se igjen 1.6.{today.year + 1})")).to_be_visible()
+    assert today.isoformat() not in page.content()
+    # Not listed as new: the first page holds none of them.
+    page.goto(page.url.split("?")[0] + "?vis=new&side=1")
+    assert "vurdert før" not in page.locator("table.risk-table").inner_text()

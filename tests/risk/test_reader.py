@@ -101,15 +101,15 @@ def test_it_refuses_a_bad_date_naming_file_line_and_column(write_extract: WriteE
     assert str(problem).startswith("contacts.csv, linje 3, kolonne date:")
 
 
-def test_it_refuses_unknown_codes_per_system(write_extract: WriteExtract) -> None:
+def test_it_refuses_malformed_codes_per_system(write_extract: WriteExtract) -> None:
     path = write_extract(
         {
             "diagnoses.csv": "patient_id,date,system,code\n"
             "p1,2024-01-01,ICPC-2,K77\n"
-            "p1,2024-01-01,ICPC-2,Q99\n"  # Q is no ICPC-2 chapter
+            "p1,2024-01-01,ICPC-2,K7\n"
             "p1,2024-01-01,ICD-10,I5X\n"
             "p1,2024-01-01,SNOMED,123\n",
-            "medications.csv": "patient_id,date,atc\np1,2024-01-01,C03\n",
+            "medications.csv": "patient_id,date,atc\np1,2024-01-01,C3\n",
         }
     )
     found = {(p.file, p.line, p.column) for p in problems_of(path)}
@@ -250,7 +250,7 @@ def test_it_reports_each_event_problem_once_when_patients_repeat(
     path = write_extract(
         {
             "patients.csv": PATIENTS + "p1,,1960-01-01,F,1\n",
-            "diagnoses.csv": "patient_id,date,system,code\np1,2024-01-01,ICPC-2,Q99\n",
+            "diagnoses.csv": "patient_id,date,system,code\np1,2024-01-01,ICPC-2,Q9\n",
         }
     )
     found = [(p.file, p.line, p.column) for p in problems_of(path)]

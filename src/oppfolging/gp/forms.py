@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from oppfolging.accounts.models import Municipality, Role, User
@@ -14,14 +16,14 @@ from oppfolging.referrals.models import Referral
 
 class UploadForm(forms.Form):
     extract = forms.FileField(
-        label=_("Uttrekk fra journalsystemet (.zip)"),
-        help_text=_("En .zip med patients.csv og de andre filene fra journalsystemet. Ingenting skal installeres på legekontoret."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".zip"}),
+        label=_("Uttrekk fra journalsystemet (.zip eller FHIR .json)"),
+        help_text=_("En .zip med patients.csv og de andre filene fra journalsystemet, eller FHIR-ressurser (en Bundle som .json, eller NDJSON-filer i en .zip). Ingenting skal installeres på legekontoret."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip,.json,.ndjson"}),
     )
     previous = forms.FileField(
         label=_("Forrige uttrekk av samme liste (valgfritt)"), required=False,
         help_text=_("Gir flagg for pasienter med økende risiko."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".zip"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip,.json,.ndjson"}),
     )
     def _check_size(self, name: str) -> Any:
         upload = self.cleaned_data.get(name)
@@ -45,6 +47,16 @@ class UploadForm(forms.Form):
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(label=_("Vurdering"), choices=ReviewDecision.choices, widget=forms.RadioSelect)
     note = forms.CharField(label=_("Merknad"), required=False, max_length=300)
+    look_again = forms.DateField(
+        label=_("Se på igjen fra"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("For «Ikke aktuelt nå»: fra denne datoen vises pasienten som ny igjen."),
+    )
+
+    def clean_look_again(self) -> Any:
+        day = self.cleaned_data.get("look_again")
+        if day is not None and not (timezone.localdate() < day <= timezone.localdate() + timedelta(days=3 * 366)):
+            raise forms.ValidationError(_("Velg en dato fram i tid, innen tre år."))
+        return day
 
 
 class GpReferralForm(ReferralFieldsMixin, forms.ModelForm):

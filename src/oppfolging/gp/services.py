@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oppfolging.access import policy
-from oppfolging.access.grants import StaffGrant
+from oppfolging.access.grants import SYSTEM_NAME, StaffGrant
 from oppfolging.accounts.models import Role, User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
-from oppfolging.gp.models import ReviewDecision, RiskEntry, RiskList, RiskReview
+from oppfolging.gp.models import ReviewDecision, RiskDecision, RiskEntry, RiskList, RiskReview
 from oppfolging.gp.tasks import score_risk_list
 from oppfolging.referrals.models import Channel, Referral, Source
 from oppfolging.referrals.services import referral_create
@@ -37,8 +40,9 @@ def risk_list_upload(
     grant.require_role(Role.GP)
     gp, municipality = grant.user, grant.municipality
     for upload in filter(None, (extract, previous)):
-        if not upload.name.lower().endswith(".zip"):
-            raise ValidationError(_("Last opp uttrekket som en .zip-fil med CSV-filene."))
+        if not upload.name.lower().endswith((".zip", ".json", ".ndjson")):
+            raise ValidationError(
+                _("Last opp uttrekket som en .zip-fil med CSV- eller FHIR-filene, eller som en FHIR Bundle (.json)."))
     risk_list = RiskList(gp=gp, municipality=municipality, keep_files=keep_files)
     risk_list.extract_file.save(f"{gp.pk}-{extract.name}", extract, save=False)
     if previous is not None:
@@ -52,14 +56,30 @@ def risk_list_upload(
 
 @transaction.atomic
 def entry_review(*, grant: StaffGrant, entry: RiskEntry, decision: str, note: str = "",
-                 referral: Referral | None = None) -> RiskReview:
-    """Record the GP's review of one patient (changing an earlier one is allowed)."""
+                 referral: Referral | None = None, look_again: date | None = None) -> RiskReview:
+    """Record the GP's review of one patient (changing an earlier one is allowed).
+
+    The decision is also remembered for the list's GP by the patient's identity number, so the
+    next extract shows it instead of listing the patient as new; a date to look again is kept
+    only for "not relevant now".
+    """
     _require_list(grant, entry.risk_list)
     actor = grant.user
+    if decision != ReviewDecision.NOT_RELEVANT:
+        look_again = None
+    now = timezone.now()
     review, _created = RiskReview.objects.update_or_create(
         entry=entry, defaults={"decision": decision, "note": note[:300], "reviewed_by": actor,
-                               "referral": referral},
+                               "referral": referral, "look_again": look_again, "carried": False,
+                               "reviewed_at": now},
     )
+    if entry.national_id:
+        RiskDecision.objects.update_or_create(
+            gp=entry.risk_list.gp, national_id=entry.national_id,
+            defaults={"municipality": entry.risk_list.municipality, "decision": decision,
+                      "note": note[:300], "look_again": look_again, "decided_at": now,
+                      "decided_by": actor, "referral": referral},
+        )
     audit_record(actor=actor, action=Action.UPDATE, resource="risk_entry", resource_id=entry.pk,
                  municipality=entry.risk_list.municipality, role="gp",
                  purpose=_("Gjennomgang av risikoliste: %(d)s") % {"d": review.get_decision_display()})
@@ -96,3 +116,45 @@ def risk_list_authorise(*, grant: StaffGrant, risk_list: RiskList, users: Iterab
                  purpose=_("Tilgang til risikolisten endret"))
     return risk_list
 
+
+@transaction.atomic
+def risk_lists_purge(*, now: date | None = None) -> dict[str, int]:
+    """Delete risk lists past the GP's review period, and decisions past theirs.
+
+    A list older than GP_RISK_LIST_RETENTION_DAYS loses every entry except those of patients
+    the GP referred (the referral itself lives on in the coordinating unit's queue); a list
+    with no referred patient is deleted whole, with its files. Decisions older than
+    GP_RISK_DECISION_RETENTION_DAYS are deleted. Each deletion is written to the audit log.
+    Safe to run twice.
+    """
+    today = now or timezone.localdate()
+    list_cut = today - timedelta(days=settings.GP_RISK_LIST_RETENTION_DAYS)
+    decision_cut = today - timedelta(days=settings.GP_RISK_DECISION_RETENTION_DAYS)
+    counts = {"lists": 0, "entries": 0, "decisions": 0}
+    for risk_list in RiskList.objects.filter(uploaded_at__date__lt=list_cut).select_related("municipality"):
+        # A referral carried over from an earlier list was made there, and is kept there.
+        stale = risk_list.entries.exclude(review__decision=ReviewDecision.REFER, review__carried=False)
+        removed = stale.count()
+        if not removed and risk_list.entries.exists():
+            continue
+        stale.delete()
+        counts["entries"] += removed
+        kept = risk_list.entries.count()
+        if not kept:
+            for field in (risk_list.extract_file, risk_list.previous_file):
+                if field:
+                    field.delete(save=False)
+            risk_list.delete()
+            counts["lists"] += 1
+        audit_record(actor=None, actor_name=SYSTEM_NAME, action=Action.DELETE, resource="risk_list",
+                     resource_id=risk_list.pk, municipality=risk_list.municipality,
+                     purpose=_("Risikoliste slettet etter fastlegens gjennomgangsperiode (%(n)s pasienter, %(kept)s henviste beholdt)")
+                     % {"n": removed, "kept": kept})
+    old = RiskDecision.objects.filter(decided_at__date__lt=decision_cut)
+    counts["decisions"] = old.count()
+    if counts["decisions"]:
+        old.delete()
+        audit_record(actor=None, actor_name=SYSTEM_NAME, action=Action.DELETE, resource="risk_decision",
+                     purpose=_("%(n)s vurderinger fra risikolister slettet etter lagringstiden")
+                     % {"n": counts["decisions"]})
+    return counts

@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
-from django.db import transaction
 from django.tasks import task
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from oppfolging.gp.models import ListStatus, RiskEntry, RiskList
+from oppfolging.gp.models import ListStatus, RiskList
+from oppfolging.gp.scoring import risk_list_delete_files, risk_list_score
 from oppfolging.operations.jobs import on_worker_lost
-from oppfolging.people.models import Person
-from oppfolging.risk.engine import TOP_HIGH, score_extract
-from oppfolging.risk.features import compute_features
-from oppfolging.risk.reader import ExtractError, read_extract
-from oppfolging.teams.models import TeamStatus
-
-
-def followed_up_ids(risk_list: RiskList) -> set[str]:
-    """Return identity numbers of persons the municipality already follows up (team or coordinator)."""
-    return set(
-        Person.objects.filter(municipality=risk_list.municipality, teams__status=TeamStatus.ACTIVE)
-        .values_list("identity_number", flat=True)
-    )
 
 
 def _progress(list_id: int):  # noqa: ANN202
@@ -53,7 +38,7 @@ def score_risk_list(list_id: int) -> str:
         RiskList.objects.filter(pk=list_id).update(
             status=ListStatus.FAILED, error="Beregningen feilet uventet. Prøv igjen, eller kontakt support."
         )
-        _delete_files(risk_list, keep=False)
+        risk_list_delete_files(risk_list=risk_list, keep=False)
         raise
 
 
@@ -75,54 +60,8 @@ def release_or_fail(list_id: int, *, retrying: bool) -> None:
     )
     risk_list = RiskList.objects.filter(pk=list_id).first()
     if risk_list is not None:
-        _delete_files(risk_list, keep=False)
+        risk_list_delete_files(risk_list=risk_list, keep=False)
 
 
 def _score(risk_list: RiskList) -> str:
-    list_id = risk_list.pk
-    try:
-        extract = read_extract(Path(risk_list.extract_file.path))
-        previous = read_extract(Path(risk_list.previous_file.path)) if risk_list.previous_file else None
-        result = score_extract(extract, previous=previous, followed_up_ids=followed_up_ids(risk_list),
-                               progress=_progress(list_id))
-    except ExtractError as error:
-        RiskList.objects.filter(pk=list_id).update(status=ListStatus.FAILED, error=str(error))
-        _delete_files(risk_list, keep=False)
-        return "failed"
-    demographics = compute_features(extract).select("patient_id", "age").join(
-        extract.patients.select("patient_id", "sex"), on="patient_id", how="left"
-    )
-    frame = result.frame.join(demographics, on="patient_id", how="left")
-    high_cut = int(max(1, round(TOP_HIGH * frame.height)))
-    entries = [
-        RiskEntry(
-            risk_list=risk_list, patient_id=row["patient_id"], national_id=row["national_id"] or "",
-            age=int(row["age"]) if row["age"] is not None else None, sex=row["sex"] or "",
-            risk=float(row["risk"]), rank=int(row["rank"]), new_priority=int(row["new_priority"]),
-            reasons=row["reasons"] or "", rising=bool(row["rising"]),
-            not_followed_up=row["not_followed_up"], is_high=int(row["rank"]) <= high_cut,
-        )
-        for row in frame.iter_rows(named=True)
-    ]
-    with transaction.atomic():
-        RiskEntry.objects.bulk_create(entries, batch_size=2000)
-        RiskList.objects.filter(pk=list_id).update(
-            status=ListStatus.DONE, progress=1.0, progress_step="", finished_at=timezone.now(),
-            extracted_at=result.extracted_at, model_version=result.model_version,
-            risk_is_probability=result.is_probability,
-            input_sha256=result.input_sha256, previous_sha256=result.previous_sha256 or "",
-            patient_count=frame.height,
-        )
-    _delete_files(risk_list, keep=risk_list.keep_files)
-    return "done"
-
-
-def _delete_files(risk_list: RiskList, *, keep: bool) -> None:
-    """Delete the raw extract files unless the GP chose to keep them."""
-    if keep:
-        return
-    for field in (risk_list.extract_file, risk_list.previous_file):
-        if field:
-            field.delete(save=False)
-    RiskList.objects.filter(pk=risk_list.pk).update(extract_file="", previous_file="")
-
+    return risk_list_score(risk_list=risk_list, progress=_progress(risk_list.pk))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,6 +31,7 @@ FILTERS = {
     "high": ("Høyeste 5 %", {"is_high": True}),
     "unreviewed": ("Ikke gjennomgått", {"review__isnull": True}),
 }
+PAGE_SIZE = 50
 
 
 def _list_for(request: HttpRequest, list_id: int) -> RiskList:
@@ -75,13 +80,22 @@ def risk_list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
         template = "gp/_progress.html" if request.headers.get("HX-Request") else "gp/progress.html"
         return render(request, template, {"risk_list": risk_list})
     key = request.GET.get("vis", "new")
-    label, condition = FILTERS.get(key, FILTERS["new"])
-    entries = risk_list.entries.filter(**condition).select_related("review")[:300]
+    if key not in FILTERS:
+        key = "new"
+    label, condition = FILTERS[key]
+    entries = risk_list.entries.filter(**condition).select_related("review", "review__referral")
+    if key == "new":
+        # Patients the GP decided about on an earlier list are not new: they follow the rest,
+        # each part by what is new.
+        carried = Case(When(review__carried=True, then=Value(1)), default=Value(0))
+        entries = entries.annotate(carried=carried).order_by("carried", "new_priority")
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("side"))
     audit_record(actor=request.user, action=Action.LIST, resource="risk_list", resource_id=risk_list.pk,  # type: ignore[arg-type]
-                 municipality=risk_list.municipality, role="gp", purpose=_("Fastlegens risikoliste"),
+                 municipality=risk_list.municipality, role="gp",
+                 purpose=_("Fastlegens risikoliste, side %(page)s") % {"page": page.number},
                  ip=client_ip(request))
     return render(request, "gp/detail.html", {
-        "risk_list": risk_list, "entries": entries, "filters": FILTERS, "current": key,
+        "risk_list": risk_list, "entries": page.object_list, "page": page, "filters": FILTERS, "current": key,
         "summary": selectors.review_summary(risk_list), "review_form": ReviewForm(),
         "authorise_form": AuthoriseForm(municipality=risk_list.municipality, gp=risk_list.gp,
                                         initial={"users": risk_list.authorised.all()}),
@@ -100,9 +114,18 @@ def entry_review(request: HttpRequest, list_id: int, entry_id: int) -> HttpRespo
                 return HttpResponse(status=204, headers={"HX-Redirect": target})
             return redirect(target)
         services.entry_review(grant=_grant(request, risk_list), entry=entry, **form.cleaned_data)
-        entry.refresh_from_db()
+        entry = _entry_for(risk_list, entry_id)
+        form = ReviewForm()
+    elif not request.headers.get("HX-Request"):
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
     if request.headers.get("HX-Request"):
-        return render(request, "gp/_entry.html", {"entry": entry, "risk_list": risk_list, "review_form": ReviewForm()})
+        # The row keeps the number it had in the list as shown.
+        number = request.POST.get("number", "")
+        return render(request, "gp/_entry.html", {
+            "entry": entry, "risk_list": risk_list, "review_form": form,
+            "number": int(number) if re.fullmatch(r"[0-9]{1,7}", number) else None})
     return redirect("gp:detail", list_id=list_id)
 
 

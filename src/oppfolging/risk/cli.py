@@ -1,13 +1,17 @@
 """Command line for the risk engine: simulate, fit, score and evaluate.
 
-The lead wires this as ``oppfolging risk …`` through a management command that calls
-:func:`main`; ``python -m oppfolging.risk …`` calls it directly.
+``oppfolging risk …`` dispatches here before Django is imported (oppfolging/__main__.py), so it
+needs no settings; ``python -m oppfolging.risk …`` and ``manage.py risk`` call it too.
+
+The progress bar is drawn before the engine is imported: loading LightGBM and scikit-learn
+takes about two seconds, and the user should see at once that the command has started.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,9 +20,7 @@ import polars as pl
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from oppfolging.risk import engine
 from oppfolging.risk.reader import ExtractError
-from oppfolging.risk.simulate import simulate
 
 
 @contextlib.contextmanager
@@ -74,6 +76,13 @@ def _parser() -> argparse.ArgumentParser:
         help="begrunn bare denne andelen øverst (f.eks. 0.1) og alle flaggede; standard: alle",
     )
     c.add_argument("--out", type=Path, required=True)
+    c.add_argument(
+        "--partitions",
+        type=int,
+        help="del uttrekket i så mange deler etter pasient (standard: etter størrelsen)",
+    )
+    c.add_argument("--json", type=Path, help="skriv et sammendrag (med ukjente koder) som JSON")
+    c.add_argument("--report", type=Path, help="skriv sammendraget som HTML")
 
     e = sub.add_parser("evaluate", help="evaluer skårer mot utfall")
     e.add_argument("--scores", type=Path, required=True)
@@ -108,6 +117,12 @@ def main(argv: list[str]) -> int:
     console = Console(stderr=True, soft_wrap=True)
     try:
         with _progress(console, args.quiet) as progress:
+            progress("Laster risikomotoren", 0.0)
+            # Imported once the bar is up (see the module docstring).
+            from oppfolging.risk import engine
+            from oppfolging.risk.evaluate import render_score_report
+            from oppfolging.risk.simulate import simulate
+
             if args.command == "simulate":
                 summary = simulate(args.patients, args.seed, args.out, progress=progress)
                 msg = (
@@ -137,11 +152,22 @@ def main(argv: list[str]) -> int:
                     followed_up_ids=followed,
                     explain_top=args.explain_top,
                     progress=progress,
+                    partitions=args.partitions,
                 )
                 engine.write_scores(result, args.out)
-                msg = (
-                    f"Skåret {result.frame.height} pasienter med {result.model_version} "
-                    f"(input sha256 {result.input_sha256[:12]}…) → {args.out}"
+                report = engine.score_summary(result)
+                if args.json:
+                    args.json.write_text(
+                        json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8"
+                    )
+                if args.report:
+                    args.report.write_text(render_score_report(report), encoding="utf-8")
+                msg = "\n".join(
+                    [
+                        f"Skåret {result.frame.height} pasienter med {result.model_version} "
+                        f"(input sha256 {result.input_sha256[:12]}…) → {args.out}",
+                        *result.unknown_codes.lines(),
+                    ]
                 )
             else:
                 ev = engine.evaluate(
@@ -159,6 +185,8 @@ def main(argv: list[str]) -> int:
                     f"({m['auroc']['ci_low']:.3f}–{m['auroc']['ci_high']:.3f}), "
                     f"kalibreringsstigning {m['calibration_slope']['value']:.2f}"
                 )
+                if ev.unknown_codes and ev.unknown_codes["count"]:
+                    msg += f"\n{ev.unknown_codes['count']} ukjente koder satt til side i {args.outcomes_from}"
     except ExtractError as exc:
         console.print("[bold red]Uttrekket kan ikke leses:[/]", highlight=False)
         for problem in exc.problems:

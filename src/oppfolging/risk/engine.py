@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -28,11 +28,19 @@ import numpy as np
 import polars as pl
 
 from oppfolging.risk import model as model_mod
+from oppfolging.risk import partition as partition_mod
 from oppfolging.risk.evaluate import Evaluation, evaluate_frame, write_report
 from oppfolging.risk.explain import top_reasons
 from oppfolging.risk.features import compute_features
-from oppfolging.risk.reader import Extract, read_extract, read_outcomes_file
-from oppfolging.risk.reference import POINT_COLUMNS, VERSION, reference_score
+from oppfolging.risk.reader import (
+    Extract,
+    ExtractError,
+    Limits,
+    UnknownCodes,
+    read_extract,
+    read_outcomes_file,
+)
+from oppfolging.risk.reference import POINT_COLUMNS, VERSION, percentile_rank, reference_points
 
 Progress = Callable[[str, float], None]
 
@@ -52,15 +60,34 @@ class ScoreResult:
     extracted_at: date
     previous_sha256: str | None
     is_probability: bool
+    unknown_codes: UnknownCodes = field(default_factory=UnknownCodes)
+    input_format: str = "csv"
 
 
 def _noop(_step: str, _fraction: float) -> None:
     return None
 
 
-def _by_risk(risk: np.ndarray) -> np.ndarray:
-    """Return the row order from highest to lowest risk (ties by list order)."""
-    return np.argsort(-risk, kind="stable")
+def _by_risk(risk: np.ndarray, points: np.ndarray | None = None) -> np.ndarray:
+    """Return the row order from highest to lowest risk.
+
+    With the reference score's ``points`` (one column per reason), patients tied at the top
+    (the top 10 % and everybody tied with its last) are ordered by their reasons: the larger
+    strongest reason first, then the next reason, and so on; remaining ties, and all ties below
+    the top, keep list order.
+    """
+    order = np.argsort(-risk, kind="stable")
+    n = len(order)
+    if points is None or n == 0:
+        return order
+    k = math.ceil(TOP_RISING * n)
+    cut = risk[order[k - 1]]
+    top = int(np.searchsorted(-risk[order], -cut, side="right"))
+    head = order[:top]
+    ranked = -np.sort(points[head], axis=1)[:, ::-1]
+    # np.lexsort sorts by its last key first: risk, then the strongest reason, the next, …
+    keys = [head, *ranked.T[::-1], -risk[head]]
+    return np.concatenate([head[np.lexsort(keys)], order[top:]])
 
 
 def _top_mask(by_risk: np.ndarray, share: float) -> np.ndarray:
@@ -81,72 +108,173 @@ def score_extract(
     followed_up_ids: set[str] | None = None,
     explain_top: float | None = None,
     progress: Progress | None = None,
+    limits: Limits | None = None,
+    partitions: int | None = 1,
 ) -> ScoreResult:
     """Score every patient on the list and rank them by what is new, with reasons.
 
     Without ``model`` the reference score is used. The returned frame is ordered by
     ``new_priority`` and has the columns ``patient_id, national_id, risk, rank, reasons,
-    rising, not_followed_up, new_priority, previous_risk, model_version``.
+    rising, not_followed_up, new_priority, previous_risk, model_version, percentile, points``:
+    ``percentile`` is the share of the list (0–100) ranked below the patient, ``points`` the
+    reference score's sum (null for a learned model). ``limits`` caps what a zip may expand to.
 
     ``explain_top`` (a share such as 0.1) limits the learned model's reasons to that top share
     of the list and to every rising or not-followed-up patient; the others get an empty reason
     text. Without it everybody is explained, in the same pass over the trees that scores them
     (see forest.py), which costs about a second per million patients more.
+
+    ``partitions`` > 1 reads and scores a folder extract in that many partitions by patient id
+    (see partition.py), so memory stays flat at national scale; None chooses from the extract's
+    size. The result is the same as in one pass.
     """
     say = progress or _noop
+    if partitions is None and isinstance(extract, Path | str):
+        partitions = partition_mod.partitions_for(Path(extract))
+    if partitions is not None and partitions > 1 and isinstance(extract, Path | str):
+        if Path(extract).is_dir():
+            return score_partitioned(
+                Path(extract),
+                k=partitions,
+                model=model,
+                previous=previous,
+                followed_up_ids=followed_up_ids,
+                explain_top=explain_top,
+                progress=progress,
+            )
     say("Leser uttrekk", 0.0)
     path = Path(model) if isinstance(model, Path | str) else None
     trained = model if isinstance(model, model_mod.TrainedModel) else None
     with ThreadPoolExecutor(max_workers=1) as loader:
         # The model file is loaded (and its trees tabulated) while the extract is read.
         loading = loader.submit(model_mod.load, path) if path is not None else None
-        ext = extract if isinstance(extract, Extract) else read_extract(extract)
+        ext = extract if isinstance(extract, Extract) else read_extract(extract, limits=limits)
         if loading is not None:
             trained = loading.result()
-    version = VERSION if trained is None else trained.version
     say("Beregner variabler", 0.3)
     features = compute_features(ext)
-    points = None
-    reasons = None
+    say("Beregner risiko", 0.45)
+    scored = _score_rows(features, trained, explain_all=explain_top is None)
+
+    prev_frame = None
+    prev_sha = None
+    if previous is not None:
+        say("Leser forrige uttrekk", 0.55)
+        prev = previous if isinstance(previous, Extract) else read_extract(previous, limits=limits)
+        prev_sha = prev.sha256
+        prev_features = compute_features(prev)
+        prev_scored = _score_rows(prev_features, trained, explain_all=False, reasons=False)
+        prev_frame = _previous_frame(
+            prev_features["patient_id"], _risk_of(prev_scored), prev_scored.points
+        )
+
+    def explain(chosen: np.ndarray) -> pl.Series:
+        assert trained is not None
+        subset = features[chosen]
+        return top_reasons(subset, trained.contribution_blocks(subset), trained.features)
+
+    say("Lager begrunnelser", 0.7)
+    frame, order = _assemble(
+        ids=features.select("patient_id", "national_id"),
+        scored=scored,
+        trained=trained,
+        prev_frame=prev_frame,
+        followed_up_ids=followed_up_ids,
+        explain_top=explain_top,
+        explain=explain,
+    )
+    say("Ferdig", 1.0)
+    return ScoreResult(
+        # ``order`` lists the rows by new_priority, so gathering by it is the sort.
+        frame=frame[order],
+        model_version=VERSION if trained is None else trained.version,
+        input_sha256=ext.sha256,
+        extracted_at=ext.extracted_at,
+        previous_sha256=prev_sha,
+        is_probability=trained is not None,
+        unknown_codes=ext.unknown_codes,
+        input_format=ext.format,
+    )
+
+
+@dataclass
+class _Scored:
+    """Per-row scores before ranking: raw risk (or the reference points), reasons if made."""
+
+    risk: np.ndarray | None
+    total: np.ndarray | None
+    points: np.ndarray | None
+    reasons: pl.Series | None
+
+
+def _score_rows(
+    features: pl.DataFrame,
+    trained: model_mod.TrainedModel | None,
+    *,
+    explain_all: bool,
+    reasons: bool = True,
+) -> _Scored:
+    """Score rows independently of each other (what a partition can do on its own).
+
+    The reference score's risk is a percentile within the whole list, so here it gives only
+    the points; :func:`_risk_of` turns the list's points into risks.
+    """
     if trained is None:
-        say("Beregner risiko", 0.45)
-        risk, _total, points = reference_score(features)
-    elif explain_top is None:
+        points = reference_points(features)
+        total = points.sum(axis=1)
+        text = top_reasons(features, points, POINT_COLUMNS) if reasons else None
+        return _Scored(None, total, points, text)
+    if explain_all and reasons:
         # Reasons for everybody: the pass that explains each row also scores it.
-        say("Beregner risiko og begrunnelser", 0.45)
         blocks = trained.contribution_blocks(features)
-        reasons = top_reasons(features, blocks, trained.features)
-        risk = trained.calibrate(blocks.raw)
-    else:
-        say("Beregner risiko", 0.45)
-        risk = trained.predict(features)
+        text = top_reasons(features, blocks, trained.features)
+        return _Scored(trained.calibrate(blocks.raw), None, None, text)
+    return _Scored(trained.predict(features), None, None, None)
+
+
+def _risk_of(scored: _Scored) -> np.ndarray:
+    if scored.risk is not None:
+        return scored.risk
+    assert scored.total is not None
+    return percentile_rank(scored.total)
+
+
+def _previous_frame(
+    patient_id: pl.Series, risk: np.ndarray, points: np.ndarray | None
+) -> pl.DataFrame:
+    """Return the previous list's risks and who was in its top 10 %."""
+    return pl.DataFrame(
+        {
+            "patient_id": patient_id,
+            "previous_risk": risk,
+            "_prev_top": _top_mask(_by_risk(risk, points), TOP_RISING),
+        }
+    )
+
+
+def _assemble(
+    *,
+    ids: pl.DataFrame,
+    scored: _Scored,
+    trained: model_mod.TrainedModel | None,
+    prev_frame: pl.DataFrame | None,
+    followed_up_ids: set[str] | None,
+    explain_top: float | None,
+    explain: Callable[[np.ndarray], pl.Series],
+) -> tuple[pl.DataFrame, np.ndarray]:
+    """Rank the whole list, flag what is new and order it; return the frame and the order."""
+    risk = _risk_of(scored)
     n = len(risk)
-    # One stable sort serves the rank (ordinal: ties by list order), every top-share mask
-    # and the final ordering.
-    by_risk = _by_risk(risk)
+    # One sort serves the rank (ties at the top by the next reason, otherwise list order),
+    # every top-share mask and the final ordering.
+    by_risk = _by_risk(risk, scored.points)
     rank = np.empty(n, dtype=np.int64)
     rank[by_risk] = np.arange(1, n + 1)
 
-    prev_sha = None
     rising = np.zeros(n, dtype=bool)
     previous_risk = pl.Series("previous_risk", [None] * n, dtype=pl.Float64)
-    if previous is not None:
-        say("Leser forrige uttrekk", 0.55)
-        prev = previous if isinstance(previous, Extract) else read_extract(previous)
-        prev_sha = prev.sha256
-        prev_features = compute_features(prev)
-        if trained is None:
-            prev_risk = reference_score(prev_features)[0]
-        else:
-            prev_risk = trained.predict(prev_features)
-        prev_frame = pl.DataFrame(
-            {
-                "patient_id": prev_features["patient_id"],
-                "previous_risk": prev_risk,
-                "_prev_top": _top_mask(_by_risk(prev_risk), TOP_RISING),
-            }
-        )
-        joined = features.select("patient_id").join(prev_frame, on="patient_id", how="left")
+    if prev_frame is not None:
+        joined = ids.select("patient_id").join(prev_frame, on="patient_id", how="left")
         previous_risk = joined["previous_risk"]
         was_present = previous_risk.is_not_null().to_numpy()
         was_top = joined["_prev_top"].fill_null(False).to_numpy()
@@ -162,50 +290,169 @@ def score_extract(
         not_followed = pl.Series("not_followed_up", [None] * n, dtype=pl.Boolean)
         nf = np.zeros(n, dtype=bool)
     else:
-        known = features["national_id"].is_in(list(followed_up_ids)).fill_null(False).to_numpy()
+        known = ids["national_id"].is_in(list(followed_up_ids)).fill_null(False).to_numpy()
         nf = high & ~known
         not_followed = pl.Series("not_followed_up", nf)
 
-    say("Lager begrunnelser", 0.7)
-    if points is not None:
-        reasons = top_reasons(features, points, POINT_COLUMNS)
-    elif reasons is None:
-        assert trained is not None and explain_top is not None
+    reasons = scored.reasons
+    if trained is not None and explain_top is not None:
         chosen = np.flatnonzero(_top_mask(by_risk, explain_top) | rising | nf)
-        subset = features[chosen]
-        texts = top_reasons(subset, trained.contribution_blocks(subset), trained.features)
+        texts = explain(chosen) if reasons is None else reasons.gather(chosen)
         reasons = pl.Series("reasons", [""] * n, dtype=pl.String).scatter(chosen, texts)
+    assert reasons is not None
 
-    say("Rangerer", 0.9)
     tier = 2 - nf.astype(np.int8) - rising.astype(np.int8)
     # By tier, then risk, then list order: a stable sort by tier of the risk order (a radix
     # sort on int8, much cheaper than a lexsort over both keys).
     order = by_risk[np.argsort(tier[by_risk], kind="stable")]
     new_priority = np.empty(n, dtype=np.int64)
     new_priority[order] = np.arange(1, n + 1)
+    version = VERSION if trained is None else trained.version
     frame = pl.DataFrame(
         {
-            "patient_id": features["patient_id"],
-            "national_id": features["national_id"],
+            "patient_id": ids["patient_id"],
+            "national_id": ids["national_id"],
             "risk": risk,
             "rank": rank,
-            "reasons": reasons,
+            "reasons": reasons.alias("reasons"),
             "rising": rising,
             "not_followed_up": not_followed,
             "new_priority": new_priority,
             "previous_risk": previous_risk,
         }
-    ).with_columns(pl.lit(version).alias("model_version"))
+    ).with_columns(
+        pl.lit(version).alias("model_version"),
+        (100.0 * (n - pl.col("rank")) / max(n, 1)).alias("percentile"),
+        pl.Series("points", scored.total, dtype=pl.Float64)
+        if scored.total is not None
+        else pl.lit(None, pl.Float64).alias("points"),
+    )
+    return frame, order
+
+
+def score_partitioned(
+    extract: Path,
+    *,
+    k: int,
+    model: Path | model_mod.TrainedModel | None = None,
+    previous: Path | Extract | None = None,
+    followed_up_ids: set[str] | None = None,
+    explain_top: float | None = None,
+    progress: Progress | None = None,
+    workdir: Path | None = None,
+) -> ScoreResult:
+    """Score a folder extract in ``k`` partitions by patient id; the same result as one pass.
+
+    Every file is split once into partitions (partition.py); each partition is read with the
+    reader's checks and scored on its own, keeping only the per-row scores, reasons and the
+    patient's line; the list is then ranked as a whole. A problem in any partition refuses
+    the whole extract, with the lines of the original files.
+    """
+    say = progress or _noop
+    trained = model if isinstance(model, model_mod.TrainedModel) else None
+    if isinstance(model, Path | str):
+        trained = model_mod.load(Path(model))
+    say("Deler opp uttrekket", 0.0)
+    with partition_mod.split(extract, k, workdir) as parts:
+        ids, scored, unknown = _score_parts(parts, trained, explain_top is None, say, 0.05, 0.6)
+    prev_frame = None
+    prev_sha = None
+    if previous is not None:
+        say("Leser forrige uttrekk", 0.6)
+        if isinstance(previous, Extract):
+            prev_features = compute_features(previous)
+            prev_scored = _score_rows(prev_features, trained, explain_all=False, reasons=False)
+            prev_ids = prev_features.select("patient_id")
+            prev_sha = previous.sha256
+        else:
+            with partition_mod.split(Path(previous), k, workdir) as prev_parts:
+                prev_ids, prev_scored, _unknown = _score_parts(
+                    prev_parts, trained, False, say, 0.6, 0.8, reasons=False
+                )
+                prev_sha = prev_parts.sha256
+        prev_frame = _previous_frame(
+            prev_ids["patient_id"], _risk_of(prev_scored), prev_scored.points
+        )
+    say("Rangerer", 0.9)
+    frame, order = _assemble(
+        ids=ids,
+        scored=scored,
+        trained=trained,
+        prev_frame=prev_frame,
+        followed_up_ids=followed_up_ids,
+        explain_top=explain_top,
+        explain=lambda chosen: pl.Series("reasons", [""] * len(chosen)),
+    )
     say("Ferdig", 1.0)
     return ScoreResult(
-        # ``order`` lists the rows by new_priority, so gathering by it is the sort.
         frame=frame[order],
-        model_version=version,
-        input_sha256=ext.sha256,
-        extracted_at=ext.extracted_at,
+        model_version=VERSION if trained is None else trained.version,
+        input_sha256=parts.sha256,
+        extracted_at=parts.extracted_at,
         previous_sha256=prev_sha,
         is_probability=trained is not None,
+        unknown_codes=unknown,
     )
+
+
+def _score_parts(
+    parts: partition_mod.Partitioned,
+    trained: model_mod.TrainedModel | None,
+    explain_all: bool,
+    say: Progress,
+    start: float,
+    stop: float,
+    *,
+    reasons: bool = True,
+) -> tuple[pl.DataFrame, _Scored, UnknownCodes]:
+    """Read and score each partition; return the rows in the original list order."""
+    frames: list[pl.DataFrame] = []
+    points: list[np.ndarray] = []
+    errors: list[ExtractError] = []
+    unknown: list[UnknownCodes] = []
+    for index in range(parts.k):
+        say(f"Del {index + 1} av {parts.k}", start + (stop - start) * index / parts.k)
+        try:
+            ext = partition_mod.read_partition(parts, index)
+        except ExtractError as error:
+            errors.append(error)
+            continue
+        if errors:
+            continue  # only problems matter now; keep reading to report them all
+        unknown.append(ext.unknown_codes)
+        features = compute_features(ext)
+        # With explain_top the learned model explains everybody here and blanks the rest
+        # later: the partition cannot know the list's top.
+        scored = _score_rows(
+            features, trained, explain_all=explain_all or trained is not None, reasons=reasons
+        )
+        if trained is not None and not explain_all and reasons:
+            scored.risk = trained.predict(features)
+        columns = {
+            "patient_id": features["patient_id"],
+            "national_id": features["national_id"],
+            "_line": ext.patients["_line"],
+            "_risk": scored.risk if scored.risk is not None else np.zeros(features.height),
+            "_total": scored.total if scored.total is not None else np.zeros(features.height),
+        }
+        if scored.reasons is not None:
+            columns["reasons"] = scored.reasons
+        frames.append(pl.DataFrame(columns))
+        if scored.points is not None:
+            points.append(scored.points.astype(np.int8))
+    if errors:
+        raise partition_mod.merge_problems(errors)
+    whole = pl.concat(frames)
+    order = whole["_line"].arg_sort().to_numpy()
+    whole = whole[order]
+    matrix = np.concatenate(points)[order] if points else None
+    result = _Scored(
+        risk=whole["_risk"].to_numpy() if trained is not None else None,
+        total=whole["_total"].to_numpy() if trained is None else None,
+        points=matrix,
+        reasons=whole["reasons"] if "reasons" in whole.columns else None,
+    )
+    return whole.select("patient_id", "national_id"), result, partition_mod.merge_unknown(unknown)
 
 
 def load_outcomes(
@@ -276,18 +523,22 @@ def evaluate(
         else pl.read_csv(scores, infer_schema=False).with_columns(pl.col("risk").cast(pl.Float64))
     )
     parts = []
+    later = None
     if outcomes is not None:
         parts.append(read_outcomes_file(outcomes))
     if outcomes_from is not None:
         if "extracted_at" not in frame.columns:
             raise ValueError("Skårfilen mangler kolonnen extracted_at; bruk --outcomes.")
         start = date.fromisoformat(str(frame["extracted_at"][0]))
-        parts.append(outcomes_after(read_extract(outcomes_from), start))
+        later = read_extract(outcomes_from)
+        parts.append(outcomes_after(later, start))
     if not parts:
         raise ValueError("Oppgi utfall: et senere uttrekk eller en outcomes.csv.")
     y = pl.concat(parts).unique("patient_id", keep="first", maintain_order=True)
     say("Beregner mål med bootstrap", 0.3)
     ev = evaluate_frame(frame, y, n_boot=n_boot)
+    if later is not None:
+        ev.unknown_codes = later.unknown_codes.as_dict()
     write_report(ev, html_path=report, json_path=json_path)
     say("Ferdig", 1.0)
     return ev
@@ -307,6 +558,18 @@ def outcomes_after(later: Extract, start: date) -> pl.DataFrame:
         sha256="",
     )
     return model_mod.outcomes_from_later(stub, later)
+
+
+def score_summary(result: ScoreResult) -> dict[str, object]:
+    """Return what a scoring run read and set aside, for the JSON and HTML reports."""
+    return {
+        "patients": result.frame.height,
+        "model_version": result.model_version,
+        "input_sha256": result.input_sha256,
+        "extracted_at": result.extracted_at.isoformat(),
+        "format": result.input_format,
+        "unknown_codes": result.unknown_codes.as_dict(),
+    }
 
 
 def write_scores(result: ScoreResult, path: Path) -> None:

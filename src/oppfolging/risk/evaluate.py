@@ -13,6 +13,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -156,6 +157,7 @@ class Evaluation:
     events: int
     model_version: str
     is_probability: bool
+    unknown_codes: dict[str, Any] | None = None
 
 
 def evaluate_frame(
@@ -199,7 +201,72 @@ def to_json(ev: Evaluation) -> dict[str, object]:
         "risk_is_probability": ev.is_probability,
         "metrics": ev.metrics,
         "calibration_deciles": ev.calibration,
+        "unknown_codes": ev.unknown_codes or {"count": 0, "by_file": {}, "examples": []},
     }
+
+
+def unknown_codes_html(unknown: dict[str, Any] | None) -> str:
+    """Return the report section on unknown codes set aside (how many, where, examples)."""
+    e = html.escape
+    if not unknown or not unknown.get("count"):
+        return (
+            "<h2>Ukjente koder</h2><p>Ingen ukjente koder: alle koder i uttrekket finnes i "
+            "referansetabellene.</p>"
+        )
+    files = "".join(
+        f'<tr><th scope="row">{e(name)}</th><td>{n}</td></tr>'
+        for name, n in unknown["by_file"].items()
+    )
+    examples = "".join(
+        f"<tr><td>{e(x['file'])}</td>"
+        f"<td>{e(x['entry'] if x.get('entry') else 'linje ' + str(x['line']))}</td>"
+        f"<td>{e(x['code'])}</td></tr>"
+        for x in unknown["examples"]
+    )
+    return f"""<h2>Ukjente koder</h2>
+<p>{unknown["count"]} koder har riktig form, men finnes ikke i motorens referansetabeller. De er
+satt til side (brukes ikke i variablene som trenger en kjent kode), og listen er beregnet uten dem.</p>
+<table>
+<caption>Ukjente koder per fil</caption>
+<thead><tr><th scope="col">Fil</th><th scope="col">Antall</th></tr></thead>
+<tbody>{files}</tbody>
+</table>
+<table>
+<caption>Eksempler (inntil 20)</caption>
+<thead><tr><th scope="col">Fil</th><th scope="col">Sted</th><th scope="col">Kode</th></tr></thead>
+<tbody>{examples}</tbody>
+</table>
+"""
+
+
+def render_score_report(summary: dict[str, Any]) -> str:
+    """Return a self-contained HTML report of one scoring run (what was read, what set aside)."""
+    e = html.escape
+    return f"""<!doctype html>
+<html lang="nb">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Risikoberegning</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
+       color: #111; line-height: 1.5; }}
+table {{ border-collapse: collapse; margin: 1rem 0; }}
+th, td {{ border: 1px solid #bbb; padding: 0.3rem 0.6rem; text-align: left; }}
+caption {{ text-align: left; font-weight: bold; padding-bottom: 0.3rem; }}
+</style>
+</head>
+<body>
+<main>
+<h1>Risikoberegning</h1>
+<p>{summary["patients"]} pasienter beregnet med <code>{e(str(summary["model_version"]))}</code>
+(uttrekk per {e(str(summary["extracted_at"]))}, format {e(str(summary["format"]))},
+sha256 <code>{e(str(summary["input_sha256"]))}</code>).</p>
+{unknown_codes_html(summary["unknown_codes"])}
+</main>
+</body>
+</html>
+"""
 
 
 _LABELS = {
@@ -379,6 +446,7 @@ Konfidensintervallene er 95 % bootstrap-intervaller ({N_BOOT} trekninger).</p>
 <th scope="col">Sensitivitet</th></tr></thead>
 <tbody>{roc_rows}</tbody>
 </table>
+{unknown_codes_html(ev.unknown_codes) if ev.unknown_codes is not None else ""}
 </main>
 </body>
 </html>

@@ -13,7 +13,9 @@ import hashlib
 import json
 import mmap
 import os
+import tempfile
 import zipfile
+import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,8 +23,12 @@ from pathlib import Path
 
 import polars as pl
 
+from oppfolging.risk import codes
+from oppfolging.risk import fhir as fhir_mod
+from oppfolging.risk.fhir import ENTRY, FHIR_ELEMENTS, LINE, SOURCE
+
 MAX_PROBLEMS = 200
-LINE = "_line"
+UNKNOWN = "_unknown"
 # A file's bytes: read from a zip, or mapped from disk (no copy) when the extract is a folder.
 Data = bytes | mmap.mmap
 
@@ -36,22 +42,28 @@ CONTACT_KINDS = (
 )
 SYSTEMS = ("ICPC-2", "ICD-10")
 
-# Code plausibility. We check the *shape* of a code, not membership of the full code lists (those
-# are licensed and large, and a code we do not map to a feature is simply ignored). A code is
-# "unknown" when it cannot belong to its system at all:
-#   ICPC-2: a chapter letter (A B D F H K L N P R S T U W X Y Z), two digits, optionally a
-#           national extension after "." or "-" (e.g. "K77", "T90", "K86.01", "A98-1").
-#   ICD-10: a letter, two digits, optionally one or two digits after an optional dot
-#           ("I50", "I50.9", "I509", "F32.10"); a trailing WHO asterisk/dagger mark is not allowed.
-#   ATC:    a full 7-character substance code: anatomical group letter (A B C D G H J L M N P R S
-#           V), two digits, two letters, two digits (e.g. "C03CA01").
-ICPC2_PATTERN = r"^[ABDFHKLNPRSTUWXYZ][0-9]{2}([.-][0-9A-Z]{1,3})?$"
-ICD10_PATTERN = r"^[A-Z][0-9]{2}(\.?[0-9]{1,2})?$"
-ATC_PATTERN = r"^[ABCDGHJLMNPRSV][0-9]{2}[A-Z]{2}[0-9]{2}$"
+# Codes are normalised and sorted into known, unknown (well-formed, not in our reference tables:
+# reported and set aside) and malformed (refused) by codes.py; see docs/risk.md, "Codes".
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 NATIONAL_ID_PATTERN = r"^[0-9]{11}$"
 
-PATIENT_COLUMNS = ["patient_id", "national_id", "birth_date", "birth_year", "sex", "gp_id"]
+# The longest values the app's database stores (gp.models uses the same numbers), so that an
+# extract that reads here also stores there.
+MAX_PATIENT_ID = 64
+MAX_NAME = 100
+# How many unknown codes are listed with file and line; all are counted.
+MAX_UNKNOWN_EXAMPLES = 20
+
+PATIENT_COLUMNS = [
+    "patient_id",
+    "national_id",
+    "birth_date",
+    "birth_year",
+    "sex",
+    "gp_id",
+    "given_name",
+    "family_name",
+]
 FILES = (
     "extract.json",
     "patients.csv",
@@ -65,19 +77,26 @@ FILES = (
 
 @dataclass(frozen=True)
 class Problem:
-    """One validation problem, located by file, 1-based line (header = 1) and column."""
+    """One validation problem, located by file, 1-based line (header = 1) and column.
+
+    In a FHIR extract ``entry`` names the resource and its position instead of a line (as in
+    ``oppføring 12 (Condition/c12)``) and ``column`` is the resource's element.
+    """
 
     file: str
     line: int | None
     column: str | None
     message: str
+    entry: str | None = None
 
     def __str__(self) -> str:
         where = [self.file]
+        if self.entry is not None:
+            where.append(self.entry)
         if self.line is not None:
             where.append(f"linje {self.line}")
         if self.column is not None:
-            where.append(f"kolonne {self.column}")
+            where.append(f"{'element' if self.entry is not None else 'kolonne'} {self.column}")
         return f"{', '.join(where)}: {self.message}"
 
 
@@ -91,6 +110,66 @@ class ExtractError(Exception):
         if more:
             lines.append(f"… og {more} problemer til")
         super().__init__("Uttrekket kan ikke leses:\n" + "\n".join(lines))
+
+
+@dataclass(frozen=True)
+class UnknownCode:
+    """One well-formed code that is not in the reference tables, where it was found."""
+
+    file: str
+    line: int | None
+    column: str
+    code: str
+    entry: str | None = None
+
+    def __str__(self) -> str:
+        where = self.entry if self.entry is not None else f"linje {self.line}"
+        return f"{self.file}, {where}: «{self.code}»"
+
+
+@dataclass
+class UnknownCodes:
+    """Count the unknown codes set aside, per file, with up to MAX_UNKNOWN_EXAMPLES examples."""
+
+    count: int = 0
+    by_file: dict[str, int] = field(default_factory=dict)
+    examples: list[UnknownCode] = field(default_factory=list)
+
+    def add(self, other: UnknownCodes) -> None:
+        """Merge another file's unknown codes into these."""
+        self.count += other.count
+        for name, n in other.by_file.items():
+            self.by_file[name] = self.by_file.get(name, 0) + n
+        room = MAX_UNKNOWN_EXAMPLES - len(self.examples)
+        self.examples.extend(other.examples[: max(room, 0)])
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the counts and examples as plain JSON-able data."""
+        return {
+            "count": self.count,
+            "by_file": dict(self.by_file),
+            "examples": [
+                {
+                    "file": e.file,
+                    "line": e.line,
+                    "column": e.column,
+                    "code": e.code,
+                    "entry": e.entry,
+                }
+                for e in self.examples
+            ],
+        }
+
+    def lines(self) -> list[str]:
+        """Return the report as short Norwegian lines for the command line."""
+        if not self.count:
+            return []
+        files = ", ".join(f"{name} ({n})" for name, n in self.by_file.items())
+        out = [f"{self.count} ukjente koder satt til side (ikke i referansetabellene): {files}"]
+        out += [f"  {e}" for e in self.examples]
+        if self.count > len(self.examples):
+            out.append(f"  … og {self.count - len(self.examples)} til")
+        return out
 
 
 @dataclass
@@ -113,6 +192,8 @@ class Extract:
     outcomes: pl.DataFrame | None
     sha256: str
     files: dict[str, int] = field(default_factory=dict)
+    unknown_codes: UnknownCodes = field(default_factory=UnknownCodes)
+    format: str = "csv"
 
 
 class _Problems:
@@ -121,6 +202,7 @@ class _Problems:
     def __init__(self) -> None:
         self.items: list[Problem] = []
         self.more = 0
+        self.unknown = UnknownCodes()
 
     def add(self, file: str, line: int | None, column: str | None, message: str) -> None:
         if len(self.items) < MAX_PROBLEMS:
@@ -131,14 +213,25 @@ class _Problems:
     def add_rows(
         self, file: str, df: pl.DataFrame, bad: pl.Expr, column: str | None, message: str
     ) -> int:
-        """Record one problem per row where ``bad`` holds; format ``message`` with the value."""
+        """Record one problem per row where ``bad`` holds; format ``message`` with the value.
+
+        Rows of a FHIR extract carry ``_file`` and ``_entry``: the problem then names the
+        source file, the resource and its position, and the resource's element.
+        """
         hits = df.filter(bad)
         n = hits.height
         room = max(MAX_PROBLEMS - len(self.items), 0)
-        cols = [LINE] + ([column] if column is not None and column in df.columns else [])
-        for row in hits.head(room).select(cols).iter_rows():
-            value = row[1] if len(row) > 1 else None
-            self.add(file, int(row[0]), column, message.format(value=value))
+        fhir = ENTRY in df.columns
+        value_col = [column] if column is not None and column in df.columns else []
+        cols = [LINE, *value_col, *([SOURCE, ENTRY] if fhir else [])]
+        for row in hits.head(room).select(cols).iter_rows(named=True):
+            value = row[column] if column is not None and value_col else None
+            text = message.format(value=value)
+            if fhir:
+                element = FHIR_ELEMENTS.get((file, column or ""), column)
+                self.items.append(Problem(row[SOURCE], None, element, text, row[ENTRY]))
+            else:
+                self.add(file, int(row[LINE]), column, text)
         self.more += max(n - room, 0)
         return n
 
@@ -148,57 +241,161 @@ class _Problems:
 
 # A national extract of 5.5 million patients stays well under these limits.
 MAX_UNZIPPED_BYTES = 20 * 1024**3
+MAX_ROWS = 2_000_000_000
 MAX_ZIP_RATIO = 200
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps on what a zip may expand to, checked while its members are decompressed.
+
+    ``max_bytes`` caps the total uncompressed bytes of the files read, ``max_rows`` their total
+    lines. The defaults suit a national run from the command line; the GP's page passes the
+    much smaller caps of its settings.
+    """
+
+    max_bytes: int = MAX_UNZIPPED_BYTES
+    max_rows: int = MAX_ROWS
+
+
+def _is_fhir_name(name: str) -> bool:
+    lower = name.lower()
+    return lower.endswith(".ndjson") or (lower.endswith(".json") and lower != "extract.json")
 
 
 class _Source:
-    """Give uniform access to the files of a folder or a zip archive."""
+    """Give uniform access to the files of a folder or a zip archive (or one FHIR file).
 
-    def __init__(self, path: Path) -> None:
+    A zip's members are streamed to a private temporary folder in chunks, counting bytes and
+    lines as they come, and refused as soon as a cap is passed: a small zip that expands to
+    gigabytes never reaches memory. Messages name the file inside the extract, never a path on
+    the server.
+    """
+
+    def __init__(self, path: Path, limits: Limits | None = None) -> None:
         self.path = path
+        self.limits = limits or Limits()
         self.names: dict[str, str] = {}
-        if path.is_file() and zipfile.is_zipfile(path):
-            self.zip: zipfile.ZipFile | None = zipfile.ZipFile(path)
-            # Accept files at the top level or inside one folder, as "Send to zip" makes.
-            for info in self.zip.infolist():
-                base = info.filename.rsplit("/", 1)[-1]
-                if base in FILES and not info.is_dir() and "__MACOSX" not in info.filename:
-                    # Refuse archives that expand far beyond any real export (zip bombs).
-                    if info.file_size > MAX_UNZIPPED_BYTES or (
-                        info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO
-                    ):
-                        raise ExtractError(
-                            [Problem(base, None, None, "filen i zip-filen er urimelig stor")]
-                        )
-                    if base in self.names:
-                        raise ExtractError(
-                            [Problem(base, None, None, "filen finnes flere steder i zip-filen")]
-                        )
-                    self.names[base] = info.filename
-        elif path.is_dir():
-            self.zip = None
+        self.fhir: list[tuple[str, Path]] = []
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if path.is_dir():
             for name in FILES:
                 if (path / name).is_file():
                     self.names[name] = str(path / name)
-        else:
-            raise ExtractError(
-                [Problem(str(path), None, None, "finner verken mappe eller zip-fil")]
+            self.fhir = sorted(
+                (f.name, f) for f in path.iterdir() if f.is_file() and _is_fhir_name(f.name)
             )
+        elif path.is_file() and _is_fhir_name(path.name):
+            self.fhir = [(path.name, path)]
+        elif path.is_file() and zipfile.is_zipfile(path):
+            self._unzip(path)
+        elif path.is_file():
+            raise ExtractError(
+                [
+                    Problem(
+                        "uttrekket", None, None, "er ikke en zip-fil, eller zip-filen er avkortet"
+                    )
+                ]
+            )
+        else:
+            raise ExtractError([Problem("uttrekket", None, None, "finner verken mappe eller fil")])
+
+    def _unzip(self, path: Path) -> None:
+        try:
+            archive = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError):
+            raise ExtractError(
+                [Problem("uttrekket", None, None, "zip-filen er skadet eller avkortet")]
+            ) from None
+        with archive:
+            members: dict[str, zipfile.ZipInfo] = {}
+            # Accept files at the top level or inside one folder, as "Send to zip" makes.
+            for info in archive.infolist():
+                base = info.filename.rsplit("/", 1)[-1]
+                if info.is_dir() or "__MACOSX" in info.filename:
+                    continue
+                if base not in FILES and not _is_fhir_name(base):
+                    continue
+                # A member that says it expands far beyond any real export is refused before
+                # reading; what it really expands to is counted while it is read.
+                if info.file_size > self.limits.max_bytes:
+                    raise ExtractError([Problem(base, None, None, _too_big("byte", self.limits))])
+                if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
+                    raise ExtractError(
+                        [Problem(base, None, None, "filen i zip-filen er urimelig stor")]
+                    )
+                if base in members:
+                    raise ExtractError(
+                        [Problem(base, None, None, "filen finnes flere steder i zip-filen")]
+                    )
+                members[base] = info
+            self._tmp = tempfile.TemporaryDirectory(prefix="oppf-extract-")
+            folder = Path(self._tmp.name)
+            total = rows = 0
+            for base, info in members.items():
+                target = folder / base
+                try:
+                    with archive.open(info) as member, open(target, "wb") as out:
+                        while chunk := member.read(CHUNK):
+                            total += len(chunk)
+                            rows += chunk.count(b"\n")
+                            if total > self.limits.max_bytes:
+                                raise ExtractError(
+                                    [Problem(base, None, None, _too_big("byte", self.limits))]
+                                )
+                            if rows > self.limits.max_rows:
+                                raise ExtractError(
+                                    [Problem(base, None, None, _too_big("rader", self.limits))]
+                                )
+                            out.write(chunk)
+                except ExtractError:
+                    self.close()
+                    raise
+                except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+                    self.close()
+                    raise ExtractError(
+                        [Problem(base, None, None, "filen i zip-filen er skadet eller avkortet")]
+                    ) from None
+                if base in FILES:
+                    self.names[base] = str(target)
+                else:
+                    self.fhir.append((base, target))
+            self.fhir.sort()
+
+    def close(self) -> None:
+        """Remove the temporary copy of a zip's members."""
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> _Source:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def read(self, name: str) -> Data | None:
-        """Return a file's bytes: read from a zip, or mapped from a folder without a copy."""
+        """Return a file's bytes, mapped from disk without a copy."""
         if name not in self.names:
             return None
-        if self.zip is not None:
-            return self.zip.read(self.names[name])
         with open(self.names[name], "rb") as file:
             if os.fstat(file.fileno()).st_size == 0:
                 return b""
             return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
 
     def file_path(self, name: str) -> Path | None:
-        """Return the path Polars can parse a folder's file from (None inside a zip)."""
-        return Path(self.names[name]) if self.zip is None and name in self.names else None
+        """Return the path Polars can parse a file from."""
+        return Path(self.names[name]) if name in self.names else None
+
+
+def _too_big(what: str, limits: Limits) -> str:
+    if what == "byte":
+        return (
+            f"uttrekket pakker seg ut til mer enn {limits.max_bytes // 1024**2} MB "
+            "(grensen for opplasting)"
+        )
+    return f"uttrekket har mer enn {limits.max_rows} rader (grensen for opplasting)"
 
 
 def _decode_csv(
@@ -267,11 +464,21 @@ def _decode_csv(
     keep = [c for c in df.columns if c != LINE and (wanted is None or c in wanted)]
     # Unknown columns are dropped at once; they are ignored by contract.
     df = df.select(*([LINE] if lines else []), *keep)
+    # A file with no space byte at all needs no trimming (the byte scan is far cheaper than
+    # checking every value).
+    return _tidy(df, keep, padding=data.find(b" ", 0) >= 0)
+
+
+def _tidy(df: pl.DataFrame, keep: list[str], *, padding: bool = True) -> pl.DataFrame:
+    """Trim the columns that have padded values (empty becomes null) and drop blank lines.
+
+    Trimming copies every string, so only columns that need it are trimmed (``padding`` False:
+    none can). Blank lines arrive as all-null rows; they carry no data and are dropped. There
+    can be none when some column has no nulls (a column's null count is known without a scan).
+    """
     if not keep or df.height == 0:
         return df
-    # Trimming copies every string, so only columns that need it are trimmed; a file with no
-    # space at all needs no look (the byte scan is far cheaper than checking every value).
-    if data.find(b" ", 0) >= 0:
+    if padding:
         padded = df.select(
             (pl.col(c).str.starts_with(" ") | pl.col(c).str.ends_with(" ")).any().alias(c)
             for c in keep
@@ -279,8 +486,6 @@ def _decode_csv(
         trim = [c for c, flag in zip(keep, padded, strict=True) if flag]
         if trim:
             df = df.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in trim)
-    # Blank lines arrive as all-null rows; they carry no data and are dropped. There can be
-    # none when some column has no nulls (a column's null count is known without a scan).
     if all(df[c].null_count() for c in keep):
         blank = pl.all_horizontal(pl.col(c).is_null() for c in keep)
         if df.select(blank.any()).item():
@@ -404,20 +609,36 @@ def read_outcomes_file(path: Path) -> pl.DataFrame:
     return read_outcomes(Path(path).read_bytes(), Path(path).name)
 
 
-def read_extract(path: Path | str) -> Extract:
-    """Read, validate and type an extract folder or zip; raise ExtractError on any problem."""
-    source = _Source(Path(path))
-    problems = _Problems()
-    # One I/O thread reads the files in FILES order, so parsing patients.csv starts as soon as
-    # it is in memory instead of after the whole extract; the same thread then hashes them
-    # while Polars parses (file reads and hashlib both release the GIL).
-    with ThreadPoolExecutor(max_workers=1) as io:
-        loads = {name: io.submit(source.read, name) for name in FILES}
-        hashing = io.submit(lambda: _input_sha256({n: f.result() for n, f in loads.items()}))
-        extract = _read(loads, problems, source)
-        sha256 = hashing.result()
-    raws = {name: future.result() for name, future in loads.items()}
-    sizes = {name: len(raw) for name, raw in raws.items() if raw is not None}
+def read_extract(path: Path | str, *, limits: Limits | None = None) -> Extract:
+    """Read, validate and type an extract; raise ExtractError on any problem.
+
+    ``path`` is a folder or a zip of the CSV files, or FHIR R4 input: a Bundle (``.json``) or
+    NDJSON files (``.ndjson``), alone, in a folder or in a zip, with an optional extract.json
+    and outcomes.csv beside them. ``limits`` caps what a zip may expand to.
+    """
+    with _Source(Path(path), limits) as source:
+        # FHIR when there is FHIR and no patients.csv: another .json beside the CSV files
+        # (a manifest, say) does not turn a CSV extract into a FHIR one.
+        if source.fhir and "patients.csv" not in source.names:
+            return _read_fhir_extract(source)
+        problems = _Problems()
+        # One I/O thread reads the files in FILES order, so parsing patients.csv starts as soon
+        # as it is in memory instead of after the whole extract; the same thread then hashes
+        # them while Polars parses (file reads and hashlib both release the GIL).
+        with ThreadPoolExecutor(max_workers=1) as io:
+            loads = {name: io.submit(source.read, name) for name in FILES}
+            hashing = io.submit(lambda: _input_sha256({n: f.result() for n, f in loads.items()}))
+            extract = _read(loads, problems, source)
+            sha256 = hashing.result()
+        raws = {name: future.result() for name, future in loads.items()}
+        sizes = {name: len(raw) for name, raw in raws.items() if isinstance(raw, bytes | mmap.mmap)}
+        return _finish(extract, problems, sha256, sizes)
+
+
+def _finish(
+    extract: Extract | None, problems: _Problems, sha256: str, sizes: dict[str, int]
+) -> Extract:
+    """Raise every problem found, or return the extract with its hash and file sizes."""
     if problems:
         order = {name: i for i, name in enumerate(FILES)}
         problems.items.sort(key=lambda p: (order.get(p.file, -1), p.line or 0))
@@ -428,21 +649,67 @@ def read_extract(path: Path | str) -> Extract:
     return extract
 
 
+def _read_fhir_extract(source: _Source) -> Extract:
+    """Read FHIR resources into the same string tables as the CSV files and check them alike."""
+    problems = _Problems()
+    contents = {name: path.read_bytes() for name, path in source.fhir}
+    tables, extracted_at, found = fhir_mod.read_resources(contents)
+    if found:
+        raise ExtractError(
+            [Problem(f, None, element, message, entry) for f, entry, element, message in found]
+        )
+    meta_raw = source.read("extract.json")
+    if meta_raw is None and extracted_at is not None:
+        meta_raw = json.dumps({"extracted_at": extracted_at, "source": "FHIR"}).encode()
+    done: dict[str, Future[Data | pl.DataFrame | None]] = {}
+    for name in FILES:
+        future: Future[Data | pl.DataFrame | None] = Future()
+        if name == "extract.json":
+            future.set_result(meta_raw)
+        elif name == "outcomes.csv":
+            future.set_result(source.read(name))
+        else:
+            future.set_result(tables[name])
+        done[name] = future
+    extract = _read(done, problems, source)
+    digest = hashlib.sha256()
+    for name, data in sorted(contents.items()):
+        digest.update(name.encode() + b"\0" + len(data).to_bytes(8, "big"))
+        digest.update(data)
+    outcomes_raw = source.read("outcomes.csv")
+    for name, raw in (
+        ("extract.json", source.read("extract.json")),
+        ("outcomes.csv", outcomes_raw),
+    ):
+        if raw is not None:
+            digest.update(name.encode() + b"\0" + len(raw).to_bytes(8, "big"))
+            digest.update(raw)
+    result = _finish(
+        extract, problems, digest.hexdigest(), {n: len(d) for n, d in contents.items()}
+    )
+    result.format = "fhir"
+    return result
+
+
 def _input_sha256(raws: dict[str, Data | None]) -> str:
     """Hash each present file's name, length and bytes, in the fixed FILES order."""
     digest = hashlib.sha256()
     for name, raw in raws.items():
-        if raw is not None:
+        if isinstance(raw, bytes | mmap.mmap):
             digest.update(name.encode() + b"\0" + len(raw).to_bytes(8, "big"))
             digest.update(raw)
     return digest.hexdigest()
 
 
 def _read(
-    loads: dict[str, Future[Data | None]], problems: _Problems, source: _Source
+    loads: dict[str, Future[Data | pl.DataFrame | None]] | dict[str, Future[Data | None]],
+    problems: _Problems,
+    source: _Source | _Frames,
 ) -> Extract | None:
     """Parse and validate every file as it arrives, collecting problems; None if there are any."""
-    extracted_at, meta = _read_meta(loads["extract.json"].result(), problems)
+    meta_raw = loads["extract.json"].result()
+    assert not isinstance(meta_raw, pl.DataFrame)
+    extracted_at, meta = _read_meta(meta_raw, problems)
 
     # The event files are independent: read them in parallel threads (Polars releases the
     # GIL), each collecting its own problems, merged afterwards in file order. They start at
@@ -467,12 +734,16 @@ def _read(
             table, found = future.result()
             tables[name] = table
             for p in found.items:
-                problems.add(p.file, p.line, p.column, p.message)
+                if len(problems.items) < MAX_PROBLEMS:
+                    problems.items.append(p)
+                else:
+                    problems.more += 1
             problems.more += found.more
+            problems.unknown.add(found.unknown)
 
     outcomes = None
     raw = loads["outcomes.csv"].result()
-    if raw is not None:
+    if raw is not None and not isinstance(raw, pl.DataFrame):
         outcomes = read_outcomes(raw, "outcomes.csv", problems)
 
     if problems or extracted_at is None:
@@ -487,11 +758,15 @@ def _read(
         hospital_stays=tables["hospital_stays.csv"],
         outcomes=outcomes,
         sha256="",
+        unknown_codes=problems.unknown,
     )
 
 
 def _read_patients(
-    load: Future[Data | None], extracted_at: date | None, problems: _Problems, source: _Source
+    load: Future[Data | pl.DataFrame | None] | Future[Data | None],
+    extracted_at: date | None,
+    problems: _Problems,
+    source: _Source | _Frames,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Read and check patients.csv; return the patients and their ids with ``pidx``."""
     name = "patients.csv"
@@ -501,7 +776,10 @@ def _read_patients(
     if raw is None:
         problems.add(name, None, None, "filen mangler")
         return patients, ids
-    df = _decode_csv(name, raw, problems, PATIENT_COLUMNS, path=source.file_path(name))
+    if isinstance(raw, pl.DataFrame):
+        df: pl.DataFrame | None = raw
+    else:
+        df = _decode_csv(name, raw, problems, PATIENT_COLUMNS, path=source.file_path(name))
     if df is None:
         return patients, ids
     ok = _require(name, df, ["patient_id", "sex", "gp_id"], problems)
@@ -519,7 +797,7 @@ def _read_patients(
 
 def _read_table(
     name: str,
-    load: Future[Data | None],
+    load: Future[Data | pl.DataFrame | None] | Future[Data | None],
     required: list[str],
     ids: Future[pl.DataFrame],
     path: Path | None = None,
@@ -538,7 +816,7 @@ def _read_table(
 
 def _read_table_once(
     name: str,
-    raw: Data | None,
+    raw: Data | pl.DataFrame | None,
     required: list[str],
     ids: Future[pl.DataFrame],
     *,
@@ -546,7 +824,12 @@ def _read_table_once(
     path: Path | None = None,
 ) -> tuple[pl.DataFrame, _Problems]:
     problems = _Problems()
-    df = None if raw is None else _decode_csv(name, raw, problems, required, lines=lines, path=path)
+    if isinstance(raw, pl.DataFrame):
+        df: pl.DataFrame | None = raw
+    elif raw is None:
+        df = None
+    else:
+        df = _decode_csv(name, raw, problems, required, lines=lines, path=path)
     if df is None or not _require(name, df, required, problems):
         return _empty(name), problems
     # Type and check the columns first, then join only the typed result to the patients:
@@ -555,7 +838,8 @@ def _read_table_once(
     df, typed = _TYPERS[name](df, checks)
     _run_checks(name, df, checks, problems)
     # Keeping the file's order makes "the last row" mean the last in the file.
-    df = df.select("patient_id", *([LINE] if lines else []), *typed).join(
+    carried = [c for c in (LINE, SOURCE, ENTRY, UNKNOWN) if c in df.columns]
+    df = df.select("patient_id", *carried, *typed).join(
         ids.result(), on="patient_id", how="left", maintain_order="left"
     )
     unknown = (
@@ -564,13 +848,41 @@ def _read_table_once(
         "ukjent pasient «{value}» (finnes ikke i patients.csv)",
     )
     _run_checks(name, df, [unknown], problems)
+    if UNKNOWN in df.columns:
+        df = _set_aside_unknown(name, df, problems)
     return df.select("pidx", *[c.meta.output_name() for c in typed]), problems
+
+
+def _set_aside_unknown(name: str, df: pl.DataFrame, problems: _Problems) -> pl.DataFrame:
+    """Count and list the rows whose code is well-formed but unknown, and drop them."""
+    hits = df.filter(pl.col(UNKNOWN))
+    if hits.height == 0:
+        return df.drop(UNKNOWN)
+    if LINE not in df.columns:
+        raise _NeedLines
+    column = "atc" if name == "medications.csv" else "code"
+    fhir = ENTRY in df.columns
+    cols = [LINE, column, *([SOURCE, ENTRY] if fhir else [])]
+    found = UnknownCodes(count=hits.height, by_file={name: hits.height})
+    for row in hits.head(MAX_UNKNOWN_EXAMPLES).select(cols).iter_rows(named=True):
+        code = str(row[column])
+        if fhir:
+            element = FHIR_ELEMENTS.get((name, column), column)
+            found.examples.append(UnknownCode(row[SOURCE], None, element, code, row[ENTRY]))
+        else:
+            found.examples.append(UnknownCode(name, int(row[LINE]), column, code))
+    if fhir:
+        found.by_file = {}
+        for source_name, n in hits.group_by(SOURCE).len().iter_rows():
+            found.by_file[source_name] = n
+    problems.unknown.add(found)
+    return df.filter(~pl.col(UNKNOWN)).drop(UNKNOWN)
 
 
 def _validate_patients(
     name: str, df: pl.DataFrame, extracted_at: date | None, problems: _Problems
 ) -> pl.DataFrame:
-    for column in ("national_id", "birth_date", "birth_year"):
+    for column in ("national_id", "birth_date", "birth_year", "given_name", "family_name"):
         if column not in df.columns:
             df = df.with_columns(pl.lit(None, pl.String).alias(column))
     df = _parse_dates(df, ["birth_date"])
@@ -583,6 +895,19 @@ def _validate_patients(
             "patient_id",
             "pasienten «{value}» står flere ganger",
         ),
+        (
+            pl.col("patient_id").str.len_chars() > MAX_PATIENT_ID,
+            "patient_id",
+            f"pasient-id er lengre enn {MAX_PATIENT_ID} tegn",
+        ),
+        *[
+            (
+                pl.col(c).str.len_chars() > MAX_NAME,
+                c,
+                f"navnet er lengre enn {MAX_NAME} tegn",
+            )
+            for c in ("given_name", "family_name")
+        ],
         (
             pl.col("sex").is_not_null() & ~pl.col("sex").is_in(["F", "M", "U"]),
             "sex",
@@ -628,42 +953,64 @@ def _validate_patients(
         pl.coalesce(pl.col("_d_birth_date").dt.year(), year).cast(pl.Int32).alias("birth_year"),
         "sex",
         "gp_id",
+        "given_name",
+        "family_name",
         pl.col(LINE),
     )
 
 
-def _code_check(
-    df: pl.DataFrame, column: str, bad: pl.Expr, system: str | None = None
+def _normalise_codes(
+    df: pl.DataFrame, column: str, system: str | None = None
 ) -> tuple[pl.DataFrame, pl.Expr | None]:
-    """Validate a code column on its distinct values; upper-case it unless it is clean as written.
+    """Normalise a code column on its distinct values and mark malformed and unknown codes.
 
     Codes repeat: a million patients' prescriptions use a few thousand ATC codes. So the column
-    becomes a Categorical (each value hashed once), and ``bad`` is evaluated on the distinct
-    values only: of ``column``, or of (``system``, ``column``) pairs when the rule depends on
-    the code system. Returns the frame, with the code as a Categorical, and the expression that
-    marks bad rows when some distinct value is bad (None when every code is good).
+    becomes a Categorical (each value hashed once), and each distinct value (or distinct
+    (``system``, code) pair) is normalised and classified once by codes.py. When every code is
+    known and already written as normalised (the common case) the frame is returned as it is.
+    Otherwise the normalised code replaces the written one, a boolean ``_unknown`` column marks
+    well-formed codes outside the reference tables, and the returned expression marks malformed
+    ones (None when there are none). A malformed code keeps its written form for the message.
     """
     df = df.with_columns(pl.col(column).cast(pl.Categorical))
-    distinct = _distinct(df, column, system)
-    if not distinct.select(bad.fill_null(False).any()).item():
-        return df, None
-    df = df.with_columns(pl.col(column).cast(pl.String).str.to_uppercase().cast(pl.Categorical))
-    wrong = _distinct(df, column, system).filter(bad.fill_null(False))
-    if wrong.height == 0:
-        return df, None
     keys = [column] if system is None else [system, column]
-    marked = pl.struct(pl.col(k).cast(pl.String) for k in keys).is_in(
-        wrong.select(pl.struct(keys)).to_series().implode()
-    )
-    return df, marked
-
-
-def _distinct(df: pl.DataFrame, column: str, system: str | None) -> pl.DataFrame:
-    """Return the distinct non-null (``system``,) ``column`` values as strings."""
-    keys = [column] if system is None else [system, column]
-    return (
+    distinct = (
         df.select(keys).unique().drop_nulls().with_columns(pl.col(k).cast(pl.String) for k in keys)
     )
+    mapped: dict[str, list[object]] = {k: [] for k in [*keys, "_norm", "_status"]}
+    clean = True
+    for row in distinct.iter_rows():
+        written = str(row[-1])
+        if system is None:
+            norm, status = codes.atc(written)
+        else:
+            norm, status = codes.BY_SYSTEM[str(row[0])](written)
+        if status == codes.Status.MALFORMED:
+            norm = written
+        clean = clean and status == codes.Status.KNOWN and norm == written
+        for k, value in zip(keys, row, strict=True):
+            mapped[k].append(value)
+        mapped["_norm"].append(norm)
+        mapped["_status"].append(int(status))
+    if clean:
+        return df, None
+    table = pl.DataFrame(
+        mapped,
+        schema={**{k: pl.String for k in keys}, "_norm": pl.String, "_status": pl.Int8},
+    )
+    if system is not None:
+        table = table.with_columns(pl.col(system).cast(df.schema[system]))
+    df = (
+        df.with_columns(pl.col(column).cast(pl.String))
+        .join(table, on=keys, how="left", maintain_order="left")
+        .with_columns(
+            pl.coalesce("_norm", column).cast(pl.Categorical).alias(column),
+            (pl.col("_status") == int(codes.Status.UNKNOWN)).fill_null(False).alias(UNKNOWN),
+        )
+    )
+    malformed = pl.col("_status") == int(codes.Status.MALFORMED)
+    has_malformed = int(codes.Status.MALFORMED) in mapped["_status"]
+    return df.drop("_norm"), malformed if has_malformed else None
 
 
 # Each typer adds typed columns to a file's frame and its checks to ``checks``, and returns
@@ -672,13 +1019,9 @@ Typed = tuple[pl.DataFrame, list[pl.Expr]]
 
 
 def _type_diagnoses(df: pl.DataFrame, checks: list[Check]) -> Typed:
-    bad_code = pl.col("code").is_not_null() & (
-        ((pl.col("_system") == "ICPC-2") & ~pl.col("code").str.contains(ICPC2_PATTERN))
-        | ((pl.col("_system") == "ICD-10") & ~pl.col("code").str.contains(ICD10_PATTERN))
-    )
     system = pl.col("system").cast(pl.Enum(SYSTEMS), strict=False)
     df = _parse_dates(df, ["date"]).with_columns(system.alias("_system"))
-    df, code_check = _code_check(df, "code", bad_code, "_system")
+    df, malformed = _normalise_codes(df, "code", "_system")
     checks += [
         _bad_date("date"),
         (
@@ -687,8 +1030,8 @@ def _type_diagnoses(df: pl.DataFrame, checks: list[Check]) -> Typed:
             "ukjent kodeverk «{value}» (forventer ICPC-2 eller ICD-10)",
         ),
     ]
-    if code_check is not None:
-        checks.append((code_check, "code", "ukjent kode «{value}» for kodeverket"))
+    if malformed is not None:
+        checks.append((malformed, "code", "koden «{value}» har feil form for kodeverket"))
     return df, [
         pl.col("_d_date").alias("date"),
         pl.col("_system").alias("system"),
@@ -697,12 +1040,15 @@ def _type_diagnoses(df: pl.DataFrame, checks: list[Check]) -> Typed:
 
 
 def _type_medications(df: pl.DataFrame, checks: list[Check]) -> Typed:
-    bad_atc = pl.col("atc").is_not_null() & ~pl.col("atc").str.contains(ATC_PATTERN)
-    df, atc_check = _code_check(_parse_dates(df, ["date"]), "atc", bad_atc)
+    df, malformed = _normalise_codes(_parse_dates(df, ["date"]), "atc")
     checks.append(_bad_date("date"))
-    if atc_check is not None:
+    if malformed is not None:
         checks.append(
-            (atc_check, "atc", "ukjent ATC-kode «{value}» (forventer 7 tegn som C03CA01)")
+            (
+                malformed,
+                "atc",
+                "ATC-koden «{value}» har feil form (forventer f.eks. C03CA01, A12AX eller N02)",
+            )
         )
     return df, [pl.col("_d_date").alias("date"), pl.col("atc")]
 
@@ -753,6 +1099,16 @@ _TABLE_COLUMNS = {
     "contacts.csv": ["patient_id", "date", "kind"],
     "hospital_stays.csv": ["patient_id", "admitted", "discharged", "acute"],
 }
+
+TABLE_COLUMNS = _TABLE_COLUMNS
+
+
+class _Frames:
+    """Stand in for a source whose tables arrive decoded (FHIR, partitions): no file paths."""
+
+    def file_path(self, name: str) -> Path | None:
+        return None
+
 
 _TYPERS = {
     "diagnoses.csv": _type_diagnoses,
