@@ -21,14 +21,14 @@ from oppfolging.plans.history import record_change
 from oppfolging.plans.models import Goal, IndividualPlan, Measure
 from oppfolging.portal.models import GoalProposal
 from oppfolging.referrals.models import Referral
-from oppfolging.teams.models import Consent, Team, TeamMembership
+from oppfolging.teams.models import Consent, CoordinatorAssignment, Team, TeamMembership
 
 # Views that serve everyone without signing in, or only change the session.
 PUBLIC_OR_SESSION_ONLY = {
     "accounts:login", "accounts:logout", "accounts:demo_sign_in",
     "accounts:helseid_start", "accounts:helseid_callback",
     "accounts:switch_municipality", "set_language",
-    "public_referral_start", "public_referral_form", "public_referral_receipt",
+    "public_referral_start", "public_referral_form", "public_referral_receipt", "meetings:rsvp",
     # Health and metrics hold no municipality's data (tests/operations/test_endpoints.py).
     "operations:live", "operations:ready", "operations:metrics",
 }
@@ -87,7 +87,9 @@ def ids(cast):
                                                municipality=cast.municipality)
     letter = Delivery.objects.create(notification=notification, channel="letter", address="Petra Person",
                                      status="to_print")
+    assignment = CoordinatorAssignment.objects.create(team=team, coordinator=cast.cu, appointed_by=cast.cu)
     return {
+        "assignment_id": assignment.pk,
         "notification_id": notification.pk,
         "delivery_id": letter.pk,
         "list_id": risk_list.pk,

@@ -200,6 +200,8 @@ GP_EXTRACT_MAX_ROWS = env_int("GP_EXTRACT_MAX_ROWS", 50_000_000)
 # entries of patients the GP referred; decisions are remembered for the next extract this long.
 GP_RISK_LIST_RETENTION_DAYS = env_int("GP_RISK_LIST_RETENTION_DAYS", 90)
 GP_RISK_DECISION_RETENTION_DAYS = env_int("GP_RISK_DECISION_RETENTION_DAYS", 400)
+# A handover of a team: the outgoing coordinator keeps access this many days after the new one starts.
+HANDOVER_OVERLAP_DAYS = env_int("HANDOVER_OVERLAP_DAYS", 14)
 # Break the glass: emergency access lasts this long.
 BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 4)
 

@@ -76,6 +76,10 @@ EXEMPT = {
     "notifications.services.notifications_done_for_person": "marks the caller's own inbox items handled, called by a checked service",
     "notifications.services.notification_preferences_save": "the signed-in user's own settings; touches no one else",
     "people.services.parse_identity_number": "parses a number, touches no record",
+    "meetings.services.rsvp_token": "signs the link an invitee answers with; reads nothing",
+    "meetings.services.is_invitee": "tells whether an invitation is the grant holder's own; a predicate",
+    "meetings.services.invitation_for_token": "finds the one invitation a signed link names, for its own page",
+    "meetings.services.invitation_respond_by_token": "the signed link is the invitee's own grant: it answers only for that invitation",
     "gp.services.risk_lists_purge": "the retention job run by the system: deletes lists past the review period, reads nothing for anyone",
     "referrals.services.referral_create_public": "the public form: anyone may report a need; it writes to the unit's queue and reads nothing",
     "referrals.services.public_form_rate_limited": "counts reports from a hashed address, no personal data",
@@ -127,6 +131,13 @@ class World:
             return self.grant(self.emergency_user)
         if name == "other_person":
             return self.grant(cast.cu, self.second_person)
+        if name == "not_outgoing":
+            _handover(self)
+            return self.grant(self.coordinator_two)
+        if name == "not_incoming":
+            return self.writer
+        if name == "not_invitee":
+            return self.writer
         if name == "not_addressee":
             return self.writer
         if name in ("not_owner", "not_responsible"):
@@ -147,6 +158,12 @@ class World:
     def writer_not_named(self) -> PersonGrant:
         """A team member with a read grant who is not the one the record names."""
         return self.grant(self.cast.colleague)
+
+    @property
+    def coordinator_two(self) -> User:
+        user, _created = User.objects.get_or_create(username="koordinator2", defaults={"first_name": "Kim"})
+        RoleAssignment.objects.get_or_create(user=user, role=Role.COORDINATOR, municipality=self.cast.municipality)
+        return user
 
     @property
     def kin_user(self) -> User:
@@ -292,6 +309,10 @@ SPECS: dict[str, Spec] = {
     "meetings.services.minutes_save": spec(PERSON_BAD)(
         lambda f, w, g: f(grant=g, meeting=w.meeting, minutes="Referat", expected_version=w.meeting.version)),
     "meetings.services.decision_add": spec(PERSON_BAD)(lambda f, w, g: f(grant=g, meeting=w.meeting, text="Ja")),
+    "meetings.services.invitation_respond": spec(("not_invitee", "other_person", "other_municipality"))(
+        lambda f, w, g: f(grant=g, invitation=_invitation(w), response="coming")),
+    "meetings.services.meetings_follow_coordinator": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, team=w.team, since=timezone.now())),
     "meetings.services.decision_withdraw": spec(PERSON_BAD)(lambda f, w, g: f(grant=g, decision=w.decision)),
     "meetings.services.meeting_record_held": spec(PERSON_BAD)(
         lambda f, w, g: f(grant=g, team=w.team, starts_at=_in_days(-2), location="Rådhuset")),
@@ -389,9 +410,30 @@ SPECS: dict[str, Spec] = {
     "teams.services.consent_record": spec(PERSON_BAD + ("kin_on_consent",))(
         lambda f, w, g: f(grant=g, scope="next_of_kin", given_by="person", method="verbal",
                           related_person=w.cast.next_of_kin)),
+    "teams.services.handover_note_save": spec(("read_only", "not_outgoing", "other_person", "other_municipality"))(
+        lambda f, w, g: f(grant=g, assignment=_handover(w), note="Status og avtaler")),
+    "teams.services.handover_acknowledge": spec(("not_incoming", "other_person", "other_municipality"))(
+        lambda f, w, g: f(grant=g, assignment=_handover(w, note="Les dette"))),
     "teams.services.consent_withdraw": spec(PERSON_BAD + ("kin_on_consent",))(
         lambda f, w, g: f(grant=g, consent=w.consent)),
 }
+
+
+def _handover(w: World, note: str = "") -> CoordinatorAssignment:
+    """The unit hands the team from Kai to a second coordinator; Kai is the outgoing one."""
+    incoming = CoordinatorAssignment.objects.filter(team=w.team, coordinator=w.coordinator_two).first()
+    if incoming is None:
+        CoordinatorAssignment.objects.filter(team=w.team).update(ended_at=timezone.now() + dt.timedelta(days=14))
+        incoming = CoordinatorAssignment.objects.create(team=w.team, coordinator=w.coordinator_two,
+                                                        appointed_by=w.cast.cu)
+    if note:
+        incoming.handover_note = note
+        incoming.save(update_fields=["handover_note"])
+    return incoming
+
+
+def _invitation(w: World) -> Any:
+    return w.meeting.invitations.create(kind="professional", user=w.coordinator, name="Kai Koordinator")
 
 
 def _inbox_item(w: World) -> Notification:

@@ -1,8 +1,12 @@
 import datetime as dt
 
+from django.core import mail
 from django.urls import reverse
 
+from oppfolging.access import policy
+from oppfolging.accounts.models import RoleAssignment
 from oppfolging.audit.models import AuditEvent
+from oppfolging.notifications.models import Notification
 from oppfolging.plans.models import IndividualPlan
 from oppfolging.teams.models import (
     Consent,
@@ -45,21 +49,52 @@ def test_it_shows_the_wish_when_appointing_and_records_whether_it_was_met(cast, 
     assert assignment.coordinator == cast.colleague and assignment.wish_met is True
 
 
-def test_it_requires_a_handover_note_to_change_coordinator_and_keeps_the_history(cast, team):
-    for user in (cast.cu, cast.colleague):
+def test_it_hands_a_team_over_with_an_overlap_a_note_from_the_outgoing_and_a_receipt(deliver, cast, team, settings):
+    settings.HANDOVER_OVERLAP_DAYS = 14
+    outgoing, incoming = cast.cu, cast.colleague
+    for user in (outgoing, incoming):
         CoordinatorProfile.objects.create(user=user, municipality=cast.municipality)
+    RoleAssignment.objects.create(user=incoming, role="coordinator", municipality=cast.municipality)
+    cast.person.email = "petra@example.invalid"
+    cast.person.save()
     client = cast.client_for(cast.cu)
     url = reverse("teams:coordinator_appoint", args=[cast.person.pk])
-    client.post(url, {"coordinator": cast.cu.pk})
-    response = client.post(url, {"coordinator": cast.colleague.pk, "handover_note": ""})
-    assert "Skriv et overføringsnotat" in response.content.decode()
-    assert CoordinatorAssignment.objects.count() == 1
-    client.post(url, {"coordinator": cast.colleague.pk, "handover_note": "Petra vil ha møter hjemme."})
+    client.post(url, {"coordinator": outgoing.pk})
+    # The unit hands over without a note: the outgoing coordinator is asked to write one.
+    response = client.post(url, {"coordinator": incoming.pk, "handover_note": ""})
+    assert response.status_code == 302
     old, new = CoordinatorAssignment.objects.order_by("started_at")
-    assert old.ended_at is not None and new.ended_at is None
-    # The new coordinator sees the whole story, including the note.
-    html = cast.client_for(cast.colleague).get(reverse("teams:person_team", args=[cast.person.pk])).content.decode()
-    assert "Petra vil ha møter hjemme." in html and "Kari Koordinerende" in html
+    assert new.ended_at is None and old.ended_at - new.started_at >= dt.timedelta(days=14)
+    incoming._role_assignments_cache = None
+    assert policy.person_grant(user=incoming, person=cast.person).basis == "coordinator"
+    outgoing._role_assignments_cache = None
+    assert policy.person_grant(user=outgoing, person=cast.person) is not None  # the overlap
+    assert Notification.objects.filter(kind="handover_to_write", recipient_user=outgoing).count() == 0  # wrote none as the unit
+    client.post(reverse("teams:handover_note", args=[cast.person.pk, new.pk]), {"note": "Petra vil ha møter hjemme."})
+    (ask,) = Notification.objects.filter(kind="handover", recipient_user=incoming)
+    html = cast.client_for(incoming).get(reverse("teams:person_team", args=[cast.person.pk])).content.decode()
+    assert "Petra vil ha møter hjemme." in html and "Jeg har lest overføringsnotatet" in html
+    cast.client_for(incoming).post(reverse("teams:handover_read", args=[cast.person.pk, new.pk]))
+    new.refresh_from_db()
+    ask.refresh_from_db()
+    assert new.handover_read_at is not None and ask.done_at is not None
+    deliver()
+    told = [m for m in mail.outbox if m.to == ["petra@example.invalid"]]
+    assert told and "ny koordinator" in told[-1].body and "Kim" not in told[-1].body
+
+
+def test_it_asks_before_appointing_a_coordinator_over_their_caseload(cast, team):
+    CoordinatorProfile.objects.create(user=cast.colleague, municipality=cast.municipality, max_caseload=1)
+    second = make_person(cast.municipality, given="Siri", family="Sekund", birth=dt.date(1950, 2, 3), individual=345)
+    other_team = Team.objects.create(person=second, created_by=cast.cu)
+    CoordinatorAssignment.objects.create(team=other_team, coordinator=cast.colleague, appointed_by=cast.cu)
+    client = cast.client_for(cast.cu)
+    url = reverse("teams:coordinator_appoint", args=[cast.person.pk])
+    html = client.post(url, {"coordinator": cast.colleague.pk}).content.decode()
+    assert "koordinerer allerede 1 personer, og grensen er 1" in html
+    assert not CoordinatorAssignment.objects.filter(team=team).exists()
+    client.post(url, {"coordinator": cast.colleague.pk, "overloaded_ok": "on"})
+    assert CoordinatorAssignment.objects.filter(team=team, coordinator=cast.colleague).exists()
 
 
 def test_it_lets_the_coordinator_manage_the_team(cast, team):

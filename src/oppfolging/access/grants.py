@@ -119,6 +119,8 @@ class PersonGrant:
     # In «Min plan»: the person, a guardian, or a parent of a child, who may state the
     # person's own wishes and consents; a next of kin on the person's consent may not.
     speaks_for_person: bool = False
+    # In «Min plan», for a next of kin: which of the person's next of kin the reader is.
+    related_person: RelatedPerson | None = None
 
     @property
     def basis_label(self) -> str:
@@ -283,5 +285,5 @@ class PortalGrant:
         """Return the grant in the shape the write services and the audit log take."""
         basis = Basis.PERSON_SELF if self.is_self else Basis.NEXT_OF_KIN
         return PersonGrant(self.person, basis, self.actor_kind, "", False, user=self.user,
-                           speaks_for_person=self.may_speak_for_person)
+                           speaks_for_person=self.may_speak_for_person, related_person=self.related_person)
 

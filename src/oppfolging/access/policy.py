@@ -42,6 +42,7 @@ from oppfolging.teams.models import (
     MemberKind,
     TeamMembership,
     TeamStatus,
+    coordinating_q,
 )
 
 
@@ -102,9 +103,9 @@ def _clinical_municipalities(user: User) -> Q:
 
 def _coordinator(user: User) -> Q:
     return Q(
+        coordinating_q("teams__coordinator_assignments__"),
         teams__status=TeamStatus.ACTIVE,
         teams__coordinator_assignments__coordinator=user,
-        teams__coordinator_assignments__ended_at__isnull=True,
     ) & _clinical_municipalities(user)
 
 
@@ -391,8 +392,8 @@ def who_can_see(person: Person) -> list[dict[str, str]]:
     A fixed number of queries, however many members and next of kin the person has.
     """
     rows: list[dict[str, str]] = []
-    for a in CoordinatorAssignment.objects.filter(
-        team__person=person, team__status=TeamStatus.ACTIVE, ended_at__isnull=True
+    for a in CoordinatorAssignment.objects.active().filter(
+        team__person=person, team__status=TeamStatus.ACTIVE
     ).select_related("coordinator"):
         rows.append({"who": a.coordinator.full_name, "why": str(BASIS_LABELS[Basis.COORDINATOR])})
     if person.gp_id:

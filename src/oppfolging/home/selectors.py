@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from oppfolging.people.selectors import age_group_counts
 from oppfolging.plans.models import Goal, GoalStatus
 from oppfolging.plans.selectors import idle_plans
 from oppfolging.referrals.models import OPEN_STATUSES, Referral
-from oppfolging.teams.models import Team, TeamStatus
+from oppfolging.teams.models import CoordinatorAssignment, Team, TeamStatus
 
 
 def referral_summary(municipality: Municipality) -> dict[str, Any]:
@@ -35,7 +35,7 @@ def referral_summary(municipality: Municipality) -> dict[str, Any]:
         "top": open_referrals.select_related("assigned_to").order_by("deadline", "received_at")[:5],
         "teams_without_coordinator": Team.objects.filter(
             person__municipality=municipality, status=TeamStatus.ACTIVE
-        ).exclude(coordinator_assignments__ended_at__isnull=True).count(),
+        ).exclude(Exists(CoordinatorAssignment.objects.active().filter(team=OuterRef("pk")))).count(),
     }
 
 
@@ -118,8 +118,8 @@ def worklist(*, user: User, municipality: Municipality, whole_municipality: bool
     today = timezone.localdate()
     teams = Team.objects.filter(person__municipality=municipality, status=TeamStatus.ACTIVE)
     if not whole_municipality:
-        teams = teams.filter(coordinator_assignments__coordinator=user,
-                             coordinator_assignments__ended_at__isnull=True)
+        teams = teams.filter(Exists(CoordinatorAssignment.objects.active().filter(
+            team=OuterRef("pk"), coordinator=user)))
     team_ids = list(teams.values_list("pk", flat=True))
     goals = Goal.objects.filter(plan__team_id__in=team_ids)
     items = _goals_due(goals, today)
@@ -137,7 +137,8 @@ def worklist(*, user: User, municipality: Municipality, whole_municipality: bool
             person_name=action.team.person.full_name, text=action.description[:120],
             url=reverse("meetings:list", args=[action.team.person_id]),
         ))
-    for team in teams.filter(~Q(coordinator_assignments__ended_at__isnull=True)).select_related("person"):
+    without = Exists(CoordinatorAssignment.objects.active().filter(team=OuterRef("pk")))
+    for team in teams.exclude(without).select_related("person"):
         items.append(WorkItem(
             urgency=0, due=None, kind=_("Team uten koordinator"), person_name=team.person.full_name,
             text=_("Oppnevn en koordinator"), url=reverse("teams:person_team", args=[team.person_id]),

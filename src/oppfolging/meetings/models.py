@@ -88,6 +88,13 @@ class Attendance(models.TextChoices):
     ABSENT_WITHOUT_NOTICE = "absent_without_notice", _("Ikke møtt, uten å melde forfall")
 
 
+class Response(models.TextChoices):
+    """The invitee's own answer before the meeting (from the message or in the app)."""
+
+    COMING = "coming", _("Kommer")
+    NOT_COMING = "not_coming", _("Kommer ikke")
+
+
 class Invitation(models.Model):
     """Someone invited to a meeting, and whether they came (FHIR Appointment.participant)."""
 
@@ -107,6 +114,11 @@ class Invitation(models.Model):
     attendance = models.CharField(
         _("oppmøte"), max_length=30, choices=Attendance.choices, blank=True
     )
+    response = models.CharField(_("svar"), max_length=20, choices=Response.choices, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    # No longer invited (a coordinator who handed over, a member who left before the meeting):
+    # the invitation stays, so who was told what remains visible, but it is not sent to again.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]

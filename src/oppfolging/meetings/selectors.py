@@ -38,7 +38,7 @@ def agenda_of(meeting: Meeting) -> list[AgendaItem]:
 def invitations_of(meeting: Meeting) -> list[Invitation]:
     """Return who is invited, with what is needed to show and reach them."""
     return list(
-        meeting.invitations.select_related(
+        meeting.invitations.filter(withdrawn_at__isnull=True).select_related(
             "user", "service", "membership__user", "membership__related_person", "meeting__team__person"
         )
     )

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from oppfolging.access.grants import Basis, PersonGrant
 from oppfolging.accounts.models import User
 from oppfolging.audit.models import Action
-from oppfolging.audit.services import audit_grant
+from oppfolging.audit.services import audit_grant, audit_record
 from oppfolging.lib.versioning import save_versioned
 from oppfolging.meetings import selectors
 from oppfolging.meetings.ics import meeting_calendar
@@ -37,6 +38,7 @@ from oppfolging.meetings.models import (
     MeetingDecision,
     MeetingStatus,
     MinutesRevision,
+    Response,
 )
 from oppfolging.notifications.models import Channel, Kind
 from oppfolging.notifications.services import Recipient, channels_for, notifications_done, notify
@@ -100,8 +102,10 @@ def _invitation_sync_locked(meeting: Meeting) -> list[Invitation]:
     invited_memberships = set(meeting.invitations.exclude(membership=None).values_list("membership_id", flat=True))
     invited_users = set(meeting.invitations.exclude(user=None).values_list("user_id", flat=True))
     new: list[Invitation] = []
-    assignment = team.coordinator_assignments.filter(ended_at__isnull=True).select_related("coordinator").first()
-    if assignment is not None and assignment.coordinator_id not in invited_users:
+    # Everyone who coordinates on the meeting's day: both, during a handover's overlap.
+    for assignment in team.coordinator_assignments.active(meeting.starts_at).select_related("coordinator"):
+        if assignment.coordinator_id in invited_users:
+            continue
         coordinator = assignment.coordinator
         new.append(Invitation(meeting=meeting, kind=InviteeKind.COORDINATOR, user=coordinator,
                               service=_service_of(coordinator, team), name=coordinator.full_name))
@@ -229,6 +233,112 @@ def meeting_update(
         _notify_invitees(meeting, kind=Kind.MEETING_UPDATED, key=f"meeting:{meeting.pk}:{meeting.sequence}")
     _audit(grant, Action.UPDATE, "meeting", meeting)
     return meeting
+
+
+@transaction.atomic
+def meetings_follow_coordinator(*, grant: PersonGrant, team: Team, since: dt.datetime) -> list[Meeting]:
+    """Move the team's planned meetings from a handover to whoever coordinates on their day.
+
+    The incoming coordinator is invited; a coordinator who no longer coordinates on the day is
+    withdrawn and, if the invitation had gone out, gets a cancellation for their calendar while
+    everyone else gets the update (same calendar event, higher sequence).
+    """
+    grant.require_write()
+    grant.require_owns(team)
+    moved = []
+    for meeting in team.meetings.select_for_update().filter(status=MeetingStatus.PLANNED, starts_at__gte=since):
+        coordinating = set(team.coordinator_assignments.active(meeting.starts_at).values_list(
+            "coordinator_id", flat=True))
+        withdrawn = list(meeting.invitations.filter(kind=InviteeKind.COORDINATOR, withdrawn_at__isnull=True)
+                         .exclude(user__in=coordinating).select_related("user"))
+        Invitation.objects.filter(pk__in=[i.pk for i in withdrawn]).update(withdrawn_at=timezone.now())
+        added = _invitation_sync_locked(meeting)
+        if not (withdrawn or added):
+            continue
+        moved.append(meeting)
+        if meeting.agenda_sent_at is None:
+            continue
+        meeting.sequence += 1
+        Meeting.objects.filter(pk=meeting.pk).update(sequence=meeting.sequence)
+        _notify_invitees(meeting, kind=Kind.MEETING_UPDATED, key=f"meeting:{meeting.pk}:{meeting.sequence}")
+        for invitation in withdrawn:
+            recipient = Recipient(user=invitation.user)
+            url = _meeting_url(meeting, recipient)
+            notify(kind=Kind.MEETING_CANCELLED, key=f"meeting-withdrawn:{meeting.pk}:{invitation.pk}",
+                   recipient=recipient, person=team.person, url=url, subject=meeting, event_at=meeting.starts_at,
+                   calendar=_calendar(meeting, recipient, url, cancel=True))
+        _audit(grant, Action.UPDATE, "meeting", meeting, _("Møtet flyttet til ny koordinator"))
+    return moved
+
+
+RSVP_SALT = "oppfolging.meetings.rsvp"
+
+
+def rsvp_token(invitation: Invitation) -> str:
+    """Return the signed token that lets the invitee answer from the message, without signing in."""
+    return signing.dumps({"i": invitation.pk}, salt=RSVP_SALT, compress=True)
+
+
+def is_invitee(grant: PersonGrant, invitation: Invitation) -> bool:
+    """Tell whether the invitation is the grant holder's own."""
+    membership = invitation.membership
+    if invitation.kind == InviteeKind.PERSON:
+        return grant.basis == Basis.PERSON_SELF
+    if membership is not None and membership.related_person_id:
+        return grant.related_person is not None and grant.related_person.pk == membership.related_person_id
+    user_id = invitation.user_id or (membership.user_id if membership is not None else None)
+    return grant.user is not None and grant.user.pk == user_id
+
+
+def _record_response(invitation: Invitation, response: str) -> Invitation:
+    if response not in Response.values:
+        raise ValidationError(_("Svar at du kommer eller ikke kommer."))
+    meeting = invitation.meeting
+    if meeting.status != MeetingStatus.PLANNED or meeting.starts_at < timezone.now():
+        raise ValidationError(_("Møtet er ikke lenger planlagt, så svaret kan ikke endres."))
+    if invitation.withdrawn_at is not None:
+        raise ValidationError(_("Du er ikke lenger innkalt til dette møtet."))
+    invitation.response, invitation.responded_at = response, timezone.now()
+    invitation.save(update_fields=["response", "responded_at"])
+    return invitation
+
+
+@transaction.atomic
+def invitation_respond(*, grant: PersonGrant, invitation: Invitation, response: str) -> Invitation:
+    """Record the invitee's own answer: coming or not. Only the invitee answers for themself."""
+    grant.require_owns(invitation)
+    if not is_invitee(grant, invitation):
+        raise PermissionDenied("Only the invitee answers the invitation.")
+    invitation = _record_response(invitation, response)
+    _audit(grant, Action.UPDATE, "meeting_invitation", invitation, _("Svar på innkalling: %(answer)s") % {
+        "answer": invitation.get_response_display()})
+    return invitation
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """Return the invitation a signed link names, or None for a link that is not ours."""
+    try:
+        invitation_id = signing.loads(token, salt=RSVP_SALT)["i"]
+    except (signing.BadSignature, KeyError, TypeError):
+        return None
+    return Invitation.objects.select_related("meeting").filter(pk=invitation_id).first()
+
+
+@transaction.atomic
+def invitation_respond_by_token(*, token: str, response: str) -> Invitation:
+    """Record an answer sent from the link in the invitation message.
+
+    The signed link is the invitee's own: it names one invitation and answers only for it.
+    """
+    invitation = invitation_for_token(token)
+    if invitation is None:
+        raise ValidationError(_("Lenken er ikke gyldig. Svar i Oppfølging i stedet."))
+    invitation = _record_response(invitation, response)
+    audit_record(actor=None, actor_name=invitation.name, action=Action.UPDATE, resource="meeting_invitation",
+                 resource_id=invitation.pk, person=invitation.meeting.team.person,
+                 purpose=_("Svar på innkalling fra lenken i meldingen: %(answer)s") % {
+                     "answer": invitation.get_response_display()})
+    return invitation
 
 
 def _agenda_changed(meeting: Meeting) -> None:
@@ -439,7 +549,8 @@ def _notify_invitees(meeting: Meeting, *, kind: str, key: str) -> SendReport:
             unreachable.append(invitation.name)
             continue
         url = _meeting_url(meeting, recipient)
-        notify(kind=kind, key=key, recipient=recipient, person=meeting.team.person, url=url,
+        link = url if cancel or recipient.user is not None else reverse("meetings:rsvp", args=[rsvp_token(invitation)])
+        notify(kind=kind, key=key, recipient=recipient, person=meeting.team.person, url=link,
                subject=meeting, event_at=meeting.starts_at,
                calendar=_calendar(meeting, recipient, url, cancel=cancel))
         channels = [str(Channel(c).label) for c, _address in channels_for(recipient)]

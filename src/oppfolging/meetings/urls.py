@@ -20,6 +20,8 @@ urlpatterns = [
     path("person/<int:person_id>/<int:meeting_id>/dagsorden/<int:item_id>/endre/", views.agenda_item_edit, name="agenda_item_edit"),
     path("person/<int:person_id>/<int:meeting_id>/send/", views.agenda_send, name="agenda_send"),
     path("person/<int:person_id>/<int:meeting_id>/oppmote/", views.attendance_record, name="attendance"),
+    path("person/<int:person_id>/<int:meeting_id>/svar/", views.respond, name="respond"),
+    path("svar/<str:token>/", views.rsvp, name="rsvp"),
     path("person/<int:person_id>/<int:meeting_id>/referat/", views.minutes_save, name="minutes"),
     path("person/<int:person_id>/<int:meeting_id>/beslutning/", views.decision_add, name="decision_add"),
     path("person/<int:person_id>/<int:meeting_id>/beslutning/<int:decision_id>/trekk/", views.decision_withdraw,

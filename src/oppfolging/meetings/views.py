@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -237,6 +238,8 @@ def _detail_context(grant: policy.PersonGrant, meeting: Meeting, **forms: Any) -
     else:
         agenda = selectors.agenda_of(meeting)
     invitations = selectors.invitations_of(meeting)
+    own_invitation = next((i for i in invitations if grant.user is not None and grant.user.pk in (
+        i.user_id, i.membership.user_id if i.membership else None)), None)
     evaluations = {e.goal_id: e for e in meeting.evaluations.select_related("evaluated_by")}
     goal_rows = []
     for item in agenda:
@@ -251,6 +254,7 @@ def _detail_context(grant: policy.PersonGrant, meeting: Meeting, **forms: Any) -
     return {
         "grant": grant, "person": grant.person, "meeting": meeting, "team": meeting.team,
         "agenda": agenda, "invitations": invitations, "goal_rows": goal_rows, "today": today,
+        "own_invitation": own_invitation,
         "can_record": meeting.status != MeetingStatus.CANCELLED
         and timezone.localtime(meeting.starts_at).date() <= today,
         "agenda_form": forms.get("agenda_form") or AgendaItemForm(),
@@ -364,6 +368,36 @@ def agenda_send(request: HttpRequest, person_id: int, meeting_id: int) -> HttpRe
         return message
 
     return _meeting_write(request, person_id, meeting_id, do)
+
+
+@require_POST
+def respond(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+    """The signed-in invitee answers whether they come."""
+    def do(grant: policy.PersonGrant, meeting: Meeting) -> str:
+        invitation = next((i for i in selectors.invitations_of(meeting) if request.user.pk in (
+            i.user_id, i.membership.user_id if i.membership else None)), None)
+        if invitation is None:
+            raise Http404
+        services.invitation_respond(grant=grant, invitation=invitation, response=request.POST.get("response", ""))
+        return _("Svaret ditt er registrert.")
+
+    return _meeting_write(request, person_id, meeting_id, do, write=False, anchor="attendance-heading")
+
+
+@login_not_required
+def rsvp(request: HttpRequest, token: str) -> HttpResponse:
+    """Answer an invitation from the link in the message, without signing in.
+
+    The page shows only when the meeting is, never whose team it is.
+    """
+    answered = None
+    if request.method == "POST":
+        try:
+            answered = services.invitation_respond_by_token(token=token, response=request.POST.get("response", ""))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    invitation = services.invitation_for_token(token)
+    return render(request, "meetings/rsvp.html", {"invitation": invitation, "answered": answered, "token": token})
 
 
 @require_POST

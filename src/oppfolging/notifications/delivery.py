@@ -43,6 +43,7 @@ WHAT_WAITS = {
     Kind.CONSENT_GIVEN: _("Et samtykke er gitt for en person du følger opp."),
     Kind.CONSENT_WITHDRAWN: _("Et samtykke er trukket tilbake for en person du følger opp."),
     Kind.HANDOVER: _("Du har fått ansvaret som koordinator, og et overføringsnotat venter på deg."),
+    Kind.HANDOVER_TO_WRITE: _("En person du er koordinator for, får ny koordinator. Skriv et overføringsnotat."),
     Kind.MEDICAL_REQUEST: _("Du har fått en forespørsel om medisinsk vurdering."),
     Kind.MEDICAL_ANSWER: _("Det har kommet svar på en forespørsel om medisinsk vurdering."),
     Kind.ACTION_ITEM: _("Du har fått en oppgave fra et møte i oppfølgingsteamet."),

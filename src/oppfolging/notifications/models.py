@@ -28,6 +28,7 @@ class Kind(models.TextChoices):
     CONSENT_GIVEN = "consent_given", _("Samtykke gitt")
     CONSENT_WITHDRAWN = "consent_withdrawn", _("Samtykke trukket tilbake")
     HANDOVER = "handover", _("Overføringsnotat å lese")
+    HANDOVER_TO_WRITE = "handover_to_write", _("Overføringsnotat å skrive")
     MEDICAL_REQUEST = "medical_request", _("Forespørsel om medisinsk vurdering")
     MEDICAL_ANSWER = "medical_answer", _("Svar på medisinsk vurdering")
     ACTION_ITEM = "action_item", _("Oppgave til deg")

@@ -39,7 +39,7 @@ def letters_to_print(*, user: User, municipality: Municipality) -> QuerySet[Deli
     ).select_related("notification__person", "notification__recipient_person", "notification__recipient_related")
     if policy.can_triage(user, municipality):
         return letters.order_by("notification__created_at")
-    coordinated = CoordinatorAssignment.objects.filter(coordinator=user, ended_at__isnull=True).values(
+    coordinated = CoordinatorAssignment.objects.active().filter(coordinator=user).values(
         "team__person_id")
     return letters.filter(notification__person__in=coordinated).order_by("notification__created_at")
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:person_id>/team/", views.team, name="team"),
     path("<int:person_id>/moter/", views.meetings, name="meetings"),
     path("<int:person_id>/moter/<int:meeting_id>/sak/", views.agenda_add, name="agenda_add"),
+    path("<int:person_id>/moter/<int:meeting_id>/svar/", views.respond, name="respond"),
     path("<int:person_id>/viktig/", views.matters, name="matters"),
     path("<int:person_id>/skar/", views.psfs, name="psfs"),
     path("<int:person_id>/koordinator/", views.wish, name="wish"),

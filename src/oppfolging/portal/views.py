@@ -24,7 +24,7 @@ from oppfolging.audit.services import audit_grant, client_ip
 from oppfolging.catalogue.models import Service
 from oppfolging.meetings import selectors as meeting_selectors
 from oppfolging.meetings import services as meeting_services
-from oppfolging.meetings.models import Meeting, MeetingStatus
+from oppfolging.meetings.models import Invitation, Meeting, MeetingStatus
 from oppfolging.plans.models import IndividualPlan
 from oppfolging.plans.selectors import measures_with_responsible
 from oppfolging.portal import services
@@ -105,8 +105,13 @@ def meetings(request: HttpRequest, person_id: int) -> HttpResponse:
     start_of_today = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time.min))
     upcoming = list(Meeting.objects.filter(
         team__person=grant.person, status=MeetingStatus.PLANNED, starts_at__gte=start_of_today).order_by("starts_at"))
+    person_grant = grant.as_person_grant()
+    invitations = Invitation.objects.filter(meeting__in=upcoming, withdrawn_at__isnull=True).select_related(
+        "membership")
+    mine = {i.meeting_id: i for i in invitations if meeting_services.is_invitee(person_grant, i)}
     for meeting in upcoming:
         meeting.agenda = meeting_selectors.agenda_of(meeting)  # type: ignore[attr-defined]
+        meeting.my_invitation = mine.get(meeting.pk)  # type: ignore[attr-defined]
     past = Meeting.objects.filter(team__person=grant.person, status=MeetingStatus.HELD).order_by("-starts_at").prefetch_related(
         "decisions", "action_items")[:10]
     return render(request, "portal/meetings.html", _context(
@@ -133,6 +138,26 @@ def agenda_add(request: HttpRequest, person_id: int, meeting_id: int) -> HttpRes
             messages.success(request, _("Saken er lagt til på agendaen. Teamet ser den før møtet."))
     else:
         messages.error(request, _("Skriv hva du vil ta opp."))
+    return redirect("portal:meetings", person_id=person_id)
+
+
+@require_POST
+def respond(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+    """Answer whether I come to a meeting I am invited to."""
+    grant = _grant(request, person_id)
+    person_grant = grant.as_person_grant()
+    meeting = Meeting.objects.filter(pk=meeting_id, team__person=grant.person, status=MeetingStatus.PLANNED).first()
+    invitation = next((i for i in meeting_selectors.invitations_of(meeting) if meeting_services.is_invitee(
+        person_grant, i)), None) if meeting else None
+    if invitation is None:
+        raise Http404
+    try:
+        meeting_services.invitation_respond(grant=person_grant, invitation=invitation,
+                                            response=request.POST.get("response", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Svaret ditt er registrert."))
     return redirect("portal:meetings", person_id=person_id)
 
 

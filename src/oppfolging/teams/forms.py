@@ -34,14 +34,26 @@ class WishForm(forms.ModelForm):
 
 class AppointForm(forms.Form):
     coordinator = forms.ModelChoiceField(label=_("Koordinator"), queryset=User.objects.none())
+    starts_on = forms.DateField(
+        label=_("Fra dato"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Tomt betyr i dag. Ved bytte beholder den som slutter, tilgang en tid etter, så dere kan overlappe."),
+    )
     handover_note = forms.CharField(
         label=_("Overføringsnotat"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Må fylles ut når teamet bytter koordinator: hva den nye må vite."),
+        help_text=_("Hva den nye koordinatoren må vite. Kan også skrives senere av den som slutter."),
+    )
+    overloaded_ok = forms.BooleanField(
+        label=_("Jeg vet at koordinatoren har flere personer enn grensen, og vil oppnevne likevel"), required=False,
     )
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["coordinator"].queryset = pool_users(municipality)  # type: ignore[attr-defined]
+
+
+class HandoverNoteForm(forms.Form):
+    note = forms.CharField(label=_("Overføringsnotat"), widget=forms.Textarea(attrs={"rows": 8}),
+                           help_text=_("Status, avtaler, hva som er viktig for personen, og hvem som kan hva."))
 
 
 class MembershipForm(forms.ModelForm):

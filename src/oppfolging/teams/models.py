@@ -159,11 +159,36 @@ class Team(models.Model):
 
     @property
     def current_coordinator_assignment(self) -> CoordinatorAssignment | None:
-        return next((a for a in self.coordinator_assignments.all() if a.ended_at is None), None)
+        """Return the team's coordinator now: during a handover's overlap, the incoming one."""
+        now = timezone.now()
+        active = [a for a in self.coordinator_assignments.all() if a.is_active_at(now)]
+        return max(active, key=lambda a: (a.ended_at is None, a.started_at), default=None)
+
+
+def coordinating_q(prefix: str = "", at: dt.datetime | None = None) -> Q:
+    """Return the condition for a coordinator's period that is going on at a moment (now).
+
+    A handover gives an overlap: the outgoing coordinator's period ends some days after the
+    incoming one's starts, and both coordinate (and see the person) in between.
+    """
+    at = at or timezone.now()
+    return Q(**{f"{prefix}started_at__lte": at}) & (
+        Q(**{f"{prefix}ended_at__isnull": True}) | Q(**{f"{prefix}ended_at__gt": at}))
+
+
+class CoordinatorAssignmentQuerySet(models.QuerySet["CoordinatorAssignment"]):
+    def active(self, at: dt.datetime | None = None) -> CoordinatorAssignmentQuerySet:
+        """Return the periods going on at a moment (now), both sides of a handover's overlap."""
+        return self.filter(coordinating_q(at=at))
 
 
 class CoordinatorAssignment(models.Model):
-    """One coordinator's period with a team. History is kept; a change needs a handover note."""
+    """One coordinator's period with a team. History is kept; a change needs a handover note.
+
+    A handover starts the incoming coordinator's period on a date and ends the outgoing one's
+    a few days later, so both coordinate during the overlap. The outgoing coordinator (or the
+    unit) writes the handover note; the incoming one acknowledges that it is read.
+    """
 
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="coordinator_assignments")
     coordinator = models.ForeignKey(
@@ -180,6 +205,13 @@ class CoordinatorAssignment(models.Model):
         help_text=_("Hva den nye koordinatoren må vite: status, avtaler, hva som er viktig for personen."),
     )
     wish_met = models.BooleanField(null=True, help_text=_("Tom når personen ikke hadde uttrykt et ønske."))
+    handover_note_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    handover_note_at = models.DateTimeField(null=True, blank=True)
+    handover_read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CoordinatorAssignmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]
@@ -193,6 +225,9 @@ class CoordinatorAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.coordinator} ({self.started_at:%Y-%m-%d})"
+
+    def is_active_at(self, at: dt.datetime) -> bool:
+        return self.started_at <= at and (self.ended_at is None or self.ended_at > at)
 
     @property
     def owner_person_id(self) -> int:

@@ -19,6 +19,7 @@ from oppfolging.teams.models import (
     TeamMembership,
     TeamStatus,
     Training,
+    coordinating_q,
 )
 
 
@@ -48,10 +49,9 @@ def coordinators_of(person: Person | int) -> list[User]:
     now = timezone.now()
     coordinators = list(
         User.objects.filter(
-            Q(coordinator_assignments__ended_at__isnull=True) | Q(coordinator_assignments__ended_at__gt=now),
+            coordinating_q("coordinator_assignments__", at=now),
             coordinator_assignments__team__person=person,
             coordinator_assignments__team__status=TeamStatus.ACTIVE,
-            coordinator_assignments__started_at__lte=now,
             is_active=True,
         ).distinct().order_by("pk")
     )
@@ -66,7 +66,7 @@ def coordinators_of(person: Person | int) -> list[User]:
 
 
 def _current_assignments() -> QuerySet[CoordinatorAssignment]:
-    return CoordinatorAssignment.objects.filter(ended_at__isnull=True, team__status=TeamStatus.ACTIVE)
+    return CoordinatorAssignment.objects.active().filter(team__status=TeamStatus.ACTIVE)
 
 
 def coordinator_pool(*, municipality: Municipality) -> list[CoordinatorProfile]:
@@ -157,3 +157,13 @@ def followed_up_persons(
 
 def age_group_choices() -> list[tuple[str, Any]]:
     return [("", "—")] + [(str(i), label) for i, (label, _lo, _hi) in enumerate(AGE_GROUPS)]
+
+
+def caseload_of(coordinator: User, municipality_id: int) -> tuple[int, int | None]:
+    """Return how many persons the coordinator coordinates now, and their pool's ceiling (if any)."""
+    count = CoordinatorAssignment.objects.active().filter(
+        coordinator=coordinator, team__status=TeamStatus.ACTIVE, team__person__municipality_id=municipality_id
+    ).count()
+    ceiling = CoordinatorProfile.objects.filter(user=coordinator, municipality_id=municipality_id).values_list(
+        "max_caseload", flat=True).first()
+    return count, ceiling

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from oppfolging.access.grants import PersonGrant, StaffGrant
+from oppfolging.access.grants import Basis, PersonGrant, StaffGrant
+from oppfolging.access.policy import related_person_basis
 from oppfolging.accounts.models import Role, User
 from oppfolging.assessments.models import Decision
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant, audit_record
 from oppfolging.catalogue.models import Service
+from oppfolging.meetings.services import meetings_follow_coordinator
 from oppfolging.notifications.models import Kind
-from oppfolging.notifications.services import Recipient, notify
+from oppfolging.notifications.services import Recipient, notifications_done, notify
 from oppfolging.people.models import RelatedPerson
 from oppfolging.teams.models import (
     Consent,
@@ -31,7 +34,7 @@ from oppfolging.teams.models import (
     TeamStatus,
     Training,
 )
-from oppfolging.teams.selectors import coordinators_of, pool_users, staff_of
+from oppfolging.teams.selectors import caseload_of, coordinators_of, pool_users, staff_of
 
 TEAM_OUTCOMES = ("team", "team_with_plan")
 
@@ -139,38 +142,131 @@ def team_create(*, grant: PersonGrant) -> Team:
 
 @transaction.atomic
 def coordinator_appoint(
-    *, grant: PersonGrant, team: Team, coordinator: User, handover_note: str = ""
+    *,
+    grant: PersonGrant,
+    team: Team,
+    coordinator: User,
+    handover_note: str = "",
+    starts_on: dt.date | None = None,
+    overloaded_ok: bool = False,
 ) -> CoordinatorAssignment:
-    """Appoint the team's coordinator; replacing one ends their period and needs a handover note."""
+    """Appoint the team's coordinator, or hand the team over to a new one from a date.
+
+    At a handover the outgoing coordinator keeps their part for HANDOVER_OVERLAP_DAYS after the
+    new one starts, so both see the person in between; the outgoing coordinator (or the unit)
+    writes the handover note, now or later, and the incoming one is asked to read it. Planned
+    meetings move to the new coordinator. A coordinator over their caseload is appointed only
+    when the unit confirms it knows.
+    """
     grant.require_write()
     grant.require_owns(team)
     actor = grant.require_user()
     if not pool_users(grant.person.municipality_id).filter(pk=coordinator.pk).exists():
         raise ValidationError({"coordinator": _("Velg en koordinator i kommunens pool.")})
+    today = timezone.localdate()
+    if starts_on is not None and not today <= starts_on <= today + dt.timedelta(days=365):
+        raise ValidationError({"starts_on": _("Overføringen kan starte i dag eller senere, innen et år.")})
     now = timezone.now()
+    start = now if starts_on is None or starts_on <= today else timezone.make_aware(
+        dt.datetime.combine(starts_on, dt.time.min))
+    count, ceiling = caseload_of(coordinator, grant.person.municipality_id)
+    if ceiling is not None and count >= ceiling and not overloaded_ok:
+        raise ValidationError({"coordinator": ValidationError(
+            _("%(name)s koordinerer allerede %(count)s personer, og grensen er %(ceiling)s. "
+              "Kryss av for at du vet dette, eller velg en annen."),
+            code="overloaded", params={"name": coordinator.full_name, "count": count, "ceiling": ceiling})})
     current = team.coordinator_assignments.filter(ended_at__isnull=True).select_for_update().first()
     if current is not None:
         if current.coordinator_id == coordinator.pk:
             raise ValidationError(_("Dette er allerede teamets koordinator."))
-        if not handover_note.strip():
-            raise ValidationError(
-                {"handover_note": _("Skriv et overføringsnotat til den nye koordinatoren.")}
-            )
-        current.ended_at = now
+        current.ended_at = max(start, now) + dt.timedelta(days=settings.HANDOVER_OVERLAP_DAYS)
         current.save(update_fields=["ended_at"])
     wish = CoordinatorWish.objects.filter(person=team.person).first()
+    note = handover_note.strip()
     try:
         with transaction.atomic():
             assignment = CoordinatorAssignment.objects.create(
-                team=team, coordinator=coordinator, started_at=now, appointed_by=actor,
-                handover_note=handover_note.strip(),
+                team=team, coordinator=coordinator, started_at=start, appointed_by=actor,
+                handover_note=note, handover_note_by=actor if note else None,
+                handover_note_at=now if note else None,
                 wish_met=wish.is_met_by(coordinator) if wish else None,
             )
     except IntegrityError:
         # Someone else appointed a coordinator at the same moment.
         raise ValidationError(_("Teamet fikk en ny koordinator akkurat nå. Se teamet før du prøver igjen.")) from None
+    team_url = reverse("teams:person_team", args=[team.person_id])
+    if current is not None:
+        if note:
+            _ask_to_read_handover(assignment)
+        elif current.coordinator != actor:
+            notify(kind=Kind.HANDOVER_TO_WRITE, key=f"handover-write:{assignment.pk}",
+                   recipient=Recipient(user=current.coordinator), person=team.person, url=team_url,
+                   subject=assignment)
+    _tell_person_and_next_of_kin(team, assignment)
+    meetings_follow_coordinator(grant=grant, team=team, since=start)
     _audit(grant, Action.CREATE, "coordinator_assignment", assignment,
            _("Koordinator oppnevnt: %(name)s") % {"name": coordinator.full_name})
+    return assignment
+
+
+def _ask_to_read_handover(assignment: CoordinatorAssignment) -> None:
+    notify(kind=Kind.HANDOVER, key=f"handover:{assignment.pk}", recipient=Recipient(user=assignment.coordinator),
+           person=assignment.team.person, subject=assignment,
+           url=reverse("teams:person_team", args=[assignment.team.person_id]) + "#handover")
+
+
+def _tell_person_and_next_of_kin(team: Team, assignment: CoordinatorAssignment) -> None:
+    """Tell the person, and next of kin who take part, that they have a new coordinator."""
+    person = team.person
+    url = reverse("portal:team", args=[person.pk])
+    notify(kind=Kind.COORDINATOR_CHANGED, key=f"coordinator:{assignment.pk}", recipient=Recipient(person=person),
+           person=person, url=url, subject=assignment, event_at=assignment.started_at)
+    for related in person.related_persons.all():
+        if related_person_basis(related) is not None:
+            notify(kind=Kind.COORDINATOR_CHANGED, key=f"coordinator:{assignment.pk}",
+                   recipient=Recipient(related=related), person=person, url=url, subject=assignment,
+                   event_at=assignment.started_at)
+
+
+@transaction.atomic
+def handover_note_save(*, grant: PersonGrant, assignment: CoordinatorAssignment, note: str) -> CoordinatorAssignment:
+    """Write the handover note: the outgoing coordinator, or the coordinating unit.
+
+    The incoming coordinator is then asked, in their inbox, to read it.
+    """
+    grant.require_write()
+    grant.require_owns(assignment)
+    actor = grant.require_user()
+    outgoing = assignment.team.coordinator_assignments.filter(
+        started_at__lt=assignment.started_at).order_by("-started_at").first()
+    if grant.basis != Basis.COORDINATING_UNIT and (outgoing is None or outgoing.coordinator_id != actor.pk):
+        raise PermissionDenied("Only the outgoing coordinator or the unit writes the handover note.")
+    if not note.strip():
+        raise ValidationError({"note": _("Skriv hva den nye koordinatoren må vite.")})
+    assignment = CoordinatorAssignment.objects.select_for_update().get(pk=assignment.pk)
+    assignment.handover_note, assignment.handover_note_by, assignment.handover_note_at = note.strip(), actor, timezone.now()
+    assignment.handover_read_at = None
+    assignment.save(update_fields=["handover_note", "handover_note_by", "handover_note_at", "handover_read_at"])
+    notifications_done(subject=assignment, kinds=(Kind.HANDOVER_TO_WRITE,))
+    _ask_to_read_handover(assignment)
+    _audit(grant, Action.UPDATE, "coordinator_assignment", assignment, _("Overføringsnotat skrevet"))
+    return assignment
+
+
+@transaction.atomic
+def handover_acknowledge(*, grant: PersonGrant, assignment: CoordinatorAssignment) -> CoordinatorAssignment:
+    """Record that the incoming coordinator has read the handover note."""
+    grant.require_owns(assignment)
+    actor = grant.require_user()
+    if assignment.coordinator_id != actor.pk:
+        raise PermissionDenied("Only the incoming coordinator acknowledges the handover.")
+    if not assignment.handover_note:
+        raise ValidationError(_("Det er ikke skrevet noe overføringsnotat ennå."))
+    if assignment.handover_read_at is None:
+        assignment.handover_read_at = timezone.now()
+        assignment.save(update_fields=["handover_read_at"])
+    notifications_done(subject=assignment, kinds=(Kind.HANDOVER,))
+    _audit(grant, Action.UPDATE, "coordinator_assignment", assignment, _("Overføringsnotat lest"))
     return assignment
 
 

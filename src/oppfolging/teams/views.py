@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +20,7 @@ from oppfolging.access.shortcuts import (
 )
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
+from oppfolging.lib.forms import add_service_error
 from oppfolging.plans import services as plan_services
 from oppfolging.plans.models import IndividualPlan
 from oppfolging.teams import selectors, services
@@ -27,6 +28,7 @@ from oppfolging.teams.forms import (
     AppointForm,
     ConsentForm,
     EndMembershipForm,
+    HandoverNoteForm,
     MembershipForm,
     OverviewFilterForm,
     PoolForm,
@@ -36,6 +38,7 @@ from oppfolging.teams.forms import (
 )
 from oppfolging.teams.models import (
     Consent,
+    CoordinatorAssignment,
     CoordinatorWish,
     MemberKind,
     Team,
@@ -113,11 +116,11 @@ def coordinator_appoint(request: HttpRequest, person_id: int) -> HttpResponse:
     form = AppointForm(request.POST or None, municipality=grant.person.municipality)
     if request.method == "POST" and form.is_valid():
         try:
-            services.coordinator_appoint(grant=grant, team=team, **form.cleaned_data)  # type: ignore[arg-type]
+            services.coordinator_appoint(grant=grant, team=team, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
-            messages.success(request, _("Koordinator er oppnevnt."))
+            messages.success(request, _("Koordinator er oppnevnt. Personen, pårørende som deltar og planlagte møter er oppdatert."))
             return redirect("teams:person_team", person_id=person_id)
     return render(request, "teams/appoint.html", {
         "form": form, "person": grant.person, "team": team,
@@ -125,6 +128,36 @@ def coordinator_appoint(request: HttpRequest, person_id: int) -> HttpResponse:
         "wish": CoordinatorWish.objects.filter(person=grant.person).first(),
         "pool": selectors.coordinator_pool(municipality=grant.person.municipality),
     })
+
+
+def handover_note(request: HttpRequest, person_id: int, assignment_id: int) -> HttpResponse:
+    """The outgoing coordinator (or the unit) writes the handover note for the incoming one."""
+    grant = get_person_for_user(request, person_id, write=True, resource="team")
+    assignment = get_object_or_404(CoordinatorAssignment, pk=assignment_id, team__person=grant.person)
+    form = HandoverNoteForm(request.POST or None, initial={"note": assignment.handover_note})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.handover_note_save(grant=grant, assignment=assignment, note=form.cleaned_data["note"])
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Overføringsnotatet er lagret, og den nye koordinatoren har fått beskjed."))
+            return redirect("teams:person_team", person_id=person_id)
+    return render(request, "teams/handover_note.html", {"form": form, "person": grant.person, "assignment": assignment})
+
+
+@require_POST
+def handover_read(request: HttpRequest, person_id: int, assignment_id: int) -> HttpResponse:
+    """The incoming coordinator confirms the handover note is read."""
+    grant = get_person_for_user(request, person_id, resource="team")
+    assignment = get_object_or_404(CoordinatorAssignment, pk=assignment_id, team__person=grant.person)
+    try:
+        services.handover_acknowledge(grant=grant, assignment=assignment)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Du har bekreftet at du har lest overføringsnotatet."))
+    return redirect("teams:person_team", person_id=person_id)
 
 
 def membership_add(request: HttpRequest, person_id: int) -> HttpResponse:
