@@ -739,6 +739,13 @@ class _Censoring:
         columns = [np.ones(keys.size)]
         for j, radix in enumerate(self.builder.radices):
             columns += [(digits[:, j] == level).astype(np.float64) for level in range(1, radix)]
+        # The chance rises less than multiplicatively at the top (a person can only get one
+        # team): recent admissions and their number interact.
+        recent = digits[:, 5] == 1
+        columns += [
+            ((digits[:, 3] == level) & recent).astype(np.float64)
+            for level in range(1, self.builder.radices[3])
+        ]
         return np.column_stack(columns)
 
     def _fit(self, x: np.ndarray, events: np.ndarray, exposure: np.ndarray) -> np.ndarray:
