@@ -30,8 +30,10 @@ def navigation(roles: frozenset[str]) -> list[tuple[str, str]]:
         items.append((_("Risikoliste"), reverse("gp:lists")))
     if roles & {Role.LEADER, Role.COORDINATING_UNIT, Role.ADMINISTRATOR}:
         items.append((_("Indikatorer"), reverse("indicators:start")))
+        items.append((_("Effekt"), reverse("outcomes:start")))
     if Role.EVALUATOR in roles:
         items.append((_("Kommunene"), reverse("indicators:comparison")))
+        items.append((_("Effekt i kommunene"), reverse("outcomes:pooled")))
     if roles - {Role.EVALUATOR}:
         items.append((_("Tjenester"), reverse("catalogue:list")))
     if Role.COORDINATING_UNIT in roles:
