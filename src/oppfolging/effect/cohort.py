@@ -96,7 +96,9 @@ class EventIndex:
         position = first + np.arange(rows.size)
         return rows, self.days[position], self.weights[position]
 
-    def total(self, person: np.ndarray, after: np.ndarray, upto: np.ndarray) -> np.ndarray:
+    def total(
+        self, person: np.ndarray, after: np.ndarray | int, upto: np.ndarray | int
+    ) -> np.ndarray:
         """Return each query's events with ``after < day <= upto`` (count, or sum of weights)."""
         base = np.asarray(person, dtype=np.int64) * _SPAN + _OFFSET
         lo = np.searchsorted(self.key, base + np.asarray(after, dtype=np.int64), side="right")

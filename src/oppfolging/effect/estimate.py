@@ -50,6 +50,7 @@ The entry point is :func:`estimate`; :meth:`EffectEstimate.as_json` is the contr
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -448,7 +449,8 @@ class _Builder:
         return _Pairs(person, day, found, key)
 
     def segments(
-        self, person: np.ndarray, first: np.ndarray, stop: np.ndarray, cuts: list[np.ndarray] = ()
+        self, person: np.ndarray, first: np.ndarray, stop: np.ndarray,
+        cuts: Sequence[np.ndarray] = (),
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Cut each query's days [first, stop) where the person's stratum may change.
 

@@ -204,8 +204,8 @@ def simulate(
     prescriptions = []
     comorbidity = np.zeros((years + 1, n))
     for slot in range(1, years + 1):
-        k = rng.poisson(0.3 + 0.1 * n_conditions)
-        short = np.repeat(np.arange(n), k)
+        courses = rng.poisson(0.3 + 0.1 * n_conditions)
+        short = np.repeat(np.arange(n), courses)
         in_slot = pl.concat(
             [
                 lasting,
@@ -283,17 +283,19 @@ def simulate(
         active = index.total(candidate, lo - 2 * 365 - 1, hi - 1) > 0
         quiet = np.flatnonzero(~active)
         decision = lo + rng.integers(0, length, quiet.size)
-        chosen = rng.random(quiet.size) < _team_chance(index, candidate[quiet], fixed[quiet], decision)
-        team_start[candidate[quiet[chosen]]] = decision[chosen]
+        picked = rng.random(quiet.size) < _team_chance(
+            index, candidate[quiet], fixed[quiet], decision
+        )
+        team_start[candidate[quiet[picked]]] = decision[picked]
         waiting = np.flatnonzero(active)
         for on in range(lo, hi):
             monthly = _team_chance(
                 index, candidate[waiting], fixed[waiting], np.full(waiting.size, on)
             )
             daily = 1 - (1 - monthly) ** (1 / length)
-            chosen = rng.random(waiting.size) < daily
-            team_start[candidate[waiting[chosen]]] = on
-            waiting = waiting[~chosen]
+            picked = rng.random(waiting.size) < daily
+            team_start[candidate[waiting[picked]]] = on
+            waiting = waiting[~picked]
         # A team started this month acts from its first day: thin the admissions after it.
         after = (day > team_start[person]) & (team_start[person] >= lo)
         keep = ~after | (rng.random(person.size) < 1 - effect)
@@ -373,11 +375,11 @@ def simulate(
         say(f"Skriver uttrekk {at.isoformat()}", 0.7 + 0.25 * (k - 1) / (years - 1))
         _write_extract(out / "extracts" / at.isoformat(), at, patients, leave, tables, seed)
 
-    treated = np.flatnonzero(team_start != NEVER)
+    with_team = np.flatnonzero(team_start != NEVER)
     pl.DataFrame(
         {
-            "patient_id": patients["patient_id"].gather(treated),
-            "team_start": team_start[treated].astype("datetime64[D]").astype(str),
+            "patient_id": patients["patient_id"].gather(with_team),
+            "team_start": team_start[with_team].astype("datetime64[D]").astype(str),
         }
     ).write_csv(out / "teams.csv")
     truth = {
@@ -387,14 +389,14 @@ def simulate(
         "seed": seed,
         "years": years,
         "start": start.isoformat(),
-        "teams": int(treated.size),
+        "teams": int(with_team.size),
         "hidden_selection": hidden,
     }
     (out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
     say("Ferdig", 1.0)
     return SimulationSummary(
         persons=n,
-        teams=int(treated.size),
+        teams=int(with_team.size),
         extracts=extracts,
         acute_admissions=int(a_person.size),
         rate_ratio=1 - effect,
