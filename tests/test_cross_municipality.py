@@ -16,6 +16,7 @@ from oppfolging.access.models import BreakGlassAccess
 from oppfolging.assessments.models import Assessment, MedicalAssessment
 from oppfolging.gp.models import RiskEntry, RiskList
 from oppfolging.meetings.models import ActionItem, Meeting, MeetingDecision
+from oppfolging.outcomes.models import HospitalStay, OutcomeImport
 from oppfolging.plans.history import record_change
 from oppfolging.plans.models import Goal, IndividualPlan, Measure
 from oppfolging.portal.models import GoalProposal
@@ -76,8 +77,16 @@ def ids(cast):
     risk_list = RiskList.objects.create(gp=cast.gp, municipality=cast.municipality, status="done")
     entry = RiskEntry.objects.create(risk_list=risk_list, patient_id="P1", national_id=cast.person.identity_number,
                                      risk=0.5, rank=1, new_priority=1, reasons="Hjertesvikt (K77)")
+    outcome_import = OutcomeImport.objects.create(
+        municipality=cast.municipality, kind="admissions_csv", file_name="innleggelser.csv",
+        sha256="0" * 64, imported_by=cast.cu, period_start="2024-01-01", period_end="2024-12-31",
+        covers_stays=True,
+    )
+    HospitalStay.objects.create(person=cast.person, admitted="2024-03-01", acute=True,
+                                source=outcome_import)
     return {
         "list_id": risk_list.pk,
+        "import_id": outcome_import.pk,
         "entry_id": entry.pk,
         "person_id": cast.person.pk,
         "goal_id": goal.pk,
