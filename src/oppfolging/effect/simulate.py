@@ -3,8 +3,8 @@
 Each person has a lasting frailty and chronic conditions (the risk engine's approximate
 Norwegian prevalences, :mod:`oppfolging.risk.simulate`) and a passing state that rises and
 falls month by month (an AR(1) process): acute admissions come from a Poisson rate driven by
-all three. Every month the municipality gives some persons a team, more likely the more acute
-admissions they had in the last 12 months and the more recent the last one — so teams start
+all three. Every day the municipality may give a person a team, more likely the more acute
+admissions they had in the last 12 months and if one was in the last 90 days — so teams start
 at a peak, and admissions fall afterwards even without any effect (regression to the mean).
 From the team's start a person's acute admission rate is multiplied by ``1 − effect``.
 
@@ -58,9 +58,9 @@ CONDITION_CAP = 2.0
 ADMISSION_SCALE = 1.5  # BASE_P of risk.simulate as yearly rates, times this
 STATE_SD = 0.8  # the passing state's SD (log-rate)
 STATE_RHO = 0.8  # month-to-month correlation of the passing state
-# Team decisions: log-odds per month. Acute admissions in the last 12 months (capped as the
+# Team decisions: log-odds of a team within a month (spread over its days). Acute admissions in the last 12 months (capped as the
 # estimator caps them), an acute admission in the last 90 days, comorbidity points (capped),
-# age 67 or over. Chosen so that about 0.5 % of a list gets a team each year, most of them at
+# age 67 or over. Chosen so that about 0.2 % of a list gets a team each year, most of them at
 # a peak of admissions.
 TEAM_INTERCEPT = -9.8
 TEAM_PER_ADMISSION = 1.1

@@ -18,7 +18,7 @@ from oppfolging.outcomes.selectors import EffectReport
 Row = list[object]
 
 
-def HEADER() -> list[str]:  # noqa: N802 - a translated constant
+def header() -> list[str]:
     return [_("kommunenummer"), _("kommune"), _("del"), _("utfall"), _("metode"), _("verdi"),
             _("nedre grense"), _("øvre grense"), _("med team"), _("sammenligning")]
 
@@ -83,12 +83,12 @@ def definition_rows() -> list[Row]:
 
 def sheets(municipality: Municipality, found: EffectReport) -> list[tuple[str, Sequence[object], list[Row]]]:
     return [
-        (_("Effekt"), HEADER(), rows(municipality, found)),
+        (_("Effekt"), header(), rows(municipality, found)),
         (_("Definisjoner"), [_("begrep"), _("definisjon")], definition_rows()),
     ]
 
 
-def POOLED_HEADER() -> list[str]:  # noqa: N802 - a translated constant
+def pooled_header() -> list[str]:
     return [_("kommune"), _("personer med team"), _("personer i sammenligningsgruppen"),
             _("justert rateratio (95 %-intervall)"), _("naiv rateratio (95 %-intervall)")]
 

@@ -92,7 +92,7 @@ def effect_csv(request: HttpRequest, number: str) -> HttpResponse:
     """Download the effect estimates, balance, curves and change as CSV."""
     return _download(
         request, number,
-        lambda m, found: csv_text(exports.HEADER(), exports.rows(m, found)),
+        lambda m, found: csv_text(exports.header(), exports.rows(m, found)),
         "text/csv; charset=utf-8", "csv", _("Effekt av oppfølgingsteam som CSV"),
     )
 
@@ -138,7 +138,7 @@ def pooled_csv(request: HttpRequest) -> HttpResponse:
     rows, total = report.pooled_rows(municipalities, each)
     _audit(request, None, Action.EXPORT, _("Effekt av oppfølgingsteam i alle kommuner som CSV"))
     response = HttpResponse(
-        csv_text(exports.POOLED_HEADER(), exports.pooled_rows(rows, total, together)),
+        csv_text(exports.pooled_header(), exports.pooled_rows(rows, total, together)),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="effekt-kommuner.csv"'

@@ -41,9 +41,7 @@ def parse(name: str, data: bytes) -> Parsed:
         ).iter_rows()
     ]
     pidx, values, _labels = risk_components(extract)
-    known = patients.with_columns(pl.Series("row", range(patients.height))).filter(
-        pl.col("national_id").is_not_null()
-    )
+    known = patients.filter(pl.col("national_id").is_not_null())
     at = {int(p): i for i, p in enumerate(pidx)}
     snapshots = []
     for p, national_id in known.select("pidx", "national_id").iter_rows():
