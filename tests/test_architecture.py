@@ -6,7 +6,8 @@
 - Modules never import each other in a circle, and within a layer no two apps import each other.
 - No `from oppfolging…` import inside a function (the usual way to hide a cycle), except the
   `ready()` of an app config, which is where Django registers checks and signals.
-- The risk engine never imports Django (`lib` may, but never a model).
+- The risk and effect engines never import Django (`lib` and the outcome file readers may, but
+  never a model).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ PACKAGE = SRC / "oppfolging"
 # Bottom first. A module's layer is the first whose patterns match its name.
 LAYERS: list[tuple[str, list[str]]] = [
     ("engine", ["oppfolging.lib", "oppfolging.lib.*", "oppfolging.risk", "oppfolging.risk.*",
+                "oppfolging.effect", "oppfolging.effect.*", "oppfolging.outcomes.formats", "oppfolging.outcomes.formats.*",
                 "oppfolging.formats", "oppfolging.formats.*", "oppfolging.indicators.periods",
                 "oppfolging.operations.logs", "oppfolging.operations.gunicorn_conf",
                 "oppfolging.fhir.errors", "oppfolging.fhir.search", "oppfolging.fhir.scopes",
@@ -44,6 +46,7 @@ LAYERS: list[tuple[str, list[str]]] = [
              "oppfolging.*.middleware", "oppfolging.*.checks", "oppfolging.access.shortcuts",
              "oppfolging.home.navigation", "oppfolging.accounts.locale", "oppfolging.portal.oidc",
              "oppfolging.indicators.report", "oppfolging.indicators.exports", "oppfolging.indicators.fhir",
+             "oppfolging.outcomes.report", "oppfolging.outcomes.exports",
              # The FHIR API is another face of the pages: it reads through the policy and writes
              # through the services, like a view.
              "oppfolging.fhir.access", "oppfolging.fhir.engine", "oppfolging.fhir.capability",
@@ -54,7 +57,7 @@ LAYERS: list[tuple[str, list[str]]] = [
 ]
 LAYER_NAMES = [name for name, _patterns in LAYERS]
 # Package markers (`oppfolging.plans`) import nothing; they sit in the entry layer by the last pattern.
-ENGINES = ("oppfolging.risk",)
+ENGINES = ("oppfolging.risk", "oppfolging.effect")
 
 
 @dataclass

@@ -17,6 +17,7 @@ from oppfolging.assessments.models import Assessment, MedicalAssessment
 from oppfolging.gp.models import RiskEntry, RiskList
 from oppfolging.meetings.models import ActionItem, Meeting, MeetingDecision
 from oppfolging.notifications.models import Delivery, Notification
+from oppfolging.outcomes.models import HospitalStay, OutcomeImport
 from oppfolging.plans.history import record_change
 from oppfolging.plans.models import Goal, IndividualPlan, Measure
 from oppfolging.portal.models import GoalProposal
@@ -88,11 +89,19 @@ def ids(cast):
     letter = Delivery.objects.create(notification=notification, channel="letter", address="Petra Person",
                                      status="to_print")
     assignment = CoordinatorAssignment.objects.create(team=team, coordinator=cast.cu, appointed_by=cast.cu)
+    outcome_import = OutcomeImport.objects.create(
+        municipality=cast.municipality, kind="admissions_csv", file_name="innleggelser.csv",
+        sha256="0" * 64, imported_by=cast.cu, period_start="2024-01-01", period_end="2024-12-31",
+        covers_stays=True,
+    )
+    HospitalStay.objects.create(person=cast.person, admitted="2024-03-01", acute=True,
+                                source=outcome_import)
     return {
         "assignment_id": assignment.pk,
         "notification_id": notification.pk,
         "delivery_id": letter.pk,
         "list_id": risk_list.pk,
+        "import_id": outcome_import.pk,
         "entry_id": entry.pk,
         "person_id": cast.person.pk,
         "goal_id": goal.pk,

@@ -174,7 +174,7 @@ PAGES: list[tuple[str, int, str, Any]] = [
     ("Min plan, consent", 19, "person_user", lambda w: reverse("portal:consent", args=[w.cast.person.pk])),
     ("Min plan, who has looked", 11, "person_user", lambda w: reverse("portal:access_log", args=[w.cast.person.pk])),
     ("audit search", 8, "cu", lambda w: reverse("audit:search") + f"?person={w.cast.person.pk}"),
-    ("indicators", 42, "leader", lambda w: reverse("indicators:dashboard", args=[w.cast.municipality.number])),
+    ("indicators", 43, "leader", lambda w: reverse("indicators:dashboard", args=[w.cast.municipality.number])),
 ]
 
 

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "oppfolging.meetings",
     "oppfolging.notifications",
     "oppfolging.indicators",
+    "oppfolging.outcomes",
     "oppfolging.portal",
     "oppfolging.gp",
     "oppfolging.submissions",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("plan/", include("oppfolging.plans.urls")),
     path("mote/", include("oppfolging.meetings.urls")),
     path("indikatorer/", include("oppfolging.indicators.urls")),
+    path("effekt/", include("oppfolging.outcomes.urls")),
     path("min-plan/", include("oppfolging.portal.urls")),
     path("fastlege/risikoliste/", include("oppfolging.gp.urls")),
     path("meld-behov/", referral_views.public_start, name="public_referral_start"),

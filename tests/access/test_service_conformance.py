@@ -288,6 +288,11 @@ SPECS: dict[str, Spec] = {
                           observations="Høy risiko", urgency="normal", consent="given")),
     "gp.services.risk_list_authorise": spec(("staff_wrong_role", "staff_other_municipality"))(
         lambda f, w, g: f(grant=g, risk_list=_risk_entry(w).risk_list, users=[])),
+    # outcomes (another municipality's unit imports into its own register: nothing of ours is touched)
+    "outcomes.services.outcome_import": spec(("staff_wrong_role",))(
+        lambda f, w, g: f(grant=g, kind="admissions_csv", file_name="innleggelser.csv",
+                          data=f"national_id,admitted,discharged,acute\n{w.cast.person.identity_number},"
+                               "2024-03-01,2024-03-04,true\n".encode())),
     # meetings
     "meetings.services.invitation_sync": spec(PERSON_BAD)(lambda f, w, g: f(grant=g, meeting=w.meeting)),
     "meetings.services.meeting_schedule": spec(PERSON_BAD)(

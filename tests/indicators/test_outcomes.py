@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
-from indicator_helpers import Q1, at, person
+from indicator_helpers import Q1, at, person, team
 
 from oppfolging.assessments.models import Assessment, IplosScore, PsfsActivity
+from oppfolging.indicators import periods
 from oppfolging.indicators import selectors as s
+from oppfolging.outcomes.models import HospitalStay, ImportKind, OutcomeImport
 
 
 def assessment(who, cast, completed, psfs=(), iplos=(), direction="higher_is_better",
@@ -54,7 +58,30 @@ def test_it_gives_the_mean_iplos_change_leaving_out_not_relevant(cast, assessed)
     assert (figure.value, figure.numerator, figure.denominator) == (-0.25, 1, 2)
 
 
-def test_it_says_there_is_no_admission_data_yet(cast):
+def test_it_says_there_is_no_admission_data_before_any_stays_are_imported(cast):
     figure = s.compute_acute_admissions(cast.municipality, [Q1])[0]
 
     assert figure.available is False and figure.value is None and figure.people == 0
+
+
+def test_it_counts_acute_admissions_after_and_before_team_start_once_stays_are_imported(cast):
+    m = cast.municipality
+    source = OutcomeImport.objects.create(
+        municipality=m, kind=ImportKind.ADMISSIONS_CSV, file_name="x.csv", sha256="0" * 64,
+        imported_by=cast.cu, period_start=dt.date(2022, 1, 1), period_end=dt.date(2025, 6, 1),
+        covers_stays=True,
+    )
+    with_team = person(m)
+    team(with_team, at(2024, 2, 1), cast.cu)
+    too_recent = person(m)
+    team(too_recent, at(2024, 8, 1), cast.cu)
+    for who, day, acute in ((with_team, dt.date(2023, 6, 1), True), (with_team, dt.date(2023, 12, 1), True),
+                            (with_team, dt.date(2024, 5, 1), True), (with_team, dt.date(2024, 6, 1), False),
+                            (too_recent, dt.date(2024, 9, 1), True)):
+        HospitalStay.objects.create(person=who, admitted=day, acute=acute, source=source)
+
+    q1, q3 = s.compute_acute_admissions(m, [periods.parse("2024-K1"), periods.parse("2024-K3")])
+
+    assert (q1.available, q1.value, q1.secondary, q1.people) == (True, 1, 2, 1)
+    # A team that started less than 12 months ago is not counted yet.
+    assert (q3.available, q3.value, q3.people) == (True, None, 0)

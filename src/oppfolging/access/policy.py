@@ -437,3 +437,11 @@ def risk_lists_visible_to(*, user: User) -> QuerySet:
 
 def can_upload_risk_list(user: User, municipality: Municipality) -> bool:
     return has_role(user, Role.GP, municipality)
+
+
+# Outcome data (hospital stays, service use): the coordinating unit imports them; per-person rows
+# are read under person_grant like all personal data; leaders and evaluators see aggregates only
+# (can_see_aggregates, is_evaluator).
+
+def can_import_outcomes(user: User, municipality: Municipality) -> bool:
+    return has_role(user, Role.COORDINATING_UNIT, municipality)

@@ -42,8 +42,10 @@ def navigation(user: User, municipality: Municipality | None) -> list[tuple[str,
             items.append((_("Risikoliste"), reverse("gp:lists")))
         if policy.can_see_aggregates(user, municipality):
             items.append((_("Indikatorer"), reverse("indicators:start")))
+            items.append((_("Effekt"), reverse("outcomes:start")))
     if policy.is_evaluator(user):
         items.append((_("Kommunene"), reverse("indicators:comparison")))
+        items.append((_("Effekt i kommunene"), reverse("outcomes:pooled")))
     if municipality is not None:
         items.append((_("Tjenester"), reverse("catalogue:list")))
         if policy.can_search_audit(user, municipality):

@@ -286,9 +286,9 @@ INDICATORS: tuple[Indicator, ...] = (
         _("Akutte sykehusinnleggelser de 12 månedene etter at teamet startet."),
         _("Sammenlignes med de 12 månedene før teamet startet, for de samme personene."),
         _("Team startet i perioden som ligger minst 12 måneder tilbake."),
-        _("Personer uten uttrekk fra fastlegen. Uttrekk fra fastlegen kan ennå ikke hentes inn i "
-          "Oppfølging, så det finnes ingen tall ennå."),
-        s.compute_acute_admissions, note=NOT_CONTROLLED,
+        _("Personer uten importerte sykehusopphold for hele tiden fra ett år før til ett år etter "
+          "at teamet startet. Se siden om effekt for en sammenligning med personer uten team."),
+        s.compute_acute_admissions, secondary_label=_("Før teamet startet"), note=NOT_CONTROLLED,
     ),
 )
 

@@ -1,10 +1,14 @@
-"""The indicators as CSV and Excel: one row per figure, breakdowns and definitions beside them."""
+"""The indicators as CSV and Excel: one row per figure, breakdowns and definitions beside them.
+
+`csv_text` and `xlsx_bytes` write any table the same way (the effect pages use them too), and
+neutralise text that a spreadsheet would run as a formula.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -13,6 +17,49 @@ from openpyxl.styles import Font
 from oppfolging.accounts.models import Municipality
 from oppfolging.indicators.periods import Period
 from oppfolging.indicators.report import ComparisonRow, Section
+
+# A cell starting with one of these is a formula to Excel and LibreOffice (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """Return the value with text that starts like a formula prefixed by an apostrophe.
+
+    Numbers are left alone (a negative number is not a formula); only text is neutralised.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_text(header: Sequence[object], rows: Iterable[Sequence[object]]) -> str:
+    """Return a CSV document (UTF-8 with a byte order mark, so Excel reads æøå)."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow([safe_cell(v) for v in header])
+    for row in rows:
+        writer.writerow(["" if v is None else safe_cell(v) for v in row])
+    return out.getvalue()
+
+
+def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[object], Iterable[Sequence[object]]]]) -> bytes:
+    """Return an Excel workbook with one sheet per (title, header, rows), headers in bold."""
+    workbook = Workbook()
+    first = True
+    for title, header, rows in sheets:
+        sheet = workbook.active if first else workbook.create_sheet()
+        first = False
+        sheet.title = title[:31]
+        sheet.append([safe_cell(v) for v in header])
+        for row in rows:
+            sheet.append([safe_cell(v) for v in row])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
 
 
 def _figure_header() -> list[str]:
@@ -56,48 +103,27 @@ def definition_rows(sections: Sequence[Section]) -> list[list[str]]:
 
 def municipality_csv(municipality: Municipality, period: Period, sections: Sequence[Section]) -> str:
     """Return the figures as CSV (UTF-8 with a byte order mark, so Excel reads æøå)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(_figure_header())
-    for r in figure_rows(municipality, period, sections):
-        writer.writerow(["" if v is None else v for v in r])
-    return out.getvalue()
+    return csv_text(_figure_header(), figure_rows(municipality, period, sections))
 
 
 def municipality_xlsx(municipality: Municipality, period: Period, sections: Sequence[Section]) -> bytes:
     """Return an Excel workbook: the figures, and the definitions on a sheet of their own."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Indikatorer")
-    sheet.append(_figure_header())
-    for r in figure_rows(municipality, period, sections):
-        sheet.append(r)
-    definitions = workbook.create_sheet(_("Definisjoner"))
-    definitions.append(_definition_header())
-    for d in definition_rows(sections):
-        definitions.append(d)
-    for ws in (sheet, definitions):
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        ws.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_bytes([
+        (_("Indikatorer"), _figure_header(), figure_rows(municipality, period, sections)),
+        (_("Definisjoner"), _definition_header(), definition_rows(sections)),
+    ])
 
 
 def comparison_csv(
     municipalities: Sequence[Municipality], period: Period, rows: Sequence[ComparisonRow]
 ) -> str:
     """Return the suppressed comparison as CSV: hidden figures are written as «skjult»."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow([_("periode"), _("indikator"), _("navn"), _("enhet")]
-                    + [f"{m.number} {m.name}" for m in municipalities] + [_("alle kommuner")])
+    header = [_("periode"), _("indikator"), _("navn"), _("enhet")] + [
+        f"{m.number} {m.name}" for m in municipalities] + [_("alle kommuner")]
+    lines = []
     for row in rows:
         values = [_("skjult") if c.hidden else ("" if c.value is None else c.value) for c in row.cells]
         total = "" if row.total is None else (_("skjult") if row.total.hidden else row.total.value)
-        writer.writerow([period.code, row.indicator.key, str(row.indicator.title),
-                         row.indicator.unit, *values, total])
-    return out.getvalue()
+        lines.append([period.code, row.indicator.key, str(row.indicator.title),
+                      row.indicator.unit, *values, total])
+    return csv_text(header, lines)

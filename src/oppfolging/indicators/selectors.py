@@ -57,6 +57,7 @@ from oppfolging.meetings.models import (
     Meeting,
     MeetingStatus,
 )
+from oppfolging.outcomes.selectors import acute_before_after
 from oppfolging.people.models import Person
 from oppfolging.people.selectors import AGE_GROUPS, born_between
 from oppfolging.plans.models import (
@@ -832,5 +833,18 @@ def compute_iplos_change(municipality: Municipality, periods: Sequence[Period]) 
 
 
 def compute_acute_admissions(municipality: Municipality, periods: Sequence[Period]) -> list[Figure]:
-    """Return "no data yet": the GP extract import that would carry admissions does not exist."""
-    return [Figure(None, None, None, 0, None, available=False) for _ in periods]
+    """Return acute admissions in the 12 months after team start, the 12 before as secondary.
+
+    From the imported hospital stays (oppfolging.outcomes); "no data yet" until there are any.
+    """
+    today = timezone.localdate()
+    result = []
+    for period in periods:
+        found = acute_before_after(municipality, period.start, period.end, today)
+        if found is None:
+            result.append(Figure(None, None, None, 0, None, available=False))
+            continue
+        after, before, people = found
+        result.append(Figure(after if people else None, None, None, people,
+                             before if people else None))
+    return result

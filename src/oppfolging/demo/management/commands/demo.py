@@ -19,6 +19,7 @@ from oppfolging.demo.assessments import create_demo_assessments
 from oppfolging.demo.history import create_demo_history
 from oppfolging.demo.intake import create_demo_path
 from oppfolging.demo.meetings import create_demo_meetings
+from oppfolging.demo.outcomes import create_demo_outcomes
 from oppfolging.demo.plans import create_demo_plans, create_demo_portal_users
 from oppfolging.demo.risk import create_demo_risk_list, demo_gp_and_unit
 from oppfolging.lib import identity
@@ -85,6 +86,8 @@ class Command(BaseCommand):
             if not skip_history:
                 create_demo_history(municipality=municipality, seed=seed + index,
                                     today=timezone.localdate(), persons=250 if index < 2 else 40)
+                create_demo_outcomes(municipality=municipality, seed=seed + index,
+                                     today=timezone.localdate())
             if index == 0:
                 create_demo_portal_users(municipality=municipality)
                 if not skip_risk and (pair := demo_gp_and_unit(municipality)):

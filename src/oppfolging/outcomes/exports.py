@@ -1,0 +1,107 @@
+"""The effect page as CSV and Excel: estimates, balance, curves, change, definitions.
+
+Written with the indicators' helpers (``indicators.exports.csv_text``/``xlsx_bytes``), which
+neutralise text a spreadsheet would run as a formula. Numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.utils.translation import gettext as _
+
+from oppfolging.accounts.models import Municipality
+from oppfolging.effect.estimate import EffectEstimate, RateRatio
+from oppfolging.outcomes import report
+from oppfolging.outcomes.selectors import EffectReport
+
+Row = list[object]
+
+
+def header() -> list[str]:
+    return [_("kommunenummer"), _("kommune"), _("del"), _("utfall"), _("metode"), _("verdi"),
+            _("nedre grense"), _("øvre grense"), _("med team"), _("sammenligning")]
+
+
+def _rr(rr: RateRatio) -> list[object]:
+    return [rr.rate_ratio, rr.ci_low, rr.ci_high]
+
+
+def estimate_rows(estimate: EffectEstimate | None) -> list[Row]:
+    """Return (part, outcome, method, value, low, high, treated, comparison) rows."""
+    if estimate is None:
+        return [[_("estimat"), "", _("ingen utfallsdata"), None, None, None, None, None]]
+    rows: list[Row] = [
+        [_("antall"), "", _("personer"), None, None, None, estimate.n_treated, estimate.n_comparison],
+    ]
+    if estimate.status != "ok":
+        rows.append([_("estimat"), "", _("for få til å anslå"), None, None, None,
+                     estimate.n_treated, estimate.n_comparison])
+        return rows
+    for row in report.estimate_rows(estimate):
+        rows.append([_("estimat"), row.label, _("naiv før/etter"), *_rr(row.naive),
+                     row.naive.events_treated, row.naive.events_comparison])
+        rows.append([_("estimat"), row.label, _("justert"), *_rr(row.adjusted),
+                     row.adjusted.events_treated, row.adjusted.events_comparison])
+        if row.itt is not None:
+            rows.append([_("estimat"), row.label, _("justert, intensjon å behandle"), *_rr(row.itt),
+                         row.itt.events_treated, row.itt.events_comparison])
+    for b in estimate.balance:
+        label = str(report.BALANCE_LABELS.get(b.variable, b.label))
+        rows.append([_("balanse"), label, _("snitt med team / før / etter matching"),
+                     b.mean_treated, b.mean_comparison_before, b.mean_comparison_after,
+                     b.smd_before, b.smd_after])
+    curves = estimate.primary.curves
+    if curves is not None:
+        for month, treated, comparison in zip(curves.months, curves.treated, curves.comparison,
+                                              strict=True):
+            rows.append([_("kurve"), str(report.OUTCOME_LABELS["acute_admissions"]),
+                         _("måned %(m)s") % {"m": month}, None, None, None, treated, comparison])
+    return rows
+
+
+def change_rows(found: EffectReport) -> list[Row]:
+    rows: list[Row] = []
+    for label, summary in ((_("PSFS"), found.psfs), (_("IPLOS"), found.iplos)):
+        rows.append([_("endring"), label, _("snitt endring (95 %-intervall)"), summary.mean,
+                     summary.ci_low, summary.ci_high, summary.n, None])
+        rows.append([_("endring"), label, _("bedre minst minste påviselige endring"),
+                     summary.share_improved, None, None, summary.improved, summary.n])
+        rows.append([_("endring"), label, _("verre minst minste påviselige endring"),
+                     summary.share_worse, None, None, summary.worse, summary.n])
+    return rows
+
+
+def rows(municipality: Municipality, found: EffectReport) -> list[Row]:
+    head = [municipality.number, municipality.name]
+    return [head + r for r in estimate_rows(found.estimate) + change_rows(found)]
+
+
+def definition_rows() -> list[Row]:
+    return [[term, text] for term, text in report.definitions()]
+
+
+def sheets(municipality: Municipality, found: EffectReport) -> list[tuple[str, Sequence[object], list[Row]]]:
+    return [
+        (_("Effekt"), header(), rows(municipality, found)),
+        (_("Definisjoner"), [_("begrep"), _("definisjon")], definition_rows()),
+    ]
+
+
+def pooled_header() -> list[str]:
+    return [_("kommune"), _("personer med team"), _("personer i sammenligningsgruppen"),
+            _("justert rateratio (95 %-intervall)"), _("naiv rateratio (95 %-intervall)")]
+
+
+def pooled_rows(
+    rows: Sequence[report.PooledRow], total: report.PooledRow, together: EffectReport
+) -> list[Row]:
+    lines: list[Row] = [[r.name, r.treated, r.comparison, r.adjusted, r.naive] for r in rows]
+    estimate = together.estimate
+    ok = estimate is not None and estimate.status == "ok"
+    lines.append([
+        total.name, total.treated, total.comparison,
+        report.ratio_text(estimate.adjusted) if ok and estimate else _("for få til å anslå"),
+        report.ratio_text(estimate.naive) if ok and estimate else "–",
+    ])
+    return lines
