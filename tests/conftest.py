@@ -133,3 +133,14 @@ def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001, ANN201
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_auditevent_no_truncate")
+
+
+@pytest.fixture(autouse=True)
+def document_storage(tmp_path_factory, settings):
+    """Keep every test's uploaded documents in a temporary folder of its own, never under var/."""
+    root = tmp_path_factory.mktemp("documents")
+    settings.STORAGES = {**settings.STORAGES, "documents": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(root), "base_url": None},
+    }}
+    return root

@@ -35,7 +35,7 @@ LAYERS: list[tuple[str, list[str]]] = [
                 "oppfolging.audit.chain"]),
     ("grants", ["oppfolging.access.grants", "oppfolging.audit.services", "oppfolging.accounts.http"]),
     ("policy", ["oppfolging.access.policy"]),
-    ("reads", ["oppfolging.*.selectors", "oppfolging.plans.history", "oppfolging.meetings.ics",
+    ("reads", ["oppfolging.*.selectors", "oppfolging.plans.history", "oppfolging.meetings.ics", "oppfolging.calendars.ics",
                "oppfolging.indicators.definitions", "oppfolging.indicators.access", "oppfolging.operations.metrics"]),
     ("writes", ["oppfolging.*.services", "oppfolging.*.tasks", "oppfolging.notifications.delivery",
                 "oppfolging.notifications.sms", "oppfolging.submissions.once", "oppfolging.operations.jobs",

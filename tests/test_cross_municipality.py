@@ -14,12 +14,17 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from oppfolging.access.models import BreakGlassAccess
 from oppfolging.assessments.models import Assessment, MedicalAssessment
+from oppfolging.calendars.services import calendar_feed_create, calendar_feed_revoke
+from oppfolging.children.models import ParentExclusion
+from oppfolging.documents.models import Document
 from oppfolging.gp.models import RiskEntry, RiskList
 from oppfolging.meetings.models import ActionItem, Meeting, MeetingDecision
+from oppfolging.notes.models import Note
 from oppfolging.notifications.models import Delivery, Notification
 from oppfolging.outcomes.models import HospitalStay, OutcomeImport
 from oppfolging.plans.history import record_change
 from oppfolging.plans.models import Goal, IndividualPlan, Measure
+from oppfolging.plantemplates.models import PlanSection, PlanTemplate
 from oppfolging.portal.models import GoalProposal
 from oppfolging.referrals.models import Referral
 from oppfolging.teams.models import Consent, CoordinatorAssignment, Team, TeamMembership
@@ -96,8 +101,24 @@ def ids(cast):
     )
     HospitalStay.objects.create(person=cast.person, admitted="2024-03-01", acute=True,
                                 source=outcome_import)
+    document = Document.objects.create(person=cast.person, title="Hemmelig mål", added_by=cast.cu,
+                                       added_by_kind="professional", original_name="a.pdf",
+                                       content_type="application/pdf", size=1, sha256="0" * 64, storage_key="9801/a.pdf")
+    note = Note.objects.create(person=cast.person, plan=plan, text="Hemmelig mål", added_by=cast.cu)
+    template = PlanTemplate.objects.create(municipality=cast.municipality, name="Mal", created_by=cast.cu)
+    section = PlanSection.objects.create(plan=plan, title="Hemmelig mål")
+    exclusion = ParentExclusion.objects.create(person=cast.person, related_person=cast.next_of_kin,
+                                               reason="Grunn", decided_by=cast.cu)
+    _feed, token = calendar_feed_create(user=cast.cu)
+    calendar_feed_revoke(user=cast.cu, feed=_feed)
     return {
         "assignment_id": assignment.pk,
+        "document_id": document.pk,
+        "note_id": note.pk,
+        "template_id": template.pk,
+        "section_id": section.pk,
+        "exclusion_id": exclusion.pk,
+        "token": token,
         "notification_id": notification.pk,
         "delivery_id": letter.pk,
         "list_id": risk_list.pk,

@@ -101,6 +101,11 @@ INSTALLED_APPS = [
     "oppfolging.gp",
     "oppfolging.submissions",
     "oppfolging.home",
+    "oppfolging.children",
+    "oppfolging.documents",
+    "oppfolging.notes",
+    "oppfolging.plantemplates",
+    "oppfolging.calendars",
     "oppfolging.demo",
     "oppfolging.fhir",
 ]
@@ -296,6 +301,61 @@ if "STATIC_ROOT" not in os.environ:
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", PROJECT_DIR / "var" / "media"))
+
+# Documents on the plan (docs/plan-tools.md). Stored through Django's storage API under the
+# alias "documents": the file system outside the web root in development, S3-compatible object
+# storage (django-storages) in production. Files are never served by the web server; every
+# download goes through the access policy and the access log.
+DOCUMENT_STORAGE = os.environ.get("DOCUMENT_STORAGE", "filesystem").strip().lower()
+if DOCUMENT_STORAGE not in ("filesystem", "s3"):
+    raise ImproperlyConfigured(f"DOCUMENT_STORAGE must be 'filesystem' or 's3', got {DOCUMENT_STORAGE!r}.")
+DOCUMENT_ROOT = Path(os.environ.get("DOCUMENT_ROOT", PROJECT_DIR / "var" / "documents"))
+DOCUMENT_MAX_FILE_MB = env_int("DOCUMENT_MAX_FILE_MB", 20)
+DOCUMENT_MAX_PERSON_MB = env_int("DOCUMENT_MAX_PERSON_MB", 500)
+# An office document is a zip: refuse one that unpacks to more than this, or whose parts are
+# compressed more than this ratio (a zip bomb).
+DOCUMENT_MAX_UNPACKED_MB = env_int("DOCUMENT_MAX_UNPACKED_MB", 200)
+DOCUMENT_MAX_ZIP_RATIO = env_int("DOCUMENT_MAX_ZIP_RATIO", 500)
+# A withdrawn document is kept this many days before the purge job removes the file.
+DOCUMENT_RETENTION_DAYS = env_int("DOCUMENT_RETENTION_DAYS", 365)
+# A log note can be corrected by its author for this many minutes; after that, only by a new note.
+NOTE_EDIT_GRACE_MINUTES = env_int("NOTE_EDIT_GRACE_MINUTES", 30)
+# Tasks (action items, measures) remind the one responsible this many days before they are due.
+TASK_REMINDER_DAYS = env_int("TASK_REMINDER_DAYS", 3)
+
+if DOCUMENT_STORAGE == "s3":
+    _document_storage: dict[str, object] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("DOCUMENT_S3_BUCKET", ""),
+            "endpoint_url": os.environ.get("DOCUMENT_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("DOCUMENT_S3_REGION") or None,
+            "access_key": os.environ.get("DOCUMENT_S3_ACCESS_KEY_ID", ""),
+            "secret_key": os.environ.get("DOCUMENT_S3_SECRET_ACCESS_KEY", ""),
+            "location": os.environ.get("DOCUMENT_S3_PREFIX", "documents"),
+            # Private objects, never overwritten, read only through the app.
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "object_parameters": {"ServerSideEncryption": os.environ.get("DOCUMENT_S3_ENCRYPTION", "AES256")},
+        },
+    }
+else:
+    _document_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # base_url None: the files have no web address; the app streams each download itself.
+        "OPTIONS": {"location": str(DOCUMENT_ROOT), "base_url": None,
+                    "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    }
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "documents": _document_storage,
+}
+# Uploads: form fields beyond this size are refused, and a file above this size is streamed to a
+# temporary file instead of memory (the document upload view stops it at its own limit first).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 
 MAILERS = {
     "default": {

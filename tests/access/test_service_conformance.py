@@ -40,13 +40,20 @@ from oppfolging.access.models import BreakGlassAccess
 from oppfolging.accounts.models import Role, RoleAssignment, User
 from oppfolging.assessments.models import Assessment, Decision, MedicalAssessment
 from oppfolging.audit.models import AuditEvent
+from oppfolging.calendars.models import CalendarFeed
+from oppfolging.children.models import ParentExclusion
+from oppfolging.demo.plantools import demo_pdf
+from oppfolging.documents.models import Document
 from oppfolging.gp.models import RiskEntry, RiskList
 from oppfolging.meetings import services as meetings
 from oppfolging.meetings.models import ActionItem, AgendaItem, Meeting, MeetingDecision
+from oppfolging.notes.models import Note
 from oppfolging.notifications.models import Delivery, Notification
 from oppfolging.people.models import Person
 from oppfolging.plans import services as plans
 from oppfolging.plans.models import Goal, IndividualPlan, Measure
+from oppfolging.plantemplates.models import PlanSection, PlanTemplate, TemplateVersion
+from oppfolging.plantemplates.services import TemplateContent
 from oppfolging.portal.models import GoalProposal
 from oppfolging.referrals.models import Referral
 from oppfolging.teams.models import (
@@ -83,6 +90,9 @@ EXEMPT = {
     "gp.services.risk_lists_purge": "the retention job run by the system: deletes lists past the review period, reads nothing for anyone",
     "referrals.services.referral_create_public": "the public form: anyone may report a need; it writes to the unit's queue and reads nothing",
     "referrals.services.public_form_rate_limited": "counts reports from a hashed address, no personal data",
+    "documents.services.refusal_message": "words why a file was refused; touches no record",
+    "documents.services.too_large_message": "words the size limit; touches no record",
+    "calendars.services.calendar_feed_create": "the signed-in user's own calendar subscription; touches no one else",
 }
 
 
@@ -152,6 +162,8 @@ class World:
             return cast.colleague
         if name == "kin_on_consent":
             return PortalGrant(cast.person, PortalBasis.CONSENT, cast.next_of_kin, self.kin_user)
+        if name == "not_unit":
+            return self.grant(self.coordinator)
         raise AssertionError(name)
 
     @property
@@ -386,6 +398,40 @@ SPECS: dict[str, Spec] = {
         lambda f, w, g: f(grant=g, text="Kari fra hjemmesykepleien")),
     "portal.services.message_send": spec(("not_serving",))(lambda f, w, g: f(grant=g, body="Hei")),
     "portal.services.messages_mark_read": spec(("not_serving",))(lambda f, w, g: f(grant=g)),
+    # plan tools (issue 18): documents, log notes, templates, calendar, children
+    "documents.services.document_upload": spec(SERVE_BAD)(
+        lambda f, w, g: f(grant=g, upload=SimpleUploadedFile("a.pdf", demo_pdf("A"), "application/pdf"), title="A",
+                          consent=w.consent)),
+    "documents.services.document_visibility_set": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, document=_document(w), visibility="staff")),
+    "documents.services.document_withdraw": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, document=_document(w), reason="Feil person")),
+    "documents.services.document_download": spec(("other_person", "other_municipality"))(
+        lambda f, w, g: f(grant=g, document=_document(w))),
+    "notes.services.note_add": spec(SERVE_BAD)(lambda f, w, g: f(grant=g, plan=w.plan, text="Snakket med skolen")),
+    "notes.services.note_edit": spec(("not_owner", "other_person", "other_municipality"))(
+        lambda f, w, g: f(grant=g, note=_note(w), text="Rettet")),
+    "plantemplates.services.template_create": spec(("staff_wrong_role",))(
+        lambda f, w, g: f(grant=g, name="Ny mal", content=TemplateContent(sections=[("Hverdagen", "")]))),
+    "plantemplates.services.template_revise": spec(STAFF_BAD)(
+        lambda f, w, g: f(grant=g, template=_template(w).template, content=TemplateContent(sections=[("Ny", "")]))),
+    "plantemplates.services.plan_start_from_template": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, version=_template(w), team=w.team)),
+    "plantemplates.services.plan_section_update": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, section=PlanSection.objects.create(plan=w.plan, title="Skole"), text="Ny tekst",
+                          expected_version=1)),
+    "calendars.services.calendar_feed_revoke": spec(("other_user",))(
+        lambda f, w, g: f(user=g, feed=CalendarFeed.objects.create(user=w.cast.cu, token_hash="x" * 64))),
+    "children.services.child_coordinator_appoint": spec(("read_only", "not_unit"))(
+        lambda f, w, g: f(grant=g, coordinator=w.coordinator, grounds="disability", reason="Trenger koordinator")),
+    "children.services.parent_exclude": spec(PERSON_BAD + ("not_unit",))(
+        lambda f, w, g: f(grant=g, related=w.cast.next_of_kin, reason="Besøksforbud")),
+    "children.services.parent_exclusion_lift": spec(PERSON_BAD + ("not_unit",))(
+        lambda f, w, g: f(grant=g, exclusion=ParentExclusion.objects.create(
+            person=w.cast.person, related_person=w.cast.next_of_kin, reason="Besøksforbud", decided_by=w.cast.cu),
+            reason="Opphevet")),
+    "children.services.child_view_record": spec(("not_serving",))(
+        lambda f, w, g: f(grant=g, words="Jeg liker å bade", how="conversation")),
     # referrals
     "referrals.services.referral_create": spec(STAFF_BAD)(
         lambda f, w, g: f(grant=g, person=w.cast.person, subject_given_name="Petra", subject_family_name="P",
@@ -439,6 +485,23 @@ def _handover(w: World, note: str = "") -> CoordinatorAssignment:
 
 def _invitation(w: World) -> Any:
     return w.meeting.invitations.create(kind="professional", user=w.coordinator, name="Kai Koordinator")
+
+
+def _document(w: World) -> Document:
+    return Document.objects.create(person=w.cast.person, title="Rapport", added_by=w.cast.cu,
+                                   added_by_kind="professional", original_name="rapport.pdf",
+                                   content_type="application/pdf", size=10, sha256="0" * 64,
+                                   storage_key=f"9801/test-{Document.objects.count()}.pdf")
+
+
+def _note(w: World) -> Note:
+    return Note.objects.create(person=w.cast.person, plan=w.plan, text="Snakket med skolen", added_by=w.cast.cu)
+
+
+def _template(w: World) -> TemplateVersion:
+    template = PlanTemplate.objects.create(municipality=w.cast.municipality, name="Eldre som bor hjemme",
+                                           created_by=w.cast.cu)
+    return TemplateVersion.objects.create(template=template, number=1, created_by=w.cast.cu)
 
 
 def _inbox_item(w: World) -> Notification:

@@ -51,3 +51,16 @@ class BreakGlassAccess(models.Model):
     @property
     def is_active(self) -> bool:
         return self.expires_at > timezone.now()
+
+
+class Visibility(models.TextChoices):
+    """Who may see a shared record on a person's plan (a document, a log note).
+
+    Always within what the person's consent allows: a service the person has not consented to
+    share with never sees anything of the person, and the person and next of kin see only what
+    is shared with the whole team. The rule itself is `access.policy.shared_with`.
+    """
+
+    TEAM = "team", _("Alle i teamet, også personen og pårørende som deltar")
+    STAFF = "staff", _("Bare ansatte i teamet")
+    SERVICES = "services", _("Bare de tjenestene som er valgt")

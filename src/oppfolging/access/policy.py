@@ -28,9 +28,10 @@ from oppfolging.access.grants import (
     PortalGrant,
     StaffGrant,
 )
-from oppfolging.access.models import BreakGlassAccess
+from oppfolging.access.models import BreakGlassAccess, Visibility
 from oppfolging.accounts.models import Municipality, Role, RoleAssignment, User
 from oppfolging.assessments.models import AssessmentStatus
+from oppfolging.children.models import ParentExclusion
 from oppfolging.gp.models import RiskList
 from oppfolging.people.models import Person, RelatedPerson
 from oppfolging.referrals.models import Referral
@@ -346,9 +347,21 @@ def can_report_need(user: User, municipality: Municipality) -> bool:
 
 
 def portal_grants(*, user: User) -> list[PortalGrant]:
-    """Return every person whose plan the user may see in «Min plan», with the basis for each."""
+    """Return every person whose plan the user may see in «Min plan», with the basis for each.
+
+    Cached on the user object, as the role assignments are: a request loads its user afresh,
+    so a consent withdrawn or an exclusion recorded counts from the next request on.
+    """
     if not user.is_authenticated or not user.is_active:
         return []
+    cached = getattr(user, "_portal_grants_cache", None)
+    if cached is None:
+        cached = _portal_grants(user)
+        user._portal_grants_cache = cached  # type: ignore[attr-defined]
+    return list(cached)
+
+
+def _portal_grants(user: User) -> list[PortalGrant]:
     grants: list[PortalGrant] = []
     own = Person.objects.filter(user=user).first()
     if own is not None:
@@ -360,14 +373,23 @@ def portal_grants(*, user: User) -> list[PortalGrant]:
     return grants
 
 
-def related_person_basis(related: RelatedPerson, *, consented: set[int] | None = None) -> PortalBasis | None:
+def related_person_basis(
+    related: RelatedPerson, *, consented: set[int] | None = None, excluded: set[int] | None = None,
+) -> PortalBasis | None:
     """Return why a next of kin, guardian or parent may see the person's plan now, or None.
 
     A guardian of an adult; a parent or guardian of a child; anyone else only while the
     person's consent to their taking part is in force. Used for «Min plan» and for every
-    message sent to a next of kin, whether or not they have signed in.
+    message sent to a next of kin, whether or not they have signed in. ``consented`` and
+    ``excluded`` (ids of next of kin) save the queries when many are asked about at once.
     """
     person = related.person
+    if excluded is not None:
+        if related.pk in excluded:
+            return None
+    elif ParentExclusion.objects.active().filter(related_person=related).exists():
+        # A parent the unit has excluded from a child's follow-up, with a recorded reason.
+        return None
     if related.is_guardian and not person.is_child:
         return PortalBasis.GUARDIAN
     if person.is_child and (related.has_parental_responsibility or related.is_guardian):
@@ -379,6 +401,20 @@ def related_person_basis(related: RelatedPerson, *, consented: set[int] | None =
     ).exists():
         return PortalBasis.CONSENT
     return None
+
+
+def related_person_bases(person: Person) -> dict[int, PortalBasis]:
+    """Return, for each of the person's next of kin who may take part now, why; in three queries."""
+    consented = set(Consent.objects.active().filter(
+        person=person, scope=ConsentScope.NEXT_OF_KIN).values_list("related_person_id", flat=True))
+    excluded = set(ParentExclusion.objects.active().filter(person=person).values_list("related_person_id", flat=True))
+    bases = {}
+    for related in RelatedPerson.objects.filter(person=person):
+        related.person = person
+        basis = related_person_basis(related, consented=consented, excluded=excluded)
+        if basis is not None:
+            bases[related.pk] = basis
+    return bases
 
 
 def portal_grant(*, user: User, person_id: int) -> PortalGrant | None:
@@ -415,13 +451,63 @@ def who_can_see(person: Person) -> list[dict[str, str]]:
                      "why": str(BASIS_LABELS[Basis.COORDINATING_UNIT])})
     consented = set(Consent.objects.active().filter(
         person=person, scope=ConsentScope.NEXT_OF_KIN).values_list("related_person_id", flat=True))
+    excluded = set(ParentExclusion.objects.active().filter(person=person).values_list("related_person_id", flat=True))
     for related in RelatedPerson.objects.filter(person=person, user__isnull=False, user__is_active=True):
         related.person = person
-        basis = related_person_basis(related, consented=consented)
+        basis = related_person_basis(related, consented=consented, excluded=excluded)
         if basis is not None:
             rows.append({"who": related.full_name,
                          "why": str(PORTAL_BASIS_LABELS[basis]) % {"name": person.given_name}})
     return rows
+
+
+# Shared records on a person's plan (documents, log notes): who sees which, within the consent.
+
+
+def viewer_services(grant: PersonGrant) -> list[int]:
+    """Return the services the grant's user acts for with this person, under sharing consent.
+
+    The services of the user's own role in the person's municipality and of their current
+    memberships in the person's team, kept only while the person's consent to share with that
+    service is in force. Only those who serve the person act for a service here: emergency
+    access, case work and assessment participation never see what is kept to named services.
+    """
+    user = grant.user
+    if user is None or not grant.serves:
+        return []
+    person = grant.person
+    today = timezone.localdate()
+    ids = {a.service_id for a in role_assignments(user)
+           if a.municipality_id == person.municipality_id and a.service_id}
+    ids |= set(
+        TeamMembership.objects.filter(user=user, team__person=person, kind=MemberKind.PROFESSIONAL,
+                                      team__status="active", joined_on__lte=today, service__isnull=False)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gt=today)).values_list("service_id", flat=True)
+    )
+    consented = set(Consent.objects.active().filter(
+        person=person, scope=ConsentScope.SHARE_WITH_SERVICE).values_list("service_id", flat=True))
+    return sorted(ids & consented)
+
+
+def shared_with(grant: PersonGrant) -> Q:
+    """Return the filter for the shared records (documents, log notes) a grant may see.
+
+    The record has `visibility`, `services` (the named services) and `added_by` (the user who
+    added it). Everyone in the team sees TEAM; staff with a grant see STAFF; only users acting
+    for a named service (with consent to share with it) see SERVICES; the one who added a record
+    always sees it. The person and next of kin see TEAM only, and what they added themselves.
+    A query using it across `services` must be made distinct.
+    """
+    if grant.is_system:
+        return Q()
+    own = Q(added_by=grant.user) if grant.user is not None else Q(pk__in=[])
+    if grant.is_portal:
+        return Q(visibility=Visibility.TEAM) | own
+    condition = Q(visibility__in=[Visibility.TEAM, Visibility.STAFF]) | own
+    services = viewer_services(grant)
+    if services:
+        condition |= Q(visibility=Visibility.SERVICES, services__in=services)
+    return condition
 
 
 def risk_lists_visible_to(*, user: User) -> QuerySet:

@@ -106,3 +106,13 @@ def get_referral_for_user(request: HttpRequest, referral_id: int):  # noqa: ANN2
             ip=client_ip(request),
         )
     return referral
+
+
+def get_portal_grant(request: HttpRequest, person_id: int, *, resource: str = "portal") -> policy.PortalGrant:
+    """Return the signed-in person's or next of kin's «Min plan» grant, logging a read; 404 if none."""
+    grant = policy.portal_grant(user=request.user, person_id=person_id)  # type: ignore[arg-type]
+    if grant is None:
+        raise Http404("No such plan.")
+    if request.method in ("GET", "HEAD"):
+        audit_person_read(request, grant.as_person_grant(), resource=resource, purpose=grant.basis_text)
+    return grant

@@ -27,6 +27,7 @@ def navigation(user: User, municipality: Municipality | None) -> list[tuple[str,
             _("Innboks (%(count)s)") % {"count": waiting} if waiting else _("Innboks"),
             reverse("notifications:inbox"),
         ))
+        items.append((_("Kalender"), reverse("calendars:calendar")))
         triage = policy.can_triage(user, municipality)
         if triage:
             items.append((_("Meldinger"), reverse("referrals:queue")))
@@ -36,6 +37,7 @@ def navigation(user: User, municipality: Municipality | None) -> list[tuple[str,
             items.append((_("Oversikt"), reverse("teams:overview")))
             items.append((_("Møter"), reverse("meetings:unit_overview")))
             items.append((_("Koordinatorer"), reverse("teams:pool")))
+            items.append((_("Planmaler"), reverse("plantemplates:list")))
         elif policy.can_report_need(user, municipality):
             items.append((_("Meld behov"), reverse("referrals:create")))
         if policy.can_upload_risk_list(user, municipality):

@@ -16,9 +16,10 @@ from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.assessments.selectors import open_medical_requests_for
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
+from oppfolging.calendars.selectors import staff_tasks
 from oppfolging.home import selectors
 from oppfolging.home.selectors import worklist
-from oppfolging.meetings.selectors import no_show_rates_by_service, open_action_items_for
+from oppfolging.meetings.selectors import no_show_rates_by_service
 from oppfolging.notifications.selectors import failed_deliveries, inbox_of, letters_to_print
 from oppfolging.people.models import Person
 
@@ -57,8 +58,14 @@ def start(request: AuthenticatedHttpRequest) -> HttpResponse:
             context["worklist"] = worklist(user=user, municipality=municipality)
         if policy.can_serve_in_teams(user, municipality):
             context["served_persons"] = list(served.order_by("family_name", "given_name")[:50])
-            context["my_action_items"] = open_action_items_for(user=user).select_related("team__person")[:30]
             shown |= set(context["served_persons"])
+        if policy.can_list_persons(user, municipality):
+            # Everyone who meets persons sees the tasks they are responsible for; the section is
+            # always there for team members, and for other roles when something waits.
+            tasks = staff_tasks(user=user)[:30]
+            if tasks or policy.can_serve_in_teams(user, municipality):
+                context["my_tasks"] = tasks
+                shown |= set(Person.objects.filter(pk__in={t.person_id for t in tasks}))
         if policy.can_upload_risk_list(user, municipality):
             context["gp_patients"] = list(
                 Person.objects.filter(municipality=municipality, gp=user)

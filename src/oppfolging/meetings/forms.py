@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from oppfolging.catalogue.models import Service
 from oppfolging.lib.dates import FOLLOW_UP, WORK_DATE, local_datetime
 from oppfolging.meetings.models import Attendance, Invitation
 from oppfolging.plans.models import EvaluationResult, NextStep
@@ -104,20 +105,45 @@ class DecisionForm(OnceForm):
 
 
 class ActionItemForm(OnceForm):
+    """An action item with one responsible: a team member (also the person or a next of kin),
+    the coordinator, or a service."""
+
     description = forms.CharField(label=_("Hva skal gjøres"), widget=forms.Textarea(attrs={"rows": 2}))
-    owner_membership = forms.ModelChoiceField(label=_("Ansvarlig"), queryset=TeamMembership.objects.none())
+    owner_membership = forms.ChoiceField(label=_("Ansvarlig"))
     due_on = forms.DateField(label=_("Frist"), widget=DATE, validators=[FOLLOW_UP])
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         today = timezone.localdate()
         active = [m.pk for m in team.memberships.all() if m.is_active_on(today)]
-        self.fields["owner_membership"].queryset = (  # type: ignore[attr-defined]
-            TeamMembership.objects.filter(pk__in=active).select_related("user", "related_person", "team__person")
-        )
-        self.fields["owner_membership"].label_from_instance = lambda m: (  # type: ignore[attr-defined]
-            f"{m.display_name} ({m.role_in_team or m.get_kind_display()})"
-        )
+        self.memberships = {m.pk: m for m in TeamMembership.objects.filter(pk__in=active).select_related(
+            "user", "related_person", "team__person", "service")}
+        assignment = team.coordinator_assignments.filter(ended_at__isnull=True).select_related("coordinator").first()
+        self.coordinator = assignment.coordinator if assignment is not None else None
+        self.services = {s.pk: s for s in Service.objects.filter(
+            municipality_id=team.person.municipality_id, is_active=True).order_by("name")}
+        groups: list[tuple[str, list[tuple[str, str]]]] = [
+            (str(_("I teamet")), [(str(m.pk), f"{m.display_name} ({m.role_in_team or m.get_kind_display()})")
+                                   for m in self.memberships.values()]),
+        ]
+        if self.coordinator is not None:
+            groups.append((str(_("Koordinator")), [(f"u:{self.coordinator.pk}", self.coordinator.full_name)]))
+        groups.append((str(_("En tjeneste")), [(f"s:{s.pk}", s.name) for s in self.services.values()]))
+        self.fields["owner_membership"].choices = [("", "---------"), *groups]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        value = cleaned.pop("owner_membership", "") or ""
+        cleaned["owner_membership"] = cleaned["owner_user"] = cleaned["owner_service"] = None
+        if value.startswith("u:") and self.coordinator is not None and value == f"u:{self.coordinator.pk}":
+            cleaned["owner_user"] = self.coordinator
+        elif value.startswith("s:") and value[2:].isdigit():
+            cleaned["owner_service"] = self.services.get(int(value[2:]))
+        elif value.isdigit():
+            cleaned["owner_membership"] = self.memberships.get(int(value))
+        if not any(cleaned[k] for k in ("owner_membership", "owner_user", "owner_service")) and not self.errors:
+            self.add_error("owner_membership", _("Velg hvem som er ansvarlig."))
+        return cleaned
 
 
 class EvaluationForm(forms.Form):

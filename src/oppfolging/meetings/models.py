@@ -290,6 +290,11 @@ class ActionItem(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="action_items",
         verbose_name=_("ansvarlig ansatt"),
     )
+    # A service as a whole may own an action item (whoever in it serves the person sees it).
+    owner_service = models.ForeignKey(
+        "catalogue.Service", on_delete=models.PROTECT, null=True, blank=True, related_name="action_items",
+        verbose_name=_("ansvarlig tjeneste"),
+    )
     due_on = models.DateField(_("frist"), validators=[FOLLOW_UP])
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(
@@ -308,7 +313,8 @@ class ActionItem(models.Model):
         indexes = [models.Index(fields=["done_at", "due_on"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(owner_membership__isnull=False) | Q(owner_user__isnull=False),
+                condition=Q(owner_membership__isnull=False) | Q(owner_user__isnull=False)
+                | Q(owner_service__isnull=False),
                 name="action_item_has_an_owner",
             )
         ]
@@ -332,7 +338,9 @@ class ActionItem(models.Model):
     def owner_label(self) -> str:
         if self.owner_membership_id:
             return self.owner_membership.display_name
-        return str(self.owner_user or "")
+        if self.owner_user_id:
+            return str(self.owner_user)
+        return str(self.owner_service or "")
 
     @property
     def owner_email(self) -> str:

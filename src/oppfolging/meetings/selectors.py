@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from oppfolging.access import policy
 from oppfolging.accounts.models import Municipality, User
 from oppfolging.catalogue.models import Service
 from oppfolging.meetings.models import (
@@ -19,7 +20,7 @@ from oppfolging.meetings.models import (
     Meeting,
     MeetingStatus,
 )
-from oppfolging.teams.models import Consent, ConsentScope, Team, TeamStatus
+from oppfolging.teams.models import Team, TeamStatus
 
 
 def meetings_of(*, person: object) -> QuerySet[Meeting]:
@@ -47,14 +48,11 @@ def invitations_of(meeting: Meeting) -> list[Invitation]:
 def recipients_of(meeting: Meeting) -> list[Invitation]:
     """Return the invitees the agenda may go to now: with an address, and still in the team.
 
-    Next of kin get it only while the person's consent to their taking part is in force.
+    Next of kin get it only while the policy lets them take part (consent, guardianship, or a
+    child's parent who is not excluded).
     """
     day = timezone.localtime(meeting.starts_at).date()
-    consented = set(
-        Consent.objects.active()
-        .filter(person=meeting.team.person_id, scope=ConsentScope.NEXT_OF_KIN)
-        .values_list("related_person_id", flat=True)
-    )
+    consented = set(policy.related_person_bases(meeting.team.person))
     result = []
     for invitation in invitations_of(meeting):
         membership = invitation.membership

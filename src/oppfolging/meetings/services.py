@@ -19,10 +19,12 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from oppfolging.access import policy
 from oppfolging.access.grants import Basis, PersonGrant
 from oppfolging.accounts.models import User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant, audit_record
+from oppfolging.catalogue.models import Service
 from oppfolging.lib.versioning import save_versioned
 from oppfolging.meetings import selectors
 from oppfolging.meetings.ics import meeting_calendar
@@ -44,8 +46,6 @@ from oppfolging.notifications.models import Channel, Kind
 from oppfolging.notifications.services import Recipient, channels_for, notifications_done, notify
 from oppfolging.plans.models import Goal, GoalStatus, PlanStatus
 from oppfolging.teams.models import (
-    Consent,
-    ConsentScope,
     MemberKind,
     Team,
     TeamMembership,
@@ -84,10 +84,11 @@ def _service_of(user: User, team: Team) -> object:
 def invitation_sync(*, grant: PersonGrant, meeting: Meeting) -> list[Invitation]:
     """Invite everyone who should come and is not invited yet; never invites anyone twice.
 
-    The coordinator, the members serving on the day, the person, and next of kin whose taking
-    part the person has consented to. Safe when two runs overlap (the reminder job twice, or the
-    job and a coordinator's click): the meeting row is locked before anyone is looked up, so
-    the second run sees the first one's invitations instead of writing them again.
+    The coordinator, the members serving on the day, the person, and next of kin the policy lets
+    take part (the person's consent, guardianship, or a child's parent who is not excluded). Safe
+    when two runs overlap (the reminder job twice, or the job and a coordinator's click): the
+    meeting row is locked before anyone is looked up, so the second run sees the first one's
+    invitations instead of writing them again.
     """
     grant.require_write()
     grant.require_owns(meeting)
@@ -110,10 +111,9 @@ def _invitation_sync_locked(meeting: Meeting) -> list[Invitation]:
         new.append(Invitation(meeting=meeting, kind=InviteeKind.COORDINATOR, user=coordinator,
                               service=_service_of(coordinator, team), name=coordinator.full_name))
         invited_users.add(coordinator.pk)
-    consented = set(
-        Consent.objects.active().filter(person=team.person_id, scope=ConsentScope.NEXT_OF_KIN)
-        .values_list("related_person_id", flat=True)
-    )
+    # Next of kin take part as the policy says: with the person's consent, as a guardian, or as a
+    # parent of a child, never when the unit has excluded them.
+    consented = set(policy.related_person_bases(team.person))
     memberships = TeamMembership.objects.filter(team=team).select_related("user", "service", "related_person")
     for membership in memberships:
         if membership.pk in invited_memberships or not membership.is_active_on(day):
@@ -674,21 +674,25 @@ def action_item_add(
     owner_membership: TeamMembership | None = None,
     owner_user: User | None = None,
     meeting: Meeting | None = None,
+    owner_service: Service | None = None,
 ) -> ActionItem:
-    """Record an action item with an owner in the team and a deadline."""
+    """Record an action item with an owner (a member, the coordinator or a service) and a deadline."""
     grant.require_write()
     grant.require_owns(team, meeting, owner_membership)
     actor = grant.require_user()
     if meeting is not None and meeting.team_id != team.pk:
         raise PermissionDenied("The meeting belongs to another team.")
-    if owner_membership is None and owner_user is None:
+    if owner_membership is None and owner_user is None and owner_service is None:
         raise ValidationError({"owner_membership": _("Velg hvem som er ansvarlig.")})
+    if owner_service is not None and owner_service.municipality_id != team.person.municipality_id:
+        raise ValidationError({"owner_membership": _("Tjenesten hører til en annen kommune.")})
     if owner_membership is not None and owner_membership.team_id != team.pk:
         raise ValidationError({"owner_membership": _("Den ansvarlige må være med i teamet.")})
     if not description.strip():
         raise ValidationError({"description": _("Skriv hva som skal gjøres.")})
     item = ActionItem(team=team, meeting=meeting, description=description.strip(), due_on=due_on,
-                      owner_membership=owner_membership, owner_user=owner_user, created_by=actor)
+                      owner_membership=owner_membership, owner_user=owner_user, owner_service=owner_service,
+                      created_by=actor)
     item.full_clean()
     item.save()
     recipient = _action_item_recipient(item)

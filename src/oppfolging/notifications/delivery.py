@@ -59,6 +59,10 @@ WHAT_WAITS = {
     Kind.REFERRAL_ASSIGNED: _("Du har fått en melding om behov å behandle."),
     Kind.REFERRAL_RECEIPT: _("Vi har mottatt meldingen din om behov."),
     Kind.REFERRAL_CLOSED: _("Koordinerende enhet er ferdig med meldingen din om behov. Av hensyn til taushetsplikten kan vi ikke si mer om vurderingen."),
+    Kind.DOCUMENT_ADDED: _("Det er lagt til et nytt dokument i en plan du følger opp."),
+    Kind.TASK_ASSIGNED: _("Du er ført opp som ansvarlig for et tiltak i en individuell plan."),
+    Kind.TASK_DUE: _("En oppgave du er ansvarlig for, har frist snart."),
+    Kind.CHILD_COORDINATOR: _("Du er oppnevnt som barnekoordinator for et barn."),
 }
 
 

@@ -44,6 +44,10 @@ class Kind(models.TextChoices):
     REFERRAL_ASSIGNED = "referral_assigned", _("Melding om behov til deg")
     REFERRAL_RECEIPT = "referral_receipt", _("Kvittering for melding om behov")
     REFERRAL_CLOSED = "referral_closed", _("Meldingen er ferdig behandlet")
+    DOCUMENT_ADDED = "document_added", _("Nytt dokument i planen")
+    TASK_ASSIGNED = "task_assigned", _("Tiltak du er ansvarlig for")
+    TASK_DUE = "task_due", _("Oppgave med frist snart")
+    CHILD_COORDINATOR = "child_coordinator", _("Oppnevnt som barnekoordinator")
 
 
 # Kinds whose handling is reading: opening the item from the inbox marks it done.
@@ -51,7 +55,8 @@ DONE_WHEN_OPENED = frozenset({
     Kind.MESSAGE, Kind.MESSAGE_FROM_TEAM, Kind.AGENDA_ITEM, Kind.CONSENT_GIVEN,
     Kind.CONSENT_WITHDRAWN, Kind.MEDICAL_ANSWER, Kind.MEETING_INVITATION, Kind.MEETING_UPDATED,
     Kind.MEETING_CANCELLED, Kind.COORDINATOR_CHANGED, Kind.DECISION, Kind.IDLE_PLAN,
-    Kind.REFERRAL_RECEIPT, Kind.REFERRAL_CLOSED,
+    Kind.REFERRAL_RECEIPT, Kind.REFERRAL_CLOSED, Kind.DOCUMENT_ADDED, Kind.TASK_ASSIGNED,
+    Kind.CHILD_COORDINATOR,
 })
 
 

@@ -12,6 +12,8 @@ import datetime as dt
 from django.tasks import task
 from django.utils import timezone
 
+from oppfolging.calendars.tasks import tasks_remind_due
+from oppfolging.documents.tasks import documents_purge_due
 from oppfolging.meetings.tasks import run_meeting_jobs
 from oppfolging.notifications.tasks import deliveries_retry_due
 from oppfolging.plans.tasks import flag_idle_plans, remind_checkpoints
@@ -25,6 +27,8 @@ def run_all(now: dt.datetime | None = None) -> dict[str, int]:
         "idle_plans": flag_idle_plans(now),
     }
     counts.update(run_meeting_jobs(now=now))
+    counts["task_reminders"] = tasks_remind_due(today=timezone.localtime(now).date())
+    counts["documents_purged"] = documents_purge_due(today=timezone.localtime(now).date())
     counts["deliveries_retried"] = deliveries_retry_due()
     return counts
 

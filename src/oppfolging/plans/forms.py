@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from oppfolging.accounts.models import User
 from oppfolging.catalogue.models import Service
 from oppfolging.lib.dates import FOLLOW_UP
 from oppfolging.people.forms import VersionedForm
@@ -61,10 +62,14 @@ class GoalForm(VersionedForm):
 class MeasureForm(VersionedForm):
     class Meta:
         model = Measure
-        fields = ["description", "responsible_membership", "responsible_service", "extent", "how",
+        fields = ["description", "responsible_membership", "responsible_user", "responsible_service", "extent", "how",
                   "starts_on", "ends_on", "status"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2}),
                    "how": forms.Textarea(attrs={"rows": 2}), "starts_on": DATE, "ends_on": DATE}
+        labels = {"responsible_membership": _("Ansvarlig i teamet (også personen eller en pårørende)"),
+                  "responsible_user": _("Eller: koordinatoren som ansvarlig"),
+                  "responsible_service": _("Eller: en tjeneste som ansvarlig"),
+                  "ends_on": _("Frist (til)")}
 
     def __init__(self, *args: Any, plan: IndividualPlan, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -73,6 +78,9 @@ class MeasureForm(VersionedForm):
         ).select_related("user", "service", "related_person", "team__person")
         self.fields["responsible_service"].queryset = Service.objects.filter(  # type: ignore[attr-defined]
             municipality=plan.person.municipality, is_active=True)
+        self.fields["responsible_user"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            coordinator_assignments__team__person=plan.person, coordinator_assignments__ended_at__isnull=True,
+        ).distinct()
 
 
 class EvaluationForm(forms.Form):

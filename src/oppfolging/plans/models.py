@@ -55,6 +55,11 @@ class IndividualPlan(models.Model):
     )
     last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # The template version the plan started from (plantemplates); versions never change.
+    template_version = models.ForeignKey(
+        "plantemplates.TemplateVersion", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="plans", verbose_name=_("startet fra planmal"),
+    )
 
     class Meta:
         verbose_name = _("individuell plan")
@@ -148,6 +153,11 @@ class Measure(models.Model):
     ends_on = models.DateField(_("til"), null=True, blank=True, validators=[WORK_DATE])
     status = models.CharField(max_length=10, choices=MeasureStatus.choices, default=MeasureStatus.PLANNED)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # The coordinator (or another staff user) as responsible, when not a member or a service.
+    responsible_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="measures",
+        verbose_name=_("ansvarlig ansatt"),
+    )
 
     class Meta:
         ordering = ["starts_on", "pk"]
@@ -155,7 +165,8 @@ class Measure(models.Model):
         verbose_name_plural = _("tiltak")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(responsible_membership__isnull=False) | models.Q(responsible_service__isnull=False),
+                condition=(models.Q(responsible_membership__isnull=False) | models.Q(responsible_service__isnull=False)
+                           | models.Q(responsible_user__isnull=False)),
                 name="measure_has_someone_responsible",
             ),
             models.CheckConstraint(
@@ -176,7 +187,13 @@ class Measure(models.Model):
     def responsible_label(self) -> str:
         if self.responsible_membership_id:
             return self.responsible_membership.display_name
+        if self.responsible_user_id:
+            return self.responsible_user.full_name
         return str(self.responsible_service or "")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (MeasureStatus.PLANNED, MeasureStatus.ONGOING)
 
 
 class EvaluationResult(models.TextChoices):

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +16,8 @@ from oppfolging.accounts.models import User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant
 from oppfolging.lib.versioning import save_versioned
+from oppfolging.notifications.models import Kind
+from oppfolging.notifications.services import Recipient, notify
 from oppfolging.plans.history import record_change, snapshot
 from oppfolging.plans.models import (
     AuthorKind,
@@ -34,8 +37,8 @@ PLAN_FIELDS = ("what_matters", "resources", "needs", "person_contribution",
                "next_of_kin_contribution", "period_start", "period_end", "next_revision_on",
                "cooperation")
 GOAL_FIELDS = ("text", "author_kind", "author_related", "next_evaluation_on", "parent")
-MEASURE_FIELDS = ("description", "responsible_membership", "responsible_service", "extent", "how",
-                  "starts_on", "ends_on", "status")
+MEASURE_FIELDS = ("description", "responsible_membership", "responsible_service", "responsible_user", "extent",
+                  "how", "starts_on", "ends_on", "status")
 
 
 class ConsentMissing(ValidationError):
@@ -142,6 +145,7 @@ def measure_create(*, grant: PersonGrant, goal: Goal, **fields: Any) -> Measure:
     _check_responsible(goal, measure)
     measure.full_clean()
     measure.save()
+    _notify_responsible(grant, measure)
     record_change(plan=goal.plan, actor=grant.user, item=measure, action="create",
                   summary=_("Nytt tiltak: %(text)s") % {"text": measure.description[:200]})
     _audit(grant, Action.CREATE, "measure", measure)
@@ -173,7 +177,9 @@ def measure_report(*, grant: PersonGrant, measure: Measure, status: str) -> Meas
     grant.require_owns(measure)
     actor = grant.require_user()
     responsible = measure.responsible_membership
-    if not grant.can_write and (responsible is None or responsible.user_id != actor.pk):
+    is_responsible = measure.responsible_user_id == actor.pk or (
+        responsible is not None and responsible.user_id == actor.pk)
+    if not grant.can_write and not is_responsible:
         raise PermissionDenied("Only the member responsible or a writer of the plan reports this.")
     if status not in MeasureStatus.values:
         raise ValidationError(_("Ukjent status."))
@@ -188,11 +194,24 @@ def measure_report(*, grant: PersonGrant, measure: Measure, status: str) -> Meas
 
 
 def _check_responsible(goal: Goal, measure: Measure) -> None:
-    if not (measure.responsible_membership_id or measure.responsible_service_id):
+    if not (measure.responsible_membership_id or measure.responsible_service_id or measure.responsible_user_id):
         raise ValidationError({"responsible_membership": _("Velg hvem som er ansvarlig for tiltaket.")})
     membership = measure.responsible_membership
     if membership is not None and membership.team.person_id != goal.plan.person_id:
         raise ValidationError({"responsible_membership": _("Velg en deltaker i personens team.")})
+    user = measure.responsible_user
+    if user is not None and not user.role_assignments.filter(municipality_id=goal.plan.person.municipality_id).exists():
+        raise ValidationError({"responsible_user": _("Velg en ansatt i personens kommune.")})
+
+
+def _notify_responsible(grant: PersonGrant, measure: Measure) -> None:
+    """Tell a staff user named responsible for a measure that it waits on them (not themself)."""
+    membership = measure.responsible_membership
+    user = measure.responsible_user or (membership.user if membership is not None else None)
+    if user is not None and user != grant.user:
+        notify(kind=Kind.TASK_ASSIGNED, key=f"measure-responsible:{measure.pk}:{user.pk}", recipient=Recipient(user=user),
+               person=grant.person, subject=measure,
+               url=reverse("plans:detail", args=[grant.person.pk]) + f"#goal-{measure.goal_id}")
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from oppfolging.access import policy
 from oppfolging.audit.models import Action, AuditEvent
 from oppfolging.audit.services import audit_grant, client_ip
+from oppfolging.calendars.selectors import portal_tasks
 from oppfolging.catalogue.models import Service
 from oppfolging.meetings import selectors as meeting_selectors
 from oppfolging.meetings import services as meeting_services
@@ -82,6 +83,7 @@ def plan(request: HttpRequest, person_id: int) -> HttpResponse:
         grant, plan=plan_obj, goals=sorted(top, key=lambda g: (not g.is_open, g.position)),
         next_meeting=next_meeting, unread=unread, today=timezone.localdate(),
         proposals=GoalProposal.objects.filter(person=grant.person)[:10],
+        tasks=[t for t in portal_tasks(user=request.user) if t.person_id == grant.person.pk],  # type: ignore[arg-type]
     ))
 
 

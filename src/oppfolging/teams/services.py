@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oppfolging.access.grants import Basis, PersonGrant, StaffGrant
-from oppfolging.access.policy import related_person_basis
+from oppfolging.access.policy import related_person_bases
 from oppfolging.accounts.models import Role, User
 from oppfolging.assessments.models import Decision
 from oppfolging.audit.models import Action
@@ -221,8 +221,9 @@ def _tell_person_and_next_of_kin(team: Team, assignment: CoordinatorAssignment) 
     url = reverse("portal:team", args=[person.pk])
     notify(kind=Kind.COORDINATOR_CHANGED, key=f"coordinator:{assignment.pk}", recipient=Recipient(person=person),
            person=person, url=url, subject=assignment, event_at=assignment.started_at)
+    taking_part = related_person_bases(person)
     for related in person.related_persons.all():
-        if related_person_basis(related) is not None:
+        if related.pk in taking_part:
             notify(kind=Kind.COORDINATOR_CHANGED, key=f"coordinator:{assignment.pk}",
                    recipient=Recipient(related=related), person=person, url=url, subject=assignment,
                    event_at=assignment.started_at)

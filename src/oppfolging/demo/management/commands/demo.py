@@ -21,6 +21,7 @@ from oppfolging.demo.intake import create_demo_path
 from oppfolging.demo.meetings import create_demo_meetings
 from oppfolging.demo.outcomes import create_demo_outcomes
 from oppfolging.demo.plans import create_demo_plans, create_demo_portal_users
+from oppfolging.demo.plantools import create_demo_plan_tools
 from oppfolging.demo.risk import create_demo_risk_list, demo_gp_and_unit
 from oppfolging.lib import identity
 from oppfolging.people.models import Gender, Person, RelatedPerson, Relationship
@@ -92,6 +93,7 @@ class Command(BaseCommand):
                 create_demo_portal_users(municipality=municipality)
                 if not skip_risk and (pair := demo_gp_and_unit(municipality)):
                     create_demo_risk_list(municipality=municipality, gp=pair[0], unit=pair[1])
+            create_demo_plan_tools(municipality=municipality, main=index == 0)
 
 
 def _user(username: str, first: str, last: str, title: str) -> User:

@@ -1,0 +1,134 @@
+"""Writes for a child's follow-up: the decision to appoint a barnekoordinator, a parent's
+exclusion (and its lifting), and the child's own view. Each audited, each checks its grant."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from oppfolging.access.grants import Basis, PersonGrant
+from oppfolging.accounts.models import User
+from oppfolging.audit.models import Action
+from oppfolging.audit.services import audit_grant
+from oppfolging.children.models import (
+    ChildCoordinatorDecision,
+    ChildView,
+    Grounds,
+    HowHeard,
+    ParentExclusion,
+)
+from oppfolging.children.selectors import QUESTIONS, age_band
+from oppfolging.notifications.models import Kind
+from oppfolging.notifications.services import Recipient, notify
+from oppfolging.people.models import RelatedPerson
+from oppfolging.teams.models import Team, TeamStatus
+from oppfolging.teams.services import coordinator_appoint
+
+
+def _require_child(grant: PersonGrant) -> None:
+    if not grant.person.is_child:
+        raise ValidationError(_("Personen er ikke under 18 år."))
+
+
+def _require_unit(grant: PersonGrant) -> None:
+    """The coordinating unit makes these decisions (hol § 7-3)."""
+    grant.require_write()
+    if grant.basis is not Basis.COORDINATING_UNIT:
+        raise PermissionDenied("Only the coordinating unit decides this.")
+
+
+@transaction.atomic
+def child_coordinator_appoint(
+    *, grant: PersonGrant, coordinator: User, grounds: str, reason: str, handover_note: str = ""
+) -> ChildCoordinatorDecision:
+    """Record the unit's decision to appoint a barnekoordinator, and appoint them to the child's team.
+
+    The barnekoordinator coordinates the child's team (and so sees the plan across services);
+    an earlier decision ends with this one.
+    """
+    _require_unit(grant)
+    _require_child(grant)
+    actor = grant.require_user()
+    if grounds not in Grounds.values:
+        raise ValidationError({"grounds": _("Velg grunnlaget for retten til barnekoordinator.")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Skriv begrunnelsen for vedtaket.")})
+    team = Team.objects.filter(person=grant.person, status=TeamStatus.ACTIVE).first()
+    if team is None:
+        raise ValidationError(_("Barnet har ikke et aktivt oppfølgingsteam. Opprett teamet først."))
+    current = team.current_coordinator_assignment
+    if current is not None and current.coordinator_id == coordinator.pk:
+        assignment = current
+    else:
+        assignment = coordinator_appoint(grant=grant, team=team, coordinator=coordinator, handover_note=handover_note)
+    now = timezone.now()
+    ChildCoordinatorDecision.objects.filter(person=grant.person, ended_at__isnull=True).update(
+        ended_at=now, end_reason=_("Erstattet av nytt vedtak"))
+    decision = ChildCoordinatorDecision.objects.create(
+        person=grant.person, coordinator=coordinator, assignment=assignment, grounds=grounds, reason=reason.strip(),
+        decided_by=actor, decided_at=now)
+    if coordinator != actor:
+        notify(kind=Kind.CHILD_COORDINATOR, key=f"child-coordinator:{decision.pk}", recipient=Recipient(user=coordinator),
+               person=grant.person, subject=decision, url=reverse("children:child", args=[grant.person.pk]))
+    audit_grant(grant=grant, action=Action.CREATE, resource="child_coordinator_decision", resource_id=decision.pk,
+                purpose=_("Vedtak om barnekoordinator: %(name)s") % {"name": coordinator.full_name})
+    return decision
+
+
+@transaction.atomic
+def parent_exclude(*, grant: PersonGrant, related: RelatedPerson, reason: str) -> ParentExclusion:
+    """Keep a parent out of the child's follow-up, with the reason; they lose «Min plan» and messages."""
+    _require_unit(grant)
+    grant.require_owns(related)
+    _require_child(grant)
+    actor = grant.require_user()
+    if not (related.has_parental_responsibility or related.is_guardian):
+        raise ValidationError(_("Bare en forelder med foreldreansvar eller en verge kan holdes utenfor på denne måten."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Skriv begrunnelsen.")})
+    if ParentExclusion.objects.active().filter(related_person=related).exists():
+        raise ValidationError(_("Forelderen er allerede holdt utenfor."))
+    exclusion = ParentExclusion.objects.create(person=grant.person, related_person=related, reason=reason.strip(),
+                                               decided_by=actor)
+    audit_grant(grant=grant, action=Action.CREATE, resource="parent_exclusion", resource_id=exclusion.pk,
+                purpose=_("Forelder holdt utenfor: %(name)s") % {"name": related.full_name})
+    return exclusion
+
+
+@transaction.atomic
+def parent_exclusion_lift(*, grant: PersonGrant, exclusion: ParentExclusion, reason: str) -> ParentExclusion:
+    """End an exclusion: the parent takes part again from now."""
+    _require_unit(grant)
+    grant.require_owns(exclusion)
+    actor = grant.require_user()
+    if exclusion.lifted_at is not None:
+        raise ValidationError(_("Unntaket er allerede opphevet."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Skriv begrunnelsen.")})
+    exclusion.lifted_at, exclusion.lifted_by, exclusion.lift_reason = timezone.now(), actor, reason.strip()
+    exclusion.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+    audit_grant(grant=grant, action=Action.UPDATE, resource="parent_exclusion", resource_id=exclusion.pk,
+                purpose=_("Forelder er med igjen: %(name)s") % {"name": exclusion.related_person.full_name})
+    return exclusion
+
+
+@transaction.atomic
+def child_view_record(*, grant: PersonGrant, words: str, how: str, question: str = "") -> ChildView:
+    """Record the child's own view in the child's words, with the question adapted to the child's age."""
+    grant.require_serves()
+    _require_child(grant)
+    actor = grant.require_user()
+    if not words.strip():
+        raise ValidationError({"words": _("Skriv det barnet sa, med barnets egne ord.")})
+    if how not in HowHeard.values:
+        raise ValidationError({"how": _("Velg hvordan barnets mening kom fram.")})
+    age = grant.person.age()
+    band = age_band(age)
+    view = ChildView.objects.create(person=grant.person, age_years=age, age_band=band,
+                                    question=(question.strip() or str(QUESTIONS[band]))[:300], words=words.strip(),
+                                    how=how, recorded_by=actor)
+    audit_grant(grant=grant, action=Action.CREATE, resource="child_view", resource_id=view.pk)
+    return view
