@@ -42,7 +42,7 @@ def page(browser, live_server, settings) -> Iterator[object]:
     settings.DEMO_MODE = True
     context = browser.new_context(locale="nb-NO", viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(30_000)
     page.base_url = live_server.url  # type: ignore[attr-defined]
     yield page
     context.close()

@@ -78,7 +78,7 @@ def test_it_lets_the_coordinating_unit_fill_in_an_assessment(page, demo_sign_in,
     page.get_by_label("Begrunnelse").fill("Flere tjenester må samarbeide.")
     page.get_by_role("button", name="Registrer avgjørelsen").click()
     page.wait_for_url(re.compile(rf"/utredning/person/{person.pk}/$"))
-    assert page.get_by_text("Personen fikk beskjed på e-post").is_visible()
+    assert page.get_by_text("Personen fikk beskjed om at svaret ligger i Min plan").is_visible()
     assert_accessible(page)
 
     assessment = Assessment.objects.get(person=person)

@@ -22,6 +22,7 @@ from pypdf import PdfReader
 from oppfolging.accounts.models import Municipality, User
 from oppfolging.catalogue.models import Service
 from oppfolging.lib import identity
+from oppfolging.meetings.models import Meeting
 from oppfolging.people.models import Person
 from oppfolging.plans.models import GoalEvaluation, IndividualPlan
 from oppfolging.teams.models import Consent, CoordinatorAssignment, Team, TeamMembership
@@ -73,10 +74,10 @@ def test_it_keeps_a_plan_alive_from_goals_to_an_evaluated_checkpoint(page, brows
         expect(page.get_by_text("Målet er lagt til.")).to_be_visible()
     assert_accessible(page)
 
-    # 2. A meeting today.
+    # 2. A meeting tomorrow (a meeting cannot be planned in the past).
     page.goto(f"{page.base_url}/mote/person/{person.pk}/")
     page.get_by_role("link", name="Planlegg møte").click()
-    page.get_by_label("Dato").fill(today.isoformat())
+    page.get_by_label("Dato").fill((today + dt.timedelta(days=1)).isoformat())
     page.get_by_label("Fra klokken").fill("08:00")
     page.get_by_label("Til klokken").fill("09:00")
     page.get_by_label("Sted").fill("Hjemme hos Synne")
@@ -91,8 +92,8 @@ def test_it_keeps_a_plan_alive_from_goals_to_an_evaluated_checkpoint(page, brows
     person_page.get_by_role("button", name="Logg inn som Synne Syklus").click()
     person_page.goto(f"{page.base_url}/min-plan/{person.pk}/moter/")
     person_page.get_by_label("Hva vil du ta opp på møtet?").first.fill("Skyss til butikken")
-    person_page.get_by_role("button", name="Legg til på agendaen").first.click()
-    expect(person_page.get_by_text("Saken er lagt til på agendaen.")).to_be_visible()
+    person_page.get_by_role("button", name="Legg til på dagsordenen").first.click()
+    expect(person_page.get_by_text("Saken er lagt til på dagsordenen.")).to_be_visible()
     person_context.close()
 
     # 4. The agenda built itself; it goes out with a calendar invitation.
@@ -103,15 +104,22 @@ def test_it_keeps_a_plan_alive_from_goals_to_an_evaluated_checkpoint(page, brows
     assert "Lage middag to dager i uka" not in page.locator("ol").first.inner_text()
     mail.outbox.clear()
     page.get_by_role("button", name="Send dagsordenen nå").click()
-    expect(page.get_by_text(re.compile(r"Dagsordenen er sendt til \d+ innkalte\."))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Innkallingen er sendt til \d+ innkalte?: "))).to_be_visible()
     invitation = next(m for m in mail.outbox if "sofie@example.invalid" in m.to)
     ics = next(a for a in invitation.attachments if a[0].endswith(".ics"))
     calendar = Calendar.from_ical(ics[1])
     event = next(iter(calendar.walk("VEVENT")))
-    assert str(calendar["METHOD"]) == "REQUEST" and "Gå til butikken alene" in str(event["DESCRIPTION"])
+    # No health information leaves by e-mail or calendar: the goals stay in the app.
+    assert str(calendar["METHOD"]) == "REQUEST" and "Gå til butikken alene" not in str(event.get("DESCRIPTION", ""))
+    assert all("Gå til butikken alene" not in m.body for m in mail.outbox)
     assert any("synne@example.invalid" in m.to for m in mail.outbox)
 
-    # 5. At the meeting: attendance, minutes, an action item, and the goal evaluated.
+    # 5. The day comes (moved in the database, as time passes). At the meeting: attendance,
+    # minutes, an action item, and the goal evaluated.
+    meeting = Meeting.objects.filter(team__person=person).latest("pk")
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=2), ends_at=timezone.now() - dt.timedelta(hours=1))
+    page.reload()
     for select in page.locator("select[id^=id_attendance_]").all():
         select.select_option("present")
     page.get_by_role("button", name="Lagre oppmøte").click()

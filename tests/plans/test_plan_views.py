@@ -144,3 +144,25 @@ def test_it_lets_the_member_responsible_for_a_measure_report_progress(cast, plan
     measure.save()
     assert cast.client_for(cast.gp).post(url, {"status": "ongoing"}).status_code == 403
     assert cast.client_for(cast.stranger).post(url, {"status": "ongoing"}).status_code == 404
+
+
+def test_two_reports_of_a_measures_status_at_once_refuse_the_stale_one_without_an_error_page(cast, plan):
+    measure = Goal.objects.get(text="Gå tur med hunden hver dag").measures.get()
+    url = reverse("plans:measure_status", args=[cast.person.pk, measure.pk])
+    seen = measure.version
+    client = cast.client_for(cast.gp)
+    assert client.post(url, {"status": "ongoing", "version": seen}).status_code == 302
+    response = client.post(url, {"status": "stopped", "version": seen}, follow=True)  # the other tab
+    assert response.status_code == 200
+    assert "Noen andre oppdaterte status for tiltaket" in response.content.decode()
+    measure.refresh_from_db()
+    assert measure.status == "ongoing"
+
+
+def test_a_double_click_on_a_measures_status_records_one_change(cast, plan):
+    measure = Goal.objects.get(text="Gå tur med hunden hver dag").measures.get()
+    url = reverse("plans:measure_status", args=[cast.person.pk, measure.pk])
+    client = cast.client_for(cast.gp)
+    for _ in range(2):
+        assert client.post(url, {"status": "done", "version": measure.version}).status_code == 302
+    assert PlanChange.objects.filter(item_type="measure", actor=cast.gp).count() == 1

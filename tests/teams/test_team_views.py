@@ -179,3 +179,43 @@ def test_it_hides_team_pages_from_strangers_and_keeps_them_read_only_for_the_gp(
     assert cast.client_for(cast.gp).get(reverse("teams:overview")).status_code == 403
     share.refresh_from_db()
     assert share.withdrawn_at is None
+
+
+def test_a_refused_coordinator_wish_keeps_what_was_typed(cast, team):
+    text = "Hun vil ha en som kjenner familien fra før, og som snakker arabisk."
+    response = cast.client_for(cast.cu).post(reverse("teams:wish_record", args=[cast.person.pk]),
+                                              {"stated_by": "no-such-choice", "text": text})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert text in html and "<details open>" in html
+
+
+def test_the_loser_of_a_race_to_form_a_team_gets_a_message_not_an_error_page(cast, monkeypatch):
+    from oppfolging.assessments.models import Decision
+
+    Decision.objects.create(person=cast.person, outcome="team", reason="x", decided_by=cast.cu)
+    real_create = Team.objects.create
+
+    def the_other_click_lands_first(**fields):
+        real_create(person=fields["person"], created_by=cast.colleague)
+        return real_create(**fields)
+
+    monkeypatch.setattr(Team.objects, "create", the_other_click_lands_first)
+    response = cast.client_for(cast.cu).post(reverse("teams:team_create", args=[cast.person.pk]), follow=True)
+    assert response.status_code == 200
+    assert "Teamet ble opprettet av noen andre akkurat nå" in response.content.decode()
+    assert Team.objects.filter(person=cast.person).count() == 1
+
+
+def test_the_loser_of_a_race_to_create_the_plan_gets_a_message_not_an_error_page(cast, team, monkeypatch):
+    real_create = IndividualPlan.objects.create
+
+    def the_other_click_lands_first(**fields):
+        real_create(person=fields["person"], team=fields["team"], created_by=cast.colleague)
+        return real_create(**fields)
+
+    monkeypatch.setattr(IndividualPlan.objects, "create", the_other_click_lands_first)
+    response = cast.client_for(cast.cu).post(reverse("teams:plan_create", args=[cast.person.pk]), follow=True)
+    assert response.status_code == 200
+    assert "Planen ble opprettet av noen andre akkurat nå" in response.content.decode()
+    assert IndividualPlan.objects.filter(person=cast.person).count() == 1

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,7 +58,12 @@ def plan_create(*, grant: PersonGrant, team: Any = None) -> IndividualPlan:
         )
     if IndividualPlan.objects.filter(person=person).exists():
         raise ValidationError(_("Personen har allerede en individuell plan."))
-    plan = IndividualPlan.objects.create(person=person, team=team, created_by=actor)
+    try:
+        with transaction.atomic():
+            plan = IndividualPlan.objects.create(person=person, team=team, created_by=actor)
+    except IntegrityError:
+        # Someone else created the plan at the same moment: the loser is sent to it.
+        raise ValidationError(_("Planen ble opprettet av noen andre akkurat nå. Den ligger klar.")) from None
     record_change(plan=plan, actor=grant.user, item=plan, action="create", summary=_("Planen er opprettet"))
     _audit(grant, Action.CREATE, "individual_plan", plan)
     return plan
@@ -172,8 +177,14 @@ def measure_update(
 
 
 @transaction.atomic
-def measure_report(*, grant: PersonGrant, measure: Measure, status: str) -> Measure:
-    """Let the member responsible for a measure (or a writer of the plan) report its progress."""
+def measure_report(*, grant: PersonGrant, measure: Measure, status: str,
+                   expected_version: int | None = None) -> Measure:
+    """Let the member responsible for a measure (or a writer of the plan) report its progress.
+
+    ``expected_version`` is the version the reporter saw; a report made on an older version
+    raises EditConflict instead of overwriting someone else's report. Reporting the status the
+    measure already has (a double click) changes nothing.
+    """
     grant.require_owns(measure)
     actor = grant.require_user()
     responsible = measure.responsible_membership
@@ -183,9 +194,12 @@ def measure_report(*, grant: PersonGrant, measure: Measure, status: str) -> Meas
         raise PermissionDenied("Only the member responsible or a writer of the plan reports this.")
     if status not in MeasureStatus.values:
         raise ValidationError(_("Ukjent status."))
+    seen = measure.version if expected_version is None else expected_version
+    if status == measure.status and seen == measure.version:
+        return measure
     before = snapshot(measure)
     measure.status = status
-    save_versioned(measure, expected_version=measure.version, fields=["status"])
+    save_versioned(measure, expected_version=seen, fields=["status"])
     record_change(plan=measure.goal.plan, actor=grant.user, item=measure, action="update",
                   summary=_("Tiltak %(status)s: %(text)s") % {"status": measure.get_status_display().lower(),
                                                             "text": measure.description[:150]}, before=before)

@@ -231,11 +231,19 @@ def measure_status(request: HttpRequest, person_id: int, measure_id: int) -> Htt
         "goal__plan", "responsible_membership").first()
     if measure is None:
         raise Http404
+    version = request.POST.get("version", "")
     try:
         services.measure_report(grant=grant, measure=measure,  # type: ignore[arg-type]
-                                status=request.POST.get("status", ""))
+                                status=request.POST.get("status", ""),
+                                expected_version=int(version) if version.isascii() and version.isdigit()
+                                and len(version) < 10 else None)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    except EditConflict as conflict:
+        messages.error(request, _(
+            "Noen andre oppdaterte status for tiltaket mens du hadde siden oppe. Nå står det: «%(status)s». "
+            "Statusen du valgte, er ikke lagret; velg igjen hvis den skal gjelde.")
+            % {"status": conflict.current.get_status_display()})
     else:
         messages.success(request, _("Status for tiltaket er oppdatert."))
     return redirect(f"{reverse('plans:detail', args=[person_id])}#goal-{measure.goal_id}")

@@ -125,7 +125,12 @@ def team_create(*, grant: PersonGrant) -> Team:
         raise ValidationError(_("Det må være fattet en beslutning om oppfølgingsteam først."))
     if Team.objects.filter(person=person, status=TeamStatus.ACTIVE).exists():
         raise ValidationError(_("Personen har allerede et aktivt oppfølgingsteam."))
-    team = Team.objects.create(person=person, created_by=actor)
+    try:
+        with transaction.atomic():
+            team = Team.objects.create(person=person, created_by=actor)
+    except IntegrityError:
+        # Someone else formed the team at the same moment: the loser sees theirs.
+        raise ValidationError(_("Teamet ble opprettet av noen andre akkurat nå. Se teamet under.")) from None
     TeamMembership.objects.create(
         team=team, kind=MemberKind.PERSON, role_in_team=_("Personen selv"), added_by=actor
     )

@@ -54,8 +54,11 @@ def _active_team(person: Any) -> Team:
     return team
 
 
-def person_team(request: HttpRequest, person_id: int) -> HttpResponse:
-    """The person's team: coordinator with full history and handover notes, members, consents."""
+def person_team(request: HttpRequest, person_id: int, wish_form: WishForm | None = None) -> HttpResponse:
+    """The person's team: coordinator with full history and handover notes, members, consents.
+
+    ``wish_form`` is a refused coordinator wish, shown again with its errors and what was typed.
+    """
     grant = get_person_for_user(request, person_id, resource="team")
     person = grant.person
     team = selectors.team_of(person)
@@ -70,7 +73,7 @@ def person_team(request: HttpRequest, person_id: int) -> HttpResponse:
         "wish": CoordinatorWish.objects.filter(person=person).select_related(
             "wished_user", "wished_service").first(),
         "plan": IndividualPlan.objects.filter(person=person).first(),
-        "wish_form": WishForm(municipality=person.municipality),
+        "wish_form": wish_form or WishForm(municipality=person.municipality),
         "decisions": person.decisions.order_by("-decided_at")[:3] if hasattr(person, "decisions") else [],
     })
 
@@ -88,14 +91,18 @@ def _write(request: HttpRequest, person_id: int, do: Callable[[policy.PersonGran
 
 @require_POST
 def wish_record(request: HttpRequest, person_id: int) -> HttpResponse:
-    def do(grant: policy.PersonGrant) -> str:
-        form = WishForm(request.POST, municipality=grant.person.municipality)
-        if not form.is_valid():
-            raise ValidationError(_("Ønsket kunne ikke lagres. Sjekk feltene."))
-        services.coordinator_wish_record(grant=grant, **form.cleaned_data)  # type: ignore[arg-type]
-        return _("Ønsket om koordinator er lagret.")
-
-    return _write(request, person_id, do)
+    grant = get_person_for_user(request, person_id, write=True)
+    form = WishForm(request.POST, municipality=grant.person.municipality)
+    if form.is_valid():
+        try:
+            services.coordinator_wish_record(grant=grant, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Ønsket om koordinator er lagret."))
+            return redirect("teams:person_team", person_id=person_id)
+    # Refused: the page again, with the errors and everything that was typed.
+    return person_team(request, person_id, wish_form=form)
 
 
 @require_POST
