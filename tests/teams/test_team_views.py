@@ -196,6 +196,8 @@ def test_the_loser_of_a_race_to_form_a_team_gets_a_message_not_an_error_page(cas
     Decision.objects.create(person=cast.person, outcome="team", reason="x", decided_by=cast.cu)
     real_create = Team.objects.create
 
+    # (Here the other insert shares the request's transaction and is rolled back with it; in real
+    # life it is the other user's committed row.)
     def the_other_click_lands_first(**fields):
         real_create(person=fields["person"], created_by=cast.colleague)
         return real_create(**fields)
@@ -204,7 +206,6 @@ def test_the_loser_of_a_race_to_form_a_team_gets_a_message_not_an_error_page(cas
     response = cast.client_for(cast.cu).post(reverse("teams:team_create", args=[cast.person.pk]), follow=True)
     assert response.status_code == 200
     assert "Teamet ble opprettet av noen andre akkurat nå" in response.content.decode()
-    assert Team.objects.filter(person=cast.person).count() == 1
 
 
 def test_the_loser_of_a_race_to_create_the_plan_gets_a_message_not_an_error_page(cast, team, monkeypatch):
@@ -218,4 +219,3 @@ def test_the_loser_of_a_race_to_create_the_plan_gets_a_message_not_an_error_page
     response = cast.client_for(cast.cu).post(reverse("teams:plan_create", args=[cast.person.pk]), follow=True)
     assert response.status_code == 200
     assert "Planen ble opprettet av noen andre akkurat nå" in response.content.decode()
-    assert IndividualPlan.objects.filter(person=cast.person).count() == 1
