@@ -354,7 +354,9 @@ STORAGES = {
 }
 # Uploads: form fields beyond this size are refused, and a file above this size is streamed to a
 # temporary file instead of memory (the document upload view stops it at its own limit first).
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+# 10 MB lets a form with several very long texts (Norwegian letters take six bytes each once
+# URL-encoded) reach the form, which answers "too long" and keeps the text; above it, 400.html.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10_485_760)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 
 MAILERS = {

@@ -46,3 +46,5 @@ if settings.OIDC_ENABLED:
         path("oidc/callback/", login_not_required(oidc_views.OIDCAuthenticationCallbackView.as_view()),
              name="oidc_authentication_callback"),
     ]
+
+handler400 = "oppfolging.operations.views.bad_request"

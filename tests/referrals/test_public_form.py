@@ -119,3 +119,23 @@ def test_it_shows_the_receipt_only_to_the_session_that_sent_it(cast, client):
 
 def test_it_gives_404_for_an_unknown_municipality(client, db):
     assert client.get(reverse("public_referral_form", args=["0000"])).status_code == 404
+
+
+def test_over_long_texts_get_a_form_error_and_are_kept(cast, client):
+    # Six fields of 100,000 Norwegian letters: 3.6 MB once URL-encoded.
+    long = "Æ" * 100_000
+    data = form_data(observations=long, person_wants=long, reporter_name=long, reporter_organisation=long,
+                     subject_given_name=long, subject_family_name=long)
+    response = client.post(url(cast), data)
+    assert response.status_code == 200 and not Referral.objects.exists()
+    html = response.content.decode()
+    assert "eller færre tegn" in html and long in html
+
+
+def test_a_body_over_every_limit_gets_a_page_that_sends_the_user_back(cast, client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    response = client.post(url(cast), form_data(observations="x" * 20_000))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Kunne ikke ta imot skjemaet" in html and "det du skrev, står fortsatt i skjemaet" in html
+    assert not Referral.objects.exists()

@@ -10,7 +10,9 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 from django.db.migrations.executor import MigrationExecutor
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
@@ -81,3 +83,12 @@ def prometheus(request: HttpRequest) -> HttpResponse:
     if not _may_scrape(request):
         raise Http404
     return HttpResponse(metrics.render(), content_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A request the server will not read (e.g. a form larger than the limit): say what to do.
+
+    Django's own 400 page renders without the request; ours has the header and the way back, and
+    tells the user that what they typed is still in the form they came from.
+    """
+    return render(request, "400.html", {"too_big": isinstance(exception, RequestDataTooBig)}, status=400)
