@@ -91,3 +91,18 @@ def test_it_leaves_decisions_to_the_coordinating_unit_even_when_others_may_write
     unit = PersonGrant(cast.person, Basis.COORDINATING_UNIT, Role.COORDINATING_UNIT, "", True)
     coordinator = PersonGrant(cast.person, Basis.COORDINATOR, Role.COORDINATOR, "", True)
     assert can_decide(unit) and not can_decide(coordinator)
+
+
+def test_a_double_click_records_one_decision_and_tells_the_person_once(deliver, cast):
+    cast.person.email = "petra@example.invalid"
+    cast.person.save()
+    url = reverse("assessments:decide", args=[cast.person.pk])
+    client = cast.client_for(cast.cu)
+    token = "6f0c3a52-2b1e-4f7e-9a51-6c2f1f0a9b11"
+    data = {"outcome": "contact_person", "reason": "En fast kontakt holder.", "submission_token": token}
+    assert client.post(url, data).status_code == 302
+    second = client.post(url, data, follow=True)
+    assert "Avgjørelsen var allerede registrert." in second.content.decode()
+    assert Decision.objects.count() == 1
+    deliver()
+    assert len([m for m in mail.outbox if "petra@example.invalid" in m.to]) == 1

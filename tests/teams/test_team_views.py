@@ -219,3 +219,16 @@ def test_the_loser_of_a_race_to_create_the_plan_gets_a_message_not_an_error_page
     response = cast.client_for(cast.cu).post(reverse("teams:plan_create", args=[cast.person.pk]), follow=True)
     assert response.status_code == 200
     assert "Planen ble opprettet av noen andre akkurat nå" in response.content.decode()
+
+
+def test_a_double_click_records_one_consent(cast, team):
+    from oppfolging.teams.models import Consent as ConsentModel
+
+    before = ConsentModel.objects.count()
+    data = {"scope": "next_of_kin", "related_person": cast.next_of_kin.pk, "given_by": "person",
+            "method": "verbal", "note": "", "submission_token": "0b7e9a1c-51c4-4a8e-bb61-2f0e3b1d2c44"}
+    client = cast.client_for(cast.cu)
+    assert client.post(reverse("teams:consent_add", args=[cast.person.pk]), data).status_code == 302
+    second = client.post(reverse("teams:consent_add", args=[cast.person.pk]), data, follow=True)
+    assert "Samtykket var allerede registrert." in second.content.decode()
+    assert ConsentModel.objects.count() == before + 1

@@ -21,6 +21,7 @@ from oppfolging.catalogue.models import Service
 from oppfolging.lib.dates import WORK_DATE
 from oppfolging.people.models import Person
 from oppfolging.referrals.models import OPEN_STATUSES, Referral
+from oppfolging.submissions.forms import OnceMixin
 
 
 class StartForm(forms.Form):
@@ -185,7 +186,7 @@ class MedicalAnswerForm(forms.Form):
     )
 
 
-class DecisionForm(forms.ModelForm):
+class DecisionForm(OnceMixin, forms.ModelForm):
     class Meta:
         model = Decision
         fields = ["outcome", "reason", "assessment", "referral"]

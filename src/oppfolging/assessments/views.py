@@ -23,6 +23,7 @@ from oppfolging.assessments.forms import (
 from oppfolging.assessments.models import Assessment, MedicalAssessment
 from oppfolging.lib.versioning import EditConflict, conflict_rows
 from oppfolging.referrals.models import Referral
+from oppfolging.submissions.once import AlreadySubmitted, once
 
 
 def _assessment_for(grant: PersonGrant, assessment_id: int) -> Assessment:
@@ -254,13 +255,19 @@ def decide(request: HttpRequest, person_id: int) -> HttpResponse:
     form = DecisionForm(request.POST or None, person=person, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            decision = services.decision_record(
-                grant=grant,
-                outcome=form.cleaned_data["outcome"],
-                reason=form.cleaned_data["reason"],
-                referral=form.cleaned_data["referral"],
-                assessment=form.cleaned_data["assessment"],
-                )
+            with once(form.submission, user=request.user) as submission:  # type: ignore[arg-type]
+                decision = services.decision_record(
+                    grant=grant,
+                    outcome=form.cleaned_data["outcome"],
+                    reason=form.cleaned_data["reason"],
+                    referral=form.cleaned_data["referral"],
+                    assessment=form.cleaned_data["assessment"],
+                    )
+                submission.created(decision)
+        except AlreadySubmitted:
+            # A double click: one decision, one message to the person.
+            messages.info(request, _("Avgjørelsen var allerede registrert."))
+            return redirect("assessments:person_assessments", person_id=person_id)
         except ValidationError as error:
             form.add_error(None, error)
         else:

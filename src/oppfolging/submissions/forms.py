@@ -8,13 +8,16 @@ from typing import Any
 from django import forms
 
 
-class OnceForm(forms.Form):
-    """Adds a hidden one-time token; a bound form keeps the token it was sent with."""
+class OnceMixin:
+    """Adds a hidden one-time token to a Form or ModelForm; a bound form keeps the token it was sent with."""
 
-    submission_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    fields: dict[str, forms.Field]
+    initial: dict[str, Any]
+    is_bound: bool
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["submission_token"] = forms.UUIDField(widget=forms.HiddenInput, required=False)
         if not self.is_bound:
             self.initial.setdefault("submission_token", uuid.uuid4())
 
@@ -22,3 +25,11 @@ class OnceForm(forms.Form):
     def submission(self) -> uuid.UUID | None:
         """Return the token the form was sent with (after is_valid)."""
         return getattr(self, "cleaned_data", {}).get("submission_token")
+
+    def data_without_token(self) -> dict[str, Any]:
+        """The cleaned data for the service, without the token."""
+        return {k: v for k, v in getattr(self, "cleaned_data", {}).items() if k != "submission_token"}
+
+
+class OnceForm(OnceMixin, forms.Form):
+    """A plain form with the one-time token."""

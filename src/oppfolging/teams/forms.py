@@ -9,6 +9,7 @@ from oppfolging.accounts.models import Municipality, User
 from oppfolging.catalogue.models import Service
 from oppfolging.lib.dates import PAST_EVENT, WORK_DATE
 from oppfolging.people.models import Person, RelatedPerson
+from oppfolging.submissions.forms import OnceMixin
 from oppfolging.teams.models import (
     Consent,
     ConsentScope,
@@ -79,7 +80,7 @@ class EndMembershipForm(forms.Form):
     left_on = forms.DateField(label=_("Sluttdato"), widget=forms.DateInput(attrs={"type": "date"}), validators=[WORK_DATE])
 
 
-class ConsentForm(forms.ModelForm):
+class ConsentForm(OnceMixin, forms.ModelForm):
     class Meta:
         model = Consent
         fields = ["scope", "service", "related_person", "given_by", "given_by_related", "method",

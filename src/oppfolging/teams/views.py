@@ -23,6 +23,7 @@ from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.lib.forms import add_service_error
 from oppfolging.plans import services as plan_services
 from oppfolging.plans.models import IndividualPlan
+from oppfolging.submissions.once import AlreadySubmitted, once
 from oppfolging.teams import selectors, services
 from oppfolging.teams.forms import (
     AppointForm,
@@ -203,7 +204,12 @@ def consent_add(request: HttpRequest, person_id: int) -> HttpResponse:
     form = ConsentForm(request.POST or None, person=grant.person)
     if request.method == "POST" and form.is_valid():
         try:
-            services.consent_record(grant=grant, **form.cleaned_data)  # type: ignore[arg-type]
+            with once(form.submission, user=request.user) as submission:  # type: ignore[arg-type]
+                submission.created(services.consent_record(grant=grant, **form.data_without_token()))  # type: ignore[arg-type]
+        except AlreadySubmitted:
+            # A double click: one consent, and the page it leads to.
+            messages.info(request, _("Samtykket var allerede registrert."))
+            return redirect("teams:person_team", person_id=person_id)
         except ValidationError as error:
             form.add_error(None, error)
         else:
