@@ -37,3 +37,15 @@ def test_it_lets_the_administrator_set_the_deadline_for_reports(cast):
     assert cast.municipality.referral_deadline_days == 10
     assert cast.client_for(cast.cu).get(url).status_code == 403
     assert cast.client_for(cast.stranger).get(url).status_code == 403
+
+
+def test_a_user_name_with_a_space_emoji_or_markup_gets_a_form_error(cast):
+    for bad in ("nora ny", "nora🙂", "<b>nora</b>"):
+        response = cast.client_for(cast.admin).post(reverse("accounts:staff"), {
+            "first_name": "Nora", "last_name": "Ny", "username": bad, "email": "nora@example.invalid",
+            "role": "coordinator"})
+        assert response.status_code == 200, bad
+        assert "Brukernavnet kan bare ha bokstavene" in response.content.decode()
+    assert not User.objects.filter(first_name="Nora").exists()
+    # and the sign-in page, which lists demo users by name in links, still answers
+    assert cast.client_for(cast.admin).get(reverse("accounts:login")).status_code in (200, 302)

@@ -52,7 +52,12 @@ class SignInForm(AuthenticationForm):
 class StaffCreateForm(forms.Form):
     first_name = forms.CharField(label=_("Fornavn"), max_length=150)
     last_name = forms.CharField(label=_("Etternavn"), max_length=150)
-    username = forms.CharField(label=_("Brukernavn"), max_length=150)
+    username = forms.RegexField(
+        label=_("Brukernavn"), max_length=150, regex=r"^[A-Za-z0-9.@_+-]+\Z",
+        help_text=_("Bokstavene a–z, sifre og . @ _ + -, uten mellomrom."),
+        error_messages={"invalid": _("Brukernavnet kan bare ha bokstavene a–z, sifre og . @ _ + -, "
+                                     "uten mellomrom.")},
+    )
     email = forms.EmailField(label=_("E-post"))
     title = forms.CharField(label=_("Stilling"), max_length=100, required=False)
     role = forms.ChoiceField(
