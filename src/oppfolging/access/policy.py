@@ -304,13 +304,19 @@ def is_evaluator(user: User) -> bool:
 
 
 def referrals_visible_to(*, user: User, municipality: Municipality) -> QuerySet:
-    """Return the reports of need the user may open: all for the coordinating unit, else own cases."""
+    """Return the reports of need the user may open: all for the coordinating unit, else own cases.
 
+    A case worker reads a report only while it is open and theirs, as `_case_worker` gives them
+    the person only while the report is open: once it is decided, declined or withdrawn, the
+    service need is over (tjenstlig behov) and the report is the coordinating unit's alone.
+    """
     if has_role(user, Role.COORDINATING_UNIT, municipality):
         return Referral.objects.filter(municipality=municipality)
-    if not can_use_municipality(user, municipality):
+    if not any(has_role(user, role, municipality) for role in CLINICAL_ROLES):
         return Referral.objects.none()
-    return Referral.objects.filter(municipality=municipality, assigned_to=user)
+    return Referral.objects.filter(
+        municipality=municipality, assigned_to=user, status__in=[ReferralStatus.RECEIVED, ReferralStatus.IN_ASSESSMENT]
+    )
 
 
 def can_triage(user: User, municipality: Municipality) -> bool:
