@@ -59,3 +59,37 @@ def test_it_signs_in_the_bound_account_only_while_the_register_knows_the_number(
     cast.person.identity_number = identity.make_synthetic(birth_date=cast.person.birth_date, individual=460)
     cast.person.save()
     assert b.update_user(user, {"pid": pid}) is None
+
+
+def test_the_migration_binds_older_accounts_and_drops_links_it_cannot_bind(cast):
+    """An account made before the binding keeps its own record; a link left by a corrected
+    number (the review's mistyped guardian) is dropped instead of being trusted."""
+    import importlib
+
+    from django.apps import apps
+
+    from oppfolging.access import policy
+    from oppfolging.accounts.models import User
+
+    migration = importlib.import_module("oppfolging.portal.migrations.0004_citizen_account")
+    pid = cast.person.identity_number
+    own = User.objects.create(username=username_for(pid))
+    cast.person.user = own
+    cast.person.save()
+    mistyped = identity.make_synthetic(birth_date=dt.date(1981, 5, 5), individual=470)
+    stale = User.objects.create(username=username_for(mistyped))
+    cast.next_of_kin.identity_number = identity.make_synthetic(birth_date=dt.date(1982, 6, 6), individual=480)
+    cast.next_of_kin.has_parental_responsibility = True
+    cast.next_of_kin.is_guardian = True
+    cast.next_of_kin.user = stale
+    cast.next_of_kin.save()
+
+    migration.bind_existing_accounts(apps, None)
+
+    assert CitizenAccount.objects.get(user=own).identity_number == pid
+    assert not CitizenAccount.objects.filter(user=stale).exists()
+    cast.next_of_kin.refresh_from_db()
+    cast.person.refresh_from_db()
+    assert cast.next_of_kin.user is None and cast.person.user == own
+    assert policy.portal_grants(user=stale) == []
+    assert [g.person for g in policy.portal_grants(user=own)] == [cast.person]

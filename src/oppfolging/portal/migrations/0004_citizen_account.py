@@ -13,7 +13,9 @@ def bind_existing_accounts(apps, schema_editor):
 
     The user name is a hash of that number (portal.oidc.username_for); of the numbers on the
     records linked to the account, only the one whose hash is the user name is the account's.
-    A link to a record whose number has since been corrected binds nothing.
+    A link to a record whose number has since been corrected binds nothing and is removed, as
+    are all links of an account that cannot be bound: such an account sees nothing until its
+    citizen signs in again, when it is bound to the number in their ID token.
     """
     User = apps.get_model("accounts", "User")
     Person = apps.get_model("people", "Person")
@@ -22,11 +24,15 @@ def bind_existing_accounts(apps, schema_editor):
     for user in User.objects.filter(username__startswith="idporten-"):
         numbers = set(Person.objects.filter(user=user).values_list("identity_number", flat=True))
         numbers |= set(RelatedPerson.objects.filter(user=user).values_list("identity_number", flat=True))
+        bound = ""
         for number in numbers:
             if number and "idporten-" + hashlib.sha256(number.encode()).hexdigest()[:20] == user.username:
                 if not CitizenAccount.objects.filter(identity_number=number).exists():
                     CitizenAccount.objects.create(user=user, identity_number=number)
+                    bound = number
                 break
+        Person.objects.filter(user=user).exclude(identity_number=bound or None).update(user=None)
+        RelatedPerson.objects.filter(user=user).exclude(identity_number=bound or None).update(user=None)
 
 
 class Migration(migrations.Migration):
