@@ -234,7 +234,13 @@ if OIDC_ENABLED:
     OIDC_OP_LOGOUT_ENDPOINT = os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", "")
     OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
     OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid profile")
-    OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": os.environ.get("OIDC_ACR_VALUES", "idporten-loa-substantial")}
+    # «Min plan» shows health information: ID-porten's level high (eID «høyt») by default. The
+    # ID token's `acr` is checked against it (portal.oidc.acr_sufficient), not only asked for.
+    OIDC_ACR_VALUES = os.environ.get("OIDC_ACR_VALUES", "idporten-loa-high")
+    OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": OIDC_ACR_VALUES}
+    OIDC_USE_PKCE = True
+    OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+    OIDC_USE_NONCE = True
     LOGIN_REDIRECT_URL_FAILURE = "/logg-inn/?idporten=feil"
 
 # Sign-in for staff through HelseID (OpenID Connect, authorization code + PKCE), when configured.

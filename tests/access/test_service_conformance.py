@@ -90,6 +90,10 @@ EXEMPT = {
     "gp.services.risk_lists_purge": "the retention job run by the system: deletes lists past the review period, reads nothing for anyone",
     "referrals.services.referral_create_public": "the public form: anyone may report a need; it writes to the unit's queue and reads nothing",
     "referrals.services.public_form_rate_limited": "counts reports from a hashed address, no personal data",
+    "referrals.services.public_form_token_spend": "spends the public form's single-use token; no personal data",
+    "portal.services.username_for": "derives an account's user name from a number; touches no record",
+    "portal.services.citizen_account_sign_in": "ID-porten sign-in, before anyone is signed in: binds the account to the number the verified ID token vouches for",
+    "people.services.portal_links_sync": "keeps the register's account links in step with the bound accounts; grants nothing (access follows the numbers)",
     "documents.services.refusal_message": "words why a file was refused; touches no record",
     "documents.services.too_large_message": "words the size limit; touches no record",
     "calendars.services.calendar_feed_create": "the signed-in user's own calendar subscription; touches no one else",
@@ -430,6 +434,10 @@ SPECS: dict[str, Spec] = {
         lambda f, w, g: f(grant=g, exclusion=ParentExclusion.objects.create(
             person=w.cast.person, related_person=w.cast.next_of_kin, reason="Besøksforbud", decided_by=w.cast.cu),
             reason="Opphevet")),
+    "children.services.parent_access_restrict": spec(("read_only", "not_serving", "kin_on_consent"))(
+        lambda f, w, g: f(grant=g, reason="Vil ikke at foreldrene ser planen")),
+    "children.services.parent_access_restriction_lift": spec(("read_only", "not_serving", "kin_on_consent"))(
+        lambda f, w, g: f(grant=g)),
     "children.services.child_view_record": spec(("not_serving",))(
         lambda f, w, g: f(grant=g, words="Jeg liker å bade", how="conversation")),
     # referrals

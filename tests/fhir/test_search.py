@@ -13,6 +13,7 @@ from tests.fhir.r4 import assert_r4
 from oppfolging.fhir.resources import REGISTRY
 from oppfolging.fhir.resources.base import DNR_SYSTEM, FNR_SYSTEM
 from oppfolging.meetings.models import ActionItem
+from oppfolging.portal.models import CitizenAccount
 
 
 def get(client, url: str, status: int = 200) -> dict:
@@ -138,8 +139,8 @@ def test_a_persons_own_token_sees_their_plan_but_not_the_staff_records(cast, fol
     from oppfolging.accounts.models import User
 
     user = User.objects.create(username="petra")
-    cast.person.user = user
-    cast.person.save()
+    # The account ID-porten bound to the person's number; a token names the person by it.
+    CitizenAccount.objects.create(user=user, identity_number=cast.person.identity_number)
     own = api(token("gp-ehr", scopes="user/*.*", pid=cast.person.identity_number))
     assert get(own, f"{FHIR}/CarePlan")["total"] == 1
     assert get(own, f"{FHIR}/Goal")["total"] == 3

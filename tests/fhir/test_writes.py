@@ -9,7 +9,7 @@ from tests.fhir.conftest import FHIR, api, token
 
 from oppfolging.accounts.models import User
 from oppfolging.audit.models import AuditEvent
-from oppfolging.portal.models import Message, PsfsSelfScore
+from oppfolging.portal.models import CitizenAccount, Message, PsfsSelfScore
 
 
 def put(client, url: str, body: dict, if_match: str | None = None, content_type: str = "application/fhir+json"):
@@ -137,8 +137,8 @@ def test_a_system_token_cannot_write_what_needs_a_user(cast, follow, clients):
 
 def test_the_person_records_a_psfs_self_score_from_another_app(cast, follow, clients):
     user = User.objects.create(username="petra")
-    cast.person.user = user
-    cast.person.save()
+    # The account ID-porten bound to the person's number; a token names the person by it.
+    CitizenAccount.objects.create(user=user, identity_number=cast.person.identity_number)
     own = api(token("gp-ehr", scopes="user/QuestionnaireResponse.write user/QuestionnaireResponse.read",
                     pid=cast.person.identity_number))
     body = {"resourceType": "QuestionnaireResponse", "status": "completed",

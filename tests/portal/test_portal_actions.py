@@ -1,5 +1,6 @@
 import datetime as dt
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -83,3 +84,25 @@ def test_it_lists_the_coordinators_reads_on_the_access_page(cast, portal):
     cast.client_for(cast.cu).get(reverse("people:detail", args=[cast.person.pk]))
     html = cast.client_for(portal.person_user).get(reverse("portal:access_log", args=[cast.person.pk])).content.decode()
     assert "Kari Koordinerende" in html and "koordinerende enhet i kommunen" in html
+
+
+def test_a_next_of_kin_on_consent_cannot_state_the_persons_coordinator_wish(cast, portal):
+    """Issue 12, finding 12: only the person, a guardian or a parent states the wish."""
+    from django.core.exceptions import PermissionDenied
+
+    from oppfolging.access import policy
+    from oppfolging.portal import services
+
+    kin = cast.client_for(portal.kin_user)
+    url = reverse("portal:wish", args=[cast.person.pk])
+    assert kin.get(url).status_code == 403
+    assert kin.post(url, {"text": "Nils vil ha Kim"}).status_code == 403
+    grant = policy.portal_grant(user=portal.kin_user, person_id=cast.person.pk)
+    assert grant.basis == "consent"
+    with pytest.raises(PermissionDenied):
+        services.coordinator_wish_state(grant=grant, text="Nils vil ha Kim")
+    assert not cast.person.coordinator_wishes.exists()
+    # The plan page does not offer the next of kin what they may not do.
+    plan = kin.get(reverse("portal:plan", args=[cast.person.pk])).content.decode()
+    assert url not in plan
+    assert url in cast.client_for(portal.person_user).get(reverse("portal:plan", args=[cast.person.pk])).content.decode()

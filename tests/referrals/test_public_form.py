@@ -1,4 +1,5 @@
 import datetime as dt
+import secrets
 import time
 
 from django.core import mail, signing
@@ -12,6 +13,10 @@ from oppfolging.referrals.forms import FORM_SALT
 from oppfolging.referrals.models import Referral
 
 
+def token(started: float) -> str:
+    return signing.dumps({"t": started, "n": secrets.token_hex(16)}, salt=FORM_SALT)
+
+
 def form_data(**changes):
     data = {
         "source": "next_of_kin", "reporter_name": "Randi Pårørende", "reporter_organisation": "",
@@ -22,7 +27,7 @@ def form_data(**changes):
         "observations": "Mor glemmer medisiner og har falt to ganger.",
         "person_wants": "Bo hjemme.", "urgency": "soon", "consent": "given",
         "consent_absent_reason": "", "website": "",
-        "started": signing.dumps(time.time() - 60, salt=FORM_SALT),
+        "started": token(time.time() - 60),
     }
     data.update(changes)
     return data
@@ -48,11 +53,61 @@ def test_it_receives_a_report_without_sign_in_and_gives_a_receipt(cast, client, 
     assert AuditEvent.objects.filter(resource="referral", action="create", actor=None).count() == 1
 
 
-def test_it_attaches_a_report_to_the_person_already_in_the_register(cast, client):
+def test_it_never_attaches_an_anonymous_report_to_a_person_without_the_units_confirmation(cast, client):
+    """Issue 12, public form: a number typed by anyone attached the report (and a case worker's
+    access) to the person it names."""
     client.post(url(cast), form_data(subject_identity_number=cast.person.identity_number,
-                                     subject_birth_date=""))
-    assert Referral.objects.get().person == cast.person
+                                     subject_birth_date="", subject_family_name="Ukjent"))
+    referral = Referral.objects.get()
+    assert referral.person is None and referral.subject_identity_number == cast.person.identity_number
     assert Person.objects.filter(identity_number=cast.person.identity_number).count() == 1
+    unit = cast.client_for(cast.cu)
+    detail = unit.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
+    assert "Koble til Petra Person" in detail  # the unit sees the match and decides
+    unit.post(reverse("referrals:link_person", args=[referral.pk]), {"person": cast.person.pk})
+    referral.refresh_from_db()
+    assert referral.person == cast.person
+
+
+def test_it_accepts_each_form_token_once(cast, client):
+    """Issue 12, public form: the minimum-time token could be replayed to send many reports."""
+    data = form_data()
+    first = client.post(url(cast), data)
+    assert first.status_code == 302
+    replay = client.post(url(cast), data | {"observations": "Sendt igjen med samme nøkkel."})
+    html = replay.content.decode()
+    assert replay.status_code == 200 and "allerede sendt" in html
+    assert "Sendt igjen med samme nøkkel." in html  # nothing typed is lost
+    assert Referral.objects.count() == 1
+    # The form shown again carries a new token, so a person who means it can send it.
+    again = client.post(url(cast), data | {"started": replay.context["form"].data["started"],
+                                           "observations": "Sendt igjen med samme nøkkel."})
+    assert again.status_code == 302 and Referral.objects.count() == 2
+
+
+def test_a_rejected_form_spends_its_token_too(cast, client):
+    data = form_data(consent="not_given")  # missing the reason: rejected
+    assert client.post(url(cast), data).status_code == 200
+    fixed = client.post(url(cast), data | {"consent": "given"})
+    assert "allerede sendt" in fixed.content.decode() and not Referral.objects.exists()
+
+
+def test_it_sends_neither_receipt_nor_decline_reason_to_an_unverified_address(
+        cast, client, django_capture_on_commit_callbacks):
+    from oppfolging.notifications.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url(cast), form_data())
+    referral = Referral.objects.get()
+    unit = cast.client_for(cast.cu)
+    detail = unit.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
+    assert "sendes ikke til melderen" in detail and "Teksten sendes til melderen" not in detail
+    with django_capture_on_commit_callbacks(execute=True):
+        unit.post(reverse("referrals:decline", args=[referral.pk]),
+                  {"reason": "Personen har alt et oppfølgingsteam."})
+    referral.refresh_from_db()
+    assert referral.status == "declined"
+    assert mail.outbox == [] and not Notification.objects.exists()
 
 
 def test_it_never_writes_to_the_register_from_the_anonymous_form(cast, client):
@@ -92,7 +147,7 @@ def test_it_refuses_automated_submissions(cast, client, settings):
     response = client.post(url(cast), form_data(website="http://spam.invalid"))
     assert response.status_code == 200 and not Referral.objects.exists()
     settings.PUBLIC_FORM_MIN_SECONDS = 30
-    response = client.post(url(cast), form_data(started=signing.dumps(time.time(), salt=FORM_SALT)))
+    response = client.post(url(cast), form_data(started=token(time.time())))
     assert "for raskt" in response.content.decode() and not Referral.objects.exists()
     response = client.post(url(cast), form_data(started="forged"))
     assert not Referral.objects.exists()

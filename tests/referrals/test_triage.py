@@ -157,3 +157,21 @@ def test_it_refuses_a_triage_action_from_a_stale_page(cast):
     assert "Noen andre endret meldingen" in response.content.decode()
     referral.refresh_from_db()
     assert referral.status == "received" and referral.assigned_to == cast.cu
+
+
+def test_it_closes_the_report_to_the_case_worker_once_it_is_closed(cast):
+    """Issue 12.13: a case worker read a report after it was declined, decided or withdrawn."""
+    from oppfolging.access import policy
+
+    referral = make_referral(cast, person=cast.person, assigned_to=cast.colleague, status="in_assessment")
+    worker = cast.client_for(cast.colleague)
+    url = reverse("referrals:detail", args=[referral.pk])
+    assert worker.get(url).status_code == 200
+    cast.client_for(cast.cu).post(reverse("referrals:decline", args=[referral.pk]),
+                                  {"reason": "Behovene dekkes av hjemmesykepleien alene."})
+    referral.refresh_from_db()
+    assert referral.status == "declined"
+    assert worker.get(url).status_code == 404
+    assert "Petra Person" not in worker.get(reverse("referrals:queue"), {"status": "all"}).content.decode()
+    assert not policy.referrals_visible_to(user=cast.colleague, municipality=cast.municipality).exists()
+    assert cast.client_for(cast.cu).get(url).status_code == 200

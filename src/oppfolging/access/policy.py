@@ -31,9 +31,10 @@ from oppfolging.access.grants import (
 from oppfolging.access.models import BreakGlassAccess, Visibility
 from oppfolging.accounts.models import Municipality, Role, RoleAssignment, User
 from oppfolging.assessments.models import AssessmentStatus
-from oppfolging.children.models import ParentExclusion
+from oppfolging.children.models import ParentAccessRestriction, ParentExclusion
 from oppfolging.gp.models import RiskList
 from oppfolging.people.models import Person, RelatedPerson
+from oppfolging.portal.models import CitizenAccount
 from oppfolging.referrals.models import Referral
 from oppfolging.referrals.models import Status as ReferralStatus
 from oppfolging.teams.models import (
@@ -304,13 +305,19 @@ def is_evaluator(user: User) -> bool:
 
 
 def referrals_visible_to(*, user: User, municipality: Municipality) -> QuerySet:
-    """Return the reports of need the user may open: all for the coordinating unit, else own cases."""
+    """Return the reports of need the user may open: all for the coordinating unit, else own cases.
 
+    A case worker reads a report only while it is open and theirs, as `_case_worker` gives them
+    the person only while the report is open: once it is decided, declined or withdrawn, the
+    service need is over (tjenstlig behov) and the report is the coordinating unit's alone.
+    """
     if has_role(user, Role.COORDINATING_UNIT, municipality):
         return Referral.objects.filter(municipality=municipality)
-    if not can_use_municipality(user, municipality):
+    if not any(has_role(user, role, municipality) for role in CLINICAL_ROLES):
         return Referral.objects.none()
-    return Referral.objects.filter(municipality=municipality, assigned_to=user)
+    return Referral.objects.filter(
+        municipality=municipality, assigned_to=user, status__in=[ReferralStatus.RECEIVED, ReferralStatus.IN_ASSESSMENT]
+    )
 
 
 def can_triage(user: User, municipality: Municipality) -> bool:
@@ -361,27 +368,76 @@ def portal_grants(*, user: User) -> list[PortalGrant]:
     return list(cached)
 
 
+def citizen_number(user: User) -> str:
+    """Return the identity number the user's «Min plan» account is bound to, or "".
+
+    An account made by ID-porten sign-in is bound to the `pid` of the ID token
+    (`portal.models.CitizenAccount`); the demo's and tests' accounts have no binding.
+    """
+    cached = getattr(user, "_citizen_number_cache", None)
+    if cached is None:
+        cached = CitizenAccount.objects.filter(user=user).values_list("identity_number", flat=True).first() or ""
+        user._citizen_number_cache = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def _portal_grants(user: User) -> list[PortalGrant]:
-    grants: list[PortalGrant] = []
-    own = Person.objects.filter(user=user).first()
-    if own is not None:
-        grants.append(PortalGrant(own, PortalBasis.SELF, user=user))
-    for related in RelatedPerson.objects.filter(user=user).select_related("person"):
+    """Derive the user's «Min plan» grants from the register, now.
+
+    A bound account (ID-porten) is matched by its identity number alone: the person with that
+    number, and every person who has a next of kin, guardian or parent with it. Links stored on
+    the records (`Person.user`, `RelatedPerson.user`) count only for accounts without a binding
+    (the demo's), so a number corrected by staff moves access at once, and a record added after
+    the first sign-in is found without signing in again.
+    """
+    number = citizen_number(user)
+    if number:
+        persons = Person.objects.filter(identity_number=number)
+        relateds = RelatedPerson.objects.filter(identity_number=number)
+    else:
+        persons = Person.objects.filter(user=user)
+        relateds = RelatedPerson.objects.filter(user=user)
+    grants = [PortalGrant(own, PortalBasis.SELF, user=user) for own in persons.select_related("municipality")]
+    for related in relateds.select_related("person", "person__municipality"):
         basis = related_person_basis(related)
         if basis is not None:
             grants.append(PortalGrant(related.person, basis, related, user))
     return grants
 
 
+def portal_account_q(prefix: str = "") -> Q:
+    """Return the filter for next of kin (RelatedPerson) who have a «Min plan» account now.
+
+    An account bound to their identity number, or (demo accounts without a binding) a link.
+    """
+    bound = CitizenAccount.objects.filter(user__is_active=True).values("identity_number")
+    return Q(**{f"{prefix}identity_number__in": bound}) | Q(
+        **{f"{prefix}user__isnull": False, f"{prefix}user__is_active": True,
+           f"{prefix}user__citizen_account__isnull": True}
+    )
+
+
+def parents_restricted(person: Person) -> bool:
+    """Tell whether a young person of 16 or 17 keeps their parents out now (pbrl. § 3-4).
+
+    Under 16 the parents have access; from 18 parenthood gives none. In between, the young
+    person decides: while their restriction is in force, no one sees their plan as a parent.
+    """
+    return person.age() in (16, 17) and ParentAccessRestriction.objects.active().filter(person=person).exists()
+
+
 def related_person_basis(
     related: RelatedPerson, *, consented: set[int] | None = None, excluded: set[int] | None = None,
+    restricted: bool | None = None,
 ) -> PortalBasis | None:
     """Return why a next of kin, guardian or parent may see the person's plan now, or None.
 
-    A guardian of an adult; a parent or guardian of a child; anyone else only while the
-    person's consent to their taking part is in force. Used for «Min plan» and for every
-    message sent to a next of kin, whether or not they have signed in. ``consented`` and
-    ``excluded`` (ids of next of kin) save the queries when many are asked about at once.
+    A guardian of an adult; a parent or guardian of a child under 16, and of a young person of
+    16 or 17 who has not restricted their parents' access (pasient- og brukerrettighetsloven
+    § 3-4); anyone else only while the person's consent to their taking part is in force.
+    Used for «Min plan» and for every message sent to a next of kin, whether or not they have
+    signed in. ``consented``, ``excluded`` (ids of next of kin) and ``restricted`` save the
+    queries when many are asked about at once.
     """
     person = related.person
     if excluded is not None:
@@ -393,7 +449,8 @@ def related_person_basis(
     if related.is_guardian and not person.is_child:
         return PortalBasis.GUARDIAN
     if person.is_child and (related.has_parental_responsibility or related.is_guardian):
-        return PortalBasis.PARENT
+        if not (parents_restricted(person) if restricted is None else restricted):
+            return PortalBasis.PARENT
     if consented is not None:
         return PortalBasis.CONSENT if related.pk in consented else None
     if Consent.objects.active().filter(
@@ -408,10 +465,11 @@ def related_person_bases(person: Person) -> dict[int, PortalBasis]:
     consented = set(Consent.objects.active().filter(
         person=person, scope=ConsentScope.NEXT_OF_KIN).values_list("related_person_id", flat=True))
     excluded = set(ParentExclusion.objects.active().filter(person=person).values_list("related_person_id", flat=True))
+    restricted = parents_restricted(person)
     bases = {}
     for related in RelatedPerson.objects.filter(person=person):
         related.person = person
-        basis = related_person_basis(related, consented=consented, excluded=excluded)
+        basis = related_person_basis(related, consented=consented, excluded=excluded, restricted=restricted)
         if basis is not None:
             bases[related.pk] = basis
     return bases
@@ -452,9 +510,10 @@ def who_can_see(person: Person) -> list[dict[str, str]]:
     consented = set(Consent.objects.active().filter(
         person=person, scope=ConsentScope.NEXT_OF_KIN).values_list("related_person_id", flat=True))
     excluded = set(ParentExclusion.objects.active().filter(person=person).values_list("related_person_id", flat=True))
-    for related in RelatedPerson.objects.filter(person=person, user__isnull=False, user__is_active=True):
+    restricted = parents_restricted(person)
+    for related in RelatedPerson.objects.filter(portal_account_q(), person=person):
         related.person = person
-        basis = related_person_basis(related, consented=consented, excluded=excluded)
+        basis = related_person_basis(related, consented=consented, excluded=excluded, restricted=restricted)
         if basis is not None:
             rows.append({"who": related.full_name,
                          "why": str(PORTAL_BASIS_LABELS[basis]) % {"name": person.given_name}})

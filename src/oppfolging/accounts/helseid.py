@@ -24,7 +24,6 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
@@ -79,8 +78,8 @@ def staff_user_for_claims(claims: dict[str, Any]) -> User | None:
 def user_for_claims(claims: dict[str, Any]) -> User | None:
     """Return the user a token on behalf of someone names: staff, else a «Min plan» account.
 
-    A person or next of kin is found only through an account they already have (ID-porten
-    made it); nothing is created here.
+    A person or next of kin is found only through the account bound to their identity number
+    (ID-porten made it, `portal.models.CitizenAccount`); nothing is created here.
     """
     user = staff_user_for_claims(claims)
     if user is not None:
@@ -88,9 +87,8 @@ def user_for_claims(claims: dict[str, Any]) -> User | None:
     pid = pid_of(claims)
     if len(pid) != 11 or not pid.isdigit():
         return None
-    return _one(User.objects.filter(is_active=True).filter(
-        Q(person_record__identity_number=pid) | Q(related_person_records__identity_number=pid)
-    ).distinct())
+    # The account bound to the number at its ID-porten sign-in, never one a record links to.
+    return _one(User.objects.filter(is_active=True, citizen_account__identity_number=pid))
 
 
 def helseid_setting(attr: str, *args: Any) -> Any:

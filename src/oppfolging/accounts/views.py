@@ -104,3 +104,17 @@ def municipality_settings(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Innstillingene er lagret. Nye meldinger får den nye fristen."))
         return redirect("accounts:municipality_settings")
     return render(request, "accounts/municipality_settings.html", {"form": form})
+
+
+class SignOutView(auth_views.LogoutView):
+    """Sign out, and tell the browser to forget what it kept for this site.
+
+    Drafts of unsent text («Min plan», static/js/drafts.js) live in the browser's storage; on a
+    shared device the next user must not find them. The page's script removes them when the
+    sign-out form is sent; `Clear-Site-Data` does the same where scripts did not run.
+    """
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"storage"'
+        return response

@@ -93,6 +93,50 @@ class ParentExclusion(models.Model):
         return str(self.related_person)
 
 
+class ParentRestrictionQuerySet(models.QuerySet["ParentAccessRestriction"]):
+    def active(self) -> ParentRestrictionQuerySet:
+        return self.filter(lifted_at__isnull=True)
+
+
+class RestrictedBy(models.TextChoices):
+    YOUNG_PERSON = "young_person", _("Ungdommen selv i «Min plan»")
+    STAFF = "staff", _("Ansatt, på vegne av ungdommen")
+
+
+class ParentAccessRestriction(models.Model):
+    """A young person of 16 or 17 keeping their parents out of their plan (pbrl. § 3-4 second paragraph).
+
+    From 16 a young person decides about their own health care, and information is not given to
+    the parents when the young person, for reasons that should be respected, does not want it.
+    While a restriction is in force and the person is 16 or 17, no one has a «Min plan» basis as
+    parent (`access.policy.related_person_basis`). The young person sets and lifts it in «Min
+    plan»; staff who serve them may record it on their behalf, with the reason.
+    """
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="parent_restrictions")
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_by_kind = models.CharField(max_length=20, choices=RestrictedBy.choices)
+    reason = models.TextField(_("begrunnelse"), blank=True)
+    set_at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+")
+
+    objects = ParentRestrictionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-set_at"]
+        verbose_name = _("foreldre uten innsyn")
+        verbose_name_plural = _("foreldre uten innsyn")
+        constraints = [
+            models.UniqueConstraint(fields=["person"], condition=Q(lifted_at__isnull=True),
+                                    name="one_active_parent_restriction"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.person)
+
+
 class AgeBand(models.TextChoices):
     """Age bands the question to the child is adapted to."""
 

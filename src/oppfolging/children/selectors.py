@@ -59,11 +59,12 @@ def parents_of(person: Person) -> list[ParentRow]:
                   .values_list("related_person_id", flat=True))
     exclusions = {e.related_person_id: e for e in ParentExclusion.objects.active().filter(person=person)
                   .select_related("decided_by")}
+    with_account = set(person.related_persons.filter(policy.portal_account_q()).values_list("pk", flat=True))
     rows = []
     for related in person.related_persons.filter(has_parental_responsibility=True) | person.related_persons.filter(
             is_guardian=True):
         rows.append(ParentRow(related, exclusions.get(related.pk), related.pk in members,
-                              related.user_id is not None and policy.related_person_basis(related) is not None))
+                              related.pk in with_account and policy.related_person_basis(related) is not None))
     return sorted({r.related.pk: r for r in rows}.values(), key=lambda r: (r.related.family_name, r.related.given_name))
 
 

@@ -18,7 +18,9 @@ from oppfolging.children.models import (
     ChildView,
     Grounds,
     HowHeard,
+    ParentAccessRestriction,
     ParentExclusion,
+    RestrictedBy,
 )
 from oppfolging.children.selectors import QUESTIONS, age_band
 from oppfolging.notifications.models import Kind
@@ -113,6 +115,60 @@ def parent_exclusion_lift(*, grant: PersonGrant, exclusion: ParentExclusion, rea
     audit_grant(grant=grant, action=Action.UPDATE, resource="parent_exclusion", resource_id=exclusion.pk,
                 purpose=_("Forelder er med igjen: %(name)s") % {"name": exclusion.related_person.full_name})
     return exclusion
+
+
+def _restriction_kind(grant: PersonGrant) -> str:
+    """Return who sets a young person's restriction under the grant; refuse anyone else.
+
+    The young person themself in «Min plan»; staff who serve them (with write access) on their
+    behalf. A parent or next of kin never does: it is the young person's right against them.
+    """
+    if grant.is_portal:
+        if grant.basis is not Basis.PERSON_SELF:
+            raise PermissionDenied("Only the young person restricts what their parents see.")
+        return RestrictedBy.YOUNG_PERSON
+    grant.require_write()
+    grant.require_serves()
+    return RestrictedBy.STAFF
+
+
+@transaction.atomic
+def parent_access_restrict(*, grant: PersonGrant, reason: str = "") -> ParentAccessRestriction:
+    """Keep a young person's parents out of their plan, at the young person's wish (pbrl. § 3-4).
+
+    Only from 16 to 18: under 16 the parents have access, from 18 parenthood gives none. While
+    it is in force, no parent has a «Min plan» basis (`access.policy.related_person_basis`);
+    a parent the young person consents to take part sees the plan on that consent.
+    """
+    kind = _restriction_kind(grant)
+    actor = grant.require_user()
+    if grant.person.age() not in (16, 17):
+        raise ValidationError(_("Bare en ungdom på 16 eller 17 år kan bestemme at foreldrene ikke skal se planen."))
+    if kind == RestrictedBy.STAFF and not reason.strip():
+        raise ValidationError({"reason": _("Skriv hvorfor ungdommen ikke vil at foreldrene skal se planen.")})
+    if ParentAccessRestriction.objects.active().filter(person=grant.person).exists():
+        raise ValidationError(_("Foreldrene ser allerede ikke planen."))
+    restriction = ParentAccessRestriction.objects.create(
+        person=grant.person, set_by=actor, set_by_kind=kind, reason=reason.strip())
+    audit_grant(grant=grant, action=Action.CREATE, resource="parent_access_restriction",
+                resource_id=restriction.pk,
+                purpose=_("Foreldrene ser ikke planen, etter ungdommens ønske (pasient- og brukerrettighetsloven § 3-4)"))
+    return restriction
+
+
+@transaction.atomic
+def parent_access_restriction_lift(*, grant: PersonGrant) -> ParentAccessRestriction:
+    """Let the parents see the young person's plan again, at the young person's wish."""
+    _restriction_kind(grant)
+    actor = grant.require_user()
+    restriction = ParentAccessRestriction.objects.active().filter(person=grant.person).first()
+    if restriction is None:
+        raise ValidationError(_("Foreldrene er ikke holdt utenfor."))
+    restriction.lifted_at, restriction.lifted_by = timezone.now(), actor
+    restriction.save(update_fields=["lifted_at", "lifted_by"])
+    audit_grant(grant=grant, action=Action.UPDATE, resource="parent_access_restriction",
+                resource_id=restriction.pk, purpose=_("Foreldrene ser planen igjen, etter ungdommens ønske"))
+    return restriction
 
 
 @transaction.atomic

@@ -8,5 +8,6 @@ urlpatterns = [
     path("barn/person/<int:person_id>/barnekoordinator/", views.appoint, name="appoint"),
     path("barn/person/<int:person_id>/forelder/<int:related_id>/hold-utenfor/", views.exclude, name="exclude"),
     path("barn/person/<int:person_id>/unntak/<int:exclusion_id>/opphev/", views.lift, name="lift"),
+    path("barn/person/<int:person_id>/foreldre-innsyn/", views.parent_access, name="parent_access"),
     path("barn/person/<int:person_id>/barnets-mening/", views.child_view, name="child_view"),
 ]

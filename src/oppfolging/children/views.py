@@ -15,7 +15,11 @@ from oppfolging.access.shortcuts import get_person_for_user
 from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.children import selectors, services
 from oppfolging.children.forms import AppointForm, ChildViewForm, ExcludeForm
-from oppfolging.children.models import ChildCoordinatorDecision, ParentExclusion
+from oppfolging.children.models import (
+    ChildCoordinatorDecision,
+    ParentAccessRestriction,
+    ParentExclusion,
+)
 from oppfolging.teams.selectors import pool_users
 
 
@@ -36,6 +40,8 @@ def child(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
         "parents": selectors.parents_of(person), "views": selectors.child_views(person),
         "needs": selectors.family_needs(grant=grant), "is_unit": grant.basis is Basis.COORDINATING_UNIT,
         "exclude_form": ExcludeForm(),
+        "young": person.age() in (16, 17),
+        "restriction": ParentAccessRestriction.objects.active().filter(person=person).select_related("set_by").first(),
         "view_form": ChildViewForm(initial={"question": selectors.QUESTIONS[band]}) if grant.serves else None,
     })
 
@@ -91,6 +97,22 @@ def lift(request: AuthenticatedHttpRequest, person_id: int, exclusion_id: int) -
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("%(name)s er med igjen.") % {"name": exclusion.related_person.full_name})
+    return redirect("children:child", person_id=person_id)
+
+
+@require_POST
+def parent_access(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
+    """Record, on a young person's behalf, that their parents shall not see the plan (or may again)."""
+    grant = _child(request, person_id, write=True)
+    try:
+        if request.POST.get("action") == "lift":
+            services.parent_access_restriction_lift(grant=grant)
+            messages.success(request, _("Foreldrene ser planen igjen."))
+        else:
+            services.parent_access_restrict(grant=grant, reason=request.POST.get("reason", ""))
+            messages.success(request, _("Foreldrene ser ikke lenger planen i Min plan."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
     return redirect("children:child", person_id=person_id)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 from django.utils.translation import gettext as _
 
 from oppfolging.access.grants import PersonGrant, StaffGrant
@@ -17,6 +17,7 @@ from oppfolging.audit.services import audit_grant, audit_record
 from oppfolging.lib import identity
 from oppfolging.lib.versioning import save_versioned
 from oppfolging.people.models import Person, RelatedPerson
+from oppfolging.portal.models import CitizenAccount
 
 PERSON_FIELDS = (
     "given_name", "family_name", "identity_number", "birth_date", "gender", "phone", "email",
@@ -86,6 +87,7 @@ def person_update(
     """Change a person's register data, refusing to overwrite someone else's newer change."""
     grant.require_write()
     person = grant.person
+    old_number = Person.objects.filter(pk=person.pk).values_list("identity_number", flat=True).first() or ""
     for name, value in fields.items():
         setattr(person, name, value)
     _apply_identity(person)
@@ -99,6 +101,7 @@ def person_update(
     person.full_clean(exclude=["municipality"])
     save_versioned(person, expected_version=expected_version, fields=PERSON_FIELDS + ("identity_kind",))
     audit_grant(grant=grant, action=Action.UPDATE, resource="person")
+    _portal_access_reevaluate(grant=grant, record=person, old_number=old_number)
     return person
 
 
@@ -129,6 +132,7 @@ def related_person_update(
     """Change a related person, refusing to overwrite a newer change."""
     grant.require_write()
     grant.require_owns(related)
+    old_number = RelatedPerson.objects.filter(pk=related.pk).values_list("identity_number", flat=True).first() or ""
     for name, value in fields.items():
         setattr(related, name, value)
     _check_related_identity(related)
@@ -137,6 +141,7 @@ def related_person_update(
     audit_grant(
         grant=grant, action=Action.UPDATE, resource="related_person", resource_id=related.pk,
     )
+    _portal_access_reevaluate(grant=grant, record=related, old_number=old_number)
     return related
 
 
@@ -165,3 +170,48 @@ def related_person_delete(
 def _check_related_identity(related: RelatedPerson) -> None:
     if related.identity_number:
         related.identity_number = parse_identity_number(related.identity_number).value
+
+
+def portal_links_sync(*, identity_number: str) -> None:
+    """Point the register's «Min plan» links for a number at the account bound to it.
+
+    Access is derived from identity numbers (`access.policy.portal_grants`); the links
+    (`Person.user`, `RelatedPerson.user`) only tell who has an account. Records with the number
+    are linked to the account bound to it; links from that account to records with another
+    number, and links from other bound accounts to records with this number, are removed.
+    """
+    if not identity_number:
+        return
+    account = CitizenAccount.objects.filter(identity_number=identity_number).first()
+    stale = Q(user__citizen_account__isnull=False) & ~Q(user__citizen_account__identity_number=identity_number)
+    Person.objects.filter(stale, identity_number=identity_number).update(user=None)
+    RelatedPerson.objects.filter(stale, identity_number=identity_number).update(user=None)
+    if account is None:
+        return
+    Person.objects.filter(user=account.user_id).exclude(identity_number=identity_number).update(user=None)
+    RelatedPerson.objects.filter(user=account.user_id).exclude(identity_number=identity_number).update(user=None)
+    RelatedPerson.objects.filter(identity_number=identity_number).update(user=account.user_id)
+    # A person's link is one to one: the first record with the number carries it.
+    if not Person.objects.filter(user=account.user_id).exists():
+        first = Person.objects.filter(identity_number=identity_number).order_by("pk").first()
+        if first is not None:
+            Person.objects.filter(pk=first.pk).update(user=account.user_id)
+
+
+def _portal_access_reevaluate(*, grant: PersonGrant, record: Person | RelatedPerson, old_number: str) -> None:
+    """Move «Min plan» access with a corrected identity number, and log that it moved.
+
+    Access follows the number at request time already; this brings the account links in step
+    and writes an entry naming both numbers' accounts, so the unit can see whose access changed.
+    """
+    if old_number == record.identity_number:
+        return
+    for number in (old_number, record.identity_number):
+        portal_links_sync(identity_number=number)
+    accounts = CitizenAccount.objects.filter(identity_number__in=[n for n in (old_number, record.identity_number) if n])
+    resource = "person" if isinstance(record, Person) else "related_person"
+    audit_grant(
+        grant=grant, action=Action.UPDATE, resource=resource, resource_id=record.pk,
+        purpose=_("Fødselsnummeret er rettet; tilgangen i «Min plan» er vurdert på nytt (%(n)s kontoer berørt)")
+        % {"n": accounts.count()},
+    )

@@ -96,3 +96,27 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender_user}: {self.body[:40]}"
+
+
+class CitizenAccount(models.Model):
+    """A «Min plan» account bound to the identity number ID-porten vouched for.
+
+    The binding is set when the account is made and checked on every sign-in against the ID
+    token's `pid` claim. What the account sees is derived from the register by this number at
+    request time (`access.policy.portal_grants`): the person with this number, and the persons
+    who have a next of kin, guardian or parent with it. A number corrected in the register
+    therefore moves access with it, and records added after the first sign-in are found.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                related_name="citizen_account")
+    identity_number = models.CharField(max_length=11, unique=True)
+    bound_at = models.DateTimeField(default=timezone.now)
+    last_sign_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("innbyggerkonto")
+        verbose_name_plural = _("innbyggerkontoer")
+
+    def __str__(self) -> str:
+        return self.user.username

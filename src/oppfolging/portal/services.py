@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -21,11 +22,13 @@ from oppfolging.notifications.services import (
     notifications_done_for_person,
     notify,
 )
-from oppfolging.people.models import Person
+from oppfolging.people.models import Person, RelatedPerson
+from oppfolging.people.services import portal_links_sync
 from oppfolging.plans.history import record_change, snapshot
 from oppfolging.plans.models import IndividualPlan
 from oppfolging.plans.services import goal_create
 from oppfolging.portal.models import (
+    CitizenAccount,
     GoalProposal,
     Message,
     ProposalStatus,
@@ -201,3 +204,42 @@ def messages_mark_read(*, grant: PersonGrant) -> None:
         Message.objects.filter(person=grant.person, read_by_team_at__isnull=True).exclude(
             sender_kind=SenderKind.PROFESSIONAL).update(read_by_team_at=now)
         notifications_done_for_person(user=grant.require_user(), person=grant.person, kinds=(Kind.MESSAGE,))
+
+
+def username_for(pid: str) -> str:
+    """Return a stable user name that does not reveal the identity number."""
+    return "idporten-" + hashlib.sha256(pid.encode()).hexdigest()[:20]
+
+
+@transaction.atomic
+def citizen_account_sign_in(*, pid: str, user: User | None) -> User | None:
+    """Sign a citizen in by the identity number ID-porten vouched for; None when refused.
+
+    `user` is the account already bound to `pid`, or None to make one. Refused (None) while the
+    register knows no person or related person with the number, or for a deactivated account.
+    A new account is bound to the number for good (`CitizenAccount`); the register's account
+    links are brought in step with it (`people.services.portal_links_sync`).
+    """
+    source = (Person.objects.filter(identity_number=pid).first()
+              or RelatedPerson.objects.filter(identity_number=pid).first())
+    if source is None:
+        return None
+    if user is None:
+        account = CitizenAccount.objects.filter(identity_number=pid).select_related("user").first()
+        if account is not None:
+            return None  # the caller looks the bound account up first; never a second one
+        username = username_for(pid)
+        user = User.objects.filter(username=username, citizen_account__isnull=True).first()
+        if user is None:
+            user = User.objects.create(username=username, first_name=source.given_name,
+                                       last_name=source.family_name)
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        CitizenAccount.objects.create(user=user, identity_number=pid)
+    elif not CitizenAccount.objects.filter(user=user, identity_number=pid).exists():
+        return None
+    if not user.is_active:
+        return None
+    CitizenAccount.objects.filter(user=user).update(last_sign_in_at=timezone.now())
+    portal_links_sync(identity_number=pid)
+    return user

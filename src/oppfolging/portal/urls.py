@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:person_id>/skar/", views.psfs, name="psfs"),
     path("<int:person_id>/koordinator/", views.wish, name="wish"),
     path("<int:person_id>/samtykke/", views.consent, name="consent"),
+    path("<int:person_id>/samtykke/foreldre/", views.parents, name="parents"),
     path("<int:person_id>/samtykke/<int:consent_id>/trekk/", views.consent_withdraw, name="consent_withdraw"),
     path("<int:person_id>/tjenester/", views.services_catalogue, name="services"),
     path("<int:person_id>/innsyn/", views.access_log, name="access_log"),

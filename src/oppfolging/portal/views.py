@@ -23,6 +23,7 @@ from oppfolging.audit.models import Action, AuditEvent
 from oppfolging.audit.services import audit_grant, client_ip
 from oppfolging.calendars.selectors import portal_tasks
 from oppfolging.catalogue.models import Service
+from oppfolging.children import services as children_services
 from oppfolging.meetings import selectors as meeting_selectors
 from oppfolging.meetings import services as meeting_services
 from oppfolging.meetings.models import Invitation, Meeting, MeetingStatus
@@ -245,7 +246,28 @@ def consent(request: HttpRequest, person_id: int) -> HttpResponse:
                 return redirect("portal:consent", person_id=person_id)
     consents = Consent.objects.filter(person=grant.person).select_related("service", "related_person")
     who = policy.who_can_see(grant.person) if grant.may_manage_consent else []
-    return render(request, "portal/consent.html", _context(grant, consents=consents, form=form, who_can_see=who))
+    young = grant.is_self and grant.person.age() in (16, 17)
+    return render(request, "portal/consent.html", _context(
+        grant, consents=consents, form=form, who_can_see=who, young=young,
+        parents_restricted=young and policy.parents_restricted(grant.person)))
+
+
+@require_POST
+def parents(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Let a young person of 16 or 17 keep their parents out of the plan, or let them in again."""
+    grant = _grant(request, person_id, resource="parent_access_restriction")
+    if not grant.is_self:
+        raise PermissionDenied
+    try:
+        if request.POST.get("action") == "lift":
+            children_services.parent_access_restriction_lift(grant=grant.as_person_grant())
+            messages.success(request, _("Foreldrene dine kan se planen din igjen."))
+        else:
+            children_services.parent_access_restrict(grant=grant.as_person_grant())
+            messages.success(request, _("Foreldrene dine kan ikke lenger se planen din i Min plan."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("portal:consent", person_id=person_id)
 
 
 def consent_withdraw(request: HttpRequest, person_id: int, consent_id: int) -> HttpResponse:

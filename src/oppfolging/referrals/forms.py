@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any
 
@@ -22,6 +23,15 @@ SUBJECT_FIELDS = [
 NEED_FIELDS = ["observations", "person_wants", "urgency", "consent", "consent_absent_reason"]
 REPORTER_FIELDS = ["source", "reporter_name", "reporter_organisation", "reporter_email", "reporter_phone"]
 FORM_SALT = "oppfolging.referrals.public-form"
+
+
+TOKEN_MAX_AGE = 24 * 3600
+
+
+def new_form_token(*, aged: bool = False) -> str:
+    """Return a signed, single-use token: the time the form was opened and a random nonce."""
+    started = time.time() - (settings.PUBLIC_FORM_MIN_SECONDS if aged else 0)
+    return signing.dumps({"t": started, "n": secrets.token_hex(16)}, salt=FORM_SALT)
 
 
 class ReferralFieldsMixin:
@@ -93,8 +103,10 @@ class PublicReferralForm(ReferralFieldsMixin, forms.ModelForm):
         self.fields["reporter_phone"].widget.attrs["autocomplete"] = "tel"
         self.fields["reporter_name"].widget.attrs["autocomplete"] = "name"
         self.fields["website"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
+        # The nonce of a token that passed the time check (spent by the view, once).
+        self.token_nonce = ""
         if not self.is_bound:
-            self.initial["started"] = signing.dumps(time.time(), salt=FORM_SALT)
+            self.initial["started"] = new_form_token()
 
     def clean_website(self) -> str:
         if self.cleaned_data.get("website"):
@@ -104,13 +116,15 @@ class PublicReferralForm(ReferralFieldsMixin, forms.ModelForm):
     def clean_started(self) -> str:
         token = self.cleaned_data.get("started", "")
         try:
-            started = float(signing.loads(token, salt=FORM_SALT, max_age=24 * 3600))
-        except (signing.BadSignature, TypeError, ValueError):
+            payload = signing.loads(token, salt=FORM_SALT, max_age=TOKEN_MAX_AGE)
+            started, nonce = float(payload["t"]), str(payload["n"])
+        except (signing.BadSignature, TypeError, ValueError, KeyError):
             raise ValidationError(
                 _("Skjemaet er for gammelt. Send det på nytt – det du skrev er tatt vare på.")
             ) from None
         if time.time() - started < settings.PUBLIC_FORM_MIN_SECONDS:
             raise ValidationError(_("Skjemaet ble sendt for raskt. Vent litt og send igjen."))
+        self.token_nonce = nonce
         return token
 
     def clean(self) -> dict[str, Any]:
@@ -121,13 +135,20 @@ class PublicReferralForm(ReferralFieldsMixin, forms.ModelForm):
                 _("Oppgi fødselsnummer eller fødselsdato, så vi finner riktig person."),
             )
         self.check_need(cleaned)
-        # A fresh token, so a corrected form can be sent again without starting over.
         if self.errors:
-            self.data = self.data.copy()
-            self.data["started"] = signing.dumps(
-                time.time() - settings.PUBLIC_FORM_MIN_SECONDS, salt=FORM_SALT
-            )
+            self.renew_token()
         return cleaned
+
+    def renew_token(self) -> None:
+        """Put a new token in the form shown again, so a corrected form can be sent.
+
+        It counts from now, unless the reporter already waited the minimum time with the
+        token they sent: then they need not wait again. Every token is used once (the view
+        spends the one sent), so a rejected form never yields a token to replay.
+        """
+        self.data = self.data.copy()
+        waited = bool(self.token_nonce)
+        self.data["started"] = new_form_token(aged=waited)
 
     def sections(self) -> list[tuple[str, list[Any]]]:
         """Return the form's fields grouped under the headings the reporter sees."""
@@ -207,7 +228,8 @@ class AssignForm(forms.Form):
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Begrunnelse"), min_length=10, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Skriv så melderen og personen forstår det. Teksten sendes til melderen."),
+        help_text=_("Skriv så personen forstår det. Teksten blir i saken: den sendes ikke til melderen, "
+                    "som bare får vite at meldingen er ferdig behandlet hvis de meldte fra i Oppfølging."),
     )
 
 

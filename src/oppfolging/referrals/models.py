@@ -160,3 +160,22 @@ class Referral(models.Model):
     @staticmethod
     def default_deadline(received: dt.datetime, days: int) -> dt.date:
         return timezone.localtime(received).date() + dt.timedelta(days=days)
+
+
+class PublicFormToken(models.Model):
+    """A public form's minimum-time token that has been sent once, and so is spent.
+
+    The token (a signed start time and a random nonce, `forms.PublicReferralForm`) proves the
+    form was open for `PUBLIC_FORM_MIN_SECONDS`; kept here, the same token cannot be replayed
+    to send many reports. Tokens older than a day are refused anyway and are deleted.
+    """
+
+    nonce = models.CharField(max_length=32, unique=True)
+    used_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("brukt skjemanøkkel")
+        verbose_name_plural = _("brukte skjemanøkler")
+
+    def __str__(self) -> str:
+        return self.nonce

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +25,7 @@ from oppfolging.lib.versioning import save_versioned
 from oppfolging.notifications.models import Kind
 from oppfolging.notifications.services import Recipient, notify
 from oppfolging.people.models import Gender, Person
-from oppfolging.referrals.models import Channel, Referral, Status
+from oppfolging.referrals.models import Channel, PublicFormToken, Referral, Status
 
 RECEIPT_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"  # no look-alikes (0/O, 1/I, 5/S, 8/B, 2/Z)
 
@@ -92,12 +92,27 @@ def public_form_rate_limited(*, ip: str | None) -> bool:
     return recent >= settings.PUBLIC_FORM_RATE_LIMIT
 
 
+def public_form_token_spend(*, nonce: str) -> bool:
+    """Spend a public form's token; False when it was spent before (a replay or a double send).
+
+    Spent tokens older than a day are deleted: the form refuses tokens that old anyway.
+    """
+    PublicFormToken.objects.filter(used_at__lt=timezone.now() - dt.timedelta(hours=25)).delete()
+    try:
+        with transaction.atomic():
+            PublicFormToken.objects.create(nonce=nonce)
+    except IntegrityError:
+        return False
+    return True
+
+
 @transaction.atomic
 def referral_create_public(*, municipality: Municipality, ip: str | None = None, **fields: Any) -> Referral:
     """Receive a report of need from the public form: anyone, without signing in.
 
-    It writes to the unit's queue and reads nothing: it never registers a person, and attaches
-    to one only by an exact identity number the unit then sees.
+    It writes to the unit's queue and reads nothing: it never registers a person and never
+    attaches to one. An identity number in the report is a claim by someone unknown; the unit
+    sees the person it matches in the register and links the report itself (`referral_link_person`).
     """
     return _referral_create(municipality=municipality, channel=Channel.PUBLIC_FORM, ip=ip, **fields)
 
@@ -146,17 +161,13 @@ def _referral_create(
         referral.subject_identity_number = person.identity_number
         referral.subject_birth_date = person.birth_date
     referral.full_clean(exclude=["person", "receipt_code"])
-    if referral.person is None and referral.subject_identity_number:
-        if channel == Channel.PUBLIC_FORM:
-            # An anonymous form may attach to the register, never write to it: the unit
-            # registers the person during triage.
-            referral.person = Person.objects.filter(
-                municipality=municipality, identity_number=referral.subject_identity_number
-            ).first()
-        else:
-            referral.person = _match_or_register_person(
-                municipality=municipality, referral=referral, actor=reporter_user
-            )
+    # An anonymous form neither writes to the register nor attaches to it: the unit confirms
+    # the match during triage (the report would otherwise open the person's record to a case
+    # worker on the word of whoever typed the number).
+    if referral.person is None and referral.subject_identity_number and channel != Channel.PUBLIC_FORM:
+        referral.person = _match_or_register_person(
+            municipality=municipality, referral=referral, actor=reporter_user
+        )
     referral.save()
     audit_record(
         actor=reporter_user,

@@ -57,14 +57,22 @@ def public_form(request: HttpRequest, number: str) -> HttpResponse:
     form = PublicReferralForm(request.POST or None)
     if request.method == "POST":
         ip = client_ip(request)
+        valid = form.is_valid()
+        # Every token that passed the time check is spent, sent through or not: one token, one
+        # try (the form shown again carries a new one).
+        fresh = not form.token_nonce or services.public_form_token_spend(nonce=form.token_nonce)
         if services.public_form_rate_limited(ip=ip):
-            form.is_valid()
             form.add_error(
                 None,
                 _("Det er sendt mange meldinger fra denne adressen den siste timen. Vent litt og "
                   "prøv igjen, eller ring koordinerende enhet. Det du skrev er tatt vare på."),
             )
-        elif form.is_valid():
+            form.renew_token()
+        elif not fresh:
+            form.add_error(None, _("Dette skjemaet er allerede sendt. Hvis du vil sende en ny melding, "
+                                   "send skjemaet på nytt – det du skrev er tatt vare på."))
+            form.renew_token()
+        elif valid:
             referral = services.referral_create_public(
                 municipality=municipality, ip=ip, **form.referral_fields()
             )
@@ -174,11 +182,15 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     matches = []
     can_triage = policy.can_triage(user, referral.municipality)
-    if can_triage and referral.person is None and referral.subject_birth_date:
-        matches = Person.objects.filter(
-            municipality=referral.municipality, birth_date=referral.subject_birth_date,
-            family_name__iexact=referral.subject_family_name,
-        )
+    if can_triage and referral.person is None:
+        # The unit confirms the match itself: by the number the reporter gave, or by birth date
+        # and family name.
+        same = Q(pk__in=[])
+        if referral.subject_identity_number:
+            same |= Q(identity_number=referral.subject_identity_number)
+        if referral.subject_birth_date:
+            same |= Q(birth_date=referral.subject_birth_date, family_name__iexact=referral.subject_family_name)
+        matches = Person.objects.filter(same, municipality=referral.municipality)
     return render(request, "referrals/detail.html", {
         "referral": referral,
         "assign_form": AssignForm(

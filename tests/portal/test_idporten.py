@@ -1,0 +1,164 @@
+"""«Min plan» sign-in through ID-porten against a local fake provider (issue 12 item 1, OIDC gap).
+
+The account is bound to the ID token's `pid` on every sign-in; what it sees is derived from the
+register by that number at request time; the request uses PKCE and the ID token's `acr` must be
+ID-porten's level high.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+from django.urls import reverse
+from tests.accounts.fake_helseid import FakeHelseId
+
+from oppfolging.access import policy
+from oppfolging.audit.models import AuditEvent
+from oppfolging.lib import identity
+from oppfolging.people import services as people
+from oppfolging.people.models import RelatedPerson
+from oppfolging.portal.models import CitizenAccount
+
+from ..conftest import make_person
+
+HIGH = "idporten-loa-high"
+
+
+@pytest.fixture
+def idporten(live_server, settings):
+    FakeHelseId.client_public_key = None  # ID-porten clients use a secret here
+    FakeHelseId.token_requests.clear()
+    base = f"{live_server.url}/fake-helseid"
+    settings.ROOT_URLCONF = "tests.portal.fake_idporten"
+    settings.AUTHENTICATION_BACKENDS = [*django_settings.AUTHENTICATION_BACKENDS,
+                                        "oppfolging.portal.oidc.IdPortenBackend"]
+    settings.OIDC_RP_CLIENT_ID = "min-plan-test"
+    settings.OIDC_RP_CLIENT_SECRET = "test-secret"
+    settings.OIDC_OP_AUTHORIZATION_ENDPOINT = f"{base}/authorize"
+    settings.OIDC_OP_TOKEN_ENDPOINT = f"{base}/token"
+    settings.OIDC_OP_USER_ENDPOINT = f"{base}/userinfo"
+    settings.OIDC_OP_JWKS_ENDPOINT = f"{base}/jwks"
+    settings.OIDC_RP_SIGN_ALGO = "RS256"
+    settings.OIDC_RP_SCOPES = "openid profile"
+    settings.OIDC_USE_PKCE = True
+    settings.OIDC_USE_NONCE = True
+    settings.OIDC_ACR_VALUES = HIGH
+    settings.OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": HIGH}
+    settings.LOGIN_REDIRECT_URL_FAILURE = "/logg-inn/?idporten=feil"
+    return base
+
+
+def sign_in(client: Client, pid: str, acr: str = HIGH):
+    FakeHelseId.claims = {"pid": pid, "acr": acr}
+    start = client.get("/oidc/authenticate/?next=/min-plan/")
+    assert start.status_code == 302
+    authorize = urlparse(start["Location"])
+    query = parse_qs(authorize.query)
+    assert query["code_challenge_method"] == ["S256"] and query["code_challenge"][0]
+    assert query["acr_values"] == [HIGH]
+    back = client.get(authorize.path, {k: v[0] for k, v in query.items()})
+    callback = urlparse(back["Location"])
+    return client.get(callback.path, {k: v[0] for k, v in parse_qs(callback.query).items()})
+
+
+def signed_in_user_id(client: Client) -> int | None:
+    value = client.session.get("_auth_user_id")
+    return int(value) if value else None
+
+
+def test_it_signs_in_with_pkce_at_level_high_and_binds_the_account_to_the_pid(cast, idporten):
+    client = Client()
+    response = sign_in(client, cast.person.identity_number)
+    assert response.status_code == 302 and response["Location"] == "/min-plan/"
+    account = CitizenAccount.objects.get(identity_number=cast.person.identity_number)
+    assert signed_in_user_id(client) == account.user_id
+    assert FakeHelseId.token_requests[-1]["code_verifier"]
+    assert client.get(reverse("portal:plan", args=[cast.person.pk])).status_code == 200
+
+
+def test_it_refuses_an_id_token_below_level_high(cast, idporten):
+    client = Client()
+    response = sign_in(client, cast.person.identity_number, acr="idporten-loa-substantial")
+    assert response["Location"] == "/logg-inn/?idporten=feil"
+    assert signed_in_user_id(client) is None
+    assert not CitizenAccount.objects.exists()
+
+
+def test_it_refuses_an_id_token_without_a_level(cast, idporten):
+    client = Client()
+    sign_in(client, cast.person.identity_number, acr="")
+    assert signed_in_user_id(client) is None
+
+
+def test_production_settings_turn_pkce_on_and_ask_for_level_high():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OIDC_")}
+    env.update(OIDC_RP_CLIENT_ID="min-plan", DJANGO_SETTINGS_MODULE="oppfolging.settings", DEBUG="1")
+    code = ("import django; django.setup(); from django.conf import settings as s; "
+            "print(s.OIDC_USE_PKCE, s.OIDC_PKCE_CODE_CHALLENGE_METHOD, s.OIDC_USE_NONCE, "
+            "s.OIDC_AUTH_REQUEST_EXTRA_PARAMS['acr_values'])")
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["True", "S256", "True", HIGH], result.stderr
+
+
+def test_a_mistyped_guardian_number_corrected_moves_access_to_the_real_guardian(cast, idporten):
+    """The review's scenario: a parent registered with another citizen's number, then corrected."""
+    child = make_person(cast.municipality, given="Mia", family="Barn", birth=dt.date(2016, 6, 1), individual=410)
+    citizen = make_person(cast.municipality, given="Cecilie", family="Annen", birth=dt.date(1985, 2, 2),
+                          individual=420)
+    guardian_number = identity.make_synthetic(birth_date=dt.date(1984, 4, 4), individual=430)
+    parent = RelatedPerson.objects.create(
+        person=child, given_name="Gunnar", family_name="Barn", relationship="parent",
+        has_parental_responsibility=True, identity_number=citizen.identity_number,  # mistyped
+    )
+    child_plan = reverse("portal:plan", args=[child.pk])
+
+    wrong = Client()
+    sign_in(wrong, citizen.identity_number)
+    assert wrong.get(child_plan).status_code == 200  # the register (wrongly) says so
+
+    grant = policy.person_grant(user=cast.cu, person=child)
+    people.related_person_update(grant=grant, related=parent, expected_version=parent.version,
+                                 identity_number=guardian_number)
+
+    # The other citizen loses the child on the next request, without signing in again.
+    assert wrong.get(child_plan).status_code == 404
+    assert wrong.get(reverse("portal:plan", args=[citizen.pk])).status_code == 200
+    # The real guardian gets an account of their own, bound to their number, and sees the child.
+    real = Client()
+    sign_in(real, guardian_number)
+    citizen_account = CitizenAccount.objects.get(identity_number=citizen.identity_number)
+    assert signed_in_user_id(real) not in (None, citizen_account.user_id)
+    assert CitizenAccount.objects.get(identity_number=guardian_number).user_id == signed_in_user_id(real)
+    assert real.get(child_plan).status_code == 200
+    assert real.get(reverse("portal:plan", args=[citizen.pk])).status_code == 404
+    parent.refresh_from_db()
+    assert parent.user_id == signed_in_user_id(real)
+    assert AuditEvent.objects.filter(resource="related_person", resource_id=str(parent.pk), actor=cast.cu,
+                                     purpose__contains="vurdert på nytt").count() == 1
+
+    # A record added after the first sign-in is found without signing in again.
+    sibling = make_person(cast.municipality, given="Ola", family="Barn", birth=dt.date(2018, 1, 1), individual=440)
+    RelatedPerson.objects.create(person=sibling, given_name="Gunnar", family_name="Barn", relationship="parent",
+                                 has_parental_responsibility=True, identity_number=guardian_number)
+    assert real.get(reverse("portal:plan", args=[sibling.pk])).status_code == 200
+    assert wrong.get(reverse("portal:plan", args=[sibling.pk])).status_code == 404
+
+
+def test_a_corrected_persons_number_moves_their_own_plan(cast, idporten):
+    client = Client()
+    sign_in(client, cast.person.identity_number)
+    plan = reverse("portal:plan", args=[cast.person.pk])
+    assert client.get(plan).status_code == 200
+    grant = policy.person_grant(user=cast.cu, person=cast.person)
+    new_number = identity.make_synthetic(birth_date=cast.person.birth_date, individual=450)
+    people.person_update(grant=grant, expected_version=cast.person.version, identity_number=new_number)
+    assert client.get(plan).status_code == 404
+    cast.person.refresh_from_db()
+    assert cast.person.user_id is None
