@@ -44,11 +44,11 @@ class AssessmentForm(forms.ModelForm):
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     participant_users = forms.ModelMultipleChoiceField(
-        label=_("Fagpersoner som deltar"), queryset=None, required=False,  # type: ignore[arg-type]
+        label=_("Fagpersoner som deltar"), queryset=None, required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     participant_services = forms.ModelMultipleChoiceField(
-        label=_("Tjenester som deltar"), queryset=None, required=False,  # type: ignore[arg-type]
+        label=_("Tjenester som deltar"), queryset=None, required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     participant_others = forms.CharField(

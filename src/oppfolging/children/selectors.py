@@ -27,7 +27,7 @@ QUESTIONS = {
 }
 
 
-def age_band(age: int) -> str:
+def age_band(age: int) -> AgeBand:
     """Return the age band the question to the child is adapted to."""
     if age < 7:
         return AgeBand.UNDER_7

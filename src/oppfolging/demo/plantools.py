@@ -92,7 +92,7 @@ def _note(grant: policy.PersonGrant, plan: IndividualPlan, text: str, visibility
 def _grant(user: User | None, person: object) -> policy.PersonGrant | None:
     if user is None:
         return None
-    user._role_assignments_cache = None  # type: ignore[attr-defined]
+    user._role_assignments_cache = None
     return policy.person_grant(user=user, person=person)  # type: ignore[arg-type]
 
 

@@ -358,7 +358,7 @@ def breakdown_caseload_by_coordinator(
         CoordinatorProfile.objects.filter(municipality=municipality).values_list("user", "max_caseload")
     )
     return [
-        BreakdownRow(users[r["coordinator"]].full_name, r["teams"],  # type: ignore[index,arg-type]
+        BreakdownRow(users[r["coordinator"]].full_name, r["teams"],
                      extra={"max": limits.get(r["coordinator"])})
         for r in rows
     ]

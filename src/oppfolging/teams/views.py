@@ -93,7 +93,7 @@ def wish_record(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespon
         form = WishForm(request.POST, municipality=grant.person.municipality)
         if not form.is_valid():
             raise ValidationError(_("Ønsket kunne ikke lagres. Sjekk feltene."))
-        services.coordinator_wish_record(grant=grant, **form.cleaned_data)  # type: ignore[arg-type]
+        services.coordinator_wish_record(grant=grant, **form.cleaned_data)
         return _("Ønsket om koordinator er lagret.")
 
     return _write(request, person_id, do)
@@ -102,7 +102,7 @@ def wish_record(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespon
 @require_POST
 def team_create(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     def do(grant: policy.PersonGrant) -> str:
-        services.team_create(grant=grant)  # type: ignore[arg-type]
+        services.team_create(grant=grant)
         return _("Oppfølgingsteamet er opprettet. Oppnevn en koordinator.")
 
     return _write(request, person_id, do)
@@ -167,7 +167,7 @@ def membership_add(request: AuthenticatedHttpRequest, person_id: int) -> HttpRes
     form = MembershipForm(request.POST or None, person=grant.person)
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_add(grant=grant, team=team, **form.cleaned_data)  # type: ignore[arg-type]
+            services.membership_add(grant=grant, team=team, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -185,7 +185,7 @@ def membership_end(request: AuthenticatedHttpRequest, person_id: int, membership
         form = EndMembershipForm(request.POST)
         if not form.is_valid():
             raise ValidationError(_("Oppgi en gyldig sluttdato."))
-        services.membership_end(grant=grant, membership=membership, **form.cleaned_data)  # type: ignore[arg-type]
+        services.membership_end(grant=grant, membership=membership, **form.cleaned_data)
         return _("%(name)s er ikke lenger med i teamet fra %(date)s.") % {
             "name": membership.display_name, "date": form.cleaned_data["left_on"]}
 
@@ -197,7 +197,7 @@ def consent_add(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespon
     form = ConsentForm(request.POST or None, person=grant.person)
     if request.method == "POST" and form.is_valid():
         try:
-            services.consent_record(grant=grant, **form.cleaned_data)  # type: ignore[arg-type]
+            services.consent_record(grant=grant, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -215,7 +215,7 @@ def consent_withdraw(request: AuthenticatedHttpRequest, person_id: int, consent_
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.consent_withdraw(grant=grant, consent=consent, **form.cleaned_data)  # type: ignore[arg-type]
+            services.consent_withdraw(grant=grant, consent=consent, **form.cleaned_data)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -236,7 +236,7 @@ def consent_withdraw(request: AuthenticatedHttpRequest, person_id: int, consent_
 def plan_create(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     def do(grant: policy.PersonGrant) -> str:
         team = Team.objects.filter(person=grant.person, status=TeamStatus.ACTIVE).first()
-        plan_services.plan_create(grant=grant, team=team)  # type: ignore[arg-type]
+        plan_services.plan_create(grant=grant, team=team)
         return _("Individuell plan er opprettet.")
 
     return _write(request, person_id, do)
