@@ -349,7 +349,7 @@ else:
         "OPTIONS": {"location": str(DOCUMENT_ROOT), "base_url": None,
                     "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
     }
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     "documents": _document_storage,

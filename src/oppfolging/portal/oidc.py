@@ -46,6 +46,7 @@ class IdPortenBackend(OIDCAuthenticationBackend):
         if not persons.exists() and not related.exists():
             return None
         source = persons.first() or related.first()
+        assert source is not None  # one of them exists (checked above)
         user = User.objects.create(
             username=username_for(pid), first_name=source.given_name, last_name=source.family_name
         )
