@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -48,14 +49,14 @@ from oppfolging.teams.models import (
 )
 
 
-def role_assignments(user: User) -> list[RoleAssignment]:
+def role_assignments(user: User | AnonymousUser) -> list[RoleAssignment]:
     """Return the user's role assignments, cached on the user object for the request."""
     if not user.is_authenticated or not user.is_active:
         return []
     cached = getattr(user, "_role_assignments_cache", None)
     if cached is None:
         cached = list(user.role_assignments.select_related("municipality", "service"))
-        user._role_assignments_cache = cached  # type: ignore[attr-defined]
+        user._role_assignments_cache = cached
     return cached
 
 
@@ -199,7 +200,7 @@ def person_grant(*, user: User, person: Person) -> PersonGrant | None:
         if not Person.objects.filter(rule.condition(user), pk=person.pk).exists():
             continue
         break_glass = None
-        role = rule.role
+        role: str = rule.role
         if rule.basis is Basis.BREAK_GLASS:
             break_glass = (
                 BreakGlassAccess.objects.active().filter(user=user, person=person).first()
@@ -364,7 +365,7 @@ def portal_grants(*, user: User) -> list[PortalGrant]:
     cached = getattr(user, "_portal_grants_cache", None)
     if cached is None:
         cached = _portal_grants(user)
-        user._portal_grants_cache = cached  # type: ignore[attr-defined]
+        user._portal_grants_cache = cached
     return list(cached)
 
 
@@ -490,7 +491,7 @@ def who_can_see(person: Person) -> list[dict[str, str]]:
         team__person=person, team__status=TeamStatus.ACTIVE
     ).select_related("coordinator"):
         rows.append({"who": a.coordinator.full_name, "why": str(BASIS_LABELS[Basis.COORDINATOR])})
-    if person.gp_id:
+    if person.gp is not None:
         rows.append({"who": person.gp.full_name, "why": str(BASIS_LABELS[Basis.GP])})
     members = memberships_giving_access().filter(
         team__person=person, user__isnull=False,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
 from oppfolging.access import policy
+from oppfolging.accounts.http import AuthenticatedHttpRequest, MunicipalityHttpRequest
 from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_person_read, audit_record, client_ip
@@ -17,7 +18,7 @@ from oppfolging.referrals.models import Referral
 
 
 def get_person_for_user(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     person_id: int,
     *,
     write: bool = False,
@@ -29,7 +30,7 @@ def get_person_for_user(
     Writes are logged by the service that makes them, with the same grant.
     """
     person = Person.objects.select_related("municipality", "gp").filter(pk=person_id).first()
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     grant = policy.person_grant(user=user, person=person) if person else None
     if grant is None:
         raise Http404("No such person.")
@@ -40,7 +41,7 @@ def get_person_for_user(
     return grant
 
 
-def active_municipality(request: HttpRequest) -> Municipality:
+def active_municipality(request: MunicipalityHttpRequest) -> Municipality:
     """Return the municipality the user works in now; 404 when they work in none."""
     municipality = getattr(request, "municipality", None)
     if municipality is None:
@@ -49,11 +50,11 @@ def active_municipality(request: HttpRequest) -> Municipality:
 
 
 def require_in_municipality(
-    request: HttpRequest, check: Callable[[User, Municipality], bool]
+    request: AuthenticatedHttpRequest, check: Callable[[User, Municipality], bool]
 ) -> Municipality:
     """Return the active municipality if the check passes; 404 for outsiders, 403 otherwise."""
     municipality = active_municipality(request)
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     if not policy.can_use_municipality(user, municipality):
         raise Http404
     if not check(user, municipality):
@@ -62,19 +63,19 @@ def require_in_municipality(
 
 
 def get_staff_grant(
-    request: HttpRequest, check: Callable[[User, Municipality], bool]
+    request: AuthenticatedHttpRequest, check: Callable[[User, Municipality], bool]
 ) -> policy.StaffGrant:
     """Return the user's grant in the active municipality if the check passes (404/403 otherwise)."""
     municipality = require_in_municipality(request, check)
-    grant = policy.staff_grant(user=request.user, municipality=municipality)  # type: ignore[arg-type]
+    grant = policy.staff_grant(user=request.user, municipality=municipality)
     if grant is None:
         raise Http404
     return grant
 
 
-def get_service_for_user(request: HttpRequest, service_id: int, *, write: bool = False) -> Service:
+def get_service_for_user(request: AuthenticatedHttpRequest, service_id: int, *, write: bool = False) -> Service:
     """Return a catalogue service of one of the user's municipalities; 404 otherwise."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     service = Service.objects.select_related("municipality").filter(pk=service_id).first()
     if service is None or not policy.can_use_municipality(user, service.municipality):
         raise Http404("No such service.")
@@ -83,9 +84,9 @@ def get_service_for_user(request: HttpRequest, service_id: int, *, write: bool =
     return service
 
 
-def get_referral_for_user(request: HttpRequest, referral_id: int):  # noqa: ANN201
+def get_referral_for_user(request: AuthenticatedHttpRequest, referral_id: int) -> Referral:
     """Return a report of need the user may open, logging the read; 404 otherwise."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     referral = (
         Referral.objects.select_related("municipality", "person", "assigned_to")
         .filter(pk=referral_id)
@@ -108,9 +109,9 @@ def get_referral_for_user(request: HttpRequest, referral_id: int):  # noqa: ANN2
     return referral
 
 
-def get_portal_grant(request: HttpRequest, person_id: int, *, resource: str = "portal") -> policy.PortalGrant:
+def get_portal_grant(request: AuthenticatedHttpRequest, person_id: int, *, resource: str = "portal") -> policy.PortalGrant:
     """Return the signed-in person's or next of kin's «Min plan» grant, logging a read; 404 if none."""
-    grant = policy.portal_grant(user=request.user, person_id=person_id)  # type: ignore[arg-type]
+    grant = policy.portal_grant(user=request.user, person_id=person_id)
     if grant is None:
         raise Http404("No such plan.")
     if request.method in ("GET", "HEAD"):

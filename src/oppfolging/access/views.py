@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,6 +13,7 @@ from oppfolging.access import policy, services
 from oppfolging.access.forms import BreakGlassForm, BreakGlassReviewForm
 from oppfolging.access.models import BreakGlassAccess
 from oppfolging.access.shortcuts import get_staff_grant, require_in_municipality
+from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.accounts.models import User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
@@ -20,11 +21,11 @@ from oppfolging.lib import identity
 from oppfolging.people.models import Person
 
 
-def break_glass(request: HttpRequest) -> HttpResponse:
+def break_glass(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Open time-limited access to one person in an emergency, with a stated reason."""
     grant = get_staff_grant(request, policy.can_break_glass)
     municipality = grant.municipality
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         number = identity.compact(form.cleaned_data["identity_number"])
@@ -49,7 +50,7 @@ def break_glass(request: HttpRequest) -> HttpResponse:
     return render(request, "access/break_glass.html", {"form": form, "active_accesses": mine})
 
 
-def break_glass_review(request: HttpRequest) -> HttpResponse:
+def break_glass_review(request: AuthenticatedHttpRequest) -> HttpResponse:
     """List emergency accesses in the municipality for the coordinating unit to review."""
     municipality = require_in_municipality(request, policy.can_search_audit)
     accesses = (
@@ -58,7 +59,7 @@ def break_glass_review(request: HttpRequest) -> HttpResponse:
         .order_by("reviewed_at", "-created_at")[:200]
     )
     audit_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         action=Action.LIST, resource="break_glass", municipality=municipality,
         purpose=_("Gjennomgang av nødtilganger"), ip=client_ip(request),
     )
@@ -70,7 +71,7 @@ def break_glass_review(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def break_glass_mark_reviewed(request: HttpRequest, access_id: int) -> HttpResponse:
+def break_glass_mark_reviewed(request: AuthenticatedHttpRequest, access_id: int) -> HttpResponse:
     grant = get_staff_grant(request, policy.can_search_audit)
     access = BreakGlassAccess.objects.filter(pk=access_id, person__municipality=grant.municipality).first()
     if access is None:

@@ -41,6 +41,7 @@ class SignInForm(AuthenticationForm):
             )
         try:
             cleaned = super().clean()
+            assert cleaned is not None  # Form.clean returns cleaned_data
         except ValidationError:
             if username:
                 services.login_failure_record(username=username, ip=client_ip(self.request))

@@ -105,7 +105,7 @@ class HelseIdBackend(OIDCAuthenticationBackend):
 
     get_settings = staticmethod(helseid_setting)
 
-    def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> User | None:  # type: ignore[override]
+    def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> User | None:
         # Password sign-in and ID-porten's callback also ask every backend; this one answers
         # only the HelseID callback, which passes helseid=True.
         if not kwargs.pop("helseid", False):

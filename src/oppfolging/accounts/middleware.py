@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from oppfolging.access.policy import role_assignments
+from oppfolging.accounts.http import MunicipalityHttpRequest
 
 SESSION_KEY = "municipality_id"
 
@@ -15,22 +16,22 @@ class ActiveMunicipalityMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.municipality = None  # type: ignore[attr-defined]
-        request.roles = frozenset()  # type: ignore[attr-defined]
-        assignments = role_assignments(request.user)  # type: ignore[arg-type]
+    def __call__(self, request: MunicipalityHttpRequest) -> HttpResponse:
+        request.municipality = None
+        request.roles = frozenset()
+        assignments = role_assignments(request.user)
         municipalities = {a.municipality_id: a.municipality for a in assignments if a.municipality}
         if municipalities:
             chosen = request.session.get(SESSION_KEY)
             active = municipalities.get(chosen) or min(
                 municipalities.values(), key=lambda m: m.name
             )
-            request.municipality = active  # type: ignore[attr-defined]
-        active_id = request.municipality.pk if request.municipality else None  # type: ignore[attr-defined]
-        request.roles = frozenset(  # type: ignore[attr-defined]
+            request.municipality = active
+        active_id = request.municipality.pk if request.municipality else None
+        request.roles = frozenset(
             a.role for a in assignments if a.municipality_id in (active_id, None)
         )
-        request.all_municipalities = sorted(  # type: ignore[attr-defined]
+        request.all_municipalities = sorted(
             municipalities.values(), key=lambda m: m.name
         )
         return self.get_response(request)

@@ -5,6 +5,8 @@ FHIR: Municipality ~ Organization (kommune), User ~ Practitioner, RoleAssignment
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
@@ -92,6 +94,11 @@ class User(AbstractUser):
         validators=[RegexValidator(r"^\d{11}$", _("Fødselsnummeret har 11 siffer."))],
         help_text=_("Brukes bare til å kjenne igjen den ansatte ved innlogging med HelseID."),
     )
+
+    # The access policy's caches for one request (access/policy.py), set on first use. The
+    # portal grants are access.grants.PortalGrant, a layer above the models.
+    _role_assignments_cache: list[RoleAssignment] | None
+    _portal_grants_cache: list[Any] | None
 
     class Meta:
         verbose_name = _("bruker")

@@ -18,6 +18,7 @@ from oppfolging.access import policy
 from oppfolging.access.shortcuts import get_staff_grant
 from oppfolging.accounts import services
 from oppfolging.accounts.forms import MunicipalitySettingsForm, SignInForm, StaffCreateForm
+from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.accounts.middleware import SESSION_KEY
 from oppfolging.accounts.models import Role, RoleAssignment, User
 
@@ -31,7 +32,7 @@ def demo_users() -> list[tuple[str, list[User]]]:
         .order_by("role", "municipality__name", "user__last_name")
     )
     for a in assignments:
-        label = Role(a.role).label
+        label = str(Role(a.role).label)
         if a.municipality:
             label = f"{label} – {a.municipality.name}"
         if a.user not in groups.setdefault(label, []):
@@ -70,15 +71,15 @@ def demo_sign_in(request: HttpRequest, username: str) -> HttpResponse:
 
 
 @require_POST
-def switch_municipality(request: HttpRequest) -> HttpResponse:
+def switch_municipality(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Choose which of the user's municipalities to work in."""
     wanted = request.POST.get("municipality", "")
-    if any(str(m.pk) == wanted for m in request.all_municipalities):  # type: ignore[attr-defined]
+    if any(str(m.pk) == wanted for m in request.all_municipalities):
         request.session[SESSION_KEY] = int(wanted)
     return redirect("home:start")
 
 
-def staff(request: HttpRequest) -> HttpResponse:
+def staff(request: AuthenticatedHttpRequest) -> HttpResponse:
     """List the municipality's staff and their roles, and add a staff user."""
     grant = get_staff_grant(request, policy.can_manage_staff)
     municipality = grant.municipality
@@ -95,7 +96,7 @@ def staff(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/staff.html", {"assignments": assignments, "form": form})
 
 
-def municipality_settings(request: HttpRequest) -> HttpResponse:
+def municipality_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Let the administrator set the municipality's deadline for reports of need and contact."""
     grant = get_staff_grant(request, policy.can_manage_staff)
     form = MunicipalitySettingsForm(request.POST or None, instance=grant.municipality)

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from oppfolging.accounts.models import User
 from oppfolging.assessments import iplos
 from oppfolging.assessments.models import (
     LIFE_AREAS,
@@ -19,6 +20,7 @@ from oppfolging.assessments.selectors import gps_for, staff_for
 from oppfolging.assessments.services import MAX_PSFS_ACTIVITIES, ParticipantInput
 from oppfolging.catalogue.models import Service
 from oppfolging.lib.dates import WORK_DATE
+from oppfolging.lib.forms import choice_field
 from oppfolging.people.models import Person
 from oppfolging.referrals.models import OPEN_STATUSES, Referral
 from oppfolging.submissions.forms import OnceMixin
@@ -44,12 +46,12 @@ class AssessmentForm(forms.ModelForm):
     """The whole in-progress assessment: participants, what matters, life areas, IPLOS, PSFS."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    participant_users = forms.ModelMultipleChoiceField(
-        label=_("Fagpersoner som deltar"), queryset=None, required=False,  # type: ignore[arg-type]
+    participant_users: forms.ModelMultipleChoiceField[User] = forms.ModelMultipleChoiceField(
+        label=_("Fagpersoner som deltar"), queryset=None, required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    participant_services = forms.ModelMultipleChoiceField(
-        label=_("Tjenester som deltar"), queryset=None, required=False,  # type: ignore[arg-type]
+    participant_services: forms.ModelMultipleChoiceField[Service] = forms.ModelMultipleChoiceField(
+        label=_("Tjenester som deltar"), queryset=None, required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     participant_others = forms.CharField(
@@ -112,6 +114,7 @@ class AssessmentForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         for n in range(1, MAX_PSFS_ACTIVITIES + 1):
             text = (data.get(f"psfs_{n}_activity") or "").strip()
             score = data.get(f"psfs_{n}_score")
@@ -194,7 +197,7 @@ class DecisionForm(OnceMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["outcome"].choices = DecisionOutcome.choices
+        choice_field(self, "outcome").choices = DecisionOutcome.choices
         self.fields["assessment"].queryset = person.assessments.all()  # type: ignore[attr-defined]
         self.fields["referral"].queryset = Referral.objects.filter(  # type: ignore[attr-defined]
             person=person, status__in=OPEN_STATUSES

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oppfolging.access.policy import PersonGrant
 from oppfolging.access.shortcuts import get_person_for_user
+from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.accounts.models import User
 from oppfolging.assessments import iplos, scoring, selectors, services
 from oppfolging.assessments.forms import (
@@ -35,7 +36,7 @@ def _assessment_for(grant: PersonGrant, assessment_id: int) -> Assessment:
 
 
 def get_assessment_for_editing(
-    request: HttpRequest, person_id: int, assessment_id: int
+    request: AuthenticatedHttpRequest, person_id: int, assessment_id: int
 ) -> tuple[PersonGrant, Assessment]:
     """Return the grant and an assessment the user may change; 404 if not theirs, 403 if read-only.
 
@@ -44,13 +45,13 @@ def get_assessment_for_editing(
     """
     grant = get_person_for_user(request, person_id, resource="assessment")
     assessment = _assessment_for(grant, assessment_id)
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     if not (grant.can_write or selectors.is_participant(user=user, assessment=assessment)):
         raise PermissionDenied("Read-only access to this assessment.")
     return grant, assessment
 
 
-def person_assessments(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_assessments(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """List the person's assessments and decisions, with the change between assessments."""
     grant = get_person_for_user(request, person_id, resource="assessment_list")
     person = grant.person
@@ -70,7 +71,7 @@ def person_assessments(request: HttpRequest, person_id: int) -> HttpResponse:
     })
 
 
-def assessment_start(request: HttpRequest, person_id: int) -> HttpResponse:
+def assessment_start(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Start a new assessment, optionally for a report of need given as ?referral=."""
     grant = get_person_for_user(request, person_id, write=True, resource="assessment")
     person = grant.person
@@ -105,11 +106,11 @@ def assessment_start(request: HttpRequest, person_id: int) -> HttpResponse:
     })
 
 
-def assessment_detail(request: HttpRequest, person_id: int, assessment_id: int) -> HttpResponse:
+def assessment_detail(request: AuthenticatedHttpRequest, person_id: int, assessment_id: int) -> HttpResponse:
     """Show one assessment read-only, with its medical assessments."""
     grant = get_person_for_user(request, person_id, resource="assessment")
     assessment = _assessment_for(grant, assessment_id)
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     scores = assessment.iplos_dict()
     iplos_rows = [
         (v, scores.get(v.code), v.levels.get(scores[v.code], "") if v.code in scores else "")
@@ -126,7 +127,7 @@ def assessment_detail(request: HttpRequest, person_id: int, assessment_id: int) 
     })
 
 
-def assessment_edit(request: HttpRequest, person_id: int, assessment_id: int) -> HttpResponse:
+def assessment_edit(request: AuthenticatedHttpRequest, person_id: int, assessment_id: int) -> HttpResponse:
     """Fill in an open assessment on one page; a stale save is refused and the input kept."""
     grant, assessment = get_assessment_for_editing(request, person_id, assessment_id)
     if assessment.is_locked:
@@ -153,6 +154,7 @@ def assessment_edit(request: HttpRequest, person_id: int, assessment_id: int) ->
             )
         except EditConflict as error:
             conflict = error
+            assert isinstance(form.data, QueryDict)  # bound to request.POST
             form.data = form.data.copy()
             form.data["version"] = error.current.version
         except ValidationError as error:
@@ -169,7 +171,7 @@ def assessment_edit(request: HttpRequest, person_id: int, assessment_id: int) ->
     })
 
 
-def assessment_complete(request: HttpRequest, person_id: int, assessment_id: int) -> HttpResponse:
+def assessment_complete(request: AuthenticatedHttpRequest, person_id: int, assessment_id: int) -> HttpResponse:
     """Complete an assessment after an explicit confirmation; it is read-only afterwards."""
     grant = get_person_for_user(request, person_id, write=True, resource="assessment")
     assessment = _assessment_for(grant, assessment_id)
@@ -188,7 +190,7 @@ def assessment_complete(request: HttpRequest, person_id: int, assessment_id: int
                   {"person": grant.person, "assessment": assessment})
 
 
-def medical_request(request: HttpRequest, person_id: int, assessment_id: int) -> HttpResponse:
+def medical_request(request: AuthenticatedHttpRequest, person_id: int, assessment_id: int) -> HttpResponse:
     """Ask the GP for a medical assessment as part of the assessment."""
     grant = get_person_for_user(request, person_id, write=True, resource="assessment")
     assessment = _assessment_for(grant, assessment_id)
@@ -210,7 +212,7 @@ def medical_request(request: HttpRequest, person_id: int, assessment_id: int) ->
                   {"person": grant.person, "assessment": assessment, "form": form})
 
 
-def medical_answer(request: HttpRequest, person_id: int, medical_id: int) -> HttpResponse:
+def medical_answer(request: AuthenticatedHttpRequest, person_id: int, medical_id: int) -> HttpResponse:
     """Let the addressed GP answer a request for a medical assessment."""
     grant = get_person_for_user(request, person_id, resource="medical_assessment")
     medical = (
@@ -219,7 +221,7 @@ def medical_answer(request: HttpRequest, person_id: int, medical_id: int) -> Htt
     )
     if medical is None:
         raise Http404("No such request.")
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     if medical.gp_id != user.pk or grant.break_glass is not None:
         raise PermissionDenied("Only the addressed GP may answer.")
     form = MedicalAnswerForm(request.POST or None)
@@ -238,7 +240,7 @@ def medical_answer(request: HttpRequest, person_id: int, medical_id: int) -> Htt
                   {"person": grant.person, "medical": medical, "form": form})
 
 
-def decide(request: HttpRequest, person_id: int) -> HttpResponse:
+def decide(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Record the decision after the assessment and inform the person and the reporter."""
     grant = get_person_for_user(request, person_id, write=True, resource="decision")
     if not selectors.can_decide(grant):

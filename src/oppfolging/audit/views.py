@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from oppfolging.access import policy
 from oppfolging.access.shortcuts import require_in_municipality
+from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.audit.forms import AuditSearchForm
 from oppfolging.audit.models import Action, AuditEvent
 from oppfolging.audit.services import audit_record, client_ip
@@ -15,7 +16,7 @@ from oppfolging.lib import identity
 from oppfolging.people.models import Person
 
 
-def audit_search(request: HttpRequest) -> HttpResponse:
+def audit_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Search the municipality's access log; the search itself is logged."""
     municipality = require_in_municipality(request, policy.can_search_audit)
     form = AuditSearchForm(request.GET or None, municipality=municipality)
@@ -37,7 +38,7 @@ def audit_search(request: HttpRequest) -> HttpResponse:
             events = events.filter(break_glass=True)
         events = events[:500]
         audit_record(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             action=Action.SEARCH,
             resource="audit_log",
             person=person,

@@ -33,7 +33,7 @@ WEEK, MONTH = "uke", "maned"
 FEED_PAST_DAYS, FEED_FUTURE_DAYS = 60, 400
 
 
-def _anchor(request: HttpRequest) -> dt.date:
+def _anchor(request: AuthenticatedHttpRequest) -> dt.date:
     try:
         return dt.date.fromisoformat(request.GET.get("dato", ""))
     except ValueError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -15,6 +15,7 @@ from oppfolging.access.shortcuts import (
     get_staff_grant,
     require_in_municipality,
 )
+from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.catalogue import services
 from oppfolging.catalogue.forms import ServiceForm, ServiceSearchForm
 from oppfolging.catalogue.models import Service
@@ -25,11 +26,11 @@ def _allow_all(user: object, municipality: object) -> bool:
     return True
 
 
-def service_list(request: HttpRequest) -> HttpResponse:
+def service_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """List and search the services of the user's municipality."""
     municipality = require_in_municipality(request, _allow_all)
     services_qs = Service.objects.filter(municipality=municipality)
-    can_edit = policy.can_edit_catalogue(request.user, municipality)  # type: ignore[arg-type]
+    can_edit = policy.can_edit_catalogue(request.user, municipality)
     if not can_edit:
         services_qs = services_qs.filter(is_active=True)
     form = ServiceSearchForm(request.GET or None)
@@ -47,13 +48,13 @@ def service_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def service_detail(request: HttpRequest, service_id: int) -> HttpResponse:
+def service_detail(request: AuthenticatedHttpRequest, service_id: int) -> HttpResponse:
     service = get_service_for_user(request, service_id)
-    can_edit = policy.can_edit_catalogue(request.user, service.municipality)  # type: ignore[arg-type]
+    can_edit = policy.can_edit_catalogue(request.user, service.municipality)
     return render(request, "catalogue/service_detail.html", {"service": service, "can_edit": can_edit})
 
 
-def service_create(request: HttpRequest) -> HttpResponse:
+def service_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     grant = get_staff_grant(request, policy.can_edit_catalogue)
     form = ServiceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -67,7 +68,7 @@ def service_create(request: HttpRequest) -> HttpResponse:
     return render(request, "catalogue/service_form.html", {"form": form, "service": None})
 
 
-def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
+def service_edit(request: AuthenticatedHttpRequest, service_id: int) -> HttpResponse:
     service = get_service_for_user(request, service_id, write=True)
     grant = get_staff_grant(request, policy.can_edit_catalogue)
     form = ServiceForm(request.POST or None, instance=service)

@@ -11,13 +11,14 @@ from django.utils.translation import gettext_lazy as _
 
 from oppfolging.access import policy
 from oppfolging.access.grants import PersonGrant
+from oppfolging.access.models import Visibility
 from oppfolging.catalogue.models import Sector
 from oppfolging.children.models import AgeBand, ChildCoordinatorDecision, ChildView, ParentExclusion
 from oppfolging.documents.selectors import documents_visible
 from oppfolging.notes.selectors import notes_visible
 from oppfolging.people.models import Person, RelatedPerson
 from oppfolging.plans.models import Measure
-from oppfolging.teams.models import TeamMembership
+from oppfolging.teams.models import MemberKind, TeamMembership, TeamStatus
 
 QUESTIONS = {
     AgeBand.UNDER_7: _("Hva liker du å gjøre? Hva er vanskelig? Hvem hjelper deg?"),
@@ -27,7 +28,7 @@ QUESTIONS = {
 }
 
 
-def age_band(age: int) -> str:
+def age_band(age: int) -> AgeBand:
     """Return the age band the question to the child is adapted to."""
     if age < 7:
         return AgeBand.UNDER_7
@@ -82,23 +83,26 @@ def family_needs(*, grant: PersonGrant) -> list[dict[str, Any]]:
     person = grant.person
     today = timezone.localdate()
     memberships = list(TeamMembership.objects.filter(
-        team__person=person, team__status="active", kind="professional", joined_on__lte=today, left_on__isnull=True,
+        team__person=person, team__status=TeamStatus.ACTIVE, kind=MemberKind.PROFESSIONAL, joined_on__lte=today, left_on__isnull=True,
         service__isnull=False).select_related("service", "user"))
     measures = list(Measure.objects.filter(goal__plan__person=person, responsible_service__isnull=False)
                     .select_related("responsible_service", "goal"))
     measures += list(Measure.objects.filter(goal__plan__person=person, responsible_membership__service__isnull=False)
                      .select_related("responsible_membership__service", "goal"))
-    notes = list(notes_visible(grant=grant).filter(visibility="services"))
-    documents = list(documents_visible(grant=grant).filter(visibility="services"))
+    notes = list(notes_visible(grant=grant).filter(visibility=Visibility.SERVICES))
+    documents = list(documents_visible(grant=grant).filter(visibility=Visibility.SERVICES))
     groups: dict[str, dict[str, Any]] = {}
     for membership in memberships:
         service = membership.service
+        assert service is not None  # members with a service only
         group = groups.setdefault(service.sector, {"sector": service.get_sector_display(), "services": {}})
         entry = group["services"].setdefault(service.pk, {"service": service, "members": [], "measures": [],
                                                           "notes": [], "documents": []})
         entry["members"].append(membership)
     for measure in measures:
-        service = measure.responsible_service or measure.responsible_membership.service
+        responsible = measure.responsible_membership
+        service = measure.responsible_service or (responsible.service if responsible else None)
+        assert service is not None  # measures with a responsible service only
         group = groups.setdefault(service.sector, {"sector": service.get_sector_display(), "services": {}})
         entry = group["services"].setdefault(service.pk, {"service": service, "members": [], "measures": [],
                                                           "notes": [], "documents": []})
@@ -106,9 +110,9 @@ def family_needs(*, grant: PersonGrant) -> list[dict[str, Any]]:
             entry["measures"].append(measure)
     for record, key in [(n, "notes") for n in notes] + [(d, "documents") for d in documents]:
         for service in record.services.all():
-            group = groups.get(service.sector)
-            if group and service.pk in group["services"]:
-                group["services"][service.pk][key].append(record)
+            sector = groups.get(service.sector)
+            if sector and service.pk in sector["services"]:
+                sector["services"][service.pk][key].append(record)
     return [dict(groups[s], services=list(groups[s]["services"].values())) for s in SECTOR_ORDER if s in groups]
 
 

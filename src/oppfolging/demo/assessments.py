@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from django.utils import timezone
 
@@ -27,7 +28,7 @@ from oppfolging.people.models import Person
 
 # One story per person: what matters, life areas, then (PSFS, IPLOS) at each assessment.
 # The first PSFS of Jon's story was scored on a form that runs the other way (0 = as before).
-STORIES = [
+STORIES: list[dict[str, Any]] = [
     {
         "what_matters": "Å bo hjemme så lenge som mulig og klare turen til butikken selv.",
         "own_health": ("Glemmer medisinene og blir svimmel.", "Datteren ringer hver kveld."),

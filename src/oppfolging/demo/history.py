@@ -106,7 +106,7 @@ class _Batch:
         return obj
 
     def write(self) -> dict[str, int]:
-        order = [Person, RelatedPerson, Referral, Decision, Team, CoordinatorWish,
+        order: list[type[Any]] = [Person, RelatedPerson, Referral, Decision, Team, CoordinatorWish,
                  CoordinatorAssignment, TeamMembership, Consent, IndividualPlan, Goal,
                  GoalEvaluation, PlanChange, Meeting, Invitation, AgendaItem, Assessment,
                  PsfsActivity, IplosScore]
@@ -469,6 +469,7 @@ def _meetings(batch: _Batch, team: Team, team_on: dt.date, end: dt.date, *, rng:
         for membership in memberships:
             if membership.left_on is not None and membership.left_on <= day:
                 continue
+            assert membership.service is not None  # the demo's professionals all have a service
             attendance = ""
             if status == MeetingStatus.HELD:
                 no_show = 0.14 - 0.09 * p + (0.06 if len(membership.service.name) % 3 == 0 else 0)

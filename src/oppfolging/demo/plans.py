@@ -63,7 +63,7 @@ def create_demo_plans(*, municipality: Municipality, today: dt.date) -> None:
             record_change(plan=plan, actor=author, item=goal, action="create", summary=f"Nytt mål: {text}")
             Measure.objects.create(goal=goal, description=measure, extent=extent, how=how,
                                    responsible_membership=members[position % len(members)] if members else None,
-                                   responsible_service=None if members else plan.team.memberships.first().service if plan.team else None,
+                                   responsible_service=None if members else getattr(plan.team.memberships.first(), "service", None) if plan.team else None,
                                    status=MeasureStatus.ONGOING)
             if state == "healthy":
                 GoalEvaluation.objects.create(
@@ -73,6 +73,7 @@ def create_demo_plans(*, municipality: Municipality, today: dt.date) -> None:
                 )
         if state == "healthy" and index % 2 == 0:
             done = plan.goals.order_by("pk").last()
+            assert done is not None  # the goals were created above
             done.status, done.closed_at = GoalStatus.ACHIEVED, _at(today - dt.timedelta(days=30))
             done.save(update_fields=["status", "closed_at"])
         activity = {"healthy": today - dt.timedelta(days=8), "overdue": today - dt.timedelta(days=40),
@@ -92,6 +93,7 @@ def create_demo_portal_users(*, municipality: Municipality) -> None:
         adult.user = _portal_user("demo-person", adult.given_name, adult.family_name, "Person med plan")
         adult.save(update_fields=["user"])
         kin = adult.related_persons.filter(is_primary_contact=True).first()
+        assert kin is not None  # the adult was chosen for having one
         if kin.user_id is None:
             kin.user = _portal_user("demo-parorende", kin.given_name, kin.family_name, "Pårørende med samtykke")
             kin.save(update_fields=["user"])

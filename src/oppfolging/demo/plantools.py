@@ -23,7 +23,7 @@ from oppfolging.notes.services import note_add
 from oppfolging.plans.models import IndividualPlan
 from oppfolging.plantemplates.models import PlanTemplate
 from oppfolging.plantemplates.services import TemplateContent, template_create
-from oppfolging.teams.models import Consent, ConsentScope, MemberKind, TeamMembership
+from oppfolging.teams.models import Consent, ConsentScope, MemberKind, TeamMembership, TeamStatus
 
 
 def demo_pdf(text: str) -> bytes:
@@ -92,7 +92,7 @@ def _note(grant: policy.PersonGrant, plan: IndividualPlan, text: str, visibility
 def _grant(user: User | None, person: object) -> policy.PersonGrant | None:
     if user is None:
         return None
-    user._role_assignments_cache = None  # type: ignore[attr-defined]
+    user._role_assignments_cache = None
     return policy.person_grant(user=user, person=person)  # type: ignore[arg-type]
 
 
@@ -125,9 +125,9 @@ def create_demo_child(*, municipality: Municipality) -> None:
     """A child with a barnekoordinator: decision, school and child welfare in the team, the child's view."""
     unit, coordinator = _user("demo-ke"), _user("demo-koordinator")
     welfare_user, school_user = _user("demo-barnevern"), _user("demo-skole")
-    plan = (IndividualPlan.objects.filter(person__municipality=municipality, team__status="active")
-            .select_related("person", "team").order_by("pk"))
-    plan = next((p for p in plan if p.person.is_child), None)
+    plans = (IndividualPlan.objects.filter(person__municipality=municipality, team__status=TeamStatus.ACTIVE)
+             .select_related("person", "team").order_by("pk"))
+    plan = next((p for p in plans if p.person.is_child), None)
     if plan is None or unit is None or coordinator is None:
         return
     child, team = plan.person, plan.team

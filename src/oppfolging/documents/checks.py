@@ -12,7 +12,8 @@ from django.core.checks import Error, register
 @register()
 def check_document_storage(app_configs: Any, **kwargs: Any) -> list[Any]:
     problems: list[Any] = []
-    options = settings.STORAGES.get("documents", {}).get("OPTIONS", {})
+    storage: dict[str, Any] = settings.STORAGES.get("documents", {})
+    options = storage.get("OPTIONS", {})
     if settings.DOCUMENT_STORAGE == "s3" and not options.get("bucket_name"):
         problems.append(Error("DOCUMENT_STORAGE is s3 but DOCUMENT_S3_BUCKET is not set.",
                               hint="Name the bucket documents are kept in (docs/configuration.md).",

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from oppfolging.access.models import Visibility
 from oppfolging.catalogue.models import Service
+from oppfolging.lib.forms import choice_field
 from oppfolging.teams.models import Consent
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -25,7 +26,7 @@ class VisibilityFields(forms.Form):
     def __init__(self, *args: Any, services: Any = None, portal: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if portal:
-            self.fields["visibility"].choices = [  # type: ignore[attr-defined]
+            choice_field(self, "visibility").choices = [
                 (Visibility.TEAM, _("Alle i teamet, også pårørende som deltar")),
                 (Visibility.STAFF, _("Bare de ansatte i teamet")),
             ]

@@ -121,6 +121,7 @@ def document_upload(
     limits = filetypes.Limits(max_unpacked=settings.DOCUMENT_MAX_UNPACKED_MB * MB,
                               max_ratio=settings.DOCUMENT_MAX_ZIP_RATIO)
     stream = upload.file
+    assert stream is not None  # an uploaded file has its content
     try:
         file_type = filetypes.detect(stream, limits)
     except filetypes.Refused as refused:

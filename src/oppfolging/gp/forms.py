@@ -75,6 +75,7 @@ class GpReferralForm(ReferralFieldsMixin, forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         self.check_need(cleaned)
         return cleaned
 

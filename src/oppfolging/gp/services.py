@@ -40,6 +40,7 @@ def risk_list_upload(
     grant.require_role(Role.GP)
     gp, municipality = grant.user, grant.municipality
     for upload in filter(None, (extract, previous)):
+        assert upload.name is not None  # an uploaded file has a name
         if not upload.name.lower().endswith((".zip", ".json", ".ndjson")):
             raise ValidationError(
                 _("Last opp uttrekket som en .zip-fil med CSV- eller FHIR-filene, eller som en FHIR Bundle (.json)."))

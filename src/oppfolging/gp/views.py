@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Value, When
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,12 +18,14 @@ from django.views.decorators.http import require_POST
 from oppfolging.access import policy
 from oppfolging.access.grants import StaffGrant
 from oppfolging.access.shortcuts import get_staff_grant
+from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.gp import selectors, services
 from oppfolging.gp.forms import AuthoriseForm, GpReferralForm, ReviewForm, UploadForm
 from oppfolging.gp.models import RiskEntry, RiskList
 from oppfolging.lib import identity
+from oppfolging.referrals.models import ConsentToReport, Urgency
 
 FILTERS = {
     "new": ("Nye først", {}),
@@ -34,16 +37,16 @@ FILTERS = {
 PAGE_SIZE = 50
 
 
-def _list_for(request: HttpRequest, list_id: int) -> RiskList:
-    risk_list = policy.risk_lists_visible_to(user=request.user).filter(pk=list_id).first()  # type: ignore[arg-type]
+def _list_for(request: AuthenticatedHttpRequest, list_id: int) -> RiskList:
+    risk_list = policy.risk_lists_visible_to(user=request.user).filter(pk=list_id).first()
     if risk_list is None:
         raise Http404
     return risk_list
 
 
-def _grant(request: HttpRequest, risk_list: RiskList) -> StaffGrant:
+def _grant(request: AuthenticatedHttpRequest, risk_list: RiskList) -> StaffGrant:
     """Return the user's grant in the list's municipality; 403 when they hold no role there."""
-    grant = policy.staff_grant(user=request.user, municipality=risk_list.municipality)  # type: ignore[arg-type]
+    grant = policy.staff_grant(user=request.user, municipality=risk_list.municipality)
     if grant is None:
         raise PermissionDenied
     return grant
@@ -56,7 +59,7 @@ def _entry_for(risk_list: RiskList, entry_id: int) -> RiskEntry:
     return entry
 
 
-def risk_lists(request: HttpRequest) -> HttpResponse:
+def risk_lists(request: AuthenticatedHttpRequest) -> HttpResponse:
     """My risk lists, and a form to upload a new extract."""
     grant = get_staff_grant(request, policy.can_upload_risk_list)
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -69,11 +72,11 @@ def risk_lists(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             return redirect("gp:detail", list_id=risk_list.pk)
-    lists = policy.risk_lists_visible_to(user=request.user).select_related("gp")  # type: ignore[arg-type]
+    lists = policy.risk_lists_visible_to(user=request.user).select_related("gp")
     return render(request, "gp/lists.html", {"form": form, "lists": lists})
 
 
-def risk_list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
+def risk_list_detail(request: AuthenticatedHttpRequest, list_id: int) -> HttpResponse:
     """The list, ordered by what is new, with reasons and flags; progress while it is scored."""
     risk_list = _list_for(request, list_id)
     if risk_list.status != "done":
@@ -90,7 +93,7 @@ def risk_list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
         carried = Case(When(review__carried=True, then=Value(1)), default=Value(0))
         entries = entries.annotate(carried=carried).order_by("carried", "new_priority")
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("side"))
-    audit_record(actor=request.user, action=Action.LIST, resource="risk_list", resource_id=risk_list.pk,  # type: ignore[arg-type]
+    audit_record(actor=request.user, action=Action.LIST, resource="risk_list", resource_id=risk_list.pk,
                  municipality=risk_list.municipality, role="gp",
                  purpose=_("Fastlegens risikoliste, side %(page)s") % {"page": page.number},
                  ip=client_ip(request))
@@ -103,7 +106,7 @@ def risk_list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
 
 
 @require_POST
-def entry_review(request: HttpRequest, list_id: int, entry_id: int) -> HttpResponse:
+def entry_review(request: AuthenticatedHttpRequest, list_id: int, entry_id: int) -> HttpResponse:
     risk_list = _list_for(request, list_id)
     entry = _entry_for(risk_list, entry_id)
     form = ReviewForm(request.POST)
@@ -119,7 +122,7 @@ def entry_review(request: HttpRequest, list_id: int, entry_id: int) -> HttpRespo
     elif not request.headers.get("HX-Request"):
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     if request.headers.get("HX-Request"):
         # The row keeps the number it had in the list as shown.
         number = request.POST.get("number", "")
@@ -129,16 +132,16 @@ def entry_review(request: HttpRequest, list_id: int, entry_id: int) -> HttpRespo
     return redirect("gp:detail", list_id=list_id)
 
 
-def entry_refer(request: HttpRequest, list_id: int, entry_id: int) -> HttpResponse:
+def entry_refer(request: AuthenticatedHttpRequest, list_id: int, entry_id: int) -> HttpResponse:
     """Report the patient's need to the coordinating unit, prefilled from the list."""
     risk_list = _list_for(request, list_id)
     entry = _entry_for(risk_list, entry_id)
     grant = _grant(request, risk_list)
-    initial = {
+    initial: dict[str, Any] = {
         "subject_identity_number": entry.national_id,
         "observations": _("Fra risikolisten (plass %(rank)s av %(n)s): %(reasons)s") % {
             "rank": entry.rank, "n": risk_list.patient_count, "reasons": entry.reasons},
-        "urgency": "normal", "consent": "given",
+        "urgency": Urgency.NORMAL, "consent": ConsentToReport.GIVEN,
     }
     if entry.national_id:
         try:
@@ -159,7 +162,7 @@ def entry_refer(request: HttpRequest, list_id: int, entry_id: int) -> HttpRespon
 
 
 @require_POST
-def authorise(request: HttpRequest, list_id: int) -> HttpResponse:
+def authorise(request: AuthenticatedHttpRequest, list_id: int) -> HttpResponse:
     """Let others at the GP's office see the list (only the GP who owns it)."""
     risk_list = _list_for(request, list_id)
     form = AuthoriseForm(request.POST, municipality=risk_list.municipality, gp=risk_list.gp)

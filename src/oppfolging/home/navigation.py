@@ -64,7 +64,7 @@ def navigation(user: User, municipality: Municipality | None) -> list[tuple[str,
 
 def shell(request: HttpRequest) -> dict[str, Any]:
     """Context for every page: the municipality, the user's roles there, and the menu."""
-    roles = getattr(request, "roles", frozenset())
+    roles: frozenset[str] = getattr(request, "roles", frozenset())
     user = request.user
     return {
         "DEMO_MODE": settings.DEMO_MODE,
@@ -73,6 +73,6 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "active_municipality": getattr(request, "municipality", None),
         "all_municipalities": getattr(request, "all_municipalities", []),
         "active_roles": [Role(r).label for r in sorted(roles)],
-        "nav_items": navigation(user, getattr(request, "municipality", None))  # type: ignore[arg-type]
+        "nav_items": navigation(user, getattr(request, "municipality", None))
         if user.is_authenticated else [],
     }

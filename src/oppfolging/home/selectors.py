@@ -76,7 +76,7 @@ def evaluator_overview() -> list[dict[str, Any]]:
         .order_by("name")
         .values("name", "number", "person_count", "service_count")
     )
-    table = [
+    table: list[dict[str, Any]] = [
         {"name": r["name"], "number": r["number"], "persons": r["person_count"],
          "services": r["service_count"]}
         for r in rows

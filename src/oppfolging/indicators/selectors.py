@@ -326,7 +326,7 @@ def _current_assignments(municipality: Municipality, period: Period) -> QuerySet
     ).filter(Q(ended_at__isnull=True) | Q(ended_at__gte=at))
 
 
-def caseloads(municipality: Municipality, period: Period) -> list[dict[str, object]]:
+def caseloads(municipality: Municipality, period: Period) -> list[dict[str, int]]:
     """Return each coordinator's number of active teams at the period's end."""
     return list(
         _current_assignments(municipality, period)
@@ -340,10 +340,10 @@ def compute_caseload(municipality: Municipality, periods: Sequence[Period]) -> l
     result = []
     for period in periods:
         rows = caseloads(municipality, period)
-        teams = sum(int(r["teams"]) for r in rows)  # type: ignore[call-overload]
+        teams = sum(int(r["teams"]) for r in rows)
         result.append(Figure(
             round(teams / len(rows), 1) if rows else None, teams, len(rows), teams,
-            max((int(r["teams"]) for r in rows), default=None),  # type: ignore[call-overload]
+            max((int(r["teams"]) for r in rows), default=None),
         ))
     return result
 
@@ -358,7 +358,7 @@ def breakdown_caseload_by_coordinator(
         CoordinatorProfile.objects.filter(municipality=municipality).values_list("user", "max_caseload")
     )
     return [
-        BreakdownRow(users[r["coordinator"]].full_name, r["teams"],  # type: ignore[index,arg-type]
+        BreakdownRow(users[r["coordinator"]].full_name, r["teams"],
                      extra={"max": limits.get(r["coordinator"])})
         for r in rows
     ]
@@ -798,6 +798,7 @@ def changes(
     latest: dict[int, tuple[dt.datetime, float]] = {}
     scored_count: dict[int, int] = {}
     for person_id, completed_at, value in rows:
+        assert completed_at is not None  # a completed assessment has its completion time
         first.setdefault(person_id, value)
         latest[person_id] = (completed_at, value)
         scored_count[person_id] = scored_count.get(person_id, 0) + 1

@@ -11,13 +11,14 @@ import json
 from collections.abc import Callable
 
 from django import forms
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from oppfolging.access import policy
+from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.accounts.models import Municipality, User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
@@ -48,7 +49,7 @@ class PeriodForm(forms.Form):
         field.choices = [(p.code, p.label) for p in recent]
 
 
-def chosen_period(request: HttpRequest) -> Period:
+def chosen_period(request: AuthenticatedHttpRequest) -> Period:
     """Return the period asked for in ?periode=, or the current year; 404 for nonsense."""
     code = request.GET.get("periode", "")
     if not code:
@@ -68,17 +69,17 @@ def kind_links(period: Period) -> list[tuple[str, str, bool]]:
     ]
 
 
-def _audit(request: HttpRequest, municipality: Municipality | None, action: str, purpose: str) -> None:
+def _audit(request: AuthenticatedHttpRequest, municipality: Municipality | None, action: str, purpose: str) -> None:
     audit_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         action=action, resource="indicators", municipality=municipality,
         purpose=purpose, ip=client_ip(request),
     )
 
 
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Send the user to their municipality's dashboard, or the evaluator to the comparison."""
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     municipality = getattr(request, "municipality", None)
     if municipality is not None and policy.can_see_aggregates(user, municipality):
         return redirect("indicators:dashboard", number=municipality.number)
@@ -86,7 +87,7 @@ def start(request: HttpRequest) -> HttpResponse:
     return redirect("indicators:comparison")
 
 
-def dashboard(request: HttpRequest, number: str) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """Show the municipality's indicators for a period: figures, definitions, trends, breakdowns."""
     municipality = get_municipality_for_aggregates(request, number)
     period = chosen_period(request)
@@ -108,7 +109,7 @@ def dashboard(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def _download(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     number: str,
     purpose: str,
     build: Callable[[Municipality, Period, list], str | bytes],
@@ -132,7 +133,7 @@ def _download(
     return response
 
 
-def export_csv(request: HttpRequest, number: str) -> HttpResponse:
+def export_csv(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """Download the municipality's indicators for the period as CSV."""
     return _download(
         request, number, _("Indikatorer som CSV for %(period)s"), exports.municipality_csv,
@@ -140,7 +141,7 @@ def export_csv(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
-def export_xlsx(request: HttpRequest, number: str) -> HttpResponse:
+def export_xlsx(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """Download the municipality's indicators for the period as an Excel workbook."""
     return _download(
         request, number, _("Indikatorer som Excel for %(period)s"), exports.municipality_xlsx,
@@ -148,7 +149,7 @@ def export_xlsx(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
-def measure_report(request: HttpRequest, number: str) -> HttpResponse:
+def measure_report(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """Download the indicators for the period as a FHIR Bundle of MeasureReports."""
     return _download(
         request, number, _("Indikatorer som FHIR MeasureReport for %(period)s"),
@@ -159,7 +160,7 @@ def measure_report(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
-def comparison(request: HttpRequest) -> HttpResponse:
+def comparison(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show every municipality's indicators side by side, small cells suppressed (evaluators)."""
     require_evaluator(request)
     period = chosen_period(request)
@@ -180,7 +181,7 @@ def comparison(request: HttpRequest) -> HttpResponse:
     })
 
 
-def comparison_csv(request: HttpRequest) -> HttpResponse:
+def comparison_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Download the suppressed comparison as CSV (evaluators)."""
     require_evaluator(request)
     period = chosen_period(request)

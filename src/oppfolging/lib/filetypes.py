@@ -15,7 +15,7 @@ import unicodedata
 import warnings
 import zipfile
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO
 
 from PIL import Image
 
@@ -64,7 +64,7 @@ class Limits:
     max_pixels: int = 80_000_000
 
 
-def detect(stream: BinaryIO, limits: Limits) -> FileType:
+def detect(stream: IO[bytes], limits: Limits) -> FileType:
     """Return the type of the file in `stream`, or raise Refused.
 
     Parameters
@@ -104,7 +104,7 @@ def _looks_like_markup(head: bytes) -> bool:
         b"<html" in text or b"<script" in text)
 
 
-def _pdf(stream: BinaryIO) -> FileType:
+def _pdf(stream: IO[bytes]) -> FileType:
     stream.seek(0, io.SEEK_END)
     size = stream.tell()
     stream.seek(max(0, size - 2048))
@@ -115,7 +115,7 @@ def _pdf(stream: BinaryIO) -> FileType:
     return PDF
 
 
-def _image(stream: BinaryIO, expected: str, file_type: FileType, limits: Limits) -> FileType:
+def _image(stream: IO[bytes], expected: str, file_type: FileType, limits: Limits) -> FileType:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -137,7 +137,7 @@ def _image(stream: BinaryIO, expected: str, file_type: FileType, limits: Limits)
     return file_type
 
 
-def _zip(stream: BinaryIO, limits: Limits) -> FileType:
+def _zip(stream: IO[bytes], limits: Limits) -> FileType:
     try:
         archive = zipfile.ZipFile(stream)
     except (zipfile.BadZipFile, OSError, ValueError):

@@ -1,4 +1,5 @@
-"""Putting a service's refusal on the form the user filled in, so nothing they typed is lost."""
+"""Form helpers: a service's refusal on the form the user filled in, so nothing they typed is lost;
+a field known to offer choices, typed so its choices can be narrowed."""
 
 from __future__ import annotations
 
@@ -23,3 +24,10 @@ def add_service_error(form: forms.BaseForm, error: ValidationError,
     for name, errors in error.error_dict.items():
         target = fields.get(name, name)
         form.add_error(target if target in form.fields else None, errors)
+
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """Return the form's field `name`, which offers choices, typed so its choices can be set."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField), name
+    return field

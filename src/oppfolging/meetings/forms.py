@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from oppfolging.catalogue.models import Service
 from oppfolging.lib.dates import FOLLOW_UP, WORK_DATE, local_datetime
+from oppfolging.lib.forms import choice_field
 from oppfolging.meetings.models import Attendance, Invitation
 from oppfolging.plans.models import EvaluationResult, NextStep
 from oppfolging.submissions.forms import OnceForm
@@ -30,6 +31,7 @@ class MeetingForm(OnceForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         if not cleaned.get("location") and not cleaned.get("video_link") and not self.errors:
             self.add_error("location", _("Oppgi sted eller lenke til videomøte."))
         day, start, end = cleaned.get("day"), cleaned.get("start"), cleaned.get("end")
@@ -129,10 +131,11 @@ class ActionItemForm(OnceForm):
         if self.coordinator is not None:
             groups.append((str(_("Koordinator")), [(f"u:{self.coordinator.pk}", self.coordinator.full_name)]))
         groups.append((str(_("En tjeneste")), [(f"s:{s.pk}", s.name) for s in self.services.values()]))
-        self.fields["owner_membership"].choices = [("", "---------"), *groups]  # type: ignore[attr-defined]
+        choice_field(self, "owner_membership").choices = [("", "---------"), *groups]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         value = cleaned.pop("owner_membership", "") or ""
         cleaned["owner_membership"] = cleaned["owner_user"] = cleaned["owner_service"] = None
         if value.startswith("u:") and self.coordinator is not None and value == f"u:{self.coordinator.pk}":

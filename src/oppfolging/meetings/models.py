@@ -149,11 +149,11 @@ class Invitation(models.Model):
         membership = self.membership
         if self.kind == InviteeKind.PERSON:
             return self.meeting.team.person.email
-        if membership is not None and membership.related_person_id:
+        if membership is not None and membership.related_person is not None:
             return membership.related_person.email
-        if self.user_id:
+        if self.user is not None:
             return self.user.email
-        if membership is not None and membership.user_id:
+        if membership is not None and membership.user is not None:
             return membership.user.email
         return ""
 
@@ -336,7 +336,7 @@ class ActionItem(models.Model):
 
     @property
     def owner_label(self) -> str:
-        if self.owner_membership_id:
+        if self.owner_membership is not None:
             return self.owner_membership.display_name
         if self.owner_user_id:
             return str(self.owner_user)
@@ -346,13 +346,13 @@ class ActionItem(models.Model):
     def owner_email(self) -> str:
         """Return where a reminder goes: the owning user, or the member's own address."""
         membership = self.owner_membership
-        if self.owner_user_id:
+        if self.owner_user is not None:
             return self.owner_user.email
         if membership is None:
             return ""
-        if membership.user_id:
+        if membership.user is not None:
             return membership.user.email
-        if membership.related_person_id:
+        if membership.related_person is not None:
             return membership.related_person.email
         if membership.kind == "person":
             return self.team.person.email
@@ -361,5 +361,5 @@ class ActionItem(models.Model):
     def is_owned_by(self, user: object) -> bool:
         user_id = getattr(user, "pk", None)
         return user_id is not None and user_id in (
-            self.owner_user_id, self.owner_membership.user_id if self.owner_membership_id else None
+            self.owner_user_id, self.owner_membership.user_id if self.owner_membership is not None else None
         )

@@ -20,10 +20,11 @@ from oppfolging.meetings.models import (
     Meeting,
     MeetingStatus,
 )
+from oppfolging.people.models import Person
 from oppfolging.teams.models import Team, TeamStatus
 
 
-def meetings_of(*, person: object) -> QuerySet[Meeting]:
+def meetings_of(*, person: Person) -> QuerySet[Meeting]:
     """Return all meetings of the person's teams, newest first."""
     return Meeting.objects.filter(team__person=person).select_related("team")
 

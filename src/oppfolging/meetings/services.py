@@ -73,7 +73,7 @@ def _validate_time_and_place(
         raise ValidationError({"ends_at": _("Møtet må slutte etter at det begynner.")})
 
 
-def _service_of(user: User, team: Team) -> object:
+def _service_of(user: User, team: Team) -> Service | None:
     return next(
         (a.service for a in user.role_assignments.all()
          if a.municipality_id == team.person.municipality_id and a.service_id),

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from oppfolging.access import policy
 from oppfolging.access.shortcuts import get_person_for_user, require_in_municipality
+from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.lib.forms import add_service_error
@@ -77,7 +78,7 @@ def _back(person_id: int, meeting_id: int, anchor: str = "") -> HttpResponse:
 
 
 def _meeting_write(
-    request: HttpRequest, person_id: int, meeting_id: int, do: Callable[[policy.PersonGrant, Meeting], str],
+    request: AuthenticatedHttpRequest, person_id: int, meeting_id: int, do: Callable[[policy.PersonGrant, Meeting], str],
     *, write: bool = True, anchor: str = "",
 ) -> HttpResponse:
     grant = get_person_for_user(request, person_id, write=write, resource="meeting")
@@ -91,7 +92,7 @@ def _meeting_write(
     return _back(person_id, meeting_id, anchor)
 
 
-def _refused(request: HttpRequest, form: Any, error: ValidationError) -> bool:
+def _refused(request: AuthenticatedHttpRequest, form: Any, error: ValidationError) -> bool:
     """Put a field error on the form; return True for a refusal that belongs in a message."""
     if hasattr(error, "error_dict"):
         form.add_error(None, error)
@@ -100,7 +101,7 @@ def _refused(request: HttpRequest, form: Any, error: ValidationError) -> bool:
     return True
 
 
-def meeting_list(request: HttpRequest, person_id: int) -> HttpResponse:
+def meeting_list(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Show the team's meetings, upcoming and past, and how often the team meets."""
     grant = get_person_for_user(request, person_id, resource="meetings")
     team = _team(grant)
@@ -130,12 +131,12 @@ def _next_due_on(team: Team | None, meetings: list[Meeting]) -> dt.date | None:
 
 
 @require_POST
-def interval_set(request: HttpRequest, person_id: int) -> HttpResponse:
+def interval_set(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     grant = get_person_for_user(request, person_id, write=True, resource="meetings")
     team = _active_team(grant)
     form = IntervalForm(request.POST)
     if form.is_valid():
-        services.team_meeting_interval_set(grant=grant, team=team,  # type: ignore[arg-type]
+        services.team_meeting_interval_set(grant=grant, team=team,
                                            weeks=form.cleaned_data["meeting_interval_weeks"])
         messages.success(request, _("Møtehyppigheten er lagret."))
     else:
@@ -146,17 +147,17 @@ def interval_set(request: HttpRequest, person_id: int) -> HttpResponse:
 TIME_FIELDS = {"starts_at": "start", "ends_at": "end"}
 
 
-def meeting_schedule(request: HttpRequest, person_id: int) -> HttpResponse:
+def meeting_schedule(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Schedule a meeting; the members, the person and consenting next of kin are invited."""
     return _meeting_create(request, person_id, held=False)
 
 
-def meeting_record_held(request: HttpRequest, person_id: int) -> HttpResponse:
+def meeting_record_held(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Record a meeting that was held, to keep attendance and minutes (nobody is invited)."""
     return _meeting_create(request, person_id, held=True)
 
 
-def _meeting_create(request: HttpRequest, person_id: int, *, held: bool) -> HttpResponse:
+def _meeting_create(request: AuthenticatedHttpRequest, person_id: int, *, held: bool) -> HttpResponse:
     grant = get_person_for_user(request, person_id, write=True, resource="meeting")
     team = _active_team(grant)
     form = MeetingForm(request.POST or None)
@@ -181,7 +182,7 @@ def _meeting_create(request: HttpRequest, person_id: int, *, held: bool) -> Http
                                                           "held": held})
 
 
-def meeting_edit(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+def meeting_edit(request: AuthenticatedHttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
     """Change time or place of a planned meeting."""
     grant = get_person_for_user(request, person_id, write=True, resource="meeting")
     meeting = _meeting(grant, meeting_id)
@@ -196,6 +197,7 @@ def meeting_edit(request: HttpRequest, person_id: int, meeting_id: int) -> HttpR
                 expected_version=form.cleaned_data["version"] or meeting.version)
         except EditConflict as error:
             conflict = error
+            assert isinstance(form.data, QueryDict)  # bound to request.POST
             form.data = form.data.copy()
             form.data["version"] = str(error.current.version)
             form.add_error(None, _("Noen andre endret møtet mens du hadde det oppe. Det de lagret, står under; "
@@ -211,14 +213,14 @@ def meeting_edit(request: HttpRequest, person_id: int, meeting_id: int) -> HttpR
         "conflict": conflict, "conflict_meeting": conflict.current if conflict else None})
 
 
-def meeting_cancel(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+def meeting_cancel(request: AuthenticatedHttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
     """Cancel a meeting after a confirmation that says who will be told."""
     grant = get_person_for_user(request, person_id, write=True, resource="meeting")
     meeting = _meeting(grant, meeting_id)
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.meeting_cancel(grant=grant, meeting=meeting,  # type: ignore[arg-type]
+            services.meeting_cancel(grant=grant, meeting=meeting,
                                     reason=form.cleaned_data["reason"])
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -247,7 +249,7 @@ def _detail_context(grant: policy.PersonGrant, meeting: Meeting, **forms: Any) -
             continue
         evaluation = evaluations.get(item.goal_id)
         form = None
-        if evaluation is None and item.goal.is_open and grant.can_write and meeting.status != MeetingStatus.CANCELLED:
+        if evaluation is None and item.goal is not None and item.goal.is_open and grant.can_write and meeting.status != MeetingStatus.CANCELLED:
             form = forms.get(f"evaluation_{item.goal_id}") or EvaluationForm(prefix=f"goal-{item.goal_id}")
         goal_rows.append((item, evaluation, form))
     today = timezone.localdate()
@@ -270,7 +272,7 @@ def _detail_context(grant: policy.PersonGrant, meeting: Meeting, **forms: Any) -
     }
 
 
-def meeting_detail(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+def meeting_detail(request: AuthenticatedHttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
     """Show the meeting: agenda, attendance, minutes, decisions, action items and evaluations."""
     grant = get_person_for_user(request, person_id, resource="meeting")
     meeting = _meeting(grant, meeting_id)
@@ -278,7 +280,7 @@ def meeting_detail(request: HttpRequest, person_id: int, meeting_id: int) -> Htt
 
 
 def _create_on_meeting(
-    request: HttpRequest, person_id: int, meeting_id: int, *, form: OnceForm, form_key: str, anchor: str,
+    request: AuthenticatedHttpRequest, person_id: int, meeting_id: int, *, form: OnceForm, form_key: str, anchor: str,
     create: Callable[[policy.PersonGrant, Meeting, dict[str, Any]], Any], done: str, write: bool = True,
 ) -> HttpResponse:
     """Create something on a meeting page once per form sent; a repeat is shown what it already made."""
@@ -287,7 +289,7 @@ def _create_on_meeting(
     if form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("submission_token", "version")}
         try:
-            with once(form.submission, user=request.user) as submission:  # type: ignore[arg-type]
+            with once(form.submission, user=request.user) as submission:
                 submission.created(create(grant, meeting, data))
         except AlreadySubmitted:
             messages.info(request, _("Dette var allerede lagret."))
@@ -302,7 +304,7 @@ def _create_on_meeting(
 
 
 @require_POST
-def agenda_item_add(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+def agenda_item_add(request: AuthenticatedHttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
     """Add an item to the agenda; every member of the team may."""
     return _create_on_meeting(
         request, person_id, meeting_id, form=AgendaItemForm(request.POST), form_key="agenda_form",
@@ -318,17 +320,17 @@ def _agenda_item(meeting: Meeting, item_id: int) -> AgendaItem:
 
 
 @require_POST
-def agenda_item_move(request: HttpRequest, person_id: int, meeting_id: int, item_id: int) -> HttpResponse:
+def agenda_item_move(request: AuthenticatedHttpRequest, person_id: int, meeting_id: int, item_id: int) -> HttpResponse:
     def do(grant: policy.PersonGrant, meeting: Meeting) -> str:
         item = _agenda_item(meeting, item_id)
-        services.agenda_item_move(grant=grant, item=item,  # type: ignore[arg-type]
+        services.agenda_item_move(grant=grant, item=item,
                                   direction=request.POST.get("direction", ""))
         return _("Dagsordenen er endret.")
 
     return _meeting_write(request, person_id, meeting_id, do, anchor="agenda-heading")
 
 
-def agenda_item_edit(request: HttpRequest, person_id: int, meeting_id: int, item_id: int) -> HttpResponse:
+def agenda_item_edit(request: AuthenticatedHttpRequest, person_id: int, meeting_id: int, item_id: int) -> HttpResponse:
     grant = get_person_for_user(request, person_id, write=True, resource="meeting")
     meeting = _meeting(grant, meeting_id)
     item = _agenda_item(meeting, item_id)
@@ -340,6 +342,7 @@ def agenda_item_edit(request: HttpRequest, person_id: int, meeting_id: int, item
                                         details=form.cleaned_data["details"],
                                         expected_version=form.cleaned_data["version"] or item.version)
         except EditConflict as error:
+            assert isinstance(form.data, QueryDict)  # bound to request.POST
             form.data = form.data.copy()
             form.data["version"] = str(error.current.version)
             form.add_error(None, _("Noen andre endret saken mens du hadde den oppe. Nå står det: «%(title)s». "
@@ -355,7 +358,7 @@ def agenda_item_edit(request: HttpRequest, person_id: int, meeting_id: int, item
 
 
 @require_POST
-def agenda_send(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+def agenda_send(request: AuthenticatedHttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
     def do(grant: policy.PersonGrant, meeting: Meeting) -> str:
         report = services.agenda_send(grant=grant, meeting=meeting)
         reached = ", ".join(f"{name} ({', '.join(channels)})" for name, channels in report.reached)
@@ -371,7 +374,7 @@ def agenda_send(request: HttpRequest, person_id: int, meeting_id: int) -> HttpRe
 
 
 @require_POST
-def respond(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+def respond(request: AuthenticatedHttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
     """The signed-in invitee answers whether they come."""
     def do(grant: policy.PersonGrant, meeting: Meeting) -> str:
         invitation = next((i for i in selectors.invitations_of(meeting) if request.user.pk in (
@@ -401,12 +404,12 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
-def attendance_record(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+def attendance_record(request: AuthenticatedHttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
     def do(grant: policy.PersonGrant, meeting: Meeting) -> str:
         form = AttendanceForm(request.POST, invitations=selectors.invitations_of(meeting))
         if not form.is_valid():
             raise ValidationError(_("Oppmøtet kunne ikke lagres. Sjekk valgene."))
-        services.attendance_record(grant=grant, meeting=meeting,  # type: ignore[arg-type]
+        services.attendance_record(grant=grant, meeting=meeting,
                                    attendance=form.values())
         return _("Oppmøtet er lagret.")
 
@@ -414,7 +417,7 @@ def attendance_record(request: HttpRequest, person_id: int, meeting_id: int) -> 
 
 
 @require_POST
-def minutes_save(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+def minutes_save(request: AuthenticatedHttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
     """Save the minutes; a save based on an old version is refused and the text kept."""
     grant = get_person_for_user(request, person_id, write=True, resource="meeting")
     meeting = _meeting(grant, meeting_id)
@@ -422,11 +425,12 @@ def minutes_save(request: HttpRequest, person_id: int, meeting_id: int) -> HttpR
     conflict = None
     if form.is_valid():
         try:
-            services.minutes_save(grant=grant, meeting=meeting,  # type: ignore[arg-type]
+            services.minutes_save(grant=grant, meeting=meeting,
                                   minutes=form.cleaned_data["minutes"],
                                   expected_version=form.cleaned_data["version"])
         except EditConflict as error:
             conflict = error
+            assert isinstance(form.data, QueryDict)  # bound to request.POST
             form.data = form.data.copy()
             form.data["version"] = error.current.version
             meeting = _meeting(grant, meeting_id)
@@ -441,7 +445,7 @@ def minutes_save(request: HttpRequest, person_id: int, meeting_id: int) -> HttpR
 
 
 @require_POST
-def decision_add(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+def decision_add(request: AuthenticatedHttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
     """Record a decision made at the meeting."""
     return _create_on_meeting(
         request, person_id, meeting_id, form=DecisionForm(request.POST), form_key="decision_form",
@@ -450,7 +454,7 @@ def decision_add(request: HttpRequest, person_id: int, meeting_id: int) -> HttpR
 
 
 @require_POST
-def decision_withdraw(request: HttpRequest, person_id: int, meeting_id: int, decision_id: int) -> HttpResponse:
+def decision_withdraw(request: AuthenticatedHttpRequest, person_id: int, meeting_id: int, decision_id: int) -> HttpResponse:
     """Withdraw a decision recorded by mistake; it stays in the minutes, marked as withdrawn."""
     def do(grant: policy.PersonGrant, meeting: Meeting) -> str:
         decision = MeetingDecision.objects.filter(pk=decision_id, meeting=meeting).first()
@@ -463,7 +467,7 @@ def decision_withdraw(request: HttpRequest, person_id: int, meeting_id: int, dec
 
 
 @require_POST
-def action_item_add(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+def action_item_add(request: AuthenticatedHttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
     """Record an action item with an owner in the team and a deadline."""
     grant = get_person_for_user(request, person_id, write=True, resource="meeting")
     meeting = _meeting(grant, meeting_id)
@@ -475,7 +479,7 @@ def action_item_add(request: HttpRequest, person_id: int, meeting_id: int) -> Ht
 
 
 @require_POST
-def goal_evaluate(request: HttpRequest, person_id: int, meeting_id: int, goal_id: int) -> HttpResponse:
+def goal_evaluate(request: AuthenticatedHttpRequest, person_id: int, meeting_id: int, goal_id: int) -> HttpResponse:
     """Evaluate a goal on the agenda, straight from the meeting."""
     grant = get_person_for_user(request, person_id, write=True, resource="meeting")
     meeting = _meeting(grant, meeting_id)
@@ -485,6 +489,7 @@ def goal_evaluate(request: HttpRequest, person_id: int, meeting_id: int, goal_id
     form = EvaluationForm(request.POST, prefix=f"goal-{goal_id}")
     if form.is_valid():
         try:
+            assert item.goal is not None  # the agenda item was found by its goal
             plan_goal_evaluate(grant=grant, goal=item.goal, meeting=meeting, **form.cleaned_data)
         except EditConflict:
             messages.error(request, _("Noen andre evaluerte eller endret målet samtidig. Se planen."))
@@ -499,7 +504,7 @@ def goal_evaluate(request: HttpRequest, person_id: int, meeting_id: int, goal_id
                   _detail_context(grant, meeting, **{f"evaluation_{goal_id}": form}))
 
 
-def action_items(request: HttpRequest, person_id: int) -> HttpResponse:
+def action_items(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """List the team's action items: open ones by deadline, overdue flagged, then the done ones."""
     grant = get_person_for_user(request, person_id, resource="action_items")
     team = _team(grant)
@@ -511,7 +516,7 @@ def action_items(request: HttpRequest, person_id: int) -> HttpResponse:
     })
 
 
-def _action_item_write(request: HttpRequest, person_id: int, item_id: int, done: bool) -> HttpResponse:
+def _action_item_write(request: AuthenticatedHttpRequest, person_id: int, item_id: int, done: bool) -> HttpResponse:
     grant = get_person_for_user(request, person_id, resource="action_items")
     item = ActionItem.objects.select_related("team", "owner_membership").filter(
         pk=item_id, team__person=grant.person).first()
@@ -531,16 +536,16 @@ def _action_item_write(request: HttpRequest, person_id: int, item_id: int, done:
 
 
 @require_POST
-def action_item_done(request: HttpRequest, person_id: int, item_id: int) -> HttpResponse:
+def action_item_done(request: AuthenticatedHttpRequest, person_id: int, item_id: int) -> HttpResponse:
     return _action_item_write(request, person_id, item_id, done=True)
 
 
 @require_POST
-def action_item_reopen(request: HttpRequest, person_id: int, item_id: int) -> HttpResponse:
+def action_item_reopen(request: AuthenticatedHttpRequest, person_id: int, item_id: int) -> HttpResponse:
     return _action_item_write(request, person_id, item_id, done=False)
 
 
-def unit_overview(request: HttpRequest) -> HttpResponse:
+def unit_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show the coordinating unit no-shows per service, idle teams and overdue action items."""
     municipality = require_in_municipality(request, policy.can_triage)
     try:
@@ -549,7 +554,7 @@ def unit_overview(request: HttpRequest) -> HttpResponse:
         days = 90
     since = timezone.localdate() - dt.timedelta(days=365)
     audit_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         action=Action.LIST, resource="meeting_overview", municipality=municipality,
         purpose=_("Oversikt over møter, oppmøte og oppgaver"), ip=client_ip(request),
     )

@@ -101,7 +101,7 @@ def may_receive(notification: Notification) -> bool:
         if not user.is_active:
             return False
         if person is not None:
-            user._role_assignments_cache = None  # type: ignore[attr-defined]
+            user._role_assignments_cache = None
             return policy.person_grant(user=user, person=person) is not None
         return policy.staff_grant(user=user, municipality=notification.municipality) is not None
     if notification.recipient_person is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
@@ -121,7 +122,7 @@ def notify(
     for delivery in deliveries:
         if delivery.status == DeliveryStatus.PENDING:
             delivery_id = delivery.pk
-            transaction.on_commit(lambda delivery_id=delivery_id: deliver_notification.enqueue(delivery_id))
+            transaction.on_commit(partial(deliver_notification.enqueue, delivery_id))
     return notification
 
 

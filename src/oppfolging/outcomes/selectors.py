@@ -18,6 +18,8 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import cast
 
 import numpy as np
 from django.db.models import Avg, Case, FloatField, Min, Q, QuerySet, Value, When
@@ -39,7 +41,7 @@ APP_SETTINGS = Settings(calendar_days=45, acute_cap=3)
 # is our cautious threshold (docs/effect.md).
 IPLOS_MDC = 0.5
 SERVICE_HOURS = "service_hours"
-SEX = {Gender.FEMALE: 0, Gender.MALE: 1}
+SEX: dict[str, int] = {Gender.FEMALE: 0, Gender.MALE: 1}
 
 
 @dataclass
@@ -157,10 +159,11 @@ def build_cohort(municipalities: Sequence[Municipality]) -> tuple[Cohort, dict[s
         snapshots.append(Snapshot(_day(day), values))
 
     outcomes: dict[str, Events] = {}
-    use = list(
+    # Every row has hours (hours__isnull=False), which the stubs cannot see.
+    use = cast(list[tuple[int, dt.date, Decimal]], list(
         ServiceUse.objects.filter(person__municipality_id__in=ids, hours__isnull=False)
         .values_list("person", "month", "hours")
-    )
+    ))
     summary.service_rows = len(use)
     known = [m for m in ids if service_to[m] >= service_from[m]]
     if known:
@@ -244,6 +247,7 @@ def _changes(municipalities: Sequence[Municipality], mean: Case | Avg, scored: s
     first: dict[int, tuple[dt.datetime, float]] = {}
     latest: dict[int, tuple[dt.datetime, float]] = {}
     for person_id, completed_at, value in rows:
+        assert completed_at is not None  # a completed assessment has its completion time
         first.setdefault(person_id, (completed_at, value))
         if completed_at > starts[person_id]:
             latest[person_id] = (completed_at, value)

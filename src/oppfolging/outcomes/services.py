@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -85,7 +86,8 @@ def outcome_import(
             )
         start, end = start_given, end_given
 
-    numbers = {r.national_id for r in (*parsed.stays, *parsed.services) if r.national_id}
+    numbers = {r.national_id for r in parsed.stays if r.national_id}
+    numbers |= {r.national_id for r in parsed.services if r.national_id}
     numbers |= {s.national_id for s in parsed.snapshots}
     numbers |= parsed.covered or set()
     persons = {
@@ -139,30 +141,30 @@ def outcome_import(
     HospitalStay.objects.bulk_create(new_stays, batch_size=2000)
 
     service_rows = []
-    for row in parsed.services:
-        person = persons.get(row.national_id or "")
+    for use_row in parsed.services:
+        person = persons.get(use_row.national_id or "")
         if person is None:
-            unmatched[(row.where, NO_IDENTITY if not row.national_id else NOT_IN_REGISTER)] += 1
+            unmatched[(use_row.where, NO_IDENTITY if not use_row.national_id else NOT_IN_REGISTER)] += 1
             continue
-        service_rows.append((person, row))
+        service_rows.append((person, use_row))
     existing_use = {
         (u.person_id, u.service, u.month): u
         for u in ServiceUse.objects.filter(person__in={p.pk for p, _r in service_rows})
     }
     new_use = []
-    for person, row in service_rows:
+    for person, use_row in service_rows:
         matched += 1
-        key = (person.pk, row.service, row.month)
-        use = existing_use.get(key)
+        use_key = (person.pk, use_row.service, use_row.month)
+        use = existing_use.get(use_key)
         if use is None:
-            use = ServiceUse(person=person, service=row.service, month=row.month, hours=row.hours,
-                             visits=row.visits, source=record)
-            existing_use[key] = use
+            use = ServiceUse(person=person, service=use_row.service, month=use_row.month, hours=use_row.hours,
+                             visits=use_row.visits, source=record)
+            existing_use[use_key] = use
             new_use.append(use)
             created += 1
             touched.setdefault(person.pk, Action.CREATE)
-        elif (use.hours, use.visits) != (row.hours, row.visits):
-            use.hours, use.visits, use.source = row.hours, row.visits, record
+        elif (use.hours, use.visits) != (use_row.hours, use_row.visits):
+            use.hours, use.visits, use.source = use_row.hours, use_row.visits, record
             if use.pk is not None:
                 use.save(update_fields=["hours", "visits", "source"])
             updated += 1
@@ -216,9 +218,9 @@ def _audit(
     One entry at a time: each entry is sealed into the municipality's hash chain (audit/chain.py).
     """
     purpose = _("Import av utfallsdata fra %(file)s") % {"file": record.file_name}
-    base = {"actor": actor, "role": Role.COORDINATING_UNIT, "municipality": municipality,
-            "purpose": purpose[:300], "ip": ip}
-    audit_record(resource="outcome_import", resource_id=record.pk, action=Action.CREATE, **base)
+    log = partial(audit_record, actor=actor, role=Role.COORDINATING_UNIT, municipality=municipality,
+                  purpose=purpose[:300], ip=ip)
+    log(resource="outcome_import", resource_id=record.pk, action=Action.CREATE)
     persons = Person.objects.in_bulk(list(touched))
     for person_id, action in touched.items():
-        audit_record(person=persons[person_id], resource="outcomes", resource_id=record.pk, action=action, **base)
+        log(person=persons[person_id], resource="outcomes", resource_id=record.pk, action=action)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ from oppfolging.access.shortcuts import (
     get_staff_grant,
     require_in_municipality,
 )
+from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.accounts.models import Municipality, User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
@@ -35,17 +36,17 @@ from oppfolging.outcomes.models import OutcomeImport
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _audit(request: HttpRequest, municipality: Municipality | None, action: str, purpose: str) -> None:
+def _audit(request: AuthenticatedHttpRequest, municipality: Municipality | None, action: str, purpose: str) -> None:
     audit_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         action=action, resource="effect", municipality=municipality, purpose=purpose,
         ip=client_ip(request),
     )
 
 
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Send the user to their municipality's effect page, or the evaluator to the pooled one."""
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     municipality = getattr(request, "municipality", None)
     if municipality is not None and policy.can_see_aggregates(user, municipality):
         return redirect("outcomes:effect", number=municipality.number)
@@ -53,13 +54,13 @@ def start(request: HttpRequest) -> HttpResponse:
     return redirect("outcomes:pooled")
 
 
-def effect(request: HttpRequest, number: str) -> HttpResponse:
+def effect(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """Show whether the teams helped in the municipality: naive and adjusted, with intervals."""
     municipality = get_municipality_for_aggregates(request, number)
     found = selectors.effect_report([municipality])
     _audit(request, municipality, Action.READ, _("Effekt av oppfølgingsteam"))
     estimate = found.estimate
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     return render(request, "outcomes/effect.html", {
         "municipality": municipality,
         "report": found,
@@ -81,7 +82,7 @@ def effect(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def _download(
-    request: HttpRequest, number: str, build: Callable[[Municipality, selectors.EffectReport], str | bytes],
+    request: AuthenticatedHttpRequest, number: str, build: Callable[[Municipality, selectors.EffectReport], str | bytes],
     content_type: str, extension: str, purpose: str,
 ) -> HttpResponse:
     municipality = get_municipality_for_aggregates(request, number)
@@ -92,7 +93,7 @@ def _download(
     return response
 
 
-def effect_csv(request: HttpRequest, number: str) -> HttpResponse:
+def effect_csv(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """Download the effect estimates, balance, curves and change as CSV."""
     return _download(
         request, number,
@@ -101,7 +102,7 @@ def effect_csv(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
-def effect_xlsx(request: HttpRequest, number: str) -> HttpResponse:
+def effect_xlsx(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """Download the effect estimates as an Excel workbook, with the definitions."""
     return _download(
         request, number, lambda m, found: xlsx_bytes(exports.sheets(m, found)), XLSX, "xlsx",
@@ -109,7 +110,7 @@ def effect_xlsx(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
-def pooled(request: HttpRequest) -> HttpResponse:
+def pooled(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show the estimate pooled over all municipalities, and each one's, small cells hidden."""
     require_evaluator(request)
     municipalities = list(Municipality.objects.order_by("name"))
@@ -133,7 +134,7 @@ def pooled(request: HttpRequest) -> HttpResponse:
     })
 
 
-def pooled_csv(request: HttpRequest) -> HttpResponse:
+def pooled_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Download the evaluator's table as CSV, with the same suppression."""
     require_evaluator(request)
     municipalities = list(Municipality.objects.order_by("name"))
@@ -149,7 +150,7 @@ def pooled_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def imports(request: HttpRequest) -> HttpResponse:
+def imports(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Import outcome data (the coordinating unit), and list earlier imports."""
     grant = get_staff_grant(request, policy.can_import_outcomes)
     municipality = grant.municipality
@@ -177,7 +178,7 @@ def imports(request: HttpRequest) -> HttpResponse:
     })
 
 
-def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+def import_detail(request: AuthenticatedHttpRequest, import_id: int) -> HttpResponse:
     """Show what one import matched, changed and could not match (never who)."""
     municipality = require_in_municipality(request, policy.can_import_outcomes)
     record = OutcomeImport.objects.filter(pk=import_id, municipality=municipality).select_related(
@@ -190,7 +191,7 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     return render(request, "outcomes/import_detail.html", {"record": record, "unmatched": unmatched})
 
 
-def person_outcomes(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_outcomes(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Show one person's hospital stays and service use (a grant to the person is needed)."""
     grant = get_person_for_user(
         request, person_id, resource="outcomes", purpose=_("Sykehusopphold og tjenestebruk"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -15,6 +15,7 @@ from oppfolging.access.shortcuts import (
     get_person_for_user,
     get_staff_grant,
 )
+from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.accounts.models import User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
@@ -24,10 +25,10 @@ from oppfolging.people.forms import PersonForm, PersonSearchForm, RelatedPersonF
 from oppfolging.people.models import RelatedPerson
 
 
-def person_list(request: HttpRequest) -> HttpResponse:
+def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """List the persons the user serves, with a search."""
     municipality = active_municipality(request)
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     persons = policy.persons_visible_to(user=user, municipality=municipality)
     form = PersonSearchForm(request.GET or None)
     query = ""
@@ -59,7 +60,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_detail(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Show one person's register data and the people around them."""
     grant = get_person_for_user(request, person_id)
     return render(
@@ -73,7 +74,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     )
 
 
-def person_create(request: HttpRequest) -> HttpResponse:
+def person_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Register a new person (the coordinating unit)."""
     grant = get_staff_grant(request, policy.can_create_person)
     form = PersonForm(request.POST or None, municipality=grant.municipality)
@@ -88,7 +89,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     return render(request, "people/person_form.html", {"form": form, "person": None})
 
 
-def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_edit(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Change a person's register data; a stale edit is refused and shown beside the newer one."""
     grant = get_person_for_user(request, person_id, write=True)
     person = grant.person
@@ -115,7 +116,7 @@ def _related_for(grant: policy.PersonGrant, related_id: int) -> RelatedPerson:
     return related
 
 
-def related_create(request: HttpRequest, person_id: int) -> HttpResponse:
+def related_create(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Add a next of kin, guardian or parent."""
     grant = get_person_for_user(request, person_id, write=True)
     form = RelatedPersonForm(request.POST or None)
@@ -132,7 +133,7 @@ def related_create(request: HttpRequest, person_id: int) -> HttpResponse:
     )
 
 
-def related_edit(request: HttpRequest, person_id: int, related_id: int) -> HttpResponse:
+def related_edit(request: AuthenticatedHttpRequest, person_id: int, related_id: int) -> HttpResponse:
     """Change a related person, refusing a stale edit."""
     grant = get_person_for_user(request, person_id, write=True)
     related = _related_for(grant, related_id)
@@ -152,7 +153,7 @@ def related_edit(request: HttpRequest, person_id: int, related_id: int) -> HttpR
     )
 
 
-def related_delete(request: HttpRequest, person_id: int, related_id: int) -> HttpResponse:
+def related_delete(request: AuthenticatedHttpRequest, person_id: int, related_id: int) -> HttpResponse:
     """Remove a related person after an explicit confirmation."""
     grant = get_person_for_user(request, person_id, write=True)
     related = _related_for(grant, related_id)

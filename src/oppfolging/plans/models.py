@@ -185,9 +185,9 @@ class Measure(models.Model):
 
     @property
     def responsible_label(self) -> str:
-        if self.responsible_membership_id:
+        if self.responsible_membership is not None:
             return self.responsible_membership.display_name
-        if self.responsible_user_id:
+        if self.responsible_user is not None:
             return self.responsible_user.full_name
         return str(self.responsible_service or "")
 

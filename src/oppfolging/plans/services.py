@@ -268,6 +268,7 @@ def goal_evaluate(
     )
     before = snapshot(goal)
     if next_step in (NextStep.CONTINUE, NextStep.CHANGE):
+        assert next_evaluation_on is not None  # checked above
         goal.next_evaluation_on = next_evaluation_on
     else:
         goal.status = GoalStatus.ACHIEVED if result == EvaluationResult.ACHIEVED else GoalStatus.CLOSED
@@ -279,6 +280,7 @@ def goal_evaluate(
                   summary=_("Neste evaluering %(date)s") % {"date": goal.next_evaluation_on} if goal.is_open
                   else _("Mål avsluttet: %(text)s") % {"text": goal.text[:200]}, before=before)
     if next_step == NextStep.NEW_GOAL:
+        assert next_evaluation_on is not None  # checked above
         goal_create(grant=grant, plan=goal.plan, text=new_goal_text,
                     author_kind=goal.author_kind, author_related=goal.author_related,
                     author_user=goal.author_user, next_evaluation_on=next_evaluation_on, parent=goal.parent)

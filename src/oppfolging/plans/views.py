@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from oppfolging.access.policy import PersonGrant
 from oppfolging.access.shortcuts import get_person_for_user
+from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant, client_ip
 from oppfolging.lib.versioning import EditConflict, conflict_rows, save_form_versioned
@@ -66,7 +67,7 @@ def plan_context(plan: IndividualPlan) -> dict[str, Any]:
     }
 
 
-def plan_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+def plan_detail(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     grant = get_person_for_user(request, person_id, resource="individual_plan")
     plan = IndividualPlan.objects.filter(person=grant.person).first()
     if plan is None:
@@ -74,7 +75,7 @@ def plan_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(request, "plans/detail.html", {"grant": grant, **plan_context(_plan(grant))})
 
 
-def _versioned_edit(request: HttpRequest, grant: PersonGrant, form: Any, save: Any, template: str,
+def _versioned_edit(request: AuthenticatedHttpRequest, grant: PersonGrant, form: Any, save: Any, template: str,
                     context: dict[str, Any], done: str) -> HttpResponse:
     conflict = None
     if request.method == "POST":
@@ -88,26 +89,26 @@ def _versioned_edit(request: HttpRequest, grant: PersonGrant, form: Any, save: A
     })
 
 
-def plan_edit(request: HttpRequest, person_id: int) -> HttpResponse:
+def plan_edit(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     grant = get_person_for_user(request, person_id, write=True, resource="individual_plan")
     plan = _plan(grant)
     form = PlanForm(request.POST or None, instance=plan)
 
     def save(version: int, fields: dict[str, Any]) -> None:
-        services.plan_update(grant=grant, plan=plan, expected_version=version, **fields)  # type: ignore[arg-type]
+        services.plan_update(grant=grant, plan=plan, expected_version=version, **fields)
 
     return _versioned_edit(request, grant, form, save, "plans/plan_form.html", {"plan": plan},
                            _("Planen er lagret."))
 
 
-def goal_add(request: HttpRequest, person_id: int) -> HttpResponse:
+def goal_add(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     grant = get_person_for_user(request, person_id, write=True, resource="individual_plan")
     plan = _plan(grant)
     initial = {"author_kind": "person", "parent": request.GET.get("parent")}
     form = GoalForm(request.POST or None, plan=plan, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.goal_create(grant=grant, plan=plan, **form.model_fields())  # type: ignore[arg-type]
+            services.goal_create(grant=grant, plan=plan, **form.model_fields())
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -123,27 +124,27 @@ def _goal(plan: IndividualPlan, goal_id: int) -> Goal:
     return goal
 
 
-def goal_edit(request: HttpRequest, person_id: int, goal_id: int) -> HttpResponse:
+def goal_edit(request: AuthenticatedHttpRequest, person_id: int, goal_id: int) -> HttpResponse:
     grant = get_person_for_user(request, person_id, write=True, resource="individual_plan")
     plan = _plan(grant)
     goal = _goal(plan, goal_id)
     form = GoalForm(request.POST or None, instance=goal, plan=plan)
 
     def save(version: int, fields: dict[str, Any]) -> None:
-        services.goal_update(grant=grant, goal=goal, expected_version=version, **fields)  # type: ignore[arg-type]
+        services.goal_update(grant=grant, goal=goal, expected_version=version, **fields)
 
     return _versioned_edit(request, grant, form, save, "plans/goal_form.html", {"goal": goal},
                            _("Målet er lagret."))
 
 
-def goal_evaluate(request: HttpRequest, person_id: int, goal_id: int) -> HttpResponse:
+def goal_evaluate(request: AuthenticatedHttpRequest, person_id: int, goal_id: int) -> HttpResponse:
     grant = get_person_for_user(request, person_id, write=True, resource="individual_plan")
     plan = _plan(grant)
     goal = _goal(plan, goal_id)
     form = EvaluationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.goal_evaluate(grant=grant, goal=goal, **form.cleaned_data)  # type: ignore[arg-type]
+            services.goal_evaluate(grant=grant, goal=goal, **form.cleaned_data)
         except EditConflict:
             form.add_error(None, _("Noen andre evaluerte eller endret målet samtidig. Se planen før du lagrer igjen."))
         except ValidationError as error:
@@ -154,14 +155,14 @@ def goal_evaluate(request: HttpRequest, person_id: int, goal_id: int) -> HttpRes
     return render(request, "plans/evaluate.html", {"form": form, "person": grant.person, "goal": goal})
 
 
-def measure_add(request: HttpRequest, person_id: int, goal_id: int) -> HttpResponse:
+def measure_add(request: AuthenticatedHttpRequest, person_id: int, goal_id: int) -> HttpResponse:
     grant = get_person_for_user(request, person_id, write=True, resource="individual_plan")
     plan = _plan(grant)
     goal = _goal(plan, goal_id)
     form = MeasureForm(request.POST or None, plan=plan)
     if request.method == "POST" and form.is_valid():
         try:
-            services.measure_create(grant=grant, goal=goal, **form.model_fields())  # type: ignore[arg-type]
+            services.measure_create(grant=grant, goal=goal, **form.model_fields())
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -170,7 +171,7 @@ def measure_add(request: HttpRequest, person_id: int, goal_id: int) -> HttpRespo
     return render(request, "plans/measure_form.html", {"form": form, "person": grant.person, "goal": goal, "measure": None})
 
 
-def measure_edit(request: HttpRequest, person_id: int, measure_id: int) -> HttpResponse:
+def measure_edit(request: AuthenticatedHttpRequest, person_id: int, measure_id: int) -> HttpResponse:
     grant = get_person_for_user(request, person_id, write=True, resource="individual_plan")
     plan = _plan(grant)
     measure = Measure.objects.filter(pk=measure_id, goal__plan=plan).select_related("goal").first()
@@ -179,13 +180,13 @@ def measure_edit(request: HttpRequest, person_id: int, measure_id: int) -> HttpR
     form = MeasureForm(request.POST or None, instance=measure, plan=plan)
 
     def save(version: int, fields: dict[str, Any]) -> None:
-        services.measure_update(grant=grant, measure=measure, expected_version=version, **fields)  # type: ignore[arg-type]
+        services.measure_update(grant=grant, measure=measure, expected_version=version, **fields)
 
     return _versioned_edit(request, grant, form, save, "plans/measure_form.html",
                            {"goal": measure.goal, "measure": measure}, _("Tiltaket er lagret."))
 
 
-def plan_history(request: HttpRequest, person_id: int) -> HttpResponse:
+def plan_history(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Every change: who changed what and when, with a link to read each earlier version."""
     grant = get_person_for_user(request, person_id, resource="individual_plan_history")
     plan = _plan(grant)
@@ -194,7 +195,7 @@ def plan_history(request: HttpRequest, person_id: int) -> HttpResponse:
     })
 
 
-def plan_version(request: HttpRequest, person_id: int, change_id: int) -> HttpResponse:
+def plan_version(request: AuthenticatedHttpRequest, person_id: int, change_id: int) -> HttpResponse:
     """Show the plan as it read right after one change in its history."""
     grant = get_person_for_user(request, person_id, resource="individual_plan_history")
     plan = _plan(grant)
@@ -206,7 +207,7 @@ def plan_version(request: HttpRequest, person_id: int, change_id: int) -> HttpRe
     })
 
 
-def plan_pdf(request: HttpRequest, person_id: int) -> HttpResponse:
+def plan_pdf(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """The plan as a PDF the person can read and print, in plain Norwegian."""
     from weasyprint import HTML
 
@@ -217,13 +218,15 @@ def plan_pdf(request: HttpRequest, person_id: int) -> HttpResponse:
     audit_grant(grant=grant, action=Action.EXPORT, resource="individual_plan_pdf",
                 resource_id=plan.pk, ip=client_ip(request))
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
+    disposition = content_disposition_header(
         as_attachment=False, filename=f"individuell-plan-{slugify(plan.person.family_name)}.pdf")
+    assert disposition is not None  # there is a file name
+    response["Content-Disposition"] = disposition
     return response
 
 
 @require_POST
-def measure_status(request: HttpRequest, person_id: int, measure_id: int) -> HttpResponse:
+def measure_status(request: AuthenticatedHttpRequest, person_id: int, measure_id: int) -> HttpResponse:
     """The responsible member reports a measure's progress (planned, ongoing, done, stopped)."""
     grant = get_person_for_user(request, person_id, resource="individual_plan")
     plan = _plan(grant)
@@ -233,7 +236,7 @@ def measure_status(request: HttpRequest, person_id: int, measure_id: int) -> Htt
         raise Http404
     version = request.POST.get("version", "")
     try:
-        services.measure_report(grant=grant, measure=measure,  # type: ignore[arg-type]
+        services.measure_report(grant=grant, measure=measure,
                                 status=request.POST.get("status", ""),
                                 expected_version=int(version) if version.isascii() and version.isdigit()
                                 and len(version) < 10 else None)

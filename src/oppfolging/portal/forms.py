@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from oppfolging.catalogue.models import Service
+from oppfolging.lib.forms import choice_field
 from oppfolging.people.models import Person, RelatedPerson
 
 
@@ -61,7 +62,7 @@ class ConsentGiveForm(forms.Form):
 
     def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scope"].choices = [
+        choice_field(self, "scope").choices = [
             ("team_and_plan", _("Ja til oppfølgingsteam og individuell plan")),
             ("share_with_service", _("Ja til at en tjeneste får se opplysninger om meg")),
             ("next_of_kin", _("Ja til at en pårørende deltar")),
@@ -71,6 +72,7 @@ class ConsentGiveForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         if cleaned.get("scope") == "share_with_service" and not cleaned.get("service"):
             self.add_error("service", _("Velg tjenesten."))
         if cleaned.get("scope") == "next_of_kin" and not cleaned.get("related_person"):

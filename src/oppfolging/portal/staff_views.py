@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from oppfolging.access.grants import Basis
 from oppfolging.access.shortcuts import get_person_for_user
+from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.lib.dates import FOLLOW_UP
 from oppfolging.portal import services
 from oppfolging.portal.forms import MessageForm
@@ -29,7 +30,7 @@ class DeclineForm(forms.Form):
     reply = forms.CharField(label=gettext_lazy("Svar til personen"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-def person_messages(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_messages(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Read and answer the person's messages (anyone serving the person, not emergency access)."""
     grant = get_person_for_user(request, person_id, resource="message")
     if not grant.serves:
@@ -47,7 +48,7 @@ def person_messages(request: HttpRequest, person_id: int) -> HttpResponse:
     })
 
 
-def _proposal(request: HttpRequest, person_id: int, proposal_id: int):  # noqa: ANN202
+def _proposal(request: AuthenticatedHttpRequest, person_id: int, proposal_id: int):  # noqa: ANN202
     grant = get_person_for_user(request, person_id, write=True, resource="goal_proposal")
     proposal = GoalProposal.objects.filter(pk=proposal_id, person=grant.person).first()
     if proposal is None:
@@ -56,7 +57,7 @@ def _proposal(request: HttpRequest, person_id: int, proposal_id: int):  # noqa: 
 
 
 @require_POST
-def proposal_accept(request: HttpRequest, person_id: int, proposal_id: int) -> HttpResponse:
+def proposal_accept(request: AuthenticatedHttpRequest, person_id: int, proposal_id: int) -> HttpResponse:
     grant, proposal = _proposal(request, person_id, proposal_id)
     form = AcceptForm(request.POST)
     try:
@@ -74,7 +75,7 @@ def proposal_accept(request: HttpRequest, person_id: int, proposal_id: int) -> H
 
 
 @require_POST
-def proposal_decline(request: HttpRequest, person_id: int, proposal_id: int) -> HttpResponse:
+def proposal_decline(request: AuthenticatedHttpRequest, person_id: int, proposal_id: int) -> HttpResponse:
     grant, proposal = _proposal(request, person_id, proposal_id)
     form = DeclineForm(request.POST)
     try:

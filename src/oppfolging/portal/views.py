@@ -12,13 +12,14 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from oppfolging.access import policy
+from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.audit.models import Action, AuditEvent
 from oppfolging.audit.services import audit_grant, client_ip
 from oppfolging.calendars.selectors import portal_tasks
@@ -44,8 +45,8 @@ from oppfolging.teams import services as team_services
 from oppfolging.teams.models import Consent, Team, TeamStatus
 
 
-def _grant(request: HttpRequest, person_id: int, *, resource: str = "portal") -> policy.PortalGrant:
-    grant = policy.portal_grant(user=request.user, person_id=person_id)  # type: ignore[arg-type]
+def _grant(request: AuthenticatedHttpRequest, person_id: int, *, resource: str = "portal") -> policy.PortalGrant:
+    grant = policy.portal_grant(user=request.user, person_id=person_id)
     if grant is None:
         raise Http404
     if request.method in ("GET", "HEAD"):
@@ -58,15 +59,15 @@ def _context(grant: policy.PortalGrant, **extra: Any) -> dict[str, Any]:
     return {"grant": grant, "person": grant.person, **extra}
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Send the user to the one plan they may see, or let them choose."""
-    grants = policy.portal_grants(user=request.user)  # type: ignore[arg-type]
+    grants = policy.portal_grants(user=request.user)
     if len(grants) == 1:
         return redirect("portal:plan", person_id=grants[0].person.pk)
     return render(request, "portal/choose.html", {"grants": grants})
 
 
-def plan(request: HttpRequest, person_id: int) -> HttpResponse:
+def plan(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """My plan in plain language: goals, measures, who does what, when we look again."""
     grant = _grant(request, person_id, resource="individual_plan")
     plan_obj = IndividualPlan.objects.filter(person=grant.person).select_related("team").first()
@@ -84,11 +85,11 @@ def plan(request: HttpRequest, person_id: int) -> HttpResponse:
         grant, plan=plan_obj, goals=sorted(top, key=lambda g: (not g.is_open, g.position)),
         next_meeting=next_meeting, unread=unread, today=timezone.localdate(),
         proposals=GoalProposal.objects.filter(person=grant.person)[:10],
-        tasks=[t for t in portal_tasks(user=request.user) if t.person_id == grant.person.pk],  # type: ignore[arg-type]
+        tasks=[t for t in portal_tasks(user=request.user) if t.person_id == grant.person.pk],
     ))
 
 
-def team(request: HttpRequest, person_id: int) -> HttpResponse:
+def team(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """My team: who they are, what they do, how to reach them; my coordinator."""
     grant = _grant(request, person_id, resource="team")
     team_obj = Team.objects.filter(person=grant.person, status=TeamStatus.ACTIVE).first()
@@ -100,7 +101,7 @@ def team(request: HttpRequest, person_id: int) -> HttpResponse:
     ))
 
 
-def meetings(request: HttpRequest, person_id: int) -> HttpResponse:
+def meetings(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Upcoming meetings with their agenda (and a form to add to it), past ones with minutes."""
 
     grant = _grant(request, person_id, resource="meetings")
@@ -122,7 +123,7 @@ def meetings(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @require_POST
-def agenda_add(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+def agenda_add(request: AuthenticatedHttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
     """Add an item to the next meeting's agenda, in the person's own words."""
 
     grant = _grant(request, person_id)
@@ -145,7 +146,7 @@ def agenda_add(request: HttpRequest, person_id: int, meeting_id: int) -> HttpRes
 
 
 @require_POST
-def respond(request: HttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
+def respond(request: AuthenticatedHttpRequest, person_id: int, meeting_id: int) -> HttpResponse:
     """Answer whether I come to a meeting I am invited to."""
     grant = _grant(request, person_id)
     person_grant = grant.as_person_grant()
@@ -164,7 +165,7 @@ def respond(request: HttpRequest, person_id: int, meeting_id: int) -> HttpRespon
     return redirect("portal:meetings", person_id=person_id)
 
 
-def matters(request: HttpRequest, person_id: int) -> HttpResponse:
+def matters(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Write what matters to me, and propose goals in my own words."""
     grant = _grant(request, person_id, resource="individual_plan")
     plan_obj = IndividualPlan.objects.filter(person=grant.person).first()
@@ -174,11 +175,11 @@ def matters(request: HttpRequest, person_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if matters_form.is_bound and matters_form.is_valid():
-                services.what_matters_save(grant=grant, text=matters_form.cleaned_data["text"])  # type: ignore[arg-type]
+                services.what_matters_save(grant=grant, text=matters_form.cleaned_data["text"])
                 messages.success(request, _("Det du skrev, er lagret i planen din."))
                 return redirect("portal:matters", person_id=person_id)
             if goal_form.is_bound and goal_form.is_valid():
-                services.goal_propose(grant=grant, text=goal_form.cleaned_data["text"])  # type: ignore[arg-type]
+                services.goal_propose(grant=grant, text=goal_form.cleaned_data["text"])
                 messages.success(request, _("Målet er sendt til koordinatoren din, som tar det inn i planen sammen med deg."))
                 return redirect("portal:matters", person_id=person_id)
         except PermissionDenied:
@@ -190,7 +191,7 @@ def matters(request: HttpRequest, person_id: int) -> HttpResponse:
         proposals=GoalProposal.objects.filter(person=grant.person)))
 
 
-def psfs(request: HttpRequest, person_id: int) -> HttpResponse:
+def psfs(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Score my own «Hva er viktig for deg?» activities between meetings."""
     grant = _grant(request, person_id, resource="psfs")
     latest = grant.person.assessments.order_by("-started_on", "-pk").first()
@@ -199,7 +200,7 @@ def psfs(request: HttpRequest, person_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         scores = {activities[int(k[1:])]: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         try:
-            services.psfs_self_score(grant=grant, scores=scores)  # type: ignore[arg-type]
+            services.psfs_self_score(grant=grant, scores=scores)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -209,21 +210,21 @@ def psfs(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(request, "portal/psfs.html", _context(grant, form=form, activities=activities, history=history))
 
 
-def wish(request: HttpRequest, person_id: int) -> HttpResponse:
+def wish(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """State who the person wishes as coordinator: the person, a guardian or a parent only."""
     grant = _grant(request, person_id, resource="coordinator_wish")
     if not grant.may_speak_for_person:
         raise PermissionDenied
     form = WishForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.coordinator_wish_state(grant=grant, text=form.cleaned_data["text"])  # type: ignore[arg-type]
+        services.coordinator_wish_state(grant=grant, text=form.cleaned_data["text"])
         messages.success(request, _("Ønsket ditt er lagret. Koordinerende enhet ser det når de velger koordinator."))
         return redirect("portal:plan", person_id=person_id)
     return render(request, "portal/wish.html", _context(
         grant, form=form, wishes=grant.person.coordinator_wishes.all()[:5]))
 
 
-def consent(request: HttpRequest, person_id: int) -> HttpResponse:
+def consent(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """My consents, and who can see my data because of them."""
     grant = _grant(request, person_id, resource="consent")
     form = ConsentGiveForm(request.POST or None, person=grant.person)
@@ -237,7 +238,7 @@ def consent(request: HttpRequest, person_id: int) -> HttpResponse:
                     scope=form.cleaned_data["scope"], service=form.cleaned_data["service"],
                     related_person=form.cleaned_data["related_person"],
                     given_by="person" if grant.is_self else "guardian",
-                    given_by_related=grant.related_person, method="digital",  # type: ignore[arg-type]
+                    given_by_related=grant.related_person, method="digital",
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -270,7 +271,7 @@ def parents(request: HttpRequest, person_id: int) -> HttpResponse:
     return redirect("portal:consent", person_id=person_id)
 
 
-def consent_withdraw(request: HttpRequest, person_id: int, consent_id: int) -> HttpResponse:
+def consent_withdraw(request: AuthenticatedHttpRequest, person_id: int, consent_id: int) -> HttpResponse:
     """Withdraw a consent, after seeing exactly who loses access."""
     grant = _grant(request, person_id, resource="consent")
     if not grant.may_manage_consent:
@@ -306,7 +307,7 @@ def _losing(grant: policy.PortalGrant, item: Consent, before: list[dict[str, str
     return [row["who"] for row in before if row["who"] not in after]
 
 
-def services_catalogue(request: HttpRequest, person_id: int) -> HttpResponse:
+def services_catalogue(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """The municipality's services, searchable: what exists and how to get it."""
     grant = _grant(request, person_id, resource="catalogue")
     query = request.GET.get("q", "").strip()[:100]
@@ -316,7 +317,7 @@ def services_catalogue(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(request, "portal/services.html", _context(grant, services=found, q=query))
 
 
-def access_log(request: HttpRequest, person_id: int) -> HttpResponse:
+def access_log(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Who has looked at my data: every access, in plain language, as Normen requires."""
     grant = _grant(request, person_id, resource="access_log")
     if not grant.may_manage_consent:
@@ -325,7 +326,7 @@ def access_log(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(request, "portal/access_log.html", _context(grant, events=events))
 
 
-def messages_thread(request: HttpRequest, person_id: int) -> HttpResponse:
+def messages_thread(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Messages with my coordinator and team."""
     grant = _grant(request, person_id, resource="message")
     form = MessageForm(request.POST or None)

@@ -2,19 +2,24 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.lib import identity
 from oppfolging.lib.dates import WORK_DATE
+from oppfolging.lib.forms import choice_field
 from oppfolging.people.models import Person
 from oppfolging.referrals.models import ConsentToReport, Referral, Source, Status
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 SUBJECT_FIELDS = [
     "subject_given_name", "subject_family_name", "subject_identity_number", "subject_birth_date",
@@ -94,8 +99,8 @@ class PublicReferralForm(ReferralFieldsMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["source"].choices = [c for c in Source.choices if c[0] != Source.GP_RISK_LIST]
-        self.fields["consent"].choices = ConsentToReport.choices
+        choice_field(self, "source").choices = [c for c in Source.choices if c[0] != Source.GP_RISK_LIST]
+        choice_field(self, "consent").choices = ConsentToReport.choices
         self.fields["subject_identity_number"].widget.attrs.update(
             {"inputmode": "numeric", "autocomplete": "off"}
         )
@@ -129,6 +134,7 @@ class PublicReferralForm(ReferralFieldsMixin, forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         if not cleaned.get("subject_identity_number") and not cleaned.get("subject_birth_date"):
             self.add_error(
                 "subject_birth_date",
@@ -146,11 +152,12 @@ class PublicReferralForm(ReferralFieldsMixin, forms.ModelForm):
         token they sent: then they need not wait again. Every token is used once (the view
         spends the one sent), so a rejected form never yields a token to replay.
         """
+        assert isinstance(self.data, QueryDict)  # bound to request.POST
         self.data = self.data.copy()
         waited = bool(self.token_nonce)
         self.data["started"] = new_form_token(aged=waited)
 
-    def sections(self) -> list[tuple[str, list[Any]]]:
+    def sections(self) -> list[tuple[StrOrPromise, list[Any]]]:
         """Return the form's fields grouped under the headings the reporter sees."""
         return [
             (_("Om deg som melder"), [self[name] for name in REPORTER_FIELDS]),
@@ -192,6 +199,7 @@ class InAppReferralForm(ReferralFieldsMixin, forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         if cleaned.get("person") is None:
             for name in ("subject_given_name", "subject_family_name"):
                 if not cleaned.get(name):

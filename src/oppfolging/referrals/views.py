@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,6 +21,7 @@ from oppfolging.access.shortcuts import (
     get_referral_for_user,
     get_staff_grant,
 )
+from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
@@ -94,10 +97,10 @@ def public_receipt(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "referrals/public_receipt.html", {"referral": referral})
 
 
-def referral_queue(request: HttpRequest) -> HttpResponse:
+def referral_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The coordinating unit's queue: overdue and urgent first, with age and deadline."""
     municipality = active_municipality(request)
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     if not (policy.can_triage(user, municipality) or policy.can_report_need(user, municipality)):
         raise Http404
     referrals = policy.referrals_visible_to(user=user, municipality=municipality)
@@ -138,16 +141,16 @@ def referral_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def referral_create(request: HttpRequest) -> HttpResponse:
+def referral_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A professional reports a need from inside the app."""
     grant = get_staff_grant(request, policy.can_report_need)
     municipality = grant.municipality
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     persons = policy.persons_visible_to(user=user, municipality=municipality).order_by(
         "family_name", "given_name"
     )
-    default_source = Source.GP if Role.GP in request.roles else Source.MUNICIPAL_SERVICE  # type: ignore[attr-defined]
-    initial = {"source": default_source}
+    default_source = Source.GP if Role.GP in request.roles else Source.MUNICIPAL_SERVICE
+    initial: dict[str, Any] = {"source": default_source}
     if (person_id := request.GET.get("person", "")).isdigit():
         initial["person"] = persons.filter(pk=int(person_id)).first()
     form = InAppReferralForm(request.POST or None, persons=persons, initial=initial)
@@ -176,11 +179,11 @@ def referral_create(request: HttpRequest) -> HttpResponse:
     return render(request, "referrals/create.html", {"form": form})
 
 
-def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_detail(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
     """One report: what was reported, and the triage actions."""
     referral = get_referral_for_user(request, referral_id)
-    user: User = request.user  # type: ignore[assignment]
-    matches = []
+    user: User = request.user
+    matches: QuerySet[Person] | list[Person] = []
     can_triage = policy.can_triage(user, referral.municipality)
     if can_triage and referral.person is None:
         # The unit confirms the match itself: by the number the reporter gave, or by birth date
@@ -204,16 +207,16 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     })
 
 
-def _version(request: HttpRequest) -> int | None:
+def _version(request: AuthenticatedHttpRequest) -> int | None:
     """Return the version of the report the user saw, so a stale page cannot overwrite a change."""
     value = request.POST.get("version", "")
     return int(value) if value.isdigit() else None
 
 
-def _act(request: HttpRequest, referral_id: int, action) -> HttpResponse:  # noqa: ANN001
+def _act(request: AuthenticatedHttpRequest, referral_id: int, action) -> HttpResponse:  # noqa: ANN001
     referral = get_referral_for_user(request, referral_id)
-    grant = policy.staff_grant(user=request.user, municipality=referral.municipality)  # type: ignore[arg-type]
-    if grant is None or not policy.can_triage(request.user, referral.municipality):  # type: ignore[arg-type]
+    grant = policy.staff_grant(user=request.user, municipality=referral.municipality)
+    if grant is None or not policy.can_triage(request.user, referral.municipality):
         raise PermissionDenied
     try:
         message = action(grant, referral)
@@ -228,12 +231,12 @@ def _act(request: HttpRequest, referral_id: int, action) -> HttpResponse:  # noq
 
 
 @require_POST
-def referral_assign(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_assign(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
     def action(grant: StaffGrant, referral: Referral) -> str:
         form = AssignForm(request.POST, municipality=referral.municipality)
         if not form.is_valid():
             raise ValidationError(_("Velg en saksbehandler i kommunen."))
-        services.referral_assign(grant=grant, referral=referral, assignee=form.cleaned_data["assignee"],  # type: ignore[arg-type]
+        services.referral_assign(grant=grant, referral=referral, assignee=form.cleaned_data["assignee"],
                                  expected_version=_version(request))
         return _("Saksbehandler er oppdatert.")
 
@@ -241,7 +244,7 @@ def referral_assign(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 
 @require_POST
-def referral_link_person(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_link_person(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
     def action(grant: StaffGrant, referral: Referral) -> str:
         form = LinkPersonForm(request.POST)
         form.is_valid()
@@ -253,31 +256,31 @@ def referral_link_person(request: HttpRequest, referral_id: int) -> HttpResponse
                 raise ValidationError(_("Fant ingen person med dette nummeret i kommunen."))
         elif (pk := request.POST.get("person", "")).isdigit():
             person = Person.objects.filter(municipality=referral.municipality, pk=int(pk)).first()
-        services.referral_link_person(grant=grant, referral=referral, person=person)  # type: ignore[arg-type]
+        services.referral_link_person(grant=grant, referral=referral, person=person)
         return _("Meldingen er koblet til personregisteret.")
 
     return _act(request, referral_id, action)
 
 
 @require_POST
-def referral_deadline(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_deadline(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
     def action(grant: StaffGrant, referral: Referral) -> str:
         form = DeadlineForm(request.POST)
         if not form.is_valid():
             raise ValidationError(_("Oppgi en gyldig dato."))
-        services.referral_set_deadline(grant=grant, referral=referral, deadline=form.cleaned_data["deadline"],  # type: ignore[arg-type]
+        services.referral_set_deadline(grant=grant, referral=referral, deadline=form.cleaned_data["deadline"],
                                        expected_version=_version(request))
         return _("Fristen er endret.")
 
     return _act(request, referral_id, action)
 
 
-def _close(request: HttpRequest, referral_id: int, status: str) -> HttpResponse:
+def _close(request: AuthenticatedHttpRequest, referral_id: int, status: str) -> HttpResponse:
     def action(grant: StaffGrant, referral: Referral) -> str:
         form = ReasonForm(request.POST)
         if not form.is_valid():
             raise ValidationError(_("Skriv en begrunnelse på minst 10 tegn."))
-        services.referral_close(grant=grant, referral=referral, status=status,  # type: ignore[arg-type]
+        services.referral_close(grant=grant, referral=referral, status=status,
                                 reason=form.cleaned_data["reason"], expected_version=_version(request))
         if status == Status.WITHDRAWN:
             return _("Meldingen er trukket.")
@@ -289,12 +292,12 @@ def _close(request: HttpRequest, referral_id: int, status: str) -> HttpResponse:
 
 
 @require_POST
-def referral_decline(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_decline(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
     """Decline the report with a reason; the reporter is told."""
     return _close(request, referral_id, Status.DECLINED)
 
 
 @require_POST
-def referral_withdraw(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_withdraw(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
     """Close the report because the reporter or the person withdrew it."""
     return _close(request, referral_id, Status.WITHDRAWN)

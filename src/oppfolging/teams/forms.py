@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from oppfolging.accounts.models import Municipality, User
 from oppfolging.catalogue.models import Service
 from oppfolging.lib.dates import PAST_EVENT, WORK_DATE
+from oppfolging.lib.forms import choice_field
 from oppfolging.people.models import Person, RelatedPerson
 from oppfolging.submissions.forms import OnceMixin
 from oppfolging.teams.models import (
@@ -70,7 +71,7 @@ class MembershipForm(forms.ModelForm):
 
     def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [c for c in MemberKind.choices if c[0] != MemberKind.PERSON]
+        choice_field(self, "kind").choices = [c for c in MemberKind.choices if c[0] != MemberKind.PERSON]
         self.fields["service"].queryset = Service.objects.filter(municipality=person.municipality)  # type: ignore[attr-defined]
         self.fields["user"].queryset = staff_of(person.municipality)  # type: ignore[attr-defined]
         self.fields["related_person"].queryset = RelatedPerson.objects.filter(person=person)  # type: ignore[attr-defined]
@@ -105,6 +106,7 @@ class ConsentForm(OnceMixin, forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         if cleaned.get("scope") == ConsentScope.SHARE_WITH_SERVICE and not cleaned.get("service"):
             self.add_error("service", _("Velg tjenesten samtykket gjelder."))
         if cleaned.get("scope") == ConsentScope.NEXT_OF_KIN and not cleaned.get("related_person"):
@@ -150,6 +152,6 @@ class OverviewFilterForm(forms.Form):
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["age_group"].choices = age_group_choices()
+        choice_field(self, "age_group").choices = age_group_choices()
         self.fields["service"].queryset = Service.objects.filter(municipality=municipality)  # type: ignore[attr-defined]
         self.fields["coordinator"].queryset = pool_users(municipality)  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ CareTeam participant with role "coordinator" over time, Consent ~ Consent.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from oppfolging.lib.dates import PAST_EVENT, WORK_DATE
+
+if TYPE_CHECKING:
+    from oppfolging.accounts.models import User
 
 
 class CoordinatorProfile(models.Model):
@@ -34,6 +38,11 @@ class CoordinatorProfile(models.Model):
     )
     note = models.CharField(_("merknad"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Set by teams.selectors.coordinator_pool for the pool page (with the annotated caseload).
+    overloaded: bool
+    trainings: list[Training]
+    courses: int
 
     class Meta:
         ordering = ["user__last_name", "user__first_name"]
@@ -111,7 +120,7 @@ class CoordinatorWish(models.Model):
     def __str__(self) -> str:
         return f"{self.person}: {self.wished_user or self.wished_service or self.text[:40]}"
 
-    def is_met_by(self, coordinator: object) -> bool:
+    def is_met_by(self, coordinator: User) -> bool:
         """Tell whether appointing this coordinator meets the wish."""
         if self.wished_user_id:
             return self.wished_user_id == getattr(coordinator, "pk", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -69,7 +70,7 @@ def _current_assignments() -> QuerySet[CoordinatorAssignment]:
     return CoordinatorAssignment.objects.active().filter(team__status=TeamStatus.ACTIVE)
 
 
-def coordinator_pool(*, municipality: Municipality) -> list[CoordinatorProfile]:
+def coordinator_pool(*, municipality: Municipality) -> Sequence[CoordinatorProfile]:
     """Return the pool with each coordinator's caseload, training and whether they are overloaded."""
     caseload = (
         _current_assignments()

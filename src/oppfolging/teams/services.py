@@ -134,7 +134,7 @@ def team_create(*, grant: PersonGrant) -> Team:
     TeamMembership.objects.create(
         team=team, kind=MemberKind.PERSON, role_in_team=_("Personen selv"), added_by=actor
     )
-    if person.gp_id:
+    if person.gp is not None:
         TeamMembership.objects.create(
             team=team, user=person.gp, role_in_team=_("Fastlege"),
             is_medically_responsible=True, added_by=actor,

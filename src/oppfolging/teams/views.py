@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,6 +18,7 @@ from oppfolging.access.shortcuts import (
     get_staff_grant,
     require_in_municipality,
 )
+from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.lib.forms import add_service_error
@@ -55,7 +56,7 @@ def _active_team(person: Any) -> Team:
     return team
 
 
-def person_team(request: HttpRequest, person_id: int, wish_form: WishForm | None = None) -> HttpResponse:
+def person_team(request: AuthenticatedHttpRequest, person_id: int, wish_form: WishForm | None = None) -> HttpResponse:
     """The person's team: coordinator with full history and handover notes, members, consents.
 
     ``wish_form`` is a refused coordinator wish, shown again with its errors and what was typed.
@@ -79,7 +80,7 @@ def person_team(request: HttpRequest, person_id: int, wish_form: WishForm | None
     })
 
 
-def _write(request: HttpRequest, person_id: int, do: Callable[[policy.PersonGrant], str]) -> HttpResponse:
+def _write(request: AuthenticatedHttpRequest, person_id: int, do: Callable[[policy.PersonGrant], str]) -> HttpResponse:
     grant = get_person_for_user(request, person_id, write=True)
     try:
         message = do(grant)
@@ -91,12 +92,12 @@ def _write(request: HttpRequest, person_id: int, do: Callable[[policy.PersonGran
 
 
 @require_POST
-def wish_record(request: HttpRequest, person_id: int) -> HttpResponse:
+def wish_record(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     grant = get_person_for_user(request, person_id, write=True)
     form = WishForm(request.POST, municipality=grant.person.municipality)
     if form.is_valid():
         try:
-            services.coordinator_wish_record(grant=grant, **form.cleaned_data)  # type: ignore[arg-type]
+            services.coordinator_wish_record(grant=grant, **form.cleaned_data)
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -107,18 +108,18 @@ def wish_record(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @require_POST
-def team_create(request: HttpRequest, person_id: int) -> HttpResponse:
+def team_create(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     def do(grant: policy.PersonGrant) -> str:
-        services.team_create(grant=grant)  # type: ignore[arg-type]
+        services.team_create(grant=grant)
         return _("Oppfølgingsteamet er opprettet. Oppnevn en koordinator.")
 
     return _write(request, person_id, do)
 
 
-def coordinator_appoint(request: HttpRequest, person_id: int) -> HttpResponse:
+def coordinator_appoint(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Appoint or change the coordinator, with the person's wish and everyone's caseload shown."""
     grant = get_person_for_user(request, person_id, write=True)
-    if not policy.can_triage(request.user, grant.person.municipality):  # type: ignore[arg-type]
+    if not policy.can_triage(request.user, grant.person.municipality):
         raise PermissionDenied
     team = _active_team(grant.person)
     form = AppointForm(request.POST or None, municipality=grant.person.municipality)
@@ -138,7 +139,7 @@ def coordinator_appoint(request: HttpRequest, person_id: int) -> HttpResponse:
     })
 
 
-def handover_note(request: HttpRequest, person_id: int, assignment_id: int) -> HttpResponse:
+def handover_note(request: AuthenticatedHttpRequest, person_id: int, assignment_id: int) -> HttpResponse:
     """The outgoing coordinator (or the unit) writes the handover note for the incoming one."""
     grant = get_person_for_user(request, person_id, write=True, resource="team")
     assignment = get_object_or_404(CoordinatorAssignment, pk=assignment_id, team__person=grant.person)
@@ -155,7 +156,7 @@ def handover_note(request: HttpRequest, person_id: int, assignment_id: int) -> H
 
 
 @require_POST
-def handover_read(request: HttpRequest, person_id: int, assignment_id: int) -> HttpResponse:
+def handover_read(request: AuthenticatedHttpRequest, person_id: int, assignment_id: int) -> HttpResponse:
     """The incoming coordinator confirms the handover note is read."""
     grant = get_person_for_user(request, person_id, resource="team")
     assignment = get_object_or_404(CoordinatorAssignment, pk=assignment_id, team__person=grant.person)
@@ -168,13 +169,13 @@ def handover_read(request: HttpRequest, person_id: int, assignment_id: int) -> H
     return redirect("teams:person_team", person_id=person_id)
 
 
-def membership_add(request: HttpRequest, person_id: int) -> HttpResponse:
+def membership_add(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     grant = get_person_for_user(request, person_id, write=True)
     team = _active_team(grant.person)
     form = MembershipForm(request.POST or None, person=grant.person)
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_add(grant=grant, team=team, **form.cleaned_data)  # type: ignore[arg-type]
+            services.membership_add(grant=grant, team=team, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -184,7 +185,7 @@ def membership_add(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @require_POST
-def membership_end(request: HttpRequest, person_id: int, membership_id: int) -> HttpResponse:
+def membership_end(request: AuthenticatedHttpRequest, person_id: int, membership_id: int) -> HttpResponse:
     def do(grant: policy.PersonGrant) -> str:
         membership = TeamMembership.objects.filter(pk=membership_id, team__person=grant.person).first()
         if membership is None:
@@ -192,20 +193,20 @@ def membership_end(request: HttpRequest, person_id: int, membership_id: int) -> 
         form = EndMembershipForm(request.POST)
         if not form.is_valid():
             raise ValidationError(_("Oppgi en gyldig sluttdato."))
-        services.membership_end(grant=grant, membership=membership, **form.cleaned_data)  # type: ignore[arg-type]
+        services.membership_end(grant=grant, membership=membership, **form.cleaned_data)
         return _("%(name)s er ikke lenger med i teamet fra %(date)s.") % {
             "name": membership.display_name, "date": form.cleaned_data["left_on"]}
 
     return _write(request, person_id, do)
 
 
-def consent_add(request: HttpRequest, person_id: int) -> HttpResponse:
+def consent_add(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     grant = get_person_for_user(request, person_id, write=True)
     form = ConsentForm(request.POST or None, person=grant.person)
     if request.method == "POST" and form.is_valid():
         try:
-            with once(form.submission, user=request.user) as submission:  # type: ignore[arg-type]
-                submission.created(services.consent_record(grant=grant, **form.data_without_token()))  # type: ignore[arg-type]
+            with once(form.submission, user=request.user) as submission:
+                submission.created(services.consent_record(grant=grant, **form.data_without_token()))
         except AlreadySubmitted:
             # A double click: one consent, and the page it leads to.
             messages.info(request, _("Samtykket var allerede registrert."))
@@ -218,7 +219,7 @@ def consent_add(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(request, "teams/consent_form.html", {"form": form, "person": grant.person})
 
 
-def consent_withdraw(request: HttpRequest, person_id: int, consent_id: int) -> HttpResponse:
+def consent_withdraw(request: AuthenticatedHttpRequest, person_id: int, consent_id: int) -> HttpResponse:
     """Withdraw a consent after a confirmation that says who loses access."""
     grant = get_person_for_user(request, person_id, write=True)
     consent = Consent.objects.filter(pk=consent_id, person=grant.person).first()
@@ -227,7 +228,7 @@ def consent_withdraw(request: HttpRequest, person_id: int, consent_id: int) -> H
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.consent_withdraw(grant=grant, consent=consent, **form.cleaned_data)  # type: ignore[arg-type]
+            services.consent_withdraw(grant=grant, consent=consent, **form.cleaned_data)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -245,16 +246,16 @@ def consent_withdraw(request: HttpRequest, person_id: int, consent_id: int) -> H
 
 
 @require_POST
-def plan_create(request: HttpRequest, person_id: int) -> HttpResponse:
+def plan_create(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     def do(grant: policy.PersonGrant) -> str:
         team = Team.objects.filter(person=grant.person, status=TeamStatus.ACTIVE).first()
-        plan_services.plan_create(grant=grant, team=team)  # type: ignore[arg-type]
+        plan_services.plan_create(grant=grant, team=team)
         return _("Individuell plan er opprettet.")
 
     return _write(request, person_id, do)
 
 
-def pool(request: HttpRequest) -> HttpResponse:
+def pool(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The coordinator pool: who can coordinate, their training and caseload."""
     grant = get_staff_grant(request, policy.can_triage)
     municipality = grant.municipality
@@ -276,7 +277,7 @@ def pool(request: HttpRequest) -> HttpResponse:
     })
 
 
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Everyone with a coordinator, a team or a plan, for the coordinating unit."""
     municipality = require_in_municipality(request, policy.can_triage)
     form = OverviewFilterForm(request.GET or None, municipality=municipality)
@@ -290,7 +291,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         }
     persons = selectors.followed_up_persons(municipality=municipality, **filters)
     audit_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         action=Action.LIST, resource="followed_up_overview", municipality=municipality,
         purpose=_("Oversikt over personer med koordinator, team eller plan"), ip=client_ip(request),
     )

@@ -22,8 +22,8 @@ from oppfolging.fhir.resources.base import (
 from oppfolging.fhir.search import code_filter, date_filter
 from oppfolging.meetings.models import Attendance, InviteeKind, Meeting, MeetingStatus
 
-STATUS = {MeetingStatus.PLANNED: "booked", MeetingStatus.HELD: "fulfilled", MeetingStatus.CANCELLED: "cancelled"}
-PARTICIPATION = {Attendance.PRESENT: "accepted", Attendance.ABSENT_WITH_NOTICE: "declined",
+STATUS: dict[str, str] = {MeetingStatus.PLANNED: "booked", MeetingStatus.HELD: "fulfilled", MeetingStatus.CANCELLED: "cancelled"}
+PARTICIPATION: dict[str, str] = {Attendance.PRESENT: "accepted", Attendance.ABSENT_WITH_NOTICE: "declined",
                  Attendance.ABSENT_WITHOUT_NOTICE: "declined"}
 
 

@@ -25,7 +25,7 @@ from oppfolging.fhir.resources.base import (
 )
 from oppfolging.fhir.search import date_filter, reference_filter
 
-ACTION = {Action.READ: "R", Action.LIST: "R", Action.SEARCH: "E", Action.CREATE: "C", Action.UPDATE: "U",
+ACTION: dict[str, str] = {Action.READ: "R", Action.LIST: "R", Action.SEARCH: "E", Action.CREATE: "C", Action.UPDATE: "U",
           Action.DELETE: "D", Action.EXPORT: "R", Action.BREAK_GLASS: "E"}
 CLIENT_SYSTEM = "urn:oppfolging:api-client"
 

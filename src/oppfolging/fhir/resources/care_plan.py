@@ -29,9 +29,10 @@ from oppfolging.fhir.resources.base import (
 )
 from oppfolging.fhir.search import code_filter, date_filter
 from oppfolging.plans.models import Goal, IndividualPlan, Measure, MeasureStatus, PlanStatus
+from oppfolging.teams.models import MemberKind
 
 CATEGORY_SYSTEM = CODE_BASE + "careplan-category"
-ACTIVITY_STATUS = {MeasureStatus.PLANNED: "not-started", MeasureStatus.ONGOING: "in-progress",
+ACTIVITY_STATUS: dict[str, str] = {MeasureStatus.PLANNED: "not-started", MeasureStatus.ONGOING: "in-progress",
                    MeasureStatus.DONE: "completed", MeasureStatus.STOPPED: "stopped"}
 
 
@@ -40,13 +41,13 @@ def performer(measure: Measure, person: Any) -> dict[str, Any] | None:
     if membership is not None:
         if membership.user_id:
             return user_ref(membership.user)
-        if membership.related_person_id:
+        if membership.related_person is not None:
             return ref("RelatedPerson", membership.related_person_id, membership.related_person.full_name)
-        if membership.kind == "person":
+        if membership.kind == MemberKind.PERSON:
             return patient_ref(person)
-        if membership.service_id:
+        if membership.service is not None:
             return ref("HealthcareService", membership.service_id, membership.service.name)
-    if measure.responsible_service_id:
+    if measure.responsible_service is not None:
         return ref("HealthcareService", measure.responsible_service_id, measure.responsible_service.name)
     return None
 

@@ -30,7 +30,7 @@ ROLE_SYSTEM = CODE_BASE + "team-role"
 def member_ref(membership: TeamMembership, person: Any) -> dict[str, Any]:
     if membership.kind == MemberKind.PERSON:
         return patient_ref(person)
-    if membership.related_person_id:
+    if membership.related_person is not None:
         return ref("RelatedPerson", membership.related_person_id, membership.related_person.full_name)
     if membership.user_id:
         return user_ref(membership.user) or {}

@@ -32,17 +32,17 @@ ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 def to_fhir(consent: Consent) -> dict[str, Any]:
     person = consent.person
     actors = []
-    if consent.service_id:
+    if consent.service is not None:
         # Consent.provision.actor cannot point at a HealthcareService; the service is named.
         actors.append({"role": concept("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "IRCP",
                                        "information recipient"),
                        "reference": {"display": consent.service.name}})
-    if consent.related_person_id:
+    if consent.related_person is not None:
         actors.append({"role": concept("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "IRCP",
                                        "information recipient"),
                        "reference": ref("RelatedPerson", consent.related_person_id, consent.related_person.full_name)})
     performer = patient_ref(person)
-    if consent.given_by == GivenBy.GUARDIAN and consent.given_by_related_id:
+    if consent.given_by == GivenBy.GUARDIAN and consent.given_by_related is not None:
         performer = ref("RelatedPerson", consent.given_by_related_id, consent.given_by_related.full_name)
     scope_code = "treatment" if consent.scope == ConsentScope.TEAM_AND_PLAN else "patient-privacy"
     return clean({

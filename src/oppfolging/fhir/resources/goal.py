@@ -24,16 +24,16 @@ from oppfolging.fhir.search import code_filter, date_filter
 from oppfolging.plans.models import AuthorKind, EvaluationResult, Goal, GoalStatus
 
 ACHIEVEMENT_SYSTEM = "http://terminology.hl7.org/CodeSystem/goal-achievement"
-ACHIEVEMENT = {EvaluationResult.ACHIEVED: "achieved", EvaluationResult.PARTLY: "in-progress",
+ACHIEVEMENT: dict[str, str] = {EvaluationResult.ACHIEVED: "achieved", EvaluationResult.PARTLY: "in-progress",
                EvaluationResult.NOT_ACHIEVED: "not-achieved"}
 PARENT_EXTENSION = CODE_BASE.replace("codesystem", "extension") + "parent-goal"
-LIFECYCLE = {GoalStatus.ACTIVE: "active", GoalStatus.ACHIEVED: "completed", GoalStatus.CLOSED: "completed"}
+LIFECYCLE: dict[str, str] = {GoalStatus.ACTIVE: "active", GoalStatus.ACHIEVED: "completed", GoalStatus.CLOSED: "completed"}
 
 
 def expressed_by(goal: Goal, person: Any) -> dict[str, Any] | None:
     if goal.author_kind == AuthorKind.PERSON:
         return patient_ref(person)
-    if goal.author_kind == AuthorKind.NEXT_OF_KIN and goal.author_related_id:
+    if goal.author_kind == AuthorKind.NEXT_OF_KIN and goal.author_related is not None:
         return ref("RelatedPerson", goal.author_related_id, goal.author_related.full_name)
     return user_ref(goal.author_user)
 

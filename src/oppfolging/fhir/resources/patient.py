@@ -65,7 +65,7 @@ def to_fhir(person: Person) -> dict[str, Any]:
         "birthDate": day(person.birth_date),
         "address": [{"line": [person.address] if person.address else [], "postalCode": person.postal_code,
                      "city": person.postal_place}] if person.address or person.postal_code else [],
-        "generalPractitioner": [ref("Practitioner", person.gp_id, person.gp.full_name)] if person.gp_id else [],
+        "generalPractitioner": [ref("Practitioner", person.gp_id, person.gp.full_name)] if person.gp is not None else [],
         "managingOrganization": ref("Organization", person.municipality_id, person.municipality.name),
         "communication": [{"language": {"text": person.preferred_language}, "preferred": True}]
         if person.preferred_language else [],

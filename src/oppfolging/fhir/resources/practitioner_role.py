@@ -15,6 +15,7 @@ ROLE_SYSTEM = CODE_BASE + "role"
 
 
 def to_fhir(assignment: RoleAssignment) -> dict[str, Any]:
+    assert assignment.municipality is not None  # rows() lists the caller's municipalities only
     return clean({
         "resourceType": "PractitionerRole",
         "id": str(assignment.pk),
@@ -23,7 +24,7 @@ def to_fhir(assignment: RoleAssignment) -> dict[str, Any]:
         "organization": ref("Organization", assignment.municipality_id, assignment.municipality.name),
         "code": [concept(ROLE_SYSTEM, assignment.role, str(Role(assignment.role).label))],
         "healthcareService": [ref("HealthcareService", assignment.service_id, assignment.service.name)]
-        if assignment.service_id else [],
+        if assignment.service is not None else [],
     })
 
 

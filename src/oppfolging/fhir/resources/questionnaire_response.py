@@ -32,7 +32,7 @@ from oppfolging.fhir.search import code_filter, date_filter, reference_id
 from oppfolging.portal.models import PsfsSelfScore
 from oppfolging.portal.services import psfs_self_score
 
-STATUS = {AssessmentStatus.IN_PROGRESS: "in-progress", AssessmentStatus.COMPLETED: "completed"}
+STATUS: dict[str, str] = {AssessmentStatus.IN_PROGRESS: "in-progress", AssessmentStatus.COMPLETED: "completed"}
 
 
 def _activity(text: str, score: int) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from oppfolging.fhir.resources.patient import identifier_filter, identifier_of
 from oppfolging.people.models import RelatedPerson, Relationship
 
 ROLE_CODE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
-RELATIONSHIP_CODES = {
+RELATIONSHIP_CODES: dict[str, str] = {
     Relationship.PARENT: "PRN", Relationship.GUARDIAN: "GUARD", Relationship.SPOUSE: "SPS",
     Relationship.CHILD: "CHILD", Relationship.SIBLING: "SIB", Relationship.OTHER_FAMILY: "FAMMEMB",
     Relationship.FRIEND: "FRND",

@@ -26,8 +26,8 @@ from oppfolging.fhir.resources.patient import identifier_of
 from oppfolging.fhir.search import code_filter, date_filter
 from oppfolging.referrals.models import Referral, Status, Urgency
 
-PRIORITY = {Urgency.NORMAL: "routine", Urgency.SOON: "urgent", Urgency.URGENT: "asap"}
-REFERRAL_STATUS = {
+PRIORITY: dict[str, str] = {Urgency.NORMAL: "routine", Urgency.SOON: "urgent", Urgency.URGENT: "asap"}
+REFERRAL_STATUS: dict[str, str] = {
     Status.RECEIVED: "active", Status.IN_ASSESSMENT: "active", Status.DECIDED: "completed",
     Status.DECLINED: "revoked", Status.WITHDRAWN: "revoked",
 }

@@ -37,8 +37,9 @@ from oppfolging.fhir.search import code_filter, date_filter, int_id, reference_f
 from oppfolging.meetings.models import ActionItem
 from oppfolging.meetings.services import action_item_done, action_item_reopen
 from oppfolging.referrals.models import Referral, Status
+from oppfolging.teams.models import MemberKind
 
-REFERRAL_TASK_STATUS = {
+REFERRAL_TASK_STATUS: dict[str, str] = {
     Status.RECEIVED: "received", Status.IN_ASSESSMENT: "in-progress", Status.DECIDED: "completed",
     Status.DECLINED: "rejected", Status.WITHDRAWN: "cancelled",
 }
@@ -90,11 +91,11 @@ def action_owner(item: ActionItem) -> dict[str, Any] | None:
         return None
     if membership.user_id:
         return user_ref(membership.user)
-    if membership.related_person_id:
+    if membership.related_person is not None:
         return ref("RelatedPerson", membership.related_person_id, membership.related_person.full_name)
-    if membership.kind == "person":
+    if membership.kind == MemberKind.PERSON:
         return patient_ref(item.team.person)
-    if membership.service_id:
+    if membership.service is not None:
         return ref("HealthcareService", membership.service_id, membership.service.name)
     return None
 

@@ -128,7 +128,7 @@ def _services(municipality: Municipality, short: str) -> dict[str, Service]:
 def _staff(
     municipality: Municipality, services: dict[str, Service], *, main: bool
 ) -> list[tuple[User, str]]:
-    staff = []
+    staff: list[tuple[User, str]] = []
     suffix = "" if main else "-" + municipality.number
     rows = data.STAFF if main else [r for r in data.STAFF if r[4] in (Role.COORDINATING_UNIT, Role.COORDINATOR, Role.GP, Role.LEADER)]
     for key, first, last, title, role, service_name in rows:

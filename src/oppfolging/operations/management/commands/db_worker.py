@@ -94,5 +94,6 @@ class Command(db_worker.Command):
     help = "Run the background worker (django-tasks-db) with a lease per worker and reconnection."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        db_worker.Worker = Worker  # the stock command builds its worker from this name
+        # The stock command builds its worker from this name; replacing the class is the point.
+        db_worker.Worker = Worker  # type: ignore[misc]
         super().handle(*args, **options)
