@@ -254,7 +254,7 @@ def consent(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
 
 
 @require_POST
-def parents(request: HttpRequest, person_id: int) -> HttpResponse:
+def parents(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Let a young person of 16 or 17 keep their parents out of the plan, or let them in again."""
     grant = _grant(request, person_id, resource="parent_access_restriction")
     if not grant.is_self:
