@@ -58,6 +58,7 @@ def drop_database(server: str, name: str) -> None:
 def setup_django(server: str, name: str) -> None:
     os.environ["DATABASE_URL"] = f"{server}/{name}"
     os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret-bench-only-not-a-secret")
     os.environ.setdefault("ALLOWED_HOSTS", "*")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oppfolging.settings")
