@@ -179,3 +179,19 @@ def test_it_hides_team_pages_from_strangers_and_keeps_them_read_only_for_the_gp(
     assert cast.client_for(cast.gp).get(reverse("teams:overview")).status_code == 403
     share.refresh_from_db()
     assert share.withdrawn_at is None
+
+
+def test_the_overview_shows_a_page_at_a_time_and_keeps_the_filters(cast, team, monkeypatch):
+    """A large municipality follows up thousands: the overview never lists them all at once."""
+    from oppfolging.teams import views
+
+    second = make_person(cast.municipality, given="Astrid", family="Aasen", birth=dt.date(1961, 3, 3),
+                         individual=321)
+    Team.objects.create(person=second, created_by=cast.cu)
+    monkeypatch.setattr(views, "OVERVIEW_PAGE_SIZE", 1)
+    client = cast.client_for(cast.cu)
+    first_page = client.get(reverse("teams:overview"), {"status": "team"}).content.decode()
+    assert "Astrid Aasen" in first_page and "Petra Person" not in first_page
+    assert "2 personer" in first_page and "status=team&amp;side=2" in first_page
+    second_page = client.get(reverse("teams:overview"), {"status": "team", "side": 2}).content.decode()
+    assert "Petra Person" in second_page and "Astrid Aasen" not in second_page
