@@ -117,7 +117,7 @@ def main() -> int:
     who, url = pages[CHEAPEST]
     cheapest = [(url, cookies[who])]
 
-    env = dict(os.environ, GUNICORN_BIND=f"127.0.0.1:{args.port}", LOG_LEVEL="warning")
+    env = dict(os.environ, GUNICORN_BIND=f"127.0.0.1:{args.port}", LOG_LEVEL="WARNING")
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
     server = subprocess.Popen(
