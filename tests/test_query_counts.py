@@ -175,6 +175,17 @@ PAGES: list[tuple[str, int, str, Any]] = [
     ("Min plan, who has looked", 9, "person_user", lambda w: reverse("portal:access_log", args=[w.cast.person.pk])),
     ("audit search", 8, "cu", lambda w: reverse("audit:search") + f"?person={w.cast.person.pk}"),
     ("indicators", 43, "leader", lambda w: reverse("indicators:dashboard", args=[w.cast.municipality.number])),
+    # The pages of the large-municipality benchmark (bench/scale.py, docs/performance.md).
+    ("followed-up overview", 10, "cu", lambda w: reverse("teams:overview")),
+    ("new report form", 4, "cu", lambda w: reverse("referrals:create")),
+    ("new report, person search", 7, "cu", lambda w: reverse("referrals:person_search") + "?person_q=Vekst"),
+    ("report queue", 7, "cu", lambda w: reverse("referrals:queue")),
+    ("audit search by person", 9, "cu",
+     lambda w: reverse("audit:search") + f"?person={w.cast.person.identity_number}"),
+    ("audit search by user", 9, "cu", lambda w: reverse("audit:search") + f"?user={w.coordinator.pk}"),
+    ("audit search by period", 8, "cu", lambda w: reverse("audit:search") + "?date_from=2020-01-01"),
+    ("evaluator comparison", 8, "evaluator", lambda w: reverse("indicators:comparison")),
+    ("plan PDF", 27, "coordinator", lambda w: reverse("plans:pdf", args=[w.cast.person.pk])),
 ]
 
 
@@ -195,3 +206,28 @@ def test_it_answers_with_as_many_queries_at_a_larger_size(world: World, page: st
     large = count(client, target)
     assert large == small, f"{page}: {small} queries with the small world, {large} with the larger"
     assert small == expected, f"{page}: {small} queries, pinned at {expected}: update the pin if the new query is meant"
+
+
+# The pages the large-municipality benchmark found slow or growing (bench/scale.py).
+AT_FIVE_TIMES = ["plan", "meeting", "Min plan, next of kin", "Min plan, who has looked", "followed-up overview",
+                 "new report form", "audit search by person", "audit search by user", "audit search by period",
+                 "indicators", "evaluator comparison", "plan PDF", "start, coordinator", "inbox"]
+
+
+@pytest.mark.parametrize(("page", "who", "url"), [(p[0], p[2], p[3]) for p in PAGES if p[0] in AT_FIVE_TIMES],
+                         ids=[p[0] for p in PAGES if p[0] in AT_FIVE_TIMES])
+def test_it_answers_with_as_many_queries_at_five_times_the_data(world: World, page: str, who: str,
+                                                                url: Any) -> None:
+    """1× and 5× the persons followed up, goals, meetings, messages and log entries: the same count."""
+    client = Client()
+    client.force_login(_user(world, who))
+    target = url(world)
+    count(client, target)
+    once = count(client, target)
+    grow(world, times=4)
+    for _ in range(20):  # the access log grows faster than anything else
+        AuditEvent.objects.create(actor=world.coordinator, actor_name="Kai", action="read", resource="plan",
+                                  person=world.cast.person, municipality=world.cast.municipality)
+    count(client, target)
+    five = count(client, target)
+    assert five == once, f"{page}: {once} queries at 1×, {five} at 5×"

@@ -59,3 +59,48 @@ def test_it_is_only_for_the_coordinating_unit(cast):
     for user in (cast.gp, cast.colleague, cast.leader, cast.admin):
         assert cast.client_for(user).get(reverse("audit:search")).status_code == 403
     assert cast.client_for(cast.evaluator).get(reverse("audit:search")).status_code == 404
+
+
+def test_it_pages_a_search_by_keyset_with_a_link_to_older_entries(cast, monkeypatch):
+    from oppfolging.audit import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for resource in ("eldst", "midt", "nyest"):
+        audit_record(actor=cast.gp, action="read", resource=resource, person=cast.person,
+                     municipality=cast.municipality)
+    first = cast.client_for(cast.cu).get(reverse("audit:search"), {"user": cast.gp.pk}).content.decode()
+    assert "nyest" in first and "midt" in first and "eldst" not in first
+    assert "Vis eldre" in first and "eldre=" in first
+    # The next page starts after the last entry shown, by time and id, not by an offset.
+    entries = AuditEvent.objects.filter(actor=cast.gp)
+    page, cursor = entries.page(size=2)
+    assert [e.resource for e in page] == ["nyest", "midt"] and cursor
+    older, last = entries.page(after=cursor, size=2)
+    assert [e.resource for e in older] == ["eldst"] and last == ""
+
+
+def test_a_search_up_to_a_date_includes_the_whole_of_that_day(cast):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    late = timezone.make_aware(dt.datetime(2026, 3, 10, 23, 30))
+    with time_machine.travel(late, tick=False):
+        audit_record(actor=cast.gp, action="read", resource="sent_kveld", person=cast.person,
+                     municipality=cast.municipality)
+    html = cast.client_for(cast.cu).get(reverse("audit:search"), {
+        "date_from": "2026-03-10", "date_to": "2026-03-10"}).content.decode()
+    assert "sent_kveld" in html
+    html = cast.client_for(cast.cu).get(reverse("audit:search"), {
+        "date_from": "2026-03-11", "date_to": "2026-03-12"}).content.decode()
+    assert "sent_kveld" not in html
+
+
+def test_a_garbled_cursor_gives_the_first_page():
+    from oppfolging.audit.models import make_cursor, parse_cursor
+
+    assert parse_cursor("ikke-en-markør") is None and parse_cursor("") is None
+    import datetime as dt
+    at = dt.datetime(2026, 3, 10, 12, 0, 0, 123456, tzinfo=dt.UTC)
+    assert parse_cursor(make_cursor(at, 42)) == (at, 42)

@@ -175,3 +175,32 @@ def test_it_closes_the_report_to_the_case_worker_once_it_is_closed(cast):
     assert "Petra Person" not in worker.get(reverse("referrals:queue"), {"status": "all"}).content.decode()
     assert not policy.referrals_visible_to(user=cast.colleague, municipality=cast.municipality).exists()
     assert cast.client_for(cast.cu).get(url).status_code == 200
+
+
+def test_the_new_report_form_lists_no_persons_until_searched(cast):
+    """No page lists every person: the form has a search, not a list of everyone the user serves."""
+    client = cast.client_for(cast.cu)
+    html = client.get(reverse("referrals:create")).content.decode()
+    assert cast.person.full_name not in html
+    assert reverse("referrals:person_search") in html
+    # Coming from a person's page, that person is chosen already.
+    html = client.get(reverse("referrals:create") + f"?person={cast.person.pk}").content.decode()
+    assert f'value="{cast.person.pk}" checked' in html
+
+
+def test_the_person_picker_searches_through_the_access_policy(cast):
+    from oppfolging.audit.models import AuditEvent
+
+    url = reverse("referrals:person_search")
+    found = cast.client_for(cast.cu).get(url, {"person_q": cast.person.family_name}).content.decode()
+    assert f'value="{cast.person.pk}"' in found
+    assert AuditEvent.objects.filter(actor=cast.cu, action="search", resource="person_list").exists()
+    by_number = cast.client_for(cast.cu).get(url, {"person_q": cast.person.identity_number[:6]}).content.decode()
+    assert f'value="{cast.person.pk}"' in by_number
+    # Another municipality's person is never offered, whatever is typed.
+    other = cast.client_for(cast.cu).get(url, {"person_q": cast.other_person.family_name}).content.decode()
+    assert f'value="{cast.other_person.pk}"' not in other
+    # A user who does not serve the person does not find them; a leader may not search at all.
+    assert f'value="{cast.person.pk}"' not in cast.client_for(cast.colleague).get(
+        url, {"person_q": cast.person.family_name}).content.decode()
+    assert cast.client_for(cast.leader).get(url, {"person_q": "Per"}).status_code == 403

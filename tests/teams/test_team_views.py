@@ -232,3 +232,19 @@ def test_a_double_click_records_one_consent(cast, team):
     second = client.post(reverse("teams:consent_add", args=[cast.person.pk]), data, follow=True)
     assert "Samtykket var allerede registrert." in second.content.decode()
     assert ConsentModel.objects.count() == before + 1
+
+
+def test_the_overview_shows_a_page_at_a_time_and_keeps_the_filters(cast, team, monkeypatch):
+    """A large municipality follows up thousands: the overview never lists them all at once."""
+    from oppfolging.teams import views
+
+    second = make_person(cast.municipality, given="Astrid", family="Aasen", birth=dt.date(1961, 3, 3),
+                         individual=321)
+    Team.objects.create(person=second, created_by=cast.cu)
+    monkeypatch.setattr(views, "OVERVIEW_PAGE_SIZE", 1)
+    client = cast.client_for(cast.cu)
+    first_page = client.get(reverse("teams:overview"), {"status": "team"}).content.decode()
+    assert "Astrid Aasen" in first_page and "Petra Person" not in first_page
+    assert "2 personer" in first_page and "status=team&amp;side=2" in first_page
+    second_page = client.get(reverse("teams:overview"), {"status": "team", "side": 2}).content.decode()
+    assert "Petra Person" in second_page and "Astrid Aasen" not in second_page

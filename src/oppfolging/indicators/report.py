@@ -33,6 +33,7 @@ from oppfolging.indicators.selectors import (
     referral_counts_by_source,
     shared_queries,
 )
+from oppfolging.indicators.tasks import Stored, load_figures, stored_figures
 from oppfolging.lib.suppression import THRESHOLD, is_small_share, suppress_table
 from oppfolging.referrals.models import Source
 
@@ -116,23 +117,25 @@ def municipality_report(
     sections: dict[int, Section] = {
         goal: Section(goal, str(title), []) for goal, title in GOALS.items()
     }
+    # The figures come from the summary table (indicators/tasks.py), in one query.
+    stored = load_figures([municipality], [period, *(trend_periods if trend else [])])
     with shared_queries():
         for indicator in INDICATORS:
             sections[indicator.goal].rows.append(
-                _row(indicator, municipality, period, trend_periods if trend else None, breakdowns)
+                _row(indicator, municipality, period, trend_periods if trend else None, breakdowns, stored)
             )
     return list(sections.values())
 
 
 def _row(
     indicator: Indicator, municipality: Municipality, period: Period,
-    trend_periods: list[Period] | None, breakdowns: bool,
+    trend_periods: list[Period] | None, breakdowns: bool, stored: Stored,
 ) -> Row:
     if trend_periods and indicator.trend:
-        figures = indicator.compute(municipality, trend_periods)
+        figures = stored_figures(indicator, municipality, trend_periods, stored)
         row = Row(indicator, figures[-1], trend=list(zip(trend_periods, figures, strict=True)))
     else:
-        row = Row(indicator, indicator.compute(municipality, [period])[0])
+        row = Row(indicator, stored_figures(indicator, municipality, [period], stored)[0])
     if breakdowns and indicator.breakdown is not None:
         row.breakdown = indicator.breakdown(municipality, period)
     return row
@@ -185,17 +188,18 @@ def comparison(municipalities: Sequence[Municipality], period: Period) -> list[C
     non-counts, so they cannot be combined to recover a hidden one.
     """
     result = []
+    stored = load_figures(municipalities, [period])
     with shared_queries():
         for indicator in INDICATORS:
-            result.append(_comparison_row(indicator, municipalities, period))
+            result.append(_comparison_row(indicator, municipalities, period, stored))
     return result
 
 
 def _comparison_row(
-    indicator: Indicator, municipalities: Sequence[Municipality], period: Period
+    indicator: Indicator, municipalities: Sequence[Municipality], period: Period, stored: Stored,
 ) -> ComparisonRow:
     """Return one indicator for every municipality, suppressed for publication."""
-    figures = [indicator.compute(m, [period])[0] for m in municipalities]
+    figures = [stored_figures(indicator, m, [period], stored)[0] for m in municipalities]
     if indicator.is_count and all(f.available for f in figures):
         table = suppress_table([[int(f.value or 0) for f in figures]], row_totals=True)
         cells = [

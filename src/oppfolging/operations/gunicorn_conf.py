@@ -11,6 +11,8 @@ import multiprocessing
 import os
 from typing import Any
 
+from oppfolging.lib import pdf
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Sync workers: one request at a time each; a GP's upload is read by the proxy first (buffered).
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1))
@@ -36,3 +38,11 @@ def child_exit(server: Any, worker: Any) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker: Any) -> None:
+    """Load WeasyPrint and its fonts before the worker's first request, not during it."""
+    try:
+        pdf.warm_up()
+    except Exception:  # a missing font library must not stop the web server; the PDF view will say so
+        worker.log.exception("Could not warm up the PDF renderer")

@@ -41,3 +41,14 @@ def age_group_counts(persons: QuerySet[Person]) -> list[tuple[str, int]]:
     }
     counts = persons.aggregate(**aggregates)
     return [(str(label), counts[f"g{i}"]) for i, (label, _lo, _hi) in enumerate(AGE_GROUPS)]
+
+
+def matching(persons: QuerySet[Person], query: str) -> QuerySet[Person]:
+    """Narrow persons to those matching a search: the start of an identity number, or name words."""
+    query = query.strip()
+    digits = query.replace(" ", "")
+    if digits.isdigit():
+        return persons.filter(identity_number__startswith=digits)
+    for word in query.split():
+        persons = persons.filter(Q(given_name__icontains=word) | Q(family_name__icontains=word))
+    return persons

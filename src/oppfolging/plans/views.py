@@ -21,6 +21,7 @@ from oppfolging.access.shortcuts import get_person_for_user
 from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant, client_ip
+from oppfolging.lib.pdf import render_pdf
 from oppfolging.lib.versioning import EditConflict, conflict_rows, save_form_versioned
 from oppfolging.plans import selectors, services
 from oppfolging.plans.forms import EvaluationForm, GoalForm, MeasureForm, PlanForm
@@ -209,12 +210,10 @@ def plan_version(request: AuthenticatedHttpRequest, person_id: int, change_id: i
 
 def plan_pdf(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """The plan as a PDF the person can read and print, in plain Norwegian."""
-    from weasyprint import HTML
-
     grant = get_person_for_user(request, person_id, resource="individual_plan_pdf")
     plan = _plan(grant)
     html = render_to_string("plans/pdf.html", plan_context(plan), request=request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    pdf = render_pdf(html, base_url=request.build_absolute_uri("/"))
     audit_grant(grant=grant, action=Action.EXPORT, resource="individual_plan_pdf",
                 resource_id=plan.pk, ip=client_ip(request))
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -322,8 +323,12 @@ def access_log(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespons
     grant = _grant(request, person_id, resource="access_log")
     if not grant.may_manage_consent:
         raise PermissionDenied
-    events = AuditEvent.objects.filter(person=grant.person).exclude(actor=request.user).order_by("-at")[:300]
-    return render(request, "portal/access_log.html", _context(grant, events=events))
+    events, next_cursor = (
+        AuditEvent.objects.filter(person=grant.person).exclude(actor=request.user)
+        .page(after=request.GET.get("eldre", ""), size=100)
+    )
+    older_url = f"?{urlencode({'eldre': next_cursor})}" if next_cursor else ""
+    return render(request, "portal/access_log.html", _context(grant, events=events, older_url=older_url))
 
 
 def messages_thread(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:

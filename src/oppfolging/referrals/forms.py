@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from oppfolging.accounts.models import Municipality, Role, User
@@ -169,6 +171,28 @@ class PublicReferralForm(ReferralFieldsMixin, forms.ModelForm):
         return {k: v for k, v in self.cleaned_data.items() if k not in ("website", "started")}
 
 
+class PersonPicker(forms.Widget):
+    """Pick a person by searching as you type (htmx), never by a list of everyone.
+
+    The search (referrals:person_search) answers with radio buttons of the same name, drawn from
+    the persons the user may see; the chosen person is kept checked when the form comes back.
+    """
+
+    selected: Person | None = None
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None,
+               renderer: Any = None) -> SafeString:
+        attrs = self.build_attrs(self.attrs, attrs)
+        return render_to_string("referrals/_person_picker.html", {
+            "name": name, "id": attrs.get("id", f"id_{name}"),
+            "persons": [self.selected] if self.selected else [],
+            "checked": self.selected.pk if self.selected else None,
+        })
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.get(name)
+
+
 class InAppReferralForm(ReferralFieldsMixin, forms.ModelForm):
     """A professional's report from inside the app: about a known person or a new one."""
 
@@ -176,6 +200,7 @@ class InAppReferralForm(ReferralFieldsMixin, forms.ModelForm):
         label=_("Personen det gjelder (hvis du følger personen opp allerede)"),
         queryset=Person.objects.none(),
         required=False,
+        widget=PersonPicker,
     )
 
     class Meta:
@@ -194,6 +219,11 @@ class InAppReferralForm(ReferralFieldsMixin, forms.ModelForm):
     def __init__(self, *args: Any, persons: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = persons  # type: ignore[attr-defined]
+        chosen = self.data.get("person") if self.is_bound else self.initial.get("person")
+        if isinstance(chosen, Person):
+            self.fields["person"].widget.selected = chosen
+        elif str(chosen or "").isdigit():
+            self.fields["person"].widget.selected = persons.filter(pk=int(chosen)).first()
         for name in ("subject_given_name", "subject_family_name"):
             self.fields[name].required = False
 

@@ -6,6 +6,7 @@ app_name = "referrals"
 urlpatterns = [
     path("", views.referral_queue, name="queue"),
     path("ny/", views.referral_create, name="create"),
+    path("ny/personer/", views.person_search, name="person_search"),
     path("<int:referral_id>/", views.referral_detail, name="detail"),
     path("<int:referral_id>/tildel/", views.referral_assign, name="assign"),
     path("<int:referral_id>/koble/", views.referral_link_person, name="link_person"),

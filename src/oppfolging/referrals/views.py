@@ -27,6 +27,7 @@ from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.lib import identity
 from oppfolging.lib.versioning import EditConflict
+from oppfolging.people import selectors as people_selectors
 from oppfolging.people.models import Person
 from oppfolging.referrals import services
 from oppfolging.referrals.forms import (
@@ -141,6 +142,9 @@ def referral_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+PICKER_SIZE = 20
+
+
 def referral_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A professional reports a need from inside the app."""
     grant = get_staff_grant(request, policy.can_report_need)
@@ -177,6 +181,24 @@ def referral_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             return redirect("home:start")
     return render(request, "referrals/create.html", {"form": form})
+
+
+def person_search(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Answer the new report's person picker: the visible persons matching what is typed, a few."""
+    grant = get_staff_grant(request, policy.can_report_need)
+    user: User = request.user
+    query = request.GET.get("person_q", "").strip()[:100]
+    persons: list[Person] = []
+    if len(query) >= 2:
+        visible = policy.persons_visible_to(user=user, municipality=grant.municipality)
+        persons = list(people_selectors.matching(visible, query).order_by("family_name", "given_name")[:PICKER_SIZE])
+        audit_record(
+            actor=user, action=Action.SEARCH, resource="person_list", municipality=grant.municipality,
+            purpose=_("Søk etter person til en melding om behov"), ip=client_ip(request),
+        )
+    return render(request, "referrals/_person_choices.html", {
+        "persons": persons, "query": query, "name": "person", "more": len(persons) == PICKER_SIZE,
+    })
 
 
 def referral_detail(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -277,6 +278,9 @@ def pool(request: AuthenticatedHttpRequest) -> HttpResponse:
     })
 
 
+OVERVIEW_PAGE_SIZE = 50
+
+
 def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Everyone with a coordinator, a team or a plan, for the coordinating unit."""
     municipality = require_in_municipality(request, policy.can_triage)
@@ -289,11 +293,17 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
             "coordinator_id": form.cleaned_data["coordinator"].pk if form.cleaned_data["coordinator"] else None,
             "status": form.cleaned_data["status"],
         }
-    persons = selectors.followed_up_persons(municipality=municipality, **filters)
+    # A page at a time: a large municipality follows up well over a thousand persons.
+    page = Paginator(selectors.followed_up_persons(municipality=municipality, **filters),
+                     OVERVIEW_PAGE_SIZE).get_page(request.GET.get("side"))
+    query = request.GET.copy()
+    query.pop("side", None)
     audit_record(
         actor=request.user,
         action=Action.LIST, resource="followed_up_overview", municipality=municipality,
         purpose=_("Oversikt over personer med koordinator, team eller plan"), ip=client_ip(request),
     )
-    return render(request, "teams/overview.html", {"form": form, "persons": persons})
+    return render(request, "teams/overview.html", {
+        "form": form, "persons": page.object_list, "page": page, "query": query.urlencode(),
+    })
 
