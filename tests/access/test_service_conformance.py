@@ -71,6 +71,7 @@ EXEMPT = {
     "audit.services.audit_record": "the access log itself: called by every checked service",
     "audit.services.audit_grant": "the access log itself: logs under a grant already checked",
     "audit.services.audit_person_read": "the access log itself: logs a read the view's grant allowed",
+    "audit.services.audit_read_when_answered": "the access log itself: writes a read entry once the view has answered",
     "audit.services.client_ip": "reads the request's address, no personal data",
     "audit.services.audit_client": "names the API client for the log entries written inside it; reads nothing",
     "accounts.services.sign_in_attempt_reserve": "sign-in throttling: counts a password check for a user name and address, before anyone is signed in",

@@ -4,8 +4,7 @@ import threading
 import pytest
 import time_machine
 from django.db import connection
-from django.test import Client
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from oppfolging.accounts.models import SignInThrottle, User

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oppfolging.access.grants import StaffGrant
-from oppfolging.accounts.models import Municipality, SignInThrottle, Role, RoleAssignment, User
+from oppfolging.accounts.models import Municipality, Role, RoleAssignment, SignInThrottle, User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
 from oppfolging.catalogue.models import Service
