@@ -9,9 +9,11 @@ import os
 import secrets
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -114,6 +116,9 @@ MIDDLEWARE = [
     "oppfolging.operations.middleware.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: static files stay cacheable, everything the app itself answers does not.
+    "oppfolging.accounts.middleware.NoStoreMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "oppfolging.accounts.locale.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -226,6 +231,22 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 
+# HTTPS (docs/configuration.md, "Behind a TLS proxy"). Behind a proxy that terminates TLS, name
+# the header it sets (SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto) so Django knows the request
+# came over HTTPS: secure cookies, https:// in every absolute URL (the OIDC callbacks too).
+# Only set it when the proxy always sets or overwrites that header.
+_proxy_ssl_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
+# The health checks and metrics are asked for over plain HTTP inside the platform.
+SECURE_REDIRECT_EXEMPT = [r"^helse/", r"^metrics$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
+
 # Sign-in for the person and next of kin through ID-porten (OpenID Connect), when configured.
 OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
 OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
@@ -276,6 +297,34 @@ HELSEID_OIDC = {
 }
 if HELSEID_ENABLED:
     AUTHENTICATION_BACKENDS.append("oppfolging.accounts.helseid.HelseIdBackend")
+
+
+def _origin(url: str) -> str:
+    """Return scheme://host[:port] of a URL, or "" for none."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+# Content Security Policy (Django's ContentSecurityPolicyMiddleware): scripts and styles only
+# from our own static files, never inline; nothing framed; forms post to us (and sign-out may
+# hand over to the identity provider's end-session page).
+_identity_providers = sorted({origin for origin in (
+    _origin(os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")) if OIDC_ENABLED else "",
+    _origin(os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", "")) if OIDC_ENABLED else "",
+    _origin(HELSEID_OIDC["OIDC_OP_AUTHORIZATION_ENDPOINT"]) if HELSEID_ENABLED else "",
+) if origin})
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF, *_identity_providers],
+}
 
 # The FHIR R4 API (docs/fhir.md): bearer tokens from HelseID in production, verified against
 # the issuer's JWKS; a local issuer (FHIR_DEV_ISSUER) stands in for it in development and tests.
@@ -361,8 +410,15 @@ STORAGES = {
 }
 # Uploads: form fields beyond this size are refused, and a file above this size is streamed to a
 # temporary file instead of memory (the document upload view stops it at its own limit first).
+# Every upload view (documents, GP extracts, outcome imports) stops a file over its own limit
+# while it streams in, before it is written (lib/uploads.py); the reverse proxy caps the whole
+# body (docs/operations.md).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 10)
+# Largest outcome data file (admissions CSV, service use, GP extract, FHIR bundle), in megabytes.
+OUTCOME_IMPORT_MAX_MB = env_int("OUTCOME_IMPORT_MAX_MB", 100)
 
 MAILERS = {
     "default": {

@@ -10,7 +10,12 @@ from django.http import Http404, HttpRequest
 from oppfolging.access import policy
 from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.audit.models import Action
-from oppfolging.audit.services import audit_person_read, audit_read_when_answered, audit_record, client_ip
+from oppfolging.audit.services import (
+    audit_person_read,
+    audit_read_when_answered,
+    audit_record,
+    client_ip,
+)
 from oppfolging.catalogue.models import Service
 from oppfolging.people.models import Person
 from oppfolging.referrals.models import Referral
