@@ -42,6 +42,7 @@ def inline_code(html: str) -> list[str]:
 def test_it_sends_a_policy_without_inline_script_and_no_store_on_every_page(cast, ids, document_storage):  # noqa: F811
     (document_storage / "9801").mkdir()
     (document_storage / "9801" / "a.pdf").write_bytes(b"%PDF-1.4")
+    ids = {**ids, "code": "TESTKODE"}  # the public form's receipt
     pages = 0
     # The coordinating unit reaches nearly every page of a person; the GP, the administrator
     # and an anonymous visitor the rest.
