@@ -42,7 +42,8 @@ class NoStoreMiddleware:
 
     Pages, fragments, PDFs, documents, calendar feeds and API answers carry personal data; a
     copy in a shared browser's cache or a proxy outlives the session. Static files are served
-    before this (WhiteNoise) and stay cacheable; a view that marks its answer public keeps it.
+    before this (WhiteNoise) and stay cacheable; a view that marks its answer public, or already
+    says no-store, keeps its own header.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -50,6 +51,7 @@ class NoStoreMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if "public" not in response.get("Cache-Control", ""):
+        cache_control = response.get("Cache-Control", "")
+        if "public" not in cache_control and "no-store" not in cache_control:
             add_never_cache_headers(response)
         return response
