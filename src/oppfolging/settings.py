@@ -10,9 +10,11 @@ import secrets
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -116,6 +118,9 @@ MIDDLEWARE = [
     "oppfolging.operations.middleware.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: static files stay cacheable, everything the app itself answers does not.
+    "oppfolging.accounts.middleware.NoStoreMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "oppfolging.accounts.locale.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -186,9 +191,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Sign-in lock-out: this many failures within the window locks the account name for the window.
+# Sign-in throttling (accounts/services.py): failed sign-ins allowed before each further try
+# must wait, per account from one address, per address, and per account from all addresses;
+# the wait starts at LOGIN_BACKOFF_BASE_SECONDS and doubles with each failure up to
+# LOGIN_BACKOFF_MAX_SECONDS. Failures are forgotten this many minutes after the last one.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
-LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("LOGIN_ACCOUNT_FAILURE_LIMIT", 30)
+LOGIN_BACKOFF_BASE_SECONDS = env_int("LOGIN_BACKOFF_BASE_SECONDS", 2)
+LOGIN_BACKOFF_MAX_SECONDS = env_int("LOGIN_BACKOFF_MAX_SECONDS", 300)
+LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 60)
 # The public report-of-need form: submissions per client address per hour, and the least
 # number of seconds between showing the form and a human sending it.
 PUBLIC_FORM_RATE_LIMIT = env_int("PUBLIC_FORM_RATE_LIMIT", 5)
@@ -220,6 +232,22 @@ CSRF_COOKIE_SECURE = not DEBUG and not TESTING
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+
+# HTTPS (docs/configuration.md, "Behind a TLS proxy"). Behind a proxy that terminates TLS, name
+# the header it sets (SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto) so Django knows the request
+# came over HTTPS: secure cookies, https:// in every absolute URL (the OIDC callbacks too).
+# Only set it when the proxy always sets or overwrites that header.
+_proxy_ssl_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
+# The health checks and metrics are asked for over plain HTTP inside the platform.
+SECURE_REDIRECT_EXEMPT = [r"^helse/", r"^metrics$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
 
 # Sign-in for the person and next of kin through ID-porten (OpenID Connect), when configured.
 OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
@@ -277,6 +305,34 @@ HELSEID_OIDC = {
 }
 if HELSEID_ENABLED:
     AUTHENTICATION_BACKENDS.append("oppfolging.accounts.helseid.HelseIdBackend")
+
+
+def _origin(url: str) -> str:
+    """Return scheme://host[:port] of a URL, or "" for none."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+# Content Security Policy (Django's ContentSecurityPolicyMiddleware): scripts and styles only
+# from our own static files, never inline; nothing framed; forms post to us (and sign-out may
+# hand over to the identity provider's end-session page).
+_identity_providers = sorted({origin for origin in (
+    _origin(os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")) if OIDC_ENABLED else "",
+    _origin(os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", "")) if OIDC_ENABLED else "",
+    _origin(HELSEID_OIDC["OIDC_OP_AUTHORIZATION_ENDPOINT"]) if HELSEID_ENABLED else "",
+) if origin})
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF, *_identity_providers],
+}
 
 # The FHIR R4 API (docs/fhir.md): bearer tokens from HelseID in production, verified against
 # the issuer's JWKS; a local issuer (FHIR_DEV_ISSUER) stands in for it in development and tests.
@@ -362,10 +418,17 @@ STORAGES: dict[str, dict[str, Any]] = {
 }
 # Uploads: form fields beyond this size are refused, and a file above this size is streamed to a
 # temporary file instead of memory (the document upload view stops it at its own limit first).
-# 10 MB lets a form with several very long texts (Norwegian letters take six bytes each once
-# URL-encoded) reach the form, which answers "too long" and keeps the text; above it, 400.html.
+# Every upload view (documents, GP extracts, outcome imports) stops a file over its own limit
+# while it streams in, before it is written (lib/uploads.py); the reverse proxy caps the whole
+# body (docs/operations.md). 10 MB of form fields lets a form with several very long texts
+# (Norwegian letters take six bytes each once URL-encoded) reach the form, which answers "too
+# long" and keeps the text; above it, 400.html sends the user back to the form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10_485_760)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 10)
+# Largest outcome data file (admissions CSV, service use, GP extract, FHIR bundle), in megabytes.
+OUTCOME_IMPORT_MAX_MB = env_int("OUTCOME_IMPORT_MAX_MB", 100)
 
 MAILERS: dict[str, dict[str, Any]] = {
     "default": {

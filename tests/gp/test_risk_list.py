@@ -70,6 +70,10 @@ def test_it_refers_a_patient_and_the_coordinating_unit_sees_the_report(cast, ext
     entry = risk_list.entries.exclude(national_id="").order_by("new_priority").first()
     page = client.get(reverse("gp:refer", args=[risk_list.pk, entry.pk])).content.decode()
     assert entry.national_id in page and "Fra risikolisten" in page
+    # The page shows the patient's number and reasons: the GP's look at them is in the log.
+    read = AuditEvent.objects.get(resource="risk_entry")
+    assert (read.actor, read.action, read.resource_id, read.municipality, read.purpose) == (
+        cast.gp, "read", str(entry.pk), cast.municipality, "Melding om behov fra fastlegens risikoliste")
     response = client.post(reverse("gp:refer", args=[risk_list.pk, entry.pk]), {
         "subject_given_name": "Liste", "subject_family_name": "Pasient",
         "subject_identity_number": entry.national_id, "subject_birth_date": "", "subject_phone": "",

@@ -94,15 +94,15 @@ def test_it_answers_the_first_request_after_the_database_dropped_the_connection(
 
 
 def test_it_answers_503_with_a_plain_explanation_when_the_connection_is_cut_mid_request(cast, monkeypatch):
-    real = account_services.login_is_locked
+    real = account_services.sign_in_attempt_reserve
 
     def cut_own_connection_then_check(**kwargs):
-        monkeypatch.setattr(account_services, "login_is_locked", real)  # only this once
+        monkeypatch.setattr(account_services, "sign_in_attempt_reserve", real)  # only this once
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
         return real(**kwargs)
 
-    monkeypatch.setattr(account_services, "login_is_locked", cut_own_connection_then_check)
+    monkeypatch.setattr(account_services, "sign_in_attempt_reserve", cut_own_connection_then_check)
     client = Client(raise_request_exception=False)
     response = client.post(reverse("accounts:login"), {"username": "ke", "password": "feil"})
     assert response.status_code == 503 and response["Retry-After"] == "5"

@@ -11,7 +11,12 @@ from oppfolging.access import policy
 from oppfolging.accounts.http import AuthenticatedHttpRequest, MunicipalityHttpRequest
 from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.audit.models import Action
-from oppfolging.audit.services import audit_person_read, audit_record, client_ip
+from oppfolging.audit.services import (
+    audit_person_read,
+    audit_read_when_answered,
+    audit_record,
+    client_ip,
+)
 from oppfolging.catalogue.models import Service
 from oppfolging.people.models import Person
 from oppfolging.referrals.models import Referral
@@ -24,10 +29,13 @@ def get_person_for_user(
     write: bool = False,
     resource: str = "person",
     purpose: str = "",
+    log_read: bool = True,
 ) -> policy.PersonGrant:
     """Return the user's grant to a person, logging a read (GET); 404 if none, 403 if read-only.
 
-    Writes are logged by the service that makes them, with the same grant.
+    The read is logged when the page is answered, so a request refused further on is no read.
+    Writes are logged by the service that makes them, with the same grant; a view that logs
+    what it shows itself (an export) passes log_read=False, so one look is one entry.
     """
     person = Person.objects.select_related("municipality", "gp").filter(pk=person_id).first()
     user = request.user
@@ -36,7 +44,7 @@ def get_person_for_user(
         raise Http404("No such person.")
     if write and not grant.can_write:
         raise PermissionDenied("Read-only access to this person.")
-    if request.method in ("GET", "HEAD"):
+    if log_read and request.method in ("GET", "HEAD"):
         audit_person_read(request, grant, resource=resource, purpose=purpose)
     return grant
 
@@ -97,15 +105,14 @@ def get_referral_for_user(request: AuthenticatedHttpRequest, referral_id: int) -
     ).filter(pk=referral.pk).exists():
         raise Http404("No such report.")
     if request.method in ("GET", "HEAD"):
-        audit_record(
+        role = Role.COORDINATING_UNIT if policy.can_triage(user, referral.municipality) else ""
+        purpose = str(policy.BASIS_LABELS[policy.Basis.CASE_WORKER]) if referral.assigned_to_id == user.pk \
+            else str(policy.BASIS_LABELS[policy.Basis.COORDINATING_UNIT])
+        ip = client_ip(request)
+        audit_read_when_answered(request, ("referral", referral.pk), lambda: audit_record(
             actor=user, action=Action.READ, resource="referral", resource_id=referral.pk,
-            person=referral.person, municipality=referral.municipality,
-            role=Role.COORDINATING_UNIT if policy.can_triage(user, referral.municipality) else "",
-            purpose=str(policy.BASIS_LABELS[policy.Basis.CASE_WORKER])
-            if referral.assigned_to_id == user.pk
-            else str(policy.BASIS_LABELS[policy.Basis.COORDINATING_UNIT]),
-            ip=client_ip(request),
-        )
+            person=referral.person, municipality=referral.municipality, role=role, purpose=purpose, ip=ip,
+        ))
     return referral
 
 

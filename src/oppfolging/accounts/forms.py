@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django import forms
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from oppfolging.accounts import services
 from oppfolging.accounts.models import Municipality, Role, User
@@ -16,38 +18,41 @@ from oppfolging.lib import identity
 
 
 class SignInForm(AuthenticationForm):
-    """Django's sign-in form with a lock-out after repeated failures."""
+    """Django's sign-in form, throttled: each password check is counted before it is made."""
 
     error_messages = {
         "invalid_login": _(
-            "Feil brukernavn eller passord. Etter flere feil forsøk blir kontoen låst en stund."
+            "Feil brukernavn eller passord. Etter flere feil forsøk må du vente litt mellom hvert forsøk."
         ),
         "inactive": _("Denne kontoen er deaktivert."),
-        "locked": _(
-            "For mange feil forsøk. Kontoen er låst i %(minutes)s minutter. Kontakt "
-            "administrator hvis du trenger hjelp nå."
-        ),
     }
 
     def clean(self) -> dict[str, Any]:
-        from django.conf import settings
-
         username = self.cleaned_data.get("username") or ""
-        if username and services.login_is_locked(username=username):
-            raise ValidationError(
-                self.error_messages["locked"],
-                code="locked",
-                params={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
-            )
-        try:
-            cleaned = super().clean()
-            assert cleaned is not None  # Form.clean returns cleaned_data
-        except ValidationError:
-            if username:
-                services.login_failure_record(username=username, ip=client_ip(self.request))
-            raise
-        services.login_failures_clear(username=username)
+        ip = client_ip(self.request)
+        if username:
+            wait = services.sign_in_attempt_reserve(username=username, ip=ip)
+            if wait:
+                raise ValidationError(_wait_message(wait), code="throttled")
+        cleaned = super().clean()
+        services.sign_in_succeeded(username=username, ip=ip)
         return cleaned
+
+
+def _wait_message(seconds: int) -> str:
+    """Word how long to wait before the next try, in seconds or whole minutes."""
+    if seconds < 60:
+        return ngettext(
+            "For mange feil forsøk. Vent %(count)s sekund og prøv igjen.",
+            "For mange feil forsøk. Vent %(count)s sekunder og prøv igjen.",
+            seconds,
+        ) % {"count": seconds}
+    minutes = math.ceil(seconds / 60)
+    return ngettext(
+        "For mange feil forsøk. Vent %(count)s minutt og prøv igjen.",
+        "For mange feil forsøk. Vent %(count)s minutter og prøv igjen.",
+        minutes,
+    ) % {"count": minutes}
 
 
 class StaffCreateForm(forms.Form):

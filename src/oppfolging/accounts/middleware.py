@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 from oppfolging.access.policy import role_assignments
 from oppfolging.accounts.http import MunicipalityHttpRequest
@@ -35,3 +36,23 @@ class ActiveMunicipalityMiddleware:
             municipalities.values(), key=lambda m: m.name
         )
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Tell browsers and proxies to keep no copy of anything the app answers (Cache-Control: no-store).
+
+    Pages, fragments, PDFs, documents, calendar feeds and API answers carry personal data; a
+    copy in a shared browser's cache or a proxy outlives the session. Static files are served
+    before this (WhiteNoise) and stay cacheable; a view that marks its answer public, or already
+    says no-store, keeps its own header.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        cache_control = response.get("Cache-Control", "")
+        if "public" not in cache_control and "no-store" not in cache_control:
+            add_never_cache_headers(response)
+        return response

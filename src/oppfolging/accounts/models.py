@@ -153,12 +153,18 @@ class RoleAssignment(models.Model):
         return f"{self.user} – {self.get_role_display()} ({self.municipality or '—'})"
 
 
-class LoginFailure(models.Model):
-    """One failed sign-in; enough of them within the window locks the user name."""
+class SignInThrottle(models.Model):
+    """Failed sign-ins counted for one key (an account, an address, or both), with a back-off.
 
-    username = models.CharField(max_length=150, db_index=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
+    Each password check reserves a count here first, under a row lock, so parallel guesses can
+    never check more passwords than the count allows (accounts/services.py).
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField()
+    # No password is checked for this key before this time.
+    next_attempt_at = models.DateTimeField()
 
     def __str__(self) -> str:
-        return f"{self.username} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.key}: {self.failures}"

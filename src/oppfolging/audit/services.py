@@ -38,10 +38,30 @@ class RequestAddressMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = _request_ip.set(client_ip(request))
+        reads: dict[tuple[object, ...], Callable[[], object]] = {}
+        request._audit_reads = reads  # type: ignore[attr-defined]
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
+            # A read is logged once the view has shown the data: not for a refusal (403), a
+            # record that turned out not to exist (404) or a crash, and once per request.
+            if response.status_code < 400:
+                for write in reads.values():
+                    write()
+            return response
         finally:
             _request_ip.reset(token)
+
+
+def audit_read_when_answered(request: HttpRequest, key: tuple[object, ...], write: Callable[[], object]) -> None:
+    """Log a read when the request is answered with the data (RequestAddressMiddleware), once per key.
+
+    Outside a request served through the middleware (a view called directly) it logs at once.
+    """
+    reads = getattr(request, "_audit_reads", None)
+    if reads is None:
+        write()
+    else:
+        reads.setdefault(key, write)
 
 if TYPE_CHECKING:
     from oppfolging.accounts.models import Municipality, User
@@ -131,12 +151,10 @@ def audit_grant(
 
 def audit_person_read(
     request: HttpRequest, grant: PersonGrant, *, resource: str = "person", purpose: str = ""
-) -> AuditEvent:
-    """Log that the signed-in user read a person's data."""
-    return audit_grant(
-        grant=grant,
-        action=Action.READ,
-        resource=resource,
-        purpose=purpose,
-        ip=client_ip(request),
+) -> None:
+    """Log that the signed-in user read a person's data, once the page is shown (not when refused)."""
+    ip = client_ip(request)
+    audit_read_when_answered(
+        request, ("person", grant.person.pk, resource, purpose),
+        lambda: audit_grant(grant=grant, action=Action.READ, resource=resource, purpose=purpose, ip=ip),
     )

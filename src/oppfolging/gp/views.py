@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -13,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from oppfolging.access import policy
@@ -25,6 +27,7 @@ from oppfolging.gp import selectors, services
 from oppfolging.gp.forms import AuthoriseForm, GpReferralForm, ReviewForm, UploadForm
 from oppfolging.gp.models import RiskEntry, RiskList
 from oppfolging.lib import identity
+from oppfolging.lib.uploads import SizeLimitedUploadHandler
 from oppfolging.referrals.models import ConsentToReport, Urgency
 
 FILTERS = {
@@ -59,11 +62,25 @@ def _entry_for(risk_list: RiskList, entry_id: int) -> RiskEntry:
     return entry
 
 
+@csrf_exempt
 def risk_lists(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """My risk lists, and a form to upload a new extract."""
+    """My risk lists, and a form to upload a new extract (stopped at the size limit as it streams in)."""
+    handler = SizeLimitedUploadHandler(request, max_bytes=settings.GP_EXTRACT_MAX_MB * 1024 * 1024, files=2)
+    if request.method == "POST":
+        request.upload_handlers.insert(0, handler)
+    return _risk_lists(request, handler)
+
+
+@csrf_protect
+def _risk_lists(request: AuthenticatedHttpRequest, handler: SizeLimitedUploadHandler) -> HttpResponse:
     grant = get_staff_grant(request, policy.can_upload_risk_list)
     form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if handler.too_large:
+        form = UploadForm(request.POST, request.FILES)
+        form.is_valid()
+        form.errors.pop("extract", None)
+        form.add_error("extract", UploadForm.too_large_message())
+    elif request.method == "POST" and form.is_valid():
         try:
             risk_list = services.risk_list_upload(
                 grant=grant, extract=form.cleaned_data["extract"],
@@ -73,7 +90,7 @@ def risk_lists(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             return redirect("gp:detail", list_id=risk_list.pk)
     lists = policy.risk_lists_visible_to(user=request.user).select_related("gp")
-    return render(request, "gp/lists.html", {"form": form, "lists": lists})
+    return render(request, "gp/lists.html", {"form": form, "lists": lists}, status=413 if handler.too_large else 200)
 
 
 def risk_list_detail(request: AuthenticatedHttpRequest, list_id: int) -> HttpResponse:
@@ -158,6 +175,10 @@ def entry_refer(request: AuthenticatedHttpRequest, list_id: int, entry_id: int) 
             messages.success(request, _("Meldingen er sendt til koordinerende enhet (kvittering %(code)s).") % {
                 "code": referral.receipt_code})
             return redirect("gp:detail", list_id=list_id)
+    # The page shows the patient's identity number and the reasons from the list: a read.
+    audit_record(actor=request.user, action=Action.READ, resource="risk_entry", resource_id=entry.pk,  # type: ignore[arg-type]
+                 municipality=risk_list.municipality, role="gp",
+                 purpose=_("Melding om behov fra fastlegens risikoliste"), ip=client_ip(request))
     return render(request, "gp/refer.html", {"form": form, "entry": entry, "risk_list": risk_list})
 
 

@@ -20,15 +20,16 @@ ENVELOPE = 64 * 1024
 class SizeLimitedUploadHandler(FileUploadHandler):
     """Refuse a request or a file larger than `max_bytes` while it streams in."""
 
-    def __init__(self, request: Any = None, *, max_bytes: int) -> None:
+    def __init__(self, request: Any = None, *, max_bytes: int, files: int = 1) -> None:
         super().__init__(request)
         self.max_bytes = max_bytes
+        self.files = files  # how many files of up to max_bytes the form takes
         self.too_large = False
         self._request_too_large = False
 
     def handle_raw_input(self, input_data: Any, META: Any, content_length: int, boundary: Any,
                          encoding: str | None = None) -> None:
-        self._request_too_large = content_length > self.max_bytes + ENVELOPE
+        self._request_too_large = content_length > self.max_bytes * self.files + ENVELOPE
         return None
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:

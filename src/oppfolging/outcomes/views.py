@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from oppfolging.access import policy
 from oppfolging.access.shortcuts import (
@@ -28,6 +30,7 @@ from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.effect.estimate import ACUTE
 from oppfolging.indicators.access import get_municipality_for_aggregates, require_evaluator
 from oppfolging.indicators.exports import csv_text, xlsx_bytes
+from oppfolging.lib.uploads import SizeLimitedUploadHandler
 from oppfolging.outcomes import exports, report, selectors, services
 from oppfolging.outcomes.formats import ImportProblems
 from oppfolging.outcomes.forms import ImportForm
@@ -150,13 +153,31 @@ def pooled_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     return response
 
 
+@csrf_exempt
 def imports(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Import outcome data (the coordinating unit), and list earlier imports."""
+    """Import outcome data (the coordinating unit), and list earlier imports.
+
+    A file over OUTCOME_IMPORT_MAX_MB is stopped as it streams in, before it is written anywhere.
+    """
+    handler = SizeLimitedUploadHandler(request, max_bytes=settings.OUTCOME_IMPORT_MAX_MB * 1024 * 1024)
+    if request.method == "POST":
+        request.upload_handlers.insert(0, handler)
+    return _imports(request, handler)
+
+
+@csrf_protect
+def _imports(request: AuthenticatedHttpRequest, handler: SizeLimitedUploadHandler) -> HttpResponse:
     grant = get_staff_grant(request, policy.can_import_outcomes)
     municipality = grant.municipality
     form = ImportForm(request.POST or None, request.FILES or None)
     problems: ImportProblems | None = None
-    if request.method == "POST" and form.is_valid():
+    if handler.too_large:
+        form = ImportForm(request.POST, request.FILES)
+        form.is_valid()
+        form.errors.pop("file", None)
+        form.add_error("file", _("Filen er større enn %(mb)s MB. Del den opp i mindre perioder.") % {
+            "mb": settings.OUTCOME_IMPORT_MAX_MB})
+    elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             record = services.outcome_import(
@@ -175,7 +196,7 @@ def imports(request: AuthenticatedHttpRequest) -> HttpResponse:
         "form": form,
         "problems": problems,
         "imports": selectors.imports_for(municipality)[:50],
-    })
+    }, status=413 if handler.too_large else 200)
 
 
 def import_detail(request: AuthenticatedHttpRequest, import_id: int) -> HttpResponse:

@@ -210,7 +210,7 @@ def plan_version(request: AuthenticatedHttpRequest, person_id: int, change_id: i
 
 def plan_pdf(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """The plan as a PDF the person can read and print, in plain Norwegian."""
-    grant = get_person_for_user(request, person_id, resource="individual_plan_pdf")
+    grant = get_person_for_user(request, person_id, resource="individual_plan_pdf", log_read=False)
     plan = _plan(grant)
     html = render_to_string("plans/pdf.html", plan_context(plan), request=request)
     pdf = render_pdf(html, base_url=request.build_absolute_uri("/"))

@@ -180,6 +180,9 @@ def referral_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 % {"code": referral.receipt_code},
             )
             return redirect("home:start")
+    # The form's person field lists every person the user serves: a list entry in the log.
+    audit_record(actor=user, action=Action.LIST, resource="person_list", municipality=municipality,
+                 purpose=_("Velge person til en melding om behov"), ip=client_ip(request))
     return render(request, "referrals/create.html", {"form": form})
 
 

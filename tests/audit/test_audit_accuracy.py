@@ -1,0 +1,33 @@
+"""The access log says what was shown: a refused request is no read, one look is one entry."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from oppfolging.audit.models import AuditEvent
+
+from ..assessments.conftest import make_assessment
+
+
+def test_it_logs_no_read_when_the_request_is_refused(cast):
+    assessment = make_assessment(cast)
+    before = AuditEvent.objects.count()
+    response = cast.client_for(cast.gp).get(
+        reverse("assessments:edit", args=[cast.person.pk, assessment.pk]))
+    assert response.status_code == 403
+    assert AuditEvent.objects.count() == before
+
+
+def test_it_logs_no_read_when_a_record_under_the_person_does_not_exist(cast):
+    before = AuditEvent.objects.count()
+    response = cast.client_for(cast.cu).get(reverse("assessments:detail", args=[cast.person.pk, 999999]))
+    assert response.status_code == 404
+    assert AuditEvent.objects.count() == before
+
+
+def test_it_logs_the_list_of_persons_offered_on_the_new_report_page(cast):
+    html = cast.client_for(cast.cu).get(reverse("referrals:create")).content.decode()
+    assert "Petra Person" in html  # the person field lists the persons the user serves
+    entry = AuditEvent.objects.get(actor=cast.cu)
+    assert (entry.action, entry.resource, entry.municipality, entry.purpose) == (
+        "list", "person_list", cast.municipality, "Velge person til en melding om behov")
