@@ -51,8 +51,14 @@ lint: install-test
 test: install-test browser lint
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
+# English is filled by hand in its .po; nynorsk from the translators' JSON files (NN_JSON), see
+# scripts/fill_catalogue.py. Entries already translated are kept.
+NN_JSON ?=
 messages: install
-	cd src/oppfolging && ../../$(BIN)/oppfolging makemessages -l en --no-location && ../../$(BIN)/oppfolging compilemessages
+	$(BIN)/pip install --quiet polib
+	cd src/oppfolging && ../../$(BIN)/oppfolging makemessages -l en -l nn --no-location
+	$(if $(NN_JSON),$(BIN)/python scripts/fill_catalogue.py $(NN_JSON) || true,@echo "NN_JSON not set: nynorsk left as makemessages made it")
+	cd src/oppfolging && ../../$(BIN)/oppfolging compilemessages
 
 clean:
 	rm -rf $(VENV) var

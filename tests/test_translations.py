@@ -1,8 +1,8 @@
-"""The English catalogue is complete, compiled, and actually used.
+"""The English and nynorsk catalogues are complete, compiled, and actually used.
 
 The Norwegian Bokmål strings in the code are the msgids; English comes from
-locale/en/LC_MESSAGES/django.po, compiled to django.mo (both are committed, because a fresh
-machine may not have gettext). These tests read the .po with a small parser of their own, so
+locale/en/LC_MESSAGES/django.po and nynorsk from locale/nn/LC_MESSAGES/django.po, each compiled to
+django.mo (all committed, because a fresh machine may not have gettext). These tests read the .po with a small parser of their own, so
 they need nothing beyond the standard library.
 """
 
@@ -18,9 +18,8 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-LC_MESSAGES = Path(__file__).resolve().parents[1] / "src/oppfolging/locale/en/LC_MESSAGES"
-PO = LC_MESSAGES / "django.po"
-MO = LC_MESSAGES / "django.mo"
+LOCALE = Path(__file__).resolve().parents[1] / "src/oppfolging/locale"
+CATALOGUES = ["en", "nn"]
 
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%%")
 
@@ -105,9 +104,14 @@ def parse_po(path: Path) -> list[Entry]:
     return entries
 
 
+@pytest.fixture(scope="module", params=CATALOGUES)
+def language(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def entries() -> list[Entry]:
-    parsed = parse_po(PO)
+def entries(language: str) -> list[Entry]:
+    parsed = parse_po(LOCALE / language / "LC_MESSAGES/django.po")
     assert parsed and parsed[0].msgid == "", "the catalogue should start with its header"
     return parsed
 
@@ -118,15 +122,17 @@ def messages(entries: list[Entry]) -> list[Entry]:
 
 
 @pytest.fixture(scope="module")
-def compiled() -> gettext.GNUTranslations:
-    with MO.open("rb") as handle:
+def compiled(language: str) -> gettext.GNUTranslations:
+    with (LOCALE / language / "LC_MESSAGES/django.mo").open("rb") as handle:
         return gettext.GNUTranslations(handle)
 
 
-def test_the_catalogue_is_english_with_two_plural_forms(entries: list[Entry]) -> None:
+def test_the_catalogue_names_its_language_and_has_two_plural_forms(
+    entries: list[Entry], language: str
+) -> None:
     header = entries[0]
     assert "fuzzy" not in header.flags
-    assert "Language: en\n" in header.msgstr[0]
+    assert f"Language: {language}\n" in header.msgstr[0]
     assert "Plural-Forms: nplurals=2; plural=(n != 1);" in header.msgstr[0]
 
 
@@ -191,7 +197,7 @@ def test_the_compiled_catalogue_matches_the_po_file(
             if forms != [entry.msgstr[0], entry.msgstr[1]]:
                 stale.append(entry.label)
     assert not stale, (
-        "django.mo is out of date; run `oppfolging compilemessages -l en`:\n" + "\n".join(stale)
+        "django.mo is out of date; run `oppfolging compilemessages`:\n" + "\n".join(stale)
     )
 
 
