@@ -91,8 +91,8 @@ def test_it_keeps_a_plan_alive_from_goals_to_an_evaluated_checkpoint(page, brows
     person_page.get_by_role("button", name="Logg inn som Synne Syklus").click()
     person_page.goto(f"{page.base_url}/min-plan/{person.pk}/moter/")
     person_page.get_by_label("Hva vil du ta opp på møtet?").first.fill("Skyss til butikken")
-    person_page.get_by_role("button", name="Legg til på agendaen").first.click()
-    expect(person_page.get_by_text("Saken er lagt til på agendaen.")).to_be_visible()
+    person_page.get_by_role("button", name="Legg til på dagsordenen").first.click()
+    expect(person_page.get_by_text("Saken er lagt til på dagsordenen.")).to_be_visible()
     person_context.close()
 
     # 4. The agenda built itself; it goes out with a calendar invitation.

@@ -67,7 +67,7 @@ def test_it_lets_the_person_shape_their_plan_and_withdraw_a_next_of_kins_consent
 
     page.get_by_role("link", name="Møter", exact=True).click()
     page.get_by_label("Hva vil du ta opp på møtet?").first.fill("Skyss til dagsenteret")
-    page.get_by_role("button", name="Legg til på agendaen").first.click()
+    page.get_by_role("button", name="Legg til på dagsordenen").first.click()
     expect(page.get_by_text("Skyss til dagsenteret").first).to_be_visible()
 
     page.get_by_role("link", name="Samtykke", exact=True).click()

@@ -25,7 +25,7 @@ from oppfolging.referrals.models import OPEN_STATUSES, Referral
 
 class StartForm(forms.Form):
     started_on = forms.DateField(
-        label=_("Dato for utredningen"), widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("Dato for kartleggingen"), widget=forms.DateInput(attrs={"type": "date"}),
         validators=[WORK_DATE],
     )
     copy_psfs = forms.BooleanField(

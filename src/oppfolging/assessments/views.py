@@ -97,7 +97,7 @@ def assessment_start(request: HttpRequest, person_id: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Utredningen er startet."))
+            messages.success(request, _("Kartleggingen er startet."))
             return redirect("assessments:edit", person_id=person.pk, assessment_id=assessment.pk)
     return render(request, "assessments/start.html", {
         "person": person, "form": form, "referral": referral, "previous": previous,
@@ -129,8 +129,8 @@ def assessment_edit(request: HttpRequest, person_id: int, assessment_id: int) ->
     """Fill in an open assessment on one page; a stale save is refused and the input kept."""
     grant, assessment = get_assessment_for_editing(request, person_id, assessment_id)
     if assessment.is_locked:
-        messages.warning(request, _("Utredningen er fullført og kan ikke endres. Start en ny "
-                                    "utredning for å vurdere på nytt."))
+        messages.warning(request, _("Kartleggingen er fullført og kan ikke endres. Start en ny "
+                                    "kartlegging for å vurdere på nytt."))
         return redirect("assessments:detail", person_id=person_id, assessment_id=assessment.pk)
     person = grant.person
     form = AssessmentForm(request.POST or None, instance=assessment, person=person)
@@ -157,7 +157,7 @@ def assessment_edit(request: HttpRequest, person_id: int, assessment_id: int) ->
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Utredningen er lagret."))
+            messages.success(request, _("Kartleggingen er lagret."))
             if request.POST.get("next") == "complete" and grant.can_write:
                 return redirect("assessments:complete", person_id=person_id,
                                 assessment_id=assessment.pk)
@@ -173,7 +173,7 @@ def assessment_complete(request: HttpRequest, person_id: int, assessment_id: int
     grant = get_person_for_user(request, person_id, write=True, resource="assessment")
     assessment = _assessment_for(grant, assessment_id)
     if assessment.is_locked:
-        messages.warning(request, _("Utredningen er allerede fullført."))
+        messages.warning(request, _("Kartleggingen er allerede fullført."))
         return redirect("assessments:detail", person_id=person_id, assessment_id=assessment.pk)
     if request.method == "POST":
         if request.POST.get("confirm") != "yes":
@@ -181,7 +181,7 @@ def assessment_complete(request: HttpRequest, person_id: int, assessment_id: int
         services.assessment_complete(
             grant=grant, assessment=assessment
         )
-        messages.success(request, _("Utredningen er fullført og låst."))
+        messages.success(request, _("Kartleggingen er fullført og låst."))
         return redirect("assessments:person_assessments", person_id=person_id)
     return render(request, "assessments/complete.html",
                   {"person": grant.person, "assessment": assessment})

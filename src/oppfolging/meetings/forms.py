@@ -129,7 +129,7 @@ class ActionItemForm(OnceForm):
         if self.coordinator is not None:
             groups.append((str(_("Koordinator")), [(f"u:{self.coordinator.pk}", self.coordinator.full_name)]))
         groups.append((str(_("En tjeneste")), [(f"s:{s.pk}", s.name) for s in self.services.values()]))
-        self.fields["owner_membership"].choices = [("", "---------"), *groups]  # type: ignore[attr-defined]
+        self.fields["owner_membership"].choices = [("", _("– Velg –")), *groups]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -137,7 +137,7 @@ def agenda_add(request: HttpRequest, person_id: int, meeting_id: int) -> HttpRes
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("Saken er lagt til på agendaen. Teamet ser den før møtet."))
+            messages.success(request, _("Saken er lagt til på dagsordenen. Teamet ser den før møtet."))
     else:
         messages.error(request, _("Skriv hva du vil ta opp."))
     return redirect("portal:meetings", person_id=person_id)
