@@ -81,7 +81,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.forms",  # the stock form templates, for FORM_RENDERER below
     # Before django_tasks_db: its db_worker command (with a lease) replaces the stock one.
     "oppfolging.operations",
     "django_tasks_db",
@@ -129,9 +128,6 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "oppfolging.urls"
-# Form widgets render through our template settings, so templates/django/forms/ may override a
-# stock widget: the empty choice of a select reads «– Velg –», not Django's "---------".
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "oppfolging.wsgi.application"
 
 TEMPLATES = [

@@ -135,3 +135,16 @@ def test_nynorsk_dates_and_numbers_are_written_as_in_bokmal():
         assert formats.date_format(day, "SHORT_DATE_FORMAT") == "12.11.2026"
         assert formats.number_format(1234.5, 1, use_l10n=True, force_grouping=True) == "1\xa0234,5"
         assert formats.date_format(day, "l") == "torsdag"
+
+
+def test_a_next_of_kin_who_chose_nynorsk_gets_nynorsk_in_a_bokmal_municipality(cast):
+    kin_user = User.objects.create(username="nils", first_name="Nils", last_name="Person", language="nn")
+    cast.next_of_kin.user = kin_user
+    cast.next_of_kin.save(update_fields=["user"])
+    notification = Notification.objects.create(
+        key="t-kin-nn", kind=Kind.MESSAGE_FROM_TEAM, municipality=cast.municipality, person=cast.person,
+        recipient_related=cast.next_of_kin)
+    assert delivery.recipient_language(notification) == "nn"
+    with translation.override("nn"):
+        expected = str(delivery.WHAT_WAITS[Kind.MESSAGE_FROM_TEAM])
+    assert expected in delivery.render(notification, "sms").body
