@@ -363,10 +363,10 @@ def portal_grants(*, user: User) -> list[PortalGrant]:
 
 def _portal_grants(user: User) -> list[PortalGrant]:
     grants: list[PortalGrant] = []
-    own = Person.objects.filter(user=user).first()
+    own = Person.objects.filter(user=user).select_related("municipality").first()
     if own is not None:
         grants.append(PortalGrant(own, PortalBasis.SELF, user=user))
-    for related in RelatedPerson.objects.filter(user=user).select_related("person"):
+    for related in RelatedPerson.objects.filter(user=user).select_related("person__municipality"):
         basis = related_person_basis(related)
         if basis is not None:
             grants.append(PortalGrant(related.person, basis, related, user))

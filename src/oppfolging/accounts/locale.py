@@ -56,13 +56,8 @@ def municipality_language(request: HttpRequest) -> str | None:
         return offered(municipality.language)
     user = request.user  # type: ignore[attr-defined]
     if user.is_authenticated:
-        grants = policy.portal_grants(user=user)
-        if grants:
-            return offered(
-                Municipality.objects.filter(pk=grants[0].person.municipality_id)
-                .values_list("language", flat=True).first()
-            )
-        return None
+        grants = policy.portal_grants(user=user)  # cached on the user; the page uses them too
+        return offered(grants[0].person.municipality.language) if grants else None
     if match := PUBLIC_FORM.match(request.path_info):
         return offered(
             Municipality.objects.filter(number=match.group(1)).values_list("language", flat=True).first()
