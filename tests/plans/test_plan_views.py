@@ -110,10 +110,10 @@ def test_it_shows_history_and_an_earlier_version(cast, plan):
 
 
 def test_the_history_names_fields_and_dates_in_words_not_codes(cast, plan):
-    from oppfolging.plans.history import record_change
+    from oppfolging.plans.history import record_change, snapshot
 
     goal = Goal.objects.get(text="Lage middag selv")
-    before = {"text": goal.text, "status": goal.status, "next_evaluation_on": goal.next_evaluation_on.isoformat()}
+    before = snapshot(goal)
     goal.next_evaluation_on = dt.date(2031, 3, 14)
     goal.status = "achieved"
     goal.save()
