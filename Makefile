@@ -51,8 +51,16 @@ lint: install-test
 test: install-test browser lint
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
+# English is filled by hand in its .po. Nynorsk is filled from JSON files of translations
+# (scripts/fill_catalogue.py): scripts/nn_additions.json, kept in the repository, and any given in
+# NN_JSON (`make messages NN_JSON="a.json b.json"`). Entries already translated are kept; the
+# script lists what is still missing.
+NN_JSON ?=
 messages: install
-	cd src/oppfolging && ../../$(BIN)/oppfolging makemessages -l en --no-location && ../../$(BIN)/oppfolging compilemessages
+	$(BIN)/pip install --quiet polib
+	cd src/oppfolging && ../../$(BIN)/oppfolging makemessages -l en -l nn --no-location
+	-$(BIN)/python scripts/fill_catalogue.py scripts/nn_additions.json $(NN_JSON)
+	cd src/oppfolging && ../../$(BIN)/oppfolging compilemessages
 
 clean:
 	rm -rf $(VENV) var

@@ -1,8 +1,8 @@
-"""The English catalogue is complete, compiled, and actually used.
+"""The English and nynorsk catalogues are complete, compiled, and actually used.
 
 The Norwegian Bokmål strings in the code are the msgids; English comes from
-locale/en/LC_MESSAGES/django.po, compiled to django.mo (both are committed, because a fresh
-machine may not have gettext). These tests read the .po with a small parser of their own, so
+locale/en/LC_MESSAGES/django.po and nynorsk from locale/nn/LC_MESSAGES/django.po, each compiled to
+django.mo (all committed, because a fresh machine may not have gettext). These tests read the .po with a small parser of their own, so
 they need nothing beyond the standard library.
 """
 
@@ -15,12 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import translation
 
-LC_MESSAGES = Path(__file__).resolve().parents[1] / "src/oppfolging/locale/en/LC_MESSAGES"
-PO = LC_MESSAGES / "django.po"
-MO = LC_MESSAGES / "django.mo"
+LOCALE = Path(__file__).resolve().parents[1] / "src/oppfolging/locale"
+CATALOGUES = ["en", "nn"]
 
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%%")
 
@@ -105,9 +103,14 @@ def parse_po(path: Path) -> list[Entry]:
     return entries
 
 
+@pytest.fixture(scope="module", params=CATALOGUES)
+def language(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def entries() -> list[Entry]:
-    parsed = parse_po(PO)
+def entries(language: str) -> list[Entry]:
+    parsed = parse_po(LOCALE / language / "LC_MESSAGES/django.po")
     assert parsed and parsed[0].msgid == "", "the catalogue should start with its header"
     return parsed
 
@@ -118,15 +121,17 @@ def messages(entries: list[Entry]) -> list[Entry]:
 
 
 @pytest.fixture(scope="module")
-def compiled() -> gettext.GNUTranslations:
-    with MO.open("rb") as handle:
+def compiled(language: str) -> gettext.GNUTranslations:
+    with (LOCALE / language / "LC_MESSAGES/django.mo").open("rb") as handle:
         return gettext.GNUTranslations(handle)
 
 
-def test_the_catalogue_is_english_with_two_plural_forms(entries: list[Entry]) -> None:
+def test_the_catalogue_names_its_language_and_has_two_plural_forms(
+    entries: list[Entry], language: str
+) -> None:
     header = entries[0]
     assert "fuzzy" not in header.flags
-    assert "Language: en\n" in header.msgstr[0]
+    assert f"Language: {language}\n" in header.msgstr[0]
     assert "Plural-Forms: nplurals=2; plural=(n != 1);" in header.msgstr[0]
 
 
@@ -191,7 +196,7 @@ def test_the_compiled_catalogue_matches_the_po_file(
             if forms != [entry.msgstr[0], entry.msgstr[1]]:
                 stale.append(entry.label)
     assert not stale, (
-        "django.mo is out of date; run `oppfolging compilemessages -l en`:\n" + "\n".join(stale)
+        "django.mo is out of date; run `oppfolging compilemessages`:\n" + "\n".join(stale)
     )
 
 
@@ -205,9 +210,16 @@ def test_django_uses_the_english_catalogue() -> None:
         assert translation.gettext("Logg ut") == "Logg ut"
 
 
+def test_django_uses_the_nynorsk_catalogue() -> None:
+    with translation.override("nn"):
+        assert translation.gettext("Ingen kartlegginger ennå.") == "Ingen kartleggingar enno."
+        assert translation.ngettext("%(n)s tjeneste", "%(n)s tjenester", 2) % {"n": 2} == "2 tenester"
+        assert translation.ngettext("%(n)s tjeneste", "%(n)s tjenester", 1) % {"n": 1} == "1 teneste"
+
+
 def test_the_start_page_is_in_english_when_english_is_chosen(cast) -> None:
     client = cast.client_for(cast.cu)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})  # the header's switch
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     page = response.content.decode()
@@ -227,3 +239,55 @@ def test_the_start_page_stays_in_norwegian_by_default(cast) -> None:
 def test_it_answers_in_bokmal_even_to_an_english_browser(cast):
     response = cast.client_for(cast.cu).get("/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
     assert '<html lang="nb"' in response.content.decode()
+
+
+def _project_forms() -> list[type]:
+    import importlib
+    import inspect
+    import pkgutil
+
+    from django import forms
+
+    import oppfolging
+
+    found = []
+    for module_info in pkgutil.walk_packages(oppfolging.__path__, "oppfolging."):
+        if not module_info.name.endswith(".forms"):
+            continue
+        module = importlib.import_module(module_info.name)
+        found += [cls for cls in vars(module).values() if inspect.isclass(cls)
+                  and issubclass(cls, forms.BaseForm) and cls.__module__ == module.__name__]
+    return found
+
+
+def test_no_form_field_is_labelled_by_its_code() -> None:
+    """A model field without a Norwegian verbose_name shows its code ("Kind:") as the label."""
+    from django import forms
+    from django.forms.utils import pretty_name
+
+    named_by_code = []
+    for form in _project_forms():
+        for name, form_field in form.base_fields.items():
+            if isinstance(form_field.widget, forms.HiddenInput) or name in {"username", "status"}:
+                continue  # the sign-in form names username itself; "Status" is Norwegian too
+            if form_field.label is None or str(form_field.label) == pretty_name(name):
+                named_by_code.append(f"{form.__module__}.{form.__name__}.{name}")
+    assert len(_project_forms()) > 20
+    assert not named_by_code, "fields labelled by their code:\n" + "\n".join(named_by_code)
+
+
+@pytest.mark.parametrize(("language", "label"), [("nb", "– Velg –"), ("nn", "– Vel –"), ("en", "– Choose –")])
+def test_the_empty_choice_of_a_select_is_in_the_page_language(language: str, label: str) -> None:
+    from django import forms
+
+    from oppfolging.people.models import Person
+
+    class GenderForm(forms.ModelForm):
+        class Meta:
+            model = Person
+            fields = ["gender"]
+
+    with translation.override(language):
+        html = str(GenderForm()["gender"])
+    assert f'<option value="" selected>{label}</option>' in html
+    assert "Select an option" not in html

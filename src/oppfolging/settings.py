@@ -122,7 +122,6 @@ MIDDLEWARE = [
     "oppfolging.accounts.middleware.NoStoreMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "oppfolging.accounts.locale.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -130,6 +129,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oppfolging.accounts.middleware.ActiveMunicipalityMiddleware",
+    "oppfolging.accounts.locale.ChosenLanguageMiddleware",
     "oppfolging.audit.services.RequestAddressMiddleware",
     "oppfolging.operations.middleware.DatabaseUnavailableMiddleware",
 ]
@@ -351,7 +351,8 @@ FHIR_PAGE_SIZE = env_int("FHIR_PAGE_SIZE", 20)
 FHIR_MAX_PAGE_SIZE = env_int("FHIR_MAX_PAGE_SIZE", 100)
 
 LANGUAGE_CODE = "nb"
-LANGUAGES = [("nb", "Norsk bokmål"), ("en", "English")]
+# Each written standard is named in itself, so a reader finds their own in the header's switch.
+LANGUAGES = [("nb", "Bokmål"), ("nn", "Nynorsk"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["oppfolging.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Oslo")

@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.i18n import set_language
 
+from oppfolging.accounts import views as account_views
 from oppfolging.referrals import views as referral_views
 
 urlpatterns = [
@@ -34,7 +34,7 @@ urlpatterns = [
     path("meld-behov/kvittering/<str:code>/", referral_views.public_receipt, name="public_referral_receipt"),
     path("meld-behov/<str:number>/", referral_views.public_form, name="public_referral_form"),
     path("fhir/", include("oppfolging.fhir.urls")),
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("i18n/setlang/", account_views.language_set, name="set_language"),
 ]
 
 if settings.OIDC_ENABLED:

@@ -82,6 +82,7 @@ EXEMPT = {
     "notifications.services.notifications_done": "marks what waits about a record as handled, called by the checked service that handled it",
     "notifications.services.notifications_done_for_person": "marks the caller's own inbox items handled, called by a checked service",
     "notifications.services.notification_preferences_save": "the signed-in user's own settings; touches no one else",
+    "accounts.services.user_language_save": "the signed-in user's own written standard; touches no one else",
     "people.services.parse_identity_number": "parses a number, touches no record",
     "meetings.services.rsvp_token": "signs the link an invitee answers with; reads nothing",
     "meetings.services.is_invitee": "tells whether an invitation is the grant holder's own; a predicate",

@@ -51,8 +51,8 @@ def test_it_lets_the_gp_read_the_history_and_the_assessment(cast):
     pages = urls(cast)
     client = cast.client_for(cast.gp)
     listing = client.get(pages["list"]).content.decode()
-    assert "Utredninger for Petra Person" in listing
-    assert "Start ny utredning" not in listing
+    assert "Kartlegginger for Petra Person" in listing
+    assert "Start ny kartlegging" not in listing
     detail = client.get(pages["detail"]).content.decode()
     assert "Svar på forespørselen" in detail
     assert "Fyll ut eller endre" not in detail

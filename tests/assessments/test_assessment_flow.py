@@ -35,7 +35,7 @@ def test_it_starts_an_assessment_for_a_referral_and_marks_the_referral(cast):
     referral = make_referral(cast)
     url = reverse("assessments:start", args=[cast.person.pk]) + f"?referral={referral.pk}"
     client = cast.client_for(cast.cu)
-    assert "Utredningen knyttes til meldingen ABC123" in client.get(url).content.decode()
+    assert "Kartleggingen knyttes til meldingen ABC123" in client.get(url).content.decode()
     response = client.post(url, {"started_on": "2026-02-01"})
     assessment = Assessment.objects.get()
     assert response["Location"] == reverse("assessments:edit",

@@ -80,10 +80,16 @@ def test_it_works_on_a_phone_sized_screen(page, demo_sign_in, assert_accessible)
     assert width <= 375, f"page scrolls sideways on a phone ({width}px)"
 
 
-def test_it_switches_to_english_and_back(page, demo_sign_in):
+def test_it_switches_to_english_to_nynorsk_and_back(page, demo_sign_in, assert_accessible):
     call_command("demo", skip_risk=True, skip_history=True)
     demo_sign_in(page, "Ingrid Solberg")
     page.get_by_role("button", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
-    page.get_by_role("button", name="Norsk (bokmål)").click()
+    page.get_by_role("button", name="Nynorsk").click()
+    assert page.locator("html").get_attribute("lang") == "nn"
+    assert page.get_by_role("button", name="Nynorsk").get_attribute("aria-pressed") == "true"
+    assert_accessible(page)
+    page.reload()  # the choice is kept on the user, not only for this page
+    assert page.locator("html").get_attribute("lang") == "nn"
+    page.get_by_role("button", name="Bokmål").click()
     assert page.locator("html").get_attribute("lang") == "nb"

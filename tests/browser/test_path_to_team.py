@@ -60,9 +60,9 @@ def test_it_walks_from_an_anonymous_report_to_a_team(page, browser, settings, de
     person = Person.objects.get(identity_number=number)
 
     # 3. The interdisciplinary assessment, with PSFS and IPLOS.
-    page.get_by_role("link", name="Start utredning").click()
+    page.get_by_role("link", name="Start kartlegging").click()
     assert_accessible(page)
-    page.get_by_role("button", name="Start utredningen").click()
+    page.get_by_role("button", name="Start kartleggingen").click()
     assert_accessible(page)
     page.locator("#id_what_matters").fill("Å klare meg hjemme og gå tur med hunden.")
     page.locator("#id_psfs_1_activity").fill("Gå tur med hunden")

@@ -109,6 +109,27 @@ def test_it_shows_history_and_an_earlier_version(cast, plan):
     assert "«Lage middag selv»" in old and "Lage middag og lunsj selv" not in old
 
 
+def test_the_history_names_fields_and_dates_in_words_not_codes(cast, plan):
+    from oppfolging.plans.history import record_change, snapshot
+
+    goal = Goal.objects.get(text="Lage middag selv")
+    before = snapshot(goal)
+    goal.next_evaluation_on = dt.date(2031, 3, 14)
+    goal.status = "achieved"
+    goal.save()
+    change = record_change(plan=plan, actor=cast.cu, item=goal, action="update", summary="Mål endret",
+                           before=before)
+    assert change.changed_fields == ["next_evaluation_on", "status"]
+    client = cast.client_for(cast.colleague)
+    html = client.get(reverse("plans:history", args=[cast.person.pk])).content.decode()
+    assert "<td>evalueres, status</td>" in html
+    assert "next_evaluation_on" not in html
+    version = client.get(reverse("plans:version", args=[cast.person.pk, change.pk])).content.decode()
+    assert "14.03.2031" in version and "2031-03-14" not in version
+    assert "Status: Nådd · evalueres 14.03.2031" in version
+    assert "Status: achieved" not in version
+
+
 def test_it_renders_the_plan_as_a_pdf_with_every_required_item(cast, plan):
     response = cast.client_for(cast.colleague).get(reverse("plans:pdf", args=[cast.person.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"

@@ -23,7 +23,7 @@ def test_it_lists_the_queue_with_overdue_reports_first(cast):
     make_referral(cast, subject_given_name="Tidlig")
     html = cast.client_for(cast.cu).get(reverse("referrals:queue")).content.decode()
     assert html.index("Sen Person") < html.index("Tidlig Person")
-    assert "over fristen" in html
+    assert '<strong class="overdue">forfalt</strong>' in html
     assert late.is_overdue
 
 

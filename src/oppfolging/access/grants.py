@@ -54,7 +54,7 @@ BASIS_LABELS = {
     Basis.GP: _("personens fastlege"),
     Basis.TEAM_MEMBER: _("deltaker i personens oppfølgingsteam"),
     Basis.CASE_WORKER: _("saksbehandler for en melding om behov"),
-    Basis.ASSESSMENT: _("deltaker i utredning av behov"),
+    Basis.ASSESSMENT: _("deltaker i kartlegging av behov"),
     Basis.BREAK_GLASS: _("nødtilgang"),
     Basis.PERSON_SELF: _("personen selv"),
     Basis.NEXT_OF_KIN: _("pårørende med samtykke, vergemål eller foreldreansvar"),

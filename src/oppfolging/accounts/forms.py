@@ -112,4 +112,4 @@ class StaffCreateForm(forms.Form):
 class MunicipalitySettingsForm(forms.ModelForm):
     class Meta:
         model = Municipality
-        fields = ["referral_deadline_days", "contact_email"]
+        fields = ["referral_deadline_days", "contact_email", "language"]

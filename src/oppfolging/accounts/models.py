@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
@@ -110,6 +111,16 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name
+
+
+def written_standard(user: User | None, municipality: Municipality | None) -> str:
+    """Return the language code a reader gets: their own choice, else their municipality's målform."""
+    offered = dict(settings.LANGUAGES)
+    if user is not None and user.language in offered:
+        return user.language
+    if municipality is not None and municipality.language in offered:
+        return municipality.language
+    return settings.LANGUAGE_CODE
 
 
 class RoleAssignment(models.Model):

@@ -139,13 +139,24 @@ def staff_user_create(
 
 @transaction.atomic
 def municipality_settings_save(
-    *, grant: StaffGrant, referral_deadline_days: int, contact_email: str
+    *, grant: StaffGrant, referral_deadline_days: int, contact_email: str, language: str | None = None,
 ) -> Municipality:
-    """Change the deadline for handling reports of need, and the unit's contact address."""
+    """Change the deadline for reports of need, the unit's contact address and the written standard."""
     grant.require_role(Role.ADMINISTRATOR)
     municipality = grant.municipality
     municipality.referral_deadline_days = referral_deadline_days
     municipality.contact_email = contact_email
+    if language is not None:
+        municipality.language = language
     municipality.full_clean()
-    municipality.save(update_fields=["referral_deadline_days", "contact_email"])
+    municipality.save(update_fields=["referral_deadline_days", "contact_email", "language"])
     return municipality
+
+
+def user_language_save(*, user: User, language: str) -> User:
+    """Remember the written standard the signed-in user chose in the header, for pages and messages."""
+    if language not in dict(settings.LANGUAGES) or user.language == language:
+        return user
+    user.language = language
+    user.save(update_fields=["language"])
+    return user

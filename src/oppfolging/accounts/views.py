@@ -9,16 +9,18 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from oppfolging.access import policy
 from oppfolging.access.shortcuts import get_staff_grant
 from oppfolging.accounts import services
 from oppfolging.accounts.forms import MunicipalitySettingsForm, SignInForm, StaffCreateForm
 from oppfolging.accounts.http import AuthenticatedHttpRequest
+from oppfolging.accounts.locale import offered
 from oppfolging.accounts.middleware import SESSION_KEY
 from oppfolging.accounts.models import Role, RoleAssignment, User
 
@@ -119,3 +121,15 @@ class SignOutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         response["Clear-Site-Data"] = '"storage"'
         return response
+
+
+@login_not_required
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Switch the written standard from the header: a cookie for everyone, and the user's own choice."""
+    response = set_language(request)
+    language = offered(request.POST.get("language"))
+    user = request.user  # type: ignore[attr-defined]
+    if language and user.is_authenticated and isinstance(response, HttpResponseRedirect):
+        services.user_language_save(user=user, language=language)
+    return response

@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class AssessmentsConfig(AppConfig):
     name = "oppfolging.assessments"
-    verbose_name = _("Utredning")
+    verbose_name = _("Kartlegging")

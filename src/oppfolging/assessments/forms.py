@@ -28,7 +28,7 @@ from oppfolging.submissions.forms import OnceMixin
 
 class StartForm(forms.Form):
     started_on = forms.DateField(
-        label=_("Dato for utredningen"), widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("Dato for kartleggingen"), widget=forms.DateInput(attrs={"type": "date"}),
         validators=[WORK_DATE],
     )
     copy_psfs = forms.BooleanField(

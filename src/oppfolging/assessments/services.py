@@ -137,7 +137,7 @@ def assessment_update(
             if p.service is not None and p.service.municipality_id != grant.person.municipality_id:
                 raise ValidationError(_("Tjenesten hører til en annen kommune."))
     if assessment.is_locked:
-        raise ValidationError(_("En fullført utredning kan ikke endres."))
+        raise ValidationError(_("En fullført kartlegging kan ikke endres."))
     _check_iplos(iplos_scores)
     _check_psfs(psfs_activities)
     for name, value in fields.items():
@@ -181,10 +181,10 @@ def assessment_complete(*, grant: PersonGrant, assessment: Assessment) -> Assess
     ).update(status=AssessmentStatus.COMPLETED, completed_at=timezone.now(),
              version=F("version") + 1, updated_at=timezone.now())
     if not updated:
-        raise ValidationError(_("Utredningen er allerede fullført."))
+        raise ValidationError(_("Kartleggingen er allerede fullført."))
     assessment.refresh_from_db()
     audit_grant(grant=grant, action=Action.UPDATE, resource="assessment",
-                resource_id=assessment.pk, purpose=_("Utredning fullført"))
+                resource_id=assessment.pk, purpose=_("Kartlegging fullført"))
     return assessment
 
 
@@ -263,7 +263,7 @@ def decision_record(
     if referral is not None and referral.person_id != person.pk:
         raise ValidationError({"referral": _("Meldingen gjelder ikke denne personen.")})
     if assessment is not None and assessment.person_id != person.pk:
-        raise ValidationError({"assessment": _("Utredningen gjelder ikke denne personen.")})
+        raise ValidationError({"assessment": _("Kartleggingen gjelder ikke denne personen.")})
     decision = Decision(person=person, referral=referral, assessment=assessment, outcome=outcome,
                         reason=reason.strip(), decided_by=actor)
     decision.full_clean()

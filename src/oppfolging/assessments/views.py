@@ -99,7 +99,7 @@ def assessment_start(request: AuthenticatedHttpRequest, person_id: int) -> HttpR
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Utredningen er startet."))
+            messages.success(request, _("Kartleggingen er startet."))
             return redirect("assessments:edit", person_id=person.pk, assessment_id=assessment.pk)
     return render(request, "assessments/start.html", {
         "person": person, "form": form, "referral": referral, "previous": previous,
@@ -131,8 +131,8 @@ def assessment_edit(request: AuthenticatedHttpRequest, person_id: int, assessmen
     """Fill in an open assessment on one page; a stale save is refused and the input kept."""
     grant, assessment = get_assessment_for_editing(request, person_id, assessment_id)
     if assessment.is_locked:
-        messages.warning(request, _("Utredningen er fullført og kan ikke endres. Start en ny "
-                                    "utredning for å vurdere på nytt."))
+        messages.warning(request, _("Kartleggingen er fullført og kan ikke endres. Start en ny "
+                                    "kartlegging for å vurdere på nytt."))
         return redirect("assessments:detail", person_id=person_id, assessment_id=assessment.pk)
     person = grant.person
     form = AssessmentForm(request.POST or None, instance=assessment, person=person)
@@ -160,7 +160,7 @@ def assessment_edit(request: AuthenticatedHttpRequest, person_id: int, assessmen
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Utredningen er lagret."))
+            messages.success(request, _("Kartleggingen er lagret."))
             if request.POST.get("next") == "complete" and grant.can_write:
                 return redirect("assessments:complete", person_id=person_id,
                                 assessment_id=assessment.pk)
@@ -176,7 +176,7 @@ def assessment_complete(request: AuthenticatedHttpRequest, person_id: int, asses
     grant = get_person_for_user(request, person_id, write=True, resource="assessment")
     assessment = _assessment_for(grant, assessment_id)
     if assessment.is_locked:
-        messages.warning(request, _("Utredningen er allerede fullført."))
+        messages.warning(request, _("Kartleggingen er allerede fullført."))
         return redirect("assessments:detail", person_id=person_id, assessment_id=assessment.pk)
     if request.method == "POST":
         if request.POST.get("confirm") != "yes":
@@ -184,7 +184,7 @@ def assessment_complete(request: AuthenticatedHttpRequest, person_id: int, asses
         services.assessment_complete(
             grant=grant, assessment=assessment
         )
-        messages.success(request, _("Utredningen er fullført og låst."))
+        messages.success(request, _("Kartleggingen er fullført og låst."))
         return redirect("assessments:person_assessments", person_id=person_id)
     return render(request, "assessments/complete.html",
                   {"person": grant.person, "assessment": assessment})

@@ -12,7 +12,6 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from oppfolging.accounts.http import AuthenticatedHttpRequest
+from oppfolging.accounts.models import written_standard
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.calendars import ics, selectors, services
@@ -148,7 +148,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
                      person=person, ip=client_ip(request),
                      purpose=_("Kalenderabonnement hentet (tid og sted, uten helseopplysninger)"))
     CalendarFeed.objects.filter(pk=subscription.pk).update(last_fetched_at=timezone.now())
-    with translation.override(user.language or settings.LANGUAGE_CODE):
+    with translation.override(written_standard(user, None)):
         body = ics.feed(items, name=_("Oppfølging"))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "no-store"

@@ -68,6 +68,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     return {
         "DEMO_MODE": settings.DEMO_MODE,
+        "language_choices": settings.LANGUAGES,
         "OIDC_ENABLED": settings.OIDC_ENABLED,
         "HELSEID_ENABLED": settings.HELSEID_ENABLED,
         "active_municipality": getattr(request, "municipality", None),

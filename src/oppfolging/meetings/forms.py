@@ -131,7 +131,7 @@ class ActionItemForm(OnceForm):
         if self.coordinator is not None:
             groups.append((str(_("Koordinator")), [(f"u:{self.coordinator.pk}", self.coordinator.full_name)]))
         groups.append((str(_("En tjeneste")), [(f"s:{s.pk}", s.name) for s in self.services.values()]))
-        choice_field(self, "owner_membership").choices = [("", "---------"), *groups]
+        choice_field(self, "owner_membership").choices = [("", _("– Velg –")), *groups]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

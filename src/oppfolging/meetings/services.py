@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from oppfolging.access import policy
 from oppfolging.access.grants import Basis, PersonGrant
-from oppfolging.accounts.models import User
+from oppfolging.accounts.models import User, written_standard
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant, audit_record
 from oppfolging.catalogue.models import Service
@@ -525,7 +525,9 @@ def _meeting_url(meeting: Meeting, recipient: Recipient) -> str:
 
 def _calendar(meeting: Meeting, recipient: Recipient, url: str, *, cancel: bool) -> str:
     """Return the invitation for the recipient's calendar: time, place and a link, nothing more."""
-    with translation.override(settings.LANGUAGE_CODE):
+    user = recipient.user or (recipient.person.user if recipient.person is not None else None) or (
+        recipient.related.user if recipient.related is not None else None)
+    with translation.override(written_standard(user, meeting.team.person.municipality)):
         summary = str(_("Avlyst: møte i oppfølgingsteam") if cancel else _("Møte i oppfølgingsteam"))
         description = str(_("Se innkallingen i Oppfølging: %(link)s") % {
             "link": f"{settings.SITE_URL.rstrip('/')}{url}"})

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from oppfolging.access import policy
 from oppfolging.access.grants import SYSTEM_NAME
+from oppfolging.accounts.models import written_standard
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
 from oppfolging.notifications.models import Channel, Delivery, DeliveryStatus, Kind, Notification
@@ -87,10 +88,11 @@ def recipient_name(notification: Notification) -> str:
 def recipient_language(notification: Notification) -> str:
     """Return the written standard the recipient reads: their own choice, else the municipality's."""
     user = notification.recipient_user
-    if user is not None and user.language:
-        return user.language
-    municipality = notification.municipality
-    return municipality.language if municipality is not None and municipality.language else settings.LANGUAGE_CODE
+    if user is None and notification.recipient_person is not None:
+        user = notification.recipient_person.user
+    if user is None and notification.recipient_related is not None:
+        user = notification.recipient_related.user
+    return written_standard(user, notification.municipality)
 
 
 def may_receive(notification: Notification) -> bool:

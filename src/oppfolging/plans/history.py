@@ -9,9 +9,20 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.forms.models import model_to_dict
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from oppfolging.accounts.models import User
-from oppfolging.plans.models import Goal, GoalEvaluation, IndividualPlan, Measure, PlanChange
+from oppfolging.plans.models import (
+    EvaluationResult,
+    Goal,
+    GoalEvaluation,
+    GoalStatus,
+    IndividualPlan,
+    Measure,
+    MeasureStatus,
+    NextStep,
+    PlanChange,
+)
 
 ITEM_TYPES: dict[type[models.Model], str] = {
     IndividualPlan: "plan", Goal: "goal", Measure: "measure", GoalEvaluation: "evaluation",
@@ -47,6 +58,54 @@ def record_change(
     )
 
 
+# A snapshot keeps codes and ISO dates (JSON); a reader sees the labels and real dates.
+LABELS: dict[str, type[models.TextChoices]] = {
+    "result": EvaluationResult, "next_step": NextStep,
+}
+DATES = ("next_evaluation_on", "evaluated_on", "starts_on", "ends_on", "due_on")
+
+
+def _readable(item: dict[str, Any]) -> None:
+    """Turn a snapshot's codes into their labels and its ISO dates into dates, in place."""
+    for name in DATES:
+        if isinstance(item.get(name), str):
+            try:
+                item[name] = dt.date.fromisoformat(item[name])
+            except ValueError:
+                pass
+    if "status" in item:
+        choices = GoalStatus if "next_evaluation_on" in item else MeasureStatus
+        item["status_label"] = dict(choices.choices).get(item["status"], item["status"])
+    for name, choices in LABELS.items():
+        if name in item:
+            item[f"{name}_label"] = dict(choices.choices).get(item[name], item[name])
+
+
+# Fields the models leave without a Norwegian name (forms never show them).
+UNNAMED_FIELDS = {
+    "status": _("status"), "position": _("rekkefølge"), "parent": _("hovedmål"),
+    "closed_at": _("avsluttet"), "author_user": _("skrevet av"), "author_related": _("skrevet av"),
+    "team": _("team"), "template_version": _("planmal"),
+    "created_by": _("opprettet av"), "goal": _("mål"),
+}
+
+
+def field_labels(change: PlanChange) -> list[str]:
+    """Name the fields a change touched as the forms do ("evalueres"), never by their code."""
+    model = next((m for m, name in ITEM_TYPES.items() if name == change.item_type), None)
+    labels = []
+    for name in change.changed_fields or []:
+        try:
+            field = model._meta.get_field(name) if model is not None else None
+        except Exception:  # noqa: BLE001 - a field removed since the change was written
+            field = None
+        if name in UNNAMED_FIELDS:
+            labels.append(str(UNNAMED_FIELDS[name]))
+        elif field is not None and getattr(field, "verbose_name", None) and field.verbose_name != name.replace("_", " "):
+            labels.append(str(field.verbose_name))
+    return labels
+
+
 def plan_as_of(plan: IndividualPlan, at: dt.datetime) -> dict[str, Any]:
     """Rebuild the plan as it read at a moment: the latest snapshot of each item before then."""
     latest: dict[tuple[str, int], dict[str, Any]] = {}
@@ -57,6 +116,8 @@ def plan_as_of(plan: IndividualPlan, at: dt.datetime) -> dict[str, Any]:
     measures = [v for (t, _i), v in latest.items() if t == "measure"]
     evaluations = [v for (t, _i), v in latest.items() if t == "evaluation"]
     top = sorted((g for g in goals if not g.get("parent")), key=lambda g: (g["position"], g["id"]))
+    for item in goals + measures + evaluations:
+        _readable(item)
     for goal in goals:
         goal["measures"] = [m for m in measures if m["goal"] == goal["id"]]
         goal["evaluations"] = sorted(

@@ -25,7 +25,7 @@ from oppfolging.lib.pdf import render_pdf
 from oppfolging.lib.versioning import EditConflict, conflict_rows, save_form_versioned
 from oppfolging.plans import selectors, services
 from oppfolging.plans.forms import EvaluationForm, GoalForm, MeasureForm, PlanForm
-from oppfolging.plans.history import plan_as_of
+from oppfolging.plans.history import field_labels, plan_as_of
 from oppfolging.plans.models import Goal, IndividualPlan, Measure, MeasureStatus
 from oppfolging.portal.models import ProposalStatus
 from oppfolging.teams.models import Consent
@@ -191,9 +191,10 @@ def plan_history(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespo
     """Every change: who changed what and when, with a link to read each earlier version."""
     grant = get_person_for_user(request, person_id, resource="individual_plan_history")
     plan = _plan(grant)
-    return render(request, "plans/history.html", {
-        "person": grant.person, "plan": plan, "changes": plan.changes.select_related("actor")[:500],
-    })
+    changes = list(plan.changes.select_related("actor")[:500])
+    for change in changes:
+        change.field_labels = field_labels(change)  # type: ignore[attr-defined]
+    return render(request, "plans/history.html", {"person": grant.person, "plan": plan, "changes": changes})
 
 
 def plan_version(request: AuthenticatedHttpRequest, person_id: int, change_id: int) -> HttpResponse:

@@ -288,4 +288,4 @@ class QueueFilterForm(forms.Form):
         choices=[("open", _("Åpne")), ("all", _("Alle")), *Status.choices],
     )
     mine = forms.BooleanField(label=_("Bare mine"), required=False)
-    overdue = forms.BooleanField(label=_("Bare over fristen"), required=False)
+    overdue = forms.BooleanField(label=_("Bare forfalte"), required=False)

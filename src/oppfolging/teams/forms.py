@@ -64,6 +64,7 @@ class MembershipForm(forms.ModelForm):
         fields = ["kind", "service", "user", "related_person", "role_in_team",
                   "is_medically_responsible", "joined_on"]
         widgets = {"kind": forms.RadioSelect, "joined_on": forms.DateInput(attrs={"type": "date"})}
+        labels = {"kind": _("Deltar som")}
         help_texts = {
             "user": _("Den som møter i teamet. Medlemmet ser personen fra startdatoen til sluttdatoen."),
             "role_in_team": _("For eksempel «ergoterapeut» eller «kontaktlærer»."),
