@@ -16,6 +16,7 @@ from oppfolging.access.shortcuts import get_staff_grant
 from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
+from oppfolging.lib.params import id_param
 from oppfolging.notifications import selectors, services
 from oppfolging.notifications.delivery import render as render_message
 from oppfolging.notifications.forms import PreferencesForm
@@ -108,7 +109,7 @@ def failed(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         delivery_id = request.POST.get("delivery", "")
         delivery = selectors.failed_deliveries(municipality=grant.municipality).filter(
-            pk=int(delivery_id) if delivery_id.isdecimal() and len(delivery_id) < 18 else 0
+            pk=id_param(delivery_id) or 0
         ).first()
         if delivery is None:
             raise Http404
