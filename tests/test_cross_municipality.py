@@ -291,3 +291,35 @@ def test_it_hides_persons_from_a_token_on_behalf_of_a_user_without_a_reason(cast
 def test_it_gives_a_signed_in_session_no_access_to_the_api(cast, ids):
     response = cast.client_for(cast.cu).get(f"/fhir/R4/Patient/{cast.person.pk}")
     assert response.status_code == 401 and cast.person.full_name not in response.content.decode()
+
+
+# Nonsense in query parameters (#12.14): a clean 400 or 404 or a form error, never a 500.
+
+QUERY_NAMES = ["referral", "person", "mal", "parent", "periode", "dager", "side", "vis", "dato", "visning"]
+FORM_NAMES = ["referral", "person", "version", "delivery"]
+# The walk's document has a record but no stored file, which is a different error than a parameter.
+NO_STORED_FILE = {"documents:file", "documents:portal_file"}
+
+
+@pytest.mark.parametrize("value", ["9" * 5000, "²"])
+def test_it_answers_nonsense_parameters_without_a_server_error(cast, ids, value):
+    """Every page, as users who may open it, with every id a view reads from the query or a form set to nonsense.
+
+    5,000 digits are more than int() converts; «²» is a digit to str.isdigit() but not to int().
+    """
+    clients = [cast.client_for(user) for user in (cast.cu, cast.gp)]
+    for client in clients:
+        client.raise_request_exception = False
+    query = "?" + "&".join(f"{name}={value}" for name in QUERY_NAMES)
+    checked = 0
+    for name, _pattern, route in project_patterns():
+        if name in PUBLIC_OR_SESSION_ONLY or name in NO_STORED_FILE:
+            continue
+        url = fill(route, ids) + query
+        for client in clients:
+            response = client.get(url)
+            assert response.status_code < 500, f"GET {url[:100]}… ({name}) gave {response.status_code}"
+            response = client.post(url, {field: value for field in FORM_NAMES})
+            assert response.status_code < 500, f"POST {url[:100]}… ({name}) gave {response.status_code}"
+        checked += 1
+    assert checked >= 10
