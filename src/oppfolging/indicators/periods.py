@@ -112,3 +112,17 @@ def recent(kind: str, count: int, today: dt.date | None = None) -> list[Period]:
     while len(periods) < count:
         periods.append(periods[-1].previous())
     return periods[::-1]
+
+
+def year_hierarchy(period: Period) -> list[Period]:
+    """Return the year that holds the period, then its four quarters, then its twelve months."""
+    year = containing(YEAR, period.start)
+    quarters = [containing(QUARTER, dt.date(year.start.year, month, 1)) for month in (1, 4, 7, 10)]
+    months = [containing(MONTH, dt.date(year.start.year, month, 1)) for month in range(1, 13)]
+    return [year, *quarters, *months]
+
+
+def hierarchy_sums(count: int = 17) -> list[tuple[int, list[int]]]:
+    """Return (whole, parts) positions in `year_hierarchy`: the year of quarters, each quarter of months."""
+    assert count == 17
+    return [(0, [1, 2, 3, 4])] + [(1 + q, [5 + 3 * q, 6 + 3 * q, 7 + 3 * q]) for q in range(4)]

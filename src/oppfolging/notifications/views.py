@@ -18,9 +18,10 @@ from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
 from oppfolging.lib.params import id_param
 from oppfolging.notifications import selectors, services
+from oppfolging.notifications.delivery import refuse_without_basis
 from oppfolging.notifications.delivery import render as render_message
 from oppfolging.notifications.forms import PreferencesForm
-from oppfolging.notifications.models import Channel, Notification
+from oppfolging.notifications.models import Channel, DeliveryStatus, Notification
 
 
 def _own_item(request: AuthenticatedHttpRequest, notification_id: int) -> Notification:
@@ -92,6 +93,10 @@ def letter_print(request: AuthenticatedHttpRequest, delivery_id: int) -> HttpRes
         pk=delivery_id).first()
     if letter is None:
         raise Http404
+    if refuse_without_basis(letter):
+        # Checked when the letter goes out, as e-mail and SMS are: the recipient lost the basis.
+        messages.warning(request, DeliveryStatus.REFUSED.label)
+        return redirect("notifications:letters")
     if request.method == "POST":
         services.delivery_printed(grant=grant, delivery=letter)
         messages.success(request, _("Brevet er registrert som sendt."))
