@@ -356,10 +356,12 @@ def test_it_sends_nothing_of_municipality_a_to_a_user_of_municipality_b(cast, de
     Consent.objects.create(person=cast.person, scope="team_and_plan", given_by="person", method="paper")
     TeamMembership.objects.create(team=team, user=colleague, service=cast.service, added_by=cast.cu)
     TeamMembership.objects.create(team=team, user=stranger, service=cast.other_service, added_by=cast.cu)
-    system = PersonGrant.system(cast.person)
-    meeting = meetings.meeting_schedule(grant=system, team=team, starts_at=timezone.now() + dt.timedelta(days=3),
+    from oppfolging.access import policy
+
+    unit = policy.person_grant(user=cast.cu, person=cast.person)
+    meeting = meetings.meeting_schedule(grant=unit, team=team, starts_at=timezone.now() + dt.timedelta(days=3),
                                         location="Helsehuset, møterom 2")
-    meetings.agenda_send(grant=system, meeting=meeting)
+    meetings.agenda_send(grant=PersonGrant.system(cast.person), meeting=meeting)
     ActionItem.objects.create(team=team, description="Hemmelig mål", owner_user=stranger, created_by=cast.cu,
                               due_on=timezone.localdate() - dt.timedelta(days=1))
     notify(kind=Kind.MESSAGE, key="direkte", recipient=Recipient(user=stranger), person=cast.person)
