@@ -291,3 +291,120 @@ def test_it_hides_persons_from_a_token_on_behalf_of_a_user_without_a_reason(cast
 def test_it_gives_a_signed_in_session_no_access_to_the_api(cast, ids):
     response = cast.client_for(cast.cu).get(f"/fhir/R4/Patient/{cast.person.pk}")
     assert response.status_code == 401 and cast.person.full_name not in response.content.decode()
+
+
+# Nonsense in query parameters (#12.14): a clean 400 or 404 or a form error, never a 500.
+
+QUERY_NAMES = ["referral", "person", "mal", "parent", "periode", "dager", "side", "vis", "dato", "visning"]
+FORM_NAMES = ["referral", "person", "version", "delivery"]
+# The walk's document has a record but no stored file, which is a different error than a parameter.
+NO_STORED_FILE = {"documents:file", "documents:portal_file"}
+
+
+@pytest.mark.parametrize("value", ["9" * 5000, "²"])
+def test_it_answers_nonsense_parameters_without_a_server_error(cast, ids, value):
+    """Every page, as users who may open it, with every id a view reads from the query or a form set to nonsense.
+
+    5,000 digits are more than int() converts; «²» is a digit to str.isdigit() but not to int().
+    """
+    clients = [cast.client_for(user) for user in (cast.cu, cast.gp)]
+    for client in clients:
+        client.raise_request_exception = False
+    query = "?" + "&".join(f"{name}={value}" for name in QUERY_NAMES)
+    checked = 0
+    for name, _pattern, route in project_patterns():
+        if name in PUBLIC_OR_SESSION_ONLY or name in NO_STORED_FILE:
+            continue
+        url = fill(route, ids) + query
+        for client in clients:
+            response = client.get(url)
+            assert response.status_code < 500, f"GET {url[:100]}… ({name}) gave {response.status_code}"
+            response = client.post(url, {field: value for field in FORM_NAMES})
+            assert response.status_code < 500, f"POST {url[:100]}… ({name}) gave {response.status_code}"
+        checked += 1
+    assert checked >= 10
+
+
+# Every outgoing message (e-mail, SMS, calendar invitation and feed) and every export (#12).
+
+
+def test_it_sends_nothing_of_municipality_a_to_a_user_of_municipality_b(cast, deliver):
+    """A user of B wrongly put in A's team, invited, owning a task and told directly: nothing reaches them."""
+    import datetime as dt
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from oppfolging.access.grants import PersonGrant
+    from oppfolging.calendars.services import calendar_feed_create
+    from oppfolging.meetings import services as meetings
+    from oppfolging.notifications.models import Kind
+    from oppfolging.notifications.reminders import run_all
+    from oppfolging.notifications.services import Recipient, notify
+    from oppfolging.notifications.sms import MemoryBackend
+
+    MemoryBackend.outbox.clear()
+    stranger, colleague = cast.stranger, cast.colleague
+    stranger.email, stranger.phone, stranger.notify_sms = "frank@example.invalid", "+4799999999", True
+    stranger.save()
+    colleague.email = "kim@example.invalid"
+    colleague.save()
+    team = Team.objects.create(person=cast.person, created_by=cast.cu)
+    for service in (cast.service, cast.other_service):
+        Consent.objects.create(person=cast.person, scope="share_with_service", service=service,
+                               given_by="person", method="paper")
+    Consent.objects.create(person=cast.person, scope="team_and_plan", given_by="person", method="paper")
+    TeamMembership.objects.create(team=team, user=colleague, service=cast.service, added_by=cast.cu)
+    TeamMembership.objects.create(team=team, user=stranger, service=cast.other_service, added_by=cast.cu)
+    from oppfolging.access import policy
+
+    unit = policy.person_grant(user=cast.cu, person=cast.person)
+    meeting = meetings.meeting_schedule(grant=unit, team=team, starts_at=timezone.now() + dt.timedelta(days=3),
+                                        location="Helsehuset, møterom 2")
+    meetings.agenda_send(grant=PersonGrant.system(cast.person), meeting=meeting)
+    ActionItem.objects.create(team=team, description="Hemmelig mål", owner_user=stranger, created_by=cast.cu,
+                              due_on=timezone.localdate() - dt.timedelta(days=1))
+    notify(kind=Kind.MESSAGE, key="direkte", recipient=Recipient(user=stranger), person=cast.person)
+    run_all()
+    deliver()
+
+    assert any(m.to == ["kim@example.invalid"] for m in mail.outbox), "the walk must send something to A"
+    assert [m for m in mail.outbox if "frank@example.invalid" in m.to] == []
+    assert [s for s in MemoryBackend.outbox if "99999999" in str(s)] == []
+    to_stranger = Delivery.objects.filter(notification__recipient_user=stranger)
+    assert to_stranger.exists() and set(to_stranger.values_list("status", flat=True)) == {"refused"}
+    for message in mail.outbox:
+        attachments = "".join(str(content) for _name, content, _type in message.attachments)
+        assert cast.other_municipality.name not in message.body + attachments
+    _feed, token = calendar_feed_create(user=stranger)
+    feed = cast.client_for(stranger).get(f"/kalender/abonnement/{token}.ics").content.decode()
+    assert "BEGIN:VCALENDAR" in feed and "Helsehuset" not in feed and "Hemmelig" not in feed
+
+
+def test_it_exports_nothing_of_municipality_a_to_a_leader_of_municipality_b(cast, ids):
+    """Every export a leader of B can download (indicators, effect) holds B's figures only."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from oppfolging.accounts.models import Role, RoleAssignment
+
+    RoleAssignment.objects.create(user=cast.stranger, role=Role.LEADER, municipality=cast.other_municipality)
+    client = cast.client_for(cast.stranger)
+    secrets = [cast.municipality.name, cast.person.full_name, cast.person.identity_number, cast.service.name,
+               "Hemmelig mål", "9801"]
+    exports = ["/indikatorer/9802/indikatorer.csv", "/indikatorer/9802/indikatorer.xlsx",
+               "/indikatorer/9802/measurereport.json", "/effekt/9802/effekt.csv", "/effekt/9802/effekt.xlsx"]
+    for url in exports:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        if url.endswith(".xlsx"):
+            workbook = load_workbook(io.BytesIO(response.content))
+            text = "\n".join(str(v) for sheet in workbook for row in sheet.iter_rows(values_only=True) for v in row)
+        else:
+            text = response.content.decode("utf-8-sig")
+        assert "9802" in text or "Andreby" in text or url.endswith(".json"), url
+        for secret in secrets:
+            assert secret not in text, f"{url} shows {secret!r}"
+        # The same exports of A are not B's: 404, as every page of A.
+        assert client.get(url.replace("9802", "9801")).status_code == 404

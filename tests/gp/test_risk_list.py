@@ -113,3 +113,33 @@ def test_it_runs_the_scoring_job_only_once(cast, extract_zip, django_capture_on_
     count = risk_list.entries.count()
     assert score_risk_list.call(risk_list.pk) == "skipped"
     assert risk_list.entries.count() == count
+
+
+def test_it_closes_the_list_to_a_gp_who_lost_the_gp_role_or_left_the_municipality(cast):
+    """Lists and reviews follow the GP role in the list's municipality, not who uploaded them (#12.3)."""
+    from oppfolging.access import policy
+    from oppfolging.accounts.models import RoleAssignment
+    from oppfolging.gp.models import RiskEntry, RiskReview
+
+    risk_list = RiskList.objects.create(gp=cast.gp, municipality=cast.municipality, status="done")
+    entry = RiskEntry.objects.create(risk_list=risk_list, patient_id="P1", national_id=cast.person.identity_number,
+                                     risk=0.5, rank=1, new_priority=1, reasons="Hjertesvikt (K77)")
+    RoleAssignment.objects.create(user=cast.colleague, municipality=cast.municipality, role="gp")
+    risk_list.authorised.add(cast.colleague)
+    detail = reverse("gp:detail", args=[risk_list.pk])
+    assert cast.client_for(cast.gp).get(detail).status_code == 200
+    assert cast.client_for(cast.colleague).get(detail).status_code == 200
+
+    RoleAssignment.objects.filter(user=cast.gp, role="gp").delete()
+    RoleAssignment.objects.create(user=cast.gp, municipality=cast.other_municipality, role="gp")
+    RoleAssignment.objects.filter(user=cast.colleague, role="gp").delete()
+
+    for user in (cast.gp, cast.colleague):
+        client = cast.client_for(user)
+        assert not policy.risk_lists_visible_to(user=user).exists()
+        assert client.get(detail).status_code == 404
+        assert client.post(reverse("gp:review", args=[risk_list.pk, entry.pk]),
+                           {"decision": "followed_up"}).status_code == 404
+        assert client.get(reverse("gp:refer", args=[risk_list.pk, entry.pk])).status_code == 404
+    assert not RiskReview.objects.filter(entry=entry).exists()
+    assert cast.client_for(cast.colleague).get(reverse("gp:lists")).status_code == 403

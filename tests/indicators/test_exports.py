@@ -87,3 +87,25 @@ def test_it_exports_the_comparison_with_hidden_cells_written_as_hidden(cast):
     count = next(r for r in rows if r[1] == "referrals_by_source")
     assert rows[0][4:] == ["9802 Andreby kommune", "9801 Testvik kommune", "alle kommuner"]
     assert count[4:] == ["0", "skjult", "skjult"]
+
+
+def test_it_never_writes_a_live_formula_in_any_indicator_export(cast):
+    """A municipality named like a formula stays text in CSV and Excel, for the leader and the evaluator (#12.8)."""
+    name = '=HYPERLINK("http://x.invalid","Klikk")'
+    cast.municipality.name = name
+    cast.municipality.save()
+    data(cast)
+    leader, evaluator = cast.client_for(cast.leader), cast.client_for(cast.evaluator)
+
+    text = leader.get("/indikatorer/9801/indikatorer.csv", {"periode": "2025-K1"}).content.decode("utf-8-sig")
+    names = {row["kommune"] for row in csv.DictReader(io.StringIO(text))}
+    comparison = evaluator.get("/indikatorer/kommuner/indikatorer.csv", {"periode": "2025-K1"}).content.decode(
+        "utf-8-sig")
+    workbook = load_workbook(io.BytesIO(
+        leader.get("/indikatorer/9801/indikatorer.xlsx", {"periode": "2025-K1"}).content))
+    cells = [row[1] for row in workbook["Indikatorer"].iter_rows(min_row=2)]
+
+    assert names == {"'" + name}
+    assert not [cell for row in csv.reader(io.StringIO(comparison)) for cell in row if cell[:1] in "=+-@\t\r" and cell]
+    assert next(csv.reader(io.StringIO(comparison)))[4] == f"9801 {name}"
+    assert {c.value for c in cells} == {name} and {c.data_type for c in cells} == {"s"}

@@ -219,3 +219,27 @@ def test_it_sends_sms_through_an_http_gateway_and_retries_when_it_refuses(delive
                                                ("+46701234567", "+46701234567")])
 def test_it_normalises_phone_numbers(raw, expected):
     assert normalise_phone(raw) == expected
+
+
+def test_it_refuses_to_print_a_letter_once_the_next_of_kin_lost_the_consent(cast):
+    """A letter waits in the print queue; it is checked when it goes out, like e-mail and SMS (#12.2)."""
+    kin = cast.next_of_kin
+    kin.address, kin.postal_code, kin.postal_place = "Storgata 2", "9999", "Testvik"
+    kin.save()
+    consent = Consent.objects.create(person=cast.person, scope="next_of_kin", related_person=kin,
+                                     given_by="person", method="verbal")
+    notify(kind=Kind.MEETING_INVITATION, key="brev", recipient=Recipient(related=kin), person=cast.person)
+    letter = Delivery.objects.get()
+    assert (letter.channel, letter.status) == ("letter", "to_print")
+    consent.withdrawn_at = timezone.now()
+    consent.save()
+    client = cast.client_for(cast.cu)
+
+    page = client.get(reverse("notifications:letter_print", args=[letter.pk]), follow=True).content.decode()
+    posted = client.post(reverse("notifications:letter_print", args=[letter.pk]))
+
+    letter.refresh_from_db()
+    assert letter.status == "refused" and letter.sent_at is None
+    assert "Storgata 2" not in page and "mottakeren har ikke lenger tilgang" in page
+    assert posted.status_code == 404
+    assert AuditEvent.objects.filter(resource="notification", purpose__startswith="Varsel ikke sendt").count() == 1

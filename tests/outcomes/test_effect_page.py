@@ -10,7 +10,7 @@ import pytest
 from outcome_helpers import TEAM_START, peak_register, person, stay, stays_import, team
 
 from oppfolging.assessments.models import Assessment, PsfsActivity
-from oppfolging.indicators.exports import safe_cell
+from oppfolging.lib.spreadsheets import safe_cell
 
 
 def test_it_says_there_is_no_stay_data_yet(cast):

@@ -22,6 +22,7 @@ from oppfolging.assessments.forms import (
     StartForm,
 )
 from oppfolging.assessments.models import Assessment, MedicalAssessment
+from oppfolging.lib.params import id_param
 from oppfolging.lib.versioning import EditConflict, conflict_rows
 from oppfolging.referrals.models import Referral
 from oppfolging.submissions.once import AlreadySubmitted, once
@@ -78,9 +79,10 @@ def assessment_start(request: AuthenticatedHttpRequest, person_id: int) -> HttpR
     referral = None
     referral_id = request.GET.get("referral") or request.POST.get("referral")
     if referral_id:
-        if not referral_id.isdigit():
+        referral_pk = id_param(referral_id)
+        if referral_pk is None:
             raise Http404
-        referral = Referral.objects.filter(pk=int(referral_id), person=person).first()
+        referral = Referral.objects.filter(pk=referral_pk, person=person).first()
         if referral is None:
             raise Http404("No such referral for this person.")
     previous = person.assessments.first()
@@ -252,8 +254,8 @@ def decide(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
         initial["assessment"] = latest.pk
         if latest.referral_id:
             initial["referral"] = latest.referral_id
-    if request.GET.get("referral", "").isdigit():
-        initial["referral"] = int(request.GET["referral"])
+    if (referral_id := id_param(request.GET.get("referral"))) is not None:
+        initial["referral"] = referral_id
     form = DecisionForm(request.POST or None, person=person, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

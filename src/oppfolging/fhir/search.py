@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from oppfolging.fhir.errors import BAD_REQUEST, FhirError
+from oppfolging.lib.params import id_param, number_param
 
 Filter = Callable[[QuerySet, list[str]], QuerySet]
 
@@ -140,7 +141,7 @@ def reference_id(value: str, resource_type: str) -> str:
 
 
 def int_id(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) < 18 else None
+    return id_param(value)
 
 
 def reference_filter(field: str, resource_type: str) -> Filter:
@@ -169,6 +170,7 @@ def string_filter(*fields: str) -> Filter:
 def parse_count(values: list[str], default: int, maximum: int) -> int:
     if not values:
         return default
-    if len(values) > 1 or not values[0].isdigit():
+    count = number_param(values[0]) if len(values) == 1 else None
+    if count is None:
         raise bad("_count must be one whole number.")
-    return min(int(values[0]), maximum)
+    return min(count, maximum)

@@ -1,65 +1,19 @@
 """The indicators as CSV and Excel: one row per figure, breakdowns and definitions beside them.
 
-`csv_text` and `xlsx_bytes` write any table the same way (the effect pages use them too), and
-neutralise text that a spreadsheet would run as a formula.
+Written with `lib.spreadsheets` (`csv_text`, `xlsx_bytes`), which every export shares and which
+neutralises text that a spreadsheet would run as a formula.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from oppfolging.accounts.models import Municipality
 from oppfolging.indicators.periods import Period
 from oppfolging.indicators.report import ComparisonRow, Section
-
-# A cell starting with one of these is a formula to Excel and LibreOffice (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> object:
-    """Return the value with text that starts like a formula prefixed by an apostrophe.
-
-    Numbers are left alone (a negative number is not a formula); only text is neutralised.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def csv_text(header: Sequence[object], rows: Iterable[Sequence[object]]) -> str:
-    """Return a CSV document (UTF-8 with a byte order mark, so Excel reads æøå)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow([safe_cell(v) for v in header])
-    for row in rows:
-        writer.writerow(["" if v is None else safe_cell(v) for v in row])
-    return out.getvalue()
-
-
-def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[object], Iterable[Sequence[object]]]]) -> bytes:
-    """Return an Excel workbook with one sheet per (title, header, rows), headers in bold."""
-    workbook = Workbook()
-    first = True
-    for title, header, rows in sheets:
-        sheet = workbook.active if first else workbook.create_sheet()
-        first = False
-        sheet.title = title[:31]
-        sheet.append([safe_cell(v) for v in header])
-        for row in rows:
-            sheet.append([safe_cell(v) for v in row])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+from oppfolging.lib.spreadsheets import csv_text, xlsx_bytes
 
 
 def _figure_header() -> list[str]:

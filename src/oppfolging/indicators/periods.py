@@ -88,15 +88,22 @@ def containing(kind: str, day: dt.date) -> Period:
     return Period(kind, start, dt.date(start.year + year, month + 1, 1))
 
 
+# Years a period may name. Outside them the dates before and after a period (the trend, the next
+# period's start) would leave what Python's dates hold: «0000» or «9999-12» is no period.
+FIRST_YEAR, LAST_YEAR = 1900, 9000
+
+
 def parse(code: str) -> Period | None:
     """Return the period a code names, or None when the code is not one."""
-    if m := re.fullmatch(r"(\d{4})", code):
-        return containing(YEAR, dt.date(int(m[1]), 1, 1))
-    if (m := re.fullmatch(r"(\d{4})-K([1-4])", code)):
-        return containing(QUARTER, dt.date(int(m[1]), (int(m[2]) - 1) * 3 + 1, 1))
-    if (m := re.fullmatch(r"(\d{4})-(\d{2})", code)) and 1 <= int(m[2]) <= 12:
-        return containing(MONTH, dt.date(int(m[1]), int(m[2]), 1))
-    return None
+    m = re.fullmatch(r"(\d{4})(?:-K([1-4])|-(\d{2}))?", code, flags=re.ASCII)
+    if m is None or not FIRST_YEAR <= int(m[1]) <= LAST_YEAR:
+        return None
+    year = int(m[1])
+    if m[2]:
+        return containing(QUARTER, dt.date(year, (int(m[2]) - 1) * 3 + 1, 1))
+    if m[3]:
+        return containing(MONTH, dt.date(year, int(m[3]), 1)) if 1 <= int(m[3]) <= 12 else None
+    return containing(YEAR, dt.date(year, 1, 1))
 
 
 def recent(kind: str, count: int, today: dt.date | None = None) -> list[Period]:
@@ -105,3 +112,17 @@ def recent(kind: str, count: int, today: dt.date | None = None) -> list[Period]:
     while len(periods) < count:
         periods.append(periods[-1].previous())
     return periods[::-1]
+
+
+def year_hierarchy(period: Period) -> list[Period]:
+    """Return the year that holds the period, then its four quarters, then its twelve months."""
+    year = containing(YEAR, period.start)
+    quarters = [containing(QUARTER, dt.date(year.start.year, month, 1)) for month in (1, 4, 7, 10)]
+    months = [containing(MONTH, dt.date(year.start.year, month, 1)) for month in range(1, 13)]
+    return [year, *quarters, *months]
+
+
+def hierarchy_sums(count: int = 17) -> list[tuple[int, list[int]]]:
+    """Return (whole, parts) positions in `year_hierarchy`: the year of quarters, each quarter of months."""
+    assert count == 17
+    return [(0, [1, 2, 3, 4])] + [(1 + q, [5 + 3 * q, 6 + 3 * q, 7 + 3 * q]) for q in range(4)]

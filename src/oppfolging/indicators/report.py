@@ -195,21 +195,91 @@ def comparison(municipalities: Sequence[Municipality], period: Period) -> list[C
     return result
 
 
+def _hierarchy_figures(indicator: Indicator, municipality: Municipality, chain: list[Period],
+                       stored: Stored) -> list[Figure]:
+    """Return the indicator for the year, its quarters and its months (stored, or one computation per kind)."""
+    return [*stored_figures(indicator, municipality, chain[:1], stored),
+            *stored_figures(indicator, municipality, chain[1:5], stored),
+            *stored_figures(indicator, municipality, chain[5:], stored)]
+
+
+def suppress_over_periods(counts: Sequence[Sequence[Sequence[int]]]) -> list[list[list[int | None]]]:
+    """Suppress counts[r][c][p] for every table of one year an evaluator can ask for.
+
+    ``r`` and ``c`` index the rows and columns of a table shown with row totals (and column
+    totals when it has more than one row); ``p`` the 17 periods of `periods.year_hierarchy`
+    (the year, its quarters, its months). A quarter is the sum of its months and the year of
+    its quarters, so suppressing each period's table on its own would let a month hidden in its
+    table be had as the quarter minus the other two months. Instead the year is published with
+    complementary suppression, and a month or a quarter only for the entries that are large
+    all year: an entry (cell or total) small in any period of the year, or hidden in the year's
+    table, is hidden in every month and quarter, and so is every total over such an entry.
+    What is published for months and quarters then adds no equation on anything hidden beyond
+    what the year's table already gives (the property test in tests/indicators differences every
+    published combination). Returns the same shape plus a last row and column of totals.
+    """
+    rows, cols = len(counts), len(counts[0])
+    spans = len(counts[0][0])
+    column_totals = rows > 1
+    table = suppress_table([[int(counts[r][c][0]) for c in range(cols)] for r in range(rows)],
+                           row_totals=True, column_totals=column_totals)
+    full = [[[int(counts[r][c][p]) for p in range(spans)] for c in range(cols)] for r in range(rows)]
+    for row in full:
+        row.append([sum(cell[p] for cell in row) for p in range(spans)])
+    full.append([[sum(full[r][c][p] for r in range(rows)) for p in range(spans)] for c in range(cols + 1)])
+    year: list[list[int | None]] = [[*table.cells[r], (table.row_totals or [])[r]] for r in range(rows)]
+    if column_totals:
+        year.append([*(table.column_totals or []), table.total])
+    else:
+        year.append(list(year[0]))
+    coarse = {
+        (r, c) for r in range(rows + 1) for c in range(cols + 1)
+        if year[r][c] is None or any(0 < v < THRESHOLD for v in full[r][c])
+    }
+    # A total over a coarse entry would give its monthly value away: hide it too, to a fixed point.
+    lines = [[(r, c) for c in range(cols + 1)] for r in range(rows + 1)]
+    lines += [[(r, c) for r in range(rows + 1)] for c in range(cols + 1)]
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            total = line[-1]
+            if total not in coarse and any(entry in coarse for entry in line[:-1]):
+                coarse.add(total)
+                changed = True
+    return [
+        [[year[r][c] if p == 0 else (None if (r, c) in coarse else full[r][c][p]) for p in range(spans)]
+         for c in range(cols + 1)]
+        for r in range(rows + 1)
+    ]
+
+
+def _count_cell(v: int | None) -> Cell:
+    return Cell(v, format_value(v, COUNT), False) if v is not None else _hidden()
+
+
 def _comparison_row(
     indicator: Indicator, municipalities: Sequence[Municipality], period: Period, stored: Stored,
 ) -> ComparisonRow:
-    """Return one indicator for every municipality, suppressed for publication."""
+    """Return one indicator for every municipality, suppressed for publication.
+
+    Counts are suppressed over the whole year the period lies in (`suppress_over_periods`),
+    whichever month, quarter or year is asked for, so the tables of one year agree on what is
+    hidden and no difference between them gives a hidden count away.
+    """
+    if indicator.key == "referrals_by_source":
+        # The same counts as the source table's column totals: published from that one system.
+        sources = source_table(municipalities, period)
+        return ComparisonRow(indicator, sources.column_totals, sources.total)
+    if indicator.is_count:
+        chain = periods.year_hierarchy(period)
+        figures = [_hierarchy_figures(indicator, m, chain, stored) for m in municipalities]
+        if all(f.available for row in figures for f in row):
+            at = chain.index(period)
+            table = suppress_over_periods([[[int(f.value or 0) for f in row] for row in figures]])
+            cells = [_count_cell(table[0][c][at]) for c in range(len(municipalities))]
+            return ComparisonRow(indicator, cells, _count_cell(table[0][len(municipalities)][at]))
     figures = [stored_figures(indicator, m, [period], stored)[0] for m in municipalities]
-    if indicator.is_count and all(f.available for f in figures):
-        table = suppress_table([[int(f.value or 0) for f in figures]], row_totals=True)
-        cells = [
-            Cell(v, format_value(v, COUNT), False) if v is not None else _hidden()
-            for v in table.cells[0]
-        ]
-        total_value = table.row_totals[0] if table.row_totals else None
-        total = (Cell(total_value, format_value(total_value, COUNT), False)
-                 if total_value is not None else _hidden())
-        return ComparisonRow(indicator, cells, total)
     cells = []
     for f in figures:
         if not f.available:
@@ -238,18 +308,19 @@ class SourceTable:
 
 
 def source_table(municipalities: Sequence[Municipality], period: Period) -> SourceTable:
-    """Return reports of need by source for every municipality, with complementary suppression."""
-    counts = referral_counts_by_source(municipalities, period)
-    raw = [[counts[m.pk][source] for m in municipalities] for source in Source.values]
-    table = suppress_table(raw, row_totals=True, column_totals=True)
+    """Return reports of need by source for every municipality, with complementary suppression.
 
-    def cell(v: int | None) -> Cell:
-        return Cell(v, format_value(v, COUNT), False) if v is not None else _hidden()
-
+    Suppressed over the whole year the period lies in, like the counts of the comparison.
+    """
+    chain = periods.year_hierarchy(period)
+    by_period = [referral_counts_by_source(municipalities, p) for p in chain]
+    raw = [[[counts[m.pk][source] for counts in by_period] for m in municipalities] for source in Source.values]
+    at = chain.index(period)
+    table = [[column[at] for column in row] for row in suppress_over_periods(raw)]
     return SourceTable(
         sources=[str(label) for label in Source.labels],
-        cells=[[cell(v) for v in row] for row in table.cells],
-        row_totals=[cell(v) for v in table.row_totals or []],
-        column_totals=[cell(v) for v in table.column_totals or []],
-        total=cell(table.total),
+        cells=[[_count_cell(v) for v in row[:-1]] for row in table[:-1]],
+        row_totals=[_count_cell(row[-1]) for row in table[:-1]],
+        column_totals=[_count_cell(v) for v in table[-1][:-1]],
+        total=_count_cell(table[-1][-1]),
     )

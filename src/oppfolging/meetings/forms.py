@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from oppfolging.catalogue.models import Service
 from oppfolging.lib.dates import FOLLOW_UP, WORK_DATE, local_datetime
 from oppfolging.lib.forms import choice_field
+from oppfolging.lib.params import id_param
 from oppfolging.meetings.models import Attendance, Invitation
 from oppfolging.plans.models import EvaluationResult, NextStep
 from oppfolging.submissions.forms import OnceForm
@@ -140,10 +141,10 @@ class ActionItemForm(OnceForm):
         cleaned["owner_membership"] = cleaned["owner_user"] = cleaned["owner_service"] = None
         if value.startswith("u:") and self.coordinator is not None and value == f"u:{self.coordinator.pk}":
             cleaned["owner_user"] = self.coordinator
-        elif value.startswith("s:") and value[2:].isdigit():
-            cleaned["owner_service"] = self.services.get(int(value[2:]))
-        elif value.isdigit():
-            cleaned["owner_membership"] = self.memberships.get(int(value))
+        elif value.startswith("s:") and id_param(value[2:]) is not None:
+            cleaned["owner_service"] = self.services.get(id_param(value[2:]))
+        elif id_param(value) is not None:
+            cleaned["owner_membership"] = self.memberships.get(id_param(value))
         if not any(cleaned[k] for k in ("owner_membership", "owner_user", "owner_service")) and not self.errors:
             self.add_error("owner_membership", _("Velg hvem som er ansvarlig."))
         return cleaned

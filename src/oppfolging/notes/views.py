@@ -14,6 +14,7 @@ from oppfolging.access.grants import PersonGrant
 from oppfolging.access.shortcuts import get_person_for_user, get_portal_grant
 from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.documents.selectors import default_visibility, shareable_services
+from oppfolging.lib.params import id_param
 from oppfolging.notes import selectors, services
 from oppfolging.notes.forms import NoteEditForm, NoteForm
 from oppfolging.notes.models import Note
@@ -66,8 +67,8 @@ def note_list(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse
             return redirect("notes:list", person_id=person_id)
     elif request.method == "POST":
         raise PermissionDenied
-    goal_id = request.GET.get("mal")
-    goal = plan.goals.filter(pk=goal_id).first() if goal_id and goal_id.isdigit() else None
+    goal_id = id_param(request.GET.get("mal"))
+    goal = plan.goals.filter(pk=goal_id).first() if goal_id is not None else None
     return render(request, "notes/list.html", {
         "grant": grant, "person": grant.person, "plan": plan, "form": form, "goal": goal,
         "entries": selectors.timeline(grant=grant, goal_id=goal.pk if goal else None),

@@ -158,6 +158,22 @@ def _log(notification: Notification, delivery: Delivery, purpose: str) -> None:
     )
 
 
+def refuse_without_basis(delivery: Delivery) -> bool:
+    """Refuse a message whose recipient may no longer see the person, and log why; return whether it was.
+
+    Called when a message goes out, whatever the channel: by the worker for e-mail and SMS, and
+    when a letter is printed, however long it waited in the print queue.
+    """
+    notification = delivery.notification
+    if may_receive(notification):
+        return False
+    label = f"{Kind(notification.kind).label} ({Channel(delivery.channel).label})"
+    Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.REFUSED, claimed_at=None)
+    delivery.status = DeliveryStatus.REFUSED
+    _log(notification, delivery, str(_("Varsel ikke sendt, mottakeren har ikke tilgang: %(what)s") % {"what": label}))
+    return True
+
+
 def deliver(delivery_id: int) -> str:
     """Send one pending delivery if it is due; return what happened."""
     now = timezone.now()
@@ -172,9 +188,7 @@ def deliver(delivery_id: int) -> str:
     ).get(pk=delivery_id)
     notification = delivery.notification
     label = f"{Kind(notification.kind).label} ({Channel(delivery.channel).label})"
-    if not may_receive(notification):
-        Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.REFUSED, claimed_at=None)
-        _log(notification, delivery, str(_("Varsel ikke sendt, mottakeren har ikke tilgang: %(what)s") % {"what": label}))
+    if refuse_without_basis(delivery):
         return "refused"
     try:
         _send(delivery, render(notification, delivery.channel))

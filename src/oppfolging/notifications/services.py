@@ -21,6 +21,7 @@ from oppfolging.access.grants import StaffGrant
 from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
+from oppfolging.notifications.delivery import refuse_without_basis
 from oppfolging.notifications.models import (
     DONE_WHEN_OPENED,
     Channel,
@@ -180,6 +181,8 @@ def delivery_printed(*, grant: StaffGrant, delivery: Delivery) -> Delivery:
     grant.require_owns(delivery.notification)
     if delivery.status != DeliveryStatus.TO_PRINT:
         raise ValidationError(_("Brevet er allerede sendt."))
+    if refuse_without_basis(delivery):
+        raise ValidationError(DeliveryStatus.REFUSED.label)
     delivery.status, delivery.sent_at = DeliveryStatus.PRINTED, timezone.now()
     delivery.save(update_fields=["status", "sent_at"])
     audit_record(actor=grant.user, action=Action.SEND, resource="notification",

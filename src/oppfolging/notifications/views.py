@@ -16,10 +16,12 @@ from oppfolging.access.shortcuts import get_staff_grant
 from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
+from oppfolging.lib.params import id_param
 from oppfolging.notifications import selectors, services
+from oppfolging.notifications.delivery import refuse_without_basis
 from oppfolging.notifications.delivery import render as render_message
 from oppfolging.notifications.forms import PreferencesForm
-from oppfolging.notifications.models import Channel, Notification
+from oppfolging.notifications.models import Channel, DeliveryStatus, Notification
 
 
 def _own_item(request: AuthenticatedHttpRequest, notification_id: int) -> Notification:
@@ -91,6 +93,10 @@ def letter_print(request: AuthenticatedHttpRequest, delivery_id: int) -> HttpRes
         pk=delivery_id).first()
     if letter is None:
         raise Http404
+    if refuse_without_basis(letter):
+        # Checked when the letter goes out, as e-mail and SMS are: the recipient lost the basis.
+        messages.warning(request, DeliveryStatus.REFUSED.label)
+        return redirect("notifications:letters")
     if request.method == "POST":
         services.delivery_printed(grant=grant, delivery=letter)
         messages.success(request, _("Brevet er registrert som sendt."))
@@ -108,7 +114,7 @@ def failed(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         delivery_id = request.POST.get("delivery", "")
         delivery = selectors.failed_deliveries(municipality=grant.municipality).filter(
-            pk=int(delivery_id) if delivery_id.isdecimal() and len(delivery_id) < 18 else 0
+            pk=id_param(delivery_id) or 0
         ).first()
         if delivery is None:
             raise Http404

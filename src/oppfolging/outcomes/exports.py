@@ -1,6 +1,6 @@
 """The effect page as CSV and Excel: estimates, balance, curves, change, definitions.
 
-Written with the indicators' helpers (``indicators.exports.csv_text``/``xlsx_bytes``), which
+Written with the shared helpers (``lib.spreadsheets.csv_text``/``xlsx_bytes``), which
 neutralise text a spreadsheet would run as a formula. Numbers stay numbers.
 """
 

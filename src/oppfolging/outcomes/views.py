@@ -29,7 +29,7 @@ from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.effect.estimate import ACUTE
 from oppfolging.indicators.access import get_municipality_for_aggregates, require_evaluator
-from oppfolging.indicators.exports import csv_text, xlsx_bytes
+from oppfolging.lib.spreadsheets import csv_text, xlsx_bytes
 from oppfolging.lib.uploads import SizeLimitedUploadHandler
 from oppfolging.outcomes import exports, report, selectors, services
 from oppfolging.outcomes.formats import ImportProblems

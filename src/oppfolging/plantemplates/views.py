@@ -15,6 +15,7 @@ from oppfolging.access.shortcuts import (
     require_in_municipality,
 )
 from oppfolging.accounts.http import AuthenticatedHttpRequest
+from oppfolging.lib.params import id_param
 from oppfolging.lib.versioning import EditConflict
 from oppfolging.plans.models import IndividualPlan
 from oppfolging.plantemplates import services
@@ -105,7 +106,7 @@ def plan_from_template(request: AuthenticatedHttpRequest, person_id: int) -> Htt
     templates = PlanTemplate.objects.filter(municipality=grant.person.municipality, is_active=True)
     if request.method == "POST":
         version = TemplateVersion.objects.filter(
-            pk=request.POST.get("version") or 0, template__in=templates).select_related("template").first()
+            pk=id_param(request.POST.get("version")) or 0, template__in=templates).select_related("template").first()
         if version is None:
             messages.error(request, _("Velg en mal."))
         else:

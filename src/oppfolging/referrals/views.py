@@ -26,6 +26,7 @@ from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.lib import identity
+from oppfolging.lib.params import id_param, number_param
 from oppfolging.lib.versioning import EditConflict
 from oppfolging.people import selectors as people_selectors
 from oppfolging.people.models import Person
@@ -155,8 +156,8 @@ def referral_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     default_source = Source.GP if Role.GP in request.roles else Source.MUNICIPAL_SERVICE
     initial: dict[str, Any] = {"source": default_source}
-    if (person_id := request.GET.get("person", "")).isdigit():
-        initial["person"] = persons.filter(pk=int(person_id)).first()
+    if (person_id := id_param(request.GET.get("person"))) is not None:
+        initial["person"] = persons.filter(pk=person_id).first()
     form = InAppReferralForm(request.POST or None, persons=persons, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -234,8 +235,7 @@ def referral_detail(request: AuthenticatedHttpRequest, referral_id: int) -> Http
 
 def _version(request: AuthenticatedHttpRequest) -> int | None:
     """Return the version of the report the user saw, so a stale page cannot overwrite a change."""
-    value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else None
+    return number_param(request.POST.get("version"))
 
 
 def _act(request: AuthenticatedHttpRequest, referral_id: int, action) -> HttpResponse:  # noqa: ANN001
@@ -279,8 +279,8 @@ def referral_link_person(request: AuthenticatedHttpRequest, referral_id: int) ->
             person = Person.objects.filter(municipality=referral.municipality, identity_number=number).first()
             if person is None:
                 raise ValidationError(_("Fant ingen person med dette nummeret i kommunen."))
-        elif (pk := request.POST.get("person", "")).isdigit():
-            person = Person.objects.filter(municipality=referral.municipality, pk=int(pk)).first()
+        elif (pk := id_param(request.POST.get("person"))) is not None:
+            person = Person.objects.filter(municipality=referral.municipality, pk=pk).first()
         services.referral_link_person(grant=grant, referral=referral, person=person)
         return _("Meldingen er koblet til personregisteret.")
 

@@ -18,6 +18,7 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from oppfolging.fhir.search import Filter, date_filter, reference_filter
+from oppfolging.lib.params import id_param
 
 if TYPE_CHECKING:
     from oppfolging.fhir.access import Caller
@@ -98,10 +99,10 @@ class ResourceType:
         for part in self.parts:
             if part.key:
                 prefix = part.key + "-"
-                if resource_id.startswith(prefix) and resource_id[len(prefix):].isdigit():
-                    return part, int(resource_id[len(prefix):])
-            elif resource_id.isdigit() and len(resource_id) < 18:
-                return part, int(resource_id)
+                if resource_id.startswith(prefix) and (pk := id_param(resource_id[len(prefix):])) is not None:
+                    return part, pk
+            elif (pk := id_param(resource_id)) is not None:
+                return part, pk
         return None
 
     def search_params(self) -> list[Param]:

@@ -29,6 +29,7 @@ from oppfolging.fhir.resources.base import (
 )
 from oppfolging.fhir.resources.questionnaire import IPLOS_URL, PSFS_URL
 from oppfolging.fhir.search import code_filter, date_filter, reference_id
+from oppfolging.lib.params import id_param
 from oppfolging.portal.models import PsfsSelfScore
 from oppfolging.portal.services import psfs_self_score
 
@@ -117,7 +118,7 @@ def _subject(caller: Any, resource: dict[str, Any]) -> Any:
         pk = reference_id(str(subject), "Patient")
     except FhirError:
         pk = ""
-    person = caller.persons().filter(pk=int(pk)).first() if pk.isdigit() else None
+    person = caller.persons().filter(pk=id_param(pk)).first() if id_param(pk) is not None else None
     if person is None:
         raise FhirError(UNPROCESSABLE, "subject must reference a Patient you have access to.")
     return person
