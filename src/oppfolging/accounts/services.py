@@ -78,13 +78,19 @@ def staff_user_create(
 
 @transaction.atomic
 def municipality_settings_save(
-    *, grant: StaffGrant, referral_deadline_days: int, contact_email: str
+    *, grant: StaffGrant, referral_deadline_days: int, contact_email: str,
+    referral_deadline_soon_days: int | None = None, referral_deadline_urgent_days: int | None = None,
 ) -> Municipality:
-    """Change the deadline for handling reports of need, and the unit's contact address."""
+    """Change the deadlines for handling reports of need (per urgency), and the unit's contact address."""
     grant.require_role(Role.ADMINISTRATOR)
     municipality = grant.municipality
     municipality.referral_deadline_days = referral_deadline_days
+    if referral_deadline_soon_days is not None:
+        municipality.referral_deadline_soon_days = referral_deadline_soon_days
+    if referral_deadline_urgent_days is not None:
+        municipality.referral_deadline_urgent_days = referral_deadline_urgent_days
     municipality.contact_email = contact_email
     municipality.full_clean()
-    municipality.save(update_fields=["referral_deadline_days", "contact_email"])
+    municipality.save(update_fields=["referral_deadline_days", "referral_deadline_soon_days",
+                                     "referral_deadline_urgent_days", "contact_email"])
     return municipality

@@ -20,19 +20,23 @@ from oppfolging.people.models import Person
 from oppfolging.people.selectors import age_group_counts
 from oppfolging.plans.models import Goal, GoalStatus
 from oppfolging.plans.selectors import idle_plans
-from oppfolging.referrals.models import OPEN_STATUSES, Referral
+from oppfolging.referrals.models import OPEN_STATUSES, Referral, Urgency
 from oppfolging.teams.models import CoordinatorAssignment, Team, TeamStatus
 
 
 def referral_summary(municipality: Municipality) -> dict[str, Any]:
-    """Return the coordinating unit's queue at a glance: open, overdue, unassigned, most urgent."""
+    """Return the coordinating unit's queue at a glance: open, overdue, unassigned, and at the top
+    every urgent report (however many), then the earliest deadlines up to five rows."""
     today = timezone.localdate()
     open_referrals = Referral.objects.filter(municipality=municipality, status__in=OPEN_STATUSES)
+    ordered = open_referrals.select_related("assigned_to", "person").order_by("deadline", "received_at")
+    urgent = list(ordered.filter(urgency=Urgency.URGENT))
+    rest = list(ordered.exclude(urgency=Urgency.URGENT)[:max(0, 5 - len(urgent))])
     return {
         "open": open_referrals.count(),
         "overdue": open_referrals.filter(deadline__lt=today).count(),
         "unassigned": open_referrals.filter(assigned_to__isnull=True).count(),
-        "top": open_referrals.select_related("assigned_to").order_by("deadline", "received_at")[:5],
+        "top": urgent + rest,
         "teams_without_coordinator": Team.objects.filter(
             person__municipality=municipality, status=TeamStatus.ACTIVE
         ).exclude(Exists(CoordinatorAssignment.objects.active().filter(team=OuterRef("pk")))).count(),

@@ -33,7 +33,7 @@ class PersonForm(VersionedForm):
         ]
         widgets = {"birth_date": forms.DateInput(attrs={"type": "date"})}
         help_texts = {
-            "identity_number": _("11 siffer. Fødselsdatoen hentes fra nummeret."),
+            "identity_number": _("11 siffer. Fødselsdatoen hentes fra nummeret. Kan stå tomt til nummeret er kjent."),
             "birth_date": _("Trengs bare for nummer uten fødselsdato (FH-nummer)."),
         }
 
