@@ -20,6 +20,7 @@ from oppfolging.access.shortcuts import (
 )
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
+from oppfolging.home import selectors as home_selectors
 from oppfolging.lib.forms import add_service_error
 from oppfolging.plans import services as plan_services
 from oppfolging.plans.models import IndividualPlan
@@ -72,6 +73,7 @@ def person_team(request: HttpRequest, person_id: int) -> HttpResponse:
         "plan": IndividualPlan.objects.filter(person=person).first(),
         "wish_form": WishForm(municipality=person.municipality),
         "decisions": person.decisions.order_by("-decided_at")[:3] if hasattr(person, "decisions") else [],
+        "next_step": home_selectors.next_step(person) if grant.can_write else None,
     })
 
 
@@ -233,12 +235,16 @@ def consent_withdraw(request: HttpRequest, person_id: int, consent_id: int) -> H
 
 @require_POST
 def plan_create(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Create the plan from the latest assessment, then show it with the next step."""
     def do(grant: policy.PersonGrant) -> str:
         team = Team.objects.filter(person=grant.person, status=TeamStatus.ACTIVE).first()
         plan_services.plan_create(grant=grant, team=team)  # type: ignore[arg-type]
-        return _("Individuell plan er opprettet.")
+        return _("Individuell plan er opprettet fra kartleggingen.")
 
-    return _write(request, person_id, do)
+    response = _write(request, person_id, do)
+    if IndividualPlan.objects.filter(person_id=person_id).exists():
+        return redirect("plans:detail", person_id=person_id)
+    return response
 
 
 def pool(request: HttpRequest) -> HttpResponse:
