@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from tests.referrals.test_triage import make_referral
 
 from oppfolging.access import policy
 from oppfolging.accounts.models import Municipality
@@ -13,7 +14,6 @@ from oppfolging.lib import identity
 from oppfolging.people.models import Person
 from oppfolging.referrals import services
 from oppfolging.referrals.models import Referral
-from tests.referrals.test_triage import make_referral
 
 
 def test_the_unit_sees_the_contact_details_the_reporter_typed_and_a_prefilled_registration(cast):

@@ -59,7 +59,7 @@ class AssessmentForm(forms.ModelForm):
 
     class Meta:
         model = Assessment
-        fields = ["what_matters", "psfs_direction"] + [
+        fields = ["what_matters", "psfs_direction", "psfs_scored_by"] + [
             f"{prefix}_{part}" for prefix, _label in LIFE_AREAS for part in ("needs", "resources")
         ]
         widgets = {

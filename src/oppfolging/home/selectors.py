@@ -17,9 +17,9 @@ from oppfolging.assessments.models import Assessment, Decision, DecisionOutcome
 from oppfolging.catalogue.models import Sector, Service
 from oppfolging.lib.suppression import suppress_counts
 from oppfolging.meetings import selectors as meeting_selectors
+from oppfolging.meetings.models import Meeting, MeetingStatus
 from oppfolging.people.models import Person
 from oppfolging.people.selectors import age_group_counts
-from oppfolging.meetings.models import Meeting, MeetingStatus
 from oppfolging.plans.models import Goal, GoalStatus, IndividualPlan
 from oppfolging.plans.selectors import idle_plans
 from oppfolging.referrals.models import OPEN_STATUSES, Referral, Urgency

@@ -54,7 +54,7 @@ class RelatedPersonForm(VersionedForm):
         fields = [
             "given_name", "family_name", "relationship", "identity_number", "phone", "email",
             "address", "postal_code", "postal_place", "notify_email", "notify_sms",
-            "is_primary_contact", "is_guardian", "has_parental_responsibility",
+            "is_primary_contact", "is_guardian", "has_parental_responsibility", "scores_for_person",
         ]
 
 

@@ -133,6 +133,11 @@ class RelatedPerson(models.Model):
     )
     has_parental_responsibility = models.BooleanField(_("har foreldreansvar"), default=False)
     is_primary_contact = models.BooleanField(_("nærmeste pårørende"), default=False)
+    scores_for_person = models.BooleanField(
+        _("skårer «Hva er viktig for deg?» for personen"), default=False,
+        help_text=_("Bare når personen selv uttrykkelig ønsker det. Skårene merkes med hvem som skåret, "
+                    "og holdes atskilt fra personens egne."),
+    )
     phone = models.CharField(_("telefon"), max_length=30, blank=True)
     email = models.EmailField(_("e-post"), blank=True)
     address = models.CharField(_("adresse"), max_length=200, blank=True)

@@ -26,7 +26,7 @@ PERSON_FIELDS = (
 RELATED_FIELDS = (
     "given_name", "family_name", "identity_number", "relationship", "is_guardian",
     "has_parental_responsibility", "is_primary_contact", "phone", "email", "address", "postal_code",
-    "postal_place", "notify_email", "notify_sms",
+    "postal_place", "notify_email", "notify_sms", "scores_for_person",
 )
 
 

@@ -3,9 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext_lazy as _
-
 from django.utils import formats
+from django.utils.translation import gettext_lazy as _
 
 from oppfolging.accounts.models import User
 from oppfolging.assessments.models import PsfsActivity

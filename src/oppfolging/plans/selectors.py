@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from oppfolging.accounts.models import Municipality
-from oppfolging.meetings.models import MeetingStatus
 from oppfolging.assessments import scoring
 from oppfolging.assessments.models import Assessment, PsfsActivity
+from oppfolging.meetings.models import MeetingStatus
 from oppfolging.plans.models import Goal, GoalStatus, IndividualPlan, Measure, PlanStatus
 from oppfolging.portal.models import PsfsSelfScore, ScoredBy
 from oppfolging.teams.models import Consent, ConsentScope, MemberKind
