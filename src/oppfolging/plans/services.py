@@ -54,7 +54,7 @@ def _from_assessment(plan: IndividualPlan, assessment: Assessment) -> None:
         f"{heading}: {resources}" for heading, _needs, resources in assessment.life_areas() if resources.strip())
 
 
-def latest_assessment(person: Any) -> Assessment | None:
+def _latest_assessment(person: Any) -> Assessment | None:
     """Return the person's newest assessment, completed ones first: the one a new plan starts from."""
     return (Assessment.objects.filter(person=person)
             .order_by("-completed_at", "-started_on", "-pk").first())
@@ -78,7 +78,7 @@ def plan_create(*, grant: PersonGrant, team: Any = None, assessment: Assessment 
     if IndividualPlan.objects.filter(person=person).exists():
         raise ValidationError(_("Personen har allerede en individuell plan."))
     plan = IndividualPlan(person=person, team=team, created_by=actor)
-    assessment = assessment or latest_assessment(person)
+    assessment = assessment or _latest_assessment(person)
     if assessment is not None:
         _from_assessment(plan, assessment)
     plan.save()
