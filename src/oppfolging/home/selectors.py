@@ -168,15 +168,15 @@ def next_step(person: Person) -> NextStep | None:
     order of the steps to take the next one.
     """
     from_pk = [person.pk]
-    assessment = Assessment.objects.filter(person=person).order_by("-started_on", "-pk").first()
-    if assessment is None:
-        return NextStep(_("Neste steg er å kartlegge hva som er viktig for personen."),
-                        reverse("assessments:start", args=from_pk), _("Start kartlegging"))
-    if not assessment.is_locked:
-        return NextStep(_("Kartleggingen er ikke fullført."),
-                        reverse("assessments:edit", args=[person.pk, assessment.pk]), _("Fortsett kartleggingen"))
     decision = Decision.objects.filter(person=person).order_by("-decided_at").first()
     if decision is None:
+        assessment = Assessment.objects.filter(person=person).order_by("-started_on", "-pk").first()
+        if assessment is None:
+            return NextStep(_("Neste steg er å kartlegge hva som er viktig for personen."),
+                            reverse("assessments:start", args=from_pk), _("Start kartlegging"))
+        if not assessment.is_locked:
+            return NextStep(_("Kartleggingen er ikke fullført."),
+                            reverse("assessments:edit", args=[person.pk, assessment.pk]), _("Fortsett kartleggingen"))
         return NextStep(_("Kartleggingen er fullført. Neste steg er å avgjøre hvilken oppfølging personen får."),
                         reverse("assessments:decide", args=from_pk), _("Fatt beslutning"))
     if decision.outcome not in (DecisionOutcome.TEAM, DecisionOutcome.TEAM_WITH_PLAN):
