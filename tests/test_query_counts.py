@@ -154,7 +154,7 @@ def count(client: Client, url: str) -> int:
 
 # (page, queries with the small world, who asks, url)
 PAGES: list[tuple[str, int, str, Any]] = [
-    ("start, coordinating unit", 25, "cu", lambda w: reverse("home:start")),
+    ("start, coordinating unit", 26, "cu", lambda w: reverse("home:start")),
     ("start, coordinator", 17, "coordinator", lambda w: reverse("home:start")),
     ("start, team member", 12, "colleague", lambda w: reverse("home:start")),
     ("start, GP", 12, "gp", lambda w: reverse("home:start")),
@@ -162,17 +162,17 @@ PAGES: list[tuple[str, int, str, Any]] = [
     ("inbox", 8, "coordinator", lambda w: reverse("notifications:inbox")),
     ("person list", 7, "cu", lambda w: reverse("people:list")),
     ("person", 9, "cu", lambda w: reverse("people:detail", args=[w.cast.person.pk])),
-    ("team", 22, "cu", lambda w: reverse("teams:person_team", args=[w.cast.person.pk])),
-    ("plan", 29, "coordinator", lambda w: reverse("plans:detail", args=[w.cast.person.pk])),
+    ("team", 28, "cu", lambda w: reverse("teams:person_team", args=[w.cast.person.pk])),
+    ("plan", 39, "coordinator", lambda w: reverse("plans:detail", args=[w.cast.person.pk])),
     ("meetings", 11, "coordinator", lambda w: reverse("meetings:list", args=[w.cast.person.pk])),
     ("meeting", 24, "coordinator", lambda w: reverse("meetings:detail", args=[w.cast.person.pk, w.meeting.pk])),
     ("action items", 12, "colleague", lambda w: reverse("meetings:action_items", args=[w.cast.person.pk])),
     ("GP list", 17, "gp", lambda w: reverse("gp:detail", args=[w.risk_list.pk])),
-    ("Min plan, the person", 15, "person_user", lambda w: reverse("portal:plan", args=[w.cast.person.pk])),
-    ("Min plan, next of kin", 17, "kin_user", lambda w: reverse("portal:plan", args=[w.cast.person.pk])),
-    ("Min plan, meetings", 13, "kin_user", lambda w: reverse("portal:meetings", args=[w.cast.person.pk])),
-    ("Min plan, consent", 17, "person_user", lambda w: reverse("portal:consent", args=[w.cast.person.pk])),
-    ("Min plan, who has looked", 8, "person_user", lambda w: reverse("portal:access_log", args=[w.cast.person.pk])),
+    ("Min plan, the person", 19, "person_user", lambda w: reverse("portal:plan", args=[w.cast.person.pk])),
+    ("Min plan, next of kin", 21, "kin_user", lambda w: reverse("portal:plan", args=[w.cast.person.pk])),
+    ("Min plan, meetings", 14, "kin_user", lambda w: reverse("portal:meetings", args=[w.cast.person.pk])),
+    ("Min plan, consent", 18, "person_user", lambda w: reverse("portal:consent", args=[w.cast.person.pk])),
+    ("Min plan, who has looked", 9, "person_user", lambda w: reverse("portal:access_log", args=[w.cast.person.pk])),
     ("audit search", 8, "cu", lambda w: reverse("audit:search") + f"?person={w.cast.person.pk}"),
     ("indicators", 43, "leader", lambda w: reverse("indicators:dashboard", args=[w.cast.municipality.number])),
     # The pages of the large-municipality benchmark (bench/scale.py, docs/performance.md).

@@ -450,6 +450,9 @@ SPECS: dict[str, Spec] = {
         lambda f, w, g: f(grant=g, referral=w.referral, assignee=None)),
     "referrals.services.referral_link_person": spec(STAFF_BAD)(
         lambda f, w, g: f(grant=g, referral=w.referral, person=w.cast.person)),
+    "referrals.services.referral_register_person": spec(STAFF_BAD)(
+        lambda f, w, g: f(grant=g, referral=w.referral, given_name="Astrid", family_name="Fjell",
+                          birth_date=dt.date(1951, 3, 4))),
     "referrals.services.referral_set_deadline": spec(STAFF_BAD)(
         lambda f, w, g: f(grant=g, referral=w.referral, deadline=timezone.localdate())),
     "referrals.services.referral_close": spec(STAFF_BAD)(

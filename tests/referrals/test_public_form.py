@@ -44,7 +44,7 @@ def test_it_receives_a_report_without_sign_in_and_gives_a_receipt(cast, client, 
     assert response["Location"] == reverse("public_referral_receipt", args=[referral.receipt_code])
     assert referral.municipality == cast.municipality
     assert referral.status == "received" and referral.channel == "public_form"
-    assert referral.deadline == timezone.localdate() + dt.timedelta(days=14)
+    assert referral.deadline == timezone.localdate() + dt.timedelta(days=7)  # "soon": the municipality's deadline for that urgency
     assert referral.person is None  # no identity number: the unit matches it later
     receipt = client.get(response["Location"]).content.decode()
     assert referral.receipt_code in receipt and "Hva skjer nå?" in receipt

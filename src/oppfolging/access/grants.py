@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from oppfolging.access.models import BreakGlassAccess
@@ -252,6 +253,15 @@ class PortalGrant:
         return self.basis is PortalBasis.SELF
 
     @property
+    def person_genitive(self) -> str:
+        """Return the person's given name as a possessive ("Astrids", "Jonas'"; "Astrid's" in English),
+        for texts a next of kin reads: «Astrids koordinator», never «din koordinator»."""
+        name = self.person.given_name
+        if get_language().startswith("en"):
+            return f"{name}'s"
+        return f"{name}'" if name[-1:].lower() in ("s", "x", "z") else f"{name}s"
+
+    @property
     def may_manage_consent(self) -> bool:
         """The person decides on consent; for a child or a ward, the parent or guardian does."""
         return self.basis in (PortalBasis.SELF, PortalBasis.GUARDIAN, PortalBasis.PARENT)
@@ -262,6 +272,23 @@ class PortalGrant:
         or a parent of a child. A next of kin on the person's consent takes part, but never
         speaks as the person."""
         return self.may_manage_consent
+
+    @property
+    def may_score_psfs(self) -> bool:
+        """Tell whether the reader may score the person's PSFS activities: the person; on their
+        behalf a guardian, a parent of a child, or a next of kin the person explicitly asked to.
+        A next of kin otherwise never scores as if they were the person."""
+        return self.may_speak_for_person or bool(
+            self.related_person is not None and self.related_person.scores_for_person)
+
+    @property
+    def psfs_scorer(self) -> str:
+        """Return who a score given by this reader is labelled with (portal.ScoredBy's values)."""
+        if self.is_self:
+            return "person"
+        if self.basis in (PortalBasis.GUARDIAN, PortalBasis.PARENT):
+            return str(self.basis)
+        return "next_of_kin_by_wish"
 
     @property
     def actor_kind(self) -> str:

@@ -112,4 +112,5 @@ class StaffCreateForm(forms.Form):
 class MunicipalitySettingsForm(forms.ModelForm):
     class Meta:
         model = Municipality
-        fields = ["referral_deadline_days", "contact_email", "language"]
+        fields = ["referral_deadline_urgent_days", "referral_deadline_soon_days", "referral_deadline_days",
+                  "contact_email", "language"]

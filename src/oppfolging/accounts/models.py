@@ -34,9 +34,15 @@ class Municipality(models.Model):
     )
     name = models.CharField(_("navn"), max_length=100)
     referral_deadline_days = models.PositiveSmallIntegerField(
-        _("frist for å behandle en melding (dager)"),
+        _("frist for å behandle en vanlig melding (dager)"),
         default=14,
         help_text=_("Dager fra en melding om behov kommer inn til den skal være avklart."),
+    )
+    referral_deadline_soon_days = models.PositiveSmallIntegerField(
+        _("frist for en melding som må behandles snart (dager)"), default=7,
+    )
+    referral_deadline_urgent_days = models.PositiveSmallIntegerField(
+        _("frist for en melding som haster (dager)"), default=3,
     )
     contact_email = models.EmailField(_("e-post til koordinerende enhet"), blank=True)
     language = models.CharField(
@@ -51,10 +57,19 @@ class Municipality(models.Model):
         verbose_name_plural = _("kommuner")
         constraints = [
             models.CheckConstraint(condition=Q(referral_deadline_days__gte=1), name="referral_deadline_at_least_a_day"),
+            models.CheckConstraint(
+                condition=Q(referral_deadline_soon_days__gte=1) & Q(referral_deadline_urgent_days__gte=1),
+                name="referral_urgency_deadlines_at_least_a_day",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.number})"
+
+    def referral_deadline_days_for(self, urgency: str) -> int:
+        """Return the days the unit has to handle a report of this urgency ("urgent", "soon", else ordinary)."""
+        return {"urgent": self.referral_deadline_urgent_days,
+                "soon": self.referral_deadline_soon_days}.get(urgency, self.referral_deadline_days)
 
 
 class Role(models.TextChoices):

@@ -140,16 +140,22 @@ def staff_user_create(
 @transaction.atomic
 def municipality_settings_save(
     *, grant: StaffGrant, referral_deadline_days: int, contact_email: str, language: str | None = None,
+    referral_deadline_soon_days: int | None = None, referral_deadline_urgent_days: int | None = None,
 ) -> Municipality:
-    """Change the deadline for reports of need, the unit's contact address and the written standard."""
+    """Change the deadlines for reports of need (per urgency), the unit's contact address and the written standard."""
     grant.require_role(Role.ADMINISTRATOR)
     municipality = grant.municipality
     municipality.referral_deadline_days = referral_deadline_days
+    if referral_deadline_soon_days is not None:
+        municipality.referral_deadline_soon_days = referral_deadline_soon_days
+    if referral_deadline_urgent_days is not None:
+        municipality.referral_deadline_urgent_days = referral_deadline_urgent_days
     municipality.contact_email = contact_email
     if language is not None:
         municipality.language = language
     municipality.full_clean()
-    municipality.save(update_fields=["referral_deadline_days", "contact_email", "language"])
+    municipality.save(update_fields=["referral_deadline_days", "referral_deadline_soon_days",
+                                     "referral_deadline_urgent_days", "contact_email", "language"])
     return municipality
 
 

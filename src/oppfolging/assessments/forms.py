@@ -15,6 +15,7 @@ from oppfolging.assessments.models import (
     Decision,
     DecisionOutcome,
     MedicalAssessment,
+    PsfsScorer,
 )
 from oppfolging.assessments.selectors import gps_for, staff_for
 from oppfolging.assessments.services import MAX_PSFS_ACTIVITIES, ParticipantInput
@@ -62,7 +63,7 @@ class AssessmentForm(forms.ModelForm):
 
     class Meta:
         model = Assessment
-        fields = ["what_matters", "psfs_direction"] + [
+        fields = ["what_matters", "psfs_direction", "psfs_scored_by"] + [
             f"{prefix}_{part}" for prefix, _label in LIFE_AREAS for part in ("needs", "resources")
         ]
         widgets = {
@@ -74,9 +75,14 @@ class AssessmentForm(forms.ModelForm):
             },
         }
 
+    def clean_psfs_scored_by(self) -> str:
+        return self.cleaned_data.get("psfs_scored_by") or self.instance.psfs_scored_by or PsfsScorer.PERSON
+
     def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         assessment: Assessment = self.instance
+        # Left out, the scores are the person's own (the usual case); a proxy is chosen explicitly.
+        self.fields["psfs_scored_by"].required = False
         self.fields["participant_users"].queryset = staff_for(person)  # type: ignore[attr-defined]
         self.fields["participant_services"].queryset = Service.objects.filter(  # type: ignore[attr-defined]
             municipality=person.municipality, is_active=True

@@ -28,6 +28,17 @@ class PsfsDirection(models.TextChoices):
     LOWER_IS_BETTER = scoring.LOWER_IS_BETTER, _("0 = klarer som før, 10 = klarer ikke")
 
 
+class PsfsScorer(models.TextChoices):
+    """Who gave the PSFS scores. Only the person's own scores enter averages and changes; a
+    proxy score (a guardian, a parent of a child, a next of kin at the person's explicit wish) is
+    labelled with who scored and kept apart."""
+
+    PERSON = "person", _("Personen selv")
+    GUARDIAN = "guardian", _("Verge på vegne av personen")
+    PARENT = "parent", _("Forelder på vegne av barnet")
+    NEXT_OF_KIN_BY_WISH = "next_of_kin_by_wish", _("Pårørende på vegne av personen, etter personens ønske")
+
+
 # (field prefix, Norwegian heading) for the four life areas, each with needs and resources.
 LIFE_AREAS = (
     ("school_work", _("Skole eller arbeid")),
@@ -70,6 +81,10 @@ class Assessment(models.Model):
         choices=PsfsDirection.choices,
         default=PsfsDirection.HIGHER_IS_BETTER,
     )
+    psfs_scored_by = models.CharField(
+        _("hvem skåret aktivitetene"), max_length=20, choices=PsfsScorer.choices, default=PsfsScorer.PERSON,
+        help_text=_("Skårer satt av andre enn personen merkes og holdes utenfor gjennomsnitt og endring."),
+    )
     school_work_needs = models.TextField(_("behov"), blank=True)
     school_work_resources = models.TextField(_("ressurser"), blank=True)
     family_network_needs = models.TextField(_("behov"), blank=True)
@@ -103,6 +118,10 @@ class Assessment(models.Model):
 
     def psfs_pairs(self) -> list[tuple[str, int]]:
         return [(a.activity, a.score) for a in self.psfs_activities.all()]
+
+    @property
+    def psfs_is_proxy(self) -> bool:
+        return self.psfs_scored_by != PsfsScorer.PERSON
 
     @property
     def psfs_mean(self) -> float | None:

@@ -91,7 +91,8 @@ def assessment_changes(assessments: Iterable[Assessment]) -> list[AssessmentChan
         changes.append(AssessmentChange(
             before=before,
             after=after,
-            psfs=scoring.psfs_change(
+            # A proxy's scores are never compared with the person's own (nor averaged with them).
+            psfs=None if before.psfs_is_proxy or after.psfs_is_proxy else scoring.psfs_change(
                 before.psfs_pairs(), before.psfs_direction, after.psfs_pairs(), after.psfs_direction
             ),
             iplos_before=before.iplos_mean,

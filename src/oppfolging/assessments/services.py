@@ -39,7 +39,7 @@ from oppfolging.notifications.models import Kind
 from oppfolging.notifications.services import Recipient, channels_for, notifications_done, notify
 from oppfolging.referrals.models import Referral, Status
 
-ASSESSMENT_FIELDS = ("what_matters", "psfs_direction") + tuple(
+ASSESSMENT_FIELDS = ("what_matters", "psfs_direction", "psfs_scored_by") + tuple(
     f"{prefix}_{part}" for prefix, _label in LIFE_AREAS for part in ("needs", "resources")
 )
 MAX_PSFS_ACTIVITIES = 5

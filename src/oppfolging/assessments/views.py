@@ -22,6 +22,7 @@ from oppfolging.assessments.forms import (
     StartForm,
 )
 from oppfolging.assessments.models import Assessment, MedicalAssessment
+from oppfolging.home import selectors as home_selectors
 from oppfolging.lib.params import id_param
 from oppfolging.lib.versioning import EditConflict, conflict_rows
 from oppfolging.referrals.models import Referral
@@ -67,6 +68,7 @@ def person_assessments(request: AuthenticatedHttpRequest, person_id: int) -> Htt
         "changes": selectors.assessment_changes(assessments),
         "decisions": person.decisions.select_related("decided_by", "referral"),
         "can_decide": selectors.can_decide(grant),
+        "next_step": home_selectors.next_step(person) if grant.can_write else None,
         "mdc_mean": scoring.PSFS_MDC_MEAN,
         "mdc_activity": scoring.PSFS_MDC_ACTIVITY,
     })

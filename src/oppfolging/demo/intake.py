@@ -68,7 +68,7 @@ def _referral(person: Person, index: int, *, municipality: Municipality, receive
         observations=OBSERVATIONS[index % len(OBSERVATIONS)], person_wants=WANTS[index % len(WANTS)],
         urgency=urgency, consent="self" if source == Source.PERSON else "given",
         status=status, received_at=_at(received),
-        deadline=received + dt.timedelta(days=municipality.referral_deadline_days),
+        deadline=received + dt.timedelta(days=municipality.referral_deadline_days_for(urgency)),
         assigned_to=assigned_to, assigned_at=_at(received + dt.timedelta(days=1)) if assigned_to else None,
         decline_reason=reason, closed_at=_at(received + dt.timedelta(days=12)) if closed else None,
         receipt_code=f"D{municipality.number[-2:]}{person.pk:05d}",

@@ -13,26 +13,32 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from oppfolging.accounts.models import Municipality, Role, RoleAssignment, User
+from oppfolging.assessments.models import Assessment, Decision, DecisionOutcome
 from oppfolging.catalogue.models import Sector, Service
 from oppfolging.lib.suppression import suppress_counts
 from oppfolging.meetings import selectors as meeting_selectors
+from oppfolging.meetings.models import Meeting, MeetingStatus
 from oppfolging.people.models import Person
 from oppfolging.people.selectors import age_group_counts
-from oppfolging.plans.models import Goal, GoalStatus
+from oppfolging.plans.models import Goal, GoalStatus, IndividualPlan
 from oppfolging.plans.selectors import idle_plans
-from oppfolging.referrals.models import OPEN_STATUSES, Referral
+from oppfolging.referrals.models import OPEN_STATUSES, Referral, Urgency
 from oppfolging.teams.models import CoordinatorAssignment, Team, TeamStatus
 
 
 def referral_summary(municipality: Municipality) -> dict[str, Any]:
-    """Return the coordinating unit's queue at a glance: open, overdue, unassigned, most urgent."""
+    """Return the coordinating unit's queue at a glance: open, overdue, unassigned, and at the top
+    every urgent report (however many), then the earliest deadlines up to five rows."""
     today = timezone.localdate()
     open_referrals = Referral.objects.filter(municipality=municipality, status__in=OPEN_STATUSES)
+    ordered = open_referrals.select_related("assigned_to", "person").order_by("deadline", "received_at")
+    urgent = list(ordered.filter(urgency=Urgency.URGENT))
+    rest = list(ordered.exclude(urgency=Urgency.URGENT)[:max(0, 5 - len(urgent))])
     return {
         "open": open_referrals.count(),
         "overdue": open_referrals.filter(deadline__lt=today).count(),
         "unassigned": open_referrals.filter(assigned_to__isnull=True).count(),
-        "top": open_referrals.select_related("assigned_to").order_by("deadline", "received_at")[:5],
+        "top": urgent + rest,
         "teams_without_coordinator": Team.objects.filter(
             person__municipality=municipality, status=TeamStatus.ACTIVE
         ).exclude(Exists(CoordinatorAssignment.objects.active().filter(team=OuterRef("pk")))).count(),
@@ -144,3 +150,52 @@ def worklist(*, user: User, municipality: Municipality, whole_municipality: bool
             text=_("Oppnevn en koordinator"), url=reverse("teams:person_team", args=[team.person_id]),
         ))
     return sorted(items, key=lambda i: (i.urgency, i.due or today))
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """The next step on a person's path, offered on the page after each step is done."""
+
+    text: str
+    url: str
+    action: str
+
+
+def next_step(person: Person) -> NextStep | None:
+    """Return what comes next for the person: assessment, decision, team, coordinator, plan, goals, meeting.
+
+    Each page of the path (assessment, decision, team, plan) offers it, so nobody has to know the
+    order of the steps to take the next one.
+    """
+    from_pk = [person.pk]
+    decision = Decision.objects.filter(person=person).order_by("-decided_at").first()
+    if decision is None:
+        assessment = Assessment.objects.filter(person=person).order_by("-started_on", "-pk").first()
+        if assessment is None:
+            return NextStep(_("Neste steg er å kartlegge hva som er viktig for personen."),
+                            reverse("assessments:start", args=from_pk), _("Start kartlegging"))
+        if not assessment.is_locked:
+            return NextStep(_("Kartleggingen er ikke fullført."),
+                            reverse("assessments:edit", args=[person.pk, assessment.pk]), _("Fortsett kartleggingen"))
+        return NextStep(_("Kartleggingen er fullført. Neste steg er å avgjøre hvilken oppfølging personen får."),
+                        reverse("assessments:decide", args=from_pk), _("Fatt beslutning"))
+    if decision.outcome not in (DecisionOutcome.TEAM, DecisionOutcome.TEAM_WITH_PLAN):
+        return None
+    team = Team.objects.filter(person=person, status=TeamStatus.ACTIVE).first()
+    if team is None:
+        return NextStep(_("Beslutningen er fattet. Neste steg er å sette sammen teamet."),
+                        reverse("teams:person_team", args=from_pk), _("Sett sammen team"))
+    if not CoordinatorAssignment.objects.active().filter(team=team).exists():
+        return NextStep(_("Teamet er satt sammen. Neste steg er å oppnevne koordinator."),
+                        reverse("teams:coordinator_appoint", args=from_pk), _("Oppnevn koordinator"))
+    plan = IndividualPlan.objects.filter(person=person).first()
+    if plan is None:
+        return NextStep(_("Teamet har koordinator. Neste steg er den individuelle planen, som starter fra kartleggingen."),
+                        reverse("teams:person_team", args=from_pk) + "#plan-heading", _("Opprett plan"))
+    if not plan.goals.exists():
+        return NextStep(_("Planen er opprettet. Neste steg er å skrive målene, med aktivitetene fra kartleggingen som forslag."),
+                        reverse("plans:detail", args=from_pk) + "#psfs-suggest-heading", _("Skriv mål"))
+    if not Meeting.objects.filter(team=team, status=MeetingStatus.PLANNED, starts_at__gte=timezone.now()).exists():
+        return NextStep(_("Planen har mål. Neste steg er å kalle inn til møte, med dagsorden fra målene."),
+                        reverse("meetings:schedule", args=from_pk), _("Planlegg møte"))
+    return None

@@ -44,6 +44,7 @@ from oppfolging.assessments.models import (
     AssessmentStatus,
     Decision,
     PsfsDirection,
+    PsfsScorer,
 )
 from oppfolging.assessments.scoring import PSFS_MAX, PSFS_MDC_MEAN
 from oppfolging.catalogue.models import Service
@@ -770,7 +771,7 @@ def _iplos_mean() -> Avg:
 
 
 def changes(
-    municipality: Municipality, period: Period, mean: Case | Avg, scored: str
+    municipality: Municipality, period: Period, mean: Case | Avg, scored: str, only: Q | None = None,
 ) -> list[float]:
     """Return the change from the first to the latest scored assessment, one per person.
 
@@ -779,13 +780,14 @@ def changes(
     (grouped by assessment); Python only pairs each person's first and latest of those rows,
     as it would take a median from a list of durations.
     """
+    only = only or Q()
     in_period = Assessment.objects.filter(
-        _in("completed_at", period), person__municipality=municipality,
+        only, _in("completed_at", period), person__municipality=municipality,
         status=AssessmentStatus.COMPLETED, **{f"{scored}__isnull": False},
     )
     rows = (
         Assessment.objects.filter(
-            person__in=in_period.values("person"), status=AssessmentStatus.COMPLETED,
+            only, person__in=in_period.values("person"), status=AssessmentStatus.COMPLETED,
             completed_at__lt=period.end_at,
         )
         .values("pk", "person", "completed_at", "psfs_direction")
@@ -812,7 +814,9 @@ def changes(
 def compute_psfs_change(municipality: Municipality, periods: Sequence[Period]) -> list[Figure]:
     result = []
     for period in periods:
-        found = changes(municipality, period, _psfs_mean(), "psfs_activities")
+        # Only the person's own scores: a proxy's are kept apart (assessments.PsfsScorer).
+        found = changes(municipality, period, _psfs_mean(), "psfs_activities",
+                        only=Q(psfs_scored_by=PsfsScorer.PERSON))
         n = len(found)
         improved = sum(1 for c in found if c >= PSFS_MDC_MEAN - 1e-9)
         result.append(Figure(

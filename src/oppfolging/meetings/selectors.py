@@ -47,7 +47,8 @@ def invitations_of(meeting: Meeting) -> list[Invitation]:
 
 
 def recipients_of(meeting: Meeting) -> list[Invitation]:
-    """Return the invitees the agenda may go to now: with an address, and still in the team.
+    """Return the invitees the agenda goes to now: those still in the team, with or without an
+    address (whoever has none is named as not reached, with a letter or an address to add).
 
     Next of kin get it only while the policy lets them take part (consent, guardianship, or a
     child's parent who is not excluded).
@@ -63,8 +64,7 @@ def recipients_of(meeting: Meeting) -> list[Invitation]:
             membership is None or membership.related_person_id not in consented
         ):
             continue
-        if invitation.email:
-            result.append(invitation)
+        result.append(invitation)
     return result
 
 

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -42,6 +43,8 @@ from oppfolging.meetings.models import (
     MeetingDecision,
     MeetingStatus,
 )
+from oppfolging.notifications.models import Channel
+from oppfolging.notifications.services import channels_for
 from oppfolging.plans.services import goal_evaluate as plan_goal_evaluate
 from oppfolging.submissions.forms import OnceForm
 from oppfolging.submissions.once import AlreadySubmitted, once
@@ -233,6 +236,25 @@ def meeting_cancel(request: AuthenticatedHttpRequest, person_id: int, meeting_id
     })
 
 
+def _reach(meeting: Meeting) -> list[dict[str, Any]]:
+    """Return how each invitee is told of the meeting (the channels the send used), and for those
+    without any address a way to add one; a letter recipient gets a link to print the letter."""
+    rows = []
+    for invitation in selectors.recipients_of(meeting):
+        recipient = services._invitation_recipient(invitation)
+        channels = [c for c, _address in channels_for(recipient)] if recipient else []
+        edit_url = ""
+        if not channels and recipient is not None:
+            if recipient.person is not None:
+                edit_url = reverse("people:edit", args=[recipient.person.pk])
+            elif recipient.related is not None:
+                edit_url = reverse("people:related_edit", args=[recipient.related.person_id, recipient.related.pk])
+        rows.append({"name": invitation.name, "inbox": recipient is not None and recipient.user is not None,
+                     "channels": [str(Channel(c).label) for c in channels], "letter": Channel.LETTER in channels,
+                     "edit_url": edit_url})
+    return rows
+
+
 def _detail_context(grant: policy.PersonGrant, meeting: Meeting, **forms: Any) -> dict[str, Any]:
     # Only those who run the meeting bring the agenda up to date; readers never write by reading.
     if grant.can_write and meeting.is_planned:
@@ -257,6 +279,7 @@ def _detail_context(grant: policy.PersonGrant, meeting: Meeting, **forms: Any) -
         "grant": grant, "person": grant.person, "meeting": meeting, "team": meeting.team,
         "agenda": agenda, "invitations": invitations, "goal_rows": goal_rows, "today": today,
         "own_invitation": own_invitation,
+        "reach": _reach(meeting) if grant.can_write and meeting.agenda_sent_at and meeting.is_planned else [],
         "can_record": meeting.status != MeetingStatus.CANCELLED
         and timezone.localtime(meeting.starts_at).date() <= today,
         "agenda_form": forms.get("agenda_form") or AgendaItemForm(),

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from oppfolging.accounts.models import Municipality
 from oppfolging.assessments import iplos
-from oppfolging.assessments.models import Assessment, AssessmentStatus, PsfsDirection
+from oppfolging.assessments.models import Assessment, AssessmentStatus, PsfsDirection, PsfsScorer
 from oppfolging.assessments.scoring import PSFS_MAX, PSFS_MDC_MEAN
 from oppfolging.effect.change import ChangeSummary, change_summary
 from oppfolging.effect.cohort import NEVER, Cohort, Events, Snapshot, day_number, from_day_number
@@ -226,7 +226,8 @@ def _team_starts(municipalities: Sequence[Municipality]) -> dict[int, dt.datetim
     )
 
 
-def _changes(municipalities: Sequence[Municipality], mean: Case | Avg, scored: str) -> list[float]:
+def _changes(municipalities: Sequence[Municipality], mean: Case | Avg, scored: str,
+             only: Q | None = None) -> list[float]:
     """Return, per person with a team, the latest score after the team started minus the first.
 
     The first is the person's earliest completed assessment with the score (usually the one
@@ -235,7 +236,7 @@ def _changes(municipalities: Sequence[Municipality], mean: Case | Avg, scored: s
     starts = _team_starts(municipalities)
     rows = (
         Assessment.objects.filter(
-            person__in=list(starts), status=AssessmentStatus.COMPLETED,
+            only or Q(), person__in=list(starts), status=AssessmentStatus.COMPLETED,
             **{f"{scored}__isnull": False},
         )
         .values("pk", "person", "completed_at", "psfs_direction")
@@ -266,7 +267,8 @@ def psfs_change(municipalities: Sequence[Municipality]) -> ChangeSummary:
         default=mean, output_field=FloatField(),
     )
     return change_summary(
-        _changes(municipalities, normalised, "psfs_activities"), mdc=PSFS_MDC_MEAN,
+        _changes(municipalities, normalised, "psfs_activities", only=Q(psfs_scored_by=PsfsScorer.PERSON)),
+        mdc=PSFS_MDC_MEAN,
         higher_is_better=True,
     )
 

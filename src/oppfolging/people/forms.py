@@ -33,7 +33,7 @@ class PersonForm(VersionedForm):
         ]
         widgets = {"birth_date": forms.DateInput(attrs={"type": "date"})}
         help_texts = {
-            "identity_number": _("11 siffer. Fødselsdatoen hentes fra nummeret."),
+            "identity_number": _("11 siffer. Fødselsdatoen hentes fra nummeret. Kan stå tomt til nummeret er kjent."),
             "birth_date": _("Trengs bare for nummer uten fødselsdato (FH-nummer)."),
         }
 
@@ -54,7 +54,7 @@ class RelatedPersonForm(VersionedForm):
         fields = [
             "given_name", "family_name", "relationship", "identity_number", "phone", "email",
             "address", "postal_code", "postal_place", "notify_email", "notify_sms",
-            "is_primary_contact", "is_guardian", "has_parental_responsibility",
+            "is_primary_contact", "is_guardian", "has_parental_responsibility", "scores_for_person",
         ]
 
 

@@ -33,8 +33,11 @@ class Person(models.Model):
     )
     given_name = models.CharField(_("fornavn"), max_length=100)
     family_name = models.CharField(_("etternavn"), max_length=100)
-    identity_number = models.CharField(_("fødselsnummer eller D-nummer"), max_length=11)
-    identity_kind = models.CharField(max_length=20, editable=False)
+    identity_number = models.CharField(
+        _("fødselsnummer eller D-nummer"), max_length=11, blank=True,
+        help_text=_("Kan stå tomt til nummeret er kjent; personen er merket til det er lagt inn."),
+    )
+    identity_kind = models.CharField(max_length=20, editable=False, blank=True)
     birth_date = models.DateField(_("fødselsdato"), validators=[BIRTH_DATE])
     gender = models.CharField(_("kjønn"), max_length=10, choices=Gender.choices)
     phone = models.CharField(_("telefon"), max_length=30, blank=True)
@@ -72,7 +75,8 @@ class Person(models.Model):
         verbose_name_plural = _("personer")
         constraints = [
             models.UniqueConstraint(
-                fields=["municipality", "identity_number"], name="person_identity_unique"
+                fields=["municipality", "identity_number"], name="person_identity_unique",
+                condition=~models.Q(identity_number=""),
             )
         ]
 
@@ -82,6 +86,11 @@ class Person(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    @property
+    def identity_missing(self) -> bool:
+        """Tell whether the person was registered before their identity number was known."""
+        return not self.identity_number
 
     def age(self, on: dt.date | None = None) -> int:
         """Return the person's age in whole years on a date (today by default)."""
@@ -124,6 +133,11 @@ class RelatedPerson(models.Model):
     )
     has_parental_responsibility = models.BooleanField(_("har foreldreansvar"), default=False)
     is_primary_contact = models.BooleanField(_("nærmeste pårørende"), default=False)
+    scores_for_person = models.BooleanField(
+        _("skårer «Hva er viktig for deg?» for personen"), default=False,
+        help_text=_("Bare når personen selv uttrykkelig ønsker det. Skårene merkes med hvem som skåret, "
+                    "og holdes atskilt fra personens egne."),
+    )
     phone = models.CharField(_("telefon"), max_length=30, blank=True)
     email = models.EmailField(_("e-post"), blank=True)
     address = models.CharField(_("adresse"), max_length=200, blank=True)

@@ -27,7 +27,7 @@ PERSON_FIELDS = (
 RELATED_FIELDS = (
     "given_name", "family_name", "identity_number", "relationship", "is_guardian",
     "has_parental_responsibility", "is_primary_contact", "phone", "email", "address", "postal_code",
-    "postal_place", "notify_email", "notify_sms",
+    "postal_place", "notify_email", "notify_sms", "scores_for_person",
 )
 
 
@@ -40,6 +40,12 @@ def parse_identity_number(value: str) -> identity.IdentityNumber:
 
 
 def _apply_identity(person: Person) -> None:
+    if not identity.compact(person.identity_number or ""):
+        # Registered before the number is known: flagged until it is added (Person.identity_missing).
+        person.identity_number, person.identity_kind = "", ""
+        if not person.birth_date:
+            raise ValidationError({"birth_date": _("Oppgi fødselsdato når fødselsnummeret ikke er kjent.")})
+        return
     number = parse_identity_number(person.identity_number)
     person.identity_number = number.value
     person.identity_kind = str(number.kind)
@@ -60,7 +66,7 @@ def person_create(*, grant: StaffGrant, **fields: Any) -> Person:
     municipality = grant.municipality
     person = Person(municipality=municipality, **fields)
     _apply_identity(person)
-    if Person.objects.filter(
+    if person.identity_number and Person.objects.filter(
         municipality=municipality, identity_number=person.identity_number
     ).exists():
         raise ValidationError(
@@ -94,7 +100,7 @@ def person_update(
     clash = Person.objects.filter(
         municipality=person.municipality, identity_number=person.identity_number
     ).exclude(pk=person.pk)
-    if clash.exists():
+    if person.identity_number and clash.exists():
         raise ValidationError(
             {"identity_number": _("En annen person i kommunen har dette nummeret.")}
         )

@@ -3,9 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from oppfolging.accounts.models import User
+from oppfolging.assessments.models import PsfsActivity
 from oppfolging.catalogue.models import Service
 from oppfolging.lib.dates import FOLLOW_UP
 from oppfolging.people.forms import VersionedForm
@@ -38,11 +40,12 @@ class PlanForm(VersionedForm):
 class GoalForm(VersionedForm):
     class Meta:
         model = Goal
-        fields = ["text", "author_kind", "author_related", "next_evaluation_on", "parent"]
+        fields = ["text", "author_kind", "author_related", "next_evaluation_on", "parent", "psfs_activity"]
         widgets = {"text": forms.Textarea(attrs={"rows": 2}), "author_kind": forms.RadioSelect,
                    "next_evaluation_on": DATE}
         labels = {"author_related": _("Pårørende som skrev målet"),
-                  "next_evaluation_on": _("Dato for evaluering")}
+                  "next_evaluation_on": _("Dato for evaluering"),
+                  "psfs_activity": _("Knyttet til en aktivitet fra «Hva er viktig for deg?»")}
         help_texts = {"text": _("Skriv målet slik personen sier det."),
                       "next_evaluation_on": _("Når skal teamet og personen se på om målet er nådd?")}
 
@@ -54,6 +57,11 @@ class GoalForm(VersionedForm):
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents  # type: ignore[attr-defined]
         self.fields["parent"].label = _("Delmål av (tomt for et hovedmål)")
+        self.fields["psfs_activity"].queryset = PsfsActivity.objects.filter(  # type: ignore[attr-defined]
+            assessment__person=plan.person).select_related("assessment").order_by("-assessment__started_on", "position")
+        self.fields["psfs_activity"].label_from_instance = lambda a: _("«%(activity)s» (kartlagt %(date)s)") % {  # type: ignore[attr-defined]
+            "activity": a.activity, "date": formats.date_format(a.assessment.started_on, "SHORT_DATE_FORMAT")}
+        self.fields["psfs_activity"].empty_label = _("Ingen")  # type: ignore[attr-defined]
         if self.instance.pk and self.instance.sub_goals.exists():
             # A goal with sub-goals stays a main goal, so its sub-goals are never hidden.
             self.fields["parent"].disabled = True

@@ -102,6 +102,11 @@ class Goal(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The «Hva er viktig for deg?» activity the goal is about; its scores are shown at evaluation.
+    psfs_activity = models.ForeignKey(
+        "assessments.PsfsActivity", on_delete=models.PROTECT, null=True, blank=True, related_name="goals",
+        verbose_name=_("aktivitet fra kartleggingen"),
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:

@@ -10,8 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from oppfolging.accounts.models import Municipality
+from oppfolging.assessments import scoring
+from oppfolging.assessments.models import Assessment, PsfsActivity
 from oppfolging.meetings.models import MeetingStatus
-from oppfolging.plans.models import GoalStatus, IndividualPlan, Measure, PlanStatus
+from oppfolging.plans.models import Goal, GoalStatus, IndividualPlan, Measure, PlanStatus
+from oppfolging.portal.models import PsfsSelfScore, ScoredBy
 from oppfolging.teams.models import Consent, ConsentScope, MemberKind
 
 # The nine items the regulation requires (domain.md, "Individuell plan" (1)–(9)).
@@ -83,3 +86,42 @@ def measures_with_responsible() -> QuerySet[Measure]:
         "responsible_membership__related_person", "responsible_membership__team__person",
         "responsible_service",
     )
+
+
+def psfs_goal_suggestions(plan: IndividualPlan) -> list[PsfsActivity]:
+    """Return the activities of the person's latest assessment that no goal of the plan is about yet.
+
+    «Hva er viktig for deg?» names what matters and is hard: each is a goal waiting to be written.
+    """
+    latest = (Assessment.objects.filter(person_id=plan.person_id)
+              .order_by("-completed_at", "-started_on", "-pk").first())
+    if latest is None:
+        return []
+    linked = {key for key in plan.goals.exclude(psfs_activity=None).values_list("psfs_activity__activity", flat=True)}
+    return [a for a in latest.psfs_activities.all() if a.activity not in linked]
+
+
+def psfs_scores_of_goal(goal: Goal) -> dict[str, list[dict[str, object]]]:
+    """Return the scores of the goal's PSFS activity over time, self-scores and proxy scores apart.
+
+    Scores from assessments are turned to "higher is better" when the form ran the other way, so
+    they compare with the evaluations and with the person's own scores between meetings.
+    """
+    activity = goal.psfs_activity
+    if activity is None:
+        return {"self": [], "proxy": []}
+    rows: list[dict[str, object]] = []
+    for row in PsfsActivity.objects.filter(
+            assessment__person_id=goal.plan.person_id, activity__iexact=activity.activity).select_related("assessment"):
+        a = row.assessment
+        rows.append({"on": a.completed_at.date() if a.completed_at else a.started_on,
+                     "score": int(scoring.normalise(row.score, a.psfs_direction)),
+                     "source": gettext_lazy("I kartleggingen")})
+    rows += [{"on": e.evaluated_on, "score": e.psfs_score, "source": gettext_lazy("Ved evaluering av målet")}
+             for e in goal.evaluations.all() if e.psfs_score is not None]
+    proxy: list[dict[str, object]] = []
+    for score in PsfsSelfScore.objects.filter(person_id=goal.plan.person_id, activity__iexact=activity.activity):
+        row = {"on": timezone.localtime(score.scored_at).date(), "score": score.score,
+               "source": score.get_scored_by_kind_display()}
+        (rows if score.scored_by_kind == ScoredBy.PERSON else proxy).append(row)
+    return {"self": sorted(rows, key=lambda r: r["on"]), "proxy": sorted(proxy, key=lambda r: r["on"])}

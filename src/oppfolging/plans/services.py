@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from oppfolging.access.grants import PersonGrant
 from oppfolging.accounts.models import User
+from oppfolging.assessments.models import Assessment, PsfsActivity
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant
 from oppfolging.lib.versioning import save_versioned
@@ -36,7 +37,7 @@ from oppfolging.teams.models import Consent, ConsentScope
 PLAN_FIELDS = ("what_matters", "resources", "needs", "person_contribution",
                "next_of_kin_contribution", "period_start", "period_end", "next_revision_on",
                "cooperation")
-GOAL_FIELDS = ("text", "author_kind", "author_related", "next_evaluation_on", "parent")
+GOAL_FIELDS = ("text", "author_kind", "author_related", "next_evaluation_on", "parent", "psfs_activity")
 MEASURE_FIELDS = ("description", "responsible_membership", "responsible_service", "responsible_user", "extent",
                   "how", "starts_on", "ends_on", "status")
 
@@ -45,11 +46,29 @@ class ConsentMissing(ValidationError):
     """No individual plan without the person's consent to it."""
 
 
+def _from_assessment(plan: IndividualPlan, assessment: Assessment) -> None:
+    """Carry «Hva er viktig for deg?» and the life areas' needs and resources into a new plan."""
+    plan.what_matters = assessment.what_matters
+    plan.needs = "\n".join(f"{heading}: {needs}" for heading, needs, _res in assessment.life_areas() if needs.strip())
+    plan.resources = "\n".join(
+        f"{heading}: {resources}" for heading, _needs, resources in assessment.life_areas() if resources.strip())
+
+
+def _latest_assessment(person: Any) -> Assessment | None:
+    """Return the person's newest assessment, completed ones first: the one a new plan starts from."""
+    return (Assessment.objects.filter(person=person)
+            .order_by("-completed_at", "-started_on", "-pk").first())
+
+
 @transaction.atomic
-def plan_create(*, grant: PersonGrant, team: Any = None) -> IndividualPlan:
-    """Create the person's individual plan; refused without an active consent to the plan."""
+def plan_create(*, grant: PersonGrant, team: Any = None, assessment: Assessment | None = None) -> IndividualPlan:
+    """Create the person's individual plan; refused without an active consent to the plan.
+
+    The plan starts from the assessment (the given one, or the person's latest): what matters to
+    the person and the life areas are carried over; its PSFS activities are offered as goals.
+    """
     grant.require_write()
-    grant.require_owns(team)
+    grant.require_owns(team, assessment)
     actor = grant.require_user()
     person = grant.person
     if not Consent.objects.active().filter(person=person, scope=ConsentScope.TEAM_AND_PLAN).exists():
@@ -58,9 +77,13 @@ def plan_create(*, grant: PersonGrant, team: Any = None) -> IndividualPlan:
         )
     if IndividualPlan.objects.filter(person=person).exists():
         raise ValidationError(_("Personen har allerede en individuell plan."))
+    plan = IndividualPlan(person=person, team=team, created_by=actor)
+    assessment = assessment or _latest_assessment(person)
+    if assessment is not None:
+        _from_assessment(plan, assessment)
     try:
         with transaction.atomic():
-            plan = IndividualPlan.objects.create(person=person, team=team, created_by=actor)
+            plan.save()
     except IntegrityError:
         # Someone else created the plan at the same moment: the loser is sent to it.
         raise ValidationError(_("Planen ble opprettet av noen andre akkurat nå. Den ligger klar.")) from None
@@ -102,16 +125,20 @@ def goal_create(
     parent: Goal | None = None,
     author_related: Any = None,
     author_user: User | None = None,
+    psfs_activity: PsfsActivity | None = None,
 ) -> Goal:
-    """Add a goal (or a sub-goal) in the person's own words, with the date it is evaluated."""
+    """Add a goal (or a sub-goal) in the person's own words, with the date it is evaluated.
+
+    A goal may be linked to one of the person's PSFS activities, whose scores its evaluation shows.
+    """
     grant.require_write()
-    grant.require_owns(plan, parent)
+    grant.require_owns(plan, parent, psfs_activity)
     if parent is not None and parent.plan_id != plan.pk:
         raise ValidationError({"parent": _("Hovedmålet hører til en annen plan.")})
     goal = Goal(
         plan=plan, parent=parent, text=text.strip(), author_kind=author_kind,
         author_related=author_related, author_user=author_user or (grant.user if author_kind == AuthorKind.PROFESSIONAL else None),
-        next_evaluation_on=next_evaluation_on,
+        next_evaluation_on=next_evaluation_on, psfs_activity=psfs_activity,
         position=plan.goals.filter(parent=parent).count(),
     )
     goal.full_clean()
@@ -129,7 +156,7 @@ def goal_update(
 ) -> Goal:
     """Change a goal; a save based on an old version is refused and shown, never overwritten."""
     grant.require_write()
-    grant.require_owns(goal, fields.get("parent"))
+    grant.require_owns(goal, fields.get("parent"), fields.get("psfs_activity"))
     before = snapshot(goal)
     for name, value in fields.items():
         setattr(goal, name, value)

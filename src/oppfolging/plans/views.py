@@ -19,15 +19,17 @@ from django.views.decorators.http import require_POST
 from oppfolging.access.policy import PersonGrant
 from oppfolging.access.shortcuts import get_person_for_user
 from oppfolging.accounts.http import AuthenticatedHttpRequest
+from oppfolging.assessments.models import PsfsActivity
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant, client_ip
+from oppfolging.home import selectors as home_selectors
 from oppfolging.lib.pdf import render_pdf
 from oppfolging.lib.versioning import EditConflict, conflict_rows, save_form_versioned
 from oppfolging.plans import selectors, services
 from oppfolging.plans.forms import EvaluationForm, GoalForm, MeasureForm, PlanForm
 from oppfolging.plans.history import field_labels, plan_as_of
 from oppfolging.plans.models import Goal, IndividualPlan, Measure, MeasureStatus
-from oppfolging.portal.models import ProposalStatus
+from oppfolging.portal.models import ProposalStatus, ScoredBy
 from oppfolging.teams.models import Consent
 
 
@@ -37,6 +39,7 @@ def _plan(grant: PersonGrant) -> IndividualPlan:
         .select_related("team", "person")
         .prefetch_related("goals__measures__responsible_membership__user",
                           "goals__measures__responsible_service", "goals__evaluations__evaluated_by",
+                          "goals__psfs_activity",
                           "team__memberships__user", "team__memberships__service",
                           "team__memberships__related_person", "team__coordinator_assignments__coordinator")
         .first()
@@ -62,7 +65,9 @@ def plan_context(plan: IndividualPlan) -> dict[str, Any]:
         "members": [m for m in plan.team.memberships.all() if m.left_on is None] if plan.team else [],
         "consents": Consent.objects.active().filter(person=plan.person).select_related("service", "related_person"),
         "proposals": plan.person.goal_proposals.filter(status=ProposalStatus.PROPOSED),
-        "self_scores": plan.person.psfs_self_scores.all()[:10],
+        "self_scores": plan.person.psfs_self_scores.filter(scored_by_kind=ScoredBy.PERSON)[:10],
+        "proxy_scores": plan.person.psfs_self_scores.exclude(scored_by_kind=ScoredBy.PERSON)[:10],
+        "psfs_suggestions": selectors.psfs_goal_suggestions(plan),
         "today": timezone.localdate(),
         "measure_statuses": MeasureStatus.choices,
     }
@@ -72,8 +77,12 @@ def plan_detail(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespon
     grant = get_person_for_user(request, person_id, resource="individual_plan")
     plan = IndividualPlan.objects.filter(person=grant.person).first()
     if plan is None:
-        return render(request, "plans/no_plan.html", {"grant": grant, "person": grant.person})
-    return render(request, "plans/detail.html", {"grant": grant, **plan_context(_plan(grant))})
+        return render(request, "plans/no_plan.html", {
+            "grant": grant, "person": grant.person,
+            "next_step": home_selectors.next_step(grant.person) if grant.can_write else None})
+    return render(request, "plans/detail.html", {
+        "grant": grant, **plan_context(_plan(grant)),
+        "next_step": home_selectors.next_step(grant.person) if grant.can_write else None})
 
 
 def _versioned_edit(request: AuthenticatedHttpRequest, grant: PersonGrant, form: Any, save: Any, template: str,
@@ -105,7 +114,11 @@ def plan_edit(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse
 def goal_add(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     grant = get_person_for_user(request, person_id, write=True, resource="individual_plan")
     plan = _plan(grant)
-    initial = {"author_kind": "person", "parent": request.GET.get("parent")}
+    initial: dict[str, Any] = {"author_kind": "person", "parent": request.GET.get("parent")}
+    if (activity_id := request.GET.get("psfs_activity", "")).isdigit():
+        activity = PsfsActivity.objects.filter(pk=int(activity_id), assessment__person=grant.person).first()
+        if activity is not None:
+            initial |= {"psfs_activity": activity.pk, "text": activity.activity}
     form = GoalForm(request.POST or None, plan=plan, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -153,7 +166,8 @@ def goal_evaluate(request: AuthenticatedHttpRequest, person_id: int, goal_id: in
         else:
             messages.success(request, _("Evalueringen er lagret i planen."))
             return redirect("plans:detail", person_id=person_id)
-    return render(request, "plans/evaluate.html", {"form": form, "person": grant.person, "goal": goal})
+    return render(request, "plans/evaluate.html", {"form": form, "person": grant.person, "goal": goal,
+                                                   "psfs_scores": selectors.psfs_scores_of_goal(goal)})
 
 
 def measure_add(request: AuthenticatedHttpRequest, person_id: int, goal_id: int) -> HttpResponse:

@@ -47,6 +47,7 @@ class ScoredBy(models.TextChoices):
     PERSON = "person", _("Personen selv")
     GUARDIAN = "guardian", _("Verge på vegne av personen")
     PARENT = "parent", _("Forelder på vegne av barnet")
+    NEXT_OF_KIN_BY_WISH = "next_of_kin_by_wish", _("Pårørende på vegne av personen, etter personens ønske")
 
 
 class PsfsSelfScore(models.Model):

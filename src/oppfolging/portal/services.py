@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -132,17 +132,18 @@ def goal_proposal_decline(*, grant: PersonGrant, proposal: GoalProposal, reply: 
 def psfs_self_score(*, grant: PortalGrant, scores: dict[str, int]) -> list[PsfsSelfScore]:
     """Record the person's own scores of their PSFS activities between meetings.
 
-    A next of kin never scores as if they were the person. A guardian, or a parent of a child,
-    may score on the person's behalf; such proxy scores are labelled with who scored and kept
-    apart from self-scores.
+    A next of kin never scores as if they were the person. A guardian, a parent of a child, or a
+    next of kin the person explicitly asked to may score on the person's behalf; such proxy scores
+    are labelled with who scored and kept apart from self-scores.
     """
-    grant.require_speaks_for_person()
+    if not grant.may_score_psfs:
+        raise PermissionDenied("Only the person, or someone allowed to score on their behalf, scores PSFS.")
     if not scores:
         raise ValidationError(_("Gi minst én aktivitet en skår."))
     if any(not 0 <= s <= 10 for s in scores.values()):
         raise ValidationError(_("Skåren er fra 0 til 10."))
     rows = [PsfsSelfScore.objects.create(person=grant.person, activity=a[:200], score=s,
-                                         scored_by_kind=ScoredBy(str(grant.basis)) if not grant.is_self else ScoredBy.PERSON)
+                                         scored_by_kind=ScoredBy(grant.psfs_scorer))
             for a, s in scores.items()]
     _audit(grant, Action.CREATE, "psfs_self_score", rows[0])
     return rows

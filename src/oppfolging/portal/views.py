@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from oppfolging.access import policy
 from oppfolging.accounts.http import AuthenticatedHttpRequest
-from oppfolging.audit.models import Action, AuditEvent
+from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant, client_ip
 from oppfolging.calendars.selectors import portal_tasks
 from oppfolging.catalogue.models import Service
@@ -31,6 +30,7 @@ from oppfolging.meetings import services as meeting_services
 from oppfolging.meetings.models import Invitation, Meeting, MeetingStatus
 from oppfolging.plans.models import IndividualPlan
 from oppfolging.plans.selectors import measures_with_responsible
+from oppfolging.portal import selectors as portal_selectors
 from oppfolging.portal import services
 from oppfolging.portal.forms import (
     AgendaItemForm,
@@ -82,8 +82,9 @@ def plan(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     ).order_by("starts_at").first()
     unread = Message.objects.filter(person=grant.person, sender_kind=SenderKind.PROFESSIONAL,
                                     read_by_person_at__isnull=True).count()
+    team_obj = Team.objects.filter(person=grant.person, status=TeamStatus.ACTIVE).first()
     return render(request, "portal/plan.html", _context(
-        grant, plan=plan_obj, goals=sorted(top, key=lambda g: (not g.is_open, g.position)),
+        grant, plan=plan_obj, coordinator=team_obj.current_coordinator_assignment if team_obj else None, goals=sorted(top, key=lambda g: (not g.is_open, g.position)),
         next_meeting=next_meeting, unread=unread, today=timezone.localdate(),
         proposals=GoalProposal.objects.filter(person=grant.person)[:10],
         tasks=[t for t in portal_tasks(user=request.user) if t.person_id == grant.person.pk],
@@ -197,6 +198,8 @@ def psfs(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     grant = _grant(request, person_id, resource="psfs")
     latest = grant.person.assessments.order_by("-started_on", "-pk").first()
     activities = [a.activity for a in latest.psfs_activities.all()] if latest else []
+    if request.method == "POST" and not grant.may_score_psfs:
+        raise PermissionDenied
     form = psfs_form(activities, request.POST or None)
     if request.method == "POST" and form.is_valid():
         scores = {activities[int(k[1:])]: v for k, v in form.cleaned_data.items() if v not in (None, "")}
@@ -205,7 +208,8 @@ def psfs(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("Takk! Skårene dine er lagret, og teamet ser dem."))
+            messages.success(request, _("Takk! Skårene dine er lagret, og teamet ser dem.") if grant.is_self else
+                             _("Takk! Skårene er lagret, merket med at du skåret dem, og teamet ser dem."))
             return redirect("portal:psfs", person_id=person_id)
     history = PsfsSelfScore.objects.filter(person=grant.person)[:30]
     return render(request, "portal/psfs.html", _context(grant, form=form, activities=activities, history=history))
@@ -323,12 +327,8 @@ def access_log(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespons
     grant = _grant(request, person_id, resource="access_log")
     if not grant.may_manage_consent:
         raise PermissionDenied
-    events, next_cursor = (
-        AuditEvent.objects.filter(person=grant.person).exclude(actor=request.user)
-        .page(after=request.GET.get("eldre", ""), size=100)
-    )
-    older_url = f"?{urlencode({'eldre': next_cursor})}" if next_cursor else ""
-    return render(request, "portal/access_log.html", _context(grant, events=events, older_url=older_url))
+    days = portal_selectors.who_has_seen(person=grant.person, reader=request.user)
+    return render(request, "portal/access_log.html", _context(grant, days=days))
 
 
 def messages_thread(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:

@@ -17,7 +17,7 @@ from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.lib import identity
 from oppfolging.lib.dates import WORK_DATE
 from oppfolging.lib.forms import choice_field
-from oppfolging.people.models import Person
+from oppfolging.people.models import Gender, Person
 from oppfolging.referrals.models import ConsentToReport, Referral, Source, Status
 
 if TYPE_CHECKING:
@@ -280,6 +280,34 @@ class LinkPersonForm(forms.Form):
         label=_("Fødselsnummer til personen i registeret"), max_length=14, required=False,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+
+
+class RegisterPersonForm(forms.Form):
+    """The person as the reporter described them, for the unit to check and register in one step."""
+
+    given_name = forms.CharField(label=_("Fornavn"), max_length=100)
+    family_name = forms.CharField(label=_("Etternavn"), max_length=100)
+    identity_number = forms.CharField(
+        label=_("Fødselsnummer"), max_length=14, required=False,
+        help_text=_("Kan stå tomt. Personen blir merket til nummeret er lagt inn."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    birth_date = forms.DateField(label=_("Fødselsdato"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    gender = forms.ChoiceField(label=_("Kjønn"), choices=Gender.choices, initial=Gender.UNKNOWN)
+    phone = forms.CharField(label=_("Telefon"), max_length=30, required=False)
+    email = forms.EmailField(label=_("E-post"), required=False)
+    address = forms.CharField(label=_("Adresse"), max_length=200, required=False)
+
+    @classmethod
+    def from_referral(cls, referral: Referral) -> RegisterPersonForm:
+        """Return the form prefilled with what the reporter typed about the person."""
+        return cls(initial={
+            "given_name": referral.subject_given_name, "family_name": referral.subject_family_name,
+            "identity_number": referral.subject_identity_number,
+            "birth_date": referral.subject_birth_date.isoformat() if referral.subject_birth_date else "",
+            "phone": referral.subject_phone, "address": referral.subject_address,
+        })
 
 
 class QueueFilterForm(forms.Form):

@@ -25,7 +25,7 @@ from oppfolging.lib.versioning import save_versioned
 from oppfolging.notifications.models import Kind
 from oppfolging.notifications.services import Recipient, notify
 from oppfolging.people.models import Gender, Person
-from oppfolging.referrals.models import Channel, PublicFormToken, Referral, Status
+from oppfolging.referrals.models import Channel, PublicFormToken, Referral, Status, Urgency
 
 RECEIPT_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"  # no look-alikes (0/O, 1/I, 5/S, 8/B, 2/Z)
 
@@ -151,7 +151,8 @@ def _referral_create(
         channel=channel,
         reporter_user=reporter_user,
         received_at=now,
-        deadline=Referral.default_deadline(now, municipality.referral_deadline_days),
+        deadline=Referral.default_deadline(
+            now, municipality.referral_deadline_days_for(fields.get("urgency") or Urgency.NORMAL)),
         receipt_code=_new_receipt_code(),
         submitter_ip_hash=_ip_fingerprint(ip) if channel == Channel.PUBLIC_FORM else "",
         **fields,
@@ -246,6 +247,67 @@ def referral_link_person(*, grant: StaffGrant, referral: Referral, person: Perso
     _save(referral, None, ["person"])
     _log(referral, grant, Action.UPDATE, _("Koblet til personregisteret"))
     return referral
+
+
+@transaction.atomic
+def referral_register_person(
+    *,
+    grant: StaffGrant,
+    referral: Referral,
+    given_name: str,
+    family_name: str,
+    birth_date: dt.date | None,
+    identity_number: str = "",
+    gender: str = Gender.UNKNOWN,
+    phone: str = "",
+    email: str = "",
+    address: str = "",
+) -> Person:
+    """Register the person a report describes, in one step, from what the reporter typed.
+
+    The unit checks and corrects the prefilled fields. A person already in the register with the
+    same identity number is linked, never registered twice. Without an identity number the person
+    is registered on the birth date and flagged (`Person.identity_missing`) until it is added.
+    """
+    _require_triage(grant, referral)
+    if referral.person_id is not None:
+        raise ValidationError(_("Meldingen er allerede koblet til en person."))
+    person = Person(
+        municipality=referral.municipality, given_name=given_name.strip(), family_name=family_name.strip(),
+        birth_date=birth_date, gender=gender or Gender.UNKNOWN, phone=phone.strip(), email=email.strip(),
+        address=address.strip(),
+    )
+    number_text = identity.compact(identity_number or "")
+    if number_text:
+        try:
+            number = identity.parse(number_text, allow_synthetic=settings.ALLOW_SYNTHETIC_IDS)
+        except identity.InvalidIdentityNumber as error:
+            raise ValidationError({"identity_number": str(error)}) from None
+        existing = Person.objects.filter(municipality=referral.municipality, identity_number=number.value).first()
+        if existing is not None:
+            referral.person = existing
+            _save(referral, None, ["person"])
+            _log(referral, grant, Action.UPDATE, _("Koblet til personregisteret"))
+            return existing
+        person.identity_number, person.identity_kind = number.value, str(number.kind)
+        if number.birth_date is not None:
+            person.birth_date = number.birth_date
+        if person.gender == Gender.UNKNOWN:
+            person.gender = {"F": Gender.FEMALE, "M": Gender.MALE}.get(number.sex or "", Gender.UNKNOWN)
+    if person.birth_date is None:
+        raise ValidationError({"birth_date": _("Oppgi fødselsdato når fødselsnummeret ikke er kjent.")})
+    person.full_clean()
+    person.save()
+    audit_record(
+        actor=grant.user, action=Action.CREATE, resource="person", resource_id=person.pk, person=person,
+        role=Role.COORDINATING_UNIT,
+        purpose=_("Registrert fra melding om behov")
+        + ("" if person.identity_number else " " + _("(uten fødselsnummer)")),
+    )
+    referral.person = person
+    _save(referral, None, ["person"])
+    _log(referral, grant, Action.UPDATE, _("Koblet til personregisteret"))
+    return person
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:referral_id>/", views.referral_detail, name="detail"),
     path("<int:referral_id>/tildel/", views.referral_assign, name="assign"),
     path("<int:referral_id>/koble/", views.referral_link_person, name="link_person"),
+    path("<int:referral_id>/registrer/", views.referral_register_person, name="register_person"),
     path("<int:referral_id>/frist/", views.referral_deadline, name="deadline"),
     path("<int:referral_id>/avslag/", views.referral_decline, name="decline"),
     path("<int:referral_id>/trekk/", views.referral_withdraw, name="withdraw"),

@@ -39,6 +39,7 @@ from oppfolging.referrals.forms import (
     PublicReferralForm,
     QueueFilterForm,
     ReasonForm,
+    RegisterPersonForm,
 )
 from oppfolging.referrals.models import OPEN_STATUSES, Referral, Source, Status, Urgency
 
@@ -100,7 +101,7 @@ def public_receipt(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def referral_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The coordinating unit's queue: overdue and urgent first, with age and deadline."""
+    """The coordinating unit's queue: every urgent report first, then overdue ones, by deadline."""
     municipality = active_municipality(request)
     user: User = request.user
     if not (policy.can_triage(user, municipality) or policy.can_report_need(user, municipality)):
@@ -131,7 +132,7 @@ def referral_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
                 default=Value(2), output_field=IntegerField(),
             ),
         )
-        .order_by("overdue", "urgency_rank", "received_at")[:300]
+        .order_by("urgency_rank", "overdue", "deadline", "received_at")[:300]
     )
     audit_record(
         actor=user, action=Action.LIST, resource="referral_queue", municipality=municipality,
@@ -228,6 +229,7 @@ def referral_detail(request: AuthenticatedHttpRequest, referral_id: int) -> Http
         "reason_form": ReasonForm(),
         "deadline_form": DeadlineForm(initial={"deadline": referral.deadline}),
         "link_form": LinkPersonForm(),
+        "register_form": RegisterPersonForm.from_referral(referral),
         "matches": matches,
         "can_triage": can_triage,
     })
@@ -283,6 +285,22 @@ def referral_link_person(request: AuthenticatedHttpRequest, referral_id: int) ->
             person = Person.objects.filter(municipality=referral.municipality, pk=pk).first()
         services.referral_link_person(grant=grant, referral=referral, person=person)
         return _("Meldingen er koblet til personregisteret.")
+
+    return _act(request, referral_id, action)
+
+
+@require_POST
+def referral_register_person(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
+    """Register the person from the report in one step (identity number optional), and link them."""
+    def action(grant: StaffGrant, referral: Referral) -> str:
+        form = RegisterPersonForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError([m for errors in form.errors.values() for m in errors])
+        person = services.referral_register_person(grant=grant, referral=referral, **form.cleaned_data)
+        if person.identity_missing:
+            return _("%(name)s er registrert uten fødselsnummer og er merket til nummeret er lagt inn.") % {
+                "name": person.full_name}
+        return _("%(name)s er registrert og koblet til meldingen.") % {"name": person.full_name}
 
     return _act(request, referral_id, action)
 

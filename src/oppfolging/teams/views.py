@@ -22,6 +22,7 @@ from oppfolging.access.shortcuts import (
 from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
+from oppfolging.home import selectors as home_selectors
 from oppfolging.lib.forms import add_service_error
 from oppfolging.plans import services as plan_services
 from oppfolging.plans.models import IndividualPlan
@@ -78,6 +79,7 @@ def person_team(request: AuthenticatedHttpRequest, person_id: int, wish_form: Wi
         "plan": IndividualPlan.objects.filter(person=person).first(),
         "wish_form": wish_form or WishForm(municipality=person.municipality),
         "decisions": person.decisions.order_by("-decided_at")[:3] if hasattr(person, "decisions") else [],
+        "next_step": home_selectors.next_step(person) if grant.can_write else None,
     })
 
 
@@ -248,12 +250,16 @@ def consent_withdraw(request: AuthenticatedHttpRequest, person_id: int, consent_
 
 @require_POST
 def plan_create(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
+    """Create the plan from the latest assessment, then show it with the next step."""
     def do(grant: policy.PersonGrant) -> str:
         team = Team.objects.filter(person=grant.person, status=TeamStatus.ACTIVE).first()
         plan_services.plan_create(grant=grant, team=team)
-        return _("Individuell plan er opprettet.")
+        return _("Individuell plan er opprettet fra kartleggingen.")
 
-    return _write(request, person_id, do)
+    response = _write(request, person_id, do)
+    if IndividualPlan.objects.filter(person_id=person_id).exists():
+        return redirect("plans:detail", person_id=person_id)
+    return response
 
 
 def pool(request: AuthenticatedHttpRequest) -> HttpResponse:

@@ -57,7 +57,7 @@ def to_fhir(person: Person) -> dict[str, Any]:
         "resourceType": "Patient",
         "id": str(person.pk),
         "meta": meta(version=person.version, updated=person.updated_at),
-        "identifier": [identifier_of(person.identity_number, person.identity_kind)],
+        "identifier": [identifier_of(person.identity_number, person.identity_kind)] if person.identity_number else [],
         "active": True,
         "name": [{"use": "official", "family": person.family_name, "given": [person.given_name]}],
         "telecom": telecom,

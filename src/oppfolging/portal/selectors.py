@@ -1,0 +1,121 @@
+"""Reads for «Min plan» that need more than one query's shaping: who has seen the plan, in words."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from oppfolging.accounts.models import Role, User
+from oppfolging.audit.models import Action, AuditEvent
+from oppfolging.people.models import Person
+
+# What was looked at, in words, for every resource a person's access log can name.
+RESOURCE_WORDS = {
+    "person": _("personopplysningene"),
+    "individual_plan": _("planen"),
+    "individual_plan_pdf": _("planen som utskrift"),
+    "individual_plan_history": _("historikken til planen"),
+    "goal": _("et mål i planen"),
+    "measure": _("et tiltak i planen"),
+    "goal_evaluation": _("en evaluering av et mål"),
+    "goal_proposal": _("et forslag til mål"),
+    "plan_section": _("en del av planen"),
+    "assessment": _("kartleggingen"),
+    "assessment_list": _("kartleggingene"),
+    "medical_assessment": _("den medisinske vurderingen"),
+    "decision": _("avgjørelsen om oppfølging"),
+    "referral": _("meldingen om behov"),
+    "team": _("teamet"),
+    "meeting": _("et møte"),
+    "meetings": _("møtene"),
+    "meeting_invitation": _("en møteinnkalling"),
+    "action_items": _("oppgavene fra møtene"),
+    "consent": _("samtykkene"),
+    "message": _("meldingene"),
+    "document": _("et dokument"),
+    "documents": _("dokumentene"),
+    "document_file": _("et dokument"),
+    "log_note": _("et notat i samarbeidsloggen"),
+    "log_notes": _("samarbeidsloggen"),
+    "related_person": _("opplysningene om pårørende"),
+    "coordinator_wish": _("ønsket om koordinator"),
+    "psfs": _("skårene på aktivitetene"),
+    "psfs_self_score": _("skårene på aktivitetene"),
+    "outcomes": _("sykehusopphold og tjenestebruk"),
+    "notification": _("et varsel"),
+    "letter": _("et brev"),
+    "letters": _("brevene"),
+    "risk_entry": _("fastlegens risikoliste"),
+    "risk_decision": _("fastlegens vurdering på risikolisten"),
+    "child_view": _("barnets side"),
+    "child_follow_up": _("oppfølgingen av barnet"),
+    "child_coordinator_decision": _("avgjørelsen om barnekoordinator"),
+    "parent_exclusion": _("hvem av foreldrene som får se"),
+    "break_glass": _("opplysningene med nødtilgang"),
+    "access_log": _("hvem som har sett opplysningene"),
+    "calendar_feed": _("kalenderen"),
+    "portal": _("«Min plan»"),
+    "catalogue": _("tjenestene i kommunen"),
+}
+ACTION_WORDS = {
+    Action.READ: _("så på"), Action.LIST: _("så på"), Action.SEARCH: _("søkte i"),
+    Action.CREATE: _("la til"), Action.UPDATE: _("endret"), Action.DELETE: _("slettet"),
+    Action.EXPORT: _("tok ut"), Action.SEND: _("sendte et varsel om"), Action.BREAK_GLASS: _("åpnet nødtilgang til"),
+}
+ROLE_WORDS = dict(Role.choices) | {"person": _("personen selv"), "next_of_kin": _("pårørende"),
+                                   "system": _("systemet")}
+
+
+@dataclass
+class Seen:
+    """One line of the access log: who did what, how many times that day."""
+
+    who: str
+    role: str
+    unit: str
+    what: str
+    why: str
+    break_glass: bool
+    first: dt.datetime
+    last: dt.datetime
+    times: int = 1
+
+
+@dataclass
+class SeenDay:
+    day: dt.date
+    lines: list[Seen] = field(default_factory=list)
+
+
+def who_has_seen(*, person: Person, reader: User, limit: int = 1000) -> list[SeenDay]:
+    """Return who has seen or changed the person's data, grouped by day, newest first, in words.
+
+    Repeated views of the same thing by the same person on one day become one line with a count;
+    the reader's own views are left out. Codes never reach the page: each resource and action is
+    said in words (RESOURCE_WORDS), an unknown resource as "opplysningene".
+    """
+    events = (AuditEvent.objects.filter(person=person).exclude(actor=reader)
+              .order_by("-at").only("at", "actor_name", "actor_role", "actor_unit", "resource", "action",
+                                    "purpose", "break_glass")[:limit])
+    days: list[SeenDay] = []
+    index: dict[tuple[object, ...], Seen] = {}
+    for event in events:
+        day = timezone.localtime(event.at).date()
+        if not days or days[-1].day != day:
+            days.append(SeenDay(day))
+            index = {}
+        what = f"{ACTION_WORDS.get(event.action, _('så på'))} {RESOURCE_WORDS.get(event.resource, _('opplysningene'))}"
+        key = (event.actor_name, event.actor_role, event.actor_unit, what, event.break_glass)
+        if key in index:
+            seen = index[key]
+            seen.times += 1
+            seen.first = event.at
+            continue
+        seen = Seen(who=event.actor_name, role=str(ROLE_WORDS.get(event.actor_role, "")), unit=event.actor_unit,
+                    what=what, why=event.purpose, break_glass=event.break_glass, first=event.at, last=event.at)
+        index[key] = seen
+        days[-1].lines.append(seen)
+    return days
