@@ -174,18 +174,18 @@ PAGES: list[tuple[str, int, str, Any]] = [
     ("Min plan, consent", 18, "person_user", lambda w: reverse("portal:consent", args=[w.cast.person.pk])),
     ("Min plan, who has looked", 9, "person_user", lambda w: reverse("portal:access_log", args=[w.cast.person.pk])),
     ("audit search", 8, "cu", lambda w: reverse("audit:search") + f"?person={w.cast.person.pk}"),
-    ("indicators", 43, "leader", lambda w: reverse("indicators:dashboard", args=[w.cast.municipality.number])),
+    ("indicators", 19, "leader", lambda w: reverse("indicators:dashboard", args=[w.cast.municipality.number])),
     # The pages of the large-municipality benchmark (bench/scale.py, docs/performance.md).
     ("followed-up overview", 10, "cu", lambda w: reverse("teams:overview")),
-    ("new report form", 4, "cu", lambda w: reverse("referrals:create")),
+    ("new report form", 6, "cu", lambda w: reverse("referrals:create")),
     ("new report, person search", 7, "cu", lambda w: reverse("referrals:person_search") + "?person_q=Vekst"),
     ("report queue", 7, "cu", lambda w: reverse("referrals:queue")),
     ("audit search by person", 9, "cu",
      lambda w: reverse("audit:search") + f"?person={w.cast.person.identity_number}"),
     ("audit search by user", 9, "cu", lambda w: reverse("audit:search") + f"?user={w.coordinator.pk}"),
     ("audit search by period", 8, "cu", lambda w: reverse("audit:search") + "?date_from=2020-01-01"),
-    ("evaluator comparison", 8, "evaluator", lambda w: reverse("indicators:comparison")),
-    ("plan PDF", 27, "coordinator", lambda w: reverse("plans:pdf", args=[w.cast.person.pk])),
+    ("evaluator comparison", 44, "evaluator", lambda w: reverse("indicators:comparison")),
+    ("plan PDF", 28, "coordinator", lambda w: reverse("plans:pdf", args=[w.cast.person.pk])),
 ]
 
 

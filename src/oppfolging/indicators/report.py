@@ -188,7 +188,8 @@ def comparison(municipalities: Sequence[Municipality], period: Period) -> list[C
     non-counts, so they cannot be combined to recover a hidden one.
     """
     result = []
-    stored = load_figures(municipalities, [period])
+    # Counts are suppressed over the year's hierarchy, so its 17 periods are read in one query.
+    stored = load_figures(municipalities, {p.code: p for p in [period, *periods.year_hierarchy(period)]}.values())
     with shared_queries():
         for indicator in INDICATORS:
             result.append(_comparison_row(indicator, municipalities, period, stored))
