@@ -319,7 +319,7 @@ def _origin(url: str) -> str:
 _identity_providers = sorted({origin for origin in (
     _origin(os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")) if OIDC_ENABLED else "",
     _origin(os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", "")) if OIDC_ENABLED else "",
-    _origin(HELSEID_OIDC["OIDC_OP_AUTHORIZATION_ENDPOINT"]) if HELSEID_ENABLED else "",
+    _origin(str(HELSEID_OIDC["OIDC_OP_AUTHORIZATION_ENDPOINT"])) if HELSEID_ENABLED else "",
 ) if origin})
 SECURE_CSP = {
     "default-src": [CSP.SELF],

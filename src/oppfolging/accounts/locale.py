@@ -54,7 +54,7 @@ def municipality_language(request: HttpRequest) -> str | None:
     municipality = getattr(request, "municipality", None)
     if municipality is not None:
         return offered(municipality.language)
-    user = request.user  # type: ignore[attr-defined]
+    user = request.user
     if user.is_authenticated:
         grants = policy.portal_grants(user=user)  # cached on the user; the page uses them too
         return offered(grants[0].person.municipality.language) if grants else None
@@ -67,7 +67,7 @@ def municipality_language(request: HttpRequest) -> str | None:
 
 def language_for(request: HttpRequest) -> str:
     """Return the language code the page should be written in (see the module's docstring)."""
-    user = request.user  # type: ignore[attr-defined]
+    user = request.user
     cookie = offered(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
     if user.is_authenticated:
         return offered(user.language) or municipality_language(request) or cookie or settings.LANGUAGE_CODE

@@ -129,7 +129,7 @@ def language_set(request: HttpRequest) -> HttpResponse:
     """Switch the written standard from the header: a cookie for everyone, and the user's own choice."""
     response = set_language(request)
     language = offered(request.POST.get("language"))
-    user = request.user  # type: ignore[attr-defined]
+    user = request.user
     if language and user.is_authenticated and isinstance(response, HttpResponseRedirect):
         services.user_language_save(user=user, language=language)
     return response

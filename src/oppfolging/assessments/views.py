@@ -261,7 +261,7 @@ def decide(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     form = DecisionForm(request.POST or None, person=person, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            with once(form.submission, user=request.user) as submission:  # type: ignore[arg-type]
+            with once(form.submission, user=request.user) as submission:
                 decision = services.decision_record(
                     grant=grant,
                     outcome=form.cleaned_data["outcome"],

@@ -74,7 +74,7 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
             # at <= the cursor's time is the index's range; the few entries of that very
             # microsecond already shown are filtered out.
             entries = entries.filter(at__lte=at).exclude(at=at, id__gte=pk)
-        rows = list(entries[: size + 1])
+        rows: list[AuditEvent] = list(entries[: size + 1])
         if len(rows) <= size:
             return rows, ""
         last = rows[size - 1]

@@ -29,7 +29,7 @@ def audit_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Search the municipality's access log; the search itself is logged."""
     municipality = require_in_municipality(request, policy.can_search_audit)
     form = AuditSearchForm(request.GET or None, municipality=municipality)
-    events = None
+    shown: list[AuditEvent] | None = None
     person = None
     older_url = ""
     if form.is_valid() and any(form.cleaned_data.values()):
@@ -47,7 +47,7 @@ def audit_search(request: AuthenticatedHttpRequest) -> HttpResponse:
             events = events.filter(at__lt=_start_of(form.cleaned_data["date_to"] + dt.timedelta(days=1)))
         if form.cleaned_data["break_glass_only"]:
             events = events.filter(break_glass=True)
-        events, next_cursor = events.page(after=request.GET.get("eldre", ""), size=PAGE_SIZE)
+        shown, next_cursor = events.page(after=request.GET.get("eldre", ""), size=PAGE_SIZE)
         if next_cursor:
             query = request.GET.copy()
             query["eldre"] = next_cursor
@@ -62,5 +62,5 @@ def audit_search(request: AuthenticatedHttpRequest) -> HttpResponse:
             ip=client_ip(request),
         )
     return render(
-        request, "audit/search.html", {"form": form, "events": events, "person": person, "older_url": older_url}
+        request, "audit/search.html", {"form": form, "events": shown, "person": person, "older_url": older_url}
     )

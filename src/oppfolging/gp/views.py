@@ -176,7 +176,7 @@ def entry_refer(request: AuthenticatedHttpRequest, list_id: int, entry_id: int) 
                 "code": referral.receipt_code})
             return redirect("gp:detail", list_id=list_id)
     # The page shows the patient's identity number and the reasons from the list: a read.
-    audit_record(actor=request.user, action=Action.READ, resource="risk_entry", resource_id=entry.pk,  # type: ignore[arg-type]
+    audit_record(actor=request.user, action=Action.READ, resource="risk_entry", resource_id=entry.pk,
                  municipality=risk_list.municipality, role="gp",
                  purpose=_("Melding om behov fra fastlegens risikoliste"), ip=client_ip(request))
     return render(request, "gp/refer.html", {"form": form, "entry": entry, "risk_list": risk_list})

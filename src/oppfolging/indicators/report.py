@@ -274,10 +274,10 @@ def _comparison_row(
         return ComparisonRow(indicator, sources.column_totals, sources.total)
     if indicator.is_count:
         chain = periods.year_hierarchy(period)
-        figures = [_hierarchy_figures(indicator, m, chain, stored) for m in municipalities]
-        if all(f.available for row in figures for f in row):
+        by_period = [_hierarchy_figures(indicator, m, chain, stored) for m in municipalities]
+        if all(f.available for row in by_period for f in row):
             at = chain.index(period)
-            table = suppress_over_periods([[[int(f.value or 0) for f in row] for row in figures]])
+            table = suppress_over_periods([[[int(f.value or 0) for f in row] for row in by_period]])
             cells = [_count_cell(table[0][c][at]) for c in range(len(municipalities))]
             return ComparisonRow(indicator, cells, _count_cell(table[0][len(municipalities)][at]))
     figures = [stored_figures(indicator, m, [period], stored)[0] for m in municipalities]

@@ -141,10 +141,10 @@ class ActionItemForm(OnceForm):
         cleaned["owner_membership"] = cleaned["owner_user"] = cleaned["owner_service"] = None
         if value.startswith("u:") and self.coordinator is not None and value == f"u:{self.coordinator.pk}":
             cleaned["owner_user"] = self.coordinator
-        elif value.startswith("s:") and id_param(value[2:]) is not None:
-            cleaned["owner_service"] = self.services.get(id_param(value[2:]))
-        elif id_param(value) is not None:
-            cleaned["owner_membership"] = self.memberships.get(id_param(value))
+        elif value.startswith("s:") and (service_id := id_param(value[2:])) is not None:
+            cleaned["owner_service"] = self.services.get(service_id)
+        elif (membership_id := id_param(value)) is not None:
+            cleaned["owner_membership"] = self.memberships.get(membership_id)
         if not any(cleaned[k] for k in ("owner_membership", "owner_user", "owner_service")) and not self.errors:
             self.add_error("owner_membership", _("Velg hvem som er ansvarlig."))
         return cleaned

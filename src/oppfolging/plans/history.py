@@ -74,7 +74,7 @@ def _readable(item: dict[str, Any]) -> None:
             except ValueError:
                 pass
     if "status" in item:
-        choices = GoalStatus if "next_evaluation_on" in item else MeasureStatus
+        choices: type[models.TextChoices] = GoalStatus if "next_evaluation_on" in item else MeasureStatus
         item["status_label"] = dict(choices.choices).get(item["status"], item["status"])
     for name, choices in LABELS.items():
         if name in item:
@@ -101,8 +101,8 @@ def field_labels(change: PlanChange) -> list[str]:
             field = None
         if name in UNNAMED_FIELDS:
             labels.append(str(UNNAMED_FIELDS[name]))
-        elif field is not None and getattr(field, "verbose_name", None) and field.verbose_name != name.replace("_", " "):
-            labels.append(str(field.verbose_name))
+        elif (verbose := getattr(field, "verbose_name", None)) and verbose != name.replace("_", " "):
+            labels.append(str(verbose))
     return labels
 
 

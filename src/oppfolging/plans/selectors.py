@@ -121,7 +121,13 @@ def psfs_scores_of_goal(goal: Goal) -> dict[str, list[dict[str, object]]]:
              for e in goal.evaluations.all() if e.psfs_score is not None]
     proxy: list[dict[str, object]] = []
     for score in PsfsSelfScore.objects.filter(person_id=goal.plan.person_id, activity__iexact=activity.activity):
-        row = {"on": timezone.localtime(score.scored_at).date(), "score": score.score,
-               "source": score.get_scored_by_kind_display()}
-        (rows if score.scored_by_kind == ScoredBy.PERSON else proxy).append(row)
-    return {"self": sorted(rows, key=lambda r: r["on"]), "proxy": sorted(proxy, key=lambda r: r["on"])}
+        scored: dict[str, object] = {"on": timezone.localtime(score.scored_at).date(), "score": score.score,
+                                     "source": score.get_scored_by_kind_display()}
+        (rows if score.scored_by_kind == ScoredBy.PERSON else proxy).append(scored)
+    return {"self": sorted(rows, key=_on), "proxy": sorted(proxy, key=_on)}
+
+
+def _on(row: dict[str, object]) -> dt.date:
+    on = row["on"]
+    assert isinstance(on, dt.date)
+    return on

@@ -74,7 +74,7 @@ class IdPortenBackend(OIDCAuthenticationBackend):
         """Make an account bound to the `pid`, when the register knows the number."""
         return services.citizen_account_sign_in(pid=str(claims["pid"]), user=None)
 
-    def update_user(self, user: User, claims: dict[str, Any]) -> User | None:  # type: ignore[override]
+    def update_user(self, user: User, claims: dict[str, Any]) -> User | None:
         """Sign the bound account in, while the register still knows its number."""
         return services.citizen_account_sign_in(pid=str(claims["pid"]), user=user)
 

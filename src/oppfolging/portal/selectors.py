@@ -107,7 +107,10 @@ def who_has_seen(*, person: Person, reader: User, limit: int = 1000) -> list[See
         if not days or days[-1].day != day:
             days.append(SeenDay(day))
             index = {}
-        what = f"{ACTION_WORDS.get(event.action, _('så på'))} {RESOURCE_WORDS.get(event.resource, _('opplysningene'))}"
+        action_words = ACTION_WORDS.get(Action(event.action)) if event.action in Action.values else None
+        action_words = action_words or _("så på")
+        resource_words = RESOURCE_WORDS.get(event.resource) or _("opplysningene")
+        what = f"{action_words} {resource_words}"
         key = (event.actor_name, event.actor_role, event.actor_unit, what, event.break_glass)
         if key in index:
             seen = index[key]

@@ -17,6 +17,7 @@ from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.lib import identity
 from oppfolging.lib.dates import WORK_DATE
 from oppfolging.lib.forms import choice_field
+from oppfolging.lib.params import id_param
 from oppfolging.people.models import Gender, Person
 from oppfolging.referrals.models import ConsentToReport, Referral, Source, Status
 
@@ -222,8 +223,8 @@ class InAppReferralForm(ReferralFieldsMixin, forms.ModelForm):
         chosen = self.data.get("person") if self.is_bound else self.initial.get("person")
         if isinstance(chosen, Person):
             self.fields["person"].widget.selected = chosen
-        elif str(chosen or "").isdigit():
-            self.fields["person"].widget.selected = persons.filter(pk=int(chosen)).first()
+        elif (pk := id_param(str(chosen or ""))) is not None:
+            self.fields["person"].widget.selected = persons.filter(pk=pk).first()
         for name in ("subject_given_name", "subject_family_name"):
             self.fields[name].required = False
 

@@ -274,9 +274,10 @@ def referral_register_person(
         raise ValidationError(_("Meldingen er allerede koblet til en person."))
     person = Person(
         municipality=referral.municipality, given_name=given_name.strip(), family_name=family_name.strip(),
-        birth_date=birth_date, gender=gender or Gender.UNKNOWN, phone=phone.strip(), email=email.strip(),
-        address=address.strip(),
+        gender=gender or Gender.UNKNOWN, phone=phone.strip(), email=email.strip(), address=address.strip(),
     )
+    if birth_date is not None:
+        person.birth_date = birth_date
     number_text = identity.compact(identity_number or "")
     if number_text:
         try:

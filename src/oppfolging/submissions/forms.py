@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 
+if TYPE_CHECKING:  # for the type checker the mixin is a form; at run time it only adds to one
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
 
-class OnceMixin:
+
+class OnceMixin(_FormBase):
     """Adds a hidden one-time token to a Form or ModelForm; a bound form keeps the token it was sent with."""
-
-    fields: dict[str, forms.Field]
-    initial: dict[str, Any]
-    is_bound: bool
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
