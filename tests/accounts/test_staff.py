@@ -31,7 +31,7 @@ def test_it_lets_the_administrator_set_the_deadline_for_reports(cast):
     from django.urls import reverse
 
     url = reverse("accounts:municipality_settings")
-    response = cast.client_for(cast.admin).post(url, {"referral_deadline_days": 10, "contact_email": "ke@example.invalid",
+    response = cast.client_for(cast.admin).post(url, {"referral_deadline_urgent_days": 3, "referral_deadline_soon_days": 7, "referral_deadline_days": 10, "contact_email": "ke@example.invalid",
                                                      "language": "nb"})
     assert response.status_code == 302
     cast.municipality.refresh_from_db()

@@ -25,9 +25,12 @@ def test_it_logs_no_read_when_a_record_under_the_person_does_not_exist(cast):
     assert AuditEvent.objects.count() == before
 
 
-def test_it_logs_the_list_of_persons_offered_on_the_new_report_page(cast):
+def test_it_logs_the_person_shown_on_the_new_report_page(cast):
     html = cast.client_for(cast.cu).get(reverse("referrals:create")).content.decode()
-    assert "Petra Person" in html  # the person field lists the persons the user serves
+    assert "Petra Person" not in html  # no one is listed: the picker searches (and logs each search)
+    assert not AuditEvent.objects.filter(actor=cast.cu).exists()
+    url = reverse("referrals:create") + f"?person={cast.person.pk}"
+    assert "Petra Person" in cast.client_for(cast.cu).get(url).content.decode()
     entry = AuditEvent.objects.get(actor=cast.cu)
-    assert (entry.action, entry.resource, entry.municipality, entry.purpose) == (
-        "list", "person_list", cast.municipality, "Velge person til en melding om behov")
+    assert (entry.action, entry.resource, entry.person, entry.purpose) == (
+        "read", "person", cast.person, "Velge person til en melding om behov")

@@ -209,15 +209,20 @@ def test_the_loser_of_a_race_to_form_a_team_gets_a_message_not_an_error_page(cas
 
 
 def test_the_loser_of_a_race_to_create_the_plan_gets_a_message_not_an_error_page(cast, team, monkeypatch):
-    real_create = IndividualPlan.objects.create
+    real_save = IndividualPlan.save
+    raced = []
 
-    def the_other_click_lands_first(**fields):
-        real_create(person=fields["person"], team=fields["team"], created_by=cast.colleague)
-        return real_create(**fields)
+    # The other click's plan is saved just before ours (here in the same transaction, rolled back
+    # with it; in real life the other user's committed row).
+    def the_other_click_lands_first(self, *args, **kwargs):
+        if self.pk is None and not raced:
+            raced.append(True)
+            real_save(IndividualPlan(person=self.person, team=self.team, created_by=cast.colleague))
+        return real_save(self, *args, **kwargs)
 
-    monkeypatch.setattr(IndividualPlan.objects, "create", the_other_click_lands_first)
+    monkeypatch.setattr(IndividualPlan, "save", the_other_click_lands_first)
     response = cast.client_for(cast.cu).post(reverse("teams:plan_create", args=[cast.person.pk]), follow=True)
-    assert response.status_code == 200
+    assert response.status_code == 200 and raced
     assert "Planen ble opprettet av noen andre akkurat nå" in response.content.decode()
 
 

@@ -182,9 +182,11 @@ def referral_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 % {"code": referral.receipt_code},
             )
             return redirect("home:start")
-    # The form's person field lists every person the user serves: a list entry in the log.
-    audit_record(actor=user, action=Action.LIST, resource="person_list", municipality=municipality,
-                 purpose=_("Velge person til en melding om behov"), ip=client_ip(request))
+    # The form lists no one (the picker searches, and logs each search); a person chosen already,
+    # from their own page, is shown by name: a read in the log.
+    if isinstance(chosen := initial.get("person"), Person):
+        audit_record(actor=user, action=Action.READ, resource="person", person=chosen, municipality=municipality,
+                     purpose=_("Velge person til en melding om behov"), ip=client_ip(request))
     return render(request, "referrals/create.html", {"form": form})
 
 
