@@ -177,7 +177,7 @@ PAGES: list[tuple[str, int, str, Any]] = [
     ("indicators", 19, "leader", lambda w: reverse("indicators:dashboard", args=[w.cast.municipality.number])),
     # The pages of the large-municipality benchmark (bench/scale.py, docs/performance.md).
     ("followed-up overview", 10, "cu", lambda w: reverse("teams:overview")),
-    ("new report form", 6, "cu", lambda w: reverse("referrals:create")),
+    ("new report form", 4, "cu", lambda w: reverse("referrals:create")),
     ("new report, person search", 7, "cu", lambda w: reverse("referrals:person_search") + "?person_q=Vekst"),
     ("report queue", 7, "cu", lambda w: reverse("referrals:queue")),
     ("audit search by person", 9, "cu",

@@ -10,19 +10,28 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
 from oppfolging.access.grants import PersonGrant
 from oppfolging.meetings import selectors, services
+from oppfolging.meetings.models import Meeting
 
 
 def agendas_send_due(*, now: dt.datetime | None = None) -> int:
     """Send every invitation whose time has come; return how many invitees it reached."""
     now = now or timezone.now()
     sent = 0
-    for meeting in selectors.due_for_agenda(now=now, days_before=settings.AGENDA_SEND_DAYS_BEFORE):
-        sent += services.agenda_send(grant=PersonGrant.system(meeting.team.person), meeting=meeting).count
+    for due in selectors.due_for_agenda(now=now, days_before=settings.AGENDA_SEND_DAYS_BEFORE):
+        # Two overlapping runs both see the meeting as due: the first to lock it sends, and the
+        # other skips it (locked, or already sent once the lock is released).
+        with transaction.atomic():
+            meeting = (Meeting.objects.select_for_update(skip_locked=True, of=("self",))
+                       .filter(pk=due.pk, agenda_sent_at__isnull=True).select_related("team__person").first())
+            if meeting is None:
+                continue
+            sent += services.agenda_send(grant=PersonGrant.system(meeting.team.person), meeting=meeting).count
     return sent
 
 
