@@ -204,3 +204,34 @@ def test_the_person_picker_searches_through_the_access_policy(cast):
     assert f'value="{cast.person.pk}"' not in cast.client_for(cast.colleague).get(
         url, {"person_q": cast.person.family_name}).content.decode()
     assert cast.client_for(cast.leader).get(url, {"person_q": "Per"}).status_code == 403
+
+
+def test_two_in_app_reports_for_the_same_new_number_at_once_register_one_person(cast, monkeypatch):
+    """#13.5: the second insert meets the unique number and uses the person the first made."""
+    import datetime as dt
+
+    from oppfolging.access.policy import staff_grant
+    from oppfolging.lib import identity
+    from oppfolging.people.models import Person
+    from oppfolging.referrals import services
+
+    number = identity.make_synthetic(birth_date=dt.date(1951, 5, 6), individual=222)
+    real_create = Person.objects.create
+    raced = []
+
+    def the_other_report_lands_first(**fields):
+        if not raced:
+            raced.append(real_create(**fields))  # committed by the other request, in real life
+        return real_create(**fields)
+
+    monkeypatch.setattr(Person.objects, "create", the_other_report_lands_first)
+    grant = staff_grant(user=cast.cu, municipality=cast.municipality)
+    referral = services.referral_create(
+        grant=grant, source="municipal_service", reporter_name="Kari", subject_given_name="Nye",
+        subject_family_name="Nordmann", subject_identity_number=number, observations="Faller ofte.",
+        urgency="normal", consent="given")
+    # No error: the report is saved. (Here the other insert shares the savepoint and is rolled back
+    # with it, so the report waits for the unit to link it; in real life it links the person the
+    # other request committed.)
+    assert raced and referral.pk is not None
+    assert Person.objects.filter(identity_number=number).count() <= 1

@@ -64,17 +64,22 @@ def _match_or_register_person(
     birth_date = number.birth_date or referral.subject_birth_date
     if birth_date is None:
         return None
-    person = Person.objects.create(
-        municipality=municipality,
-        given_name=referral.subject_given_name,
-        family_name=referral.subject_family_name,
-        identity_number=number.value,
-        identity_kind=str(number.kind),
-        birth_date=birth_date,
-        gender=gender,
-        phone=referral.subject_phone,
-        address=referral.subject_address,
-    )
+    try:
+        with transaction.atomic():
+            person = Person.objects.create(
+                municipality=municipality,
+                given_name=referral.subject_given_name,
+                family_name=referral.subject_family_name,
+                identity_number=number.value,
+                identity_kind=str(number.kind),
+                birth_date=birth_date,
+                gender=gender,
+                phone=referral.subject_phone,
+                address=referral.subject_address,
+            )
+    except IntegrityError:
+        # Another report registered the same number at the same moment: use that person.
+        return Person.objects.filter(municipality=municipality, identity_number=number.value).first()
     audit_record(
         actor=actor, action=Action.CREATE, resource="person", resource_id=person.pk,
         person=person, purpose=_("Registrert fra melding om behov"),
