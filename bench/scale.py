@@ -272,10 +272,10 @@ def measure(sizes: list[Size], rounds: int, only: str | None) -> int:
     from django.utils import timezone
 
     today = timezone.localdate()
-    todo = [p for p in pages(today) if not only or only.lower() in p[0].lower() or p[0].startswith("health")]
+    measured = [p for p in pages(today) if not only or only.lower() in p[0].lower() or p[0].startswith("health")]
     clients: dict[tuple[str, str], Client] = {}
     for size in sizes:
-        for _, who, _ in todo:
+        for _, who, _ in measured:
             if (size.number, who) not in clients:
                 c = Client()
                 c.force_login(getattr(size, who))
@@ -294,23 +294,23 @@ def measure(sizes: list[Size], rounds: int, only: str | None) -> int:
     queries: dict[tuple[str, str], int] = {}
     times: dict[tuple[str, str], list[float]] = {}
     # A warm-up round: the first PDF (fonts) and per-process caches are reported, not counted.
-    for name, who, url in todo:
+    for name, who, url in measured:
         for size in sizes:
             elapsed, _ = fetch(size, who, url(size))
             if name == "plan PDF" and first_pdf is None:
                 first_pdf = elapsed
     for _ in range(rounds):
-        for name, who, url in todo:
+        for name, who, url in measured:
             for size in sizes:
                 elapsed, n = fetch(size, who, url(size))
                 queries[(name, size.number)] = n
                 times.setdefault((name, size.number), []).append(elapsed)
     large, small = sizes[0].number, sizes[-1].number
-    medians = {name: statistics.median(times[(name, large)]) for name, _, _ in todo}
+    medians = {name: statistics.median(times[(name, large)]) for name, _, _ in measured}
     cheapest = min(medians.values())
     print(f"\n{'page':<30} {'who':<12} {'queries S':>9} {'queries L':>9} {'median L':>9} {'× cheapest':>10}")
     flat = True
-    for name, who, _ in todo:
+    for name, who, _ in measured:
         qs, ql = queries[(name, small)], queries[(name, large)]
         flat &= qs == ql
         mark = "" if qs == ql else "  ← grows"

@@ -195,6 +195,8 @@ def _unpack_bounded(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo], li
                         raise Refused("zip_bomb")
     except Refused:
         raise
+    # zipfile raises NotImplementedError for a compression method it cannot read, RuntimeError
+    # for an encrypted member: both are files we refuse, not faults of ours.
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError):
         raise Refused("corrupt") from None
 
