@@ -125,7 +125,7 @@ def test_it_retries_a_gp_scoring_job_whose_worker_was_killed_at_45_percent(cast,
     list_status, _progress, extract_file, patient_count = list_state()
     assert (list_status, extract_file) == ("done", "") and patient_count > 300
     assert list((media / "gp_extracts").iterdir()) == []  # the raw extract is gone
-    assert query("SELECT COUNT(*) FROM operations_workerheartbeat WHERE worker_id = %s", ["second"]) == [(0,)]
+    assert query("SELECT COUNT(*) FROM operations_workerheartbeat WHERE worker_id = %s", ["second"]) == [(0,)], output
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_terminate_backend is PostgreSQL's")

@@ -52,7 +52,8 @@ class Worker(db_worker.Worker):
                     pause = 1.0
         finally:
             stop.set()
-            beat.join(timeout=5)
+            beat.join(timeout=30)
+            self._give_up_lease()
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
         super().run_task(db_task_result)
@@ -82,12 +83,25 @@ class Worker(db_worker.Worker):
                 logger.warning("heartbeat failed; trying again", exc_info=True)
                 connections.close_all()
             stop.wait(interval)
-        try:
-            jobs.heartbeat_end(worker_id=self.worker_id)
-        except Exception:  # noqa: BLE001
-            logger.warning("could not remove the heartbeat on the way out", exc_info=True)
-        finally:
-            connections.close_all()
+        connections.close_all()
+
+    def _give_up_lease(self) -> None:
+        """Remove this worker's heartbeat on a clean stop, after the heartbeat thread has ended.
+
+        Done here rather than in that thread, so that a beat still under way cannot write the row
+        again after it was removed; tried a few times, since a busy database must not leave a
+        stopped worker looking alive for a lease.
+        """
+        for attempt in range(1, 4):
+            try:
+                close_old_connections()
+                jobs.heartbeat_end(worker_id=self.worker_id)
+                return
+            except Exception:  # noqa: BLE001 - a busy or lost database: try again, then say so
+                connections.close_all()
+                if attempt == 3:
+                    logger.warning("could not remove the heartbeat on the way out", exc_info=True)
+                time.sleep(0.5 * attempt)
 
 
 class Command(db_worker.Command):
