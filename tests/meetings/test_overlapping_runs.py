@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from oppfolging.accounts.models import User
+from oppfolging.accounts.models import Role, RoleAssignment, User
 from oppfolging.meetings import services
 from oppfolging.meetings.models import Invitation
 from oppfolging.notifications import reminders as tasks
@@ -26,6 +26,8 @@ def test_it_lets_two_overlapping_reminder_runs_both_finish_and_sends_each_agenda
                                         starts_at=at(3), location="Helsehuset")
     # A member who joined after the meeting was scheduled: both runs want to invite her.
     newcomer = User.objects.create(username="ny", first_name="Nora", last_name="Ny", email="nora@example.invalid")
+    RoleAssignment.objects.create(user=newcomer, role=Role.TEAM_MEMBER, municipality=cast.municipality,
+                                  service=cast.service)
     TeamMembership.objects.create(team=team, user=newcomer, service=cast.service, role_in_team="Ergoterapeut",
                                   added_by=cast.cu)
     # Hold each run just before it writes an invitation until the other has caught up (or a
@@ -62,9 +64,5 @@ def test_it_lets_two_overlapping_reminder_runs_both_finish_and_sends_each_agenda
     assert len(results) == 2 and sum(r["agendas_sent"] for r in results) == 4
     assert Invitation.objects.filter(meeting=meeting, membership__user=newcomer).count() == 1
     recipients = sorted(address for message in mail.outbox for address in message.to)
-    if "nora@example.invalid" not in recipients:
-        # Known gap (session note, 2 December): the member who joined after scheduling gets her
-        # invitation row once, but no e-mail reaches her in this run; not yet understood.
-        pytest.xfail("the newcomer's invitation e-mail is not delivered in an overlapping run")
     assert recipients == ["kim@example.invalid", "nils@example.invalid", "nora@example.invalid",
                           "petra@example.invalid"]
