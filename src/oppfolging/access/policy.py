@@ -378,7 +378,7 @@ def citizen_number(user: User) -> str:
     cached = getattr(user, "_citizen_number_cache", None)
     if cached is None:
         cached = CitizenAccount.objects.filter(user=user).values_list("identity_number", flat=True).first() or ""
-        user._citizen_number_cache = cached  # type: ignore[attr-defined]
+        user._citizen_number_cache = cached
     return cached
 
 

@@ -115,6 +115,7 @@ class User(AbstractUser):
     # portal grants are access.grants.PortalGrant, a layer above the models.
     _role_assignments_cache: list[RoleAssignment] | None
     _portal_grants_cache: list[Any] | None
+    _citizen_number_cache: str | None
 
     class Meta:
         verbose_name = _("bruker")

@@ -41,6 +41,10 @@ class Meeting(models.Model):
     minutes = models.TextField(_("referat"), blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    # Set on upcoming meetings by the portal's meeting page for its template; never stored.
+    agenda: list[AgendaItem]
+    my_invitation: Invitation | None
+
     class Meta:
         ordering = ["-starts_at"]
         verbose_name = _("møte")

@@ -109,6 +109,9 @@ class Goal(models.Model):
     )
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    # A main goal's sub-goals, set by the plan pages from the goals they loaded; never stored.
+    children: list[Goal]
+
     class Meta:
         ordering = ["position", "created_at"]
         verbose_name = _("mål")
@@ -274,6 +277,9 @@ class PlanChange(models.Model):
     summary = models.CharField(max_length=300)
     changed_fields = models.JSONField(default=list)
     snapshot = models.JSONField()
+
+    # The changed fields by their form labels, set by the history page; never stored.
+    field_labels: list[str]
 
     class Meta:
         ordering = ["-at", "-pk"]

@@ -54,7 +54,7 @@ def plan_context(plan: IndividualPlan) -> dict[str, Any]:
     goals = list(plan.goals.all())
     top = [g for g in goals if g.parent_id is None]
     for goal in top:
-        goal.children = [s for s in goals if s.parent_id == goal.pk]  # type: ignore[attr-defined]
+        goal.children = [s for s in goals if s.parent_id == goal.pk]
     return {
         "plan": plan,
         "person": plan.person,
@@ -207,7 +207,7 @@ def plan_history(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespo
     plan = _plan(grant)
     changes = list(plan.changes.select_related("actor")[:500])
     for change in changes:
-        change.field_labels = field_labels(change)  # type: ignore[attr-defined]
+        change.field_labels = field_labels(change)
     return render(request, "plans/history.html", {"person": grant.person, "plan": plan, "changes": changes})
 
 

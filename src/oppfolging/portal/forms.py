@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from oppfolging.catalogue.models import Service
-from oppfolging.lib.forms import choice_field
+from oppfolging.lib.forms import choice_field, model_choice_field
 from oppfolging.people.models import Person, RelatedPerson
 
 
@@ -67,8 +67,8 @@ class ConsentGiveForm(forms.Form):
             ("share_with_service", _("Ja til at en tjeneste får se opplysninger om meg")),
             ("next_of_kin", _("Ja til at en pårørende deltar")),
         ]
-        self.fields["service"].queryset = Service.objects.filter(municipality=person.municipality, is_active=True)  # type: ignore[attr-defined]
-        self.fields["related_person"].queryset = RelatedPerson.objects.filter(person=person)  # type: ignore[attr-defined]
+        model_choice_field(self, "service").queryset = Service.objects.filter(municipality=person.municipality, is_active=True)
+        model_choice_field(self, "related_person").queryset = RelatedPerson.objects.filter(person=person)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

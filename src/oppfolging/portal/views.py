@@ -76,7 +76,7 @@ def plan(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
         Prefetch("measures", queryset=measures_with_responsible()), "evaluations").all()) if plan_obj else []
     top = [g for g in goals if g.parent_id is None]
     for goal in top:
-        goal.children = [g for g in goals if g.parent_id == goal.pk]  # type: ignore[attr-defined]
+        goal.children = [g for g in goals if g.parent_id == goal.pk]
     next_meeting = Meeting.objects.filter(
         team__person=grant.person, status=MeetingStatus.PLANNED, starts_at__gte=timezone.now()
     ).order_by("starts_at").first()
@@ -116,8 +116,8 @@ def meetings(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
         "membership")
     mine = {i.meeting_id: i for i in invitations if meeting_services.is_invitee(person_grant, i)}
     for meeting in upcoming:
-        meeting.agenda = meeting_selectors.agenda_of(meeting)  # type: ignore[attr-defined]
-        meeting.my_invitation = mine.get(meeting.pk)  # type: ignore[attr-defined]
+        meeting.agenda = meeting_selectors.agenda_of(meeting)
+        meeting.my_invitation = mine.get(meeting.pk)
     past = Meeting.objects.filter(team__person=grant.person, status=MeetingStatus.HELD).order_by("-starts_at").prefetch_related(
         "decisions", "action_items")[:10]
     return render(request, "portal/meetings.html", _context(
