@@ -262,6 +262,13 @@ class GoalEvaluation(models.Model):
         return self.evaluated_on <= self.due_on
 
 
+class ChangeAction(models.TextChoices):
+    CREATE = "create", _("opprettet")
+    UPDATE = "update", _("endret")
+    CLOSE = "close", _("avsluttet")
+    EVALUATE = "evaluate", _("evaluert")
+
+
 class PlanChange(models.Model):
     """One change to the plan: who changed what, when, and the item as it was after the change."""
 
@@ -273,7 +280,7 @@ class PlanChange(models.Model):
     actor_name = models.CharField(max_length=200)
     item_type = models.CharField(max_length=20)  # plan, goal, measure, evaluation
     item_id = models.PositiveBigIntegerField()
-    action = models.CharField(max_length=20)  # create, update, close, evaluate
+    action = models.CharField(max_length=20, choices=ChangeAction.choices)
     summary = models.CharField(max_length=300)
     changed_fields = models.JSONField(default=list)
     snapshot = models.JSONField()
