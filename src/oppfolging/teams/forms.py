@@ -19,7 +19,7 @@ from oppfolging.teams.models import (
     MemberKind,
     TeamMembership,
 )
-from oppfolging.teams.selectors import age_group_choices, pool_users, staff_of
+from oppfolging.teams.selectors import OverviewStatus, age_group_choices, pool_users, staff_of
 
 
 class WishForm(forms.ModelForm):
@@ -147,8 +147,7 @@ class OverviewFilterForm(forms.Form):
     coordinator = forms.ModelChoiceField(label=_("Koordinator"), queryset=User.objects.none(), required=False)
     status = forms.ChoiceField(
         label=_("Status"), required=False,
-        choices=[("", _("Alle")), ("team", _("Har aktivt team")), ("no_coordinator", _("Team uten koordinator")),
-                 ("plan", _("Har individuell plan")), ("closed", _("Avsluttet team"))],
+        choices=[("", _("Alle")), *OverviewStatus.choices],
     )
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
