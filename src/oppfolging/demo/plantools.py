@@ -24,7 +24,15 @@ from oppfolging.people.models import Person
 from oppfolging.plans.models import IndividualPlan
 from oppfolging.plantemplates.models import PlanTemplate
 from oppfolging.plantemplates.services import TemplateContent, template_create
-from oppfolging.teams.models import Consent, ConsentScope, MemberKind, TeamMembership, TeamStatus
+from oppfolging.teams.models import (
+    Consent,
+    ConsentMethod,
+    ConsentScope,
+    GivenBy,
+    MemberKind,
+    TeamMembership,
+    TeamStatus,
+)
 
 
 def demo_pdf(text: str) -> bytes:
@@ -141,7 +149,7 @@ def create_demo_child(*, municipality: Municipality) -> None:
         if user is None or service is None:
             continue
         Consent.objects.get_or_create(person=child, scope=ConsentScope.SHARE_WITH_SERVICE, service=service,
-                                      defaults={"method": "paper", "given_by": "guardian",
+                                      defaults={"method": ConsentMethod.PAPER, "given_by": GivenBy.GUARDIAN,
                                                 "given_by_related": guardian, "recorded_by": unit})
         TeamMembership.objects.get_or_create(team=team, user=user, service=service, kind=MemberKind.PROFESSIONAL,
                                              defaults={"role_in_team": role, "added_by": unit})
