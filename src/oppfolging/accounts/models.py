@@ -171,7 +171,7 @@ class RoleAssignment(models.Model):
                 fields=["user", "municipality", "role"], name="role_unique_per_municipality"
             ),
             models.CheckConstraint(
-                condition=Q(municipality__isnull=False) | Q(role="evaluator"),
+                condition=Q(municipality__isnull=False) | Q(role=Role.EVALUATOR),
                 name="role_has_municipality_unless_evaluator",
             ),
         ]

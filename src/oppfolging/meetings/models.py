@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from oppfolging.lib.dates import FOLLOW_UP, WORK_DATE
+from oppfolging.teams.models import MemberKind
 
 
 class MeetingStatus(models.TextChoices):
@@ -358,7 +359,7 @@ class ActionItem(models.Model):
             return membership.user.email
         if membership.related_person is not None:
             return membership.related_person.email
-        if membership.kind == "person":
+        if membership.kind == MemberKind.PERSON:
             return self.team.person.email
         return ""
 

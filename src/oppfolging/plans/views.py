@@ -28,7 +28,7 @@ from oppfolging.lib.versioning import EditConflict, conflict_rows, save_form_ver
 from oppfolging.plans import selectors, services
 from oppfolging.plans.forms import EvaluationForm, GoalForm, MeasureForm, PlanForm
 from oppfolging.plans.history import field_labels, plan_as_of
-from oppfolging.plans.models import Goal, IndividualPlan, Measure, MeasureStatus
+from oppfolging.plans.models import AuthorKind, Goal, IndividualPlan, Measure, MeasureStatus
 from oppfolging.portal.models import ProposalStatus, ScoredBy
 from oppfolging.teams.models import Consent
 
@@ -114,7 +114,7 @@ def plan_edit(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse
 def goal_add(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     grant = get_person_for_user(request, person_id, write=True, resource="individual_plan")
     plan = _plan(grant)
-    initial: dict[str, Any] = {"author_kind": "person", "parent": request.GET.get("parent")}
+    initial: dict[str, Any] = {"author_kind": AuthorKind.PERSON, "parent": request.GET.get("parent")}
     if (activity_id := request.GET.get("psfs_activity", "")).isdigit():
         activity = PsfsActivity.objects.filter(pk=int(activity_id), assessment__person=grant.person).first()
         if activity is not None:

@@ -43,7 +43,7 @@ from oppfolging.portal.forms import (
 )
 from oppfolging.portal.models import GoalProposal, Message, PsfsSelfScore, SenderKind
 from oppfolging.teams import services as team_services
-from oppfolging.teams.models import Consent, Team, TeamStatus
+from oppfolging.teams.models import Consent, ConsentMethod, GivenBy, Team, TeamStatus
 
 
 def _grant(request: AuthenticatedHttpRequest, person_id: int, *, resource: str = "portal") -> policy.PortalGrant:
@@ -242,8 +242,8 @@ def consent(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
                     grant=grant.as_person_grant(),
                     scope=form.cleaned_data["scope"], service=form.cleaned_data["service"],
                     related_person=form.cleaned_data["related_person"],
-                    given_by="person" if grant.is_self else "guardian",
-                    given_by_related=grant.related_person, method="digital",
+                    given_by=GivenBy.PERSON if grant.is_self else GivenBy.GUARDIAN,
+                    given_by_related=grant.related_person, method=ConsentMethod.DIGITAL,
                 )
             except ValidationError as error:
                 form.add_error(None, error)
