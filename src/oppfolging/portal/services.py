@@ -32,6 +32,7 @@ from oppfolging.portal.models import (
     GoalProposal,
     Message,
     ProposalStatus,
+    ProposerKind,
     PsfsSelfScore,
     SenderKind,
 )
@@ -73,7 +74,8 @@ def goal_propose(*, grant: PortalGrant, text: str) -> GoalProposal:
     if not text.strip():
         raise ValidationError({"text": _("Skriv målet.")})
     proposal = GoalProposal.objects.create(
-        person=grant.person, text=text.strip(), proposed_by_kind=grant.actor_kind,
+        person=grant.person, text=text.strip(),
+        proposed_by_kind=ProposerKind.PERSON if grant.is_self else ProposerKind.NEXT_OF_KIN,
         proposed_by_related=grant.related_person,
     )
     _notify_coordinators(grant.person, kind=Kind.GOAL_PROPOSAL, key=f"goal-proposal:{proposal.pk}",
