@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from oppfolging.access.models import BreakGlassAccess
 from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.people.models import Person, RelatedPerson
+from oppfolging.portal.models import ScoredBy
 
 
 class Basis(StrEnum):
@@ -282,13 +283,15 @@ class PortalGrant:
             self.related_person is not None and self.related_person.scores_for_person)
 
     @property
-    def psfs_scorer(self) -> str:
-        """Return who a score given by this reader is labelled with (portal.ScoredBy's values)."""
+    def psfs_scorer(self) -> ScoredBy:
+        """Return who a score given by this reader is labelled with."""
         if self.is_self:
-            return "person"
-        if self.basis in (PortalBasis.GUARDIAN, PortalBasis.PARENT):
-            return str(self.basis)
-        return "next_of_kin_by_wish"
+            return ScoredBy.PERSON
+        if self.basis == PortalBasis.GUARDIAN:
+            return ScoredBy.GUARDIAN
+        if self.basis == PortalBasis.PARENT:
+            return ScoredBy.PARENT
+        return ScoredBy.NEXT_OF_KIN_BY_WISH
 
     @property
     def actor_kind(self) -> str:

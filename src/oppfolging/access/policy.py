@@ -378,7 +378,7 @@ def citizen_number(user: User) -> str:
     cached = getattr(user, "_citizen_number_cache", None)
     if cached is None:
         cached = CitizenAccount.objects.filter(user=user).values_list("identity_number", flat=True).first() or ""
-        user._citizen_number_cache = cached  # type: ignore[attr-defined]
+        user._citizen_number_cache = cached
     return cached
 
 
@@ -541,7 +541,7 @@ def viewer_services(grant: PersonGrant) -> list[int]:
            if a.municipality_id == person.municipality_id and a.service_id}
     ids |= set(
         TeamMembership.objects.filter(user=user, team__person=person, kind=MemberKind.PROFESSIONAL,
-                                      team__status="active", joined_on__lte=today, service__isnull=False)
+                                      team__status=TeamStatus.ACTIVE, joined_on__lte=today, service__isnull=False)
         .filter(Q(left_on__isnull=True) | Q(left_on__gt=today)).values_list("service_id", flat=True)
     )
     consented = set(Consent.objects.active().filter(

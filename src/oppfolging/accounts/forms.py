@@ -15,6 +15,7 @@ from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.audit.services import client_ip
 from oppfolging.catalogue.models import Service
 from oppfolging.lib import identity
+from oppfolging.lib.forms import model_choice_field
 
 
 class SignInForm(AuthenticationForm):
@@ -84,7 +85,7 @@ class StaffCreateForm(forms.Form):
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = Service.objects.filter(municipality=municipality)  # type: ignore[attr-defined]
+        model_choice_field(self, "service").queryset = Service.objects.filter(municipality=municipality)
 
     def clean_hpr_number(self) -> str:
         number = self.cleaned_data["hpr_number"]

@@ -115,6 +115,7 @@ class User(AbstractUser):
     # portal grants are access.grants.PortalGrant, a layer above the models.
     _role_assignments_cache: list[RoleAssignment] | None
     _portal_grants_cache: list[Any] | None
+    _citizen_number_cache: str | None
 
     class Meta:
         verbose_name = _("bruker")
@@ -170,7 +171,7 @@ class RoleAssignment(models.Model):
                 fields=["user", "municipality", "role"], name="role_unique_per_municipality"
             ),
             models.CheckConstraint(
-                condition=Q(municipality__isnull=False) | Q(role="evaluator"),
+                condition=Q(municipality__isnull=False) | Q(role=Role.EVALUATOR),
                 name="role_has_municipality_unless_evaluator",
             ),
         ]

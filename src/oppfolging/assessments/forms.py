@@ -21,7 +21,7 @@ from oppfolging.assessments.selectors import gps_for, staff_for
 from oppfolging.assessments.services import MAX_PSFS_ACTIVITIES, ParticipantInput
 from oppfolging.catalogue.models import Service
 from oppfolging.lib.dates import WORK_DATE
-from oppfolging.lib.forms import choice_field
+from oppfolging.lib.forms import choice_field, model_choice_field
 from oppfolging.people.models import Person
 from oppfolging.referrals.models import OPEN_STATUSES, Referral
 from oppfolging.submissions.forms import OnceMixin
@@ -83,8 +83,8 @@ class AssessmentForm(forms.ModelForm):
         assessment: Assessment = self.instance
         # Left out, the scores are the person's own (the usual case); a proxy is chosen explicitly.
         self.fields["psfs_scored_by"].required = False
-        self.fields["participant_users"].queryset = staff_for(person)  # type: ignore[attr-defined]
-        self.fields["participant_services"].queryset = Service.objects.filter(  # type: ignore[attr-defined]
+        model_choice_field(self, "participant_users").queryset = staff_for(person)
+        model_choice_field(self, "participant_services").queryset = Service.objects.filter(
             municipality=person.municipality, is_active=True
         )
         for variable in iplos.VARIABLES:
@@ -144,7 +144,7 @@ class AssessmentForm(forms.ModelForm):
 
     # Values for the service.
     def model_fields(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self._meta.fields}  # type: ignore[union-attr]
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
     def participants(self) -> list[ParticipantInput]:
         people = [
@@ -183,7 +183,7 @@ class MedicalRequestForm(forms.ModelForm):
 
     def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["gp"].queryset = gps_for(person)  # type: ignore[attr-defined]
+        model_choice_field(self, "gp").queryset = gps_for(person)
         if person.gp_id and not self.is_bound:
             self.initial["gp"] = person.gp_id
         self.fields["gp"].help_text = _("Personens fastlege er valgt på forhånd.")
@@ -204,8 +204,8 @@ class DecisionForm(OnceMixin, forms.ModelForm):
     def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choice_field(self, "outcome").choices = DecisionOutcome.choices
-        self.fields["assessment"].queryset = person.assessments.all()  # type: ignore[attr-defined]
-        self.fields["referral"].queryset = Referral.objects.filter(  # type: ignore[attr-defined]
+        model_choice_field(self, "assessment").queryset = person.assessments.all()
+        model_choice_field(self, "referral").queryset = Referral.objects.filter(
             person=person, status__in=OPEN_STATUSES
         )
         self.fields["referral"].help_text = _(

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from oppfolging.accounts.models import Municipality, User
 from oppfolging.lib.dates import WORK_DATE
+from oppfolging.lib.forms import model_choice_field
 
 
 class AuditSearchForm(forms.Form):
@@ -27,7 +28,7 @@ class AuditSearchForm(forms.Form):
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = (  # type: ignore[attr-defined]
+        model_choice_field(self, "user").queryset = (
             User.objects.filter(role_assignments__municipality=municipality)
             .distinct()
             .order_by("last_name", "first_name")

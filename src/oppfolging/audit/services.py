@@ -39,6 +39,8 @@ class RequestAddressMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = _request_ip.set(client_ip(request))
         reads: dict[tuple[object, ...], Callable[[], object]] = {}
+        # Kept on the request itself, so a view called without the middleware logs at once;
+        # HttpRequest declares no such attribute and no typed request class reaches this layer.
         request._audit_reads = reads  # type: ignore[attr-defined]
         try:
             response = self.get_response(request)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from oppfolging.accounts.models import User
 from oppfolging.children.models import Grounds, HowHeard
+from oppfolging.lib.forms import model_choice_field
 
 
 class AppointForm(forms.Form):
@@ -19,7 +20,7 @@ class AppointForm(forms.Form):
 
     def __init__(self, *args: Any, pool: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["coordinator"].queryset = pool  # type: ignore[attr-defined]
+        model_choice_field(self, "coordinator").queryset = pool
 
 
 class ExcludeForm(forms.Form):

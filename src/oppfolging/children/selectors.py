@@ -55,7 +55,7 @@ class ParentRow:
 def parents_of(person: Person) -> list[ParentRow]:
     """Return the child's parents and guardians: excluded or not, in the team, with «Min plan»."""
     today = timezone.localdate()
-    members = set(TeamMembership.objects.filter(team__person=person, team__status="active", left_on__isnull=True,
+    members = set(TeamMembership.objects.filter(team__person=person, team__status=TeamStatus.ACTIVE, left_on__isnull=True,
                                                 joined_on__lte=today, related_person__isnull=False)
                   .values_list("related_person_id", flat=True))
     exclusions = {e.related_person_id: e for e in ParentExclusion.objects.active().filter(person=person)

@@ -48,6 +48,7 @@ from oppfolging.meetings.models import (
 from oppfolging.people.models import Gender, Person, RelatedPerson, Relationship
 from oppfolging.plans.models import (
     AuthorKind,
+    ChangeAction,
     EvaluationResult,
     Goal,
     GoalEvaluation,
@@ -55,14 +56,17 @@ from oppfolging.plans.models import (
     IndividualPlan,
     NextStep,
     PlanChange,
+    PlanStatus,
 )
 from oppfolging.referrals.models import Channel, ConsentToReport, Referral, Source, Status
 from oppfolging.teams.models import (
     Consent,
+    ConsentMethod,
     ConsentScope,
     CoordinatorAssignment,
     CoordinatorProfile,
     CoordinatorWish,
+    GivenBy,
     MemberKind,
     Team,
     TeamMembership,
@@ -355,8 +359,8 @@ def _team(batch: _Batch, person: Person, kin: RelatedPerson | None, team_on: dt.
         ))
     batch.add(TeamMembership(team=team, kind=MemberKind.PERSON, role_in_team="Personen selv",
                              added_by=unit, joined_on=team_on))
-    given_by = "guardian" if kin is not None and kin.is_guardian else "person"
-    consent = batch.add(Consent(person=person, scope=ConsentScope.TEAM_AND_PLAN, method="paper",
+    given_by = GivenBy.GUARDIAN if kin is not None and kin.is_guardian else GivenBy.PERSON
+    consent = batch.add(Consent(person=person, scope=ConsentScope.TEAM_AND_PLAN, method=ConsentMethod.PAPER,
                                 given_by=given_by, given_at=_at(team_on), recorded_by=unit))
     if rng.random() < 0.04 and (end - team_on).days > 60:
         consent.withdrawn_at = _at(team_on + dt.timedelta(days=rng.randint(30, (end - team_on).days)))
@@ -373,14 +377,14 @@ def _team(batch: _Batch, person: Person, kin: RelatedPerson | None, team_on: dt.
             joined_on=team_on, left_on=left,
         )))
         share = batch.add(Consent(person=person, scope=ConsentScope.SHARE_WITH_SERVICE,
-                                  service=service, method="digital", given_by=given_by,
+                                  service=service, method=ConsentMethod.DIGITAL, given_by=given_by,
                                   given_at=_at(team_on), recorded_by=unit))
         if rng.random() < 0.03:
             share.withdrawn_at = _at(team_on + dt.timedelta(days=rng.randint(10, 400)))
             share.withdrawn_by = unit
     if kin is not None:
         batch.add(Consent(person=person, scope=ConsentScope.NEXT_OF_KIN, related_person=kin,
-                          method="verbal", given_by="person", given_at=_at(team_on), recorded_by=unit))
+                          method=ConsentMethod.VERBAL, given_by=GivenBy.PERSON, given_at=_at(team_on), recorded_by=unit))
         batch.add(TeamMembership(team=team, kind=MemberKind.NEXT_OF_KIN, related_person=kin,
                                  role_in_team="Pårørende", added_by=unit, joined_on=team_on))
     goals = _plan(batch, person, team, team_on, end, rng=rng, start=start, today=today, unit=unit,
@@ -400,7 +404,7 @@ def _plan(batch: _Batch, person: Person, team: Team, team_on: dt.date, end: dt.d
     plan = batch.add(IndividualPlan(
         person=person, team=team, created_by=unit, created_at=_at(created), period_start=created,
         what_matters="Å klare meg selv og ha folk rundt meg.", last_activity_at=_at(created),
-        status="closed" if end < today else "active",
+        status=PlanStatus.CLOSED if end < today else PlanStatus.ACTIVE,
     ))
     # Some plans are left in the drawer: evaluations stop after a while.
     drawer = rng.random() < 0.3 - 0.2 * _progress(created, start, today)
@@ -430,7 +434,7 @@ def _plan(batch: _Batch, person: Person, team: Team, team_on: dt.date, end: dt.d
                                      created_at=_at(evaluated, 13)))
             batch.add(PlanChange(plan=plan, at=_at(evaluated, 13), actor=unit,
                                  actor_name=unit.full_name, item_type="evaluation", item_id=0,
-                                 action="evaluate", summary=f"Målet «{text[:40]}» evaluert",
+                                 action=ChangeAction.EVALUATE, summary=f"Målet «{text[:40]}» evaluert",
                                  changed_fields=list(CHANGE_FIELDS), snapshot={"result": result}))
             last_activity = evaluated
             due = evaluated + dt.timedelta(days=90)

@@ -12,13 +12,15 @@ from oppfolging.assessments.models import Decision, DecisionOutcome
 from oppfolging.catalogue.models import Service
 from oppfolging.people.models import Person
 from oppfolging.plans.models import IndividualPlan
-from oppfolging.referrals.models import Channel, Referral, Source, Status, Urgency
+from oppfolging.referrals.models import Channel, ConsentToReport, Referral, Source, Status, Urgency
 from oppfolging.teams.models import (
     Consent,
+    ConsentMethod,
     ConsentScope,
     CoordinatorAssignment,
     CoordinatorProfile,
     CoordinatorWish,
+    GivenBy,
     MemberKind,
     Team,
     TeamMembership,
@@ -66,7 +68,7 @@ def _referral(person: Person, index: int, *, municipality: Municipality, receive
                        "NAV-veileder", person.full_name, "Sykehuset, utskrivningsklar"][index % 7],
         reporter_email=f"melder{index}@demo.oppfolging.invalid" if index % 2 else "",
         observations=OBSERVATIONS[index % len(OBSERVATIONS)], person_wants=WANTS[index % len(WANTS)],
-        urgency=urgency, consent="self" if source == Source.PERSON else "given",
+        urgency=urgency, consent=ConsentToReport.SELF if source == Source.PERSON else ConsentToReport.GIVEN,
         status=status, received_at=_at(received),
         deadline=received + dt.timedelta(days=municipality.referral_deadline_days_for(urgency)),
         assigned_to=assigned_to, assigned_at=_at(received + dt.timedelta(days=1)) if assigned_to else None,
@@ -81,8 +83,8 @@ def _team(person: Person, *, municipality: Municipality, created: dt.date, unit:
     team = Team.objects.create(person=person, created_by=unit, created_at=_at(created))
     TeamMembership.objects.create(team=team, kind=MemberKind.PERSON, role_in_team="Personen selv",
                                   added_by=unit, joined_on=created)
-    Consent.objects.create(person=person, scope=ConsentScope.TEAM_AND_PLAN, method="paper",
-                           given_by="guardian" if person.is_child else "person",
+    Consent.objects.create(person=person, scope=ConsentScope.TEAM_AND_PLAN, method=ConsentMethod.PAPER,
+                           given_by=GivenBy.GUARDIAN if person.is_child else GivenBy.PERSON,
                            given_by_related=person.related_persons.filter(is_guardian=True).first() if person.is_child else None,
                            given_at=_at(created), recorded_by=unit)
     if person.gp_id:
@@ -95,12 +97,14 @@ def _team(person: Person, *, municipality: Municipality, created: dt.date, unit:
         if service is not None:
             Consent.objects.get_or_create(
                 person=person, scope=ConsentScope.SHARE_WITH_SERVICE, service=service,
-                defaults={"method": "paper", "given_by": "person", "given_at": _at(created), "recorded_by": unit},
+                defaults={"method": ConsentMethod.PAPER, "given_by": GivenBy.PERSON, "given_at": _at(created),
+                          "recorded_by": unit},
             )
     kin = person.related_persons.filter(is_primary_contact=True).first()
     if kin is not None:
         Consent.objects.create(person=person, scope=ConsentScope.NEXT_OF_KIN, related_person=kin,
-                               method="verbal", given_by="person", given_at=_at(created), recorded_by=unit)
+                               method=ConsentMethod.VERBAL, given_by=GivenBy.PERSON, given_at=_at(created),
+                               recorded_by=unit)
         TeamMembership.objects.create(team=team, kind=MemberKind.NEXT_OF_KIN, related_person=kin,
                                       role_in_team=kin.get_relationship_display(), added_by=unit,
                                       joined_on=created)

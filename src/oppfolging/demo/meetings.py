@@ -11,6 +11,7 @@ from oppfolging.access.grants import PersonGrant
 from oppfolging.accounts.models import Municipality, User
 from oppfolging.meetings.models import (
     ActionItem,
+    AddedByKind,
     AgendaItem,
     Attendance,
     InviteeKind,
@@ -76,9 +77,9 @@ def _held(team: Team, index: int, day: dt.date, *, no_show: bool) -> Meeting:
             invitation.attendance = Attendance.PRESENT
         invitation.save(update_fields=["attendance"])
     AgendaItem.objects.create(meeting=meeting, position=0, title="Hvordan har det gått siden sist?",
-                              added_by_kind="professional", added_by_user=organiser)
+                              added_by_kind=AddedByKind.PROFESSIONAL, added_by_user=organiser)
     AgendaItem.objects.create(meeting=meeting, position=1, title=PERSON_ITEMS[index % len(PERSON_ITEMS)],
-                              added_by_kind="person")
+                              added_by_kind=AddedByKind.PERSON)
     MeetingDecision.objects.create(meeting=meeting, text=DECISIONS[index % len(DECISIONS)].format(name=name),
                                    recorded_by=organiser, created_at=_at(day, 11))
     return meeting
@@ -136,9 +137,10 @@ def create_demo_meetings(*, municipality: Municipality, today: dt.date) -> None:
         )
         invitation_sync(grant=PersonGrant.system(team.person), meeting=upcoming)
         AgendaItem.objects.create(meeting=upcoming, title=PERSON_ITEMS[(index + 1) % len(PERSON_ITEMS)],
-                                  added_by_kind="person", position=0)
+                                  added_by_kind=AddedByKind.PERSON, position=0)
         if team.memberships.filter(kind=MemberKind.NEXT_OF_KIN).exists():
-            AgendaItem.objects.create(meeting=upcoming, title=KIN_ITEMS[0], added_by_kind="next_of_kin", position=1)
+            AgendaItem.objects.create(meeting=upcoming, title=KIN_ITEMS[0],
+                                      added_by_kind=AddedByKind.NEXT_OF_KIN, position=1)
         agenda_build(grant=PersonGrant.system(team.person), meeting=upcoming)
         Meeting.objects.filter(pk=upcoming.pk).update(agenda_sent_at=_at(today - dt.timedelta(days=2), 7))
         if index % 2 == 0:

@@ -20,10 +20,19 @@ from oppfolging.documents.models import Document
 from oppfolging.documents.services import document_upload
 from oppfolging.notes.models import Note
 from oppfolging.notes.services import note_add
+from oppfolging.people.models import Person
 from oppfolging.plans.models import IndividualPlan
 from oppfolging.plantemplates.models import PlanTemplate
 from oppfolging.plantemplates.services import TemplateContent, template_create
-from oppfolging.teams.models import Consent, ConsentScope, MemberKind, TeamMembership, TeamStatus
+from oppfolging.teams.models import (
+    Consent,
+    ConsentMethod,
+    ConsentScope,
+    GivenBy,
+    MemberKind,
+    TeamMembership,
+    TeamStatus,
+)
 
 
 def demo_pdf(text: str) -> bytes:
@@ -89,11 +98,11 @@ def _note(grant: policy.PersonGrant, plan: IndividualPlan, text: str, visibility
              noted_on=timezone.localdate() - dt.timedelta(days=days_ago))
 
 
-def _grant(user: User | None, person: object) -> policy.PersonGrant | None:
+def _grant(user: User | None, person: Person) -> policy.PersonGrant | None:
     if user is None:
         return None
     user._role_assignments_cache = None
-    return policy.person_grant(user=user, person=person)  # type: ignore[arg-type]
+    return policy.person_grant(user=user, person=person)
 
 
 def create_demo_documents_and_notes(*, municipality: Municipality) -> None:
@@ -102,7 +111,7 @@ def create_demo_documents_and_notes(*, municipality: Municipality) -> None:
     person = getattr(person_user, "person_record", None) if person_user else None
     plan = IndividualPlan.objects.filter(person=person).first() if person else None
     unit = _user("demo-ke")
-    if plan is None or plan.team is None:
+    if person is None or plan is None or plan.team is None:
         return
     grant = _grant(unit, person)
     assignment = plan.team.current_coordinator_assignment
@@ -140,7 +149,7 @@ def create_demo_child(*, municipality: Municipality) -> None:
         if user is None or service is None:
             continue
         Consent.objects.get_or_create(person=child, scope=ConsentScope.SHARE_WITH_SERVICE, service=service,
-                                      defaults={"method": "paper", "given_by": "guardian",
+                                      defaults={"method": ConsentMethod.PAPER, "given_by": GivenBy.GUARDIAN,
                                                 "given_by_related": guardian, "recorded_by": unit})
         TeamMembership.objects.get_or_create(team=team, user=user, service=service, kind=MemberKind.PROFESSIONAL,
                                              defaults={"role_in_team": role, "added_by": unit})

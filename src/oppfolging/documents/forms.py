@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from oppfolging.access.models import Visibility
 from oppfolging.catalogue.models import Service
-from oppfolging.lib.forms import choice_field
+from oppfolging.lib.forms import choice_field, model_choice_field
 from oppfolging.teams.models import Consent
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -32,7 +32,7 @@ class VisibilityFields(forms.Form):
             ]
             del self.fields["services"]
         else:
-            self.fields["services"].queryset = services if services is not None else Service.objects.none()  # type: ignore[attr-defined]
+            model_choice_field(self, "services").queryset = services if services is not None else Service.objects.none()
 
 
 class UploadForm(VisibilityFields):
@@ -50,7 +50,7 @@ class UploadForm(VisibilityFields):
         if consents is None:
             del self.fields["consent"]
         else:
-            self.fields["consent"].queryset = consents  # type: ignore[attr-defined]
+            model_choice_field(self, "consent").queryset = consents
 
 
 class WithdrawForm(forms.Form):

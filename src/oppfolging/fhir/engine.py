@@ -48,7 +48,7 @@ def validated(rt: ResourceType, data: dict[str, Any]) -> dict[str, Any]:
     The resource is served as built: serialising the validated model again would cost more
     than validating it (bench/api.py) and give the same JSON.
     """
-    rt.fhir_class.model_validate(data)  # type: ignore[attr-defined]
+    rt.fhir_class.model_validate(data)
     return data
 
 
@@ -259,7 +259,7 @@ def check_body(rt: ResourceType, body: Any, resource_id: str | None = None) -> d
     if resource_id is not None and str(body.get("id", "")) != resource_id:
         raise FhirError(BAD_REQUEST, "The resource's id must match the URL.")
     try:
-        rt.fhir_class.model_validate(body)  # type: ignore[attr-defined]
+        rt.fhir_class.model_validate(body)
     except ValueError as error:
         raise FhirError(BAD_REQUEST, f"Not a valid {rt.name}: {str(error)[:500]}") from None
     return body

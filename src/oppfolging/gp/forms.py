@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.gp.models import ReviewDecision
+from oppfolging.lib.forms import model_choice_field
 from oppfolging.referrals.forms import NEED_FIELDS, SUBJECT_FIELDS, ReferralFieldsMixin
 from oppfolging.referrals.models import Referral
 
@@ -91,7 +92,7 @@ class AuthoriseForm(forms.Form):
 
     def __init__(self, *args: Any, municipality: Municipality, gp: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["users"].queryset = (  # type: ignore[attr-defined]
+        model_choice_field(self, "users").queryset = (
             User.objects.filter(role_assignments__municipality=municipality, role_assignments__role=Role.GP)
             .exclude(pk=gp.pk).distinct().order_by("last_name")
         )

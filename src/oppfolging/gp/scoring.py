@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from oppfolging.accounts.models import Role
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
 from oppfolging.gp.models import ListStatus, RiskDecision, RiskEntry, RiskList, RiskReview
@@ -54,7 +55,7 @@ def risk_list_score(*, risk_list: RiskList, progress: Callable[[str, float], Non
     except ExtractError as error:
         RiskList.objects.filter(pk=list_id).update(status=ListStatus.FAILED, error=str(error))
         risk_list_delete_files(risk_list=risk_list, keep=False)
-        return "failed"
+        return ListStatus.FAILED
     demographics = compute_features(extract).select("patient_id", "age").join(
         extract.patients.select("patient_id", "sex", "given_name", "family_name"), on="patient_id", how="left"
     )
@@ -87,7 +88,7 @@ def risk_list_score(*, risk_list: RiskList, progress: Callable[[str, float], Non
             unknown_codes=result.unknown_codes.as_dict(),
         )
     risk_list_delete_files(risk_list=risk_list, keep=risk_list.keep_files)
-    return "done"
+    return ListStatus.DONE
 
 
 def _register_names(risk_list: RiskList, national_ids: list[str]) -> dict[str, tuple[str, str]]:
@@ -102,7 +103,7 @@ def _register_names(risk_list: RiskList, national_ids: list[str]) -> dict[str, t
         # The register's names are the municipality's data shown on the GP's list: logged once
         # per list, on the GP's behalf.
         audit_record(actor=risk_list.gp, action=Action.READ, resource="risk_list", resource_id=risk_list.pk,
-                     municipality=risk_list.municipality, role="gp",
+                     municipality=risk_list.municipality, role=Role.GP,
                      purpose=gettext("Navn fra personregisteret til risikolisten (%(n)s pasienter)")
                      % {"n": len(names)})
     return names

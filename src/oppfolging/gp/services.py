@@ -50,7 +50,7 @@ def risk_list_upload(
         risk_list.previous_file.save(f"{gp.pk}-previous-{previous.name}", previous, save=False)
     risk_list.save()
     audit_record(actor=gp, action=Action.CREATE, resource="risk_list", resource_id=risk_list.pk,
-                 municipality=municipality, role="gp", purpose=_("Uttrekk lastet opp for risikokartlegging"))
+                 municipality=municipality, role=Role.GP, purpose=_("Uttrekk lastet opp for risikokartlegging"))
     transaction.on_commit(lambda: score_risk_list.enqueue(risk_list.pk))
     return risk_list
 
@@ -82,7 +82,7 @@ def entry_review(*, grant: StaffGrant, entry: RiskEntry, decision: str, note: st
                       "decided_by": actor, "referral": referral},
         )
     audit_record(actor=actor, action=Action.UPDATE, resource="risk_entry", resource_id=entry.pk,
-                 municipality=entry.risk_list.municipality, role="gp",
+                 municipality=entry.risk_list.municipality, role=Role.GP,
                  purpose=_("Gjennomgang av risikoliste: %(d)s") % {"d": review.get_decision_display()})
     return review
 

@@ -21,11 +21,12 @@ from oppfolging.access import policy
 from oppfolging.access.grants import StaffGrant
 from oppfolging.access.shortcuts import get_staff_grant
 from oppfolging.accounts.http import AuthenticatedHttpRequest
+from oppfolging.accounts.models import Role
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.gp import selectors, services
 from oppfolging.gp.forms import AuthoriseForm, GpReferralForm, ReviewForm, UploadForm
-from oppfolging.gp.models import RiskEntry, RiskList
+from oppfolging.gp.models import ListStatus, ReviewDecision, RiskEntry, RiskList
 from oppfolging.lib import identity
 from oppfolging.lib.uploads import SizeLimitedUploadHandler
 from oppfolging.referrals.models import ConsentToReport, Urgency
@@ -96,7 +97,7 @@ def _risk_lists(request: AuthenticatedHttpRequest, handler: SizeLimitedUploadHan
 def risk_list_detail(request: AuthenticatedHttpRequest, list_id: int) -> HttpResponse:
     """The list, ordered by what is new, with reasons and flags; progress while it is scored."""
     risk_list = _list_for(request, list_id)
-    if risk_list.status != "done":
+    if risk_list.status != ListStatus.DONE:
         template = "gp/_progress.html" if request.headers.get("HX-Request") else "gp/progress.html"
         return render(request, template, {"risk_list": risk_list})
     key = request.GET.get("vis", "new")
@@ -111,7 +112,7 @@ def risk_list_detail(request: AuthenticatedHttpRequest, list_id: int) -> HttpRes
         entries = entries.annotate(carried=carried).order_by("carried", "new_priority")
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("side"))
     audit_record(actor=request.user, action=Action.LIST, resource="risk_list", resource_id=risk_list.pk,
-                 municipality=risk_list.municipality, role="gp",
+                 municipality=risk_list.municipality, role=Role.GP,
                  purpose=_("Fastlegens risikoliste, side %(page)s") % {"page": page.number},
                  ip=client_ip(request))
     return render(request, "gp/detail.html", {
@@ -128,7 +129,7 @@ def entry_review(request: AuthenticatedHttpRequest, list_id: int, entry_id: int)
     entry = _entry_for(risk_list, entry_id)
     form = ReviewForm(request.POST)
     if form.is_valid():
-        if form.cleaned_data["decision"] == "refer":
+        if form.cleaned_data["decision"] == ReviewDecision.REFER:
             target = reverse("gp:refer", args=[list_id, entry_id])
             if request.headers.get("HX-Request"):
                 return HttpResponse(status=204, headers={"HX-Redirect": target})
@@ -177,7 +178,7 @@ def entry_refer(request: AuthenticatedHttpRequest, list_id: int, entry_id: int) 
             return redirect("gp:detail", list_id=list_id)
     # The page shows the patient's identity number and the reasons from the list: a read.
     audit_record(actor=request.user, action=Action.READ, resource="risk_entry", resource_id=entry.pk,
-                 municipality=risk_list.municipality, role="gp",
+                 municipality=risk_list.municipality, role=Role.GP,
                  purpose=_("Melding om behov fra fastlegens risikoliste"), ip=client_ip(request))
     return render(request, "gp/refer.html", {"form": form, "entry": entry, "risk_list": risk_list})
 

@@ -60,7 +60,7 @@ from oppfolging.meetings.models import (
 )
 from oppfolging.outcomes.selectors import acute_before_after
 from oppfolging.people.models import Person
-from oppfolging.people.selectors import AGE_GROUPS, born_between
+from oppfolging.people.selectors import AGE_GROUPS, birth_date_range
 from oppfolging.plans.models import (
     AuthorKind,
     Goal,
@@ -216,9 +216,9 @@ def _durations(pairs: Sequence[tuple[dt.datetime, dt.datetime]], periods: Sequen
 
 
 def _age_q(field_name: str, lowest: int, highest: int, on: dt.date) -> Q:
-    """Return born_between() on another date field (the same age groups everywhere)."""
-    children: list[tuple[str, object]] = born_between(lowest, highest, on).children  # type: ignore[assignment]
-    return Q(**{key.replace("birth_date", field_name, 1): value for key, value in children})
+    """Return born_between() on another date field (the same age bounds everywhere)."""
+    earliest, latest = birth_date_range(lowest, highest, on)
+    return Q(**{f"{field_name}__lte": latest, f"{field_name}__gte": earliest})
 
 
 def _active_teams(municipality: Municipality, at: dt.datetime) -> QuerySet[Team]:

@@ -25,6 +25,7 @@ from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.indicators import exports, fhir, periods, report
 from oppfolging.indicators.access import get_municipality_for_aggregates, require_evaluator
 from oppfolging.indicators.periods import Period
+from oppfolging.lib.forms import choice_field
 
 KIND_LABELS = {
     periods.MONTH: gettext_lazy("Måned"),
@@ -45,8 +46,7 @@ class PeriodForm(forms.Form):
         recent = periods.recent(period.kind, CHOICES_LENGTH[period.kind])[::-1]
         if period not in recent:
             recent.append(period)
-        field: forms.ChoiceField = self.fields["periode"]  # type: ignore[assignment]
-        field.choices = [(p.code, p.label) for p in recent]
+        choice_field(self, "periode").choices = [(p.code, p.label) for p in recent]
 
 
 def chosen_period(request: AuthenticatedHttpRequest) -> Period:

@@ -1,9 +1,10 @@
 """Form helpers: a service's refusal on the form the user filled in, so nothing they typed is lost;
-a field known to offer choices, typed so its choices can be narrowed."""
+a field known to offer choices, or model instances, typed so its choices or queryset can be narrowed."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -30,4 +31,12 @@ def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
     """Return the form's field `name`, which offers choices, typed so its choices can be set."""
     field = form.fields[name]
     assert isinstance(field, forms.ChoiceField), name
+    return field
+
+
+def model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    """Return the form's field `name`, which offers model instances (one or several), typed so
+    its queryset, labels and empty label can be set."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField), name
     return field

@@ -38,6 +38,7 @@ def save_versioned(instance: models.Model, *, expected_version: int, fields: Ite
         current = model._default_manager.get(pk=instance.pk)
         changed = [name for name in fields if getattr(current, name) != getattr(instance, name)]
         raise EditConflict(current, changed)
+    # Every versioned model has `version`, but Model does not: typing cannot say "a Model with a version".
     instance.version = expected_version + 1  # type: ignore[attr-defined]
 
 

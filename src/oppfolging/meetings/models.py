@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from oppfolging.lib.dates import FOLLOW_UP, WORK_DATE
+from oppfolging.teams.models import MemberKind
 
 
 class MeetingStatus(models.TextChoices):
@@ -40,6 +41,10 @@ class Meeting(models.Model):
     cancel_reason = models.TextField(_("grunn til avlysning"), blank=True)
     minutes = models.TextField(_("referat"), blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+
+    # Set on upcoming meetings by the portal's meeting page for its template; never stored.
+    agenda: list[AgendaItem]
+    my_invitation: Invitation | None
 
     class Meta:
         ordering = ["-starts_at"]
@@ -354,7 +359,7 @@ class ActionItem(models.Model):
             return membership.user.email
         if membership.related_person is not None:
             return membership.related_person.email
-        if membership.kind == "person":
+        if membership.kind == MemberKind.PERSON:
             return self.team.person.email
         return ""
 

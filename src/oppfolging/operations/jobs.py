@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.tasks import TaskResultStatus
 from django.tasks.signals import task_enqueued, task_finished, task_started
 from django.utils import timezone
 from django_tasks_db.backend import DatabaseBackend
@@ -111,11 +112,11 @@ def _recover(job: DBTaskResult, *, reason: str, now: dt.datetime) -> str:
     if handler is not None:
         handler(*job.args_kwargs.get("args", []), retrying=retrying, **job.args_kwargs.get("kwargs", {}))
     if retrying:
-        job.status = "READY"
+        job.status = TaskResultStatus.READY
         job.save(update_fields=["status"])
         line = f"job {job.id} ({job.task_path}) queued again after attempt {attempts}: {reason}"
     else:
-        job.status = "FAILED"
+        job.status = TaskResultStatus.FAILED
         job.finished_at = now
         job.exception_class_path = WORKER_LOST
         job.traceback = (f"{WORKER_LOST}: the job was abandoned after {attempts} attempts; "

@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterator
 
 from django.db.models import Count, Min
+from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
@@ -37,7 +38,8 @@ class DatabaseCollector(Collector):
         day_ago = now - dt.timedelta(days=1)
         jobs = GaugeMetricFamily("oppfolging_jobs", "Background jobs by status.", labels=["status"])
         counts = dict(DBTaskResult.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
-        for status in ("READY", "RUNNING", "SUCCESSFUL", "FAILED"):
+        for status in (TaskResultStatus.READY, TaskResultStatus.RUNNING, TaskResultStatus.SUCCESSFUL,
+                       TaskResultStatus.FAILED):
             jobs.add_metric([status.lower()], counts.get(status, 0))
         yield jobs
         oldest = DBTaskResult.objects.ready().aggregate(oldest=Min("enqueued_at"))["oldest"]

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from oppfolging.accounts.models import Municipality, Role, User
+from oppfolging.lib.forms import model_choice_field
 from oppfolging.people.models import Person, RelatedPerson
 
 
@@ -43,7 +44,7 @@ class PersonForm(VersionedForm):
         self.fields["identity_number"].widget.attrs.update(
             {"inputmode": "numeric", "autocomplete": "off"}
         )
-        self.fields["gp"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+        model_choice_field(self, "gp").queryset = User.objects.filter(
             role_assignments__municipality=municipality, role_assignments__role=Role.GP
         ).order_by("last_name")
 

@@ -21,6 +21,14 @@ AGE_GROUPS = (
 
 
 def born_between(lowest_age: int, highest_age: int, today: dt.date) -> Q:
+    """Return the filter for persons aged lowest_age to highest_age today."""
+    earliest, latest = birth_date_range(lowest_age, highest_age, today)
+    return Q(birth_date__lte=latest, birth_date__gte=earliest)
+
+
+def birth_date_range(lowest_age: int, highest_age: int, today: dt.date) -> tuple[dt.date, dt.date]:
+    """Return the first and last birth date of someone aged lowest_age to highest_age today."""
+
     def years_ago(years: int) -> dt.date:
         try:
             return today.replace(year=today.year - years)
@@ -29,7 +37,7 @@ def born_between(lowest_age: int, highest_age: int, today: dt.date) -> Q:
 
     latest = years_ago(lowest_age)
     earliest = years_ago(highest_age + 1) + dt.timedelta(days=1)
-    return Q(birth_date__lte=latest, birth_date__gte=earliest)
+    return earliest, latest
 
 
 def age_group_counts(persons: QuerySet[Person]) -> list[tuple[str, int]]:

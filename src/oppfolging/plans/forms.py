@@ -10,6 +10,7 @@ from oppfolging.accounts.models import User
 from oppfolging.assessments.models import PsfsActivity
 from oppfolging.catalogue.models import Service
 from oppfolging.lib.dates import FOLLOW_UP
+from oppfolging.lib.forms import model_choice_field
 from oppfolging.people.forms import VersionedForm
 from oppfolging.people.models import RelatedPerson
 from oppfolging.plans.models import (
@@ -37,10 +38,19 @@ class PlanForm(VersionedForm):
             "period_start": DATE, "period_end": DATE, "next_revision_on": DATE}
 
 
+class PsfsActivityField(forms.ModelChoiceField):
+    """Offer an activity from «Hva er viktig for deg?» by its words and the day it was mapped."""
+
+    def label_from_instance(self, obj: PsfsActivity) -> str:
+        return _("«%(activity)s» (kartlagt %(date)s)") % {
+            "activity": obj.activity, "date": formats.date_format(obj.assessment.started_on, "SHORT_DATE_FORMAT")}
+
+
 class GoalForm(VersionedForm):
     class Meta:
         model = Goal
         fields = ["text", "author_kind", "author_related", "next_evaluation_on", "parent", "psfs_activity"]
+        field_classes = {"psfs_activity": PsfsActivityField}
         widgets = {"text": forms.Textarea(attrs={"rows": 2}), "author_kind": forms.RadioSelect,
                    "next_evaluation_on": DATE}
         labels = {"author_related": _("Pårørende som skrev målet"),
@@ -51,17 +61,15 @@ class GoalForm(VersionedForm):
 
     def __init__(self, *args: Any, plan: IndividualPlan, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["author_related"].queryset = RelatedPerson.objects.filter(person=plan.person)  # type: ignore[attr-defined]
+        model_choice_field(self, "author_related").queryset = RelatedPerson.objects.filter(person=plan.person)
         parents = plan.goals.filter(parent__isnull=True, status=GoalStatus.ACTIVE)
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
-        self.fields["parent"].queryset = parents  # type: ignore[attr-defined]
+        model_choice_field(self, "parent").queryset = parents
         self.fields["parent"].label = _("Delmål av (tomt for et hovedmål)")
-        self.fields["psfs_activity"].queryset = PsfsActivity.objects.filter(  # type: ignore[attr-defined]
+        model_choice_field(self, "psfs_activity").queryset = PsfsActivity.objects.filter(
             assessment__person=plan.person).select_related("assessment").order_by("-assessment__started_on", "position")
-        self.fields["psfs_activity"].label_from_instance = lambda a: _("«%(activity)s» (kartlagt %(date)s)") % {  # type: ignore[attr-defined]
-            "activity": a.activity, "date": formats.date_format(a.assessment.started_on, "SHORT_DATE_FORMAT")}
-        self.fields["psfs_activity"].empty_label = _("Ingen")  # type: ignore[attr-defined]
+        model_choice_field(self, "psfs_activity").empty_label = _("Ingen")
         if self.instance.pk and self.instance.sub_goals.exists():
             # A goal with sub-goals stays a main goal, so its sub-goals are never hidden.
             self.fields["parent"].disabled = True
@@ -81,12 +89,12 @@ class MeasureForm(VersionedForm):
 
     def __init__(self, *args: Any, plan: IndividualPlan, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["responsible_membership"].queryset = TeamMembership.objects.filter(  # type: ignore[attr-defined]
+        model_choice_field(self, "responsible_membership").queryset = TeamMembership.objects.filter(
             team__person=plan.person, left_on__isnull=True
         ).select_related("user", "service", "related_person", "team__person")
-        self.fields["responsible_service"].queryset = Service.objects.filter(  # type: ignore[attr-defined]
+        model_choice_field(self, "responsible_service").queryset = Service.objects.filter(
             municipality=plan.person.municipality, is_active=True)
-        self.fields["responsible_user"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+        model_choice_field(self, "responsible_user").queryset = User.objects.filter(
             coordinator_assignments__team__person=plan.person, coordinator_assignments__ended_at__isnull=True,
         ).distinct()
 

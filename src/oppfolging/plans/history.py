@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from oppfolging.accounts.models import User
 from oppfolging.plans.models import (
+    ChangeAction,
     EvaluationResult,
     Goal,
     GoalEvaluation,
@@ -42,7 +43,7 @@ def snapshot(item: models.Model) -> dict[str, Any]:
 
 
 def record_change(
-    *, plan: IndividualPlan, actor: User | None, item: models.Model, action: str, summary: str,
+    *, plan: IndividualPlan, actor: User | None, item: models.Model, action: ChangeAction, summary: str,
     before: dict[str, Any] | None = None, actor_name: str = "",
 ) -> PlanChange:
     """Append one change to the plan's history and mark the plan as active now."""

@@ -109,6 +109,9 @@ class Goal(models.Model):
     )
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    # A main goal's sub-goals, set by the plan pages from the goals they loaded; never stored.
+    children: list[Goal]
+
     class Meta:
         ordering = ["position", "created_at"]
         verbose_name = _("mål")
@@ -259,6 +262,13 @@ class GoalEvaluation(models.Model):
         return self.evaluated_on <= self.due_on
 
 
+class ChangeAction(models.TextChoices):
+    CREATE = "create", _("opprettet")
+    UPDATE = "update", _("endret")
+    CLOSE = "close", _("avsluttet")
+    EVALUATE = "evaluate", _("evaluert")
+
+
 class PlanChange(models.Model):
     """One change to the plan: who changed what, when, and the item as it was after the change."""
 
@@ -270,10 +280,13 @@ class PlanChange(models.Model):
     actor_name = models.CharField(max_length=200)
     item_type = models.CharField(max_length=20)  # plan, goal, measure, evaluation
     item_id = models.PositiveBigIntegerField()
-    action = models.CharField(max_length=20)  # create, update, close, evaluate
+    action = models.CharField(max_length=20, choices=ChangeAction.choices)
     summary = models.CharField(max_length=300)
     changed_fields = models.JSONField(default=list)
     snapshot = models.JSONField()
+
+    # The changed fields by their form labels, set by the history page; never stored.
+    field_labels: list[str]
 
     class Meta:
         ordering = ["-at", "-pk"]

@@ -22,6 +22,7 @@ from oppfolging.notifications.services import Recipient, notify
 from oppfolging.plans.history import record_change, snapshot
 from oppfolging.plans.models import (
     AuthorKind,
+    ChangeAction,
     EvaluationResult,
     Goal,
     GoalEvaluation,
@@ -87,7 +88,7 @@ def plan_create(*, grant: PersonGrant, team: Any = None, assessment: Assessment 
     except IntegrityError:
         # Someone else created the plan at the same moment: the loser is sent to it.
         raise ValidationError(_("Planen ble opprettet av noen andre akkurat nå. Den ligger klar.")) from None
-    record_change(plan=plan, actor=grant.user, item=plan, action="create", summary=_("Planen er opprettet"))
+    record_change(plan=plan, actor=grant.user, item=plan, action=ChangeAction.CREATE, summary=_("Planen er opprettet"))
     _audit(grant, Action.CREATE, "individual_plan", plan)
     return plan
 
@@ -108,7 +109,7 @@ def plan_update(
         setattr(plan, name, value)
     plan.full_clean()
     save_versioned(plan, expected_version=expected_version, fields=[f for f in PLAN_FIELDS if f in fields])
-    record_change(plan=plan, actor=grant.user, item=plan, action="update",
+    record_change(plan=plan, actor=grant.user, item=plan, action=ChangeAction.UPDATE,
                   summary=_("Planen er endret"), before=before)
     _audit(grant, Action.UPDATE, "individual_plan", plan)
     return plan
@@ -143,7 +144,7 @@ def goal_create(
     )
     goal.full_clean()
     goal.save()
-    record_change(plan=plan, actor=grant.user, item=goal, action="create",
+    record_change(plan=plan, actor=grant.user, item=goal, action=ChangeAction.CREATE,
                   summary=(_("Nytt delmål: %(text)s") if parent else _("Nytt mål: %(text)s")) % {"text": goal.text[:200]},
                   actor_name="" if grant.user else str(grant.person))
     _audit(grant, Action.CREATE, "goal", goal)
@@ -162,7 +163,7 @@ def goal_update(
         setattr(goal, name, value)
     goal.full_clean()
     save_versioned(goal, expected_version=expected_version, fields=[f for f in GOAL_FIELDS if f in fields])
-    record_change(plan=goal.plan, actor=grant.user, item=goal, action="update",
+    record_change(plan=goal.plan, actor=grant.user, item=goal, action=ChangeAction.UPDATE,
                   summary=_("Mål endret: %(text)s") % {"text": goal.text[:200]}, before=before)
     _audit(grant, Action.UPDATE, "goal", goal)
     return goal
@@ -178,7 +179,7 @@ def measure_create(*, grant: PersonGrant, goal: Goal, **fields: Any) -> Measure:
     measure.full_clean()
     measure.save()
     _notify_responsible(grant, measure)
-    record_change(plan=goal.plan, actor=grant.user, item=measure, action="create",
+    record_change(plan=goal.plan, actor=grant.user, item=measure, action=ChangeAction.CREATE,
                   summary=_("Nytt tiltak: %(text)s") % {"text": measure.description[:200]})
     _audit(grant, Action.CREATE, "measure", measure)
     return measure
@@ -197,7 +198,7 @@ def measure_update(
     _check_responsible(measure.goal, measure)
     measure.full_clean()
     save_versioned(measure, expected_version=expected_version, fields=[f for f in MEASURE_FIELDS if f in fields])
-    record_change(plan=measure.goal.plan, actor=grant.user, item=measure, action="update",
+    record_change(plan=measure.goal.plan, actor=grant.user, item=measure, action=ChangeAction.UPDATE,
                   summary=_("Tiltak endret: %(text)s") % {"text": measure.description[:200]}, before=before)
     _audit(grant, Action.UPDATE, "measure", measure)
     return measure
@@ -227,7 +228,7 @@ def measure_report(*, grant: PersonGrant, measure: Measure, status: str,
     before = snapshot(measure)
     measure.status = status
     save_versioned(measure, expected_version=seen, fields=["status"])
-    record_change(plan=measure.goal.plan, actor=grant.user, item=measure, action="update",
+    record_change(plan=measure.goal.plan, actor=grant.user, item=measure, action=ChangeAction.UPDATE,
                   summary=_("Tiltak %(status)s: %(text)s") % {"status": measure.get_status_display().lower(),
                                                             "text": measure.description[:150]}, before=before)
     _audit(grant, Action.UPDATE, "measure", measure)
@@ -301,9 +302,9 @@ def goal_evaluate(
         goal.status = GoalStatus.ACHIEVED if result == EvaluationResult.ACHIEVED else GoalStatus.CLOSED
         goal.closed_at = timezone.now()
     save_versioned(goal, expected_version=goal.version, fields=["next_evaluation_on", "status", "closed_at"])
-    record_change(plan=goal.plan, actor=grant.user, item=evaluation, action="evaluate",
+    record_change(plan=goal.plan, actor=grant.user, item=evaluation, action=ChangeAction.EVALUATE,
                   summary=_("Evaluert: %(goal)s – %(result)s") % {"goal": goal.text[:150], "result": evaluation.get_result_display()})
-    record_change(plan=goal.plan, actor=grant.user, item=goal, action="update" if goal.is_open else "close",
+    record_change(plan=goal.plan, actor=grant.user, item=goal, action=ChangeAction.UPDATE if goal.is_open else ChangeAction.CLOSE,
                   summary=_("Neste evaluering %(date)s") % {"date": goal.next_evaluation_on} if goal.is_open
                   else _("Mål avsluttet: %(text)s") % {"text": goal.text[:200]}, before=before)
     if next_step == NextStep.NEW_GOAL:
@@ -323,6 +324,6 @@ def plan_close(*, grant: PersonGrant, plan: IndividualPlan, reason: str) -> Indi
     plan.status = PlanStatus.CLOSED
     plan.period_end = plan.period_end or timezone.localdate()
     plan.save(update_fields=["status", "period_end"])
-    record_change(plan=plan, actor=grant.user, item=plan, action="close", summary=_("Planen er avsluttet: %(reason)s") % {"reason": reason[:200]})
+    record_change(plan=plan, actor=grant.user, item=plan, action=ChangeAction.CLOSE, summary=_("Planen er avsluttet: %(reason)s") % {"reason": reason[:200]})
     _audit(grant, Action.UPDATE, "individual_plan", plan)
     return plan

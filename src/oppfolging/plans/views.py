@@ -28,7 +28,7 @@ from oppfolging.lib.versioning import EditConflict, conflict_rows, save_form_ver
 from oppfolging.plans import selectors, services
 from oppfolging.plans.forms import EvaluationForm, GoalForm, MeasureForm, PlanForm
 from oppfolging.plans.history import field_labels, plan_as_of
-from oppfolging.plans.models import Goal, IndividualPlan, Measure, MeasureStatus
+from oppfolging.plans.models import AuthorKind, Goal, IndividualPlan, Measure, MeasureStatus
 from oppfolging.portal.models import ProposalStatus, ScoredBy
 from oppfolging.teams.models import Consent
 
@@ -54,7 +54,7 @@ def plan_context(plan: IndividualPlan) -> dict[str, Any]:
     goals = list(plan.goals.all())
     top = [g for g in goals if g.parent_id is None]
     for goal in top:
-        goal.children = [s for s in goals if s.parent_id == goal.pk]  # type: ignore[attr-defined]
+        goal.children = [s for s in goals if s.parent_id == goal.pk]
     return {
         "plan": plan,
         "person": plan.person,
@@ -114,7 +114,7 @@ def plan_edit(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse
 def goal_add(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     grant = get_person_for_user(request, person_id, write=True, resource="individual_plan")
     plan = _plan(grant)
-    initial: dict[str, Any] = {"author_kind": "person", "parent": request.GET.get("parent")}
+    initial: dict[str, Any] = {"author_kind": AuthorKind.PERSON, "parent": request.GET.get("parent")}
     if (activity_id := request.GET.get("psfs_activity", "")).isdigit():
         activity = PsfsActivity.objects.filter(pk=int(activity_id), assessment__person=grant.person).first()
         if activity is not None:
@@ -207,7 +207,7 @@ def plan_history(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespo
     plan = _plan(grant)
     changes = list(plan.changes.select_related("actor")[:500])
     for change in changes:
-        change.field_labels = field_labels(change)  # type: ignore[attr-defined]
+        change.field_labels = field_labels(change)
     return render(request, "plans/history.html", {"person": grant.person, "plan": plan, "changes": changes})
 
 

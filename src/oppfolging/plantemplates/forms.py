@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from oppfolging.catalogue.models import Service
+from oppfolging.lib.forms import model_choice_field
 from oppfolging.plantemplates.models import TemplateVersion
 from oppfolging.plantemplates.services import TemplateContent
 
@@ -43,7 +44,7 @@ class TemplateForm(forms.Form):
 
     def __init__(self, *args: Any, municipality: Any, revising: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["services"].queryset = Service.objects.filter(  # type: ignore[attr-defined]
+        model_choice_field(self, "services").queryset = Service.objects.filter(
             municipality=municipality, is_active=True).order_by("sector", "name")
         if revising:
             self.fields["name"].disabled = True

@@ -21,7 +21,7 @@ from oppfolging.audit.services import audit_grant, audit_record
 from oppfolging.catalogue.models import Service
 from oppfolging.lib.versioning import save_versioned
 from oppfolging.plans.history import record_change, snapshot
-from oppfolging.plans.models import IndividualPlan
+from oppfolging.plans.models import ChangeAction, IndividualPlan
 from oppfolging.plans.services import plan_create
 from oppfolging.plantemplates.models import (
     PlanSection,
@@ -132,7 +132,7 @@ def plan_start_from_template(*, grant: PersonGrant, version: TemplateVersion, te
     if team is not None and team.meeting_interval_weeks is None and version.meeting_interval_weeks:
         team.meeting_interval_weeks = version.meeting_interval_weeks
         team.save(update_fields=["meeting_interval_weeks"])
-    record_change(plan=plan, actor=grant.user, item=plan, action="update",
+    record_change(plan=plan, actor=grant.user, item=plan, action=ChangeAction.UPDATE,
                   summary=_("Planen startet fra malen «%(name)s», versjon %(n)s") % {
                       "name": version.template.name, "n": version.number})
     audit_grant(grant=grant, action=Action.CREATE, resource="individual_plan", resource_id=plan.pk,
@@ -148,7 +148,7 @@ def plan_section_update(*, grant: PersonGrant, section: PlanSection, text: str, 
     before: dict[str, Any] = snapshot(section.plan)
     section.text = text.strip()
     save_versioned(section, expected_version=expected_version, fields=["text"])
-    record_change(plan=section.plan, actor=grant.user, item=section.plan, action="update",
+    record_change(plan=section.plan, actor=grant.user, item=section.plan, action=ChangeAction.UPDATE,
                   summary=_("Delen «%(title)s» er endret") % {"title": section.title[:150]}, before=before)
     audit_grant(grant=grant, action=Action.UPDATE, resource="plan_section", resource_id=section.pk)
     return section

@@ -6,8 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from oppfolging.catalogue.models import Service
-from oppfolging.lib.forms import choice_field
+from oppfolging.lib.forms import choice_field, model_choice_field
 from oppfolging.people.models import Person, RelatedPerson
+from oppfolging.teams.models import ConsentScope
 
 
 def _draft(key: str, rows: int = 4) -> forms.Textarea:
@@ -63,18 +64,18 @@ class ConsentGiveForm(forms.Form):
     def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choice_field(self, "scope").choices = [
-            ("team_and_plan", _("Ja til oppfølgingsteam og individuell plan")),
-            ("share_with_service", _("Ja til at en tjeneste får se opplysninger om meg")),
-            ("next_of_kin", _("Ja til at en pårørende deltar")),
+            (ConsentScope.TEAM_AND_PLAN, _("Ja til oppfølgingsteam og individuell plan")),
+            (ConsentScope.SHARE_WITH_SERVICE, _("Ja til at en tjeneste får se opplysninger om meg")),
+            (ConsentScope.NEXT_OF_KIN, _("Ja til at en pårørende deltar")),
         ]
-        self.fields["service"].queryset = Service.objects.filter(municipality=person.municipality, is_active=True)  # type: ignore[attr-defined]
-        self.fields["related_person"].queryset = RelatedPerson.objects.filter(person=person)  # type: ignore[attr-defined]
+        model_choice_field(self, "service").queryset = Service.objects.filter(municipality=person.municipality, is_active=True)
+        model_choice_field(self, "related_person").queryset = RelatedPerson.objects.filter(person=person)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         assert cleaned is not None  # Form.clean returns cleaned_data
-        if cleaned.get("scope") == "share_with_service" and not cleaned.get("service"):
+        if cleaned.get("scope") == ConsentScope.SHARE_WITH_SERVICE and not cleaned.get("service"):
             self.add_error("service", _("Velg tjenesten."))
-        if cleaned.get("scope") == "next_of_kin" and not cleaned.get("related_person"):
+        if cleaned.get("scope") == ConsentScope.NEXT_OF_KIN and not cleaned.get("related_person"):
             self.add_error("related_person", _("Velg hvem."))
         return cleaned

@@ -14,12 +14,17 @@ class ProposalStatus(models.TextChoices):
     DECLINED = "declined", _("Ikke tatt inn")
 
 
+class ProposerKind(models.TextChoices):
+    PERSON = "person", _("Personen selv")
+    NEXT_OF_KIN = "next_of_kin", _("Pårørende")
+
+
 class GoalProposal(models.Model):
     """A goal the person (or next of kin) proposes in their own words; the coordinator takes it in."""
 
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="goal_proposals")
     text = models.TextField(_("målet med dine egne ord"))
-    proposed_by_kind = models.CharField(max_length=20)  # person | next_of_kin
+    proposed_by_kind = models.CharField(max_length=20, choices=ProposerKind.choices)
     proposed_by_related = models.ForeignKey(
         "people.RelatedPerson", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -25,18 +25,18 @@ from oppfolging.notifications.services import (
 from oppfolging.people.models import Person, RelatedPerson
 from oppfolging.people.services import portal_links_sync
 from oppfolging.plans.history import record_change, snapshot
-from oppfolging.plans.models import IndividualPlan
+from oppfolging.plans.models import ChangeAction, IndividualPlan
 from oppfolging.plans.services import goal_create
 from oppfolging.portal.models import (
     CitizenAccount,
     GoalProposal,
     Message,
     ProposalStatus,
+    ProposerKind,
     PsfsSelfScore,
-    ScoredBy,
     SenderKind,
 )
-from oppfolging.teams.models import CoordinatorWish
+from oppfolging.teams.models import CoordinatorWish, WishKind
 from oppfolging.teams.selectors import coordinators_of, staff_of
 
 
@@ -62,7 +62,7 @@ def what_matters_save(*, grant: PortalGrant, text: str) -> IndividualPlan:
     plan.what_matters = text.strip()
     plan.version += 1
     plan.save(update_fields=["what_matters", "version"])
-    record_change(plan=plan, actor=grant.user, item=plan, action="update",
+    record_change(plan=plan, actor=grant.user, item=plan, action=ChangeAction.UPDATE,
                   summary=_("Personen skrev hva som er viktig"), before=before)
     _audit(grant, Action.UPDATE, "individual_plan", plan)
     return plan
@@ -74,7 +74,8 @@ def goal_propose(*, grant: PortalGrant, text: str) -> GoalProposal:
     if not text.strip():
         raise ValidationError({"text": _("Skriv målet.")})
     proposal = GoalProposal.objects.create(
-        person=grant.person, text=text.strip(), proposed_by_kind=grant.actor_kind,
+        person=grant.person, text=text.strip(),
+        proposed_by_kind=ProposerKind.PERSON if grant.is_self else ProposerKind.NEXT_OF_KIN,
         proposed_by_related=grant.related_person,
     )
     _notify_coordinators(grant.person, kind=Kind.GOAL_PROPOSAL, key=f"goal-proposal:{proposal.pk}",
@@ -143,7 +144,7 @@ def psfs_self_score(*, grant: PortalGrant, scores: dict[str, int]) -> list[PsfsS
     if any(not 0 <= s <= 10 for s in scores.values()):
         raise ValidationError(_("Skåren er fra 0 til 10."))
     rows = [PsfsSelfScore.objects.create(person=grant.person, activity=a[:200], score=s,
-                                         scored_by_kind=ScoredBy(grant.psfs_scorer))
+                                         scored_by_kind=grant.psfs_scorer)
             for a, s in scores.items()]
     _audit(grant, Action.CREATE, "psfs_self_score", rows[0])
     return rows
@@ -163,7 +164,7 @@ def coordinator_wish_state(*, grant: PortalGrant, text: str, wished_user: User |
         raise ValidationError({"text": _("Skriv hvem du ønsker, eller hvorfor.")})
     wish = CoordinatorWish.objects.create(
         person=grant.person, wished_user=wished_user, text=text.strip(),
-        stated_by="person" if grant.is_self else "next_of_kin", recorded_by=grant.user,
+        stated_by=WishKind.PERSON if grant.is_self else WishKind.NEXT_OF_KIN, recorded_by=grant.user,
     )
     _audit(grant, Action.CREATE, "coordinator_wish", wish)
     return wish

@@ -43,7 +43,7 @@ from oppfolging.portal.forms import (
 )
 from oppfolging.portal.models import GoalProposal, Message, PsfsSelfScore, SenderKind
 from oppfolging.teams import services as team_services
-from oppfolging.teams.models import Consent, Team, TeamStatus
+from oppfolging.teams.models import Consent, ConsentMethod, GivenBy, Team, TeamStatus
 
 
 def _grant(request: AuthenticatedHttpRequest, person_id: int, *, resource: str = "portal") -> policy.PortalGrant:
@@ -76,7 +76,7 @@ def plan(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
         Prefetch("measures", queryset=measures_with_responsible()), "evaluations").all()) if plan_obj else []
     top = [g for g in goals if g.parent_id is None]
     for goal in top:
-        goal.children = [g for g in goals if g.parent_id == goal.pk]  # type: ignore[attr-defined]
+        goal.children = [g for g in goals if g.parent_id == goal.pk]
     next_meeting = Meeting.objects.filter(
         team__person=grant.person, status=MeetingStatus.PLANNED, starts_at__gte=timezone.now()
     ).order_by("starts_at").first()
@@ -116,8 +116,8 @@ def meetings(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
         "membership")
     mine = {i.meeting_id: i for i in invitations if meeting_services.is_invitee(person_grant, i)}
     for meeting in upcoming:
-        meeting.agenda = meeting_selectors.agenda_of(meeting)  # type: ignore[attr-defined]
-        meeting.my_invitation = mine.get(meeting.pk)  # type: ignore[attr-defined]
+        meeting.agenda = meeting_selectors.agenda_of(meeting)
+        meeting.my_invitation = mine.get(meeting.pk)
     past = Meeting.objects.filter(team__person=grant.person, status=MeetingStatus.HELD).order_by("-starts_at").prefetch_related(
         "decisions", "action_items")[:10]
     return render(request, "portal/meetings.html", _context(
@@ -242,8 +242,8 @@ def consent(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
                     grant=grant.as_person_grant(),
                     scope=form.cleaned_data["scope"], service=form.cleaned_data["service"],
                     related_person=form.cleaned_data["related_person"],
-                    given_by="person" if grant.is_self else "guardian",
-                    given_by_related=grant.related_person, method="digital",
+                    given_by=GivenBy.PERSON if grant.is_self else GivenBy.GUARDIAN,
+                    given_by_related=grant.related_person, method=ConsentMethod.DIGITAL,
                 )
             except ValidationError as error:
                 form.add_error(None, error)

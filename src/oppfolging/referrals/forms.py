@@ -16,13 +16,18 @@ from django.utils.translation import gettext_lazy as _
 from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.lib import identity
 from oppfolging.lib.dates import WORK_DATE
-from oppfolging.lib.forms import choice_field
+from oppfolging.lib.forms import choice_field, model_choice_field
 from oppfolging.lib.params import id_param
 from oppfolging.people.models import Gender, Person
 from oppfolging.referrals.models import ConsentToReport, Referral, Source, Status
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
+
+    # The mixin is only ever mixed into a form; mypy is told so without changing the class at run time.
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
 
 SUBJECT_FIELDS = [
     "subject_given_name", "subject_family_name", "subject_identity_number", "subject_birth_date",
@@ -42,10 +47,8 @@ def new_form_token(*, aged: bool = False) -> str:
     return signing.dumps({"t": started, "n": secrets.token_hex(16)}, salt=FORM_SALT)
 
 
-class ReferralFieldsMixin:
+class ReferralFieldsMixin(_FormBase):
     """Validation shared by the public form and the in-app form."""
-
-    cleaned_data: dict[str, Any]
 
     def clean_subject_identity_number(self) -> str:
         value = identity.compact(self.cleaned_data.get("subject_identity_number") or "")
@@ -61,7 +64,7 @@ class ReferralFieldsMixin:
         if consent in (ConsentToReport.NOT_GIVEN, ConsentToReport.NOT_ABLE) and not cleaned.get(
             "consent_absent_reason", ""
         ).strip():
-            self.add_error(  # type: ignore[attr-defined]
+            self.add_error(
                 "consent_absent_reason",
                 _("Forklar hvorfor personen ikke har samtykket, eller hvorfor det ikke går nå."),
             )
@@ -219,7 +222,7 @@ class InAppReferralForm(ReferralFieldsMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, persons: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = persons  # type: ignore[attr-defined]
+        model_choice_field(self, "person").queryset = persons
         chosen = self.data.get("person") if self.is_bound else self.initial.get("person")
         if isinstance(chosen, Person):
             self.fields["person"].widget.selected = chosen
@@ -253,7 +256,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = (  # type: ignore[attr-defined]
+        model_choice_field(self, "assignee").queryset = (
             User.objects.filter(
                 role_assignments__municipality=municipality,
                 role_assignments__role__in=[Role.COORDINATING_UNIT, Role.COORDINATOR],

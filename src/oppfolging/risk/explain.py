@@ -153,7 +153,9 @@ def _code_ids(codes: pl.Series) -> tuple[np.ndarray, list[str]]:
     if not isinstance(codes.dtype, pl.Enum):
         codes = codes.cast(pl.String).cast(pl.Enum(codes.drop_nulls().unique().sort()))
     ids = codes.to_physical().fill_null(-1).cast(pl.Int64).to_numpy()
-    return ids, list(codes.dtype.categories)  # type: ignore[attr-defined]
+    dtype = codes.dtype
+    assert isinstance(dtype, pl.Enum)
+    return ids, list(dtype.categories)
 
 
 def _slot_texts(

@@ -276,7 +276,9 @@ def _integer_codes(series: pl.Series) -> tuple[np.ndarray, pl.Series]:
     distinct = as_category.unique()
     if series.len() == 0:
         return np.zeros(0, dtype=np.int64), distinct.cast(pl.String)
-    table = np.full(int(physical.max()) + 1, -1, dtype=np.int64)  # type: ignore[arg-type]
+    highest = physical.max()
+    assert isinstance(highest, int)  # a Categorical's physical values are unsigned integers
+    table = np.full(highest + 1, -1, dtype=np.int64)
     table[distinct.to_physical().to_numpy()] = np.arange(len(distinct))
     return table[physical.to_numpy()], distinct.cast(pl.String)
 

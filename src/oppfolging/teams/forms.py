@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from oppfolging.accounts.models import Municipality, User
 from oppfolging.catalogue.models import Service
 from oppfolging.lib.dates import PAST_EVENT, WORK_DATE
-from oppfolging.lib.forms import choice_field
+from oppfolging.lib.forms import choice_field, model_choice_field
 from oppfolging.people.models import Person, RelatedPerson
 from oppfolging.submissions.forms import OnceMixin
 from oppfolging.teams.models import (
@@ -19,7 +19,7 @@ from oppfolging.teams.models import (
     MemberKind,
     TeamMembership,
 )
-from oppfolging.teams.selectors import age_group_choices, pool_users, staff_of
+from oppfolging.teams.selectors import OverviewStatus, age_group_choices, pool_users, staff_of
 
 
 class WishForm(forms.ModelForm):
@@ -30,8 +30,8 @@ class WishForm(forms.ModelForm):
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["wished_user"].queryset = staff_of(municipality)  # type: ignore[attr-defined]
-        self.fields["wished_service"].queryset = Service.objects.filter(municipality=municipality)  # type: ignore[attr-defined]
+        model_choice_field(self, "wished_user").queryset = staff_of(municipality)
+        model_choice_field(self, "wished_service").queryset = Service.objects.filter(municipality=municipality)
 
 
 class AppointForm(forms.Form):
@@ -50,7 +50,7 @@ class AppointForm(forms.Form):
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["coordinator"].queryset = pool_users(municipality)  # type: ignore[attr-defined]
+        model_choice_field(self, "coordinator").queryset = pool_users(municipality)
 
 
 class HandoverNoteForm(forms.Form):
@@ -73,9 +73,9 @@ class MembershipForm(forms.ModelForm):
     def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choice_field(self, "kind").choices = [c for c in MemberKind.choices if c[0] != MemberKind.PERSON]
-        self.fields["service"].queryset = Service.objects.filter(municipality=person.municipality)  # type: ignore[attr-defined]
-        self.fields["user"].queryset = staff_of(person.municipality)  # type: ignore[attr-defined]
-        self.fields["related_person"].queryset = RelatedPerson.objects.filter(person=person)  # type: ignore[attr-defined]
+        model_choice_field(self, "service").queryset = Service.objects.filter(municipality=person.municipality)
+        model_choice_field(self, "user").queryset = staff_of(person.municipality)
+        model_choice_field(self, "related_person").queryset = RelatedPerson.objects.filter(person=person)
 
 
 class EndMembershipForm(forms.Form):
@@ -99,10 +99,10 @@ class ConsentForm(OnceMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = Service.objects.filter(municipality=person.municipality)  # type: ignore[attr-defined]
+        model_choice_field(self, "service").queryset = Service.objects.filter(municipality=person.municipality)
         related = RelatedPerson.objects.filter(person=person)
-        self.fields["related_person"].queryset = related  # type: ignore[attr-defined]
-        self.fields["given_by_related"].queryset = related.filter(is_guardian=True)  # type: ignore[attr-defined]
+        model_choice_field(self, "related_person").queryset = related
+        model_choice_field(self, "given_by_related").queryset = related.filter(is_guardian=True)
         self.fields["given_by"].initial = GivenBy.GUARDIAN if person.is_child else GivenBy.PERSON
 
     def clean(self) -> dict[str, Any]:
@@ -126,7 +126,7 @@ class PoolForm(forms.Form):
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = staff_of(municipality)  # type: ignore[attr-defined]
+        model_choice_field(self, "user").queryset = staff_of(municipality)
 
 
 class TrainingForm(forms.Form):
@@ -138,7 +138,7 @@ class TrainingForm(forms.Form):
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = pool_users(municipality)  # type: ignore[attr-defined]
+        model_choice_field(self, "user").queryset = pool_users(municipality)
 
 
 class OverviewFilterForm(forms.Form):
@@ -147,12 +147,11 @@ class OverviewFilterForm(forms.Form):
     coordinator = forms.ModelChoiceField(label=_("Koordinator"), queryset=User.objects.none(), required=False)
     status = forms.ChoiceField(
         label=_("Status"), required=False,
-        choices=[("", _("Alle")), ("team", _("Har aktivt team")), ("no_coordinator", _("Team uten koordinator")),
-                 ("plan", _("Har individuell plan")), ("closed", _("Avsluttet team"))],
+        choices=[("", _("Alle")), *OverviewStatus.choices],
     )
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choice_field(self, "age_group").choices = age_group_choices()
-        self.fields["service"].queryset = Service.objects.filter(municipality=municipality)  # type: ignore[attr-defined]
-        self.fields["coordinator"].queryset = pool_users(municipality)  # type: ignore[attr-defined]
+        model_choice_field(self, "service").queryset = Service.objects.filter(municipality=municipality)
+        model_choice_field(self, "coordinator").queryset = pool_users(municipality)

@@ -159,7 +159,7 @@ class Team(models.Model):
         verbose_name_plural = _("oppfølgingsteam")
         constraints = [
             models.UniqueConstraint(
-                fields=["person"], condition=Q(status="active"), name="one_active_team_per_person"
+                fields=["person"], condition=Q(status=TeamStatus.ACTIVE), name="one_active_team_per_person"
             )
         ]
 
@@ -297,7 +297,7 @@ class TeamMembership(models.Model):
                 name="membership_ends_after_it_starts",
             ),
             models.CheckConstraint(
-                condition=~Q(kind="next_of_kin") | Q(related_person__isnull=False),
+                condition=~Q(kind=MemberKind.NEXT_OF_KIN) | Q(related_person__isnull=False),
                 name="next_of_kin_member_names_them",
             ),
         ]
@@ -400,11 +400,11 @@ class Consent(models.Model):
         verbose_name_plural = _("samtykker")
         constraints = [
             models.CheckConstraint(
-                condition=~Q(scope="share_with_service") | Q(service__isnull=False),
+                condition=~Q(scope=ConsentScope.SHARE_WITH_SERVICE) | Q(service__isnull=False),
                 name="share_consent_names_a_service",
             ),
             models.CheckConstraint(
-                condition=~Q(scope="next_of_kin") | Q(related_person__isnull=False),
+                condition=~Q(scope=ConsentScope.NEXT_OF_KIN) | Q(related_person__isnull=False),
                 name="next_of_kin_consent_names_them",
             ),
         ]

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from oppfolging.access.grants import CLINICAL_ROLES
 from oppfolging.accounts.models import Municipality, Role, User
@@ -22,6 +24,15 @@ from oppfolging.teams.models import (
     Training,
     coordinating_q,
 )
+
+
+class OverviewStatus(models.TextChoices):
+    """The coordinating unit's overview filtered by where the person's follow-up stands."""
+
+    TEAM = "team", _("Har aktivt team")
+    NO_COORDINATOR = "no_coordinator", _("Team uten koordinator")
+    PLAN = "plan", _("Har individuell plan")
+    CLOSED = "closed", _("Avsluttet team")
 
 
 def staff_of(municipality: Municipality | int) -> QuerySet[User]:
@@ -145,13 +156,13 @@ def followed_up_persons(
         )
     if coordinator_id:
         persons = persons.filter(coordinator_id=coordinator_id)
-    if status == "no_coordinator":
+    if status == OverviewStatus.NO_COORDINATOR:
         persons = persons.filter(has_team=True, coordinator_id__isnull=True)
-    elif status == "team":
+    elif status == OverviewStatus.TEAM:
         persons = persons.filter(has_team=True)
-    elif status == "plan":
+    elif status == OverviewStatus.PLAN:
         persons = persons.filter(has_plan=True)
-    elif status == "closed":
+    elif status == OverviewStatus.CLOSED:
         persons = persons.filter(has_team=False, has_closed_team=True)
     return persons.order_by("family_name", "given_name")
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from oppfolging.access.grants import Basis, PersonGrant, StaffGrant
 from oppfolging.access.policy import related_person_bases
 from oppfolging.accounts.models import Role, User
-from oppfolging.assessments.models import Decision
+from oppfolging.assessments.models import Decision, DecisionOutcome
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant, audit_record
 from oppfolging.catalogue.models import Service
@@ -28,6 +28,7 @@ from oppfolging.teams.models import (
     CoordinatorAssignment,
     CoordinatorProfile,
     CoordinatorWish,
+    GivenBy,
     MemberKind,
     Team,
     TeamMembership,
@@ -36,7 +37,7 @@ from oppfolging.teams.models import (
 )
 from oppfolging.teams.selectors import caseload_of, coordinators_of, pool_users, staff_of
 
-TEAM_OUTCOMES = ("team", "team_with_plan")
+TEAM_OUTCOMES = (DecisionOutcome.TEAM, DecisionOutcome.TEAM_WITH_PLAN)
 
 
 def _audit(grant: PersonGrant, action: str, resource: str, obj: object, purpose: str = "") -> None:
@@ -358,7 +359,7 @@ def consent_record(
     grant.require_consent_right()
     grant.require_owns(related_person, given_by_related)
     person = grant.person
-    if given_by == "guardian":
+    if given_by == GivenBy.GUARDIAN:
         may_consent = given_by_related is not None and given_by_related.person_id == person.pk and (
             given_by_related.is_guardian or (given_by_related.has_parental_responsibility and person.is_child)
         )

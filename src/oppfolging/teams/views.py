@@ -42,6 +42,7 @@ from oppfolging.teams.forms import (
 )
 from oppfolging.teams.models import (
     Consent,
+    ConsentScope,
     CoordinatorAssignment,
     CoordinatorWish,
     MemberKind,
@@ -241,7 +242,7 @@ def consent_withdraw(request: AuthenticatedHttpRequest, person_id: int, consent_
         team__person=grant.person, team__status=TeamStatus.ACTIVE, left_on__isnull=True,
         kind=MemberKind.PROFESSIONAL,
     ).select_related("user", "service")
-    if consent.scope == "share_with_service":
+    if consent.scope == ConsentScope.SHARE_WITH_SERVICE:
         affected = affected.filter(service=consent.service)
     return render(request, "teams/consent_withdraw.html", {
         "form": form, "person": grant.person, "consent": consent, "affected": affected,

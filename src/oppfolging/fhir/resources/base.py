@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model, QuerySet
 from django.utils import timezone
+from fhir_core.fhirabstractmodel import FHIRAbstractModel
 
 from oppfolging.fhir.search import Filter, date_filter, reference_filter
 from oppfolging.lib.params import id_param
@@ -82,7 +83,7 @@ class ResourceType:
     """A FHIR resource type the API serves."""
 
     name: str
-    fhir_class: type
+    fhir_class: type[FHIRAbstractModel]
     parts: Sequence[Part]
     params: Sequence[Param] = ()
     includes: dict[str, Callable[[list[Any], Caller], list[tuple[str, Part, Any]]]] = field(default_factory=dict)

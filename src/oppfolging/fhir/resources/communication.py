@@ -26,14 +26,14 @@ from oppfolging.fhir.resources.base import (
 )
 from oppfolging.fhir.resources.questionnaire_response import _subject
 from oppfolging.fhir.search import code_filter, date_filter
-from oppfolging.portal.models import Message
+from oppfolging.portal.models import Message, SenderKind
 from oppfolging.portal.services import message_send
 
 
 def sender(message: Message) -> dict[str, Any] | None:
-    if message.sender_kind == "professional":
+    if message.sender_kind == SenderKind.PROFESSIONAL:
         return user_ref(message.sender_user)
-    if message.sender_kind == "person":
+    if message.sender_kind == SenderKind.PERSON:
         return patient_ref(message.person)
     return {"display": message.sender_user.full_name}
 
@@ -46,7 +46,7 @@ def to_fhir(message: Message) -> dict[str, Any]:
         "status": "completed",
         "subject": patient_ref(message.person),
         "sent": instant(message.created_at),
-        "received": instant(message.read_by_team_at if message.sender_kind != "professional"
+        "received": instant(message.read_by_team_at if message.sender_kind != SenderKind.PROFESSIONAL
                             else message.read_by_person_at),
         "sender": sender(message),
         "payload": [{"contentString": message.body}],

@@ -30,7 +30,7 @@ from oppfolging.fhir.resources.base import (
 from oppfolging.fhir.resources.questionnaire import IPLOS_URL, PSFS_URL
 from oppfolging.fhir.search import code_filter, date_filter, reference_id
 from oppfolging.lib.params import id_param
-from oppfolging.portal.models import PsfsSelfScore
+from oppfolging.portal.models import PsfsSelfScore, ScoredBy
 from oppfolging.portal.services import psfs_self_score
 
 STATUS: dict[str, str] = {AssessmentStatus.IN_PROGRESS: "in-progress", AssessmentStatus.COMPLETED: "completed"}
@@ -70,7 +70,7 @@ def _assessment_response(assessment: Assessment, rid: str, url: str, items: list
 
 
 def self_to_fhir(score: PsfsSelfScore) -> dict[str, Any]:
-    author = patient_ref(score.person) if score.scored_by_kind == "person" else {"display": "Pårørende"}
+    author = patient_ref(score.person) if score.scored_by_kind == ScoredBy.PERSON else {"display": "Pårørende"}
     return clean({
         "resourceType": "QuestionnaireResponse",
         "id": f"self-{score.pk}",

@@ -12,12 +12,16 @@ import datetime as dt
 import io
 from collections.abc import Iterator, Sequence
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from oppfolging.lib import identity
 from oppfolging.outcomes.formats import ImportProblems, Problem
+
+if TYPE_CHECKING:
+    from _csv import Reader  # what csv.reader() returns; the csv module does not name it
 
 Row = dict[str, str | None]
 
@@ -76,10 +80,10 @@ def read_rows(
     return rows, list(wanted), problems
 
 
-def _numbered(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+def _numbered(reader: Reader) -> Iterator[tuple[int, list[str]]]:
     """Yield each record with its line (the last line, when a quoted value spans lines)."""
     for cells in reader:
-        yield reader.line_num, cells  # type: ignore[attr-defined]
+        yield reader.line_num, cells
 
 
 def parse_date(name: str, line: int, column: str, value: str | None, problems: list[Problem],
