@@ -48,6 +48,54 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+class LockSampler:
+    """Sample PostgreSQL's sessions while the load runs: how often a request waits for the audit
+    chain's advisory lock (audit/chain.py), against how many sessions are busy at all.
+
+    If the lock serialised the access-log writes, some session would be waiting for it in most
+    samples; the share of samples with a waiter, and the mean number of waiters, tell.
+    """
+
+    def __init__(self, dsn: str, interval: float = 0.02) -> None:
+        self.dsn, self.interval = dsn, interval
+        self.samples: list[tuple[int, int]] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> LockSampler:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            while not self._stop.is_set():
+                row = conn.execute(
+                    "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'),"
+                    "       count(*) FILTER (WHERE state = 'active')"
+                    "  FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                ).fetchone()
+                self.samples.append((row[0], row[1]))
+                self._stop.wait(self.interval)
+
+    def summary(self) -> str:
+        if not self.samples:
+            return "no samples"
+        n = len(self.samples)
+        waiting = sum(1 for w, _ in self.samples if w)
+        return (f"audit chain lock: a session waits for it in {waiting / n:.1%} of {n} samples "
+                f"(mean {sum(w for w, _ in self.samples) / n:.2f} waiting, "
+                f"{sum(a for _, a in self.samples) / n:.2f} sessions busy)")
+
+
 def run_slice(port: int, requests: list[tuple[str, str]], clients: int, seconds: float,
               times: list[float], errors: list[str]) -> int:
     """Send requests from `clients` threads for `seconds`; append each one's time; return how many."""
@@ -144,10 +192,13 @@ def main() -> int:
         worst = 0.0
         for clients in args.clients:
             results: dict[str, tuple[list[float], int]] = {"mix": ([], 0), "cheapest": ([], 0)}
+            samplers = {"mix": LockSampler(f"{args.server}/{args.database}"),
+                        "cheapest": LockSampler(f"{args.server}/{args.database}")}
             for _ in range(args.slices):
                 for label, requests in (("mix", mix), ("cheapest", cheapest)):
                     times, n = results[label]
-                    n += run_slice(args.port, requests, clients, args.seconds / args.slices, times, errors)
+                    with samplers[label]:
+                        n += run_slice(args.port, requests, clients, args.seconds / args.slices, times, errors)
                     results[label] = (times, n)
             figures = {}
             for label, (times, n) in results.items():
@@ -160,6 +211,7 @@ def main() -> int:
             print(f"{clients:>7} {'ratio':<9} {cheap_f[0] / mix_f[0]:>6.1f}× {mix_f[1] / cheap_f[1]:>7.1f}× "
                   f"{mix_f[2] / cheap_f[2]:>7.1f}× {mix_f[3] / cheap_f[3]:>7.1f}×  "
                   f"(cheapest req/s ÷ mix; mix p ÷ cheapest p)")
+            print(f"{clients:>7} {'mix':<9} {samplers['mix'].summary()}")
             worst = max(worst, mix_f[2] / cheap_f[2])
         if errors:
             print(f"\n{len(errors)} failed requests, e.g. {errors[:3]}")

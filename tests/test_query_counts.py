@@ -154,10 +154,10 @@ def count(client: Client, url: str) -> int:
 
 # (page, queries with the small world, who asks, url)
 PAGES: list[tuple[str, int, str, Any]] = [
-    ("start, coordinating unit", 26, "cu", lambda w: reverse("home:start")),
-    ("start, coordinator", 17, "coordinator", lambda w: reverse("home:start")),
-    ("start, team member", 12, "colleague", lambda w: reverse("home:start")),
-    ("start, GP", 12, "gp", lambda w: reverse("home:start")),
+    ("start, coordinating unit", 24, "cu", lambda w: reverse("home:start")),
+    ("start, coordinator", 15, "coordinator", lambda w: reverse("home:start")),
+    ("start, team member", 11, "colleague", lambda w: reverse("home:start")),
+    ("start, GP", 11, "gp", lambda w: reverse("home:start")),
     ("start, leader", 8, "leader", lambda w: reverse("home:start")),
     ("inbox", 8, "coordinator", lambda w: reverse("notifications:inbox")),
     ("person list", 7, "cu", lambda w: reverse("people:list")),

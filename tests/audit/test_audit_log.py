@@ -79,6 +79,45 @@ def test_it_pages_a_search_by_keyset_with_a_link_to_older_entries(cast, monkeypa
     assert [e.resource for e in older] == ["eldst"] and last == ""
 
 
+def _older_link(html):
+    """Return the «Vis eldre» link's address as a browser reads it (the HTML escapes & as &amp;)."""
+    import html as html_module
+    import re
+
+    match = re.search(r'<a href="([^"]*)">Vis eldre</a>', html)
+    return html_module.unescape(match.group(1)) if match else None
+
+
+@pytest.mark.parametrize("query", ["user", "period", "person"])
+def test_it_follows_the_link_to_older_entries_page_by_page(cast, monkeypatch, query):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    from oppfolging.audit import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    # Two entries share their time to the microsecond, so the cursor's tie-break by id is used.
+    start = timezone.make_aware(dt.datetime(2026, 3, 10, 9, 0))
+    for n, resource in enumerate(["r1", "r2", "r3", "r4", "r5"]):
+        with time_machine.travel(start + dt.timedelta(minutes=min(n, 3)), tick=False):
+            audit_record(actor=cast.gp, action="read", resource=resource, person=cast.person,
+                         municipality=cast.municipality)
+    params = {"user": {"user": cast.gp.pk}, "period": {"date_from": "2026-03-10", "date_to": "2026-03-10"},
+              "person": {"person": cast.person.identity_number}}[query]
+    client = cast.client_for(cast.cu)
+    url = reverse("audit:search") + "?" + "&".join(f"{k}={v}" for k, v in params.items())
+    pages = []
+    while url:
+        html = client.get(url).content.decode()
+        pages.append([r for r in ("r1", "r2", "r3", "r4", "r5") if f"read {r}" in html or f"lest {r}" in html])
+        link = _older_link(html)
+        url = reverse("audit:search") + link if link else None
+        assert len(pages) < 5, pages
+    assert pages == [["r4", "r5"], ["r2", "r3"], ["r1"]]
+
+
 def test_a_search_up_to_a_date_includes_the_whole_of_that_day(cast):
     import datetime as dt
 

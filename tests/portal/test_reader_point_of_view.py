@@ -94,3 +94,28 @@ def test_who_has_seen_my_plan_in_plain_words_grouped_by_day_repeats_in_one_line(
     assert AuditEvent.objects.filter(resource="individual_plan", actor=cast.colleague).count() == 3
     for code in ("individual_plan", "team_member"):
         assert code not in html
+
+
+def test_who_has_seen_is_paged_with_a_link_to_older_entries(cast, portal, monkeypatch):
+    import datetime as dt
+    import html as html_module
+    import re
+
+    import time_machine
+    from django.utils import timezone
+
+    from oppfolging.portal import selectors
+
+    monkeypatch.setattr(selectors.who_has_seen, "__kwdefaults__", {"after": "", "size": 2})
+    start = timezone.make_aware(dt.datetime(2026, 3, 2, 9, 0))
+    for n, resource in enumerate(["meetings", "message", "individual_plan"]):
+        with time_machine.travel(start + dt.timedelta(days=n), tick=False):
+            audit_record(actor=cast.colleague, action="read", resource=resource, person=cast.person,
+                         role="team_member", unit="Hjemmesykepleien", purpose="deltaker i teamet")
+    client = cast.client_for(portal.person_user)
+    url = reverse("portal:access_log", args=[cast.person.pk])
+    first = client.get(url).content.decode()
+    assert "så på planen" in first and "så på meldingene" in first and "så på møtene" not in first
+    link = html_module.unescape(re.search(r'<a href="([^"]*)">Vis eldre</a>', first).group(1))
+    older = client.get(url + link).content.decode()
+    assert "så på møtene" in older and "så på planen" not in older and "Vis eldre" not in older

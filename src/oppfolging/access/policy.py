@@ -31,7 +31,7 @@ from oppfolging.access.grants import (
 )
 from oppfolging.access.models import BreakGlassAccess, Visibility
 from oppfolging.accounts.models import Municipality, Role, RoleAssignment, User
-from oppfolging.assessments.models import AssessmentStatus
+from oppfolging.assessments.models import Assessment, AssessmentStatus
 from oppfolging.children.models import ParentAccessRestriction, ParentExclusion
 from oppfolging.gp.models import RiskList
 from oppfolging.people.models import Person, RelatedPerson
@@ -104,12 +104,17 @@ def _clinical_municipalities(user: User) -> Q:
     return Q(municipality_id__in=municipalities_with_role(user, CLINICAL_ROLES))
 
 
+# The rules that go through a person's teams, reports and assessments are written as semi-joins
+# (`pk IN (SELECT person_id …)`), not as joins: a join gives a row per team, assignment, report
+# and participant, which the list of persons then has to make distinct again, and every page
+# that shows persons pays for that sort (docs/performance.md).
+
+
 def _coordinator(user: User) -> Q:
-    return Q(
-        coordinating_q("teams__coordinator_assignments__"),
-        teams__status=TeamStatus.ACTIVE,
-        teams__coordinator_assignments__coordinator=user,
-    ) & _clinical_municipalities(user)
+    coordinated = CoordinatorAssignment.objects.filter(
+        coordinating_q(), coordinator=user, team__status=TeamStatus.ACTIVE
+    ).values("team__person_id")
+    return Q(pk__in=coordinated) & _clinical_municipalities(user)
 
 
 def memberships_giving_access() -> QuerySet[TeamMembership]:
@@ -149,15 +154,17 @@ def _team_member(user: User) -> Q:
 
 
 def _case_worker(user: User) -> Q:
-    return Q(
-        referrals__assigned_to=user, referrals__status__in=[ReferralStatus.RECEIVED, ReferralStatus.IN_ASSESSMENT]
-    ) & _clinical_municipalities(user)
+    cases = Referral.objects.filter(
+        assigned_to=user, status__in=[ReferralStatus.RECEIVED, ReferralStatus.IN_ASSESSMENT], person__isnull=False
+    ).values("person_id")
+    return Q(pk__in=cases) & _clinical_municipalities(user)
 
 
 def _assessment(user: User) -> Q:
-    return Q(
-        assessments__participants__user=user, assessments__status=AssessmentStatus.IN_PROGRESS
-    ) & _clinical_municipalities(user)
+    taking_part = Assessment.objects.filter(
+        participants__user=user, status=AssessmentStatus.IN_PROGRESS
+    ).values("person_id")
+    return Q(pk__in=taking_part) & _clinical_municipalities(user)
 
 
 def _break_glass(user: User) -> Q:
@@ -186,7 +193,9 @@ def persons_visible_to(*, user: User, municipality: Municipality | None = None) 
     condition = Q(pk__in=[])
     for rule in RULES:
         condition |= rule.condition(user)
-    persons = Person.objects.filter(condition).distinct()
+    # No rule joins a multi-valued relation (each is a column test or a semi-join), so no person
+    # comes twice and the list needs no DISTINCT.
+    persons = Person.objects.filter(condition)
     if municipality is not None:
         persons = persons.filter(municipality=municipality)
     return persons

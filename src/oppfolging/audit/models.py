@@ -85,22 +85,26 @@ class AuditEvent(models.Model):
     """Who, in which role and unit, did what to which person's data, why, and when."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The foreign keys have no index of their own: each leads one of the search indexes below
+    # (Meta.indexes), which serve the same look-ups, and every index is one more write inside the
+    # chain's lock (audit/chain.py) on every page view.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     # Snapshots, so the entry still reads right after names, roles and units change.
     actor_name = models.CharField(max_length=200)
     actor_role = models.CharField(max_length=30, blank=True)
     actor_unit = models.CharField(max_length=150, blank=True)
     municipality = models.ForeignKey(
-        "accounts.Municipality", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "accounts.Municipality", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     person = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     resource = models.CharField(max_length=50)
     resource_id = models.CharField(max_length=50, blank=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
@@ -17,10 +18,13 @@ from oppfolging.access import policy
 from oppfolging.access.grants import PortalGrant
 from oppfolging.accounts.models import User
 from oppfolging.meetings.models import ActionItem, Meeting, MeetingStatus
+from oppfolging.people.models import Person
 from oppfolging.plans.models import Goal, GoalStatus, Measure, MeasureStatus, PlanStatus
 from oppfolging.teams.models import MemberKind, TeamMembership, TeamStatus
 
 OPEN_MEASURE = (MeasureStatus.PLANNED, MeasureStatus.ONGOING)
+# The ids of the persons a user may see, as a subquery (`.values("pk")`).
+VisibleIds = QuerySet[Person, Any]
 
 
 class ItemKind:
@@ -65,7 +69,7 @@ def _member_of_service(user: User, team_field: str, service_field: str) -> Exist
     ).filter(Q(left_on__isnull=True) | Q(left_on__gt=today)))
 
 
-def _staff_action_items(user: User, person_ids: list[int]) -> QuerySet[ActionItem]:
+def _staff_action_items(user: User, person_ids: VisibleIds) -> QuerySet[ActionItem]:
     return ActionItem.objects.filter(
         Q(owner_user=user) | Q(owner_membership__user=user)
         | Q(owner_service__isnull=False) & _member_of_service(user, "team", "owner_service"),
@@ -73,7 +77,7 @@ def _staff_action_items(user: User, person_ids: list[int]) -> QuerySet[ActionIte
     ).select_related("team__person")
 
 
-def _staff_measures(user: User, person_ids: list[int]) -> QuerySet[Measure]:
+def _staff_measures(user: User, person_ids: VisibleIds) -> QuerySet[Measure]:
     return Measure.objects.filter(
         Q(responsible_user=user) | Q(responsible_membership__user=user)
         | Q(responsible_service__isnull=False) & _member_of_service(user, "goal__plan__team", "responsible_service"),
@@ -82,8 +86,10 @@ def _staff_measures(user: User, person_ids: list[int]) -> QuerySet[Measure]:
     ).select_related("goal__plan__person")
 
 
-def _visible_person_ids(user: User) -> list[int]:
-    return list(policy.persons_visible_to(user=user).values_list("pk", flat=True))
+def _visible_person_ids(user: User) -> VisibleIds:
+    # A subquery, not a list: the coordinating unit sees every person of the municipality, and
+    # thousands of ids sent back as parameters cost more than the policy's filter in the query.
+    return policy.persons_visible_to(user=user).values("pk")
 
 
 def _action_item(item: ActionItem, url: str, today: dt.date) -> CalendarItem:

@@ -105,10 +105,12 @@ class WorkItem:
     url: str
 
 
-def _goals_due(goals: QuerySet[Goal], today: dt.date) -> list[WorkItem]:
+def _goals_due(goals: QuerySet[Goal], today: dt.date, limit: int | None) -> list[WorkItem]:
     soon = today + dt.timedelta(days=settings.CHECKPOINT_REMINDER_DAYS)
+    due = (goals.filter(status=GoalStatus.ACTIVE, next_evaluation_on__lte=soon)
+           .select_related("plan__person").order_by("next_evaluation_on", "pk"))
     items = []
-    for goal in goals.filter(status=GoalStatus.ACTIVE, next_evaluation_on__lte=soon).select_related("plan__person"):
+    for goal in due[:limit]:
         overdue = goal.next_evaluation_on < today
         items.append(WorkItem(
             urgency=0 if overdue else 2, due=goal.next_evaluation_on,
@@ -119,17 +121,25 @@ def _goals_due(goals: QuerySet[Goal], today: dt.date) -> list[WorkItem]:
     return items
 
 
-def worklist(*, user: User, municipality: Municipality, whole_municipality: bool = False) -> list[WorkItem]:
-    """Return what needs attention across the user's teams (or the municipality), most urgent first."""
+def worklist(*, user: User, municipality: Municipality, whole_municipality: bool = False,
+             limit: int | None = None) -> list[WorkItem]:
+    """Return what needs attention across the user's teams (or the municipality), most urgent first.
+
+    With a limit, the most urgent `limit` items only: each kind is read in its own order of
+    urgency and cut in the database, so the unit's list of a large municipality does not build
+    an item for every goal due in every team to show thirty.
+    """
     today = timezone.localdate()
     teams = Team.objects.filter(person__municipality=municipality, status=TeamStatus.ACTIVE)
     if not whole_municipality:
         teams = teams.filter(Exists(CoordinatorAssignment.objects.active().filter(
             team=OuterRef("pk"), coordinator=user)))
-    team_ids = list(teams.values_list("pk", flat=True))
+    team_ids = teams.values("pk")
     goals = Goal.objects.filter(plan__team_id__in=team_ids)
-    items = _goals_due(goals, today)
-    for plan in idle_plans(municipality=municipality).filter(team_id__in=team_ids).select_related("person"):
+    items = _goals_due(goals, today, limit)
+    idle = (idle_plans(municipality=municipality).filter(team_id__in=team_ids).select_related("person")
+            .order_by("last_activity_at", "pk"))
+    for plan in idle[:limit]:
         items.append(WorkItem(
             urgency=1, due=timezone.localtime(plan.last_activity_at).date(), kind=_("Planen står stille"),
             person_name=plan.person.full_name,
@@ -137,19 +147,19 @@ def worklist(*, user: User, municipality: Municipality, whole_municipality: bool
                 "date": formats.date_format(timezone.localtime(plan.last_activity_at).date(), "SHORT_DATE_FORMAT")},
             url=reverse("plans:detail", args=[plan.person_id]),
         ))
-    for action in meeting_selectors.overdue_action_items(municipality=municipality).filter(team_id__in=team_ids):
+    for action in meeting_selectors.overdue_action_items(municipality=municipality).filter(team_id__in=team_ids)[:limit]:
         items.append(WorkItem(
             urgency=1, due=action.due_on, kind=_("Oppgave forfalt"),
             person_name=action.team.person.full_name, text=action.description[:120],
             url=reverse("meetings:list", args=[action.team.person_id]),
         ))
     without = Exists(CoordinatorAssignment.objects.active().filter(team=OuterRef("pk")))
-    for team in teams.exclude(without).select_related("person"):
+    for team in teams.exclude(without).select_related("person")[:limit]:
         items.append(WorkItem(
             urgency=0, due=None, kind=_("Team uten koordinator"), person_name=team.person.full_name,
             text=_("Oppnevn en koordinator"), url=reverse("teams:person_team", args=[team.person_id]),
         ))
-    return sorted(items, key=lambda i: (i.urgency, i.due or today))
+    return sorted(items, key=lambda i: (i.urgency, i.due or today))[:limit]
 
 
 @dataclass(frozen=True)

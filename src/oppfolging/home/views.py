@@ -50,7 +50,7 @@ def start(request: AuthenticatedHttpRequest) -> HttpResponse:
                 .filter(person__municipality=municipality)
                 .select_related("user", "person")[:20],
                 "referrals": selectors.referral_summary(municipality),
-                "worklist": worklist(user=user, municipality=municipality, whole_municipality=True)[:30],
+                "worklist": worklist(user=user, municipality=municipality, whole_municipality=True, limit=30),
                 "no_shows": no_show_rates_by_service(
                     municipality=municipality, since=timezone.now() - dt.timedelta(days=365)),
             }

@@ -90,16 +90,19 @@ class SeenDay:
     lines: list[Seen] = field(default_factory=list)
 
 
-def who_has_seen(*, person: Person, reader: User, limit: int = 1000) -> list[SeenDay]:
-    """Return who has seen or changed the person's data, grouped by day, newest first, in words.
+def who_has_seen(*, person: Person, reader: User, after: str = "", size: int = 200) -> tuple[list[SeenDay], str]:
+    """Return who has seen or changed the person's data, grouped by day, newest first, in words,
+    one page of `size` entries at a time, and the cursor of the older page ("" if none).
 
     Repeated views of the same thing by the same person on one day become one line with a count;
     the reader's own views are left out. Codes never reach the page: each resource and action is
-    said in words (RESOURCE_WORDS), an unknown resource as "opplysningene".
+    said in words (RESOURCE_WORDS), an unknown resource as "opplysningene". Keyset pagination
+    (AuditEventQuerySet.page), so a person with years of entries gets a page as fast as one with
+    a few; a day with more entries than a page continues on the next.
     """
-    events = (AuditEvent.objects.filter(person=person).exclude(actor=reader)
-              .order_by("-at").only("at", "actor_name", "actor_role", "actor_unit", "resource", "action",
-                                    "purpose", "break_glass")[:limit])
+    events, older = (AuditEvent.objects.filter(person=person).exclude(actor=reader)
+                     .only("at", "actor_name", "actor_role", "actor_unit", "resource", "action",
+                           "purpose", "break_glass").page(after=after, size=size))
     days: list[SeenDay] = []
     index: dict[tuple[object, ...], Seen] = {}
     for event in events:
@@ -121,4 +124,4 @@ def who_has_seen(*, person: Person, reader: User, limit: int = 1000) -> list[See
                     what=what, why=event.purpose, break_glass=event.break_glass, first=event.at, last=event.at)
         index[key] = seen
         days[-1].lines.append(seen)
-    return days
+    return days, older

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -327,8 +328,10 @@ def access_log(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespons
     grant = _grant(request, person_id, resource="access_log")
     if not grant.may_manage_consent:
         raise PermissionDenied
-    days = portal_selectors.who_has_seen(person=grant.person, reader=request.user)
-    return render(request, "portal/access_log.html", _context(grant, days=days))
+    days, older = portal_selectors.who_has_seen(person=grant.person, reader=request.user,
+                                                after=request.GET.get("eldre", ""))
+    older_url = f"?{urlencode({'eldre': older})}" if older else ""
+    return render(request, "portal/access_log.html", _context(grant, days=days, older_url=older_url))
 
 
 def messages_thread(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
