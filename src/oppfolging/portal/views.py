@@ -44,6 +44,7 @@ from oppfolging.portal.forms import (
 from oppfolging.portal.models import GoalProposal, Message, PsfsSelfScore, SenderKind
 from oppfolging.teams import services as team_services
 from oppfolging.teams.models import Consent, Team, TeamStatus
+from oppfolging.teams.selectors import coordinator_change_of
 
 
 def _grant(request: AuthenticatedHttpRequest, person_id: int, *, resource: str = "portal") -> policy.PortalGrant:
@@ -84,7 +85,8 @@ def plan(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
                                     read_by_person_at__isnull=True).count()
     team_obj = Team.objects.filter(person=grant.person, status=TeamStatus.ACTIVE).first()
     return render(request, "portal/plan.html", _context(
-        grant, plan=plan_obj, coordinator=team_obj.current_coordinator_assignment if team_obj else None, goals=sorted(top, key=lambda g: (not g.is_open, g.position)),
+        grant, plan=plan_obj, coordinator=team_obj.current_coordinator_assignment if team_obj else None,
+        change=coordinator_change_of(team_obj), goals=sorted(top, key=lambda g: (not g.is_open, g.position)),
         next_meeting=next_meeting, unread=unread, today=timezone.localdate(),
         proposals=GoalProposal.objects.filter(person=grant.person)[:10],
         tasks=[t for t in portal_tasks(user=request.user) if t.person_id == grant.person.pk],
@@ -100,6 +102,7 @@ def team(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     return render(request, "portal/team.html", _context(
         grant, team=team_obj, members=members,
         coordinator=team_obj.current_coordinator_assignment if team_obj else None,
+        change=coordinator_change_of(team_obj),
     ))
 
 
