@@ -43,7 +43,7 @@ from oppfolging.portal.forms import (
 )
 from oppfolging.portal.models import GoalProposal, Message, PsfsSelfScore, SenderKind
 from oppfolging.teams import services as team_services
-from oppfolging.teams.models import Consent, Team, TeamStatus
+from oppfolging.teams.models import Consent, CoordinatorAssignment, Team, TeamStatus
 from oppfolging.teams.selectors import coordinator_change_of
 
 
@@ -59,6 +59,13 @@ def _grant(request: AuthenticatedHttpRequest, person_id: int, *, resource: str =
 
 def _context(grant: policy.PortalGrant, **extra: Any) -> dict[str, Any]:
     return {"grant": grant, "person": grant.person, **extra}
+
+
+def _active_team_with_coordinators(grant: policy.PortalGrant) -> Team | None:
+    """Return the person's active team with every coordinator period (both sides of a handover)."""
+    return Team.objects.filter(person=grant.person, status=TeamStatus.ACTIVE).prefetch_related(
+        Prefetch("coordinator_assignments", queryset=CoordinatorAssignment.objects.select_related("coordinator")),
+    ).first()
 
 
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -83,7 +90,7 @@ def plan(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     ).order_by("starts_at").first()
     unread = Message.objects.filter(person=grant.person, sender_kind=SenderKind.PROFESSIONAL,
                                     read_by_person_at__isnull=True).count()
-    team_obj = Team.objects.filter(person=grant.person, status=TeamStatus.ACTIVE).first()
+    team_obj = _active_team_with_coordinators(grant)
     return render(request, "portal/plan.html", _context(
         grant, plan=plan_obj, coordinator=team_obj.current_coordinator_assignment if team_obj else None,
         change=coordinator_change_of(team_obj), goals=sorted(top, key=lambda g: (not g.is_open, g.position)),
@@ -96,7 +103,7 @@ def plan(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
 def team(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """My team: who they are, what they do, how to reach them; my coordinator."""
     grant = _grant(request, person_id, resource="team")
-    team_obj = Team.objects.filter(person=grant.person, status=TeamStatus.ACTIVE).first()
+    team_obj = _active_team_with_coordinators(grant)
     members = team_obj.memberships.filter(left_on__isnull=True).select_related(
         "user", "service", "related_person") if team_obj else []
     return render(request, "portal/team.html", _context(

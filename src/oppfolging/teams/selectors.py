@@ -62,7 +62,8 @@ def coordinator_change_of(team: Team | None) -> CoordinatorChange | None:
     if team is None:
         return None
     now = timezone.now()
-    assignments = sorted(team.coordinator_assignments.select_related("coordinator"), key=lambda a: a.started_at)
+    # .all(): the page's prefetched periods (with their coordinators), when it has them.
+    assignments = sorted(team.coordinator_assignments.all(), key=lambda a: a.started_at)
     for outgoing, incoming in zip(assignments, assignments[1:], strict=False):
         if incoming.ended_at is None and outgoing.ended_at is not None and outgoing.ended_at > now:
             return CoordinatorChange(incoming=incoming, outgoing=outgoing,
