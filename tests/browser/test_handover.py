@@ -1,7 +1,7 @@
 """A dated coordinator handover in a real browser, every page checked with axe.
 
-The unit hands the person over to a coordinator who is over their caseload, from a date a week
-ahead, and is shown that before it confirms → the person and the next of kin read in «Min plan»
+The next of kin chooses in «Min plan» to be told by SMS → the unit hands the person over to a
+coordinator who is over their caseload, from a date a week ahead, and is shown that before it confirms → the person and the next of kin read in «Min plan»
 who comes and when, and are told by the channel each chose → the outgoing coordinator finds the
 handover note to write in the inbox and writes it → the planned meeting moves: the incoming
 coordinator gets the updated calendar invitation, the outgoing one a cancellation → on the date
@@ -66,10 +66,7 @@ def test_it_hands_a_person_over_from_a_date_with_both_coordinators_and_everyone_
     incoming = User.objects.get(
         username="demo-koordinator2" if outgoing.username == "demo-koordinator" else "demo-koordinator")
     kin = person.related_persons.get(user__username="demo-parorende")
-    # Channels as each has chosen them: the person by e-mail, the next of kin by SMS only.
     Person.objects.filter(pk=person.pk).update(email="person@example.invalid", notify_email=True)
-    kin.email, kin.phone, kin.notify_email, kin.notify_sms = "", "+47 987 65 432", False, True
-    kin.save()
     for user, address in ((outgoing, "ut@example.invalid"), (incoming, "inn@example.invalid")):
         User.objects.filter(pk=user.pk).update(email=address, notify_email=True)
     # The incoming coordinator already carries more persons than the unit set as their limit.
@@ -91,6 +88,21 @@ def test_it_hands_a_person_over_from_a_date_with_both_coordinators_and_everyone_
     first_sequence = meeting.sequence
     invited_earlier = next(m for m in mail.outbox if m.to == ["ut@example.invalid"] and m.attachments)
     uid = str(_calendar_event(invited_earlier)[1]["UID"])
+    sent_before, sms_before = len(mail.outbox), len(MemoryBackend.outbox)
+
+    # 0. The next of kin chooses in «Min plan» to be told by SMS only.
+    kin_page = _sign_in(browser, page.base_url, kin.full_name, portal=True)
+    kin_page.get_by_role("link", name="Varsler", exact=True).click()
+    expect(kin_page.get_by_text(f"som pårørende til {person.given_name}")).to_be_visible()
+    kin_page.get_by_label("Gi beskjed på e-post").uncheck()
+    kin_page.get_by_label("Gi beskjed på SMS").check()
+    kin_page.get_by_label("Mobilnummer").fill("+47 987 65 432")
+    kin_page.get_by_role("button", name="Lagre valget").click()
+    expect(kin_page.get_by_text("Valget ditt er lagret.")).to_be_visible()
+    assert_accessible(kin_page)
+    kin_page.context.close()
+    kin.refresh_from_db()
+    assert (kin.notify_email, kin.notify_sms, kin.phone) == (False, True, "+47 987 65 432")
     sent_before, sms_before = len(mail.outbox), len(MemoryBackend.outbox)
 
     # 1. The unit sees the incoming coordinator is over the caseload before it confirms.

@@ -25,6 +25,7 @@ from oppfolging.audit.services import audit_grant, client_ip
 from oppfolging.calendars.selectors import portal_tasks
 from oppfolging.catalogue.models import Service
 from oppfolging.children import services as children_services
+from oppfolging.lib.forms import add_service_error
 from oppfolging.meetings import selectors as meeting_selectors
 from oppfolging.meetings import services as meeting_services
 from oppfolging.meetings.models import Invitation, Meeting, MeetingStatus
@@ -37,6 +38,7 @@ from oppfolging.portal.forms import (
     ConsentGiveForm,
     GoalProposalForm,
     MessageForm,
+    NoticeChannelsForm,
     WhatMattersForm,
     WishForm,
     psfs_form,
@@ -201,6 +203,25 @@ def matters(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     return render(request, "portal/matters.html", _context(
         grant, plan=plan_obj, matters_form=matters_form, goal_form=goal_form,
         proposals=GoalProposal.objects.filter(person=grant.person)))
+
+
+def notices(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
+    """How I am told that something waits: e-mail, SMS, or a letter when I choose neither."""
+    grant = _grant(request, person_id, resource="notice_channels")
+    who = grant.person if grant.is_self else grant.related_person
+    if who is None:
+        raise Http404
+    form = NoticeChannelsForm(request.POST or None, initial={
+        "notify_email": who.notify_email, "email": who.email, "notify_sms": who.notify_sms, "phone": who.phone})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.notice_channels_save(grant=grant, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Valget ditt er lagret."))
+            return redirect("portal:notices", person_id=person_id)
+    return render(request, "portal/notices.html", _context(grant, form=form))
 
 
 def psfs(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
