@@ -4,8 +4,9 @@ A daughter reports from her phone on the public form, without the identity numbe
 assignment → one-step registration from what she typed (flagged until the number is added) →
 assessment with IPLOS and PSFS → decision → coordinator appointed with the person's wish shown →
 team composed → the plan created prefilled from the assessment, a goal from a PSFS activity →
-a meeting: agenda sent, changed and re-sent as an update, a member answers she cannot come,
-attendance starts from her answer → a member who has left can no longer open the person.
+a meeting tomorrow: agenda sent, an item added after it marked new and the change sent, the time
+changed and re-sent as an update, a member answers she cannot come → on the day, attendance
+starts from her answer → a member who has left can no longer open the person.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
@@ -168,14 +170,14 @@ def test_it_walks_from_an_anonymous_report_to_a_team(page, browser, settings, de
     assert plan.goals.get().psfs_activity.activity == "Gå tur med hunden"
     assert_accessible(page)
 
-    # 8. A meeting: the agenda is sent, the time changed and the update sent; a member answers
-    #    in the app that she cannot come, and attendance starts from her answer.
+    # 8. A meeting tomorrow: the agenda is sent; an item added afterwards is marked new and the
+    #    change goes out; the time is changed and the update sent as an update of the same event.
     page.get_by_role("link", name="Planlegg møte").first.click()
     assert_accessible(page)
-    today = timezone.localdate().isoformat()
-    page.get_by_label("Dato").fill(today)
-    page.get_by_label("Fra klokken").fill("22:00")
-    page.get_by_label("Til klokken").fill("22:30")
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    page.get_by_label("Dato").fill(tomorrow.isoformat())
+    page.get_by_label("Fra klokken").fill("10:00")
+    page.get_by_label("Til klokken").fill("10:30")
     page.get_by_label("Sted").fill("Helsehuset, møterom 2")
     page.get_by_role("button", name="Planlegg møtet").click()
     expect(page.get_by_text("Møtet er planlagt.")).to_be_visible()
@@ -186,17 +188,31 @@ def test_it_walks_from_an_anonymous_report_to_a_team(page, browser, settings, de
     assert_accessible(page)
     meeting.refresh_from_db()
     first_sequence, sent = meeting.sequence, len(mail.outbox)
+    invited = next(m for m in mail.outbox if m.to == ["demo-teamdeltaker@demo.oppfolging.invalid"] and m.attachments)
+    uid = next(line for line in invited.attachments[0].content.splitlines() if line.startswith("UID:"))
+    page.get_by_text("Meld inn en sak").click()
+    page.get_by_label("Sak").fill("Skyss til dagsenteret")
+    page.get_by_role("button", name="Legg til saken").click()
+    new_item = page.locator("#agenda-heading + ol > li").filter(has_text="Skyss til dagsenteret")
+    expect(new_item).to_contain_text("ny siden innkallingen")
+    expect(page.get_by_text("ny siden innkallingen", exact=True)).to_have_count(1)
+    assert any(m.to == ["demo-teamdeltaker@demo.oppfolging.invalid"] and "er endret" in m.body
+               for m in mail.outbox[sent:])
+    sent = len(mail.outbox)
     page.get_by_role("link", name="Endre tid eller sted").click()
     assert_accessible(page)
-    page.get_by_label("Fra klokken").fill("22:15")
-    page.get_by_label("Til klokken").fill("22:45")
+    page.get_by_label("Fra klokken").fill("10:15")
+    page.get_by_label("Til klokken").fill("10:45")
     page.get_by_role("button", name="Lagre endringene").click()
     meeting.refresh_from_db()
     assert meeting.sequence > first_sequence
     assert meeting.agenda_sent_at is not None
+    # The update went out as an update (same UID, higher SEQUENCE), after the first sending.
+    updates = [m for m in mail.outbox[sent:] if m.attachments]
+    assert updates and all(f"SEQUENCE:{meeting.sequence}" in m.attachments[0].content and uid in
+                           m.attachments[0].content for m in updates)
 
-    # 9. The member sees the person while in the team, answers the invitation, and no longer
-    #    sees the person after leaving.
+    # 9. The member sees the person while in the team and answers the invitation in the app.
     member = browser.new_context(locale="nb-NO")
     member_page = member.new_page()
     member_page.base_url = page.base_url
@@ -207,18 +223,26 @@ def test_it_walks_from_an_anonymous_report_to_a_team(page, browser, settings, de
     assert_accessible(member_page)
     member_page.get_by_role("button", name="Jeg kommer ikke").click()
     expect(member_page.get_by_text("Ditt svar: Kommer ikke.")).to_be_visible()
-    page.goto(f"{page.base_url}/mote/person/{person.pk}/{meeting.pk}/")
-    sofie = meeting.invitations.get(membership__user__first_name="Sofie")
-    expect(page.locator(f"#id_attendance_{sofie.pk}")).to_have_value("absent_with_notice")
-    page.get_by_role("button", name="Lagre oppmøte").click()
-    expect(page.get_by_text("Oppmøtet er lagret.")).to_be_visible()
-    sofie.refresh_from_db()
-    assert sofie.attendance == "absent_with_notice"
-    page.goto(f"{page.base_url}/team/person/{person.pk}/")
-    # The update went out as an update (same UID, higher SEQUENCE), after the first sending.
-    updates = [m for m in mail.outbox[sent:] if m.attachments]
-    assert updates and all(f"SEQUENCE:{meeting.sequence}" in m.attachments[0].content for m in updates)
-    page.get_by_role("button", name="Avslutt Sofie Lunde").click()
-    response = member_page.goto(f"{page.base_url}/personer/{person.pk}/")
-    assert response.status == 404
     member.close()
+
+    # 10. The day of the meeting: attendance starts from her answer; after she leaves the team,
+    #     she can no longer open the person.
+    with time_machine.travel(timezone.make_aware(dt.datetime.combine(tomorrow, dt.time(11))), tick=True):
+        page.context.clear_cookies()
+        demo_sign_in(page, "Ingrid Solberg")
+        page.goto(f"{page.base_url}/mote/person/{person.pk}/{meeting.pk}/")
+        sofie = meeting.invitations.get(membership__user__first_name="Sofie")
+        expect(page.locator(f"#id_attendance_{sofie.pk}")).to_have_value("absent_with_notice")
+        page.get_by_role("button", name="Lagre oppmøte").click()
+        expect(page.get_by_text("Oppmøtet er lagret.")).to_be_visible()
+        sofie.refresh_from_db()
+        assert sofie.attendance == "absent_with_notice"
+        page.goto(f"{page.base_url}/team/person/{person.pk}/")
+        page.get_by_role("button", name="Avslutt Sofie Lunde").click()
+        member = browser.new_context(locale="nb-NO")
+        member_page = member.new_page()
+        member_page.base_url = page.base_url
+        demo_sign_in(member_page, "Sofie Lunde")
+        response = member_page.goto(f"{page.base_url}/personer/{person.pk}/")
+        assert response.status == 404
+        member.close()

@@ -13,7 +13,8 @@ from oppfolging.people.models import Person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PAGES = ["", "team/", "moter/", "viktig/", "skar/", "koordinator/", "samtykke/", "tjenester/", "innsyn/", "meldinger/"]
+PAGES = ["", "team/", "moter/", "viktig/", "skar/", "koordinator/", "samtykke/", "tjenester/", "innsyn/", "meldinger/",
+         "varsler/"]
 
 
 def person_of(username: str) -> Person:

@@ -243,3 +243,49 @@ def test_it_refuses_to_print_a_letter_once_the_next_of_kin_lost_the_consent(cast
     assert "Storgata 2" not in page and "mottakeren har ikke lenger tilgang" in page
     assert posted.status_code == 404
     assert AuditEvent.objects.filter(resource="notification", purpose__startswith="Varsel ikke sendt").count() == 1
+
+
+def test_it_keeps_what_waits_on_an_incoming_coordinator_until_their_period_begins(deliver, cast, coordinated):
+    from oppfolging.access import policy
+    from oppfolging.accounts.models import Role, RoleAssignment
+    from oppfolging.teams.models import CoordinatorProfile
+    from oppfolging.teams.services import coordinator_appoint
+
+    incoming = make_user("ny", "Nina", "Ny")
+    incoming.email = "nina@example.invalid"
+    incoming.save()
+    RoleAssignment.objects.create(user=incoming, role=Role.COORDINATOR, municipality=cast.municipality)
+    CoordinatorProfile.objects.create(user=incoming, municipality=cast.municipality)
+    starts_on = timezone.localdate() + dt.timedelta(days=7)
+    grant = policy.person_grant(user=cast.cu, person=cast.person)
+    assignment = coordinator_appoint(grant=grant, team=coordinated, coordinator=incoming, starts_on=starts_on,
+                                     handover_note="Petra vil ha møter hjemme.")
+    deliver()
+    assert not [m for m in mail.outbox if m.to == ["nina@example.invalid"]]
+    waiting = Delivery.objects.get(notification__recipient_user=incoming, notification__kind=Kind.HANDOVER)
+    assert (waiting.status, waiting.next_attempt_at) == ("pending", assignment.started_at)
+    with time_machine.travel(assignment.started_at + dt.timedelta(minutes=15)):
+        deliveries_retry_due()
+    waiting.refresh_from_db()
+    assert waiting.status == "sent"
+    (sent,) = [m for m in mail.outbox if m.to == ["nina@example.invalid"]]
+    assert "overføringsnotat venter" in sent.body and "Petra" not in sent.body
+
+
+def test_it_tells_a_next_of_kin_of_a_new_coordinator_in_words_for_a_next_of_kin(deliver, cast, coordinated):
+    from oppfolging.access import policy
+    from oppfolging.teams.models import CoordinatorProfile
+    from oppfolging.teams.services import coordinator_appoint
+
+    cast.next_of_kin.email = "nils@example.invalid"
+    cast.next_of_kin.save()
+    Consent.objects.create(person=cast.person, scope="next_of_kin", related_person=cast.next_of_kin,
+                           given_by="person", method="verbal")
+    CoordinatorProfile.objects.create(user=cast.cu, municipality=cast.municipality)
+    coordinator_appoint(grant=policy.person_grant(user=cast.cu, person=cast.person), team=coordinated,
+                        coordinator=cast.cu, handover_note="Ta over.")
+    deliver()
+    (told,) = [m for m in mail.outbox if m.to == ["nils@example.invalid"]]
+    assert told.body.startswith("Hei Nils,")
+    assert "Den du er pårørende for, får ny koordinator i Oppfølging." in told.body
+    assert "Du har fått ny koordinator" not in told.body and "Petra" not in told.body

@@ -106,3 +106,24 @@ def test_a_next_of_kin_on_consent_cannot_state_the_persons_coordinator_wish(cast
     plan = kin.get(reverse("portal:plan", args=[cast.person.pk])).content.decode()
     assert url not in plan
     assert url in cast.client_for(portal.person_user).get(reverse("portal:plan", args=[cast.person.pk])).content.decode()
+
+
+def test_it_lets_the_person_and_a_next_of_kin_each_choose_how_they_are_told(cast, portal):
+    from oppfolging.notifications.services import Recipient, channels_for
+
+    url = reverse("portal:notices", args=[cast.person.pk])
+    kin = cast.client_for(portal.kin_user)
+    page = kin.get(url).content.decode()
+    assert "pårørende til Petra" in page and "aldri helseopplysninger" in page
+    refused = kin.post(url, {"notify_sms": "on", "phone": ""}).content.decode()
+    assert "Skriv mobilnummeret du vil få beskjed på." in refused
+    assert kin.post(url, {"notify_sms": "on", "phone": "987 65 432"}).status_code == 302
+    portal.kin.refresh_from_db()
+    cast.person.refresh_from_db()
+    assert channels_for(Recipient(related=portal.kin)) == [("sms", "987 65 432")]
+    assert channels_for(Recipient(person=cast.person)) == [("email", "petra@example.invalid")]  # untouched
+    own = cast.client_for(portal.person_user)
+    assert own.post(url, {"notify_email": "", "email": ""}).status_code == 302
+    cast.person.refresh_from_db()
+    assert not cast.person.notify_email
+    assert cast.client_for(portal.other_kin_user).get(url).status_code == 404

@@ -3,9 +3,11 @@
 import datetime as dt
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from oppfolging.access import policy
 from oppfolging.assessments.models import Assessment, PsfsActivity
@@ -119,3 +121,29 @@ def test_who_has_seen_is_paged_with_a_link_to_older_entries(cast, portal, monkey
     link = html_module.unescape(re.search(r'<a href="([^"]*)">Vis eldre</a>', first).group(1))
     older = client.get(url + link).content.decode()
     assert "så på møtene" in older and "så på planen" not in older and "Vis eldre" not in older
+
+
+def test_the_person_and_next_of_kin_read_of_a_coming_coordinator_in_their_own_words(cast, portal):
+    from oppfolging.teams.models import CoordinatorProfile
+    from oppfolging.teams.services import coordinator_appoint
+
+    for user in (cast.cu, cast.colleague):
+        CoordinatorProfile.objects.create(user=user, municipality=cast.municipality)
+    starts_on = timezone.localdate() + dt.timedelta(days=7)
+    assignment = coordinator_appoint(grant=policy.person_grant(user=cast.cu, person=cast.person), team=portal.team,
+                                     coordinator=cast.colleague, starts_on=starts_on)
+    when = formats.date_format(starts_on, "j. F Y")
+    own = cast.client_for(portal.person_user).get(reverse("portal:plan", args=[cast.person.pk])).content.decode()
+    assert (f"Du får ny koordinator fra {when}: <strong>Kim Kollega</strong>. "
+            "Til da er Kari Koordinerende koordinatoren din.") in own
+    kin = cast.client_for(portal.kin_user).get(reverse("portal:team", args=[cast.person.pk])).content.decode()
+    assert (f"Petra får ny koordinator fra {when}: <strong>Kim Kollega</strong>. "
+            "Til da er Kari Koordinerende Petras koordinator.") in kin
+    assert "Du får ny koordinator" not in kin
+    with time_machine.travel(assignment.started_at + dt.timedelta(days=1)):
+        own = cast.client_for(portal.person_user).get(reverse("portal:team", args=[cast.person.pk])).content.decode()
+        assert (f"Du har fått ny koordinator fra {when}: <strong>Kim Kollega</strong>. "
+                "Kari Koordinerende er med en stund til, så de kan overlappe.") in own
+    with time_machine.travel(assignment.started_at + dt.timedelta(days=settings.HANDOVER_OVERLAP_DAYS + 1)):
+        own = cast.client_for(portal.person_user).get(reverse("portal:plan", args=[cast.person.pk])).content.decode()
+        assert "ny koordinator" not in own and "Din koordinator er <strong>Kim Kollega</strong>." in own

@@ -97,6 +97,18 @@ def test_it_asks_before_appointing_a_coordinator_over_their_caseload(cast, team)
     assert CoordinatorAssignment.objects.filter(team=team, coordinator=cast.colleague).exists()
 
 
+def test_it_flags_a_coordinator_at_the_limit_before_the_unit_is_asked_to_confirm(cast, team):
+    CoordinatorProfile.objects.create(user=cast.colleague, municipality=cast.municipality, max_caseload=1)
+    CoordinatorProfile.objects.create(user=cast.cu, municipality=cast.municipality, max_caseload=1)
+    second = make_person(cast.municipality, given="Siri", family="Sekund", birth=dt.date(1950, 2, 3), individual=345)
+    other_team = Team.objects.create(person=second, created_by=cast.cu)
+    CoordinatorAssignment.objects.create(team=other_team, coordinator=cast.colleague, appointed_by=cast.cu)
+    html = cast.client_for(cast.cu).get(reverse("teams:coordinator_appoint", args=[cast.person.pk])).content.decode()
+    rows = {row.split("</th>")[0].rsplit(">", 1)[-1].strip(): row for row in html.split("<tr")[2:]}
+    assert 'class="flagged"' in "<tr" + rows["Kim Kollega"] and "Ved grensen" in rows["Kim Kollega"]
+    assert "Ved grensen" not in rows["Kari Koordinerende"] and "flagged" not in rows["Kari Koordinerende"]
+
+
 def test_it_lets_the_coordinator_manage_the_team(cast, team):
     CoordinatorAssignment.objects.create(team=team, coordinator=cast.colleague, appointed_by=cast.cu)
     cast.colleague._role_assignments_cache = None

@@ -11,11 +11,12 @@ they may open can never disagree.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -199,6 +200,23 @@ def persons_visible_to(*, user: User, municipality: Municipality | None = None) 
     if municipality is not None:
         persons = persons.filter(municipality=municipality)
     return persons
+
+
+def coordinator_access_begins(*, user: User, person: Person) -> dt.datetime | None:
+    """Return when a coordinator period set from a later date will let the user see the person.
+
+    At a handover from a date the incoming coordinator sees the person from that date, not
+    before (`_coordinator`); what waits on them meanwhile (the handover note, the meetings they
+    are now invited to) waits until then. None when no such period is coming.
+    """
+    if not Person.objects.filter(_clinical_municipalities(user), pk=person.pk).exists():
+        return None
+    return (
+        CoordinatorAssignment.objects.filter(
+            team__person=person, team__status=TeamStatus.ACTIVE, coordinator=user, started_at__gt=timezone.now())
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=F("started_at")))
+        .order_by("started_at").values_list("started_at", flat=True).first()
+    )
 
 
 def person_grant(*, user: User, person: Person) -> PersonGrant | None:

@@ -66,6 +66,12 @@ WHAT_WAITS = {
     Kind.CHILD_COORDINATOR: _("Du er oppnevnt som barnekoordinator for et barn."),
 }
 
+# What a next of kin is told where the words to the person would not fit them: a next of kin has
+# no coordinator of their own, and the message still names no one but the recipient.
+WHAT_WAITS_FOR_NEXT_OF_KIN = {
+    Kind.COORDINATOR_CHANGED: _("Den du er pårørende for, får ny koordinator i Oppfølging."),
+}
+
 
 @dataclass(frozen=True)
 class Message:
@@ -114,6 +120,14 @@ def may_receive(notification: Notification) -> bool:
     return notification.kind in (Kind.REFERRAL_RECEIPT, Kind.REFERRAL_CLOSED)
 
 
+def what_waits(notification: Notification) -> str:
+    """Return what waits, in words that fit the recipient (a next of kin is not the person)."""
+    kind = Kind(notification.kind)
+    if notification.recipient_related_id is not None and kind in WHAT_WAITS_FOR_NEXT_OF_KIN:
+        return str(WHAT_WAITS_FOR_NEXT_OF_KIN[kind])
+    return str(WHAT_WAITS[kind])
+
+
 def render(notification: Notification, channel: str) -> Message:
     """Return the message for a channel, in the recipient's written standard."""
     with translation.override(recipient_language(notification)):
@@ -126,7 +140,7 @@ def render(notification: Notification, channel: str) -> Message:
             receipt_code = Referral.objects.filter(pk=notification.subject_id).values_list(
                 "receipt_code", flat=True).first() or ""
         context = {
-            "name": recipient_name(notification), "what": WHAT_WAITS[Kind(notification.kind)],
+            "name": recipient_name(notification), "what": what_waits(notification),
             "when": when, "link": link, "receipt_code": receipt_code,
             "municipality": notification.municipality.name if notification.municipality else "",
             "is_staff": notification.recipient_user_id is not None,
@@ -174,6 +188,22 @@ def refuse_without_basis(delivery: Delivery) -> bool:
     return True
 
 
+def waits_for_access(notification: Notification) -> dt.datetime | None:
+    """Return when a staff recipient who may not see the person yet will be able to, or None.
+
+    A coordinator appointed from a later date is told of what waits on them (the handover note,
+    the updated invitation to a meeting they now lead) from that date, not refused it.
+    """
+    user, person = notification.recipient_user, notification.person
+    if user is None or person is None or not user.is_active:
+        return None
+    user._role_assignments_cache = None
+    begins = policy.coordinator_access_begins(user=user, person=person)
+    if begins is None or may_receive(notification):
+        return None
+    return begins
+
+
 def deliver(delivery_id: int) -> str:
     """Send one pending delivery if it is due; return what happened."""
     now = timezone.now()
@@ -188,6 +218,11 @@ def deliver(delivery_id: int) -> str:
     ).get(pk=delivery_id)
     notification = delivery.notification
     label = f"{Kind(notification.kind).label} ({Channel(delivery.channel).label})"
+    begins = waits_for_access(notification)
+    if begins is not None:
+        Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.PENDING, claimed_at=None,
+                                                       next_attempt_at=begins)
+        return "postponed"
     if refuse_without_basis(delivery):
         return "refused"
     try:

@@ -16,6 +16,14 @@ def _draft(key: str, rows: int = 4) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows, "data-draft-key": key})
 
 
+class NoticeChannelsForm(forms.Form):
+    notify_email = forms.BooleanField(label=_("Gi beskjed på e-post"), required=False)
+    email = forms.EmailField(label=_("E-postadresse"), required=False)
+    notify_sms = forms.BooleanField(label=_("Gi beskjed på SMS"), required=False)
+    phone = forms.CharField(label=_("Mobilnummer"), required=False, max_length=30,
+                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
+
+
 class WhatMattersForm(forms.Form):
     text = forms.CharField(label=_("Hva er viktig for deg?"), required=False, widget=_draft("what-matters", 6),
                            help_text=_("Skriv med dine egne ord. Det du skriver står øverst i planen din."))

@@ -52,6 +52,33 @@ def _audit(grant: PortalGrant, action: str, resource: str, item: object) -> None
 
 
 @transaction.atomic
+def notice_channels_save(
+    *, grant: PortalGrant, notify_email: bool, email: str, notify_sms: bool, phone: str
+) -> Person | RelatedPerson:
+    """Save how the reader is told that something waits: by e-mail, by SMS, or (with neither) a letter.
+
+    Each reader chooses for themself: the person on their own record, a next of kin on theirs.
+    The messages never carry health information, only that something waits and a link.
+    """
+    who: Person | RelatedPerson | None = grant.person if grant.is_self else grant.related_person
+    if who is None:
+        raise PermissionDenied("Only the person or a next of kin chooses their own channels.")
+    grant.require_owns(who)
+    errors = {}
+    if notify_email and not email.strip():
+        errors["email"] = _("Skriv e-postadressen du vil få beskjed på.")
+    if notify_sms and not phone.strip():
+        errors["phone"] = _("Skriv mobilnummeret du vil få beskjed på.")
+    if errors:
+        raise ValidationError(errors)
+    who.notify_email, who.email, who.notify_sms, who.phone = notify_email, email.strip(), notify_sms, phone.strip()
+    who.full_clean()
+    who.save(update_fields=["notify_email", "email", "notify_sms", "phone"])
+    _audit(grant, Action.UPDATE, "notice_channels", who)
+    return who
+
+
+@transaction.atomic
 def what_matters_save(*, grant: PortalGrant, text: str) -> IndividualPlan:
     """Write or change «what matters to me» in the person's own plan."""
     grant.require_self()

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:person_id>/moter/<int:meeting_id>/svar/", views.respond, name="respond"),
     path("<int:person_id>/viktig/", views.matters, name="matters"),
     path("<int:person_id>/skar/", views.psfs, name="psfs"),
+    path("<int:person_id>/varsler/", views.notices, name="notices"),
     path("<int:person_id>/koordinator/", views.wish, name="wish"),
     path("<int:person_id>/samtykke/", views.consent, name="consent"),
     path("<int:person_id>/samtykke/foreldre/", views.parents, name="parents"),

@@ -26,6 +26,7 @@ from oppfolging.audit.services import audit_grant, client_ip
 from oppfolging.calendars.selectors import portal_tasks
 from oppfolging.catalogue.models import Service
 from oppfolging.children import services as children_services
+from oppfolging.lib.forms import add_service_error
 from oppfolging.meetings import selectors as meeting_selectors
 from oppfolging.meetings import services as meeting_services
 from oppfolging.meetings.models import Invitation, Meeting, MeetingStatus
@@ -38,13 +39,15 @@ from oppfolging.portal.forms import (
     ConsentGiveForm,
     GoalProposalForm,
     MessageForm,
+    NoticeChannelsForm,
     WhatMattersForm,
     WishForm,
     psfs_form,
 )
 from oppfolging.portal.models import GoalProposal, Message, PsfsSelfScore, SenderKind
 from oppfolging.teams import services as team_services
-from oppfolging.teams.models import Consent, ConsentMethod, GivenBy, Team, TeamStatus
+from oppfolging.teams.models import Consent, ConsentMethod, CoordinatorAssignment, GivenBy, Team, TeamStatus
+from oppfolging.teams.selectors import coordinator_change_of
 
 
 def _grant(request: AuthenticatedHttpRequest, person_id: int, *, resource: str = "portal") -> policy.PortalGrant:
@@ -59,6 +62,13 @@ def _grant(request: AuthenticatedHttpRequest, person_id: int, *, resource: str =
 
 def _context(grant: policy.PortalGrant, **extra: Any) -> dict[str, Any]:
     return {"grant": grant, "person": grant.person, **extra}
+
+
+def _active_team_with_coordinators(grant: policy.PortalGrant) -> Team | None:
+    """Return the person's active team with every coordinator period (both sides of a handover)."""
+    return Team.objects.filter(person=grant.person, status=TeamStatus.ACTIVE).prefetch_related(
+        Prefetch("coordinator_assignments", queryset=CoordinatorAssignment.objects.select_related("coordinator")),
+    ).first()
 
 
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -83,9 +93,10 @@ def plan(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     ).order_by("starts_at").first()
     unread = Message.objects.filter(person=grant.person, sender_kind=SenderKind.PROFESSIONAL,
                                     read_by_person_at__isnull=True).count()
-    team_obj = Team.objects.filter(person=grant.person, status=TeamStatus.ACTIVE).first()
+    team_obj = _active_team_with_coordinators(grant)
     return render(request, "portal/plan.html", _context(
-        grant, plan=plan_obj, coordinator=team_obj.current_coordinator_assignment if team_obj else None, goals=sorted(top, key=lambda g: (not g.is_open, g.position)),
+        grant, plan=plan_obj, coordinator=team_obj.current_coordinator_assignment if team_obj else None,
+        change=coordinator_change_of(team_obj), goals=sorted(top, key=lambda g: (not g.is_open, g.position)),
         next_meeting=next_meeting, unread=unread, today=timezone.localdate(),
         proposals=GoalProposal.objects.filter(person=grant.person)[:10],
         tasks=[t for t in portal_tasks(user=request.user) if t.person_id == grant.person.pk],
@@ -95,12 +106,13 @@ def plan(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
 def team(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """My team: who they are, what they do, how to reach them; my coordinator."""
     grant = _grant(request, person_id, resource="team")
-    team_obj = Team.objects.filter(person=grant.person, status=TeamStatus.ACTIVE).first()
+    team_obj = _active_team_with_coordinators(grant)
     members = team_obj.memberships.filter(left_on__isnull=True).select_related(
         "user", "service", "related_person") if team_obj else []
     return render(request, "portal/team.html", _context(
         grant, team=team_obj, members=members,
         coordinator=team_obj.current_coordinator_assignment if team_obj else None,
+        change=coordinator_change_of(team_obj),
     ))
 
 
@@ -192,6 +204,25 @@ def matters(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     return render(request, "portal/matters.html", _context(
         grant, plan=plan_obj, matters_form=matters_form, goal_form=goal_form,
         proposals=GoalProposal.objects.filter(person=grant.person)))
+
+
+def notices(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
+    """How I am told that something waits: e-mail, SMS, or a letter when I choose neither."""
+    grant = _grant(request, person_id, resource="notice_channels")
+    who = grant.person if grant.is_self else grant.related_person
+    if who is None:
+        raise Http404
+    form = NoticeChannelsForm(request.POST or None, initial={
+        "notify_email": who.notify_email, "email": who.email, "notify_sms": who.notify_sms, "phone": who.phone})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.notice_channels_save(grant=grant, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Valget ditt er lagret."))
+            return redirect("portal:notices", person_id=person_id)
+    return render(request, "portal/notices.html", _context(grant, form=form))
 
 
 def psfs(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:

@@ -41,6 +41,7 @@ class CoordinatorProfile(models.Model):
 
     # Set by teams.selectors.coordinator_pool for the pool page (with the annotated caseload).
     overloaded: bool
+    at_limit: bool
     trainings: list[Training]
     courses: int
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
@@ -52,6 +54,35 @@ def pool_users(municipality: Municipality | int) -> QuerySet[User]:
     ).order_by("last_name", "first_name")
 
 
+@dataclass(frozen=True)
+class CoordinatorChange:
+    """A handover the person and next of kin are told about: who comes, from when, who leaves."""
+
+    incoming: CoordinatorAssignment
+    outgoing: CoordinatorAssignment
+    starts_on: dt.date
+    has_started: bool
+
+
+def coordinator_change_of(team: Team | None) -> CoordinatorChange | None:
+    """Return the team's handover that is coming or still in its overlap, or None.
+
+    Told in «Min plan» from the day the unit sets it until the outgoing coordinator's period
+    ends, so the person and next of kin know who to call on each side of the date.
+    """
+    if team is None:
+        return None
+    now = timezone.now()
+    # .all(): the page's prefetched periods (with their coordinators), when it has them.
+    assignments = sorted(team.coordinator_assignments.all(), key=lambda a: a.started_at)
+    for outgoing, incoming in zip(assignments, assignments[1:], strict=False):
+        if incoming.ended_at is None and outgoing.ended_at is not None and outgoing.ended_at > now:
+            return CoordinatorChange(incoming=incoming, outgoing=outgoing,
+                                     starts_on=timezone.localtime(incoming.started_at).date(),
+                                     has_started=incoming.started_at <= now)
+    return None
+
+
 def coordinators_of(person: Person | int) -> list[User]:
     """Return who coordinates the person now (both during a handover's overlap).
 
@@ -82,7 +113,8 @@ def _current_assignments() -> QuerySet[CoordinatorAssignment]:
 
 
 def coordinator_pool(*, municipality: Municipality) -> Sequence[CoordinatorProfile]:
-    """Return the pool with each coordinator's caseload, training and whether they are overloaded."""
+    """Return the pool with each coordinator's caseload, training, whether they are overloaded,
+    and whether they are at their limit (one more person would put them over it)."""
     caseload = (
         _current_assignments()
         .filter(coordinator=OuterRef("user"), team__person__municipality=municipality)
@@ -100,6 +132,8 @@ def coordinator_pool(*, municipality: Municipality) -> Sequence[CoordinatorProfi
     for profile in result:
         profile.caseload = profile.caseload or 0
         profile.overloaded = profile.caseload > profile.max_caseload
+        # One more would put them over: appointing them asks the unit to confirm (coordinator_appoint).
+        profile.at_limit = profile.caseload >= profile.max_caseload
         profile.trainings = list(profile.user.trainings.all())
         profile.courses = len(profile.trainings)
     return result
