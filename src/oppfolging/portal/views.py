@@ -46,7 +46,14 @@ from oppfolging.portal.forms import (
 )
 from oppfolging.portal.models import GoalProposal, Message, PsfsSelfScore, SenderKind
 from oppfolging.teams import services as team_services
-from oppfolging.teams.models import Consent, ConsentMethod, CoordinatorAssignment, GivenBy, Team, TeamStatus
+from oppfolging.teams.models import (
+    Consent,
+    ConsentMethod,
+    CoordinatorAssignment,
+    GivenBy,
+    Team,
+    TeamStatus,
+)
 from oppfolging.teams.selectors import coordinator_change_of
 
 
