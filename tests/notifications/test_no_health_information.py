@@ -90,3 +90,19 @@ def test_no_message_of_any_kind_carries_health_information_or_another_name(cast,
             for name in NAMES:
                 if name != own:
                     assert not re.search(rf"\b{name}\b", text), (kind, channel, name, text)
+
+
+def test_a_change_from_a_date_is_told_by_its_date_alone_and_a_meeting_by_date_and_time(cast, world):
+    person = world["person"]
+    midnight = timezone.make_aware(dt.datetime(2026, 12, 9))
+    for key, kind, event_at in [("change", Kind.COORDINATOR_CHANGED, midnight),
+                                ("meeting", Kind.MEETING_INVITATION, midnight + dt.timedelta(hours=13))]:
+        notification = Notification.objects.create(
+            key=key, kind=kind, municipality=cast.municipality, person=person, recipient_person=person,
+            url=f"/plan/person/{person.pk}/", subject_type="meetings.meeting", subject_id=world["meeting"].pk,
+            event_at=event_at)
+        body = render(notification, Channel.EMAIL).body
+        if kind == Kind.COORDINATOR_CHANGED:
+            assert "9. desember 2026" in body and "kl." not in body, body
+        else:
+            assert "9. desember 2026 kl. 13.00" in body, body

@@ -134,7 +134,10 @@ def render(notification: Notification, channel: str) -> Message:
         link = f"{settings.SITE_URL.rstrip('/')}{notification.url}" if notification.url else settings.SITE_URL
         when = ""
         if notification.event_at is not None:
-            when = formats.date_format(timezone.localtime(notification.event_at), "j. F Y \\k\\l. H.i")
+            local = timezone.localtime(notification.event_at)
+            # A change from a date (a new coordinator) starts at midnight: the date says it all.
+            pattern = "j. F Y" if (local.hour, local.minute) == (0, 0) else "j. F Y \\k\\l. H.i"
+            when = formats.date_format(local, pattern)
         receipt_code = ""
         if notification.subject_type == "referrals.referral" and notification.subject_id:
             receipt_code = Referral.objects.filter(pk=notification.subject_id).values_list(
