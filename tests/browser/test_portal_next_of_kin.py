@@ -82,6 +82,8 @@ def test_a_next_of_kin_reads_the_plan_as_next_of_kin_and_never_self_scores_for_t
     refused = kin_page.request.post(f"{base}/min-plan/{person.pk}/skar/", form={"a0": "7"},
                                     headers={"X-CSRFToken": csrf, "Referer": f"{base}/min-plan/{person.pk}/skar/"})
     assert refused.status == 403 and "Du kan ikke gjøre dette" in refused.text()  # the policy, not CSRF
+    # Written to a reader of «Min plan», not to staff with read-only access.
+    assert "Spør koordinatoren" in refused.text() and "lesetilgang" not in refused.text(), refused.text()
     assert not PsfsSelfScore.objects.filter(person=person).exists()
 
     # 3. The person asks that the next of kin may score for them; the coordinator records it.
