@@ -159,7 +159,7 @@ PAGES: list[tuple[str, int, str, Any]] = [
     ("start, team member", 11, "colleague", lambda w: reverse("home:start")),
     ("start, GP", 11, "gp", lambda w: reverse("home:start")),
     ("start, leader", 8, "leader", lambda w: reverse("home:start")),
-    ("inbox", 8, "coordinator", lambda w: reverse("notifications:inbox")),
+    ("inbox", 7, "coordinator", lambda w: reverse("notifications:inbox")),
     ("person list", 7, "cu", lambda w: reverse("people:list")),
     ("person", 9, "cu", lambda w: reverse("people:detail", args=[w.cast.person.pk])),
     ("team", 28, "cu", lambda w: reverse("teams:person_team", args=[w.cast.person.pk])),
@@ -174,7 +174,7 @@ PAGES: list[tuple[str, int, str, Any]] = [
     ("Min plan, consent", 18, "person_user", lambda w: reverse("portal:consent", args=[w.cast.person.pk])),
     ("Min plan, who has looked", 9, "person_user", lambda w: reverse("portal:access_log", args=[w.cast.person.pk])),
     ("audit search", 8, "cu", lambda w: reverse("audit:search") + f"?person={w.cast.person.pk}"),
-    ("indicators", 19, "leader", lambda w: reverse("indicators:dashboard", args=[w.cast.municipality.number])),
+    ("indicators", 18, "leader", lambda w: reverse("indicators:dashboard", args=[w.cast.municipality.number])),
     # The pages of the large-municipality benchmark (bench/scale.py, docs/performance.md).
     ("followed-up overview", 10, "cu", lambda w: reverse("teams:overview")),
     ("new report form", 4, "cu", lambda w: reverse("referrals:create")),

@@ -26,7 +26,8 @@ def test_the_job_fills_the_summary_table_for_every_period_shown_by_default(cast)
     result = refresh_indicators.call()
 
     shown = default_periods()
-    assert result[cast.municipality.number] == len(shown) * 24
+    # 24 figures and the attendance breakdown per period, and the start page's no-show rates.
+    assert result[cast.municipality.number] == len(shown) * 25 + 1
     figure = _within_deadline(cast, "2025-K1")
     assert (figure.numerator, figure.denominator, figure.value) == (1, 1, 1.0)
     assert periods.containing(periods.YEAR, dt.date(2021, 1, 1)) in shown  # the year trend reaches back
@@ -42,6 +43,23 @@ def test_the_dashboard_reads_the_figures_from_the_summary_table(cast):
     html = cast.client_for(cast.leader).get(DASHBOARD, {"periode": "2025-K1"}).content.decode()
 
     assert "42 %" in html
+
+
+def test_the_dashboard_reads_the_attendance_breakdown_from_the_summary_table(cast):
+    from oppfolging.indicators.definitions import INDICATORS
+    from oppfolging.indicators.tasks import stored_breakdown
+
+    no_show = next(i for i in INDICATORS if i.key == "no_show")
+    quarter = periods.parse("2025-K1")
+    call_command("refresh_indicators", municipality=cast.municipality.number)
+    stored = IndicatorFigure.objects.get(municipality=cast.municipality, key="no_show/breakdown", period="2025-K1")
+    assert stored_breakdown(no_show, cast.municipality, quarter) == no_show.breakdown(cast.municipality, quarter)
+    IndicatorFigure.objects.filter(pk=stored.pk).update(rows=[
+        {"label": "Tabelltjenesten", "value": 0.25, "numerator": 1, "denominator": 4, "extra": {"present": 3}}])
+
+    html = cast.client_for(cast.leader).get(DASHBOARD, {"periode": "2025-K1"}).content.decode()
+
+    assert "Tabelltjenesten" in html
 
 
 def test_a_stale_figure_of_the_current_period_is_computed_again(cast):

@@ -76,6 +76,36 @@ def test_it_records_attendance_and_counts_no_shows_per_service(cast, meeting):
     assert "Ingen gjennomførte møter" in html and "Petra" not in html
 
 
+def test_the_unit_start_page_reads_the_no_show_rates_from_the_summary_table(cast, meeting):
+    from oppfolging.indicators.models import IndicatorFigure
+    from oppfolging.indicators.tasks import FRESH_FOR, no_show_rates_last_year
+    from oppfolging.meetings.selectors import no_show_rates_by_service
+
+    url = reverse("meetings:attendance", args=[cast.person.pk, meeting.pk])
+    colleague = Invitation.objects.get(kind="professional")
+    held = meeting.starts_at + dt.timedelta(hours=2)
+    with time_machine.travel(held, tick=False):
+        client = cast.client_for(cast.cu)
+        client.post(url, {f"attendance_{colleague.pk}": "absent_without_notice"})
+        live = no_show_rates_by_service(municipality=cast.municipality, since=timezone.now() - dt.timedelta(days=365))
+        # The first view counts and stores; the figures are the ones counted from the meetings.
+        html = client.get(reverse("home:start")).content.decode()
+        assert '<td class="num">1</td><td class="num">0</td><td class="num">0</td><td class="num">1</td>' in html
+        stored = IndicatorFigure.objects.get(municipality=cast.municipality, key="no_show/services", period="365d")
+        assert stored.rows == [{"service": cast.service.pk, "invited": 1, "present": 0, "with_notice": 0,
+                                "without_notice": 1}]
+        assert no_show_rates_last_year(municipality=cast.municipality) == live
+        # While fresh, the page shows what the table says (only the table says 7 invited).
+        IndicatorFigure.objects.filter(pk=stored.pk).update(rows=[{
+            "service": cast.service.pk, "invited": 7, "present": 4, "with_notice": 0, "without_notice": 3}])
+        html = client.get(reverse("home:start")).content.decode()
+        assert '<td class="num">7</td><td class="num">4</td><td class="num">0</td><td class="num">3</td>' in html
+    # When stale, it is counted again from the meetings.
+    with time_machine.travel(held + FRESH_FOR + dt.timedelta(minutes=1), tick=False):
+        assert no_show_rates_last_year(municipality=cast.municipality) == live
+    assert IndicatorFigure.objects.get(pk=stored.pk).rows == stored.rows
+
+
 def test_it_refuses_a_stale_edit_of_the_minutes_and_keeps_both_texts(cast, meeting):
     client = cast.client_for(cast.cu)
     url = reverse("meetings:minutes", args=[cast.person.pk, meeting.pk])

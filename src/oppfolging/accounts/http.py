@@ -17,6 +17,8 @@ class MunicipalityHttpRequest(HttpRequest):
     municipality: Municipality | None
     roles: frozenset[str]
     all_municipalities: list[Municipality]
+    # Set by a view that has counted the user's open inbox items, so the menu need not count again.
+    inbox_waiting: int
 
 
 class AuthenticatedHttpRequest(MunicipalityHttpRequest):

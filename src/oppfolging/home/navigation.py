@@ -18,11 +18,15 @@ from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.notifications.selectors import inbox_count
 
 
-def navigation(user: User, municipality: Municipality | None) -> list[tuple[str, str]]:
-    """Return (label, url) pairs for the main menu of the user in the municipality."""
+def navigation(user: User, municipality: Municipality | None, waiting: int | None = None) -> list[tuple[str, str]]:
+    """Return (label, url) pairs for the main menu of the user in the municipality.
+
+    `waiting` is the number of open inbox items when the page has counted them already.
+    """
     items: list[tuple[Any, str]] = [(_("Start"), reverse("home:start"))]
     if municipality is not None:
-        waiting = inbox_count(user=user)
+        if waiting is None:
+            waiting = inbox_count(user=user)
         items.append((
             _("Innboks (%(count)s)") % {"count": waiting} if waiting else _("Innboks"),
             reverse("notifications:inbox"),
@@ -74,6 +78,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "active_municipality": getattr(request, "municipality", None),
         "all_municipalities": getattr(request, "all_municipalities", []),
         "active_roles": [Role(r).label for r in sorted(roles)],
-        "nav_items": navigation(user, getattr(request, "municipality", None))
+        "nav_items": navigation(user, getattr(request, "municipality", None),
+                                getattr(request, "inbox_waiting", None))
         if user.is_authenticated else [],
     }

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oppfolging.access import policy
@@ -19,7 +17,7 @@ from oppfolging.audit.services import audit_record
 from oppfolging.calendars.selectors import staff_tasks
 from oppfolging.home import selectors
 from oppfolging.home.selectors import worklist
-from oppfolging.meetings.selectors import no_show_rates_by_service
+from oppfolging.indicators.tasks import no_show_rates_last_year
 from oppfolging.notifications.selectors import failed_deliveries, inbox_of, letters_to_print
 from oppfolging.people.models import Person
 
@@ -51,8 +49,8 @@ def start(request: AuthenticatedHttpRequest) -> HttpResponse:
                 .select_related("user", "person")[:20],
                 "referrals": selectors.referral_summary(municipality),
                 "worklist": worklist(user=user, municipality=municipality, whole_municipality=True, limit=30),
-                "no_shows": no_show_rates_by_service(
-                    municipality=municipality, since=timezone.now() - dt.timedelta(days=365)),
+                # Over the last 365 days, from the indicators' summary table (indicators/tasks.py).
+                "no_shows": no_show_rates_last_year(municipality=municipality),
             }
         if policy.can_coordinate(user, municipality):
             context["worklist"] = worklist(user=user, municipality=municipality)

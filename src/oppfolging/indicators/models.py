@@ -21,6 +21,8 @@ class IndicatorFigure(models.Model):
     people = models.BigIntegerField(null=True)
     secondary = models.FloatField(null=True)
     available = models.BooleanField(default=True)
+    # A breakdown (rows of plain counts) instead of one figure; NULL for a figure.
+    rows = models.JSONField(null=True)
     computed_at = models.DateTimeField()
 
     class Meta:

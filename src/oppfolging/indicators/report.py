@@ -33,7 +33,7 @@ from oppfolging.indicators.selectors import (
     referral_counts_by_source,
     shared_queries,
 )
-from oppfolging.indicators.tasks import Stored, load_figures, stored_figures
+from oppfolging.indicators.tasks import Stored, load_figures, stored_breakdown, stored_figures
 from oppfolging.lib.suppression import THRESHOLD, is_small_share, suppress_table
 from oppfolging.referrals.models import Source
 
@@ -137,7 +137,7 @@ def _row(
     else:
         row = Row(indicator, stored_figures(indicator, municipality, [period], stored)[0])
     if breakdowns and indicator.breakdown is not None:
-        row.breakdown = indicator.breakdown(municipality, period)
+        row.breakdown = stored_breakdown(indicator, municipality, period)
     return row
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -139,12 +141,17 @@ def no_show_rates_by_service(*, municipality: Municipality, since: dt.date | dt.
 
     Counts professional invitations only, by the service the member came from at the time.
     """
+    return no_show_rows(no_show_counts_by_service(municipality=municipality, since=since))
+
+
+def no_show_counts_by_service(*, municipality: Municipality, since: dt.date | dt.datetime) -> list[dict[str, Any]]:
+    """Return the counts behind `no_show_rates_by_service`, one dict per service (plain data, to store)."""
     if isinstance(since, dt.datetime):
         start = since
     else:
         start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
-    rows = (
-        Invitation.objects.filter(
+    return [
+        dict(row) for row in Invitation.objects.filter(
             meeting__team__person__municipality=municipality, meeting__status=MeetingStatus.HELD,
             meeting__starts_at__gte=start, service__isnull=False,
         )
@@ -155,12 +162,21 @@ def no_show_rates_by_service(*, municipality: Municipality, since: dt.date | dt.
             with_notice=Count("pk", filter=Q(attendance=Attendance.ABSENT_WITH_NOTICE)),
             without_notice=Count("pk", filter=Q(attendance=Attendance.ABSENT_WITHOUT_NOTICE)),
         )
-    )
-    services = Service.objects.in_bulk([row["service"] for row in rows])
+        .order_by()
+    ]
+
+
+def no_show_rows(counts: Sequence[dict[str, Any]]) -> list[NoShowRow]:
+    """Return the rows of `no_show_counts_by_service` with their services, most no-shows first.
+
+    A service deleted since the counts were taken is left out.
+    """
+    services = Service.objects.in_bulk([row["service"] for row in counts])
     result = [
         NoShowRow(services[row["service"]], row["invited"], row["present"], row["with_notice"],
                   row["without_notice"])
-        for row in rows
+        for row in counts
+        if row["service"] in services
     ]
     return sorted(result, key=lambda r: (-(r.rate or 0), r.service.name))
 

@@ -36,6 +36,8 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     show_done = request.GET.get("vis") == "alle"
     page = Paginator(selectors.inbox_of(user=request.user, include_done=show_done), 50).get_page(
         request.GET.get("side"))
+    if not show_done:  # the pager has counted the open items: the menu shows the same number
+        request.inbox_waiting = page.paginator.count
     persons = {item.person_id for item in page if item.person_id}
     if persons:
         audit_record(actor=request.user, action=Action.LIST, resource="inbox", municipality=request.municipality,
