@@ -12,11 +12,16 @@ they may open can never disagree.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -187,10 +192,30 @@ RULES: tuple[_Rule, ...] = (
 )
 
 
-def persons_visible_to(*, user: User, municipality: Municipality | None = None) -> QuerySet[Person]:
-    """Return the persons the user serves now, optionally in one municipality."""
-    if not role_assignments(user):
-        return Person.objects.none()
+# The filter of the persons a user serves is built from seven rules with nested subqueries; a
+# page asks for it several times (the menu's inbox count, the inbox, the tasks, the persons
+# served), and building and compiling it each time was about a fifth of a start page's time
+# (docs/performance.md). Within one request it is compiled once and reused as SQL. Only the SQL
+# is kept, never its answer: every use runs it again, so a membership or consent changed earlier
+# in the same request is seen. What the SQL fixes is what building it fixed already: today's
+# date and the user's role assignments (cached on the user for the request). Outside a request
+# (tasks, commands, tests calling services) nothing is kept.
+_compiled_filters: ContextVar[dict[tuple[int, int | None], tuple[str, tuple[Any, ...]] | None] | None] = (
+    ContextVar("compiled_visibility_filters", default=None)
+)
+
+
+@contextmanager
+def request_scope() -> Iterator[None]:
+    """Let `persons_visible_to` compile its filter once for the duration of the block."""
+    token = _compiled_filters.set({})
+    try:
+        yield
+    finally:
+        _compiled_filters.reset(token)
+
+
+def _visible_persons(user: User, municipality: Municipality | None) -> QuerySet[Person]:
     condition = Q(pk__in=[])
     for rule in RULES:
         condition |= rule.condition(user)
@@ -200,6 +225,26 @@ def persons_visible_to(*, user: User, municipality: Municipality | None = None) 
     if municipality is not None:
         persons = persons.filter(municipality=municipality)
     return persons
+
+
+def persons_visible_to(*, user: User, municipality: Municipality | None = None) -> QuerySet[Person]:
+    """Return the persons the user serves now, optionally in one municipality."""
+    if not role_assignments(user):
+        return Person.objects.none()
+    compiled = _compiled_filters.get()
+    if compiled is None:
+        return _visible_persons(user, municipality)
+    key = (user.pk, municipality.pk if municipality is not None else None)
+    if key not in compiled:
+        try:
+            compiled[key] = _visible_persons(user, municipality).values("pk").query.sql_with_params()
+        except EmptyResultSet:  # no rule can match (e.g. a leader): no one, without a query
+            compiled[key] = None
+    sql_params = compiled[key]
+    if sql_params is None:
+        return Person.objects.none()
+    sql, params = sql_params
+    return Person.objects.filter(pk__in=RawSQL(sql, params))
 
 
 def coordinator_access_begins(*, user: User, person: Person) -> dt.datetime | None:
