@@ -151,3 +151,23 @@ def test_the_api_has_no_routes_beyond_those_described():
         "R4/metadata", "R4/openapi.json", "R4/<str:resource_type>", "R4/<str:resource_type>/<str:resource_id>",
         "dev-issuer/jwks.json",
     }
+
+
+def test_last_updated_matches_the_meta_it_states(cast, callers):
+    """`_lastUpdated` finds exactly the resources that carry meta.lastUpdated; the others are named."""
+    for name, resource in statement().items():
+        param = next((p for p in resource["searchParam"] if p["name"] == "_lastUpdated"), None)
+        if param is None:
+            continue
+        client = callers[name]
+        entries = [e["resource"] for e in json.loads(client.get(f"{FHIR}/{name}", {"_count": "100"}).content)["entry"]]
+        stamped = {r["id"] for r in entries if "lastUpdated" in r.get("meta", {})}
+        for unstamped in {r["id"] for r in entries} - stamped:
+            assert f"`{unstamped.rsplit('-', 1)[0]}-<id>`" in param["documentation"], (name, unstamped)
+        # Among the same rows (reads of AuditEvent add rows of their own).
+        same = ",".join(r["id"] for r in entries)
+        found = json.loads(client.get(f"{FHIR}/{name}", {"_lastUpdated": "ge1900-01-01", "_id": same,
+                                                         "_count": "100"}).content)
+        assert {e["resource"]["id"] for e in found["entry"]} == stamped, name
+    task = next(p for p in statement()["Task"]["searchParam"] if p["name"] == "_lastUpdated")
+    assert "`referral-<id>`" in task["documentation"]
