@@ -58,3 +58,29 @@ def test_the_unit_sees_the_api_client_in_the_access_log_search(cast, follow, cli
     assert system.get(f"{FHIR}/Patient/{cast.person.pk}").status_code == 200
     page = cast.client_for(cast.cu).get("/logg/", {"person": cast.person.identity_number})
     assert "gjennom API-klienten journal-a" in page.content.decode()
+
+
+def test_a_read_of_every_resource_type_writes_one_entry_with_client_and_user(cast, follow, clients):
+    """Each type the API serves: one read, one entry, naming the client and (for a user's token) the user."""
+    from oppfolging.fhir.resources import REGISTRY
+    from oppfolging.gp.models import RiskEntry, RiskList
+
+    risk_list = RiskList.objects.create(gp=cast.gp, municipality=cast.municipality, status="done")
+    RiskEntry.objects.create(risk_list=risk_list, patient_id="P1", national_id=cast.person.identity_number,
+                             risk=0.5, rank=1, new_priority=1)
+    system = api(token("journal-a", scopes="system/*.read"))
+    gp = api(token("gp-ehr", scopes="user/*.read", hpr_number="123456789"))
+    for name in REGISTRY:
+        client, client_id, user = (gp, "gp-ehr", cast.gp) if name == "RiskAssessment" else (system, "journal-a", None)
+        bundle = json.loads(client.get(f"{FHIR}/{name}").content)
+        assert bundle["entry"], name
+        resource_id = bundle["entry"][0]["resource"]["id"]
+        before = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+        assert client.get(f"{FHIR}/{name}/{resource_id}").status_code == 200, name
+        entries = list(AuditEvent.objects.filter(pk__gt=before))
+        assert len(entries) == 1, (name, entries)
+        entry = entries[0]
+        assert (entry.action, entry.client, entry.actor) == ("read", client_id, user), name
+        assert entry.resource == f"fhir:{name}" and entry.resource_id, name
+        if user is None:
+            assert entry.actor_name == "Journal A", name

@@ -195,3 +195,82 @@ def test_an_unsupported_method_gets_405_with_the_allowed_ones(cast, follow, clie
     response = client.post(f"{FHIR}/Patient", data="{}", content_type="application/fhir+json")
     assert response.status_code == 405 and response["Allow"] == "GET"
     assert json.loads(response.content)["issue"][0]["code"] == "not-supported"
+
+
+def test_a_write_that_races_another_gets_412_and_loses_nothing(cast, follow, clients, monkeypatch):
+    """Another writer saves after the API found the row: the service's versioned save refuses (412)."""
+    from django.db.models import F
+
+    from oppfolging.fhir import engine
+    from oppfolging.meetings.models import ActionItem
+
+    cast.colleague.hpr_number = "777"
+    cast.colleague.save()
+    owner = api(token("gp-ehr", scopes="user/Task.read user/Task.write", hpr_number="777"))
+    url = f"{FHIR}/Task/action-{follow.action.pk}"
+    task, _etag = read(owner, url)
+    found = engine.find
+
+    def found_then_changed_by_another(*args):
+        part, obj = found(*args)
+        if args[0].name == "Task" and obj.pk == follow.action.pk:
+            ActionItem.objects.filter(pk=obj.pk).update(version=F("version") + 1, description="Endret av en annen")
+        return part, obj
+
+    monkeypatch.setattr(engine, "find", found_then_changed_by_another)
+    task["status"] = "completed"
+    response = put(owner, url, task, if_match='W/"2"')  # the version the other writer made
+    assert response.status_code == 412
+    issue = json.loads(response.content)["issue"][0]
+    assert issue["code"] == "conflict"
+    follow.action.refresh_from_db()
+    assert follow.action.description == "Endret av en annen" and follow.action.done_at is None
+    assert follow.action.version == 2
+
+
+def test_a_create_that_conflicts_with_stored_data_gets_409(cast, follow, clients, monkeypatch):
+    from django.db import IntegrityError
+
+    from oppfolging.fhir.resources import communication
+
+    def conflicting(**kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(communication, "message_send", conflicting)
+    cast.cu.hpr_number = "555"
+    cast.cu.save()
+    unit = api(token("gp-ehr", scopes="user/Communication.write user/Communication.read", hpr_number="555"))
+    body = {"resourceType": "Communication", "status": "completed",
+            "subject": {"reference": f"Patient/{cast.person.pk}"}, "payload": [{"contentString": "Hei"}]}
+    response = post(unit, f"{FHIR}/Communication", body)
+    assert response.status_code == 409 and response["Content-Type"] == "application/fhir+json"
+    issue = json.loads(response.content)["issue"][0]
+    assert issue["code"] == "conflict" and "duplicate" not in issue["diagnostics"]
+
+
+def test_each_refusal_is_an_operation_outcome_with_its_status(cast, follow, clients):
+    """400, 401, 403, 404, 412, 415 and 422 in one walk (409: above), each a valid OperationOutcome."""
+    from fhir.resources.R4B.operationoutcome import OperationOutcome
+
+    gp = api(token("gp-ehr", scopes="user/*.read user/Task.write", hpr_number="123456789"))
+    url = f"{FHIR}/Task/medical-{follow.medical.pk}"
+    task, etag = read(gp, url)
+    answered = {**task, "status": "completed", "output": [{"type": {"text": "Svar"}, "valueString": "Stabil."}]}
+    unanswered = {**task, "status": "completed"}
+    cases = [
+        (400, gp.get(f"{FHIR}/Task", {"status": "requested", "colour": "blue"})),
+        (400, put(gp, url, {"resourceType": "Task", "id": task["id"], "status": "not-a-status"}, if_match=etag)),
+        (401, api(token("gp-ehr", minutes=-5)).get(url)),
+        (403, gp.get(f"{FHIR}/Task/medical-{follow.medical.pk}", HTTP_AUTHORIZATION="Bearer " + token(
+            "gp-ehr", scopes="user/Goal.read", hpr_number="123456789"))),
+        (404, gp.get(f"{FHIR}/Task/medical-999999")),
+        (412, put(gp, url, answered, if_match='W/"7"')),
+        (415, put(gp, url, answered, if_match=etag, content_type="text/plain")),
+        (422, put(gp, url, unanswered, if_match=etag)),
+    ]
+    for status, response in cases:
+        assert response.status_code == status, (status, response.content[:300])
+        assert response["Content-Type"] == "application/fhir+json"
+        outcome = json.loads(response.content)
+        OperationOutcome.model_validate(outcome)
+        assert outcome["issue"][0]["severity"] == "error" and outcome["issue"][0]["diagnostics"]

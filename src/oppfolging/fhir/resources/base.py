@@ -46,7 +46,7 @@ class Param:
 COUNT = Param("_count", "number", "Page size (at most FHIR_MAX_PAGE_SIZE); paging links follow.")
 CURSOR = Param("_cursor", "string", "Opaque position of the next page, from a `next` link.")
 ID = Param("_id", "token", "The resource's logical id.")
-LAST_UPDATED = Param("_lastUpdated", "date", "When the resource last changed (where the data keeps it).")
+LAST_UPDATED = Param("_lastUpdated", "date", "When the resource last changed.")
 PATIENT = Param("patient", "reference", "The person (Patient/id) the resource is about.")
 SUBJECT = Param("subject", "reference", "The person (Patient/id) the resource is about.")
 
@@ -110,7 +110,15 @@ class ResourceType:
         names = {p.name for p in self.params}
         common = [ID]
         if any(part.updated for part in self.parts) and "_lastUpdated" not in names:
-            common.append(LAST_UPDATED)
+            without = [part.key for part in self.parts if not part.updated]
+            if without:
+                # Say so rather than let a client syncing by _lastUpdated believe it saw everything.
+                kinds = ", ".join(f"`{key}-<id>`" for key in without)
+                common.append(Param(LAST_UPDATED.name, LAST_UPDATED.type,
+                                    f"When the resource last changed. Not kept for {kinds}: those never match "
+                                    "and carry no meta.lastUpdated."))
+            else:
+                common.append(LAST_UPDATED)
         return common + list(self.params)
 
 
