@@ -551,13 +551,12 @@ def unparsable(
                 c.strip().strip('"').strip().lower() for c in text.lstrip("\ufeff").split(separator)
             ]
             continue
-        if '"' not in text:
-            values = text.count(separator) + 1
-        else:
-            values = _quoted_values(text, number, numbered, separator, add)
-            if values is None:
-                continue
-        if values > len(names) and text.strip():
+        values = (
+            text.count(separator) + 1
+            if '"' not in text
+            else _quoted_values(text, number, numbered, separator, add)
+        )
+        if values is not None and values > len(names) and text.strip():
             add(
                 number,
                 None,
