@@ -195,6 +195,17 @@ UNPARSABLE = [
 ]
 
 
+def test_an_unclosed_quote_early_in_a_long_file_is_named_without_reading_the_rest_into_one_value(
+    write_extract: WriteExtract,
+) -> None:
+    rows = "".join(f"p{1 + i % 2},2024-01-01,phone\n" for i in range(5000))
+    path = write_extract(
+        {"contacts.csv": 'patient_id,date,kind\np1,"2024-01-01,phone\n' + rows + "p1,1,2,3\n"}
+    )
+    found = problems_of(path)
+    assert [(p.line, p.column) for p in found] == [(2, "date"), (5003, None)]
+
+
 @pytest.mark.parametrize(("contacts", "expected"), UNPARSABLE)
 @pytest.mark.parametrize("partitions", [1, 2])
 def test_a_row_that_does_not_parse_refuses_the_extract_naming_line_and_column(

@@ -513,6 +513,10 @@ def _tidy(df: pl.DataFrame, keep: list[str], *, padding: bool = True) -> pl.Data
     return df
 
 
+# How many lines a quoted value may span before the reader calls its quote never closed.
+MAX_QUOTED_LINES = 100
+
+
 def byte_lines(data: Data) -> Iterator[bytes]:
     """Yield the lines of a file's bytes (each with its line break), without copying it whole."""
     start, size = 0, len(data)
@@ -585,7 +589,9 @@ def _quoted_values(
             while True:
                 quote = text.find('"', pos)
                 if quote < 0:
-                    more = next(numbered, None)
+                    # A value over many lines is a quote never closed, not a long note: stop
+                    # there rather than gather the rest of a national file into one string.
+                    more = next(numbered, None) if number - first < MAX_QUOTED_LINES else None
                     if more is None:
                         add(first, field, "anførselstegnet rundt verdien lukkes aldri")
                         return None
