@@ -196,6 +196,38 @@ def test_it_accepts_a_fhir_bundle(cast, gp_client, django_capture_on_commit_call
     assert fhir_scores == list(csv_list.entries.order_by("patient_id").values_list("patient_id", "risk", "rank"))
 
 
+def test_it_accepts_fhir_ndjson_files_in_a_zip(cast, gp_client, django_capture_on_commit_callbacks, tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "risk"))
+    from risk_helpers import write_fhir_ndjson
+
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    for name, content in extract_files(cast).items():
+        (folder / name).write_text(content)
+    ndjson = write_fhir_ndjson(folder, tmp_path / "ndjson")
+    upload_file = zipped({p.name: p.read_bytes() for p in ndjson.iterdir()}, name="fhir.zip")
+    risk_list = upload(gp_client, django_capture_on_commit_callbacks, upload_file)
+    assert risk_list.status == "done", risk_list.error
+    assert risk_list.input_format == "fhir" and risk_list.patient_count == N
+    csv_list = upload(gp_client, django_capture_on_commit_callbacks, zipped(extract_files(cast)))
+    fhir_scores = list(risk_list.entries.order_by("patient_id").values_list("patient_id", "risk", "rank"))
+    assert fhir_scores == list(csv_list.entries.order_by("patient_id").values_list("patient_id", "risk", "rank"))
+
+
+def test_it_refuses_a_malformed_bundle_naming_the_entry(cast, gp_client, django_capture_on_commit_callbacks):
+    bundle = {"resourceType": "Bundle", "timestamp": "2026-11-01T00:00:00Z",
+              "entry": [{"resource": {"resourceType": "Patient", "id": "p1", "gender": "female",
+                                      "birthDate": "1950-01-01"}}, {"fullUrl": "urn:uuid:x"}]}
+    risk_list = upload(gp_client, django_capture_on_commit_callbacks,
+                       SimpleUploadedFile("bundle.json", json.dumps(bundle).encode(), "application/fhir+json"))
+    assert risk_list.status == "failed"
+    assert "oppføring 2" in risk_list.error
+    html = gp_client.get(reverse("gp:detail", args=[risk_list.pk])).content.decode()
+    assert "oppføring 2" in html
+
+
 def test_it_refuses_a_patient_id_longer_than_the_database_keeps_naming_the_line(
         cast, gp_client, django_capture_on_commit_callbacks):
     files = extract_files(cast)

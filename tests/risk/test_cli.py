@@ -16,7 +16,7 @@ BIN = Path(sys.executable).parent
 def _documented_commands() -> list[str]:
     """Return the README's risk command and the command-line block of docs/risk.md."""
     readme = (ROOT / "README.md").read_text()
-    [first] = re.findall(r"^\.venv/bin/(oppfolging risk simulate[^#\n]*)", readme, re.M)
+    [first] = re.findall(r"^(\.venv/bin/oppfolging risk simulate[^#\n]*)", readme, re.M)
     docs = (ROOT / "docs" / "risk.md").read_text()
     block = docs.split("## Command line", 1)[1].split("```", 2)[1]
     commands = []
@@ -28,8 +28,8 @@ def _documented_commands() -> list[str]:
 
 
 def test_it_runs_the_documented_risk_commands_with_an_empty_environment(tmp_path: Path) -> None:
-    commands = _documented_commands()
-    assert [c.split()[2] for c in commands] == [
+    readme, *commands = _documented_commands()
+    assert [c.split()[2] for c in [readme, *commands]] == [
         "simulate",
         "simulate",
         "fit",
@@ -37,11 +37,17 @@ def test_it_runs_the_documented_risk_commands_with_an_empty_environment(tmp_path
         "score",
         "evaluate",
     ]
+    # The README's command as written, run from a checkout whose .venv is this environment;
+    # only its output folder moves from /tmp/sim into this test's own folder.
+    (tmp_path / ".venv").symlink_to(BIN.parent)
+    assert readme.startswith(".venv/bin/oppfolging ") and " --out /tmp/sim" in readme
+    readme = readme.replace("/tmp/sim", str(tmp_path / "readme-sim"))
+    # docs/risk.md's commands as written, but with 2,000 patients instead of 50,000 so the
+    # test stays fast.
+    commands = [re.sub(r"--patients \d+", "--patients 2000", c) for c in commands]
     # Nothing but PATH: no SECRET_KEY, no DEBUG, no DJANGO_SETTINGS_MODULE, no HOME.
     env = {"PATH": f"{BIN}:/usr/bin:/bin"}
-    for command in commands:
-        # The documented sizes, made small so the test stays fast.
-        command = re.sub(r"--patients \d+", "--patients 2000", command).replace("/tmp/sim", "sim")
+    for command in [readme, *commands]:
         run = subprocess.run(
             shlex.split(command),
             cwd=tmp_path,
@@ -52,6 +58,7 @@ def test_it_runs_the_documented_risk_commands_with_an_empty_environment(tmp_path
         )
         assert run.returncode == 0, (command, run.stderr[-2000:])
         assert "SECRET_KEY" not in run.stderr
+    assert (tmp_path / "readme-sim" / "t0" / "patients.csv").read_text().count("\n") == 1101
     assert (tmp_path / "skarer.csv").exists() and (tmp_path / "mal.json").exists()
     report = json.loads((tmp_path / "mal.json").read_text())
     assert report["unknown_codes"]["count"] == 0

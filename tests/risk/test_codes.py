@@ -172,6 +172,54 @@ def test_structural_faults_still_refuse_the_whole_extract(
     assert (found[0].file, found[0].line, found[0].column) == where
 
 
+UNPARSABLE = [
+    (
+        "patient_id,date,kind\np1,2024-01-01,phone\np2,2024-01-01,phone,x\n",
+        [("contacts.csv", 3, None, "raden har 4 verdier, men overskriften har 3 kolonner")],
+    ),
+    (
+        'patient_id,date,kind\np1,2024-01-01,phone\np2,"2024-01-01,phone\np1,2024-01-01,phone\n',
+        [("contacts.csv", 3, "date", "lukkes aldri")],
+    ),
+    (
+        'patient_id,date,kind\np1,"2024-01-01",phone\np2,20"24-01-01,phone\n',
+        [("contacts.csv", 3, "date", "anførselstegn inne i en verdi")],
+    ),
+    (
+        'patient_id,date,kind\np1,"2024-01-01"x,phone\np2,2024-01-01,phone,x\n',
+        [
+            ("contacts.csv", 2, "date", "tegn etter anførselstegnet"),
+            ("contacts.csv", 3, None, "raden har 4 verdier"),
+        ],
+    ),
+]
+
+
+def test_an_unclosed_quote_early_in_a_long_file_is_named_without_reading_the_rest_into_one_value(
+    write_extract: WriteExtract,
+) -> None:
+    rows = "".join(f"p{1 + i % 2},2024-01-01,phone\n" for i in range(5000))
+    path = write_extract(
+        {"contacts.csv": 'patient_id,date,kind\np1,"2024-01-01,phone\n' + rows + "p1,1,2,3\n"}
+    )
+    found = problems_of(path)
+    assert [(p.line, p.column) for p in found] == [(2, "date"), (5003, None)]
+
+
+@pytest.mark.parametrize(("contacts", "expected"), UNPARSABLE)
+@pytest.mark.parametrize("partitions", [1, 2])
+def test_a_row_that_does_not_parse_refuses_the_extract_naming_line_and_column(
+    write_extract: WriteExtract, contacts: str, expected: list, partitions: int
+) -> None:
+    path = write_extract({"contacts.csv": contacts})
+    with pytest.raises(ExtractError) as caught:
+        score_extract(path, partitions=partitions)
+    found = caught.value.problems
+    assert [(p.file, p.line, p.column) for p in found] == [e[:3] for e in expected]
+    for problem, (*_where, text) in zip(found, expected, strict=True):
+        assert text in problem.message
+
+
 def test_it_refuses_a_patient_id_longer_than_the_database_keeps(
     write_extract: WriteExtract,
 ) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pytest
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
 from oppfolging.risk.evaluate import compute_metrics, evaluate_frame, write_report
@@ -60,3 +61,50 @@ def test_it_writes_an_accessible_self_contained_report(tmp_path: Path) -> None:
     assert "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
     data = json.loads((tmp_path / "m.json").read_text())
     assert data["n"] == 1000 and len(data["calibration_deciles"]) == 10
+
+
+def test_evaluate_reports_the_unknown_codes_of_the_later_extract(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from oppfolging.risk.cli import main
+    from oppfolging.risk.simulate import simulate
+
+    simulate(1500, 4, tmp_path / "sim")
+    later = tmp_path / "sim" / "t1"
+    pid = (later / "patients.csv").read_text().splitlines()[1].split(",")[0]
+    meds = later / "medications.csv"
+    lines = meds.read_text().splitlines(keepends=True)
+    meds.write_text("".join(lines) + f"{pid},2025-06-01,C99XX01\n")
+    scores, report, summary = tmp_path / "s.csv", tmp_path / "r.html", tmp_path / "r.json"
+    assert (
+        main(["--quiet", "score", "--extract", str(tmp_path / "sim" / "t0"), "--out", str(scores)])
+        == 0
+    )
+    capsys.readouterr()
+    assert (
+        main(
+            [
+                "--quiet",
+                "evaluate",
+                "--scores",
+                str(scores),
+                "--outcomes-from",
+                str(later),
+                "--report",
+                str(report),
+                "--json",
+                str(summary),
+                "--bootstrap",
+                "20",
+            ]
+        )
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "1 ukjente koder satt til side" in printed
+    assert f"medications.csv, linje {len(lines) + 1}: «C99XX01»" in printed
+    unknown = json.loads(summary.read_text())["unknown_codes"]
+    assert unknown["count"] == 1 and unknown["by_file"] == {"medications.csv": 1}
+    assert unknown["examples"][0]["line"] == len(lines) + 1
+    html = report.read_text()
+    assert "<h2>Ukjente koder</h2>" in html and "C99XX01" in html

@@ -161,3 +161,60 @@ def test_a_csv_extract_with_another_json_file_stays_a_csv_extract(
     shutil.copytree(population / "t1", folder)
     (folder / "manifest.json").write_text('{"exported_by": "EPJ"}')
     assert read_extract(folder).format == "csv"
+
+
+def test_ndjson_problems_name_the_file_line_resource_and_element(tmp_path: Path) -> None:
+    folder = tmp_path / "ndjson"
+    folder.mkdir()
+    (folder / "Patient.ndjson").write_text(json.dumps(PATIENT) + "\n" + json.dumps(PATIENT) + "\n")
+    condition = {
+        "resourceType": "Condition",
+        "id": "c7",
+        "subject": {"reference": "Patient/p1"},
+        "recordedDate": "2024-02-30",
+        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "I50"}]},
+    }
+    (folder / "Condition.ndjson").write_text("\n" + json.dumps(condition) + "\n")
+    (folder / "extract.json").write_text('{"extracted_at": "2025-01-01"}')
+    with pytest.raises(ExtractError) as caught:
+        read_extract(folder)
+    texts = sorted(str(p) for p in caught.value.problems)
+    assert len(texts) == 2, texts
+    assert texts[0] == (
+        "Condition.ndjson, linje 2 (Condition/c7), element Condition.recordedDate: "
+        "ugyldig dato «2024-02-30» (forventer ÅÅÅÅ-MM-DD)"
+    )
+    assert texts[1].startswith("Patient.ndjson, linje 2 (Patient/p1), element Patient.id: ")
+    # Lines that are no resource refuse the extract before anything is read.
+    (folder / "Condition.ndjson").write_text(
+        json.dumps(condition | {"recordedDate": "2024-02-01"}) + "\n{not json\n[1]\n"
+    )
+    (folder / "Patient.ndjson").write_text(json.dumps(PATIENT) + "\n")
+    with pytest.raises(ExtractError) as caught:
+        read_extract(folder)
+    assert [str(p) for p in caught.value.problems] == [
+        "Condition.ndjson, linje 2: ugyldig JSON (tegn 2)",
+        "Condition.ndjson, linje 3: er ikke en FHIR-ressurs",
+    ]
+
+
+def test_observations_and_other_resources_are_accepted_and_not_used(tmp_path: Path) -> None:
+    observation = {
+        "resourceType": "Observation",
+        "id": "o1",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]},
+        "valueQuantity": {"value": 150, "unit": "mmHg"},
+        "effectiveDateTime": "2024-05-01",
+    }
+    practitioner = {"resourceType": "Practitioner", "id": "gp1"}
+    plain = read_extract(_bundle(tmp_path, [{"resource": PATIENT}]))
+    path = _bundle(
+        tmp_path, [{"resource": PATIENT}, {"resource": observation}, {"resource": practitioner}]
+    )
+    ext = read_extract(path)
+    assert ext.patients.height == 1 and ext.unknown_codes.count == 0
+    assert score_extract(path).frame.drop("model_version").equals(
+        score_extract(plain).frame.drop("model_version")
+    )

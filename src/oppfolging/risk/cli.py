@@ -20,7 +20,7 @@ import polars as pl
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from oppfolging.risk.reader import ExtractError
+from oppfolging.risk.reader import ExtractError, UnknownCodes
 
 
 @contextlib.contextmanager
@@ -186,7 +186,8 @@ def main(argv: list[str]) -> int:
                     f"kalibreringsstigning {m['calibration_slope']['value']:.2f}"
                 )
                 if ev.unknown_codes and ev.unknown_codes["count"]:
-                    msg += f"\n{ev.unknown_codes['count']} ukjente koder satt til side i {args.outcomes_from}"
+                    unknown = UnknownCodes.from_dict(ev.unknown_codes)
+                    msg += f"\nI {args.outcomes_from}: " + "\n".join(unknown.lines())
     except ExtractError as exc:
         console.print("[bold red]Uttrekket kan ikke leses:[/]", highlight=False)
         for problem in exc.problems:

@@ -39,8 +39,8 @@ from oppfolging.risk.reader import (
     _Problems,
     _read,
     _read_meta,
-    _short,
     _tidy,
+    unparsable,
 )
 
 # Extracts up to this size (about 2 M patients) are read in one pass, which is faster; larger
@@ -202,11 +202,19 @@ def _split_file(name: str, file: Path, k: int, folder: Path, problems: _Problems
                     if problems:
                         return
                     continue
-                problems.add(name, None, None, f"kan ikke tolkes som CSV ({_short(exc)})")
+                _unparsable(name, source, separator, problems, exc)
                 return
             except pl.exceptions.PolarsError as exc:
-                problems.add(name, None, None, f"kan ikke tolkes som CSV ({_short(exc)})")
+                _unparsable(name, source, separator, problems, exc)
                 return
+
+
+def _unparsable(
+    name: str, source: Path, separator: str, problems: _Problems, exc: Exception
+) -> None:
+    """Name the lines of a file Polars cannot parse (streamed; see reader.unparsable)."""
+    with source.open("rb") as lines:
+        unparsable(name, lines, separator, problems, exc)
 
 
 def _transcode(file: Path, target: Path, problems: _Problems, name: str) -> None:

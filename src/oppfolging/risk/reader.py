@@ -16,10 +16,12 @@ import os
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -159,6 +161,24 @@ class UnknownCodes:
                 for e in self.examples
             ],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> UnknownCodes:
+        """Return the report :meth:`as_dict` wrote (as stored in JSON and in the database)."""
+        return cls(
+            count=int(data.get("count", 0)),
+            by_file={str(k): int(v) for k, v in data.get("by_file", {}).items()},
+            examples=[
+                UnknownCode(
+                    file=e["file"],
+                    line=e.get("line"),
+                    column=e.get("column", ""),
+                    code=e["code"],
+                    entry=e.get("entry"),
+                )
+                for e in data.get("examples", [])
+            ],
+        )
 
     def lines(self) -> list[str]:
         """Return the report as short Norwegian lines for the command line."""
@@ -437,7 +457,7 @@ def _decode_csv(
         df = parse(path if path is not None else bytes(data))
     except pl.exceptions.ComputeError as exc:
         if "utf-8" not in str(exc).lower() and "utf8" not in str(exc).lower():
-            problems.add(name, None, None, f"kan ikke tolkes som CSV ({_short(exc)})")
+            unparsable(name, byte_lines(data), separator, problems, exc)
             return None
         # Not UTF-8: Norwegian Excel writes Windows-1252. Re-encode and parse again.
         try:
@@ -449,10 +469,10 @@ def _decode_csv(
         try:
             df = parse(text.encode("utf-8"))
         except pl.exceptions.PolarsError as exc2:
-            problems.add(name, None, None, f"kan ikke tolkes som CSV ({_short(exc2)})")
+            unparsable(name, byte_lines(text.encode("utf-8")), separator, problems, exc2)
             return None
     except pl.exceptions.PolarsError as exc:
-        problems.add(name, None, None, f"kan ikke tolkes som CSV ({_short(exc)})")
+        unparsable(name, byte_lines(data), separator, problems, exc)
         return None
     normalised = [c.strip().lower() for c in df.columns if c != LINE]
     repeated = sorted({c for c in normalised if normalised.count(c) > 1})
@@ -491,6 +511,117 @@ def _tidy(df: pl.DataFrame, keep: list[str], *, padding: bool = True) -> pl.Data
         if df.select(blank.any()).item():
             df = df.filter(~blank)
     return df
+
+
+# How many lines a quoted value may span before the reader calls its quote never closed.
+MAX_QUOTED_LINES = 100
+
+
+def byte_lines(data: Data) -> Iterator[bytes]:
+    """Yield the lines of a file's bytes (each with its line break), without copying it whole."""
+    start, size = 0, len(data)
+    while start < size:
+        end = data.find(b"\n", start)
+        end = size if end < 0 else end + 1
+        yield bytes(data[start:end])
+        start = end
+
+
+def unparsable(
+    name: str, lines: Iterable[bytes], separator: str, problems: _Problems, exc: Exception
+) -> None:
+    """Record where a file Polars cannot parse breaks the CSV rules, line by line.
+
+    Run only once parsing has failed, so it may be slow: each line with a quote is read field
+    by field (RFC 4180: a value is quoted whole, ``""`` inside quotes is a quote, and a quoted
+    value may span lines). Finds values with a stray quote, quotes that are never closed
+    (named at the line where the value starts) and rows with more values than the header has
+    columns. When it finds nothing, Polars' own message is given.
+    """
+    found = 0
+
+    def add(line: int, index: int | None, message: str) -> None:
+        nonlocal found
+        found += 1
+        column = names[index] if index is not None and index < len(names) else None
+        problems.add(name, line, column, message)
+
+    numbered = enumerate(lines, 1)
+    names: list[str] = []
+    for number, raw in numbered:
+        text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        if number == 1:
+            names = [
+                c.strip().strip('"').strip().lower() for c in text.lstrip("\ufeff").split(separator)
+            ]
+            continue
+        values = (
+            text.count(separator) + 1
+            if '"' not in text
+            else _quoted_values(text, number, numbered, separator, add)
+        )
+        if values is not None and values > len(names) and text.strip():
+            add(
+                number,
+                None,
+                f"raden har {values} verdier, men overskriften har {len(names)} kolonner "
+                "(et skilletegn for mye, eller et skilletegn i en verdi uten anførselstegn)",
+            )
+    if not found:
+        problems.add(name, None, None, f"kan ikke tolkes som CSV ({_short(exc)})")
+
+
+def _quoted_values(
+    text: str,
+    number: int,
+    numbered: Iterator[tuple[int, bytes]],
+    separator: str,
+    add: Callable[[int, int | None, str], None],
+) -> int | None:
+    """Read one record that holds a quote; return its number of values, None after a fault.
+
+    A quoted value that runs past the line break takes the next lines from ``numbered``.
+    """
+    first, field, pos = number, 0, 0
+    while True:
+        if pos < len(text) and text[pos] == '"':
+            pos += 1
+            while True:
+                quote = text.find('"', pos)
+                if quote < 0:
+                    # A value over many lines is a quote never closed, not a long note: stop
+                    # there rather than gather the rest of a national file into one string.
+                    more = next(numbered, None) if number - first < MAX_QUOTED_LINES else None
+                    if more is None:
+                        add(first, field, "anførselstegnet rundt verdien lukkes aldri")
+                        return None
+                    number = more[0]
+                    text += "\n" + more[1].decode("utf-8", errors="replace").rstrip("\r\n")
+                    continue
+                if text[quote + 1 : quote + 2] == '"':
+                    pos = quote + 2
+                    continue
+                pos = quote + 1
+                break
+            if pos < len(text) and text[pos] != separator:
+                add(number, field, "tegn etter anførselstegnet som avslutter verdien")
+                return None
+        else:
+            end = text.find(separator, pos)
+            end = len(text) if end < 0 else end
+            if '"' in text[pos:end]:
+                add(
+                    number,
+                    field,
+                    "anførselstegn inne i en verdi (en verdi med anførselstegn "
+                    "må stå i anførselstegn, og tegnet skrives dobbelt)",
+                )
+                return None
+            pos = end
+        if pos >= len(text):
+            return field + 1
+        pos += 1
+        field += 1
 
 
 def _short(exc: Exception) -> str:
