@@ -183,3 +183,13 @@ def test_an_adults_page_is_not_found_for_staff_other_than_the_unit_until_there_i
     _expect(w)
     assert w.client(w.coordinator).get(url).status_code == 200
     assert w.client(w.cast.stranger).get(url).status_code == 404
+
+
+def test_the_plan_links_an_adults_barnekoordinator_page_for_the_unit_and_once_there_is_a_decision(world):
+    w = world
+    url = reverse("plans:detail", args=[w.cast.person.pk])
+    link = reverse("children:child", args=[w.cast.person.pk])
+    assert link in w.client(w.cast.cu).get(url).content.decode()
+    assert link not in w.client(w.coordinator).get(url).content.decode()
+    _expect(w)
+    assert link in w.client(w.coordinator).get(url).content.decode()
