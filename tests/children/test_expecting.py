@@ -162,8 +162,12 @@ def test_the_unit_appoints_and_moves_through_the_pages(world, newborn):
     assert "Termin" in page and "flytt vedtaket til barnet" in page and due.isoformat() not in page
     move_url = reverse("children:move_to_child", args=[w.cast.person.pk])
     assert w.client(w.coordinator).get(move_url).status_code == 403
-    unknown = cu.post(move_url, {"identity_number": "01010112345", "grounds": "disability", "reason": "x"})
-    assert unknown.status_code == 200 and ChildCoordinatorDecision.objects.count() == 1
+    elsewhere = make_person(w.cast.other_municipality, given="Annen", family="Kommune",
+                            birth=timezone.localdate() - dt.timedelta(days=3), individual=789)
+    for number, says in (("01010112345", "Noe må rettes"), (elsewhere.identity_number, "Fant ikke barnet")):
+        unknown = cu.post(move_url, {"identity_number": number, "grounds": "disability", "reason": "x"})
+        assert unknown.status_code == 200 and says in unknown.content.decode()
+    assert ChildCoordinatorDecision.objects.count() == 1
     answer = cu.post(move_url, {"identity_number": newborn.identity_number, "grounds": "disability",
                                 "reason": "Hjertefeil"})
     assert answer.status_code == 302 and answer["Location"] == reverse("children:child", args=[newborn.pk])
