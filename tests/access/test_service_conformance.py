@@ -97,6 +97,7 @@ EXEMPT = {
     "people.services.portal_links_sync": "keeps the register's account links in step with the bound accounts; grants nothing (access follows the numbers)",
     "documents.services.refusal_message": "words why a file was refused; touches no record",
     "documents.services.too_large_message": "words the size limit; touches no record",
+    "children.services.due_date_range": "the dates a due date may fall between; touches no record",
     "calendars.services.calendar_feed_create": "the signed-in user's own calendar subscription; touches no one else",
 }
 
@@ -433,6 +434,8 @@ SPECS: dict[str, Spec] = {
         lambda f, w, g: f(user=g, feed=CalendarFeed.objects.create(user=w.cast.cu, token_hash="x" * 64))),
     "children.services.child_coordinator_appoint": spec(("read_only", "not_unit"))(
         lambda f, w, g: f(grant=g, coordinator=w.coordinator, grounds="disability", reason="Trenger koordinator")),
+    "children.services.child_coordinator_move_to_child": spec(("read_only", "not_unit"))(
+        lambda f, w, g: f(grant=g, child_grant=g, grounds="disability", reason="Barnet er født")),
     "children.services.parent_exclude": spec(PERSON_BAD + ("not_unit",))(
         lambda f, w, g: f(grant=g, related=w.cast.next_of_kin, reason="Besøksforbud")),
     "children.services.parent_exclusion_lift": spec(PERSON_BAD + ("not_unit",))(

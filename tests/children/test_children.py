@@ -124,3 +124,28 @@ def test_the_child_page_answers_404_to_a_stranger_and_403_to_appointing_without_
     assert world.client(world.cast.stranger).get(url).status_code == 404
     assert world.client(world.coordinator).get(reverse("children:appoint", args=[world.cast.person.pk])).status_code == 403
     assert world.client(world.cast.cu).get(url).status_code == 200
+
+
+def test_both_parents_take_part_in_meetings_unless_the_unit_excludes_one(world, child):
+    from oppfolging.meetings.models import Meeting
+    from oppfolging.meetings.services import invitation_sync
+    from oppfolging.teams.models import MemberKind
+
+    w = world
+    father, mother = child, w.cast.next_of_kin
+    TeamMembership.objects.create(team=w.team, kind=MemberKind.NEXT_OF_KIN, related_person=father, added_by=w.cast.cu)
+    # Neither parent needs the child's consent: parental responsibility is the basis for both.
+    Consent.objects.filter(person=w.cast.person, scope="next_of_kin").delete()
+    assert {policy.related_person_basis(p) for p in (mother, father)} == {policy.PortalBasis.PARENT}
+
+    def invited(when: dt.datetime) -> set[int]:
+        meeting = Meeting.objects.create(team=w.team, starts_at=when, location="Skolen", created_by=w.cast.cu)
+        invitation_sync(grant=w.grant(w.cast.cu), meeting=meeting)
+        return set(meeting.invitations.exclude(membership__related_person=None)
+                   .values_list("membership__related_person_id", flat=True))
+
+    soon = timezone.now() + dt.timedelta(days=3)
+    assert invited(soon) == {mother.pk, father.pk}
+    services.parent_exclude(grant=w.grant(w.cast.cu), related=father, reason="Besøksforbud etter dom")
+    assert invited(soon + dt.timedelta(days=1)) == {mother.pk}
+    assert [r.related for r in selectors.parents_of(w.cast.person) if r.exclusion is None] == [mother]

@@ -87,3 +87,39 @@ def test_it_reports_demo_users_in_check_deploy(db, settings):
     assert len(problems) == 1 and "demo users" in problems[0].msg
     with pytest.raises(SystemCheckError, match="oppfolging.E010"):
         call_command("check", deploy=True, fail_level="ERROR", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_it_gives_the_demo_documents_notes_templates_and_a_child_with_a_barnekoordinator(db, document_storage):
+    from oppfolging.access.models import Visibility
+    from oppfolging.children.models import ChildCoordinatorDecision, ChildView
+    from oppfolging.documents.models import Document
+    from oppfolging.notes.models import Note
+    from oppfolging.plantemplates.models import PlanTemplate
+
+    call_command("demo", skip_risk=True, skip_history=True)
+    main = Municipality.objects.order_by("pk").first()
+    assert set(PlanTemplate.objects.filter(municipality=main).values_list("name", flat=True)) == {
+        "Barn med barnekoordinator", "Eldre som bor hjemme", "Psykisk helse og rus"}
+    child_template = PlanTemplate.objects.get(municipality=main, name="Barn med barnekoordinator").current_version
+    assert child_template.sections.count() == 5 and child_template.goal_areas.count() == 3
+    assert child_template.meeting_interval_weeks == 6 and child_template.suggested_services.exists()
+    # Documents on «Min plan»'s person: a signed paper consent linked to its consent, and one for staff only.
+    person = User.objects.get(username="demo-person").person_record
+    paper = Document.objects.get(person=person, title="Signert samtykke til individuell plan")
+    assert paper.consent is not None and paper.consent.person == person
+    assert Document.objects.filter(person=person, visibility=Visibility.STAFF).exists()
+    keys = list(Document.objects.values_list("storage_key", flat=True))
+    assert keys and all((document_storage / key).is_file() for key in keys)
+    assert Note.objects.filter(person=person).count() >= 3
+    # The child: the unit's decision, the barnekoordinator coordinates the team, child welfare keeps its own.
+    decision = ChildCoordinatorDecision.objects.get()
+    child = decision.person
+    assert child.is_child and decision.coordinator.username == "demo-koordinator"
+    assert child.teams.get().current_coordinator_assignment.coordinator == decision.coordinator
+    assert ChildView.objects.filter(person=child).exists()
+    assert Note.objects.filter(person=child, visibility=Visibility.SERVICES,
+                               services__name="Barneverntjenesten").exists()
+    assert Document.objects.filter(person=child, visibility=Visibility.SERVICES).exists()
+    # The demo keeps its user names: every staff user of the list and the «Min plan» users.
+    names = {f"demo-{row[0]}" for row in data.STAFF} | {"demo-person", "demo-parorende"}
+    assert names <= set(User.objects.values_list("username", flat=True))

@@ -166,3 +166,15 @@ def test_it_withdraws_a_document_keeps_the_file_for_the_retention_period_then_pu
     assert document.purged_at is not None and document.title == "A" and stored(document_storage) == []
     assert AuditEvent.objects.filter(resource="document", action="delete", actor=w.cast.colleague).exists()
     assert AuditEvent.objects.filter(resource="document_file", action="delete", actor=None).exists()
+
+
+def test_it_removes_the_stored_file_again_when_the_upload_fails_after_writing_it(world, document_storage, monkeypatch):
+    w = world
+
+    def broken_log(**kwargs):
+        raise RuntimeError("the access log is unavailable")
+
+    monkeypatch.setattr(services, "audit_grant", broken_log)
+    with pytest.raises(RuntimeError):
+        services.document_upload(grant=w.grant(w.physio), upload=upload("rapport.pdf", files.pdf()), title="Rapport")
+    assert (Document.objects.count(), stored(document_storage)) == (0, [])

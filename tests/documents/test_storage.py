@@ -43,3 +43,15 @@ def test_it_refuses_an_unknown_storage_and_s3_without_a_bucket():
     check = run("import sys; from oppfolging.__main__ import main; sys.argv=['oppfolging', 'check']; main()",
                 DOCUMENT_STORAGE="s3")
     assert check.returncode != 0 and "oppfolging.E101" in check.stderr
+
+
+def test_it_refuses_a_document_root_inside_a_folder_the_web_server_serves(settings, tmp_path):
+    from oppfolging.documents.checks import check_document_storage
+
+    settings.DOCUMENT_STORAGE = "filesystem"
+    settings.STATIC_ROOT, settings.MEDIA_ROOT = tmp_path / "static", tmp_path / "media"
+    for root, expected in ((tmp_path / "media" / "dokumenter", ["oppfolging.E102"]), (tmp_path / "static", ["oppfolging.E102"]),
+                           (tmp_path / "dokumenter", [])):
+        settings.STORAGES = {**settings.STORAGES, "documents": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}}}
+        assert [e.id for e in check_document_storage(None)] == expected, root

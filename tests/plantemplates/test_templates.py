@@ -67,6 +67,12 @@ def test_changing_the_template_later_never_changes_a_plan_already_started(world,
     assert [s.title for s in first.sections.all()] == ["Hverdagen hjemme", "Pårørende"]
     with pytest.raises(VersionIsImmutable):
         TemplateVersion.objects.get(pk=first.pk).save()
+    # Nor can a part of it be changed in place: what the plan shows as suggestions stays as it was.
+    for part in (first.sections.first(), first.goal_areas.first(), first.goal_areas.first().measures.first()):
+        with pytest.raises(VersionIsImmutable):
+            part.save()
+    assert [m.text for m in plan.template_version.goal_areas.get().measures.all()] == [
+        "Trygghetsalarm", "Hverdagsrehabilitering"]
 
 
 def test_only_the_coordinating_unit_keeps_templates_and_a_plan_never_starts_from_another_municipalitys(world, template):

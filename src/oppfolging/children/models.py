@@ -16,15 +16,30 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Grounds(models.TextChoices):
-    """Why the family has a right to a barnekoordinator (§ 7-2 a first paragraph)."""
+    """Why the family has a right to a barnekoordinator (§ 7-2 a first paragraph).
+
+    «Expecting» is the family that waits for a child with serious illness, injury or
+    disability: the unborn child has no identity number, so the decision is recorded on the
+    expectant parent, with the due date, and moved to the child once the child is registered.
+    """
 
     SERIOUS_ILLNESS = "serious_illness", _("Alvorlig sykdom")
     SERIOUS_INJURY = "serious_injury", _("Alvorlig skade")
     DISABILITY = "disability", _("Nedsatt funksjonsevne")
+    EXPECTING = "expecting", _("Venter barn med alvorlig sykdom, skade eller nedsatt funksjonsevne")
+
+
+# The grounds for a born child (under 18); «expecting» is for the expectant parent.
+CHILD_GROUNDS = [(value, label) for value, label in Grounds.choices if value != Grounds.EXPECTING]
 
 
 class ChildCoordinatorDecision(models.Model):
-    """The coordinating unit's decision to appoint a barnekoordinator for a child."""
+    """The coordinating unit's decision to appoint a barnekoordinator for a child.
+
+    `person` is the child, or, for a family expecting a child, the expectant parent (grounds
+    «expecting», with the due date). When the child is born and registered the unit moves the
+    decision to the child: the parent's decision ends, and the child's new one `continues` it.
+    """
 
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT,
                                related_name="child_coordinator_decisions")
@@ -35,6 +50,9 @@ class ChildCoordinatorDecision(models.Model):
     assignment = models.ForeignKey("teams.CoordinatorAssignment", on_delete=models.PROTECT, null=True,
                                    blank=True, related_name="+")
     grounds = models.CharField(_("grunnlag"), max_length=20, choices=Grounds.choices)
+    expected_on = models.DateField(_("termin"), null=True, blank=True)
+    continues = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="continued_by",
+                                  verbose_name=_("fortsetter vedtaket"))
     reason = models.TextField(_("begrunnelse"),
                               help_text=_("Hvilke langvarige og sammensatte tjenester familien trenger."))
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -49,6 +67,10 @@ class ChildCoordinatorDecision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["person"], condition=Q(ended_at__isnull=True),
                                     name="one_current_child_coordinator"),
+            models.CheckConstraint(
+                condition=(Q(grounds="expecting", expected_on__isnull=False)
+                           | (~Q(grounds="expecting") & Q(expected_on__isnull=True))),
+                name="child_coordinator_due_date_iff_expecting"),
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,8 @@ exclusion (and its lifting), and the child's own view. Each audited, each checks
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -35,6 +37,17 @@ def _require_child(grant: PersonGrant) -> None:
         raise ValidationError(_("Personen er ikke under 18 år."))
 
 
+# A due date the unit may record: from two weeks past (a child may be born late) to 42 weeks ahead.
+DUE_DATE_PAST_DAYS = 14
+DUE_DATE_AHEAD_DAYS = 42 * 7
+
+
+def due_date_range(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """Return the first and last due date a decision for a family expecting a child may give."""
+    today = today or timezone.localdate()
+    return today - dt.timedelta(days=DUE_DATE_PAST_DAYS), today + dt.timedelta(days=DUE_DATE_AHEAD_DAYS)
+
+
 def _require_unit(grant: PersonGrant) -> None:
     """The coordinating unit makes these decisions (hol § 7-3)."""
     grant.require_write()
@@ -44,23 +57,38 @@ def _require_unit(grant: PersonGrant) -> None:
 
 @transaction.atomic
 def child_coordinator_appoint(
-    *, grant: PersonGrant, coordinator: User, grounds: str, reason: str, handover_note: str = ""
+    *, grant: PersonGrant, coordinator: User, grounds: str, reason: str, handover_note: str = "",
+    expected_on: dt.date | None = None, continues: ChildCoordinatorDecision | None = None,
 ) -> ChildCoordinatorDecision:
-    """Record the unit's decision to appoint a barnekoordinator, and appoint them to the child's team.
+    """Record the unit's decision to appoint a barnekoordinator, and appoint them to the person's team.
 
-    The barnekoordinator coordinates the child's team (and so sees the plan across services);
-    an earlier decision ends with this one.
+    The person is a child under 18, or, with the grounds «expecting» and the due date, the
+    expectant parent of a child not yet born (of any age). The barnekoordinator coordinates
+    the person's team (and so sees the plan across services); an earlier decision ends with
+    this one. `continues` is set only by `child_coordinator_move_to_child`.
     """
     _require_unit(grant)
-    _require_child(grant)
     actor = grant.require_user()
     if grounds not in Grounds.values:
         raise ValidationError({"grounds": _("Velg grunnlaget for retten til barnekoordinator.")})
+    if grounds == Grounds.EXPECTING:
+        first, last = due_date_range()
+        if expected_on is None:
+            raise ValidationError({"expected_on": _("Oppgi termin for barnet familien venter.")})
+        if not first <= expected_on <= last:
+            raise ValidationError({"expected_on": _(
+                "Terminen må være mellom to uker tilbake og 42 uker fram i tid. Er barnet født, registrer "
+                "barnet og flytt vedtaket til barnet.")})
+    else:
+        if not grant.person.is_child:
+            raise ValidationError(_("Personen er ikke under 18 år. For en forelder som venter barn, velg "
+                                    "«Venter barn» som grunnlag."))
+        expected_on = None
     if not reason.strip():
         raise ValidationError({"reason": _("Skriv begrunnelsen for vedtaket.")})
     team = Team.objects.filter(person=grant.person, status=TeamStatus.ACTIVE).first()
     if team is None:
-        raise ValidationError(_("Barnet har ikke et aktivt oppfølgingsteam. Opprett teamet først."))
+        raise ValidationError(_("Personen har ikke et aktivt oppfølgingsteam. Opprett teamet først."))
     current = team.current_coordinator_assignment
     if current is not None and current.coordinator_id == coordinator.pk:
         assignment = current
@@ -71,12 +99,50 @@ def child_coordinator_appoint(
         ended_at=now, end_reason=_("Erstattet av nytt vedtak"))
     decision = ChildCoordinatorDecision.objects.create(
         person=grant.person, coordinator=coordinator, assignment=assignment, grounds=grounds, reason=reason.strip(),
-        decided_by=actor, decided_at=now)
+        expected_on=expected_on, continues=continues, decided_by=actor, decided_at=now)
     if coordinator != actor:
         notify(kind=Kind.CHILD_COORDINATOR, key=f"child-coordinator:{decision.pk}", recipient=Recipient(user=coordinator),
                person=grant.person, subject=decision, url=reverse("children:child", args=[grant.person.pk]))
     audit_grant(grant=grant, action=Action.CREATE, resource="child_coordinator_decision", resource_id=decision.pk,
                 purpose=_("Vedtak om barnekoordinator: %(name)s") % {"name": coordinator.full_name})
+    return decision
+
+
+@transaction.atomic
+def child_coordinator_move_to_child(
+    *, grant: PersonGrant, child_grant: PersonGrant, grounds: str, reason: str, handover_note: str = ""
+) -> ChildCoordinatorDecision:
+    """Move an expectant parent's decision to the child, once the child is born and registered.
+
+    The same barnekoordinator is appointed in the child's team by a new decision on the child
+    that continues the parent's; the parent's decision ends with a note that it was moved. Both
+    grants are the coordinating unit's, one for the parent and one for the child; both writes
+    are logged.
+    """
+    _require_unit(grant)
+    _require_unit(child_grant)
+    actor = grant.require_user()
+    if child_grant.require_user() != actor:
+        raise PermissionDenied("Both grants must be the same user's.")
+    current = ChildCoordinatorDecision.objects.select_for_update().filter(
+        person=grant.person, ended_at__isnull=True, grounds=Grounds.EXPECTING).select_related("coordinator").first()
+    if current is None:
+        raise ValidationError(_("Det er ikke noe gjeldende vedtak for en familie som venter barn å flytte."))
+    child = child_grant.person
+    if child.pk == grant.person.pk:
+        raise ValidationError(_("Velg barnet, ikke forelderen."))
+    if child.municipality_id != grant.person.municipality_id:
+        raise ValidationError(_("Barnet er registrert i en annen kommune."))
+    if child.age() >= 1:
+        raise ValidationError(_("Barnet er ett år eller eldre. Registrer et nytt vedtak for barnet i stedet."))
+    if grounds == Grounds.EXPECTING:
+        raise ValidationError({"grounds": _("Barnet er født: velg grunnlaget for barnet.")})
+    decision = child_coordinator_appoint(grant=child_grant, coordinator=current.coordinator, grounds=grounds,
+                                         reason=reason, handover_note=handover_note, continues=current)
+    current.ended_at, current.end_reason = decision.decided_at, _("Barnet er født, og vedtaket er flyttet til barnet.")
+    current.save(update_fields=["ended_at", "end_reason"])
+    audit_grant(grant=grant, action=Action.UPDATE, resource="child_coordinator_decision", resource_id=current.pk,
+                purpose=_("Vedtak om barnekoordinator flyttet til barnet"))
     return decision
 
 

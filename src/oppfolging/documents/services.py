@@ -133,6 +133,8 @@ def document_upload(
     stream.seek(0)
     storage = storages["documents"]
     key = storage.save(f"{grant.person.municipality.number}/{uuid.uuid4().hex}.{file_type.extension}", File(stream))
+    # Once the file is written, anything after it that fails (the record, the notice, the access
+    # log) removes the file again: an upload that is rolled back leaves nothing stored.
     try:
         document = Document.objects.create(
             person=grant.person, title=title.strip()[:200], document_date=document_date or timezone.localdate(),
@@ -141,16 +143,16 @@ def document_upload(
             content_type=file_type.mime, size=size, sha256=digest.hexdigest(), storage_key=key,
         )
         document.services.set(chosen)
-    except Exception:
+        if grant.is_portal:
+            for coordinator in coordinators_of(grant.person):
+                notify(kind=Kind.DOCUMENT_ADDED, key=f"document:{document.pk}",
+                       recipient=Recipient(user=coordinator), person=grant.person, subject=document,
+                       url=reverse("documents:list", args=[grant.person.pk]))
+        audit_grant(grant=grant, action=Action.CREATE, resource="document", resource_id=document.pk,
+                    purpose=_("Dokument lagt til: %(title)s") % {"title": document.title[:200]})
+    except BaseException:
         storage.delete(key)
         raise
-    if grant.is_portal:
-        for coordinator in coordinators_of(grant.person):
-            notify(kind=Kind.DOCUMENT_ADDED, key=f"document:{document.pk}", recipient=Recipient(user=coordinator),
-                   person=grant.person, subject=document,
-                   url=reverse("documents:list", args=[grant.person.pk]))
-    audit_grant(grant=grant, action=Action.CREATE, resource="document", resource_id=document.pk,
-                purpose=_("Dokument lagt til: %(title)s") % {"title": document.title[:200]})
     return document
 
 

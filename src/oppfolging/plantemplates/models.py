@@ -72,7 +72,19 @@ class TemplateVersion(models.Model):
         super().save(*args, **kwargs)
 
 
-class TemplateSection(models.Model):
+class SavedOnce(models.Model):
+    """A part of a template version: like the version, written once and never changed."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise VersionIsImmutable("A part of a template version cannot be changed; save a new version.")
+        super().save(*args, **kwargs)
+
+
+class TemplateSection(SavedOnce):
     """A section heading the plan gets, with guidance for what to write under it."""
 
     version = models.ForeignKey(TemplateVersion, on_delete=models.PROTECT, related_name="sections")
@@ -87,7 +99,7 @@ class TemplateSection(models.Model):
         return self.title
 
 
-class SuggestedGoalArea(models.Model):
+class SuggestedGoalArea(SavedOnce):
     """An area where goals are often set for this group, with measures that often help."""
 
     version = models.ForeignKey(TemplateVersion, on_delete=models.PROTECT, related_name="goal_areas")
@@ -101,7 +113,7 @@ class SuggestedGoalArea(models.Model):
         return self.area
 
 
-class SuggestedMeasure(models.Model):
+class SuggestedMeasure(SavedOnce):
     goal_area = models.ForeignKey(SuggestedGoalArea, on_delete=models.PROTECT, related_name="measures")
     position = models.PositiveSmallIntegerField(default=0)
     text = models.CharField(_("tiltak"), max_length=200)
