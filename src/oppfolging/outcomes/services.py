@@ -205,7 +205,7 @@ def outcome_import(
 
 
 def _line_order(where: str) -> tuple[int, str]:
-    digits = "".join(ch for ch in where if ch.isdigit())
+    digits = "".join(ch for ch in where if ch.isascii() and ch.isdigit())[:18]
     return (int(digits) if digits else 0, where)
 
 

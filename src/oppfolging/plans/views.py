@@ -23,6 +23,7 @@ from oppfolging.assessments.models import PsfsActivity
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant, client_ip
 from oppfolging.home import selectors as home_selectors
+from oppfolging.lib.params import id_param
 from oppfolging.lib.pdf import render_pdf
 from oppfolging.lib.versioning import EditConflict, conflict_rows, save_form_versioned
 from oppfolging.plans import selectors, services
@@ -115,8 +116,8 @@ def goal_add(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     grant = get_person_for_user(request, person_id, write=True, resource="individual_plan")
     plan = _plan(grant)
     initial: dict[str, Any] = {"author_kind": AuthorKind.PERSON, "parent": request.GET.get("parent")}
-    if (activity_id := request.GET.get("psfs_activity", "")).isdigit():
-        activity = PsfsActivity.objects.filter(pk=int(activity_id), assessment__person=grant.person).first()
+    if (activity_id := id_param(request.GET.get("psfs_activity"))) is not None:
+        activity = PsfsActivity.objects.filter(pk=activity_id, assessment__person=grant.person).first()
         if activity is not None:
             initial |= {"psfs_activity": activity.pk, "text": activity.activity}
     form = GoalForm(request.POST or None, plan=plan, initial=initial)
