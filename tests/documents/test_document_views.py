@@ -120,7 +120,7 @@ def test_it_refuses_a_mistyped_year_in_the_form_and_the_service(world, document_
     url = reverse("documents:upload", args=[world.cast.person.pk])
     response = client.post(url, {"title": "Vurdering", "document_date": "9999-12-31", "visibility": "team",
                                  "upload": SimpleUploadedFile("vurdering.pdf", files.pdf(), "application/pdf")})
-    assert response.status_code == 200 and "Datoen må være mellom" in response.content.decode()
+    assert response.status_code == 400 and "Datoen må være mellom" in response.content.decode()
     with pytest.raises(ValidationError) as refused:
         services.document_upload(grant=world.grant(world.cast.colleague), title="Vurdering",
                                  upload=SimpleUploadedFile("v.pdf", files.pdf(), "application/pdf"),

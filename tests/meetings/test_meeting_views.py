@@ -219,6 +219,7 @@ def test_a_double_click_on_an_agenda_item_and_an_action_item_records_each_once(c
     assert "Dette var allerede lagret." in repeat.content.decode()
     assert meeting.agenda_items.filter(title="Skoleskyss").count() == 1
     with time_machine.travel(meeting.starts_at):
+        client = cast.client_for(cast.cu)  # signed in on the meeting's day
         html = client.get(page).content.decode()
         action = {"description": "Ringe skolen", "owner_membership": owner.pk,
                   "due_on": (timezone.localdate() + dt.timedelta(days=7)).isoformat(),
@@ -236,7 +237,7 @@ def test_it_refuses_a_stale_edit_of_an_agenda_item_and_keeps_what_was_typed(cast
     item = services.agenda_item_add(grant=grant, meeting=meeting, title="Skoleskyss", details="")
     seen = item.version
     services.agenda_item_update(grant=grant, item=item, title="Skoleskyss fra august", expected_version=seen)
-    response = cast.client_for(cast.colleague).post(
+    response = cast.client_for(cast.cu).post(
         reverse("meetings:agenda_item_edit", args=[cast.person.pk, meeting.pk, item.pk]),
         {"title": "Min gamle tittel", "details": "", "version": seen})
     html = response.content.decode()
