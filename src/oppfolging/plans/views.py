@@ -31,6 +31,7 @@ from oppfolging.plans.forms import EvaluationForm, GoalForm, MeasureForm, PlanFo
 from oppfolging.plans.history import field_labels, plan_as_of
 from oppfolging.plans.models import AuthorKind, Goal, IndividualPlan, Measure, MeasureStatus
 from oppfolging.portal.models import ProposalStatus, ScoredBy
+from oppfolging.submissions.once import AlreadySubmitted, once
 from oppfolging.teams.models import Consent
 
 
@@ -123,7 +124,11 @@ def goal_add(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     form = GoalForm(request.POST or None, plan=plan, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.goal_create(grant=grant, plan=plan, **form.model_fields())
+            with once(form.submission, user=request.user) as submission:
+                submission.created(services.goal_create(grant=grant, plan=plan, **form.model_fields()))
+        except AlreadySubmitted:
+            messages.info(request, _("Dette var allerede lagret."))
+            return redirect("plans:detail", person_id=person_id)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -178,7 +183,11 @@ def measure_add(request: AuthenticatedHttpRequest, person_id: int, goal_id: int)
     form = MeasureForm(request.POST or None, plan=plan)
     if request.method == "POST" and form.is_valid():
         try:
-            services.measure_create(grant=grant, goal=goal, **form.model_fields())
+            with once(form.submission, user=request.user) as submission:
+                submission.created(services.measure_create(grant=grant, goal=goal, **form.model_fields()))
+        except AlreadySubmitted:
+            messages.info(request, _("Dette var allerede lagret."))
+            return redirect("plans:detail", person_id=person_id)
         except ValidationError as error:
             form.add_error(None, error)
         else:
