@@ -115,3 +115,17 @@ def test_it_refuses_a_mistyped_year_in_the_form_and_the_service(world):
                           noted_on=dt.date(1, 1, 1))
     assert "noted_on" in refused.value.message_dict
     assert not Note.objects.exists()
+
+
+def test_a_double_click_writes_one_note(world):
+    """#13.4: the note form carries a one-time token; sent twice, the log holds the note once."""
+    import re
+
+    client = world.client(world.cast.colleague)
+    url = reverse("notes:list", args=[world.cast.person.pk])
+    token = re.search(r'name="submission_token" value="([0-9a-f-]{36})"', client.get(url).content.decode()).group(1)
+    data = {"noted_on": timezone.localdate().isoformat(), "text": "Ringte skolen om skyss.", "visibility": "team",
+            "submission_token": token}
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 302
+    assert Note.objects.filter(text="Ringte skolen om skyss.").count() == 1

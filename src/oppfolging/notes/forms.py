@@ -11,6 +11,7 @@ from oppfolging.lib.dates import PAST_EVENT
 from oppfolging.lib.forms import model_choice_field
 from oppfolging.notes.models import NOTE_MAX_LENGTH
 from oppfolging.plans.models import Goal, IndividualPlan
+from oppfolging.submissions.forms import OnceMixin
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -22,7 +23,7 @@ class GoalField(forms.ModelChoiceField):
         return obj.text[:80]
 
 
-class NoteForm(VisibilityFields):
+class NoteForm(OnceMixin, VisibilityFields):
     noted_on = forms.DateField(label=_("Dato"), widget=DATE, initial=timezone.localdate, validators=[PAST_EVENT])
     goal = GoalField(label=_("Gjelder målet (tomt for planen som helhet)"),
                      queryset=Goal.objects.none(), required=False)
