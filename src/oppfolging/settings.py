@@ -125,6 +125,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After sign-in is known (the 404 page shows the menu), before any view or login redirect.
+    "oppfolging.operations.middleware.NulCharacterMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "oppfolging.access.middleware.AccessScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -107,3 +107,23 @@ def test_it_withdraws_from_the_page_with_a_reason(world):
     assert response.status_code == 302
     document.refresh_from_db()
     assert (document.withdrawal_reason, document.withdrawn_by) == ("Lagt på feil person", world.physio)
+
+
+def test_it_refuses_a_mistyped_year_in_the_form_and_the_service(world, document_storage):
+    """#13.2: a document dated 9999 is refused with a message; nothing is stored."""
+    import datetime as dt
+
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    client = world.client(world.cast.colleague)
+    url = reverse("documents:upload", args=[world.cast.person.pk])
+    response = client.post(url, {"title": "Vurdering", "document_date": "9999-12-31", "visibility": "team",
+                                 "upload": SimpleUploadedFile("vurdering.pdf", files.pdf(), "application/pdf")})
+    assert response.status_code == 400 and "Datoen må være mellom" in response.content.decode()
+    with pytest.raises(ValidationError) as refused:
+        services.document_upload(grant=world.grant(world.cast.colleague), title="Vurdering",
+                                 upload=SimpleUploadedFile("v.pdf", files.pdf(), "application/pdf"),
+                                 document_date=dt.date(9999, 12, 31), visibility=Visibility.TEAM)
+    assert "document_date" in refused.value.message_dict
+    assert not Document.objects.exists()

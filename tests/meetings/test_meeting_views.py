@@ -163,6 +163,10 @@ def test_it_keeps_every_wording_of_the_minutes(cast, meeting):
     services.minutes_save(grant=grant, meeting=meeting, minutes="Første utkast", expected_version=meeting.version)
     services.minutes_save(grant=grant, meeting=meeting, minutes="Rettet", expected_version=meeting.version)
     assert list(meeting.minutes_revisions.values_list("text", flat=True)) == ["Rettet", "Første utkast"]
+    # #13.13: the earlier wording is readable on the meeting page, not only kept in the database.
+    html = cast.client_for(cast.colleague).get(
+        reverse("meetings:detail", args=[cast.person.pk, meeting.pk])).content.decode()
+    assert "Tidligere versjoner av referatet (1)" in html and "Første utkast" in html
 
 
 def test_it_evaluates_a_due_goal_from_the_meeting_page(cast, meeting, due_goal):
@@ -190,3 +194,54 @@ def test_it_shows_upcoming_and_past_meetings(cast, team, meeting):
     upcoming, past = html.split("Tidligere og avlyste møter", 1)
     assert "Helsehuset, møterom 2" in upcoming and "Rådhuset" in past and "Avlyst" in past
     assert "Planlegg møte" not in html and "Lagre møtehyppighet" not in html
+
+
+def _tokens(html: str, action: str) -> str:
+    """Return the one-time token of the form posting to `action`, as the page carries it."""
+    import re
+
+    form = html[html.index(f'action="{action}"'):]
+    form = form[:form.index("</form>")]
+    return re.search(r'name="submission_token" value="([0-9a-f-]{36})"', form).group(1)
+
+
+def test_a_double_click_on_an_agenda_item_and_an_action_item_records_each_once(cast, meeting):
+    """#13.4: every create on the meeting page carries the page's one-time token; a repeat shows the record made."""
+    client = cast.client_for(cast.cu)
+    owner = meeting.team.memberships.get(user=cast.colleague)
+    page = reverse("meetings:detail", args=[cast.person.pk, meeting.pk])
+    agenda_url = reverse("meetings:agenda_item_add", args=[cast.person.pk, meeting.pk])
+    action_url = reverse("meetings:action_item_add", args=[cast.person.pk, meeting.pk])
+    html = client.get(page).content.decode()
+    agenda = {"title": "Skoleskyss", "details": "", "submission_token": _tokens(html, agenda_url)}
+    assert client.post(agenda_url, agenda).status_code == 302
+    repeat = client.post(agenda_url, agenda, follow=True)
+    assert "Dette var allerede lagret." in repeat.content.decode()
+    assert meeting.agenda_items.filter(title="Skoleskyss").count() == 1
+    with time_machine.travel(meeting.starts_at):
+        client = cast.client_for(cast.cu)  # signed in on the meeting's day
+        html = client.get(page).content.decode()
+        action = {"description": "Ringe skolen", "owner_membership": owner.pk,
+                  "due_on": (timezone.localdate() + dt.timedelta(days=7)).isoformat(),
+                  "submission_token": _tokens(html, action_url)}
+        assert client.post(action_url, action).status_code == 302
+        repeat = client.post(action_url, action, follow=True)
+    assert "Dette var allerede lagret." in repeat.content.decode()
+    assert "Ringe skolen" in repeat.content.decode()
+    assert meeting.action_items.filter(description="Ringe skolen").count() == 1
+
+
+def test_it_refuses_a_stale_edit_of_an_agenda_item_and_keeps_what_was_typed(cast, meeting):
+    """#13.6: the agenda item is saved through the versioned-save helper, like a plan."""
+    grant = grant_for(cast.cu, cast.person)
+    item = services.agenda_item_add(grant=grant, meeting=meeting, title="Skoleskyss", details="")
+    seen = item.version
+    services.agenda_item_update(grant=grant, item=item, title="Skoleskyss fra august", expected_version=seen)
+    response = cast.client_for(cast.cu).post(
+        reverse("meetings:agenda_item_edit", args=[cast.person.pk, meeting.pk, item.pk]),
+        {"title": "Min gamle tittel", "details": "", "version": seen})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Noen andre endret saken" in html and "Skoleskyss fra august" in html and "Min gamle tittel" in html
+    item.refresh_from_db()
+    assert item.title == "Skoleskyss fra august"

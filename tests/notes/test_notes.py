@@ -101,3 +101,31 @@ def test_min_plan_shows_the_shared_notes_in_the_persons_timeline(world):
     services.note_add(grant=w.grant(w.coordinator), plan=w.plan, text="Internt", visibility=Visibility.STAFF)
     page = w.client(w.person_user).get(reverse("notes:portal_timeline", args=[w.cast.person.pk])).content.decode()
     assert "Til Petra og familien" in page and "Internt" not in page
+
+
+def test_it_refuses_a_mistyped_year_in_the_form_and_the_service(world):
+    """#13.2: a year such as 0001 is refused with a message, never stored."""
+    url = reverse("notes:list", args=[world.cast.person.pk])
+    response = world.client(world.cast.colleague).post(url, {"noted_on": "0001-01-01", "text": "Skrevet i feil år",
+                                                              "visibility": "team"})
+    assert response.status_code == 400 and "Datoen må være mellom" in response.content.decode()
+    assert "Skrevet i feil år" in response.content.decode()
+    with pytest.raises(ValidationError) as refused:
+        services.note_add(grant=world.grant(world.cast.colleague), plan=world.plan, text="Feil år",
+                          noted_on=dt.date(1, 1, 1))
+    assert "noted_on" in refused.value.message_dict
+    assert not Note.objects.exists()
+
+
+def test_a_double_click_writes_one_note(world):
+    """#13.4: the note form carries a one-time token; sent twice, the log holds the note once."""
+    import re
+
+    client = world.client(world.cast.colleague)
+    url = reverse("notes:list", args=[world.cast.person.pk])
+    token = re.search(r'name="submission_token" value="([0-9a-f-]{36})"', client.get(url).content.decode()).group(1)
+    data = {"noted_on": timezone.localdate().isoformat(), "text": "Ringte skolen om skyss.", "visibility": "team",
+            "submission_token": token}
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 302
+    assert Note.objects.filter(text="Ringte skolen om skyss.").count() == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import logging
@@ -10,6 +11,7 @@ import re
 import pytest
 from django.db import OperationalError
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
@@ -82,8 +84,10 @@ def test_it_lets_listed_addresses_scrape_metrics(db, client, settings):
 def test_it_reports_requests_per_view_the_queue_failed_jobs_and_failed_notifications(cast, client, settings):
     settings.METRICS_TOKEN = "t0ken-for-the-test"
     cast.client_for(cast.cu).get(reverse("home:start"))
-    DBTaskResult.objects.create(args_kwargs={"args": [], "kwargs": {}}, task_path="oppfolging.notifications.reminders.send_reminders",
-                                backend_name="default", queue_name="default", priority=0)
+    waiting = DBTaskResult.objects.create(args_kwargs={"args": [], "kwargs": {}},
+                                          task_path="oppfolging.notifications.reminders.send_reminders",
+                                          backend_name="default", queue_name="default", priority=0)
+    DBTaskResult.objects.filter(pk=waiting.pk).update(enqueued_at=timezone.now() - dt.timedelta(minutes=10))
     DBTaskResult.objects.create(args_kwargs={"args": [], "kwargs": {}}, task_path="oppfolging.notifications.reminders.send_reminders",
                                 backend_name="default", queue_name="default", priority=0, status="FAILED",
                                 finished_at="2100-01-01T00:00:00Z")
@@ -97,7 +101,9 @@ def test_it_reports_requests_per_view_the_queue_failed_jobs_and_failed_notificat
     assert 'oppfolging_jobs{status="ready"} 1.0' in text and 'oppfolging_jobs{status="failed"} 1.0' in text
     assert "oppfolging_jobs_failed_last_day 1.0" in text
     assert "oppfolging_notifications_failed 1.0" in text
-    assert "oppfolging_jobs_oldest_queued_age_seconds " in text
+    waited = float(re.search(r"^oppfolging_jobs_oldest_queued_age_seconds (\S+)$", text, re.M).group(1))
+    assert 600 <= waited < 700  # the queue's age: the job queued ten minutes ago
+    assert "oppfolging_notifications_retrying 0.0" in text
     age = float(re.search(r"^oppfolging_worker_last_seen_age_seconds (\S+)$", text, re.M).group(1))
     assert 2 <= age < 60
     assert "kim@example.invalid" not in text

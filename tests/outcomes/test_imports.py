@@ -280,3 +280,18 @@ def test_it_rematches_nobody_by_name_or_birth_date(cast):
     assert HospitalStay.objects.count() == 0 and record.matched_rows == 0
     person(cast.municipality)  # the register grows; the import is not redone by itself
     assert HospitalStay.objects.count() == 0
+
+
+def test_it_refuses_a_mistyped_year_in_the_period_in_the_form_and_the_service(cast):
+    """#13.2: the period a source covers is a date in the last hundred years, checked in both places."""
+    from oppfolging.outcomes.forms import ImportForm
+
+    form = ImportForm(data={"kind": ImportKind.ADMISSIONS_CSV, "period_start": "0001-01-01",
+                            "period_end": "9999-12-31"})
+    assert not form.is_valid()
+    assert "Datoen må være mellom" in form.errors["period_start"][0]
+    assert "Datoen må være mellom" in form.errors["period_end"][0]
+    with pytest.raises(ValidationError) as refused:
+        run(cast, admissions(), period_start=dt.date(1, 1, 1))
+    assert "period_start" in refused.value.message_dict
+    assert not OutcomeImport.objects.exists()

@@ -56,3 +56,22 @@ def test_it_is_read_only_for_the_gp_and_hidden_from_strangers(cast):
                        ("people:related_delete", [cast.person.pk, cast.next_of_kin.pk])]:
         assert cast.client_for(cast.gp).get(reverse(name, args=args)).status_code == 403
         assert cast.client_for(cast.stranger).get(reverse(name, args=args)).status_code == 404
+
+
+def test_it_refuses_to_remove_a_next_of_kin_who_wrote_a_goal_and_keeps_who_wrote_it(cast):
+    """#13.13: removing a next of kin used to blank «written by» on their goals without a trace."""
+    import datetime as dt
+
+    from oppfolging.plans.models import AuthorKind, Goal, IndividualPlan
+
+    plan = IndividualPlan.objects.create(person=cast.person, created_by=cast.cu)
+    goal = Goal.objects.create(plan=plan, text="Være med på fotballkampene", author_kind=AuthorKind.NEXT_OF_KIN,
+                               author_related=cast.next_of_kin,
+                               next_evaluation_on=dt.date.today() + dt.timedelta(days=30))
+    url = reverse("people:related_delete", args=[cast.person.pk, cast.next_of_kin.pk])
+    response = cast.client_for(cast.cu).post(url, {"confirm": "yes"}, follow=True)
+    assert "kan ikke fjernes" in response.content.decode()
+    goal.refresh_from_db()
+    assert goal.author_related == cast.next_of_kin
+    assert RelatedPerson.objects.filter(pk=cast.next_of_kin.pk).exists()
+    assert not AuditEvent.objects.filter(resource="related_person", action="delete").exists()

@@ -189,3 +189,31 @@ def test_a_double_click_on_a_measures_status_records_one_change(cast, plan):
     for _ in range(2):
         assert client.post(url, {"status": "done", "version": measure.version}).status_code == 302
     assert PlanChange.objects.filter(item_type="measure", actor=cast.gp).count() == 1
+
+
+def test_a_double_click_adds_a_goal_and_a_measure_once(cast, plan):
+    """#13.4: the goal and measure forms carry a one-time token; a repeat shows the plan with the record made."""
+    import re
+
+    client = cast.client_for(cast.colleague)
+    url = reverse("plans:goal_add", args=[cast.person.pk])
+    token = re.search(r'name="submission_token" value="([0-9a-f-]{36})"', client.get(url).content.decode()).group(1)
+    due = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
+    data = {"text": "Svømme hver uke", "author_kind": "person", "next_evaluation_on": due, "author_related": "",
+            "parent": "", "version": "", "submission_token": token}
+    assert client.post(url, data).status_code == 302
+    repeat = client.post(url, data, follow=True)
+    assert "Dette var allerede lagret." in repeat.content.decode() and "Svømme hver uke" in repeat.content.decode()
+    goal = Goal.objects.get(text="Svømme hver uke")
+    url = reverse("plans:measure_add", args=[cast.person.pk, goal.pk])
+    from oppfolging.teams.models import TeamMembership
+
+    token = re.search(r'name="submission_token" value="([0-9a-f-]{36})"', client.get(url).content.decode()).group(1)
+    member = TeamMembership.objects.filter(team__person=cast.person).first()
+    data = {"description": "Følge til svømmehallen", "responsible_membership": member.pk, "responsible_user": "",
+            "responsible_service": "", "extent": "", "how": "", "starts_on": timezone.localdate().isoformat(),
+            "ends_on": "", "status": "planned", "version": "", "submission_token": token}
+    first = client.post(url, data)
+    assert first.status_code == 302, first.content.decode()[:3000]
+    client.post(url, data)
+    assert goal.measures.filter(description="Følge til svømmehallen").count() == 1

@@ -127,3 +127,29 @@ def test_it_lets_the_person_and_a_next_of_kin_each_choose_how_they_are_told(cast
     cast.person.refresh_from_db()
     assert not cast.person.notify_email
     assert cast.client_for(portal.other_kin_user).get(url).status_code == 404
+
+
+
+def test_a_stale_save_of_what_matters_is_refused_and_keeps_what_the_person_wrote(cast, portal):
+    """#13.6: «what matters to me» is saved through the versioned-save helper, like the rest of the plan."""
+    from django.db.models import F
+
+    from oppfolging.plans.models import IndividualPlan
+
+    url = reverse("portal:matters", args=[cast.person.pk])
+    client = cast.client_for(portal.person_user)
+    seen = client.get(url).context["matters_form"].initial["version"]
+    IndividualPlan.objects.filter(pk=portal.plan.pk).update(what_matters="Koordinatoren skrev dette",
+                                                            version=F("version") + 1)
+    response = client.post(url, {"save_matters": "1", "matters-text": "Hunden min", "matters-version": seen})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "endret av noen andre" in html and "Koordinatoren skrev dette" in html and "Hunden min" in html
+    portal.plan.refresh_from_db()
+    assert portal.plan.what_matters == "Koordinatoren skrev dette"
+    # Saving again is a deliberate choice: the form now carries the current version.
+    again = client.post(url, {"save_matters": "1", "matters-text": "Hunden min",
+                              "matters-version": response.context["matters_form"].data["matters-version"]})
+    assert again.status_code == 302
+    portal.plan.refresh_from_db()
+    assert portal.plan.what_matters == "Hunden min"

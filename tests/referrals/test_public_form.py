@@ -194,3 +194,34 @@ def test_a_body_over_every_limit_gets_a_page_that_sends_the_user_back(cast, clie
     html = response.content.decode()
     assert "Kunne ikke ta imot skjemaet" in html and "det du skrev, står fortsatt i skjemaet" in html
     assert not Referral.objects.exists()
+
+
+def test_back_and_send_again_with_the_same_token_shows_the_report_already_made(cast, client):
+    """#13.4: the browser's back button and «Send» again make no second report; the first one's receipt shows."""
+    data = form_data()
+    first = client.post(url(cast), data)
+    assert first.status_code == 302
+    code = Referral.objects.get().receipt_code
+    again = client.post(url(cast), data, follow=True)
+    html = again.content.decode()
+    assert again.redirect_chain == [(reverse("public_referral_receipt", args=[code]), 302)]
+    assert "Meldingen var allerede sendt." in html and code in html
+    assert Referral.objects.count() == 1
+
+
+def test_a_resend_with_changed_text_names_the_earlier_receipt_and_keeps_the_text(cast, client):
+    data = form_data()
+    client.post(url(cast), data)
+    code = Referral.objects.get().receipt_code
+    changed = client.post(url(cast), data | {"observations": "Noe jeg glemte å skrive."})
+    html = changed.content.decode()
+    assert changed.status_code == 200 and code in html and "Noe jeg glemte å skrive." in html
+    assert Referral.objects.count() == 1
+
+
+def test_a_double_click_spends_the_token_with_the_report_in_one_transaction(cast, client):
+    from oppfolging.referrals.models import PublicFormToken
+
+    client.post(url(cast), form_data())
+    token = PublicFormToken.objects.get()
+    assert token.referral == Referral.objects.get()

@@ -46,9 +46,13 @@ def make_cursor(at: dt.datetime, pk: int) -> str:
 def parse_cursor(cursor: str) -> tuple[dt.datetime, int] | None:
     """Return (time, id) of a cursor from make_cursor, or None for an empty or garbled one."""
     micros, _, pk = (cursor or "").partition("-")
-    if not (micros.isdigit() and pk.isdigit()) or len(micros) > 18:
+    # isascii: «²» is a digit to isdigit() but not to int(); the lengths keep int() and the id column whole.
+    if not (micros.isascii() and pk.isascii() and micros.isdigit() and pk.isdigit()) or len(micros) > 18 or len(pk) > 18:
         return None
-    return _EPOCH + dt.timedelta(microseconds=int(micros)), int(pk)
+    try:
+        return _EPOCH + dt.timedelta(microseconds=int(micros)), int(pk)
+    except OverflowError:  # a time after the year 9999
+        return None
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -215,7 +215,7 @@ def parent_access_restrict(*, grant: PersonGrant, reason: str = "") -> ParentAcc
     if ParentAccessRestriction.objects.active().filter(person=grant.person).exists():
         raise ValidationError(_("Foreldrene ser allerede ikke planen."))
     restriction = ParentAccessRestriction.objects.create(
-        person=grant.person, set_by=actor, set_by_kind=kind, reason=reason.strip())
+        person=grant.person, set_by=actor, set_by_kind=kind, reason=reason.replace("\x00", "").strip())
     audit_grant(grant=grant, action=Action.CREATE, resource="parent_access_restriction",
                 resource_id=restriction.pk,
                 purpose=_("Foreldrene ser ikke planen, etter ungdommens ønske (pasient- og brukerrettighetsloven § 3-4)"))

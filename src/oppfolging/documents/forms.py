@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from oppfolging.access.models import Visibility
 from oppfolging.catalogue.models import Service
+from oppfolging.lib.dates import DOCUMENT_DATE
 from oppfolging.lib.forms import choice_field, model_choice_field
 from oppfolging.teams.models import Consent
 
@@ -37,7 +38,8 @@ class VisibilityFields(forms.Form):
 
 class UploadForm(VisibilityFields):
     title = forms.CharField(label=_("Tittel"), max_length=200)
-    document_date = forms.DateField(label=_("Dato på dokumentet"), widget=DATE, initial=timezone.localdate)
+    document_date = forms.DateField(label=_("Dato på dokumentet"), widget=DATE, initial=timezone.localdate,
+                                    validators=[DOCUMENT_DATE])
     consent = forms.ModelChoiceField(
         label=_("Signert samtykke på papir: samtykket dokumentet gjelder"), queryset=Consent.objects.none(),
         required=False, help_text=_("Bare når dokumentet er et signert samtykke."))

@@ -31,6 +31,7 @@ from oppfolging.catalogue.models import Service
 from oppfolging.documents import selectors
 from oppfolging.documents.models import AddedByKind, Document
 from oppfolging.lib import filetypes
+from oppfolging.lib.dates import DOCUMENT_DATE, check_date
 from oppfolging.notifications.models import Kind
 from oppfolging.notifications.services import Recipient, notify
 from oppfolging.teams.models import Consent
@@ -110,6 +111,7 @@ def document_upload(
     chosen = selectors.validate_visibility(grant=grant, visibility=visibility, services=list(services))
     if not title.strip():
         raise ValidationError({"title": _("Gi dokumentet en tittel.")})
+    check_date(DOCUMENT_DATE, document_date, field="document_date")
     size = upload.size or 0
     if size > settings.DOCUMENT_MAX_FILE_MB * MB:
         raise ValidationError({"upload": too_large_message()})

@@ -73,6 +73,15 @@ BIRTH_DATE = DateRange(earliest=dt.date(1900, 1, 1), future_years=0)
 PAST_EVENT = DateRange(past_years=100, future_years=0)
 WORK_DATE = DateRange(past_years=10, future_years=10)
 FOLLOW_UP = DateRange(past_years=10, future_years=5)
+DOCUMENT_DATE = DateRange(past_years=100, future_years=1)
+
+
+def check_date(validator: DateRange, value: dt.date | dt.datetime | None, *, field: str) -> None:
+    """Run a date window in a service, with the error on the form's field of that name."""
+    try:
+        validator(value)
+    except ValidationError as error:
+        raise ValidationError({field: error.error_list}) from None
 
 
 def local_datetime(day: dt.date, time: dt.time, *, field: str) -> dt.datetime:

@@ -65,7 +65,7 @@ def save_form_versioned(form: Any, save: Any) -> tuple[bool, EditConflict | None
         return False, None
     try:
         save(form.cleaned_data.get("version") or 0,
-             {k: v for k, v in form.cleaned_data.items() if k != "version"})
+             {k: v for k, v in form.cleaned_data.items() if k not in ("version", "submission_token")})
     except EditConflict as conflict:
         form.data = form.data.copy()
         form.data["version"] = conflict.current.version

@@ -660,7 +660,7 @@ def decision_withdraw(*, grant: PersonGrant, decision: MeetingDecision, reason: 
     if decision.is_withdrawn:
         raise ValidationError(_("Beslutningen er allerede trukket."))
     decision.withdrawn_at, decision.withdrawn_by = timezone.now(), grant.require_user()
-    decision.withdrawal_reason = reason.strip()[:300]
+    decision.withdrawal_reason = reason.replace("\x00", "").strip()[:300]  # a NUL is never text
     decision.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
     _audit(grant, Action.UPDATE, "meeting_decision", decision, _("Beslutning trukket"))
     return decision

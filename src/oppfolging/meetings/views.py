@@ -285,6 +285,8 @@ def _detail_context(grant: policy.PersonGrant, meeting: Meeting, **forms: Any) -
         "agenda_form": forms.get("agenda_form") or AgendaItemForm(),
         "minutes_form": forms.get("minutes_form")
         or MinutesForm(initial={"minutes": meeting.minutes, "version": meeting.version}),
+        # Every earlier wording of the minutes, newest first (the first revision is the text shown).
+        "minutes_earlier": list(meeting.minutes_revisions.select_related("saved_by"))[1:],
         "decisions": list(meeting.decisions.select_related("recorded_by", "withdrawn_by")),
         "decision_form": forms.get("decision_form") or DecisionForm(),
         "action_items": list(meeting.action_items.select_related(

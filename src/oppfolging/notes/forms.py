@@ -7,9 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from oppfolging.documents.forms import VisibilityFields
+from oppfolging.lib.dates import PAST_EVENT
 from oppfolging.lib.forms import model_choice_field
 from oppfolging.notes.models import NOTE_MAX_LENGTH
 from oppfolging.plans.models import Goal, IndividualPlan
+from oppfolging.submissions.forms import OnceMixin
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -21,8 +23,8 @@ class GoalField(forms.ModelChoiceField):
         return obj.text[:80]
 
 
-class NoteForm(VisibilityFields):
-    noted_on = forms.DateField(label=_("Dato"), widget=DATE, initial=timezone.localdate)
+class NoteForm(OnceMixin, VisibilityFields):
+    noted_on = forms.DateField(label=_("Dato"), widget=DATE, initial=timezone.localdate, validators=[PAST_EVENT])
     goal = GoalField(label=_("Gjelder målet (tomt for planen som helhet)"),
                      queryset=Goal.objects.none(), required=False)
     text = forms.CharField(label=_("Notat"), max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}),

@@ -18,6 +18,7 @@ from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant
 from oppfolging.catalogue.models import Service
 from oppfolging.documents.selectors import validate_visibility
+from oppfolging.lib.dates import PAST_EVENT, check_date
 from oppfolging.notes import selectors
 from oppfolging.notes.models import NOTE_MAX_LENGTH, Note
 from oppfolging.plans.models import Goal, IndividualPlan
@@ -58,6 +59,7 @@ def note_add(
         raise PermissionDenied("The note is not shared with you.")
     chosen = validate_visibility(grant=grant, visibility=visibility, services=list(services))
     noted_on = noted_on or timezone.localdate()
+    check_date(PAST_EVENT, noted_on, field="noted_on")
     if noted_on > timezone.localdate():
         raise ValidationError({"noted_on": _("Datoen kan ikke være fram i tid.")})
     note = Note.objects.create(

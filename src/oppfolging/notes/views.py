@@ -19,6 +19,7 @@ from oppfolging.notes import selectors, services
 from oppfolging.notes.forms import NoteEditForm, NoteForm
 from oppfolging.notes.models import Note
 from oppfolging.plans.models import IndividualPlan
+from oppfolging.submissions.once import AlreadySubmitted, once
 
 
 def _plan(grant: PersonGrant) -> IndividualPlan:
@@ -47,8 +48,12 @@ def _save(request: AuthenticatedHttpRequest, grant: PersonGrant, plan: Individua
         return False
     data = form.cleaned_data
     try:
-        services.note_add(grant=grant, plan=plan, text=data["text"], goal=data["goal"], noted_on=data["noted_on"],
-                          visibility=data["visibility"], services=data.get("services") or [], corrects=corrects)
+        with once(form.submission, user=request.user) as submission:
+            submission.created(services.note_add(
+                grant=grant, plan=plan, text=data["text"], goal=data["goal"], noted_on=data["noted_on"],
+                visibility=data["visibility"], services=data.get("services") or [], corrects=corrects))
+    except AlreadySubmitted:
+        return True  # a double click: the note is in the log once, and the log is shown
     except ValidationError as error:
         form.add_error(None, error)
         return False

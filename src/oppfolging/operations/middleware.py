@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 
 from django.db import InterfaceError, OperationalError, connections
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
 from oppfolging.operations import logs
@@ -46,6 +46,29 @@ class RequestMiddleware:
             return response
         finally:
             logs.request_id.reset(token)
+
+
+class NulCharacterMiddleware:
+    """Keep NUL characters (``%00``) in a URL away from the database.
+
+    PostgreSQL refuses a NUL in any text value, so ``/meld-behov/%00/`` or ``?q=%00`` reached a
+    query and failed with a 500. A path with a NUL names nothing: 404. In the query string a NUL
+    is never meant, so it is dropped. Form fields refuse NULs themselves (Django's CharField);
+    the body is not read here, so an upload page can still choose its upload handlers.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path_info:
+            raise Http404("No such page.")
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query:
+            # request.GET is parsed from QUERY_STRING when first read (and not before this point).
+            request.META["QUERY_STRING"] = query.replace("%00", "")
+            request.__dict__.pop("GET", None)
+        return self.get_response(request)
 
 
 class DatabaseUnavailableMiddleware:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from oppfolging.lib.dates import PAST_EVENT
 from oppfolging.outcomes.models import ImportKind
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -15,14 +16,14 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=_("Fil"))
     period_start = forms.DateField(
         label=_("Kilden dekker fra"), required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}), validators=[PAST_EVENT],
         help_text=_("Perioden kilden dekker for alle i personregisteret: den som ikke har noe "
                     "opphold i perioden, hadde ingen. Tomt: fra første dato i filen. Gjelder "
                     "ikke uttrekk fra fastlegen, som alltid dekker de to årene før uttrekket."),
     )
     period_end = forms.DateField(
         label=_("Kilden dekker til"), required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}), validators=[PAST_EVENT],
         help_text=_("Tomt: til siste dato i filen."),
     )
 

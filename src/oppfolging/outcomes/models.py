@@ -81,7 +81,7 @@ class OutcomeImport(models.Model):
 class HospitalStay(models.Model):
     """One hospital stay of a person: admitted, discharged (empty while still in), acute or not."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="hospital_stays")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="hospital_stays")
     admitted = models.DateField(_("innlagt"))
     discharged = models.DateField(_("utskrevet"), null=True, blank=True)
     acute = models.BooleanField(_("akutt"))
@@ -113,7 +113,7 @@ class HospitalStay(models.Model):
 class ServiceUse(models.Model):
     """A person's use of one municipal service in one month: hours, visits, or both."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="service_use")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="service_use")
     service = models.CharField(_("tjeneste"), max_length=200)
     month = models.DateField(_("måned"), help_text=_("Første dag i måneden."))
     hours = models.DecimalField(_("timer"), max_digits=8, decimal_places=2, null=True, blank=True)
@@ -148,7 +148,7 @@ class RiskSnapshot(models.Model):
     Kept so the effect estimate can compare persons of similar risk; never shown per person.
     """
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="risk_snapshots")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="risk_snapshots")
     extracted_at = models.DateField()
     risk_score = models.FloatField()
     comorbidity = models.FloatField()

@@ -25,6 +25,7 @@ from oppfolging.access.grants import StaffGrant
 from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
+from oppfolging.lib.dates import PAST_EVENT, check_date
 from oppfolging.outcomes.formats import (
     Parsed,
     admissions_csv,
@@ -72,6 +73,8 @@ def outcome_import(
     covers the two years before its date, for the patients on its list.
     """
     grant.require_role(Role.COORDINATING_UNIT)
+    check_date(PAST_EVENT, period_start, field="period_start")
+    check_date(PAST_EVENT, period_end, field="period_end")
     actor, municipality = grant.user, grant.municipality
     parsed = PARSERS[kind](file_name, data)
     if parsed.period is None:
@@ -205,7 +208,7 @@ def outcome_import(
 
 
 def _line_order(where: str) -> tuple[int, str]:
-    digits = "".join(ch for ch in where if ch.isdigit())
+    digits = "".join(ch for ch in where if ch.isascii() and ch.isdigit())[:18]
     return (int(digits) if digits else 0, where)
 
 

@@ -21,7 +21,7 @@ class VersionedForm(forms.ModelForm):
             self.initial["version"] = self.instance.version
 
     def model_fields(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+        return {k: v for k, v in self.cleaned_data.items() if k not in ("version", "submission_token")}
 
 
 class PersonForm(VersionedForm):

@@ -21,6 +21,7 @@ from oppfolging.plans.models import (
     Measure,
     NextStep,
 )
+from oppfolging.submissions.forms import OnceMixin
 from oppfolging.teams.models import TeamMembership
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -46,7 +47,9 @@ class PsfsActivityField(forms.ModelChoiceField):
             "activity": obj.activity, "date": formats.date_format(obj.assessment.started_on, "SHORT_DATE_FORMAT")}
 
 
-class GoalForm(VersionedForm):
+class GoalForm(OnceMixin, VersionedForm):
+    """A goal; a new one carries a one-time token, so a double click adds it once."""
+
     class Meta:
         model = Goal
         fields = ["text", "author_kind", "author_related", "next_evaluation_on", "parent", "psfs_activity"]
@@ -75,7 +78,7 @@ class GoalForm(VersionedForm):
             self.fields["parent"].disabled = True
 
 
-class MeasureForm(VersionedForm):
+class MeasureForm(OnceMixin, VersionedForm):
     class Meta:
         model = Measure
         fields = ["description", "responsible_membership", "responsible_user", "responsible_service", "extent", "how",

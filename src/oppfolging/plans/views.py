@@ -23,6 +23,7 @@ from oppfolging.assessments.models import PsfsActivity
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant, client_ip
 from oppfolging.home import selectors as home_selectors
+from oppfolging.lib.params import id_param
 from oppfolging.lib.pdf import render_pdf
 from oppfolging.lib.versioning import EditConflict, conflict_rows, save_form_versioned
 from oppfolging.plans import selectors, services
@@ -30,6 +31,7 @@ from oppfolging.plans.forms import EvaluationForm, GoalForm, MeasureForm, PlanFo
 from oppfolging.plans.history import field_labels, plan_as_of
 from oppfolging.plans.models import AuthorKind, Goal, IndividualPlan, Measure, MeasureStatus
 from oppfolging.portal.models import ProposalStatus, ScoredBy
+from oppfolging.submissions.once import AlreadySubmitted, once
 from oppfolging.teams.models import Consent
 
 
@@ -115,14 +117,18 @@ def goal_add(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     grant = get_person_for_user(request, person_id, write=True, resource="individual_plan")
     plan = _plan(grant)
     initial: dict[str, Any] = {"author_kind": AuthorKind.PERSON, "parent": request.GET.get("parent")}
-    if (activity_id := request.GET.get("psfs_activity", "")).isdigit():
-        activity = PsfsActivity.objects.filter(pk=int(activity_id), assessment__person=grant.person).first()
+    if (activity_id := id_param(request.GET.get("psfs_activity"))) is not None:
+        activity = PsfsActivity.objects.filter(pk=activity_id, assessment__person=grant.person).first()
         if activity is not None:
             initial |= {"psfs_activity": activity.pk, "text": activity.activity}
     form = GoalForm(request.POST or None, plan=plan, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.goal_create(grant=grant, plan=plan, **form.model_fields())
+            with once(form.submission, user=request.user) as submission:
+                submission.created(services.goal_create(grant=grant, plan=plan, **form.model_fields()))
+        except AlreadySubmitted:
+            messages.info(request, _("Dette var allerede lagret."))
+            return redirect("plans:detail", person_id=person_id)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -177,7 +183,11 @@ def measure_add(request: AuthenticatedHttpRequest, person_id: int, goal_id: int)
     form = MeasureForm(request.POST or None, plan=plan)
     if request.method == "POST" and form.is_valid():
         try:
-            services.measure_create(grant=grant, goal=goal, **form.model_fields())
+            with once(form.submission, user=request.user) as submission:
+                submission.created(services.measure_create(grant=grant, goal=goal, **form.model_fields()))
+        except AlreadySubmitted:
+            messages.info(request, _("Dette var allerede lagret."))
+            return redirect("plans:detail", person_id=person_id)
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -128,7 +128,7 @@ class SuggestedMeasure(SavedOnce):
 class PlanSection(models.Model):
     """The plan's own text under one of its template's section headings."""
 
-    plan = models.ForeignKey("plans.IndividualPlan", on_delete=models.CASCADE, related_name="sections")
+    plan = models.ForeignKey("plans.IndividualPlan", on_delete=models.PROTECT, related_name="sections")
     template_section = models.ForeignKey(TemplateSection, on_delete=models.PROTECT, null=True, blank=True,
                                          related_name="+")
     position = models.PositiveSmallIntegerField(default=0)

@@ -27,6 +27,7 @@ class NoticeChannelsForm(forms.Form):
 class WhatMattersForm(forms.Form):
     text = forms.CharField(label=_("Hva er viktig for deg?"), required=False, widget=_draft("what-matters", 6),
                            help_text=_("Skriv med dine egne ord. Det du skriver står øverst i planen din."))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class GoalProposalForm(forms.Form):

@@ -34,7 +34,7 @@ class GoalProposal(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     handled_at = models.DateTimeField(null=True, blank=True)
-    goal = models.ForeignKey("plans.Goal", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    goal = models.ForeignKey("plans.Goal", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     reply = models.TextField(_("svar fra koordinatoren"), blank=True)
 
     class Meta:

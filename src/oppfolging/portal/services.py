@@ -15,6 +15,7 @@ from oppfolging.access.grants import Basis, PersonGrant, PortalGrant
 from oppfolging.accounts.models import User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant
+from oppfolging.lib.versioning import save_versioned
 from oppfolging.notifications.models import Kind
 from oppfolging.notifications.services import (
     Recipient,
@@ -79,16 +80,20 @@ def notice_channels_save(
 
 
 @transaction.atomic
-def what_matters_save(*, grant: PortalGrant, text: str) -> IndividualPlan:
-    """Write or change «what matters to me» in the person's own plan."""
+def what_matters_save(*, grant: PortalGrant, text: str, expected_version: int | None = None) -> IndividualPlan:
+    """Write or change «what matters to me» in the person's own plan.
+
+    With `expected_version` (the plan's version the page was opened on) a save on a plan someone
+    has changed since is refused with EditConflict, as a staff save of the plan is.
+    """
     grant.require_self()
     plan = IndividualPlan.objects.select_for_update().filter(person=grant.person).first()
     if plan is None:
         raise ValidationError(_("Du har ikke en individuell plan ennå. Skriv til koordinatoren din."))
     before = snapshot(plan)
     plan.what_matters = text.strip()
-    plan.version += 1
-    plan.save(update_fields=["what_matters", "version"])
+    save_versioned(plan, expected_version=plan.version if expected_version is None else expected_version,
+                   fields=["what_matters"])
     record_change(plan=plan, actor=grant.user, item=plan, action=ChangeAction.UPDATE,
                   summary=_("Personen skrev hva som er viktig"), before=before)
     _audit(grant, Action.UPDATE, "individual_plan", plan)

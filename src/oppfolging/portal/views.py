@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from oppfolging.calendars.selectors import portal_tasks
 from oppfolging.catalogue.models import Service
 from oppfolging.children import services as children_services
 from oppfolging.lib.forms import add_service_error
+from oppfolging.lib.versioning import EditConflict
 from oppfolging.meetings import selectors as meeting_selectors
 from oppfolging.meetings import services as meeting_services
 from oppfolging.meetings.models import Invitation, Meeting, MeetingStatus
@@ -192,14 +193,26 @@ def matters(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     grant = _grant(request, person_id, resource="individual_plan")
     plan_obj = IndividualPlan.objects.filter(person=grant.person).first()
     matters_form = WhatMattersForm(request.POST if "save_matters" in request.POST else None,
-                                   initial={"text": plan_obj.what_matters if plan_obj else ""}, prefix="matters")
+                                   initial={"text": plan_obj.what_matters if plan_obj else "",
+                                            "version": plan_obj.version if plan_obj else None}, prefix="matters")
     goal_form = GoalProposalForm(request.POST if "propose_goal" in request.POST else None, prefix="goal")
     if request.method == "POST":
         try:
             if matters_form.is_bound and matters_form.is_valid():
-                services.what_matters_save(grant=grant, text=matters_form.cleaned_data["text"])
-                messages.success(request, _("Det du skrev, er lagret i planen din."))
-                return redirect("portal:matters", person_id=person_id)
+                try:
+                    services.what_matters_save(grant=grant, text=matters_form.cleaned_data["text"],
+                                               expected_version=matters_form.cleaned_data["version"])
+                except EditConflict as conflict:
+                    # What the person wrote stays in the form; saving again is their choice.
+                    assert isinstance(matters_form.data, QueryDict)  # bound to request.POST
+                    matters_form.data = matters_form.data.copy()
+                    matters_form.data["matters-version"] = str(conflict.current.version)
+                    matters_form.add_error(None, _(
+                        "Planen ble endret av noen andre mens du skrev. Nå står det: «%(text)s». Det du skrev, "
+                        "er tatt vare på; lagre igjen hvis ditt skal gjelde.") % {"text": conflict.current.what_matters})
+                else:
+                    messages.success(request, _("Det du skrev, er lagret i planen din."))
+                    return redirect("portal:matters", person_id=person_id)
             if goal_form.is_bound and goal_form.is_valid():
                 services.goal_propose(grant=grant, text=goal_form.cleaned_data["text"])
                 messages.success(request, _("Målet er sendt til koordinatoren din, som tar det inn i planen sammen med deg."))

@@ -172,6 +172,8 @@ class PublicFormToken(models.Model):
 
     nonce = models.CharField(max_length=32, unique=True)
     used_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The report this token sent, so "back and send again" is shown the report already made.
+    referral = models.ForeignKey("Referral", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
         verbose_name = _("brukt skjemanøkkel")

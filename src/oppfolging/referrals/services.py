@@ -111,15 +111,41 @@ def public_form_token_spend(*, nonce: str) -> bool:
     return True
 
 
+class PublicFormAlreadySent(Exception):
+    """The public form was sent before with this token; `referral` is what it made (or None)."""
+
+    def __init__(self, referral: Referral | None) -> None:
+        super().__init__("This form was already sent.")
+        self.referral = referral
+
+
 @transaction.atomic
-def referral_create_public(*, municipality: Municipality, ip: str | None = None, **fields: Any) -> Referral:
+def referral_create_public(
+    *, municipality: Municipality, ip: str | None = None, nonce: str = "", **fields: Any
+) -> Referral:
     """Receive a report of need from the public form: anyone, without signing in.
 
     It writes to the unit's queue and reads nothing: it never registers a person and never
     attaches to one. An identity number in the report is a claim by someone unknown; the unit
     sees the person it matches in the register and links the report itself (`referral_link_person`).
+
+    The form's token (`nonce`) is spent in the same transaction as the report is made: a double
+    click or "back and send again" with the same token raises PublicFormAlreadySent with the
+    report the first sending made (a concurrent second sending waits for the first to commit).
     """
-    return _referral_create(municipality=municipality, channel=Channel.PUBLIC_FORM, ip=ip, **fields)
+    token = None
+    if nonce:
+        try:
+            with transaction.atomic():
+                token = PublicFormToken.objects.create(nonce=nonce)
+        except IntegrityError:
+            earlier = PublicFormToken.objects.filter(nonce=nonce).select_related("referral").first()
+            raise PublicFormAlreadySent(earlier.referral if earlier else None) from None
+    referral = _referral_create(municipality=municipality, channel=Channel.PUBLIC_FORM, ip=ip, **fields)
+    if token is not None:
+        token.referral = referral
+        token.save(update_fields=["referral"])
+    return referral
 
 
 @transaction.atomic

@@ -64,10 +64,28 @@ def public_form(request: HttpRequest, number: str) -> HttpResponse:
     if request.method == "POST":
         ip = client_ip(request)
         valid = form.is_valid()
-        # Every token that passed the time check is spent, sent through or not: one token, one
-        # try (the form shown again carries a new one).
-        fresh = not form.token_nonce or services.public_form_token_spend(nonce=form.token_nonce)
-        if services.public_form_rate_limited(ip=ip):
+        limited = services.public_form_rate_limited(ip=ip)
+        earlier: Referral | None = None
+        if valid and not limited:
+            # The token is spent with the report, in one transaction.
+            try:
+                referral = services.referral_create_public(
+                    municipality=municipality, ip=ip, nonce=form.token_nonce, **form.referral_fields()
+                )
+            except services.PublicFormAlreadySent as sent:
+                fresh, earlier = False, sent.referral
+            else:
+                return _receipt_redirect(request, referral)
+        else:
+            # Every token that passed the time check is spent, sent through or not: one token, one
+            # try (the form shown again carries a new one).
+            fresh = not form.token_nonce or services.public_form_token_spend(nonce=form.token_nonce)
+        mine = earlier is not None and earlier.receipt_code in request.session.get(RECEIPTS_SESSION_KEY, [])
+        if mine and earlier is not None and form.referral_fields().get("observations") == earlier.observations:
+            # A double click or "back and send again" of the same report: show the report made.
+            messages.info(request, _("Meldingen var allerede sendt. Her er kvitteringen."))
+            return redirect("public_referral_receipt", code=earlier.receipt_code)
+        if limited:
             form.add_error(
                 None,
                 _("Det er sendt mange meldinger fra denne adressen den siste timen. Vent litt og "
@@ -75,20 +93,26 @@ def public_form(request: HttpRequest, number: str) -> HttpResponse:
             )
             form.renew_token()
         elif not fresh:
-            form.add_error(None, _("Dette skjemaet er allerede sendt. Hvis du vil sende en ny melding, "
-                                   "send skjemaet på nytt – det du skrev er tatt vare på."))
+            if mine and earlier is not None:
+                form.add_error(None, _("Dette skjemaet er allerede sendt, og meldingen er mottatt med "
+                                       "kvitteringskoden %(code)s. Hvis du vil sende en ny melding i tillegg, "
+                                       "send skjemaet på nytt – det du skrev er tatt vare på.")
+                               % {"code": earlier.receipt_code})
+            else:
+                form.add_error(None, _("Dette skjemaet er allerede sendt. Hvis du vil sende en ny melding, "
+                                       "send skjemaet på nytt – det du skrev er tatt vare på."))
             form.renew_token()
-        elif valid:
-            referral = services.referral_create_public(
-                municipality=municipality, ip=ip, **form.referral_fields()
-            )
-            request.session[RECEIPTS_SESSION_KEY] = [
-                *request.session.get(RECEIPTS_SESSION_KEY, []), referral.receipt_code
-            ][-10:]
-            return redirect("public_referral_receipt", code=referral.receipt_code)
     return render(
         request, "referrals/public_form.html", {"form": form, "municipality": municipality}
     )
+
+
+def _receipt_redirect(request: HttpRequest, referral: Referral) -> HttpResponse:
+    """Remember the receipt in this browser session and show it."""
+    request.session[RECEIPTS_SESSION_KEY] = [
+        *request.session.get(RECEIPTS_SESSION_KEY, []), referral.receipt_code
+    ][-10:]
+    return redirect("public_referral_receipt", code=referral.receipt_code)
 
 
 @login_not_required

@@ -175,7 +175,7 @@ def parse_count(name: str, line: int, column: str, value: str | None,
     """Return a whole number of at least 0, None when empty."""
     if value is None:
         return None
-    if not value.isdigit() or len(value) > 6:
+    if not (value.isascii() and value.isdigit()) or len(value) > 6:
         problems.append(Problem(
             name, line, column, _("ugyldig antall «%(value)s»") % {"value": value},
         ))
