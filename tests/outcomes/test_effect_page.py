@@ -180,12 +180,13 @@ def test_it_estimates_service_hours_and_visits_where_service_use_covers_the_stay
     rows = []
     for who in Person.objects.filter(municipality=cast.municipality):
         treated = who.pk in with_team
-        for month in range(1, 13):  # the year after the team start on 10 January 2023
-            day = dt.date(2023 + month // 12, month % 12 + 1, 1)
+        for month in range(48):  # 2021–2024; the teams started on 10 January 2023
+            day = dt.date(2021 + month // 12, month % 12 + 1, 1)
+            after = treated and day.year >= 2023
             rows.append(ServiceUse(person=who, service="Hjemmesykepleie", month=day, source=source,
-                                   hours=Decimal(10 if treated else 5)))
+                                   hours=Decimal(10 if after else 5)))
             rows.append(ServiceUse(person=who, service="Praktisk bistand", month=day, source=source,
-                                   visits=4 if treated else 8))
+                                   visits=4 if after else 8))
     ServiceUse.objects.bulk_create(rows)
 
     response = cast.client_for(cast.leader).get("/effekt/9801/")
@@ -193,5 +194,11 @@ def test_it_estimates_service_hours_and_visits_where_service_use_covers_the_stay
     by_label = {row.label: row for row in response.context["rows"]}
     assert by_label["Timer med kommunale tjenester"].adjusted.rate_ratio == pytest.approx(2.0, rel=0.05)
     assert by_label["Besøk av kommunale tjenester"].adjusted.rate_ratio == pytest.approx(0.5, rel=0.05)
+    assert by_label["Timer med kommunale tjenester"].naive.rate_ratio == pytest.approx(2.0, rel=0.05)
     content = response.content.decode()
     assert "Besøk av kommunale tjenester" in content and "Tjenestebruk er ikke med" not in content
+    # The amounts per person-year in each arm, for pricing: 10 hours a month against 5.
+    hours = by_label["Timer med kommunale tjenester"]
+    assert float(hours.rate_after.replace(",", ".")) == pytest.approx(120, rel=0.05)
+    assert float(hours.rate_comparison.replace(",", ".")) == pytest.approx(60, rel=0.05)
+    assert f'<td class="num">{hours.rate_after}</td><td class="num">{hours.rate_comparison}</td>' in content
