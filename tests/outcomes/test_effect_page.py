@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from outcome_helpers import TEAM_START, peak_register, person, stay, stays_import, team
 
-from oppfolging.assessments.models import Assessment, PsfsActivity
+from oppfolging.assessments.models import Assessment, IplosScore, PsfsActivity
 from oppfolging.audit.models import AuditEvent
 from oppfolging.lib.spreadsheets import safe_cell
 from oppfolging.outcomes.models import ImportKind, OutcomeImport, ServiceUse
@@ -202,3 +202,24 @@ def test_it_estimates_service_hours_and_visits_where_service_use_covers_the_stay
     assert float(hours.rate_after.replace(",", ".")) == pytest.approx(120, rel=0.05)
     assert float(hours.rate_comparison.replace(",", ".")) == pytest.approx(60, rel=0.05)
     assert f'<td class="num">{hours.rate_after}</td><td class="num">{hours.rate_comparison}</td>' in content
+
+
+def test_it_shows_iplos_change_lower_is_better_against_half_a_step(cast):
+    variables = ("social_participation", "daily_decisions")
+    # Need for help before and after: 4→3 (1 better), 4→3, 3→3, 3→2, 2→3 (1 worse); 9 is left out.
+    for before, after in ((4, 3), (4, 3), (3, 3), (3, 2), (2, 3)):
+        who = person(cast.municipality)
+        team(who, dt.date(2024, 3, 1), cast.cu)
+        for completed, score in ((dt.datetime(2024, 2, 1, tzinfo=dt.UTC), before),
+                                 (dt.datetime(2024, 9, 1, tzinfo=dt.UTC), after)):
+            a = Assessment.objects.create(person=who, created_by=cast.cu, status="completed",
+                                          completed_at=completed, started_on=completed.date())
+            for variable in variables:
+                IplosScore.objects.create(assessment=a, variable=variable, score=score)
+            IplosScore.objects.create(assessment=a, variable="memory", score=9)
+
+    iplos = cast.client_for(cast.leader).get("/effekt/9801/").context["changes"][1]
+
+    assert (iplos.n, iplos.mean, iplos.improved, iplos.worse, iplos.mdc) == (
+        5, "−0,40", "60 % (3)", "20 % (1)", "0,5")
+    assert iplos.direction == "lavere er bedre" and iplos.publishable
