@@ -63,6 +63,7 @@ def test_it_shows_the_pooled_page_to_evaluators_only(cast, with_stay):
     for user in (cast.leader, cast.cu, cast.stranger):
         assert cast.client_for(user).get("/effekt/kommuner/").status_code == 404
         assert cast.client_for(user).get("/effekt/kommuner/effekt.csv").status_code == 404
+        assert cast.client_for(user).get("/effekt/kommuner/effekt.xlsx").status_code == 404
 
 
 def test_it_lets_only_the_coordinating_unit_import(cast, with_stay):

@@ -295,3 +295,62 @@ def test_it_refuses_a_mistyped_year_in_the_period_in_the_form_and_the_service(ca
         run(cast, admissions(), period_start=dt.date(1, 1, 1))
     assert "period_start" in refused.value.message_dict
     assert not OutcomeImport.objects.exists()
+
+
+def _fhir_file(cast) -> bytes:
+    fnr = {"identifier": {"system": "urn:oid:2.16.578.1.12.4.1.4.1", "value": cast.person.identity_number}}
+    emergency = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActPriority", "code": "EM"}]}
+    return bundle(
+        encounter(fnr, "IMP", "2024-03-01", "2024-03-05", priority=emergency),
+        encounter(fnr, "HH", "2024-04-03T08:00:00+02:00", "2024-04-03T08:45:00+02:00",
+                  serviceType={"text": "Hjemmesykepleie"}),
+    )
+
+
+def _gp_file(cast) -> bytes:
+    return gp_extract(
+        patients=f"patient_id,national_id,birth_date,sex,gp_id\nA,{cast.person.identity_number},1960-05-17,F,1\n",
+        stays="patient_id,admitted,discharged,acute\nA,2024-02-01,2024-02-03,true\nA,2024-06-01,,false\n",
+    )
+
+
+def _service_file(cast) -> bytes:
+    number = cast.person.identity_number
+    return (f"national_id,service,month,hours,visits\n{number},Hjemmesykepleie,2024-03,12,20\n"
+            f"{number},Praktisk bistand,2024-03,,4\n").encode()
+
+
+@pytest.mark.parametrize(("kind", "name", "build"), [
+    (ImportKind.GP_EXTRACT, "uttrekk.zip", _gp_file),
+    (ImportKind.FHIR_BUNDLE, "bundle.json", _fhir_file),
+    (ImportKind.SERVICE_USE_CSV, "tjenester.csv", _service_file),
+])
+def test_it_imports_every_kind_twice_without_duplicating(cast, kind, name, build):
+    data = build(cast)
+
+    first = run(cast, data, kind=kind, name=name)
+    counts = (HospitalStay.objects.count(), ServiceUse.objects.count(), RiskSnapshot.objects.count())
+    second = run(cast, data, kind=kind, name=name)
+
+    assert first.created_rows == first.rows > 0
+    assert (second.created_rows, second.updated_rows, second.unchanged_rows) == (0, 0, first.rows)
+    assert (HospitalStay.objects.count(), ServiceUse.objects.count(), RiskSnapshot.objects.count()) == counts
+    # The second import wrote nothing for the person, so it logs no write for them.
+    writes = AuditEvent.objects.filter(resource="outcomes", person=cast.person).values_list("resource_id", flat=True)
+    assert list(writes) == [str(first.pk)]
+
+
+def test_it_refuses_a_malformed_service_use_file_whole_naming_file_line_and_column(cast):
+    number = cast.person.identity_number
+    data = (f"national_id,service,month,hours,visits\n{number},Hjemmesykepleie,2024-03,12,\n"
+            f"{number},Hjemmesykepleie,2024-13,3,\n{number},Praktisk bistand,2024-04,-2,\n"
+            f"{number},Dagsenter,2024-04,,\n").encode()
+
+    with pytest.raises(ImportProblems) as error:
+        run(cast, data, kind=ImportKind.SERVICE_USE_CSV, name="tjenester.csv")
+
+    problems = [str(p) for p in error.value.problems]
+    assert [p.split(":")[0] for p in problems] == [
+        "tjenester.csv, linje 3, kolonne month", "tjenester.csv, linje 4, kolonne hours",
+        "tjenester.csv, linje 5, kolonne hours"]
+    assert ServiceUse.objects.count() == 0 and OutcomeImport.objects.count() == 0

@@ -63,6 +63,9 @@ def estimate_rows(estimate: EffectEstimate | None) -> list[Row]:
 def change_rows(found: EffectReport) -> list[Row]:
     rows: list[Row] = []
     for label, summary in ((_("PSFS"), found.psfs), (_("IPLOS"), found.iplos)):
+        if not summary.enough:
+            rows.append([_("endring"), label, _("for få til å anslå"), None, None, None, summary.n, None])
+            continue
         rows.append([_("endring"), label, _("snitt endring (95 %-intervall)"), summary.mean,
                      summary.ci_low, summary.ci_high, summary.n, None])
         rows.append([_("endring"), label, _("bedre minst minste påviselige endring"),
@@ -105,3 +108,31 @@ def pooled_rows(
         report.ratio_text(estimate.naive) if ok and estimate else "–",
     ])
     return lines
+
+
+def pooled_change_rows(together: EffectReport) -> list[Row]:
+    """Return the pooled PSFS and IPLOS change, each only when its counts may leave the municipality."""
+    rows: list[Row] = []
+    for label, summary in ((_("PSFS"), together.psfs), (_("IPLOS"), together.iplos)):
+        if not report.change_publishable(summary):
+            rows.append([label, _("skjult: for få personer"), None, None, None, None, None])
+            continue
+        rows.append([label, _("snitt endring (95 %-intervall)"), summary.mean, summary.ci_low,
+                     summary.ci_high, summary.n, None])
+        rows.append([label, _("bedre minst minste påviselige endring"), summary.share_improved,
+                     None, None, summary.improved, summary.n])
+        rows.append([label, _("verre minst minste påviselige endring"), summary.share_worse,
+                     None, None, summary.worse, summary.n])
+    return rows
+
+
+def pooled_sheets(
+    rows: Sequence[report.PooledRow], total: report.PooledRow, together: EffectReport
+) -> list[tuple[str, Sequence[object], list[Row]]]:
+    """Return the evaluator's workbook: the suppressed table, the change, the definitions."""
+    return [
+        (_("Effekt"), pooled_header(), pooled_rows(rows, total, together)),
+        (_("Endring"), [_("mål"), _("metode"), _("verdi"), _("nedre grense"), _("øvre grense"),
+                        _("antall"), _("personer")], pooled_change_rows(together)),
+        (_("Definisjoner"), [_("begrep"), _("definisjon")], definition_rows()),
+    ]

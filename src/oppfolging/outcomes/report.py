@@ -18,12 +18,19 @@ from oppfolging.accounts.models import Municipality
 from oppfolging.effect.change import ChangeSummary
 from oppfolging.effect.estimate import ACUTE, BED_DAYS, EffectEstimate, OutcomeEstimate, RateRatio
 from oppfolging.lib.suppression import THRESHOLD, is_small_share, suppress_table
-from oppfolging.outcomes.selectors import APP_SETTINGS, IPLOS_MDC, SERVICE_HOURS, EffectReport
+from oppfolging.outcomes.selectors import (
+    APP_SETTINGS,
+    IPLOS_MDC,
+    SERVICE_HOURS,
+    SERVICE_VISITS,
+    EffectReport,
+)
 
 OUTCOME_LABELS: dict[str, Promise] = {
     ACUTE: gettext_lazy("Akutte innleggelser"),
     BED_DAYS: gettext_lazy("Liggedøgn etter akutte innleggelser"),
     SERVICE_HOURS: gettext_lazy("Timer med kommunale tjenester"),
+    SERVICE_VISITS: gettext_lazy("Besøk av kommunale tjenester"),
 }
 BALANCE_LABELS: dict[str, Promise] = {
     "age": gettext_lazy("Alder (år)"),
@@ -51,7 +58,8 @@ SMD_BALANCED = 0.1
 
 
 def number(value: float | None, digits: int = 2) -> str:
-    return "–" if value is None else number_format(value, digits)
+    """Return the number the Norwegian way, rounded (Django's number_format cuts the digits off)."""
+    return "–" if value is None else number_format(round(value, digits), digits)
 
 
 def ratio_text(rr: RateRatio) -> str:
@@ -213,17 +221,26 @@ class ChangeLine:
     mdc: str
     direction: str
     publishable: bool = True
+    hidden: str = ""
+    count_shown: bool = False
 
 
 def change_lines(psfs: ChangeSummary, iplos: ChangeSummary, *, suppress: bool = False) -> list[ChangeLine]:
-    """Return the PSFS and IPLOS lines; with ``suppress``, small groups are hidden."""
+    """Return the PSFS and IPLOS lines, none with a figure below the minimum of persons.
+
+    With ``suppress`` (figures leaving the municipality) small groups and small shares are
+    hidden as the indicators hide them.
+    """
     lines = [
         _change(_("PSFS «Hva er viktig for deg?» (0–10)"), psfs, _("høyere er bedre")),
         _change(_("IPLOS-snitt, behov for hjelp (1–5)"), iplos, _("lavere er bedre")),
     ]
-    if suppress:
-        for line, summary in zip(lines, (psfs, iplos), strict=True):
-            line.publishable = change_publishable(summary)
+    for line, summary in zip(lines, (psfs, iplos), strict=True):
+        if suppress and not change_publishable(summary):
+            line.publishable, line.hidden = False, _("skjult: for få personer")
+        elif not summary.enough:
+            # Within the municipality the count may be seen, but not one person's change.
+            line.publishable, line.hidden, line.count_shown = False, _("for få til å anslå"), True
     return lines
 
 

@@ -41,6 +41,7 @@ APP_SETTINGS = Settings(calendar_days=45, acute_cap=3)
 # is our cautious threshold (docs/effect.md).
 IPLOS_MDC = 0.5
 SERVICE_HOURS = "service_hours"
+SERVICE_VISITS = "service_visits"
 SEX: dict[str, int] = {Gender.FEMALE: 0, Gender.MALE: 1}
 
 
@@ -159,12 +160,16 @@ def build_cohort(municipalities: Sequence[Municipality]) -> tuple[Cohort, dict[s
         snapshots.append(Snapshot(_day(day), values))
 
     outcomes: dict[str, Events] = {}
-    # Every row has hours (hours__isnull=False), which the stubs cannot see.
-    use = cast(list[tuple[int, dt.date, Decimal]], list(
-        ServiceUse.objects.filter(person__municipality_id__in=ids, hours__isnull=False)
-        .values_list("person", "month", "hours")
-    ))
-    summary.service_rows = len(use)
+    # Hours and visits are separate outcomes: a service counted in visits only (practical help,
+    # meals) has no hours, and a visit is not an hour.
+    rows_with = {
+        amount: cast(list[tuple[int, dt.date, Decimal | int]], list(
+            ServiceUse.objects.filter(person__municipality_id__in=ids, **{f"{amount}__isnull": False})
+            .values_list("person", "month", amount)
+        ))
+        for amount in ("hours", "visits")
+    }
+    summary.service_rows = ServiceUse.objects.filter(person__municipality_id__in=ids).count()
     known = [m for m in ids if service_to[m] >= service_from[m]]
     if known:
         summary.service_from = from_day_number(min(service_from[m] for m in known))
@@ -178,13 +183,16 @@ def build_cohort(municipalities: Sequence[Municipality]) -> tuple[Cohort, dict[s
         )
         for m in ids
     )
-    if use and service_covers:
-        outcomes[SERVICE_HOURS] = Events(
-            np.array([at[p] for p, _m, _h in use], dtype=np.int64),
-            np.array([_day(m) + 14 for _p, m, _h in use], dtype=np.int64),
-            np.array([float(h) for _p, _m, h in use]),
-        )
-        summary.service_estimated = True
+    for key, amount in ((SERVICE_HOURS, "hours"), (SERVICE_VISITS, "visits")):
+        use = rows_with[amount]
+        if use and service_covers:
+            # A month's use is dated mid-month.
+            outcomes[key] = Events(
+                np.array([at[p] for p, _m, _h in use], dtype=np.int64),
+                np.array([_day(m) + 14 for _p, m, _h in use], dtype=np.int64),
+                np.array([float(h) for _p, _m, h in use]),
+            )
+            summary.service_estimated = True
 
     cohort = Cohort(
         ids=np.array([pk for pk, _m, _b, _g in persons]),

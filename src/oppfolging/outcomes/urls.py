@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.start, name="start"),
     path("kommuner/", views.pooled, name="pooled"),
     path("kommuner/effekt.csv", views.pooled_csv, name="pooled_csv"),
+    path("kommuner/effekt.xlsx", views.pooled_xlsx, name="pooled_xlsx"),
     path("import/", views.imports, name="imports"),
     path("import/<int:import_id>/", views.import_detail, name="import_detail"),
     path("person/<int:person_id>/", views.person_outcomes, name="person"),

@@ -27,6 +27,7 @@ from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.accounts.models import Municipality, User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
+from oppfolging.effect.change import MIN_PERSONS
 from oppfolging.effect.estimate import ACUTE
 from oppfolging.indicators.access import get_municipality_for_aggregates, require_evaluator
 from oppfolging.lib.spreadsheets import csv_text, xlsx_bytes
@@ -76,6 +77,7 @@ def effect(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
         "charts": report.chart_data(estimate) if estimate and estimate.status == "ok" else None,
         "verdict": report.verdict(estimate.adjusted) if estimate else "",
         "changes": report.change_lines(found.psfs, found.iplos),
+        "min_persons": MIN_PERSONS,
         "can_import": policy.can_import_outcomes(user, municipality),
         "method_note": report.method_note(),
         "definitions": report.definitions(),
@@ -132,24 +134,41 @@ def pooled(request: AuthenticatedHttpRequest) -> HttpResponse:
         "charts": report.chart_data(estimate) if estimate and estimate.status == "ok" else None,
         "curve_rows": report.curve_rows(estimate) if estimate and estimate.status == "ok" else [],
         "changes": report.change_lines(together.psfs, together.iplos, suppress=True),
+        "min_persons": MIN_PERSONS,
         "definitions": report.definitions(),
         "iplos_mdc": report.iplos_mdc_text(),
     })
 
 
-def pooled_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Download the evaluator's table as CSV, with the same suppression."""
+def _pooled_tables(
+    request: AuthenticatedHttpRequest,
+) -> tuple[list[report.PooledRow], report.PooledRow, selectors.EffectReport]:
     require_evaluator(request)
     municipalities = list(Municipality.objects.order_by("name"))
     each = [selectors.effect_report([m]) for m in municipalities]
     together = selectors.effect_report(municipalities)
     rows, total = report.pooled_rows(municipalities, each)
+    return rows, total, together
+
+
+def pooled_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Download the evaluator's table as CSV, with the same suppression."""
+    rows, total, together = _pooled_tables(request)
     _audit(request, None, Action.EXPORT, _("Effekt av oppfølgingsteam i alle kommuner som CSV"))
     response = HttpResponse(
         csv_text(exports.pooled_header(), exports.pooled_rows(rows, total, together)),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="effekt-kommuner.csv"'
+    return response
+
+
+def pooled_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Download the evaluator's table, the suppressed change and the definitions as Excel."""
+    rows, total, together = _pooled_tables(request)
+    _audit(request, None, Action.EXPORT, _("Effekt av oppfølgingsteam i alle kommuner som Excel"))
+    response = HttpResponse(xlsx_bytes(exports.pooled_sheets(rows, total, together)), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="effekt-kommuner.xlsx"'
     return response
 
 
