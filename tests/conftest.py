@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from oppfolging.accounts.models import Municipality, Role, RoleAssignment, User
 from oppfolging.catalogue.models import Sector, Service
@@ -20,6 +22,11 @@ from oppfolging.lib import identity
 from oppfolging.people.models import Gender, Person, RelatedPerson, Relationship
 
 PASSWORD = "correct-horse-battery"
+
+# The suite runs on shared machines (CI's included): a property is judged by its examples, not by
+# how fast a busy machine produced them.
+hypothesis_settings.register_profile("shared", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("shared")
 
 
 def make_user(username: str, first: str, last: str) -> User:

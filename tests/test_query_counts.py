@@ -163,7 +163,7 @@ PAGES: list[tuple[str, int, str, Any]] = [
     ("person list", 7, "cu", lambda w: reverse("people:list")),
     ("person", 9, "cu", lambda w: reverse("people:detail", args=[w.cast.person.pk])),
     ("team", 28, "cu", lambda w: reverse("teams:person_team", args=[w.cast.person.pk])),
-    ("plan", 39, "coordinator", lambda w: reverse("plans:detail", args=[w.cast.person.pk])),
+    ("plan", 40, "coordinator", lambda w: reverse("plans:detail", args=[w.cast.person.pk])),
     ("meetings", 11, "coordinator", lambda w: reverse("meetings:list", args=[w.cast.person.pk])),
     ("meeting", 25, "coordinator", lambda w: reverse("meetings:detail", args=[w.cast.person.pk, w.meeting.pk])),
     ("action items", 12, "colleague", lambda w: reverse("meetings:action_items", args=[w.cast.person.pk])),
