@@ -199,19 +199,28 @@ def cast(number: str) -> Size:
     size.cu = role(Role.COORDINATING_UNIT)
     size.leader = role(Role.LEADER)
     size.evaluator = User.objects.get(username="scale-evaluator")
-    size.coordinator = (
+    # The busiest coordinator who has a team with a plan, a next of kin and a planned meeting (at a
+    # small size the very busiest may have none).
+    coordinators = (
         User.objects.filter(role_assignments__municipality__number=number,
                             role_assignments__role=Role.COORDINATOR)
         .annotate(active=Count("coordinator_assignments",
                                filter=Q(coordinator_assignments__ended_at__isnull=True)))
-        .order_by("-active", "pk").first()
+        .order_by("-active", "pk")
     )
-    team = (Team.objects.filter(person__municipality__number=number, closed_at__isnull=True,
-                                coordinator_assignments__coordinator=size.coordinator,
-                                coordinator_assignments__ended_at__isnull=True,
-                                plans__isnull=False, memberships__kind="next_of_kin",
-                                meetings__status="planned")
-            .order_by("pk").first())
+    team = None
+    for size.coordinator in coordinators:
+        team = (Team.objects.filter(person__municipality__number=number, closed_at__isnull=True,
+                                    coordinator_assignments__coordinator=size.coordinator,
+                                    coordinator_assignments__ended_at__isnull=True,
+                                    plans__isnull=False, memberships__kind="next_of_kin",
+                                    meetings__status="planned")
+                .order_by("pk").first())
+        if team is not None:
+            break
+    if team is None:
+        raise SystemExit(f"municipality {number}: no coordinator has a team with a plan, a next of kin and "
+                         "a planned meeting; build a larger size")
     size.person = team.person
     size.meeting = Meeting.objects.filter(team=team, status="planned").order_by("starts_at").first()
     size.team_member = TeamMembership.objects.filter(team__person__municipality__number=number,

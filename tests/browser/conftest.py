@@ -49,12 +49,27 @@ def page(browser, live_server, settings) -> Iterator[object]:
 
 
 def axe_violations(page) -> list[str]:
-    """Run axe-core in the page and return readable WCAG 2.1 A/AA violations."""
-    page.evaluate(AXE_SCRIPT)
-    result = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-        WCAG_TAGS,
-    )
+    """Run axe-core in the page and return readable WCAG 2.1 A/AA violations.
+
+    A click that navigates returns before the next page has loaded: axe waits for it, and runs again
+    when the page it was injected into was replaced under it.
+    """
+    from playwright.sync_api import Error
+
+    for attempt in range(3):
+        page.wait_for_load_state("load")
+        try:
+            page.evaluate(AXE_SCRIPT)
+            result = page.evaluate(
+                "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+                WCAG_TAGS,
+            )
+            break
+        except Error as error:
+            replaced = any(sign in error.message for sign in
+                           ("documentElement", "context was destroyed", "axe is not defined"))
+            if not replaced or attempt == 2:
+                raise
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
         for v in result["violations"]
