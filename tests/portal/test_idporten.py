@@ -172,6 +172,17 @@ def test_it_says_so_when_the_register_does_not_know_the_citizen(cast, idporten):
     assert not CitizenAccount.objects.exists()
 
 
+def test_a_callback_without_a_sign_in_started_in_this_browser_is_a_failed_sign_in(cast, idporten):
+    client = Client()
+    sign_in(client, cast.person.identity_number)  # a sign-in in another browser…
+    code_only = Client().get("/oidc/callback/", {"code": "stolen", "state": "unknown"})
+    assert code_only.status_code == 403
+    assert "svaret fra ID-porten kunne ikke kontrolleres" in code_only.content.decode()
+    cancelled = Client().get("/oidc/callback/", {"error": "access_denied"})
+    assert cancelled.status_code == 403
+    assert "Innloggingen ble avbrutt" in cancelled.content.decode()
+
+
 def test_production_settings_turn_pkce_on_and_ask_for_level_high():
     env = {k: v for k, v in os.environ.items() if not k.startswith("OIDC_")}
     env.update(OIDC_RP_CLIENT_ID="min-plan", DJANGO_SETTINGS_MODULE="oppfolging.settings", DEBUG="1")

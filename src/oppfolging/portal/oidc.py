@@ -174,7 +174,8 @@ class IdPortenCallbackView(OIDCAuthenticationCallbackView):
         if not reason:
             # Cancelled at ID-porten, or an unknown or replayed state, is a failed sign-in; a
             # sign-in that passed every check but found nobody is a citizen the register lacks.
-            failed = self.request.GET.get("error") or "code" not in self.request.GET
+            # (`self.user` is set only once the code was exchanged: not for a stale session.)
+            failed = self.request.GET.get("error") or not hasattr(self, "user")
             reason = TOKEN if failed else UNKNOWN
             if failed:
                 logger.warning("ID-porten sign-in failed at the provider or with an unknown state.")
