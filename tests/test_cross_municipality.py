@@ -408,3 +408,143 @@ def test_it_exports_nothing_of_municipality_a_to_a_leader_of_municipality_b(cast
             assert secret not in text, f"{url} shows {secret!r}"
         # The same exports of A are not B's: 404, as every page of A.
         assert client.get(url.replace("9802", "9801")).status_code == 404
+
+
+def _b_recipients(cast):
+    """Everyone of municipality B a message could wrongly go to, reachable by e-mail and SMS."""
+    from oppfolging.notifications.services import Recipient
+    from oppfolging.people.models import RelatedPerson
+
+    stranger = cast.stranger
+    stranger.email, stranger.phone, stranger.notify_email, stranger.notify_sms = (
+        "frank@example.invalid", "+4799999991", True, True)
+    stranger.save()
+    other = cast.other_person
+    other.email, other.phone, other.notify_email, other.notify_sms = "otto@example.invalid", "+4799999992", True, True
+    other.save()
+    guardian = RelatedPerson.objects.create(
+        person=other, given_name="Gro", family_name="Annen", relationship="other", is_guardian=True,
+        email="gro@example.invalid", phone="+4799999993", notify_email=True, notify_sms=True)
+    return {"staff": Recipient(user=stranger), "person": Recipient(person=other),
+            "next_of_kin": Recipient(related=guardian)}
+
+
+@pytest.mark.parametrize("recipient_kind", ["staff", "person", "next_of_kin"])
+def test_no_kind_of_message_about_a_person_of_a_reaches_anyone_of_b(cast, deliver, recipient_kind):
+    """Every kind of notification (e-mail, SMS, the invitation's .ics), checked at send time (#12.2).
+
+    Whatever produced it (agenda, invitation, task and overdue reminders, decisions, portal
+    messages), every message goes out through one delivery, which asks the access policy again.
+    A control sent to A's coordinating unit proves the same messages do go out.
+    """
+    from django.core import mail
+
+    from oppfolging.meetings.services import _calendar
+    from oppfolging.notifications.models import Kind
+    from oppfolging.notifications.services import Recipient, notify
+    from oppfolging.notifications.sms import MemoryBackend
+
+    MemoryBackend.outbox.clear()
+    recipient = _b_recipients(cast)[recipient_kind]
+    cast.cu.email, cast.cu.notify_email = "cu@example.invalid", True
+    cast.cu.save()
+    team = Team.objects.create(person=cast.person, created_by=cast.cu)
+    import datetime as dt
+    meeting = Meeting.objects.create(team=team, starts_at=dt.datetime(2030, 1, 1, 10, tzinfo=dt.UTC),
+                                     location="Helsehuset, rom 2", created_by=cast.cu)
+    for kind in Kind.values:
+        for who, key in ((recipient, "b"), (Recipient(user=cast.cu), "a")):
+            calendar = _calendar(meeting, who, "/x/", cancel=kind == "meeting_cancelled") if kind.startswith(
+                "meeting_") else ""
+            notify(kind=kind, key=f"{kind}:{key}", recipient=who, person=cast.person, url="/x/", calendar=calendar)
+    deliver()
+
+    b_addresses = {"frank@example.invalid", "otto@example.invalid", "gro@example.invalid"}
+    assert [m for m in mail.outbox if b_addresses & set(m.to)] == []
+    assert [s for s in MemoryBackend.outbox if "9999999" in str(s)] == []
+    refused = Delivery.objects.exclude(notification__recipient_user=cast.cu)
+    assert refused.count() == 2 * len(Kind.values)  # e-mail and SMS of every kind, none sent
+    assert set(refused.values_list("status", flat=True)) == {"refused"}
+    sent_to_a = [m for m in mail.outbox if m.to == ["cu@example.invalid"]]
+    assert len(sent_to_a) == len(Kind.values)
+    assert sum(bool(m.attachments) for m in sent_to_a) == 3  # the invitations carry the .ics
+    from oppfolging.audit.models import AuditEvent
+    assert AuditEvent.objects.filter(resource="notification", purpose__startswith="Varsel ikke sendt").count() == \
+        2 * len(Kind.values)
+
+
+def test_no_message_of_a_without_a_person_reaches_a_user_of_b(cast, deliver):
+    """Messages about A's work queue (a report assigned, an idle plan) go to A's staff only."""
+    from django.core import mail
+
+    from oppfolging.notifications.models import Kind
+    from oppfolging.notifications.services import notify
+
+    recipient = _b_recipients(cast)["staff"]
+    for kind in (Kind.REFERRAL_ASSIGNED, Kind.IDLE_PLAN, Kind.MEDICAL_REQUEST, Kind.CHILD_COORDINATOR):
+        notify(kind=kind, key=kind, recipient=recipient, person=None, municipality=cast.municipality)
+    deliver()
+    assert [m for m in mail.outbox if "frank@example.invalid" in m.to] == []
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"refused"}
+
+
+def test_reminders_of_tasks_coming_due_in_a_reach_nobody_of_b(cast, deliver):
+    """The calendar's task reminders (action items and measures) and the overdue reminders."""
+    import datetime as dt
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from oppfolging.calendars.tasks import tasks_remind_due
+    from oppfolging.meetings.tasks import run_meeting_jobs
+
+    _b_recipients(cast)
+    team = Team.objects.create(person=cast.person, created_by=cast.cu)
+    TeamMembership.objects.create(team=team, user=cast.stranger, service=cast.other_service, added_by=cast.cu)
+    Consent.objects.create(person=cast.person, scope="team_and_plan", given_by="person", method="paper")
+    Consent.objects.create(person=cast.person, scope="share_with_service", service=cast.other_service,
+                           given_by="person", method="paper")
+    plan = IndividualPlan.objects.create(person=cast.person, team=team, created_by=cast.cu, status="active")
+    goal = Goal.objects.create(plan=plan, text="Hemmelig mål", author_kind="person", next_evaluation_on="2030-01-01")
+    today = timezone.localdate()
+    Measure.objects.create(goal=goal, description="Hemmelig tiltak", responsible_user=cast.stranger,
+                           ends_on=today + dt.timedelta(days=1))
+    ActionItem.objects.create(team=team, description="Hemmelig oppgave", owner_user=cast.stranger,
+                              created_by=cast.cu, due_on=today + dt.timedelta(days=1))
+    ActionItem.objects.create(team=team, description="Hemmelig forfalt", owner_user=cast.stranger,
+                              created_by=cast.cu, due_on=today - dt.timedelta(days=2))
+    assert tasks_remind_due(today=today) == 2
+    assert run_meeting_jobs()["action_item_reminders"] == 1
+    deliver()
+    assert [m for m in mail.outbox if "frank@example.invalid" in m.to] == []
+    deliveries = Delivery.objects.filter(notification__recipient_user=cast.stranger)
+    assert deliveries.count() == 6 and set(deliveries.values_list("status", flat=True)) == {"refused"}
+
+
+def test_the_evaluators_and_bs_own_downloads_hold_no_person_of_a(cast, ids):
+    """The evaluator's downloads span municipalities by design: aggregates only, never a person."""
+    import io
+
+    from openpyxl import load_workbook
+
+    secrets = [cast.person.full_name, cast.person.identity_number, "Hemmelig mål", "Petra", "Lars Lege"]
+    evaluator = cast.client_for(cast.evaluator)
+    for url in ("/indikatorer/kommuner/indikatorer.csv", "/effekt/kommuner/effekt.csv",
+                "/effekt/kommuner/effekt.xlsx"):
+        response = evaluator.get(url)
+        assert response.status_code == 200, url
+        if url.endswith(".xlsx"):
+            workbook = load_workbook(io.BytesIO(response.content))
+            text = "\n".join(str(v) for sheet in workbook for row in sheet.iter_rows(values_only=True) for v in row)
+        else:
+            text = response.content.decode("utf-8-sig")
+        for secret in secrets:
+            assert secret not in text, f"{url} shows {secret!r}"
+        # A leader or coordinating unit of B gets none of them.
+        assert cast.client_for(cast.stranger).get(url).status_code in (403, 404), url
+    # B's own person's plan PDF holds nothing of A.
+    plan = IndividualPlan.objects.create(person=cast.other_person, created_by=cast.stranger)
+    pdf = cast.client_for(cast.stranger).get(f"/plan/person/{cast.other_person.pk}/pdf/")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf", plan
+    for secret in secrets + [cast.municipality.name]:
+        assert secret.encode() not in pdf.content

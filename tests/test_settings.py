@@ -33,3 +33,13 @@ def test_it_refuses_synthetic_numbers_in_production(tmp_path):
                        DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
     assert result.returncode != 0
     assert "oppfolging.E001" in result.stderr
+
+
+def test_it_refuses_id_porten_sign_in_without_the_issuer_its_tokens_are_checked_against(tmp_path):
+    base = {"DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "example.invalid",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3", "OIDC_RP_CLIENT_ID": "min-plan"}
+    result = run_check(**base)
+    assert result.returncode != 0
+    assert "oppfolging.E011" in result.stderr
+    result = run_check(**base, OIDC_OP_ISSUER="https://idporten.no")
+    assert "oppfolging.E011" not in result.stderr

@@ -49,3 +49,35 @@ def test_it_keeps_csrf_protection_on_the_upload_pages(cast):
     client.handler.enforce_csrf_checks = True
     response = client.post(reverse("gp:lists"), {"extract": SimpleUploadedFile("u.zip", b"PK")})
     assert response.status_code == 403
+
+
+def test_the_production_proxy_example_caps_each_upload_page_at_its_own_limit(cast, settings):
+    """docs/production.md's nginx block lets each upload through and nothing much larger (#12 gaps)."""
+    import re
+    from pathlib import Path
+
+    from django.urls import resolve
+
+    from oppfolging.documents import views as documents
+    from oppfolging.gp import views as gp
+    from oppfolging.outcomes import views as outcomes
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "production.md").read_text()
+    block = doc.split("```nginx", 1)[1].split("```", 1)[0]
+    default = int(re.search(r"^\s*client_max_body_size (\d+)m;", block, re.M).group(1))
+    caps = {where: int(mb) for where, mb in re.findall(
+        r"location [=~] \^?(\S+) \{\s*client_max_body_size (\d+)m;", block)}
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE <= default * MB <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 2 * MB
+    expected = {
+        "/plan/person/[0-9]+/dokumenter/": (documents, settings.DOCUMENT_MAX_FILE_MB),
+        "/effekt/import/": (outcomes, settings.OUTCOME_IMPORT_MAX_MB),
+        "/fastlege/risikoliste/": (gp, 2 * settings.GP_EXTRACT_MAX_MB),
+    }
+    assert set(caps) == set(expected)
+    for where, (module, largest) in expected.items():
+        assert largest * MB < caps[where] * MB <= largest * MB + 2 * MB, where
+        url = where.replace("[0-9]+", str(cast.person.pk)) + ("ny/" if "dokumenter" in where else "")
+        assert resolve(url).func.__module__ == module.__name__, url
+
+
+MB = 1024 * 1024

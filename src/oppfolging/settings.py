@@ -265,6 +265,9 @@ if OIDC_ENABLED:
     OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
     OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
     OIDC_OP_LOGOUT_ENDPOINT = os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", "")
+    # The ID token's `iss` must be exactly this (https://idporten.no in production); without it
+    # every sign-in is refused and `check` reports oppfolging.E011.
+    OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "")
     OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
     OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid profile")
     # «Min plan» shows health information: ID-porten's level high (eID «høyt») by default. The

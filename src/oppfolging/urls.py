@@ -40,10 +40,12 @@ urlpatterns = [
 if settings.OIDC_ENABLED:
     from mozilla_django_oidc import views as oidc_views
 
+    from oppfolging.portal.oidc import IdPortenCallbackView
+
     urlpatterns += [
         path("oidc/authenticate/", login_not_required(oidc_views.OIDCAuthenticationRequestView.as_view()),
              name="oidc_authentication_init"),
-        path("oidc/callback/", login_not_required(oidc_views.OIDCAuthenticationCallbackView.as_view()),
+        path("oidc/callback/", login_not_required(IdPortenCallbackView.as_view()),
              name="oidc_authentication_callback"),
     ]
 

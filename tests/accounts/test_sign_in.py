@@ -159,3 +159,12 @@ def test_it_lists_demo_users_and_signs_in_with_one_click_in_the_demo(cast, clien
 def test_it_keeps_sign_out_a_post(cast, client, method):
     client.force_login(cast.cu)
     assert client.get(reverse("accounts:logout")).status_code == 405
+
+
+def test_sign_out_tells_the_browser_to_forget_drafts_even_without_scripts(cast, client):
+    """Drafts live in the browser's storage: sign-out clears it for the next user (#12.10)."""
+    client.force_login(cast.cu)
+    response = client.post(reverse("accounts:logout"))
+    assert response.status_code == 302
+    assert response["Clear-Site-Data"] == '"storage"'
+    assert "_auth_user_id" not in client.session

@@ -149,3 +149,44 @@ def test_the_start_page_and_the_task_page_list_the_users_open_tasks(world):
     assert "Søke om støttekontakt for Petra" in client.get(reverse("calendars:tasks")).content.decode()
     plan = w.client(w.kin_user).get(reverse("portal:plan", args=[w.cast.person.pk])).content.decode()
     assert "Ringe banken" in plan
+
+
+def _reachable(w) -> None:
+    for who, address in ((w.coordinator, "kari@example.invalid"), (w.cast.colleague, "kim@example.invalid"),
+                         (w.cast.next_of_kin, "nora@example.invalid")):
+        who.email, who.notify_email = address, True
+        who.save(update_fields=["email", "notify_email"])
+
+
+def test_task_reminders_queued_before_consent_is_withdrawn_go_to_nobody_who_lost_it(world, deliver):
+    """Consent is checked when the reminder goes out, not when it was queued (#12.2)."""
+    from oppfolging.notifications.models import Delivery
+    from oppfolging.teams.models import Consent
+
+    w = world
+    _fill(w)
+    _reachable(w)
+    assert tasks_remind_due() == 3
+    Consent.objects.filter(person=w.cast.person, scope__in=("share_with_service", "next_of_kin")).update(
+        withdrawn_at=timezone.now())
+    deliver()
+    status = {(d.notification.recipient_user_id, d.notification.recipient_related_id): d.status
+              for d in Delivery.objects.filter(notification__kind=Kind.TASK_DUE).select_related("notification")}
+    assert status == {(w.cast.colleague.pk, None): "refused", (None, w.cast.next_of_kin.pk): "refused",
+                      (w.coordinator.pk, None): "sent"}
+    assert [m.to for m in mail.outbox] == [[w.coordinator.email]]
+    assert AuditEvent.objects.filter(resource="notification", purpose__startswith="Varsel ikke sendt").count() == 2
+
+
+def test_task_reminders_go_to_nobody_who_left_the_team_before_they_went_out(world, deliver):
+    from oppfolging.notifications.models import Delivery
+
+    w = world
+    _fill(w)
+    _reachable(w)
+    assert tasks_remind_due() == 3
+    membership_end(grant=w.grant(w.cast.cu), membership=w.colleague_membership, left_on=timezone.localdate())
+    deliver()
+    refused = Delivery.objects.get(notification__kind=Kind.TASK_DUE, notification__recipient_user=w.cast.colleague)
+    assert refused.status == "refused"
+    assert w.cast.colleague.email not in [address for m in mail.outbox for address in m.to]

@@ -19,6 +19,7 @@ from oppfolging.audit.models import AuditEvent
 from oppfolging.gp.models import RiskDecision, RiskEntry, RiskList, RiskReview
 from oppfolging.gp.services import entry_review, risk_lists_purge
 from oppfolging.lib import identity
+from oppfolging.notifications.reminders import run_all
 
 N = 130
 
@@ -283,6 +284,27 @@ def test_it_deletes_lists_after_the_review_period_except_referred_patients(
         call_command("gp_purge_risk_lists")
     assert not RiskDecision.objects.exists()
     assert not RiskList.objects.filter(pk=fresh.pk).exists()
+
+
+def test_the_scheduler_purges_lists_past_the_review_period_daily_keeping_referred_patients(
+        cast, gp_client, django_capture_on_commit_callbacks, settings):
+    """`oppfolging scheduler` enqueues the reminder sweep, which runs the purge (#12 gaps)."""
+    settings.GP_RISK_LIST_RETENTION_DAYS = 90
+    with time_machine.travel(dt.datetime(2026, 1, 10, 10, tzinfo=dt.UTC), tick=False):
+        old = upload(gp_client, django_capture_on_commit_callbacks, zipped(extract_files(cast)))
+        unreviewed = upload(gp_client, django_capture_on_commit_callbacks, zipped(extract_files(cast)))
+        grant = policy.staff_grant(user=cast.gp, municipality=cast.municipality)
+        entry_review(grant=grant, entry=old.entries.get(patient_id="p3"), decision="refer")
+    with time_machine.travel(dt.datetime(2026, 4, 10, 10, tzinfo=dt.UTC), tick=False):
+        call_command("scheduler", "--once", stdout=io.StringIO())  # day 90: still in the period
+    assert RiskEntry.objects.filter(risk_list=old).count() == N
+    assert RiskList.objects.filter(pk=unreviewed.pk).exists()
+    with time_machine.travel(dt.datetime(2026, 4, 11, 10, tzinfo=dt.UTC), tick=False):
+        call_command("scheduler", "--once", stdout=io.StringIO())
+        assert run_all()["gp_risk_lists_purged"] == 0  # the day's later runs find nothing
+    assert not RiskList.objects.filter(pk=unreviewed.pk).exists()
+    assert list(RiskEntry.objects.filter(risk_list=old).values_list("patient_id", flat=True)) == ["p3"]
+    assert AuditEvent.objects.filter(resource="risk_list", action="delete").count() == 2
 
 
 def test_it_refuses_a_date_to_look_again_in_the_past_and_says_why(

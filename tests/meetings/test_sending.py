@@ -186,3 +186,14 @@ def test_it_does_not_remind_an_owner_who_left_the_team(deliver, cast, meeting):
     deliver()
     assert [m for m in mail.outbox if "passert fristen" in m.body] == []
     assert Delivery.objects.get(notification__kind="action_item_overdue").status == "refused"
+
+
+def test_it_does_not_remind_an_owner_whose_service_lost_the_consent(deliver, cast, meeting):
+    """The overdue reminder is queued, then consent is withdrawn: it is refused when it goes out (#12.2)."""
+    ActionItem.objects.create(team=meeting.team, description="Søke om BPA", owner_user=cast.colleague,
+                              due_on=timezone.localdate() - dt.timedelta(days=1), created_by=cast.cu)
+    run_meeting_jobs()
+    Consent.objects.filter(scope="share_with_service").update(withdrawn_at=timezone.now())
+    deliver()
+    assert [m for m in mail.outbox if "passert fristen" in m.body] == []
+    assert Delivery.objects.get(notification__kind="action_item_overdue").status == "refused"

@@ -212,7 +212,7 @@ def test_it_names_line_and_column_of_a_json_syntax_error(cast):
 
 def gp_extract(*, patients: str, stays: str) -> bytes:
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("uttrekk/extract.json", json.dumps({"extracted_at": "2025-01-01"}))
         archive.writestr("uttrekk/patients.csv", patients)
         archive.writestr("uttrekk/hospital_stays.csv", stays)
@@ -253,6 +253,45 @@ def test_it_refuses_a_faulty_gp_extract_with_the_readers_message(cast):
 
     assert str(error.value.problems[0]) == (
         "uttrekk.zip: patients.csv, linje 2, kolonne sex: ugyldig kjønn «X» (forventer F, M eller U)")
+
+
+def _many_stays(rows: int) -> str:
+    # Varied rows, so the zip stays within the reader's compression ratio and only the caps stop it.
+    return "patient_id,admitted,discharged,acute\n" + "".join(
+        f"A,20{10 + i % 14}-{1 + i % 12:02d}-{1 + i % 28:02d},,{'true' if i % 3 else 'false'}\n"
+        for i in range(rows))
+
+
+def test_it_stops_a_gp_extract_at_the_cap_on_uncompressed_bytes_while_reading(cast, settings, monkeypatch):
+    settings.GP_EXTRACT_MAX_UNZIPPED_MB = 1
+    settings.GP_EXTRACT_MAX_ROWS = 10_000_000
+    data = gp_extract(patients="patient_id,birth_date,sex,gp_id\nA,1960-05-17,F,1\n", stays=_many_stays(80_000))
+    assert len(data) < 1024**2 < sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    read: list[int] = []
+    real_read = zipfile.ZipExtFile.read
+
+    def counting_read(self, n=-1):
+        chunk = real_read(self, n)
+        read.append(len(chunk))
+        return chunk
+
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", counting_read)
+    with pytest.raises(ImportProblems) as error:
+        run(cast, data, kind=ImportKind.GP_EXTRACT, name="uttrekk.zip")
+    assert str(error.value.problems[0]) == (
+        "uttrekk.zip: hospital_stays.csv: uttrekket pakker seg ut til mer enn 1 MB (grensen for opplasting)")
+    assert sum(read) <= 1024**2 + (1 << 20)  # stopped within one chunk of the cap, not after the whole file
+    assert not OutcomeImport.objects.exists()
+
+
+def test_it_stops_a_gp_extract_at_the_cap_on_rows(cast, settings):
+    settings.GP_EXTRACT_MAX_ROWS = 500
+    data = gp_extract(patients="patient_id,birth_date,sex,gp_id\nA,1960-05-17,F,1\n", stays=_many_stays(2_000))
+    with pytest.raises(ImportProblems) as error:
+        run(cast, data, kind=ImportKind.GP_EXTRACT, name="uttrekk.zip")
+    assert str(error.value.problems[0]) == (
+        "uttrekk.zip: hospital_stays.csv: uttrekket har mer enn 500 rader (grensen for opplasting)")
+    assert not OutcomeImport.objects.exists()
 
 
 def test_it_imports_service_use_per_month_and_refuses_the_same_month_twice(cast):

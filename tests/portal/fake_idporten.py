@@ -8,10 +8,12 @@ from django.urls import include, path
 from mozilla_django_oidc import views as oidc_views
 from tests.accounts.fake_helseid import urlpatterns as provider_urls
 
+from oppfolging.portal.oidc import IdPortenCallbackView
+
 urlpatterns = [
     path("oidc/authenticate/", login_not_required(oidc_views.OIDCAuthenticationRequestView.as_view()),
          name="oidc_authentication_init"),
-    path("oidc/callback/", login_not_required(oidc_views.OIDCAuthenticationCallbackView.as_view()),
+    path("oidc/callback/", login_not_required(IdPortenCallbackView.as_view()),
          name="oidc_authentication_callback"),
     *provider_urls[:-1],
     path("", include("oppfolging.urls")),

@@ -11,8 +11,10 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import time
 from urllib.parse import parse_qs, urlparse
 
+import jwt
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
@@ -21,10 +23,12 @@ from tests.accounts.fake_helseid import FakeHelseId
 
 from oppfolging.access import policy
 from oppfolging.audit.models import AuditEvent
+from oppfolging.fhir import dev_issuer
 from oppfolging.lib import identity
 from oppfolging.people import services as people
 from oppfolging.people.models import RelatedPerson
 from oppfolging.portal.models import CitizenAccount
+from oppfolging.portal.oidc import IdTokenRefused, id_token_claims
 
 from ..conftest import make_person
 
@@ -52,11 +56,12 @@ def idporten(live_server, settings):
     settings.OIDC_ACR_VALUES = HIGH
     settings.OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": HIGH}
     settings.LOGIN_REDIRECT_URL_FAILURE = "/logg-inn/?idporten=feil"
+    settings.OIDC_OP_ISSUER = FakeHelseId.issuer
     return base
 
 
-def sign_in(client: Client, pid: str, acr: str = HIGH):
-    FakeHelseId.claims = {"pid": pid, "acr": acr}
+def sign_in(client: Client, pid: str, acr: str = HIGH, **forged: object):
+    FakeHelseId.claims = {"pid": pid, "acr": acr, **forged}
     start = client.get("/oidc/authenticate/?next=/min-plan/")
     assert start.status_code == 302
     authorize = urlparse(start["Location"])
@@ -83,18 +88,99 @@ def test_it_signs_in_with_pkce_at_level_high_and_binds_the_account_to_the_pid(ca
     assert client.get(reverse("portal:plan", args=[cast.person.pk])).status_code == 200
 
 
-def test_it_refuses_an_id_token_below_level_high(cast, idporten):
+def test_it_refuses_an_id_token_below_level_high(cast, idporten, caplog):
     client = Client()
     response = sign_in(client, cast.person.identity_number, acr="idporten-loa-substantial")
-    assert response["Location"] == "/logg-inn/?idporten=feil"
+    assert response.status_code == 403
+    assert "«Min plan» krever innlogging på høyt sikkerhetsnivå" in response.content.decode()
     assert signed_in_user_id(client) is None
     assert not CitizenAccount.objects.exists()
+    assert "refused (level)" in caplog.text and cast.person.identity_number not in caplog.text
 
 
 def test_it_refuses_an_id_token_without_a_level(cast, idporten):
     client = Client()
     sign_in(client, cast.person.identity_number, acr="")
     assert signed_in_user_id(client) is None
+
+
+NOW = int(time.time())
+
+
+@pytest.mark.parametrize(("forged", "reason"), [
+    ({"aud": "another-client"}, "aud is not our client id"),
+    ({"aud": ["another-client", "a-third"]}, "aud is not our client id"),
+    ({"iss": "https://idporten.evil"}, "iss is not the configured issuer"),
+    ({"exp": NOW - 3600, "iat": NOW - 7200}, "exp has passed"),
+    ({"iat": NOW + 3600, "exp": NOW + 7200}, "iat or nbf is in the future"),
+    ({"nonce": "a-nonce-from-another-sign-in"}, "nonce does not match this sign-in"),
+    ({"nonce": None}, "no nonce"),
+])
+def test_it_refuses_a_forged_id_token(cast, idporten, caplog, forged, reason):
+    client = Client()
+    response = sign_in(client, cast.person.identity_number, **forged)
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Innloggingen ble avbrutt, eller svaret fra ID-porten kunne ikke kontrolleres." in html
+    assert signed_in_user_id(client) is None
+    assert not CitizenAccount.objects.exists()
+    assert f"ID-porten sign-in refused (token): {reason}" in caplog.text
+    assert cast.person.identity_number not in caplog.text
+
+
+def test_it_accepts_clocks_a_little_apart(cast, idporten):
+    client = Client()
+    now = int(time.time())
+    sign_in(client, cast.person.identity_number, iat=now + 30, exp=now - 30 + 300)
+    assert signed_in_user_id(client) is not None
+
+
+def test_it_refuses_every_sign_in_without_a_configured_issuer(cast, idporten, settings, caplog):
+    settings.OIDC_OP_ISSUER = ""
+    response = sign_in(Client(), cast.person.identity_number)
+    assert response.status_code == 403
+    assert "no issuer configured" in caplog.text
+
+
+def test_it_refuses_a_token_signed_with_another_key_or_algorithm(settings):
+    settings.OIDC_RP_SIGN_ALGO = "RS256"
+    settings.OIDC_RP_CLIENT_ID = "min-plan-test"
+    settings.OIDC_OP_ISSUER = FakeHelseId.issuer
+    now = int(time.time())
+    claims = {"iss": FakeHelseId.issuer, "aud": "min-plan-test", "iat": now, "exp": now + 300, "nonce": "n"}
+    public = FakeHelseId.key.public_key()
+    good = jwt.encode(claims, FakeHelseId.key, algorithm="RS256")
+    assert id_token_claims(good, public, nonce="n")["aud"] == "min-plan-test"
+    forged = jwt.encode(claims, dev_issuer.new_key(), algorithm="RS256")
+    with pytest.raises(IdTokenRefused, match="InvalidSignatureError"):
+        id_token_claims(forged, public, nonce="n")
+    with pytest.raises(IdTokenRefused, match="algorithm 'HS256'"):
+        id_token_claims(jwt.encode(claims, "guessed-secret-guessed-secret-32", algorithm="HS256"), public, nonce="n")
+    unsigned = jwt.encode(claims, None, algorithm="none")
+    with pytest.raises(IdTokenRefused, match="algorithm 'none'"):
+        id_token_claims(unsigned, public, nonce="n")
+    with pytest.raises(IdTokenRefused, match="no exp"):
+        id_token_claims(jwt.encode({k: v for k, v in claims.items() if k != "exp"}, FakeHelseId.key,
+                                   algorithm="RS256"), public, nonce="n")
+
+
+def test_it_says_so_when_the_register_does_not_know_the_citizen(cast, idporten):
+    stranger = identity.make_synthetic(birth_date=dt.date(1970, 3, 3), individual=460)
+    response = sign_in(Client(), stranger)
+    assert response.status_code == 403
+    assert "Du får bare logge inn her hvis kommunen har registrert deg" in response.content.decode()
+    assert not CitizenAccount.objects.exists()
+
+
+def test_a_callback_without_a_sign_in_started_in_this_browser_is_a_failed_sign_in(cast, idporten):
+    client = Client()
+    sign_in(client, cast.person.identity_number)  # a sign-in in another browser…
+    code_only = Client().get("/oidc/callback/", {"code": "stolen", "state": "unknown"})
+    assert code_only.status_code == 403
+    assert "svaret fra ID-porten kunne ikke kontrolleres" in code_only.content.decode()
+    cancelled = Client().get("/oidc/callback/", {"error": "access_denied"})
+    assert cancelled.status_code == 403
+    assert "Innloggingen ble avbrutt" in cancelled.content.decode()
 
 
 def test_production_settings_turn_pkce_on_and_ask_for_level_high():

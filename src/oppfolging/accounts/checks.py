@@ -29,4 +29,12 @@ def check_settings(app_configs: Any, **kwargs: Any) -> list[Any]:
         )
     if not settings.DEBUG and "insecure" in settings.SECRET_KEY:
         problems.append(Error("SECRET_KEY is the development key.", id="oppfolging.E002"))
+    if settings.OIDC_ENABLED and not getattr(settings, "OIDC_OP_ISSUER", ""):
+        problems.append(
+            Error(
+                "ID-porten sign-in is on (OIDC_RP_CLIENT_ID) without OIDC_OP_ISSUER: every sign-in is refused.",
+                hint="Set OIDC_OP_ISSUER to ID-porten's issuer, https://idporten.no in production.",
+                id="oppfolging.E011",
+            )
+        )
     return problems

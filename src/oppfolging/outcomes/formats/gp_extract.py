@@ -1,7 +1,8 @@
 """A GP extract (a .zip in the format of gp-extract.md): its hospital stays and risk scores.
 
 Read with the risk engine's reader, so the same file refused on the GP's page is refused here,
-with the same messages. Stays are matched on the patients' ``national_id``; the extract covers
+with the same messages, and with the same caps on what the zip may expand to (bytes and rows,
+counted while its members are streamed out, so a zip bomb is stopped early). Stays are matched on the patients' ``national_id``; the extract covers
 the two years before its ``extracted_at`` for the patients on its list.
 """
 
@@ -12,11 +13,17 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from oppfolging.effect.extracts import HISTORY_DAYS, risk_components
 from oppfolging.outcomes.formats import ImportProblems, Parsed, Problem, SnapshotRow, StayRow
-from oppfolging.risk.reader import ExtractError, read_extract
+from oppfolging.risk.reader import ExtractError, Limits, read_extract
+
+
+def unzip_limits() -> Limits:
+    """Return the caps on an uploaded extract's uncompressed bytes and rows (the GP page's)."""
+    return Limits(max_bytes=settings.GP_EXTRACT_MAX_UNZIPPED_MB * 1024**2, max_rows=settings.GP_EXTRACT_MAX_ROWS)
 
 
 def parse(name: str, data: bytes) -> Parsed:
@@ -25,7 +32,7 @@ def parse(name: str, data: bytes) -> Parsed:
         path = Path(folder) / "extract.zip"
         path.write_bytes(data)
         try:
-            extract = read_extract(path)
+            extract = read_extract(path, limits=unzip_limits())
         except ExtractError as error:
             raise ImportProblems(
                 [Problem(f"{name}: {p.file}", p.line, p.column, p.message) for p in error.problems],
