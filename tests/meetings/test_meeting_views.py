@@ -245,3 +245,22 @@ def test_it_refuses_a_stale_edit_of_an_agenda_item_and_keeps_what_was_typed(cast
     assert "Noen andre endret saken" in html and "Skoleskyss fra august" in html and "Min gamle tittel" in html
     item.refresh_from_db()
     assert item.title == "Skoleskyss fra august"
+
+
+def test_a_double_click_on_a_goals_evaluation_in_the_meeting_records_it_once(cast, meeting, due_goal):
+    """#13.4: the evaluation form on the meeting page carries a one-time token; a repeat shows the page."""
+    import re
+
+    client = cast.client_for(cast.cu)
+    prefix = f"goal-{due_goal.pk}-"
+    html = client.get(reverse("meetings:detail", args=[cast.person.pk, meeting.pk])).content.decode()
+    token = re.search(rf'name="{prefix}submission_token" value="([0-9a-f-]{{36}})"', html).group(1)
+    url = reverse("meetings:goal_evaluate", args=[cast.person.pk, meeting.pk, due_goal.pk])
+    data = {prefix + "result": "partly", prefix + "learned": "Går med følge.", prefix + "next_step": "continue",
+            prefix + "next_evaluation_on": (timezone.localdate() + dt.timedelta(days=90)).isoformat(),
+            prefix + "submission_token": token}
+    assert client.post(url, data).status_code == 302
+    repeat = client.post(url, data, follow=True)
+    assert "Dette var allerede lagret." in repeat.content.decode()
+    assert "Evaluert i møtet: Delvis nådd" in repeat.content.decode()
+    assert GoalEvaluation.objects.filter(goal=due_goal).count() == 1

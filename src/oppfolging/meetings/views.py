@@ -515,7 +515,12 @@ def goal_evaluate(request: AuthenticatedHttpRequest, person_id: int, meeting_id:
     if form.is_valid():
         try:
             assert item.goal is not None  # the agenda item was found by its goal
-            plan_goal_evaluate(grant=grant, goal=item.goal, meeting=meeting, **form.cleaned_data)
+            with once(form.submission, user=request.user) as submission:
+                submission.created(plan_goal_evaluate(grant=grant, goal=item.goal, meeting=meeting,
+                                                      **form.data_without_token()))
+        except AlreadySubmitted:
+            messages.info(request, _("Dette var allerede lagret."))
+            return _back(person_id, meeting_id, "goals-heading")
         except EditConflict:
             messages.error(request, _("Noen andre evaluerte eller endret målet samtidig. Se planen."))
             return _back(person_id, meeting_id, "goals-heading")
