@@ -127,3 +127,26 @@ def test_it_refuses_a_mistyped_year_in_the_form_and_the_service(world, document_
                                  document_date=dt.date(9999, 12, 31), visibility=Visibility.TEAM)
     assert "document_date" in refused.value.message_dict
     assert not Document.objects.exists()
+
+
+def _upload_token(client, url: str) -> str:
+    import re
+
+    return re.search(r'name="submission_token" value="([0-9a-f-]{36})"', client.get(url).content.decode()).group(1)
+
+
+def test_a_double_click_on_an_upload_stores_the_document_once(world, document_storage):
+    """#13.4: the upload form carries a one-time token; sent twice, one document and one file, and the list is shown."""
+    for user, page, upload in ((world.cast.colleague, "documents:list", "documents:upload"),
+                               (world.person_user, "documents:portal_list", "documents:portal_upload")):
+        client = world.client(user)
+        token = _upload_token(client, reverse(page, args=[world.cast.person.pk]))
+        title = f"Vurdering fra {user.pk}"
+        for _ in range(2):
+            response = client.post(reverse(upload, args=[world.cast.person.pk]), {
+                "title": title, "document_date": "2026-11-30", "visibility": "team", "submission_token": token,
+                "upload": SimpleUploadedFile("vurdering.pdf", files.pdf(), "application/pdf")}, follow=True)
+        html = response.content.decode()
+        assert "Dette var allerede lagret." in html and title in html
+        assert Document.objects.filter(title=title).count() == 1
+    assert sum(1 for path in document_storage.rglob("*") if path.is_file()) == 2

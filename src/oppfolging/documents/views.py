@@ -25,6 +25,7 @@ from oppfolging.documents import selectors, services
 from oppfolging.documents.forms import UploadForm, VisibilityFields, WithdrawForm
 from oppfolging.documents.models import Document
 from oppfolging.lib.uploads import SizeLimitedUploadHandler
+from oppfolging.submissions.once import AlreadySubmitted, once
 from oppfolging.teams.models import Consent
 
 MB = 1024 * 1024
@@ -69,6 +70,7 @@ def _limited(request: AuthenticatedHttpRequest) -> SizeLimitedUploadHandler:
 
 def _save_upload(request: AuthenticatedHttpRequest, grant: PersonGrant,
                  handler: SizeLimitedUploadHandler) -> tuple[Document | None, UploadForm]:
+    """Store the upload once per form sent; a repeat returns the document the first sending made."""
     form = _upload_form(grant, request.POST, request.FILES)
     if handler.too_large:
         form.is_valid()
@@ -78,12 +80,18 @@ def _save_upload(request: AuthenticatedHttpRequest, grant: PersonGrant,
     if form.is_valid():
         data = form.cleaned_data
         try:
-            document = services.document_upload(
-                grant=grant, upload=data["upload"], title=data["title"], document_date=data["document_date"],
-                visibility=data["visibility"], services=data.get("services") or [], consent=data.get("consent"))
+            with once(form.submission, user=request.user) as submission:
+                document = services.document_upload(
+                    grant=grant, upload=data["upload"], title=data["title"], document_date=data["document_date"],
+                    visibility=data["visibility"], services=data.get("services") or [], consent=data.get("consent"))
+                submission.created(document)
+        except AlreadySubmitted as earlier:
+            messages.info(request, _("Dette var allerede lagret."))
+            return selectors.document_visible(grant=grant, document_id=earlier.object_id or 0), form
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            messages.success(request, _("Dokumentet «%(title)s» er lagt til.") % {"title": document.title})
             return document, form
     return None, form
 
@@ -102,7 +110,6 @@ def _document_upload(request: AuthenticatedHttpRequest, person_id: int,
     grant = get_person_for_user(request, person_id, resource="documents")
     document, form = _save_upload(request, grant, handler)
     if document is not None:
-        messages.success(request, _("Dokumentet «%(title)s» er lagt til.") % {"title": document.title})
         return redirect("documents:list", person_id=person_id)
     return render(request, "documents/list.html", _list_context(grant, form),
                   status=413 if handler.too_large else 400)
@@ -198,7 +205,6 @@ def _portal_upload(request: AuthenticatedHttpRequest, person_id: int,
     grant = get_portal_grant(request, person_id, resource="documents")
     document, form = _save_upload(request, grant.as_person_grant(), handler)
     if document is not None:
-        messages.success(request, _("Dokumentet «%(title)s» er lagt til.") % {"title": document.title})
         return redirect("documents:portal_list", person_id=person_id)
     return render(request, "documents/portal_list.html", _portal_context(grant, form),
                   status=413 if handler.too_large else 400)
