@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from oppfolging.catalogue.models import Service
 from oppfolging.lib.forms import choice_field, model_choice_field
 from oppfolging.people.models import Person, RelatedPerson
+from oppfolging.submissions.forms import OnceForm
 from oppfolging.teams.models import ConsentScope
 
 
@@ -30,13 +31,17 @@ class WhatMattersForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class GoalProposalForm(forms.Form):
+class GoalProposalForm(OnceForm):
+    """A goal proposed in «Min plan»; the one-time token sends it once."""
+
     text = forms.CharField(label=_("Et mål du vil jobbe mot"), widget=_draft("goal-proposal", 3),
                            help_text=_("For eksempel «Gå tur med hunden hver dag» eller «Begynne på skolen igjen». "
                                        "Koordinatoren tar målet inn i planen sammen med deg."))
 
 
-class AgendaItemForm(forms.Form):
+class AgendaItemForm(OnceForm):
+    """An item for the meeting's agenda in the person's words; the one-time token adds it once."""
+
     title = forms.CharField(label=_("Hva vil du ta opp på møtet?"), max_length=300,
                             widget=forms.TextInput(attrs={"data-draft-key": "agenda-item"}))
     details = forms.CharField(label=_("Vil du forklare mer? (valgfritt)"), required=False, widget=_draft("agenda-details", 3))
@@ -48,7 +53,9 @@ class WishForm(forms.Form):
                                        "Kommunen skal legge vekt på ønsket ditt."))
 
 
-class MessageForm(forms.Form):
+class MessageForm(OnceForm):
+    """A message in the person's thread; the one-time token sends it once."""
+
     body = forms.CharField(label=_("Skriv en melding"), widget=_draft("message", 4))
 
 
