@@ -70,7 +70,8 @@ def test_it_hands_a_team_over_with_an_overlap_a_note_from_the_outgoing_and_a_rec
     outgoing._role_assignments_cache = None
     assert policy.person_grant(user=outgoing, person=cast.person) is not None  # the overlap
     assert Notification.objects.filter(kind="handover_to_write", recipient_user=outgoing).count() == 0  # wrote none as the unit
-    client.post(reverse("teams:handover_note", args=[cast.person.pk, new.pk]), {"note": "Petra vil ha møter hjemme."})
+    client.post(reverse("teams:handover_note", args=[cast.person.pk, new.pk]),
+                {"note": "Petra vil ha møter hjemme.", "version": new.version})
     (ask,) = Notification.objects.filter(kind="handover", recipient_user=incoming)
     html = cast.client_for(incoming).get(reverse("teams:person_team", args=[cast.person.pk])).content.decode()
     assert "Petra vil ha møter hjemme." in html and "Jeg har lest overføringsnotatet" in html
@@ -265,3 +266,27 @@ def test_the_overview_shows_a_page_at_a_time_and_keeps_the_filters(cast, team, m
     assert "2 personer" in first_page and "status=team&amp;side=2" in first_page
     second_page = client.get(reverse("teams:overview"), {"status": "team", "side": 2}).content.decode()
     assert "Petra Person" in second_page and "Astrid Aasen" not in second_page
+
+
+def test_a_stale_save_of_the_handover_note_is_refused_and_the_typed_note_kept(cast, team):
+    """#13.6: the outgoing coordinator and the unit write the note at once; the later save is refused."""
+    from django.utils import timezone
+
+    RoleAssignment.objects.create(user=cast.colleague, role="coordinator", municipality=cast.municipality)
+    now = timezone.now()
+    CoordinatorAssignment.objects.create(team=team, coordinator=cast.colleague, appointed_by=cast.cu,
+                                         started_at=now - dt.timedelta(days=60), ended_at=now + dt.timedelta(days=14))
+    new = CoordinatorAssignment.objects.create(team=team, coordinator=cast.cu, appointed_by=cast.cu,
+                                               started_at=now - dt.timedelta(hours=1))
+    url = reverse("teams:handover_note", args=[cast.person.pk, new.pk])
+    outgoing, unit = cast.client_for(cast.colleague), cast.client_for(cast.cu)
+    for client in (outgoing, unit):
+        assert f'name="version" value="{new.version}"' in client.get(url).content.decode()
+    assert unit.post(url, {"note": "Petra vil ha møter hjemme.", "version": new.version}).status_code == 302
+    response = outgoing.post(url, {"note": "Datteren er viktigste kontakt.", "version": new.version})
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Noen andre har lagret en endring mens du skrev" in html
+    assert "Petra vil ha møter hjemme." in html and "Datteren er viktigste kontakt." in html
+    new.refresh_from_db()
+    assert new.handover_note == "Petra vil ha møter hjemme." and new.handover_note_by == cast.cu

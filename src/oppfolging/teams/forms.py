@@ -56,6 +56,7 @@ class AppointForm(forms.Form):
 class HandoverNoteForm(forms.Form):
     note = forms.CharField(label=_("Overføringsnotat"), widget=forms.Textarea(attrs={"rows": 8}),
                            help_text=_("Status, avtaler, hva som er viktig for personen, og hvem som kan hva."))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class MembershipForm(forms.ModelForm):

@@ -21,6 +21,7 @@ from oppfolging.catalogue.models import Service
 from oppfolging.meetings.services import meetings_follow_coordinator
 from oppfolging.notifications.models import Kind
 from oppfolging.notifications.services import Recipient, notifications_done, notify
+from oppfolging.lib.versioning import save_versioned
 from oppfolging.people.models import RelatedPerson
 from oppfolging.teams.models import (
     Consent,
@@ -236,10 +237,14 @@ def _tell_person_and_next_of_kin(team: Team, assignment: CoordinatorAssignment) 
 
 
 @transaction.atomic
-def handover_note_save(*, grant: PersonGrant, assignment: CoordinatorAssignment, note: str) -> CoordinatorAssignment:
+def handover_note_save(
+    *, grant: PersonGrant, assignment: CoordinatorAssignment, note: str, expected_version: int
+) -> CoordinatorAssignment:
     """Write the handover note: the outgoing coordinator, or the coordinating unit.
 
-    The incoming coordinator is then asked, in their inbox, to read it.
+    The incoming coordinator is then asked, in their inbox, to read it. A save based on an older
+    version of the note (the unit and the outgoing coordinator writing at once) is refused with
+    EditConflict, never applied over the other's text.
     """
     grant.require_write()
     grant.require_owns(assignment)
@@ -253,7 +258,8 @@ def handover_note_save(*, grant: PersonGrant, assignment: CoordinatorAssignment,
     assignment = CoordinatorAssignment.objects.select_for_update().get(pk=assignment.pk)
     assignment.handover_note, assignment.handover_note_by, assignment.handover_note_at = note.strip(), actor, timezone.now()
     assignment.handover_read_at = None
-    assignment.save(update_fields=["handover_note", "handover_note_by", "handover_note_at", "handover_read_at"])
+    save_versioned(assignment, expected_version=expected_version,
+                   fields=["handover_note", "handover_note_by", "handover_note_at", "handover_read_at"])
     notifications_done(subject=assignment, kinds=(Kind.HANDOVER_TO_WRITE,))
     _ask_to_read_handover(assignment)
     _audit(grant, Action.UPDATE, "coordinator_assignment", assignment, _("Overføringsnotat skrevet"))

@@ -24,6 +24,7 @@ from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.home import selectors as home_selectors
 from oppfolging.lib.forms import add_service_error
+from oppfolging.lib.versioning import EditConflict
 from oppfolging.plans import services as plan_services
 from oppfolging.plans.models import IndividualPlan
 from oppfolging.submissions.once import AlreadySubmitted, once
@@ -147,16 +148,27 @@ def handover_note(request: AuthenticatedHttpRequest, person_id: int, assignment_
     """The outgoing coordinator (or the unit) writes the handover note for the incoming one."""
     grant = get_person_for_user(request, person_id, write=True, resource="team")
     assignment = get_object_or_404(CoordinatorAssignment, pk=assignment_id, team__person=grant.person)
-    form = HandoverNoteForm(request.POST or None, initial={"note": assignment.handover_note})
+    form = HandoverNoteForm(request.POST or None,
+                            initial={"note": assignment.handover_note, "version": assignment.version})
+    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.handover_note_save(grant=grant, assignment=assignment, note=form.cleaned_data["note"])
+            services.handover_note_save(grant=grant, assignment=assignment, note=form.cleaned_data["note"],
+                                        expected_version=form.cleaned_data["version"] or 0)
+        except EditConflict as error:
+            # Someone else saved the note meanwhile: theirs is shown, what was typed here is kept.
+            conflict = error
+            form.data = form.data.copy()
+            form.data["version"] = error.current.version
         except ValidationError as error:
             add_service_error(form, error)
         else:
             messages.success(request, _("Overføringsnotatet er lagret, og den nye koordinatoren har fått beskjed."))
             return redirect("teams:person_team", person_id=person_id)
-    return render(request, "teams/handover_note.html", {"form": form, "person": grant.person, "assignment": assignment})
+    return render(request, "teams/handover_note.html", {
+        "form": form, "person": grant.person, "assignment": assignment, "conflict": conflict,
+        "conflict_rows": [(form.fields["note"].label, conflict.current.handover_note)] if conflict else [],
+    }, status=409 if conflict else 200)
 
 
 @require_POST
