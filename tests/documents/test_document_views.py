@@ -93,7 +93,8 @@ def test_it_shows_the_person_a_document_in_min_plan_only_once_it_is_shared_with_
     assert "Rapport fra fysioterapeuten" not in client.get(
         reverse("documents:portal_list", args=[world.cast.person.pk])).content.decode()
     response = world.client(world.physio).post(
-        reverse("documents:visibility", args=[world.cast.person.pk, document.pk]), {"visibility": "team"})
+        reverse("documents:visibility", args=[world.cast.person.pk, document.pk]),
+        {"visibility": "team", "version": document.version})
     assert response.status_code == 302
     assert "Rapport fra fysioterapeuten" in client.get(
         reverse("documents:portal_list", args=[world.cast.person.pk])).content.decode()
@@ -150,3 +151,28 @@ def test_a_double_click_on_an_upload_stores_the_document_once(world, document_st
         assert "Dette var allerede lagret." in html and title in html
         assert Document.objects.filter(title=title).count() == 1
     assert sum(1 for path in document_storage.rglob("*") if path.is_file()) == 2
+
+
+def test_a_stale_change_of_who_may_see_a_document_is_refused_and_the_choice_kept(world):
+    """#13.6: two writers open the document; one keeps it to staff, the other's later change is refused."""
+    import re
+
+    document = services.document_upload(
+        grant=world.grant(world.coordinator), upload=SimpleUploadedFile("plan.pdf", files.pdf(), "application/pdf"),
+        title="Vedtak", visibility=Visibility.TEAM)
+    url = reverse("documents:visibility", args=[world.cast.person.pk, document.pk])
+    page = reverse("documents:detail", args=[world.cast.person.pk, document.pk])
+    coordinator, unit = world.client(world.coordinator), world.client(world.cast.cu)
+    for client in (coordinator, unit):
+        assert f'name="version" value="{document.version}"' in client.get(page).content.decode()
+    assert coordinator.post(url, {"visibility": "staff", "version": document.version}).status_code == 302
+    response = unit.post(url, {"visibility": "services", "services": [world.physio_service.pk],
+                               "version": document.version})
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Noen andre har lagret en endring mens du skrev" in html
+    assert "<td>Bare ansatte i teamet</td>" in html  # what the coordinator chose
+    assert re.search(r'value="services"[^>]*checked', html)  # the choice made here is kept
+    assert re.search(rf'name="version" value="{document.version + 1}"', html)
+    document.refresh_from_db()
+    assert document.visibility == "staff" and not document.services.exists()

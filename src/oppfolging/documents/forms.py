@@ -37,6 +37,12 @@ class VisibilityFields(forms.Form):
             model_choice_field(self, "services").queryset = services if services is not None else Service.objects.none()
 
 
+class VisibilityChangeForm(VisibilityFields):
+    """Change who may see a document; it carries the version the user started from."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
 class UploadForm(OnceMixin, VisibilityFields):
     """A document to add; the one-time token stores it once however often the form is sent."""
 

@@ -22,9 +22,10 @@ from oppfolging.access.grants import PersonGrant
 from oppfolging.access.shortcuts import get_person_for_user, get_portal_grant
 from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.documents import selectors, services
-from oppfolging.documents.forms import UploadForm, VisibilityFields, WithdrawForm
+from oppfolging.documents.forms import UploadForm, VisibilityChangeForm, WithdrawForm
 from oppfolging.documents.models import Document
 from oppfolging.lib.uploads import SizeLimitedUploadHandler
+from oppfolging.lib.versioning import EditConflict, conflict_rows
 from oppfolging.submissions.once import AlreadySubmitted, once
 from oppfolging.teams.models import Consent
 
@@ -115,18 +116,28 @@ def _document_upload(request: AuthenticatedHttpRequest, person_id: int,
                   status=413 if handler.too_large else 400)
 
 
+def _detail_context(request: AuthenticatedHttpRequest, grant: PersonGrant, document: Document,
+                    visibility_form: VisibilityChangeForm | None = None,
+                    conflict: EditConflict | None = None) -> dict[str, Any]:
+    may_change = grant.can_write or document.added_by_id == request.user.pk
+    if visibility_form is None and may_change:
+        visibility_form = VisibilityChangeForm(
+            initial={"visibility": document.visibility, "services": list(document.services.all()),
+                     "version": document.version},
+            services=selectors.shareable_services(grant=grant))
+    return {
+        "grant": grant, "person": grant.person, "document": document, "may_change": may_change,
+        "visibility_form": visibility_form if may_change else None,
+        "withdraw_form": WithdrawForm() if may_change else None,
+        "conflict": conflict, "conflict_rows": conflict_rows(visibility_form, conflict) if conflict else [],
+    }
+
+
 def document_detail(request: AuthenticatedHttpRequest, person_id: int, document_id: int) -> HttpResponse:
     """One document's title, date, who added it and who may see it; change or withdraw it."""
     grant = get_person_for_user(request, person_id, resource="document")
     document = _document(grant, document_id)
-    may_change = grant.can_write or document.added_by_id == request.user.pk
-    return render(request, "documents/detail.html", {
-        "grant": grant, "person": grant.person, "document": document, "may_change": may_change,
-        "visibility_form": VisibilityFields(
-            initial={"visibility": document.visibility, "services": list(document.services.all())},
-            services=selectors.shareable_services(grant=grant)) if may_change else None,
-        "withdraw_form": WithdrawForm() if may_change else None,
-    })
+    return render(request, "documents/detail.html", _detail_context(request, grant, document))
 
 
 def _file_response(handle: Any, document: Document) -> FileResponse:
@@ -149,11 +160,18 @@ def document_file(request: AuthenticatedHttpRequest, person_id: int, document_id
 def document_visibility(request: AuthenticatedHttpRequest, person_id: int, document_id: int) -> HttpResponse:
     grant = get_person_for_user(request, person_id, resource="document")
     document = _document(grant, document_id)
-    form = VisibilityFields(request.POST, services=selectors.shareable_services(grant=grant))
+    form = VisibilityChangeForm(request.POST, services=selectors.shareable_services(grant=grant))
     if form.is_valid():
         try:
             services.document_visibility_set(grant=grant, document=document, visibility=form.cleaned_data["visibility"],
-                                             services=form.cleaned_data.get("services") or [])
+                                             services=form.cleaned_data.get("services") or [],
+                                             expected_version=form.cleaned_data["version"] or 0)
+        except EditConflict as conflict:
+            # Someone else changed who may see it: theirs is shown, the choice made here is kept.
+            form.data = form.data.copy()
+            form.data["version"] = conflict.current.version
+            return render(request, "documents/detail.html",
+                          _detail_context(request, grant, _document(grant, document_id), form, conflict), status=409)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
