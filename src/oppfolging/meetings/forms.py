@@ -67,6 +67,7 @@ class IntervalForm(forms.Form):
         label=_("Teamet møtes hver … uke"), min_value=1, max_value=52, required=False,
         help_text=_("La feltet stå tomt hvis teamet møtes ved behov."),
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class CancelForm(forms.Form):
