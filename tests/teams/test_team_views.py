@@ -290,3 +290,32 @@ def test_a_stale_save_of_the_handover_note_is_refused_and_the_typed_note_kept(ca
     assert "Petra vil ha møter hjemme." in html and "Datteren er viktigste kontakt." in html
     new.refresh_from_db()
     assert new.handover_note == "Petra vil ha møter hjemme." and new.handover_note_by == cast.cu
+
+
+def test_a_stale_change_of_a_coordinators_pool_entry_is_refused_and_the_typed_values_kept(cast):
+    """#13.6: two at the unit change one coordinator's caseload ceiling at once; the later save is refused."""
+    from ..conftest import make_user
+
+    other = make_user("ke2", "Kåre", "Enhet")
+    RoleAssignment.objects.create(user=other, role="coordinating_unit", municipality=cast.municipality)
+    profile = CoordinatorProfile.objects.create(user=cast.colleague, municipality=cast.municipality, max_caseload=8)
+    url = reverse("teams:pool")
+    first, second = cast.client_for(cast.cu), cast.client_for(other)
+    for client in (first, second):
+        html = client.get(url, {"endre": cast.colleague.pk}).content.decode()
+        assert f'name="version" value="{profile.version}"' in html and 'name="max_caseload" value="8"' in html
+    data = {"add_to_pool": "1", "user": cast.colleague.pk, "is_active": "on", "version": profile.version}
+    assert first.post(url, {**data, "max_caseload": 5}).status_code == 302
+    response = second.post(url, {**data, "max_caseload": 12})
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Noen andre har lagret en endring mens du skrev" in html
+    assert "<td>5</td>" in html and 'name="max_caseload" value="12"' in html
+    profile.refresh_from_db()
+    assert profile.max_caseload == 5
+    # "Add" of someone already in the pool (a form opened before they were added) is refused too.
+    response = second.post(url, {**data, "version": 0, "max_caseload": 3})
+    assert response.status_code == 409
+    profile.refresh_from_db()
+    assert profile.max_caseload == 5
+    assert CoordinatorProfile.objects.filter(user=cast.colleague).count() == 1

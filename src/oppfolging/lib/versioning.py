@@ -13,6 +13,7 @@ from typing import Any
 from django.db import models
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 
 class EditConflict(Exception):
@@ -55,6 +56,8 @@ def conflict_rows(form: Any, conflict: EditConflict) -> list[tuple[str, Any]]:
             continue
         value = getattr(conflict.current, name)
         display = getattr(conflict.current, f"get_{name}_display", None)
+        if isinstance(value, bool):
+            value = gettext("Ja") if value else gettext("Nei")
         rows.append((str(field.label), display() if display else value))
     return rows
 

@@ -124,6 +124,7 @@ class PoolForm(forms.Form):
     user = forms.ModelChoiceField(label=_("Ansatt"), queryset=User.objects.none())
     max_caseload = forms.IntegerField(label=_("Største antall personer"), min_value=1, max_value=50, initial=8)
     is_active = forms.BooleanField(label=_("Tar imot nye personer"), required=False, initial=True)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)  # 0 for someone new to the pool
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

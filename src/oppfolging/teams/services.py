@@ -21,7 +21,7 @@ from oppfolging.catalogue.models import Service
 from oppfolging.meetings.services import meetings_follow_coordinator
 from oppfolging.notifications.models import Kind
 from oppfolging.notifications.services import Recipient, notifications_done, notify
-from oppfolging.lib.versioning import save_versioned
+from oppfolging.lib.versioning import EditConflict, save_versioned
 from oppfolging.people.models import RelatedPerson
 from oppfolging.teams.models import (
     Consent,
@@ -54,17 +54,33 @@ def _require_staff_of(grant: StaffGrant, user: User) -> None:
 
 @transaction.atomic
 def coordinator_profile_save(
-    *, grant: StaffGrant, user: User, is_active: bool, max_caseload: int, note: str = ""
+    *, grant: StaffGrant, user: User, is_active: bool, max_caseload: int, expected_version: int,
+    note: str | None = None,
 ) -> CoordinatorProfile:
-    """Put a user in the municipality's coordinator pool, or update their entry."""
+    """Put a user in the municipality's coordinator pool, or update their entry.
+
+    An update based on an older version, or an "add" of someone already in the pool (added by
+    another user meanwhile), is refused with EditConflict, never applied over the entry there.
+    A note left out is kept as it is.
+    """
     grant.require_role(Role.COORDINATING_UNIT)
     _require_staff_of(grant, user)
     if not staff_of(grant.municipality).filter(pk=user.pk).exists():
         raise ValidationError({"user": _("Velg en ansatt i kommunen som møter personer.")})
-    profile, _created = CoordinatorProfile.objects.update_or_create(
-        user=user, municipality=grant.municipality,
-        defaults={"is_active": is_active, "max_caseload": max_caseload, "note": note},
-    )
+    values = {"is_active": is_active, "max_caseload": max_caseload} | ({} if note is None else {"note": note})
+    profile = CoordinatorProfile.objects.filter(user=user, municipality=grant.municipality).first()
+    if profile is None:
+        try:
+            with transaction.atomic():
+                profile = CoordinatorProfile.objects.create(user=user, municipality=grant.municipality, **values)
+        except IntegrityError:  # added by someone else this very moment
+            profile = CoordinatorProfile.objects.get(user=user, municipality=grant.municipality)
+            raise EditConflict(profile, [name for name, value in values.items()
+                                         if getattr(profile, name) != value]) from None
+    else:
+        for name, value in values.items():
+            setattr(profile, name, value)
+        save_versioned(profile, expected_version=expected_version, fields=list(values))
     audit_record(actor=grant.user, action=Action.UPDATE, resource="coordinator_pool",
                  resource_id=profile.pk, municipality=grant.municipality, role=Role.COORDINATING_UNIT,
                  purpose=_("Koordinatorpoolen endret"))

@@ -24,7 +24,8 @@ from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.home import selectors as home_selectors
 from oppfolging.lib.forms import add_service_error
-from oppfolging.lib.versioning import EditConflict
+from oppfolging.lib.params import id_param
+from oppfolging.lib.versioning import EditConflict, conflict_rows, save_form_versioned
 from oppfolging.plans import services as plan_services
 from oppfolging.plans.models import IndividualPlan
 from oppfolging.submissions.once import AlreadySubmitted, once
@@ -45,6 +46,7 @@ from oppfolging.teams.models import (
     Consent,
     ConsentScope,
     CoordinatorAssignment,
+    CoordinatorProfile,
     CoordinatorWish,
     MemberKind,
     Team,
@@ -279,14 +281,25 @@ def pool(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The coordinator pool: who can coordinate, their training and caseload."""
     grant = get_staff_grant(request, policy.can_triage)
     municipality = grant.municipality
-    pool_form = PoolForm(request.POST if "add_to_pool" in request.POST else None, municipality=municipality)
+    initial: dict[str, Any] = {"version": 0}  # a new entry
+    if (user_id := id_param(request.GET.get("endre"))) is not None:
+        # Change one entry: the form starts from its values and version.
+        entry = CoordinatorProfile.objects.filter(municipality=municipality, user_id=user_id).first()
+        if entry is not None:
+            initial = {"user": entry.user_id, "max_caseload": entry.max_caseload, "is_active": entry.is_active,
+                       "version": entry.version}
+    pool_form = PoolForm(request.POST if "add_to_pool" in request.POST else None, municipality=municipality,
+                         initial=initial)
     training_form = TrainingForm(
         request.POST if "add_training" in request.POST else None, municipality=municipality)
+    conflict = None
     if request.method == "POST":
-        if pool_form.is_bound and pool_form.is_valid():
-            services.coordinator_profile_save(grant=grant, **pool_form.cleaned_data)
-            messages.success(request, _("Koordinatorpoolen er oppdatert."))
-            return redirect("teams:pool")
+        if pool_form.is_bound:
+            saved, conflict = save_form_versioned(pool_form, lambda version, fields: services.coordinator_profile_save(
+                grant=grant, expected_version=version, **fields))
+            if saved:
+                messages.success(request, _("Koordinatorpoolen er oppdatert."))
+                return redirect("teams:pool")
         if training_form.is_bound and training_form.is_valid():
             services.training_add(grant=grant, **training_form.cleaned_data)
             messages.success(request, _("Opplæringen er registrert."))
@@ -294,7 +307,8 @@ def pool(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "teams/pool.html", {
         "pool": selectors.coordinator_pool(municipality=municipality),
         "pool_form": pool_form, "training_form": training_form,
-    })
+        "conflict": conflict, "conflict_rows": conflict_rows(pool_form, conflict) if conflict else [],
+    }, status=409 if conflict else 200)
 
 
 OVERVIEW_PAGE_SIZE = 50
