@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -168,6 +168,7 @@ def document_visibility(request: AuthenticatedHttpRequest, person_id: int, docum
                                              expected_version=form.cleaned_data["version"] or 0)
         except EditConflict as conflict:
             # Someone else changed who may see it: theirs is shown, the choice made here is kept.
+            assert isinstance(form.data, QueryDict)  # bound to request.POST
             form.data = form.data.copy()
             form.data["version"] = conflict.current.version
             return render(request, "documents/detail.html",

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -95,6 +95,7 @@ def note_edit(request: AuthenticatedHttpRequest, person_id: int, note_id: int) -
         except EditConflict as error:
             # Changed in another tab: nothing is overwritten, and the text typed here is kept.
             conflict = error
+            assert isinstance(form.data, QueryDict)  # bound to request.POST
             form.data = form.data.copy()
             form.data["version"] = error.current.version
         except ValidationError as error:

@@ -202,7 +202,7 @@ def referral_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 submission.created(referral)
         except AlreadySubmitted as earlier:
             # A double click or "back and send again": the report was sent once; show its receipt.
-            sent = Referral.objects.filter(pk=earlier.object_id, reporter_user=user).first()
+            sent = Referral.objects.filter(pk=earlier.object_id or 0, reporter_user=user).first()
             if sent is not None:
                 messages.info(request, _("Meldingen var allerede sendt. Kvitteringsnummer: %(code)s")
                               % {"code": sent.receipt_code})

@@ -18,10 +18,10 @@ from oppfolging.assessments.models import Decision, DecisionOutcome
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant, audit_record
 from oppfolging.catalogue.models import Service
+from oppfolging.lib.versioning import EditConflict, save_versioned
 from oppfolging.meetings.services import meetings_follow_coordinator
 from oppfolging.notifications.models import Kind
 from oppfolging.notifications.services import Recipient, notifications_done, notify
-from oppfolging.lib.versioning import EditConflict, save_versioned
 from oppfolging.people.models import RelatedPerson
 from oppfolging.teams.models import (
     Consent,

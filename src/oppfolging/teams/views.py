@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -160,6 +160,7 @@ def handover_note(request: AuthenticatedHttpRequest, person_id: int, assignment_
         except EditConflict as error:
             # Someone else saved the note meanwhile: theirs is shown, what was typed here is kept.
             conflict = error
+            assert isinstance(form.data, QueryDict)  # bound to request.POST
             form.data = form.data.copy()
             form.data["version"] = error.current.version
         except ValidationError as error:
