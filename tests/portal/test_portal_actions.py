@@ -200,3 +200,15 @@ def test_a_double_click_adds_the_persons_agenda_item_once(cast, portal):
     assert "Dette var allerede sendt." in repeat.content.decode()
     assert "Transport til dagsenteret" in repeat.content.decode()
     assert AgendaItem.objects.filter(title="Transport til dagsenteret").count() == 1
+
+
+def test_a_double_click_gives_a_consent_in_min_plan_once(cast, portal):
+    """#13.4: two consents from one double click left a twin active after a withdrawal; now there is one."""
+    client = cast.client_for(portal.person_user)
+    url = reverse("portal:consent", args=[cast.person.pk])
+    data = {"scope": "next_of_kin", "related_person": portal.other_kin.pk,
+            "submission_token": _token(client.get(url).content.decode())}
+    assert client.post(url, data).status_code == 302
+    repeat = client.post(url, data, follow=True)
+    assert "Dette var allerede lagret." in repeat.content.decode()
+    assert Consent.objects.filter(related_person=portal.other_kin).count() == 1

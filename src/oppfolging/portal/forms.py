@@ -72,7 +72,9 @@ def psfs_form(activities: list[str], data: Any = None) -> forms.Form:
     return form_class(data)
 
 
-class ConsentGiveForm(forms.Form):
+class ConsentGiveForm(OnceForm):
+    """A consent given in «Min plan»; the one-time token records it once."""
+
     scope = forms.ChoiceField(label=_("Hva vil du si ja til?"), widget=forms.RadioSelect, choices=[])
     service = forms.ModelChoiceField(label=_("Tjenesten som får se opplysninger"), queryset=Service.objects.none(), required=False)
     related_person = forms.ModelChoiceField(label=_("Pårørende som får delta"), queryset=RelatedPerson.objects.none(), required=False)

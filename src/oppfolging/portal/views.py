@@ -302,13 +302,18 @@ def consent(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
             raise PermissionDenied
         if form.is_valid():
             try:
-                team_services.consent_record(
-                    grant=grant.as_person_grant(),
-                    scope=form.cleaned_data["scope"], service=form.cleaned_data["service"],
-                    related_person=form.cleaned_data["related_person"],
-                    given_by=GivenBy.PERSON if grant.is_self else GivenBy.GUARDIAN,
-                    given_by_related=grant.related_person, method=ConsentMethod.DIGITAL,
-                )
+                with once(form.submission, user=request.user) as submission:
+                    submission.created(team_services.consent_record(
+                        grant=grant.as_person_grant(),
+                        scope=form.cleaned_data["scope"], service=form.cleaned_data["service"],
+                        related_person=form.cleaned_data["related_person"],
+                        given_by=GivenBy.PERSON if grant.is_self else GivenBy.GUARDIAN,
+                        given_by_related=grant.related_person, method=ConsentMethod.DIGITAL,
+                    ))
+            except AlreadySubmitted:
+                # A double click: one consent (withdrawing it leaves no twin behind), shown in the list.
+                messages.info(request, _("Dette var allerede lagret."))
+                return redirect("portal:consent", person_id=person_id)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
