@@ -212,3 +212,21 @@ def test_a_double_click_gives_a_consent_in_min_plan_once(cast, portal):
     repeat = client.post(url, data, follow=True)
     assert "Dette var allerede lagret." in repeat.content.decode()
     assert Consent.objects.filter(related_person=portal.other_kin).count() == 1
+
+
+def test_a_double_click_records_the_persons_wish_and_psfs_scores_once(cast, portal):
+    """#13.4: the wish and the PSFS self-score forms in «Min plan» carry the one-time token."""
+    client = cast.client_for(portal.person_user)
+    url = reverse("portal:wish", args=[cast.person.pk])
+    data = {"text": "Kim, som kjenner meg", "submission_token": _token(client.get(url).content.decode())}
+    assert client.post(url, data).status_code == 302
+    repeat = client.post(url, data, follow=True)
+    assert "Dette var allerede sendt." in repeat.content.decode()
+    assert cast.person.coordinator_wishes.filter(text="Kim, som kjenner meg").count() == 1
+
+    url = reverse("portal:psfs", args=[cast.person.pk])
+    data = {"a0": "6", "submission_token": _token(client.get(url).content.decode())}
+    assert client.post(url, data).status_code == 302
+    repeat = client.post(url, data, follow=True)
+    assert "Dette var allerede lagret." in repeat.content.decode() and "Gå tur" in repeat.content.decode()
+    assert PsfsSelfScore.objects.filter(person=cast.person).count() == 1

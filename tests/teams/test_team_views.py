@@ -319,3 +319,45 @@ def test_a_stale_change_of_a_coordinators_pool_entry_is_refused_and_the_typed_va
     profile.refresh_from_db()
     assert profile.max_caseload == 5
     assert CoordinatorProfile.objects.filter(user=cast.colleague).count() == 1
+
+
+def _form_token(html: str, action: str = "") -> str:
+    import re
+
+    if action:
+        html = html[html.index(f'action="{action}"'):]
+    return re.search(r'name="submission_token" value="([0-9a-f-]{36})"', html).group(1)
+
+
+def test_a_double_click_records_a_wish_a_member_and_a_training_once(cast, team):
+    """#13.4: the wish, membership and training forms carry the one-time token; a repeat shows the record."""
+    client = cast.client_for(cast.cu)
+    team_page = reverse("teams:person_team", args=[cast.person.pk])
+    wish_url = reverse("teams:wish_record", args=[cast.person.pk])
+    wish = {"stated_by": "person", "wished_user": "", "wished_service": "", "text": "Kim, som kjenner meg",
+            "submission_token": _form_token(client.get(team_page).content.decode(), wish_url)}
+    assert client.post(wish_url, wish).status_code == 302
+    repeat = client.post(wish_url, wish, follow=True)
+    assert "Dette var allerede lagret." in repeat.content.decode() and "Kim, som kjenner meg" in repeat.content.decode()
+    assert CoordinatorWish.objects.filter(text="Kim, som kjenner meg").count() == 1
+
+    Consent.objects.create(person=cast.person, scope="next_of_kin", related_person=cast.next_of_kin,
+                           given_by="person", method="verbal")
+    url = reverse("teams:membership_add", args=[cast.person.pk])
+    member = {"kind": "next_of_kin", "related_person": cast.next_of_kin.pk, "role_in_team": "Sønn",
+              "joined_on": "2026-01-01", "submission_token": _form_token(client.get(url).content.decode())}
+    assert client.post(url, member).status_code == 302
+    repeat = client.post(url, member, follow=True)
+    assert "Dette var allerede lagret." in repeat.content.decode() and "Sønn" in repeat.content.decode()
+    assert TeamMembership.objects.filter(related_person=cast.next_of_kin).count() == 1
+
+    CoordinatorProfile.objects.create(user=cast.colleague, municipality=cast.municipality)
+    pool = reverse("teams:pool")
+    html = client.get(pool).content.decode()
+    training = {"add_training": "1", "user": cast.colleague.pk, "course": "Koordinatoropplæring",
+                "completed_on": "2026-03-01", "provider": "", "hours": "",
+                "submission_token": _form_token(html[html.index("add-training"):])}
+    assert client.post(pool, training).status_code == 302
+    repeat = client.post(pool, training, follow=True)
+    assert "Dette var allerede lagret." in repeat.content.decode()
+    assert cast.colleague.trainings.filter(course="Koordinatoropplæring").count() == 1

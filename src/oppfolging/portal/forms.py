@@ -47,7 +47,7 @@ class AgendaItemForm(OnceForm):
     details = forms.CharField(label=_("Vil du forklare mer? (valgfritt)"), required=False, widget=_draft("agenda-details", 3))
 
 
-class WishForm(forms.Form):
+class WishForm(OnceForm):
     text = forms.CharField(label=_("Hvem ønsker du som koordinator, og hvorfor?"), widget=_draft("wish", 3),
                            help_text=_("Koordinatoren er den som holder trådene og er din hjelper. "
                                        "Kommunen skal legge vekt på ønsket ditt."))
@@ -59,7 +59,7 @@ class MessageForm(OnceForm):
     body = forms.CharField(label=_("Skriv en melding"), widget=_draft("message", 4))
 
 
-def psfs_form(activities: list[str], data: Any = None) -> forms.Form:
+def psfs_form(activities: list[str], data: Any = None) -> OnceForm:
     """Return a form with one 0–10 choice per PSFS activity."""
     fields = {
         f"a{i}": forms.TypedChoiceField(
@@ -68,7 +68,7 @@ def psfs_form(activities: list[str], data: Any = None) -> forms.Form:
         )
         for i, activity in enumerate(activities)
     }
-    form_class = type("PsfsForm", (forms.Form,), fields)
+    form_class = type("PsfsForm", (OnceForm,), fields)  # with a one-time token: scored once per sending
     return form_class(data)
 
 

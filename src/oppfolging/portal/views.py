@@ -266,9 +266,14 @@ def psfs(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
         raise PermissionDenied
     form = psfs_form(activities, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        scores = {activities[int(k[1:])]: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        scores = {activities[int(k[1:])]: v for k, v in form.cleaned_data.items()
+                  if k != "submission_token" and v not in (None, "")}
         try:
-            services.psfs_self_score(grant=grant, scores=scores)
+            with once(form.submission, user=request.user) as submission:
+                submission.created(services.psfs_self_score(grant=grant, scores=scores)[0])
+        except AlreadySubmitted:
+            messages.info(request, _("Dette var allerede lagret."))
+            return redirect("portal:psfs", person_id=person_id)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -286,8 +291,13 @@ def wish(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
         raise PermissionDenied
     form = WishForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.coordinator_wish_state(grant=grant, text=form.cleaned_data["text"])
-        messages.success(request, _("Ønsket ditt er lagret. Koordinerende enhet ser det når de velger koordinator."))
+        try:
+            with once(form.submission, user=request.user) as submission:
+                submission.created(services.coordinator_wish_state(grant=grant, text=form.cleaned_data["text"]))
+        except AlreadySubmitted:
+            messages.info(request, _("Dette var allerede sendt."))
+        else:
+            messages.success(request, _("Ønsket ditt er lagret. Koordinerende enhet ser det når de velger koordinator."))
         return redirect("portal:plan", person_id=person_id)
     return render(request, "portal/wish.html", _context(
         grant, form=form, wishes=grant.person.coordinator_wishes.all()[:5]))

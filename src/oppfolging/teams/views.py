@@ -104,7 +104,11 @@ def wish_record(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespon
     form = WishForm(request.POST, municipality=grant.person.municipality)
     if form.is_valid():
         try:
-            services.coordinator_wish_record(grant=grant, **form.cleaned_data)
+            with once(form.submission, user=request.user) as submission:
+                submission.created(services.coordinator_wish_record(grant=grant, **form.data_without_token()))
+        except AlreadySubmitted:
+            messages.info(request, _("Dette var allerede lagret."))
+            return redirect("teams:person_team", person_id=person_id)
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -194,7 +198,11 @@ def membership_add(request: AuthenticatedHttpRequest, person_id: int) -> HttpRes
     form = MembershipForm(request.POST or None, person=grant.person)
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_add(grant=grant, team=team, **form.cleaned_data)
+            with once(form.submission, user=request.user) as submission:
+                submission.created(services.membership_add(grant=grant, team=team, **form.data_without_token()))
+        except AlreadySubmitted:
+            messages.info(request, _("Dette var allerede lagret."))
+            return redirect("teams:person_team", person_id=person_id)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -302,8 +310,13 @@ def pool(request: AuthenticatedHttpRequest) -> HttpResponse:
                 messages.success(request, _("Koordinatorpoolen er oppdatert."))
                 return redirect("teams:pool")
         if training_form.is_bound and training_form.is_valid():
-            services.training_add(grant=grant, **training_form.cleaned_data)
-            messages.success(request, _("Opplæringen er registrert."))
+            try:
+                with once(training_form.submission, user=request.user) as submission:
+                    submission.created(services.training_add(grant=grant, **training_form.data_without_token()))
+            except AlreadySubmitted:
+                messages.info(request, _("Dette var allerede lagret."))
+            else:
+                messages.success(request, _("Opplæringen er registrert."))
             return redirect("teams:pool")
     return render(request, "teams/pool.html", {
         "pool": selectors.coordinator_pool(municipality=municipality),
