@@ -213,7 +213,7 @@ def meeting_edit(request: AuthenticatedHttpRequest, person_id: int, meeting_id: 
             services.meeting_update(
                 grant=grant, meeting=meeting, starts_at=starts_at, ends_at=ends_at,
                 location=form.cleaned_data["location"], video_link=form.cleaned_data["video_link"],
-                expected_version=form.cleaned_data["version"] or meeting.version)
+                expected_version=form.cleaned_data["version"] or 0)
         except EditConflict as error:
             conflict = error
             assert isinstance(form.data, QueryDict)  # bound to request.POST
@@ -381,7 +381,7 @@ def agenda_item_edit(request: AuthenticatedHttpRequest, person_id: int, meeting_
         try:
             services.agenda_item_update(grant=grant, item=item, title=form.cleaned_data["title"],
                                         details=form.cleaned_data["details"],
-                                        expected_version=form.cleaned_data["version"] or item.version)
+                                        expected_version=form.cleaned_data["version"] or 0)
         except EditConflict as error:
             assert isinstance(form.data, QueryDict)  # bound to request.POST
             form.data = form.data.copy()
