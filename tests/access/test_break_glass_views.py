@@ -59,3 +59,18 @@ def test_it_hides_the_review_from_others(cast):
     assert cast.client_for(cast.gp).get(reverse("access:break_glass_review")).status_code == 403
     assert cast.client_for(cast.gp).post(url).status_code == 403
     assert cast.client_for(cast.stranger).post(url).status_code == 404
+
+
+def test_a_double_click_opens_emergency_access_once(cast):
+    """#13.4: the form carries a one-time token; one access to review, and the person's page is shown."""
+    import re
+
+    client = cast.client_for(cast.colleague)
+    url = reverse("access:break_glass")
+    token = re.search(r'name="submission_token" value="([0-9a-f-]{36})"', client.get(url).content.decode()).group(1)
+    data = {"identity_number": cast.person.identity_number, "reason": REASON, "confirm": "on", "submission_token": token}
+    assert client.post(url, data).status_code == 302
+    repeat = client.post(url, data, follow=True)
+    assert "Dette var allerede lagret." in repeat.content.decode() and "Petra Person" in repeat.content.decode()
+    assert BreakGlassAccess.objects.filter(person=cast.person).count() == 1
+    assert AuditEvent.objects.filter(action="break_glass").count() == 1

@@ -275,7 +275,8 @@ SPECS: dict[str, Spec] = {
         lambda f, w, g: f(grant=g, username="ny", first_name="Ny", last_name="Ansatt", email="", title="",
                           role=Role.TEAM_MEMBER, service=None)),
     "accounts.services.municipality_settings_save": spec(STAFF_BAD)(
-        lambda f, w, g: f(grant=g, referral_deadline_days=10, contact_email="")),
+        lambda f, w, g: f(grant=g, referral_deadline_days=10, contact_email="",
+                          expected_version=g.municipality.version)),
     # assessments
     "assessments.services.assessment_start": spec(PERSON_BAD)(
         lambda f, w, g: f(grant=g, referral=w.referral)),
@@ -347,7 +348,7 @@ SPECS: dict[str, Spec] = {
     "meetings.services.action_item_reopen": spec(("not_owner", "other_person", "other_municipality"))(
         lambda f, w, g: f(grant=g, item=w.action_item)),
     "meetings.services.team_meeting_interval_set": spec(PERSON_BAD)(
-        lambda f, w, g: f(grant=g, team=w.team, weeks=6)),
+        lambda f, w, g: f(grant=g, team=w.team, weeks=6, expected_version=w.team.version)),
     "meetings.services.action_item_remind": spec(("other_person", "other_municipality"))(
         lambda f, w, g: f(grant=g, item=w.action_item)),
     # notifications: a user's own inbox
@@ -413,14 +414,14 @@ SPECS: dict[str, Spec] = {
         lambda f, w, g: f(grant=g, upload=SimpleUploadedFile("a.pdf", demo_pdf("A"), "application/pdf"), title="A",
                           consent=w.consent)),
     "documents.services.document_visibility_set": spec(PERSON_BAD)(
-        lambda f, w, g: f(grant=g, document=_document(w), visibility="staff")),
+        lambda f, w, g: f(grant=g, document=_document(w), visibility="staff", expected_version=1)),
     "documents.services.document_withdraw": spec(PERSON_BAD)(
         lambda f, w, g: f(grant=g, document=_document(w), reason="Feil person")),
     "documents.services.document_download": spec(("other_person", "other_municipality"))(
         lambda f, w, g: f(grant=g, document=_document(w))),
     "notes.services.note_add": spec(SERVE_BAD)(lambda f, w, g: f(grant=g, plan=w.plan, text="Snakket med skolen")),
     "notes.services.note_edit": spec(("not_owner", "other_person", "other_municipality"))(
-        lambda f, w, g: f(grant=g, note=_note(w), text="Rettet")),
+        lambda f, w, g: f(grant=g, note=_note(w), text="Rettet", expected_version=1)),
     "plantemplates.services.template_create": spec(("staff_wrong_role",))(
         lambda f, w, g: f(grant=g, name="Ny mal", content=TemplateContent(sections=[("Hverdagen", "")]))),
     "plantemplates.services.template_revise": spec(STAFF_BAD)(
@@ -466,7 +467,7 @@ SPECS: dict[str, Spec] = {
         lambda f, w, g: f(grant=g, referral=w.referral, status="withdrawn", reason="Trukket av melder")),
     # teams
     "teams.services.coordinator_profile_save": spec(STAFF_BAD)(
-        lambda f, w, g: f(grant=g, user=w.coordinator, is_active=True, max_caseload=8)),
+        lambda f, w, g: f(grant=g, user=w.coordinator, is_active=True, max_caseload=8, expected_version=1)),
     "teams.services.training_add": spec(STAFF_BAD)(
         lambda f, w, g: f(grant=g, user=w.coordinator, course="Koordinatorkurs", completed_on=timezone.localdate())),
     "teams.services.coordinator_wish_record": spec(("read_only",))(
@@ -481,7 +482,7 @@ SPECS: dict[str, Spec] = {
         lambda f, w, g: f(grant=g, scope="next_of_kin", given_by="person", method="verbal",
                           related_person=w.cast.next_of_kin)),
     "teams.services.handover_note_save": spec(("read_only", "not_outgoing", "other_person", "other_municipality"))(
-        lambda f, w, g: f(grant=g, assignment=_handover(w), note="Status og avtaler")),
+        lambda f, w, g: f(grant=g, assignment=_handover(w), note="Status og avtaler", expected_version=1)),
     "teams.services.handover_acknowledge": spec(("not_incoming", "other_person", "other_municipality"))(
         lambda f, w, g: f(grant=g, assignment=_handover(w, note="Les dette"))),
     "teams.services.consent_withdraw": spec(PERSON_BAD + ("kin_on_consent",))(

@@ -105,7 +105,8 @@ def test_min_plan_is_in_the_persons_municipalitys_malform(cast):
 def test_the_administrator_sets_the_municipalitys_malform(cast):
     response = cast.client_for(cast.admin).post("/kommune/innstillinger/", {
         "referral_deadline_urgent_days": "3", "referral_deadline_soon_days": "7",
-        "referral_deadline_days": "14", "contact_email": "", "language": "nn"})
+        "referral_deadline_days": "14", "contact_email": "", "language": "nn",
+        "version": cast.municipality.version})
     assert response.status_code == 302
     cast.municipality.refresh_from_db()
     assert cast.municipality.language == "nn"

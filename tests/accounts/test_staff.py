@@ -32,7 +32,7 @@ def test_it_lets_the_administrator_set_the_deadline_for_reports(cast):
 
     url = reverse("accounts:municipality_settings")
     response = cast.client_for(cast.admin).post(url, {"referral_deadline_urgent_days": 3, "referral_deadline_soon_days": 7, "referral_deadline_days": 10, "contact_email": "ke@example.invalid",
-                                                     "language": "nb"})
+                                                     "language": "nb", "version": cast.municipality.version})
     assert response.status_code == 302
     cast.municipality.refresh_from_db()
     assert cast.municipality.referral_deadline_days == 10
@@ -50,3 +50,25 @@ def test_a_user_name_with_a_space_emoji_or_markup_gets_a_form_error(cast):
     assert not User.objects.filter(first_name="Nora").exists()
     # and the sign-in page, which lists demo users by name in links, still answers
     assert cast.client_for(cast.admin).get(reverse("accounts:login")).status_code in (200, 302)
+
+
+def test_a_stale_save_of_the_municipalitys_settings_is_refused_and_the_typed_values_kept(cast):
+    """#13.6: two administrators open the settings; the second save, based on the old version, is refused."""
+    from ..conftest import make_user
+
+    other_admin = make_user("adm2", "Aud", "Admin")
+    RoleAssignment.objects.create(user=other_admin, role="administrator", municipality=cast.municipality)
+    url = reverse("accounts:municipality_settings")
+    first, second = cast.client_for(cast.admin), cast.client_for(other_admin)
+    seen = cast.municipality.version
+    for client in (first, second):
+        assert f'name="version" value="{seen}"' in client.get(url).content.decode()
+    base = {"referral_deadline_urgent_days": 3, "referral_deadline_soon_days": 7, "language": "nb", "version": seen}
+    assert first.post(url, {**base, "referral_deadline_days": 10, "contact_email": "ke@example.invalid"}).status_code == 302
+    response = second.post(url, {**base, "referral_deadline_days": 21, "contact_email": "post@example.invalid"})
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Noen andre har lagret en endring mens du skrev" in html
+    assert "ke@example.invalid" in html and 'value="post@example.invalid"' in html and 'value="21"' in html
+    cast.municipality.refresh_from_db()
+    assert (cast.municipality.referral_deadline_days, cast.municipality.contact_email) == (10, "ke@example.invalid")

@@ -154,3 +154,18 @@ def test_it_shows_the_change_between_assessments_normalised_for_direction(cast):
     assert "tydelig bedre" in html
     assert "mindre behov for hjelp" in html
     assert "sikker endring" in html  # walking: 2 → 7
+
+
+def test_a_double_click_starts_an_assessment_once(cast):
+    """#13.4: the start form carries a one-time token; a repeat opens the assessment already started."""
+    import re
+
+    client = cast.client_for(cast.cu)
+    url = reverse("assessments:start", args=[cast.person.pk])
+    token = re.search(r'name="submission_token" value="([0-9a-f-]{36})"', client.get(url).content.decode()).group(1)
+    data = {"started_on": "2026-02-01", "submission_token": token}
+    first = client.post(url, data)
+    assessment = Assessment.objects.get()
+    repeat = client.post(url, data)
+    assert repeat["Location"] == first["Location"] == reverse("assessments:edit", args=[cast.person.pk, assessment.pk])
+    assert Assessment.objects.filter(person=cast.person).count() == 1

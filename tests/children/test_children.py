@@ -149,3 +149,23 @@ def test_both_parents_take_part_in_meetings_unless_the_unit_excludes_one(world, 
     services.parent_exclude(grant=w.grant(w.cast.cu), related=father, reason="Besøksforbud etter dom")
     assert invited(soon + dt.timedelta(days=1)) == {mother.pk}
     assert [r.related for r in selectors.parents_of(w.cast.person) if r.exclusion is None] == [mother]
+
+
+def test_a_double_click_records_the_childs_view_once(world, child):
+    """#13.4: the child's-view form carries the one-time token; sent twice, the words are kept once."""
+    import re
+
+    from oppfolging.children.models import ChildView
+
+    client = world.client(world.cast.colleague)
+    page = reverse("children:child", args=[world.cast.person.pk])
+    url = reverse("children:child_view", args=[world.cast.person.pk])
+    html = client.get(page).content.decode()
+    html = html[html.index(f'action="{url}"'):]
+    token = re.search(r'name="submission_token" value="([0-9a-f-]{36})"', html).group(1)
+    data = {"words": "Jeg liker å bade.", "how": "conversation", "question": "Hva er bra for deg nå?",
+            "submission_token": token}
+    assert client.post(url, data).status_code == 302
+    repeat = client.post(url, data, follow=True)
+    assert "Dette var allerede lagret." in repeat.content.decode() and "Jeg liker å bade." in repeat.content.decode()
+    assert ChildView.objects.filter(person=world.cast.person).count() == 1

@@ -93,7 +93,8 @@ def test_it_shows_the_person_a_document_in_min_plan_only_once_it_is_shared_with_
     assert "Rapport fra fysioterapeuten" not in client.get(
         reverse("documents:portal_list", args=[world.cast.person.pk])).content.decode()
     response = world.client(world.physio).post(
-        reverse("documents:visibility", args=[world.cast.person.pk, document.pk]), {"visibility": "team"})
+        reverse("documents:visibility", args=[world.cast.person.pk, document.pk]),
+        {"visibility": "team", "version": document.version})
     assert response.status_code == 302
     assert "Rapport fra fysioterapeuten" in client.get(
         reverse("documents:portal_list", args=[world.cast.person.pk])).content.decode()
@@ -127,3 +128,51 @@ def test_it_refuses_a_mistyped_year_in_the_form_and_the_service(world, document_
                                  document_date=dt.date(9999, 12, 31), visibility=Visibility.TEAM)
     assert "document_date" in refused.value.message_dict
     assert not Document.objects.exists()
+
+
+def _upload_token(client, url: str) -> str:
+    import re
+
+    return re.search(r'name="submission_token" value="([0-9a-f-]{36})"', client.get(url).content.decode()).group(1)
+
+
+def test_a_double_click_on_an_upload_stores_the_document_once(world, document_storage):
+    """#13.4: the upload form carries a one-time token; sent twice, one document and one file, and the list is shown."""
+    for user, page, upload in ((world.cast.colleague, "documents:list", "documents:upload"),
+                               (world.person_user, "documents:portal_list", "documents:portal_upload")):
+        client = world.client(user)
+        token = _upload_token(client, reverse(page, args=[world.cast.person.pk]))
+        title = f"Vurdering fra {user.pk}"
+        for _ in range(2):
+            response = client.post(reverse(upload, args=[world.cast.person.pk]), {
+                "title": title, "document_date": "2026-11-30", "visibility": "team", "submission_token": token,
+                "upload": SimpleUploadedFile("vurdering.pdf", files.pdf(), "application/pdf")}, follow=True)
+        html = response.content.decode()
+        assert "Dette var allerede lagret." in html and title in html
+        assert Document.objects.filter(title=title).count() == 1
+    assert sum(1 for path in document_storage.rglob("*") if path.is_file()) == 2
+
+
+def test_a_stale_change_of_who_may_see_a_document_is_refused_and_the_choice_kept(world):
+    """#13.6: two writers open the document; one keeps it to staff, the other's later change is refused."""
+    import re
+
+    document = services.document_upload(
+        grant=world.grant(world.coordinator), upload=SimpleUploadedFile("plan.pdf", files.pdf(), "application/pdf"),
+        title="Vedtak", visibility=Visibility.TEAM)
+    url = reverse("documents:visibility", args=[world.cast.person.pk, document.pk])
+    page = reverse("documents:detail", args=[world.cast.person.pk, document.pk])
+    coordinator, unit = world.client(world.coordinator), world.client(world.cast.cu)
+    for client in (coordinator, unit):
+        assert f'name="version" value="{document.version}"' in client.get(page).content.decode()
+    assert coordinator.post(url, {"visibility": "staff", "version": document.version}).status_code == 302
+    response = unit.post(url, {"visibility": "services", "services": [world.physio_service.pk],
+                               "version": document.version})
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Noen andre har lagret en endring mens du skrev" in html
+    assert "<td>Bare ansatte i teamet</td>" in html  # what the coordinator chose
+    assert re.search(r'value="services"[^>]*checked', html)  # the choice made here is kept
+    assert re.search(rf'name="version" value="{document.version + 1}"', html)
+    document.refresh_from_db()
+    assert document.visibility == "staff" and not document.services.exists()

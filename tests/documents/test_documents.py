@@ -135,7 +135,8 @@ def test_it_refuses_an_upload_from_emergency_access_and_a_read_only_change(world
     with pytest.raises(PermissionDenied):
         services.document_withdraw(grant=w.grant(w.cast.colleague), document=document, reason="Feil")
     with pytest.raises(PermissionDenied):
-        services.document_visibility_set(grant=w.grant(w.cast.gp), document=document, visibility=Visibility.STAFF)
+        services.document_visibility_set(grant=w.grant(w.cast.gp), document=document, visibility=Visibility.STAFF,
+                                         expected_version=document.version)
 
 
 def test_it_links_a_signed_paper_consent_to_the_consent_it_documents(world):

@@ -62,7 +62,7 @@ def test_it_lets_the_coordinator_order_and_edit_the_agenda(cast, meeting):
     client.post(url, {"direction": "up"})  # already first: nothing happens
     assert [i.title for i in meeting.agenda_items.all()] == ["Tredje", "Første", "Andre"]
     client.post(reverse("meetings:agenda_item_edit", args=[cast.person.pk, meeting.pk, third.pk]),
-                {"title": "Tredje, endret", "details": "Ta den først"})
+                {"title": "Tredje, endret", "details": "Ta den først", "version": third.version})
     third.refresh_from_db()
     assert (third.title, third.details) == ("Tredje, endret", "Ta den først")
 

@@ -36,11 +36,13 @@ def test_it_schedules_a_meeting_and_invites_the_team(cast, team):
 
 def test_it_lets_the_coordinator_set_how_often_the_team_meets(cast, team):
     client = cast.client_for(cast.cu)
-    client.post(reverse("meetings:interval_set", args=[cast.person.pk]), {"meeting_interval_weeks": "6"})
+    client.post(reverse("meetings:interval_set", args=[cast.person.pk]),
+                {"meeting_interval_weeks": "6", "version": team.version})
     team.refresh_from_db()
     assert team.meeting_interval_weeks == 6
     assert "Teamet møtes hver 6. uke." in client.get(reverse("meetings:list", args=[cast.person.pk])).content.decode()
-    client.post(reverse("meetings:interval_set", args=[cast.person.pk]), {"meeting_interval_weeks": ""})
+    client.post(reverse("meetings:interval_set", args=[cast.person.pk]),
+                {"meeting_interval_weeks": "", "version": team.version})
     team.refresh_from_db()
     assert team.meeting_interval_weeks is None
 
@@ -245,3 +247,43 @@ def test_it_refuses_a_stale_edit_of_an_agenda_item_and_keeps_what_was_typed(cast
     assert "Noen andre endret saken" in html and "Skoleskyss fra august" in html and "Min gamle tittel" in html
     item.refresh_from_db()
     assert item.title == "Skoleskyss fra august"
+
+
+def test_a_double_click_on_a_goals_evaluation_in_the_meeting_records_it_once(cast, meeting, due_goal):
+    """#13.4: the evaluation form on the meeting page carries a one-time token; a repeat shows the page."""
+    import re
+
+    client = cast.client_for(cast.cu)
+    prefix = f"goal-{due_goal.pk}-"
+    html = client.get(reverse("meetings:detail", args=[cast.person.pk, meeting.pk])).content.decode()
+    token = re.search(rf'name="{prefix}submission_token" value="([0-9a-f-]{{36}})"', html).group(1)
+    url = reverse("meetings:goal_evaluate", args=[cast.person.pk, meeting.pk, due_goal.pk])
+    data = {prefix + "result": "partly", prefix + "learned": "Går med følge.", prefix + "next_step": "continue",
+            prefix + "next_evaluation_on": (timezone.localdate() + dt.timedelta(days=90)).isoformat(),
+            prefix + "submission_token": token}
+    assert client.post(url, data).status_code == 302
+    repeat = client.post(url, data, follow=True)
+    assert "Dette var allerede lagret." in repeat.content.decode()
+    assert "Evaluert i møtet: Delvis nådd" in repeat.content.decode()
+    assert GoalEvaluation.objects.filter(goal=due_goal).count() == 1
+
+
+def test_a_stale_change_of_how_often_the_team_meets_is_refused_and_the_number_kept(cast, team):
+    """#13.6: the coordinator and the unit set the interval at once; the later save is refused, not applied."""
+    from oppfolging.accounts.models import RoleAssignment
+
+    RoleAssignment.objects.create(user=cast.colleague, role="coordinator", municipality=cast.municipality)
+    CoordinatorAssignment.objects.create(team=team, coordinator=cast.colleague, appointed_by=cast.cu)
+    page = reverse("meetings:list", args=[cast.person.pk])
+    url = reverse("meetings:interval_set", args=[cast.person.pk])
+    coordinator, unit = cast.client_for(cast.colleague), cast.client_for(cast.cu)
+    for client in (coordinator, unit):
+        assert f'name="version" value="{team.version}"' in client.get(page).content.decode()
+    assert coordinator.post(url, {"meeting_interval_weeks": "4", "version": team.version}).status_code == 302
+    response = unit.post(url, {"meeting_interval_weeks": "8", "version": team.version})
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Noen andre har lagret en endring mens du skrev" in html
+    assert "<td>4</td>" in html and 'name="meeting_interval_weeks" value="8"' in html
+    team.refresh_from_db()
+    assert team.meeting_interval_weeks == 4

@@ -94,7 +94,7 @@ def test_it_sends_an_update_when_time_changes_after_the_agenda_went_out(deliver,
     services.agenda_send(grant=PersonGrant.system(cast.person), meeting=meeting)
     cast.client_for(cast.cu).post(reverse("meetings:edit", args=[cast.person.pk, meeting.pk]), {
         "day": (timezone.localdate() + dt.timedelta(days=4)).isoformat(), "start": "13:00", "end": "14:30",
-        "location": "Helsehuset, møterom 2", "video_link": ""})
+        "location": "Helsehuset, møterom 2", "video_link": "", "version": meeting.version})
     meeting.refresh_from_db()
     assert meeting.sequence == 1 and meeting.agenda_sent_at is not None
     deliver()  # the update goes out at once, not when the next invitation would be due
@@ -118,6 +118,11 @@ def test_it_refuses_a_stale_edit_of_the_meeting_and_keeps_what_was_typed(cast, m
     html = response.content.decode()
     assert response.status_code == 200 and "Noen andre endret møtet" in html
     assert 'value="Biblioteket"' in html and "Rådhuset" in html
+    meeting.refresh_from_db()
+    assert meeting.location == "Rådhuset"
+    # A form sent without the version it started from is refused too, never taken as "the latest".
+    response = cast.client_for(cast.cu).post(url, {**data, "version": "", "location": "Biblioteket"})
+    assert "Noen andre endret møtet" in response.content.decode()
     meeting.refresh_from_db()
     assert meeting.location == "Rådhuset"
 

@@ -63,12 +63,14 @@ def test_it_lets_the_author_edit_only_within_the_grace_period_and_then_only_by_a
     w = world
     settings.NOTE_EDIT_GRACE_MINUTES = 30
     note = services.note_add(grant=w.grant(w.cast.colleague), plan=w.plan, text="Møtet er flyttet til torsdag.")
-    services.note_edit(grant=w.grant(w.cast.colleague), note=note, text="Møtet er flyttet til fredag.")
+    services.note_edit(grant=w.grant(w.cast.colleague), note=note, text="Møtet er flyttet til fredag.",
+                       expected_version=note.version)
     with pytest.raises(PermissionDenied):
-        services.note_edit(grant=w.grant(w.coordinator), note=note, text="Noe annet")
+        services.note_edit(grant=w.grant(w.coordinator), note=note, text="Noe annet", expected_version=note.version)
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=31)):
         with pytest.raises(ValidationError, match="Skriv en retting"):
-            services.note_edit(grant=w.grant(w.cast.colleague), note=note, text="For sent")
+            services.note_edit(grant=w.grant(w.cast.colleague), note=note, text="For sent",
+                               expected_version=note.version)
         correction = services.note_add(grant=w.grant(w.coordinator), plan=w.plan, text="Riktig dag er mandag.",
                                        corrects=note)
     note.refresh_from_db()
@@ -129,3 +131,24 @@ def test_a_double_click_writes_one_note(world):
     assert client.post(url, data).status_code == 302
     assert client.post(url, data).status_code == 302
     assert Note.objects.filter(text="Ringte skolen om skyss.").count() == 1
+
+
+def test_a_stale_edit_of_a_note_is_refused_and_the_typed_text_kept(world, settings):
+    """#13.6: the note edit is a versioned save; the tab opened before another save is refused, nothing is lost."""
+    settings.NOTE_EDIT_GRACE_MINUTES = 30
+    note = services.note_add(grant=world.grant(world.cast.colleague), plan=world.plan, text="Møtet er torsdag.")
+    url = reverse("notes:edit", args=[world.cast.person.pk, note.pk])
+    first, second = world.client(world.cast.colleague), world.client(world.cast.colleague)  # two tabs
+    assert f'name="version" value="{note.version}"' in first.get(url).content.decode()
+    assert f'name="version" value="{note.version}"' in second.get(url).content.decode()
+    assert first.post(url, {"text": "Møtet er fredag.", "version": note.version}).status_code == 302
+    response = second.post(url, {"text": "Møtet er mandag.", "version": note.version})
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Noen andre har lagret en endring mens du skrev" in html
+    assert "Møtet er fredag." in html and "Møtet er mandag." in html  # theirs shown, mine kept
+    note.refresh_from_db()
+    assert note.text == "Møtet er fredag."
+    assert second.post(url, {"text": "Møtet er mandag.", "version": note.version}).status_code == 302  # deliberate
+    note.refresh_from_db()
+    assert note.text == "Møtet er mandag."

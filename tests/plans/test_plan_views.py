@@ -217,3 +217,20 @@ def test_a_double_click_adds_a_goal_and_a_measure_once(cast, plan):
     assert first.status_code == 302, first.content.decode()[:3000]
     client.post(url, data)
     assert goal.measures.filter(description="Følge til svømmehallen").count() == 1
+
+
+def test_a_double_click_on_a_goals_evaluation_records_it_once(cast, plan):
+    """#13.4: the evaluation form carries a one-time token; sent twice, one evaluation, and the plan is shown."""
+    import re
+
+    goal = Goal.objects.get(text="Gå tur med hunden hver dag")
+    client = cast.client_for(cast.colleague)
+    url = reverse("plans:goal_evaluate", args=[cast.person.pk, goal.pk])
+    token = re.search(r'name="submission_token" value="([0-9a-f-]{36})"', client.get(url).content.decode()).group(1)
+    data = {"result": "partly", "learned": "Går med følge.", "next_step": "continue", "psfs_score": "",
+            "next_evaluation_on": (timezone.localdate() + dt.timedelta(days=90)).isoformat(), "new_goal_text": "",
+            "submission_token": token}
+    assert client.post(url, data).status_code == 302
+    repeat = client.post(url, data, follow=True)
+    assert "Dette var allerede lagret." in repeat.content.decode() and "Gå tur med hunden hver dag" in repeat.content.decode()
+    assert GoalEvaluation.objects.filter(goal=goal).count() == 1

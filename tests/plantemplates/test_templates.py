@@ -39,6 +39,7 @@ def test_it_starts_a_plan_from_a_template_with_its_sections_and_suggestions(worl
     w = world
     _without_plan(w)
     version = template.current_version
+    seen = w.team.version  # a meeting-interval form opened before the plan was started from the template
     plan = services.plan_start_from_template(grant=w.grant(w.cast.cu), version=version, team=w.team)
     plan = IndividualPlan.objects.get(pk=plan.pk)
     assert plan.template_version == version
@@ -48,6 +49,7 @@ def test_it_starts_a_plan_from_a_template_with_its_sections_and_suggestions(worl
         ("Klare seg selv hjemme", ["Trygghetsalarm", "Hverdagsrehabilitering"])]
     w.team.refresh_from_db()
     assert w.team.meeting_interval_weeks == 8
+    assert w.team.version == seen + 1  # #13.6: that form's save is refused, not applied over the 8 weeks
     page = w.client(w.cast.cu).get(reverse("plans:detail", args=[w.cast.person.pk])).content.decode()
     assert "Hverdagen hjemme" in page and "Trygghetsalarm" in page and "Forslag fra malen" in page
 

@@ -153,3 +153,80 @@ def test_a_stale_save_of_what_matters_is_refused_and_keeps_what_the_person_wrote
     assert again.status_code == 302
     portal.plan.refresh_from_db()
     assert portal.plan.what_matters == "Hunden min"
+
+
+def _token(html: str, name: str = "submission_token", action: str = "") -> str:
+    import re
+
+    if action:
+        html = html[html.index(f'action="{action}"'):]
+    return re.search(rf'name="{name}" value="([0-9a-f-]{{36}})"', html).group(1)
+
+
+def test_a_double_click_sends_a_message_once_from_min_plan_and_from_the_team(cast, portal):
+    """#13.4: the message forms carry a one-time token; sent twice, the thread holds the message once."""
+    for user, page, body in ((portal.person_user, "portal:messages", "Kan vi flytte møtet?"),
+                             (portal.kin_user, "portal:messages", "Jeg kommer også."),
+                             (cast.colleague, "portal:staff_messages", "Ja, vi flytter det.")):
+        client = cast.client_for(user)
+        url = reverse(page, args=[cast.person.pk])
+        data = {"body": body, "submission_token": _token(client.get(url).content.decode())}
+        assert client.post(url, data).status_code == 302
+        repeat = client.post(url, data, follow=True)
+        assert "Dette var allerede sendt." in repeat.content.decode() and body in repeat.content.decode()
+        assert Message.objects.filter(body=body).count() == 1
+
+
+def test_a_double_click_proposes_a_goal_once(cast, portal):
+    """#13.4: the goal proposal in «Min plan» carries a one-time token; a repeat shows the goal sent."""
+    client = cast.client_for(portal.person_user)
+    url = reverse("portal:matters", args=[cast.person.pk])
+    data = {"propose_goal": "1", "goal-text": "Svømme igjen",
+            "goal-submission_token": _token(client.get(url).content.decode(), "goal-submission_token")}
+    assert client.post(url, data).status_code == 302
+    repeat = client.post(url, data, follow=True)
+    assert "Dette var allerede sendt." in repeat.content.decode() and "Svømme igjen" in repeat.content.decode()
+    assert GoalProposal.objects.filter(text="Svømme igjen").count() == 1
+
+
+def test_a_double_click_adds_the_persons_agenda_item_once(cast, portal):
+    """#13.4: each meeting's agenda form in «Min plan» has its own one-time token."""
+    client = cast.client_for(portal.person_user)
+    url = reverse("portal:agenda_add", args=[cast.person.pk, portal.meeting.pk])
+    html = client.get(reverse("portal:meetings", args=[cast.person.pk])).content.decode()
+    data = {"title": "Transport til dagsenteret", "details": "", "submission_token": _token(html, action=url)}
+    assert client.post(url, data).status_code == 302
+    repeat = client.post(url, data, follow=True)
+    assert "Dette var allerede sendt." in repeat.content.decode()
+    assert "Transport til dagsenteret" in repeat.content.decode()
+    assert AgendaItem.objects.filter(title="Transport til dagsenteret").count() == 1
+
+
+def test_a_double_click_gives_a_consent_in_min_plan_once(cast, portal):
+    """#13.4: two consents from one double click left a twin active after a withdrawal; now there is one."""
+    client = cast.client_for(portal.person_user)
+    url = reverse("portal:consent", args=[cast.person.pk])
+    data = {"scope": "next_of_kin", "related_person": portal.other_kin.pk,
+            "submission_token": _token(client.get(url).content.decode())}
+    assert client.post(url, data).status_code == 302
+    repeat = client.post(url, data, follow=True)
+    assert "Dette var allerede lagret." in repeat.content.decode()
+    assert Consent.objects.filter(related_person=portal.other_kin).count() == 1
+
+
+def test_a_double_click_records_the_persons_wish_and_psfs_scores_once(cast, portal):
+    """#13.4: the wish and the PSFS self-score forms in «Min plan» carry the one-time token."""
+    client = cast.client_for(portal.person_user)
+    url = reverse("portal:wish", args=[cast.person.pk])
+    data = {"text": "Kim, som kjenner meg", "submission_token": _token(client.get(url).content.decode())}
+    assert client.post(url, data).status_code == 302
+    repeat = client.post(url, data, follow=True)
+    assert "Dette var allerede sendt." in repeat.content.decode()
+    assert cast.person.coordinator_wishes.filter(text="Kim, som kjenner meg").count() == 1
+
+    url = reverse("portal:psfs", args=[cast.person.pk])
+    data = {"a0": "6", "submission_token": _token(client.get(url).content.decode())}
+    assert client.post(url, data).status_code == 302
+    repeat = client.post(url, data, follow=True)
+    assert "Dette var allerede lagret." in repeat.content.decode() and "Gå tur" in repeat.content.decode()
+    assert PsfsSelfScore.objects.filter(person=cast.person).count() == 1

@@ -121,7 +121,7 @@ def test_the_start_page_shows_every_urgent_report_first_not_the_five_earliest(ca
 def test_the_administrator_sets_the_deadlines_per_urgency(cast):
     response = cast.client_for(cast.admin).post(reverse("accounts:municipality_settings"), {
         "referral_deadline_urgent_days": 2, "referral_deadline_soon_days": 6, "referral_deadline_days": 12,
-        "contact_email": "", "language": "nb",
+        "contact_email": "", "language": "nb", "version": cast.municipality.version,
     })
     assert response.status_code == 302
     cast.municipality.refresh_from_db()

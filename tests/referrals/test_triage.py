@@ -235,3 +235,20 @@ def test_two_in_app_reports_for_the_same_new_number_at_once_register_one_person(
     # other request committed.)
     assert raced and referral.pk is not None
     assert Person.objects.filter(identity_number=number).count() <= 1
+
+
+def test_a_double_click_on_the_in_app_report_sends_it_once(cast):
+    """#13.4: the in-app form carries a one-time token; sent twice, one report, and the receipt is shown."""
+    import re
+
+    client = cast.client_for(cast.gp)
+    url = reverse("referrals:create")
+    token = re.search(r'name="submission_token" value="([0-9a-f-]{36})"', client.get(url).content.decode()).group(1)
+    data = {"person": cast.person.pk, "source": "gp", "observations": "Faller oftere hjemme.",
+            "person_wants": "", "urgency": "normal", "consent": "given", "consent_absent_reason": "",
+            "subject_identity_number": "", "subject_birth_date": "", "subject_phone": "",
+            "subject_address": "", "subject_given_name": "", "subject_family_name": "", "submission_token": token}
+    assert client.post(url, data).status_code == 302
+    repeat = client.post(url, data, follow=True)
+    referral = Referral.objects.get(observations="Faller oftere hjemme.")
+    assert f"Meldingen var allerede sendt. Kvitteringsnummer: {referral.receipt_code}" in repeat.content.decode()

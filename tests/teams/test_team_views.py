@@ -70,7 +70,8 @@ def test_it_hands_a_team_over_with_an_overlap_a_note_from_the_outgoing_and_a_rec
     outgoing._role_assignments_cache = None
     assert policy.person_grant(user=outgoing, person=cast.person) is not None  # the overlap
     assert Notification.objects.filter(kind="handover_to_write", recipient_user=outgoing).count() == 0  # wrote none as the unit
-    client.post(reverse("teams:handover_note", args=[cast.person.pk, new.pk]), {"note": "Petra vil ha møter hjemme."})
+    client.post(reverse("teams:handover_note", args=[cast.person.pk, new.pk]),
+                {"note": "Petra vil ha møter hjemme.", "version": new.version})
     (ask,) = Notification.objects.filter(kind="handover", recipient_user=incoming)
     html = cast.client_for(incoming).get(reverse("teams:person_team", args=[cast.person.pk])).content.decode()
     assert "Petra vil ha møter hjemme." in html and "Jeg har lest overføringsnotatet" in html
@@ -265,3 +266,98 @@ def test_the_overview_shows_a_page_at_a_time_and_keeps_the_filters(cast, team, m
     assert "2 personer" in first_page and "status=team&amp;side=2" in first_page
     second_page = client.get(reverse("teams:overview"), {"status": "team", "side": 2}).content.decode()
     assert "Petra Person" in second_page and "Astrid Aasen" not in second_page
+
+
+def test_a_stale_save_of_the_handover_note_is_refused_and_the_typed_note_kept(cast, team):
+    """#13.6: the outgoing coordinator and the unit write the note at once; the later save is refused."""
+    from django.utils import timezone
+
+    RoleAssignment.objects.create(user=cast.colleague, role="coordinator", municipality=cast.municipality)
+    now = timezone.now()
+    CoordinatorAssignment.objects.create(team=team, coordinator=cast.colleague, appointed_by=cast.cu,
+                                         started_at=now - dt.timedelta(days=60), ended_at=now + dt.timedelta(days=14))
+    new = CoordinatorAssignment.objects.create(team=team, coordinator=cast.cu, appointed_by=cast.cu,
+                                               started_at=now - dt.timedelta(hours=1))
+    url = reverse("teams:handover_note", args=[cast.person.pk, new.pk])
+    outgoing, unit = cast.client_for(cast.colleague), cast.client_for(cast.cu)
+    for client in (outgoing, unit):
+        assert f'name="version" value="{new.version}"' in client.get(url).content.decode()
+    assert unit.post(url, {"note": "Petra vil ha møter hjemme.", "version": new.version}).status_code == 302
+    response = outgoing.post(url, {"note": "Datteren er viktigste kontakt.", "version": new.version})
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Noen andre har lagret en endring mens du skrev" in html
+    assert "Petra vil ha møter hjemme." in html and "Datteren er viktigste kontakt." in html
+    new.refresh_from_db()
+    assert new.handover_note == "Petra vil ha møter hjemme." and new.handover_note_by == cast.cu
+
+
+def test_a_stale_change_of_a_coordinators_pool_entry_is_refused_and_the_typed_values_kept(cast):
+    """#13.6: two at the unit change one coordinator's caseload ceiling at once; the later save is refused."""
+    from ..conftest import make_user
+
+    other = make_user("ke2", "Kåre", "Enhet")
+    RoleAssignment.objects.create(user=other, role="coordinating_unit", municipality=cast.municipality)
+    profile = CoordinatorProfile.objects.create(user=cast.colleague, municipality=cast.municipality, max_caseload=8)
+    url = reverse("teams:pool")
+    first, second = cast.client_for(cast.cu), cast.client_for(other)
+    for client in (first, second):
+        html = client.get(url, {"endre": cast.colleague.pk}).content.decode()
+        assert f'name="version" value="{profile.version}"' in html and 'name="max_caseload" value="8"' in html
+    data = {"add_to_pool": "1", "user": cast.colleague.pk, "is_active": "on", "version": profile.version}
+    assert first.post(url, {**data, "max_caseload": 5}).status_code == 302
+    response = second.post(url, {**data, "max_caseload": 12})
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Noen andre har lagret en endring mens du skrev" in html
+    assert "<td>5</td>" in html and 'name="max_caseload" value="12"' in html
+    profile.refresh_from_db()
+    assert profile.max_caseload == 5
+    # "Add" of someone already in the pool (a form opened before they were added) is refused too.
+    response = second.post(url, {**data, "version": 0, "max_caseload": 3})
+    assert response.status_code == 409
+    profile.refresh_from_db()
+    assert profile.max_caseload == 5
+    assert CoordinatorProfile.objects.filter(user=cast.colleague).count() == 1
+
+
+def _form_token(html: str, action: str = "") -> str:
+    import re
+
+    if action:
+        html = html[html.index(f'action="{action}"'):]
+    return re.search(r'name="submission_token" value="([0-9a-f-]{36})"', html).group(1)
+
+
+def test_a_double_click_records_a_wish_a_member_and_a_training_once(cast, team):
+    """#13.4: the wish, membership and training forms carry the one-time token; a repeat shows the record."""
+    client = cast.client_for(cast.cu)
+    team_page = reverse("teams:person_team", args=[cast.person.pk])
+    wish_url = reverse("teams:wish_record", args=[cast.person.pk])
+    wish = {"stated_by": "person", "wished_user": "", "wished_service": "", "text": "Kim, som kjenner meg",
+            "submission_token": _form_token(client.get(team_page).content.decode(), wish_url)}
+    assert client.post(wish_url, wish).status_code == 302
+    repeat = client.post(wish_url, wish, follow=True)
+    assert "Dette var allerede lagret." in repeat.content.decode() and "Kim, som kjenner meg" in repeat.content.decode()
+    assert CoordinatorWish.objects.filter(text="Kim, som kjenner meg").count() == 1
+
+    Consent.objects.create(person=cast.person, scope="next_of_kin", related_person=cast.next_of_kin,
+                           given_by="person", method="verbal")
+    url = reverse("teams:membership_add", args=[cast.person.pk])
+    member = {"kind": "next_of_kin", "related_person": cast.next_of_kin.pk, "role_in_team": "Sønn",
+              "joined_on": "2026-01-01", "submission_token": _form_token(client.get(url).content.decode())}
+    assert client.post(url, member).status_code == 302
+    repeat = client.post(url, member, follow=True)
+    assert "Dette var allerede lagret." in repeat.content.decode() and "Sønn" in repeat.content.decode()
+    assert TeamMembership.objects.filter(related_person=cast.next_of_kin).count() == 1
+
+    CoordinatorProfile.objects.create(user=cast.colleague, municipality=cast.municipality)
+    pool = reverse("teams:pool")
+    html = client.get(pool).content.decode()
+    training = {"add_training": "1", "user": cast.colleague.pk, "course": "Koordinatoropplæring",
+                "completed_on": "2026-03-01", "provider": "", "hours": "",
+                "submission_token": _form_token(html[html.index("add-training"):])}
+    assert client.post(pool, training).status_code == 302
+    repeat = client.post(pool, training, follow=True)
+    assert "Dette var allerede lagret." in repeat.content.decode()
+    assert cast.colleague.trainings.filter(course="Koordinatoropplæring").count() == 1

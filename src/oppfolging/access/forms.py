@@ -3,8 +3,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from oppfolging.submissions.forms import OnceForm
 
-class BreakGlassForm(forms.Form):
+
+class BreakGlassForm(OnceForm):
+    """Open emergency access; the one-time token opens it once (one access to review, not two)."""
+
     identity_number = forms.CharField(
         label=_("Fødselsnummer eller D-nummer"),
         max_length=14,

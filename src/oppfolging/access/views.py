@@ -19,6 +19,7 @@ from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.lib import identity
 from oppfolging.people.models import Person
+from oppfolging.submissions.once import AlreadySubmitted, once
 
 
 def break_glass(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -39,7 +40,13 @@ def break_glass(request: AuthenticatedHttpRequest) -> HttpResponse:
                 break_glass=True, ip=client_ip(request),
             )
         else:
-            services.break_glass_open(grant=grant, person=person, reason=form.cleaned_data["reason"])
+            try:
+                with once(form.submission, user=user) as submission:
+                    submission.created(services.break_glass_open(grant=grant, person=person,
+                                                                 reason=form.cleaned_data["reason"]))
+            except AlreadySubmitted:
+                messages.info(request, _("Dette var allerede lagret."))
+                return redirect("people:detail", person_id=person.pk)
             messages.warning(
                 request,
                 _("Nødtilgang er åpnet i %(hours)s timer. Den er logget og blir gjennomgått.")

@@ -111,6 +111,15 @@ class StaffCreateForm(forms.Form):
 
 
 class MunicipalitySettingsForm(forms.ModelForm):
+    """The unit's settings; the form carries the version the administrator started from."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version
+
     class Meta:
         model = Municipality
         fields = ["referral_deadline_urgent_days", "referral_deadline_soon_days", "referral_deadline_days",

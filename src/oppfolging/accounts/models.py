@@ -49,6 +49,7 @@ class Municipality(models.Model):
         _("målform"), max_length=2, choices=WrittenLanguage.choices, default=WrittenLanguage.BOKMAL,
         help_text=_("Kommunens offisielle målform: standard for ansatte som ikke har valgt selv, og for brev og varsler."),
     )
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -19,6 +19,7 @@ from oppfolging.accounts.models import Municipality, Role, RoleAssignment, SignI
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
 from oppfolging.catalogue.models import Service
+from oppfolging.lib.versioning import save_versioned
 
 
 def _throttle_keys(*, username: str, ip: str | None) -> dict[str, int]:
@@ -139,10 +140,14 @@ def staff_user_create(
 
 @transaction.atomic
 def municipality_settings_save(
-    *, grant: StaffGrant, referral_deadline_days: int, contact_email: str, language: str | None = None,
-    referral_deadline_soon_days: int | None = None, referral_deadline_urgent_days: int | None = None,
+    *, grant: StaffGrant, referral_deadline_days: int, contact_email: str, expected_version: int,
+    language: str | None = None, referral_deadline_soon_days: int | None = None,
+    referral_deadline_urgent_days: int | None = None,
 ) -> Municipality:
-    """Change the deadlines for reports of need (per urgency), the unit's contact address and the written standard."""
+    """Change the deadlines for reports of need (per urgency), the unit's contact address and the written standard.
+
+    A save based on an older version (another administrator saved since) is refused with EditConflict.
+    """
     grant.require_role(Role.ADMINISTRATOR)
     municipality = grant.municipality
     municipality.referral_deadline_days = referral_deadline_days
@@ -154,8 +159,9 @@ def municipality_settings_save(
     if language is not None:
         municipality.language = language
     municipality.full_clean()
-    municipality.save(update_fields=["referral_deadline_days", "referral_deadline_soon_days",
-                                     "referral_deadline_urgent_days", "contact_email", "language"])
+    save_versioned(municipality, expected_version=expected_version,
+                   fields=["referral_deadline_days", "referral_deadline_soon_days",
+                           "referral_deadline_urgent_days", "contact_email", "language"])
     return municipality
 
 

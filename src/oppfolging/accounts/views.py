@@ -23,6 +23,7 @@ from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.accounts.locale import offered
 from oppfolging.accounts.middleware import SESSION_KEY
 from oppfolging.accounts.models import Role, RoleAssignment, User
+from oppfolging.lib.versioning import conflict_rows, save_form_versioned
 
 
 def demo_users() -> list[tuple[str, list[User]]]:
@@ -102,11 +103,16 @@ def municipality_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Let the administrator set the municipality's deadline for reports of need and contact."""
     grant = get_staff_grant(request, policy.can_manage_staff)
     form = MunicipalitySettingsForm(request.POST or None, instance=grant.municipality)
-    if request.method == "POST" and form.is_valid():
-        services.municipality_settings_save(grant=grant, **form.cleaned_data)
-        messages.success(request, _("Innstillingene er lagret. Nye meldinger får den nye fristen."))
-        return redirect("accounts:municipality_settings")
-    return render(request, "accounts/municipality_settings.html", {"form": form})
+    conflict = None
+    if request.method == "POST":
+        saved, conflict = save_form_versioned(form, lambda version, fields: services.municipality_settings_save(
+            grant=grant, expected_version=version, **fields))
+        if saved:
+            messages.success(request, _("Innstillingene er lagret. Nye meldinger får den nye fristen."))
+            return redirect("accounts:municipality_settings")
+    return render(request, "accounts/municipality_settings.html", {
+        "form": form, "conflict": conflict, "conflict_rows": conflict_rows(form, conflict) if conflict else [],
+    }, status=409 if conflict else 200)
 
 
 class SignOutView(auth_views.LogoutView):

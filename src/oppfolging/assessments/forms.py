@@ -27,7 +27,9 @@ from oppfolging.referrals.models import OPEN_STATUSES, Referral
 from oppfolging.submissions.forms import OnceMixin
 
 
-class StartForm(forms.Form):
+class StartForm(OnceMixin, forms.Form):
+    """Start an assessment; the one-time token starts it once."""
+
     started_on = forms.DateField(
         label=_("Dato for kartleggingen"), widget=forms.DateInput(attrs={"type": "date"}),
         validators=[WORK_DATE],

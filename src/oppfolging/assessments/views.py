@@ -94,12 +94,18 @@ def assessment_start(request: AuthenticatedHttpRequest, person_id: int) -> HttpR
     )
     if request.method == "POST" and form.is_valid():
         try:
-            assessment = services.assessment_start(
-                grant=grant,
-                referral=referral,
-                started_on=form.cleaned_data["started_on"],
-                copy_psfs_from_previous=form.cleaned_data["copy_psfs"],
-                )
+            with once(form.submission, user=request.user) as submission:
+                assessment = services.assessment_start(
+                    grant=grant,
+                    referral=referral,
+                    started_on=form.cleaned_data["started_on"],
+                    copy_psfs_from_previous=form.cleaned_data["copy_psfs"],
+                    )
+                submission.created(assessment)
+        except AlreadySubmitted as earlier:
+            # A double click: one assessment, and it is the one shown.
+            messages.info(request, _("Dette var allerede lagret."))
+            return redirect("assessments:edit", person_id=person.pk, assessment_id=earlier.object_id)
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -9,6 +9,7 @@ from oppfolging.accounts.models import User
 from oppfolging.children.models import CHILD_GROUNDS, Grounds, HowHeard
 from oppfolging.children.services import due_date_range
 from oppfolging.lib.forms import model_choice_field
+from oppfolging.submissions.forms import OnceForm
 
 
 class AppointForm(forms.Form):
@@ -61,7 +62,9 @@ class ExcludeForm(forms.Form):
     reason = forms.CharField(label=_("Begrunnelse"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ChildViewForm(forms.Form):
+class ChildViewForm(OnceForm):
+    """The child's own view; the one-time token records it once."""
+
     question = forms.CharField(label=_("Spørsmålet barnet fikk"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}),
                                help_text=_("Forslaget er tilpasset barnets alder. Endre det til ordene du faktisk brukte."))
     words = forms.CharField(label=_("Barnets egne ord"), widget=forms.Textarea(attrs={"rows": 3}),

@@ -25,6 +25,7 @@ from oppfolging.children.models import (
 )
 from oppfolging.people.models import Person
 from oppfolging.people.services import parse_identity_number
+from oppfolging.submissions.once import AlreadySubmitted, once
 from oppfolging.teams.selectors import pool_users
 
 
@@ -173,7 +174,10 @@ def child_view(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespons
     try:
         if not form.is_valid():
             raise ValidationError(_("Skriv barnets egne ord og hvordan meningen kom fram."))
-        services.child_view_record(grant=grant, **form.cleaned_data)
+        with once(form.submission, user=request.user) as submission:
+            submission.created(services.child_view_record(grant=grant, **form.data_without_token()))
+    except AlreadySubmitted:
+        messages.info(request, _("Dette var allerede lagret."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

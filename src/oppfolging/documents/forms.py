@@ -10,6 +10,7 @@ from oppfolging.access.models import Visibility
 from oppfolging.catalogue.models import Service
 from oppfolging.lib.dates import DOCUMENT_DATE
 from oppfolging.lib.forms import choice_field, model_choice_field
+from oppfolging.submissions.forms import OnceMixin
 from oppfolging.teams.models import Consent
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -36,7 +37,15 @@ class VisibilityFields(forms.Form):
             model_choice_field(self, "services").queryset = services if services is not None else Service.objects.none()
 
 
-class UploadForm(VisibilityFields):
+class VisibilityChangeForm(VisibilityFields):
+    """Change who may see a document; it carries the version the user started from."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class UploadForm(OnceMixin, VisibilityFields):
+    """A document to add; the one-time token stores it once however often the form is sent."""
+
     title = forms.CharField(label=_("Tittel"), max_length=200)
     document_date = forms.DateField(label=_("Dato på dokumentet"), widget=DATE, initial=timezone.localdate,
                                     validators=[DOCUMENT_DATE])

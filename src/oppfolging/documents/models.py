@@ -56,6 +56,7 @@ class Document(models.Model):
     withdrawal_reason = models.TextField(_("hvorfor dokumentet trekkes tilbake"), blank=True)
     purge_after = models.DateField(null=True, blank=True)
     purged_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = DocumentQuerySet.as_manager()
 

@@ -32,6 +32,7 @@ from oppfolging.documents import selectors
 from oppfolging.documents.models import AddedByKind, Document
 from oppfolging.lib import filetypes
 from oppfolging.lib.dates import DOCUMENT_DATE, check_date
+from oppfolging.lib.versioning import save_versioned
 from oppfolging.notifications.models import Kind
 from oppfolging.notifications.services import Recipient, notify
 from oppfolging.teams.models import Consent
@@ -160,13 +161,18 @@ def document_upload(
 
 @transaction.atomic
 def document_visibility_set(
-    *, grant: PersonGrant, document: Document, visibility: str, services: Iterable[Service] = ()
+    *, grant: PersonGrant, document: Document, visibility: str, expected_version: int,
+    services: Iterable[Service] = (),
 ) -> Document:
-    """Change who may see a document: the one who added it, or a writer of the plan."""
+    """Change who may see a document: the one who added it, or a writer of the plan.
+
+    A change based on an older version (someone else changed who may see it since) is refused
+    with EditConflict, never applied over theirs.
+    """
     _require_may_change(grant, document)
     chosen = selectors.validate_visibility(grant=grant, visibility=visibility, services=list(services))
     document.visibility = visibility
-    document.save(update_fields=["visibility"])
+    save_versioned(document, expected_version=expected_version, fields=["visibility"])
     document.services.set(chosen)
     audit_grant(grant=grant, action=Action.UPDATE, resource="document", resource_id=document.pk,
                 purpose=_("Hvem kan se dokumentet: %(who)s") % {"who": document.get_visibility_display()})

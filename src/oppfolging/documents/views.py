@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -22,9 +22,11 @@ from oppfolging.access.grants import PersonGrant
 from oppfolging.access.shortcuts import get_person_for_user, get_portal_grant
 from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.documents import selectors, services
-from oppfolging.documents.forms import UploadForm, VisibilityFields, WithdrawForm
+from oppfolging.documents.forms import UploadForm, VisibilityChangeForm, WithdrawForm
 from oppfolging.documents.models import Document
 from oppfolging.lib.uploads import SizeLimitedUploadHandler
+from oppfolging.lib.versioning import EditConflict, conflict_rows
+from oppfolging.submissions.once import AlreadySubmitted, once
 from oppfolging.teams.models import Consent
 
 MB = 1024 * 1024
@@ -69,6 +71,7 @@ def _limited(request: AuthenticatedHttpRequest) -> SizeLimitedUploadHandler:
 
 def _save_upload(request: AuthenticatedHttpRequest, grant: PersonGrant,
                  handler: SizeLimitedUploadHandler) -> tuple[Document | None, UploadForm]:
+    """Store the upload once per form sent; a repeat returns the document the first sending made."""
     form = _upload_form(grant, request.POST, request.FILES)
     if handler.too_large:
         form.is_valid()
@@ -78,12 +81,18 @@ def _save_upload(request: AuthenticatedHttpRequest, grant: PersonGrant,
     if form.is_valid():
         data = form.cleaned_data
         try:
-            document = services.document_upload(
-                grant=grant, upload=data["upload"], title=data["title"], document_date=data["document_date"],
-                visibility=data["visibility"], services=data.get("services") or [], consent=data.get("consent"))
+            with once(form.submission, user=request.user) as submission:
+                document = services.document_upload(
+                    grant=grant, upload=data["upload"], title=data["title"], document_date=data["document_date"],
+                    visibility=data["visibility"], services=data.get("services") or [], consent=data.get("consent"))
+                submission.created(document)
+        except AlreadySubmitted as earlier:
+            messages.info(request, _("Dette var allerede lagret."))
+            return selectors.document_visible(grant=grant, document_id=earlier.object_id or 0), form
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            messages.success(request, _("Dokumentet «%(title)s» er lagt til.") % {"title": document.title})
             return document, form
     return None, form
 
@@ -102,24 +111,33 @@ def _document_upload(request: AuthenticatedHttpRequest, person_id: int,
     grant = get_person_for_user(request, person_id, resource="documents")
     document, form = _save_upload(request, grant, handler)
     if document is not None:
-        messages.success(request, _("Dokumentet «%(title)s» er lagt til.") % {"title": document.title})
         return redirect("documents:list", person_id=person_id)
     return render(request, "documents/list.html", _list_context(grant, form),
                   status=413 if handler.too_large else 400)
+
+
+def _detail_context(request: AuthenticatedHttpRequest, grant: PersonGrant, document: Document,
+                    visibility_form: VisibilityChangeForm | None = None,
+                    conflict: EditConflict | None = None) -> dict[str, Any]:
+    may_change = grant.can_write or document.added_by_id == request.user.pk
+    if visibility_form is None and may_change:
+        visibility_form = VisibilityChangeForm(
+            initial={"visibility": document.visibility, "services": list(document.services.all()),
+                     "version": document.version},
+            services=selectors.shareable_services(grant=grant))
+    return {
+        "grant": grant, "person": grant.person, "document": document, "may_change": may_change,
+        "visibility_form": visibility_form if may_change else None,
+        "withdraw_form": WithdrawForm() if may_change else None,
+        "conflict": conflict, "conflict_rows": conflict_rows(visibility_form, conflict) if conflict else [],
+    }
 
 
 def document_detail(request: AuthenticatedHttpRequest, person_id: int, document_id: int) -> HttpResponse:
     """One document's title, date, who added it and who may see it; change or withdraw it."""
     grant = get_person_for_user(request, person_id, resource="document")
     document = _document(grant, document_id)
-    may_change = grant.can_write or document.added_by_id == request.user.pk
-    return render(request, "documents/detail.html", {
-        "grant": grant, "person": grant.person, "document": document, "may_change": may_change,
-        "visibility_form": VisibilityFields(
-            initial={"visibility": document.visibility, "services": list(document.services.all())},
-            services=selectors.shareable_services(grant=grant)) if may_change else None,
-        "withdraw_form": WithdrawForm() if may_change else None,
-    })
+    return render(request, "documents/detail.html", _detail_context(request, grant, document))
 
 
 def _file_response(handle: Any, document: Document) -> FileResponse:
@@ -142,11 +160,19 @@ def document_file(request: AuthenticatedHttpRequest, person_id: int, document_id
 def document_visibility(request: AuthenticatedHttpRequest, person_id: int, document_id: int) -> HttpResponse:
     grant = get_person_for_user(request, person_id, resource="document")
     document = _document(grant, document_id)
-    form = VisibilityFields(request.POST, services=selectors.shareable_services(grant=grant))
+    form = VisibilityChangeForm(request.POST, services=selectors.shareable_services(grant=grant))
     if form.is_valid():
         try:
             services.document_visibility_set(grant=grant, document=document, visibility=form.cleaned_data["visibility"],
-                                             services=form.cleaned_data.get("services") or [])
+                                             services=form.cleaned_data.get("services") or [],
+                                             expected_version=form.cleaned_data["version"] or 0)
+        except EditConflict as conflict:
+            # Someone else changed who may see it: theirs is shown, the choice made here is kept.
+            assert isinstance(form.data, QueryDict)  # bound to request.POST
+            form.data = form.data.copy()
+            form.data["version"] = conflict.current.version
+            return render(request, "documents/detail.html",
+                          _detail_context(request, grant, _document(grant, document_id), form, conflict), status=409)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -198,7 +224,6 @@ def _portal_upload(request: AuthenticatedHttpRequest, person_id: int,
     grant = get_portal_grant(request, person_id, resource="documents")
     document, form = _save_upload(request, grant.as_person_grant(), handler)
     if document is not None:
-        messages.success(request, _("Dokumentet «%(title)s» er lagt til.") % {"title": document.title})
         return redirect("documents:portal_list", person_id=person_id)
     return render(request, "documents/portal_list.html", _portal_context(grant, form),
                   status=413 if handler.too_large else 400)

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import models
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 
 class EditConflict(Exception):
@@ -43,13 +44,21 @@ def save_versioned(instance: models.Model, *, expected_version: int, fields: Ite
 
 
 def conflict_rows(form: Any, conflict: EditConflict) -> list[tuple[str, Any]]:
-    """Return (label, value now stored) for each field the other person changed."""
+    """Return (label, value now stored) for each field of the form the other person changed.
+
+    Bookkeeping the service saves with the field (who wrote it, when) is not on the form and is
+    left out: a user is never shown a field's internal name.
+    """
     rows = []
     for name in conflict.changed_fields:
         field = form.fields.get(name)
+        if field is None:
+            continue
         value = getattr(conflict.current, name)
         display = getattr(conflict.current, f"get_{name}_display", None)
-        rows.append((str(field.label) if field else name, display() if display else value))
+        if isinstance(value, bool):
+            value = gettext("Ja") if value else gettext("Nei")
+        rows.append((str(field.label), display() if display else value))
     return rows
 
 

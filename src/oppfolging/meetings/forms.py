@@ -67,6 +67,7 @@ class IntervalForm(forms.Form):
         label=_("Teamet møtes hver … uke"), min_value=1, max_value=52, required=False,
         help_text=_("La feltet stå tomt hvis teamet møtes ved behov."),
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class CancelForm(forms.Form):
@@ -150,7 +151,9 @@ class ActionItemForm(OnceForm):
         return cleaned
 
 
-class EvaluationForm(forms.Form):
+class EvaluationForm(OnceForm):
+    """A goal's evaluation in the meeting; the one-time token records it once."""
+
     result = forms.ChoiceField(label=_("Resultat"), choices=EvaluationResult.choices, widget=forms.RadioSelect)
     learned = forms.CharField(label=_("Hva har vi lært"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     next_step = forms.ChoiceField(label=_("Hva nå"), choices=NextStep.choices, widget=forms.RadioSelect)

@@ -7,6 +7,7 @@ with its status, AgendaItem ~ a line of the Appointment's description, ActionIte
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -45,6 +46,7 @@ class Meeting(models.Model):
     # Set on upcoming meetings by the portal's meeting page for its template; never stored.
     agenda: list[AgendaItem]
     my_invitation: Invitation | None
+    agenda_form: Any  # the person's form to add an item, with a one-time token of its own
 
     class Meta:
         ordering = ["-starts_at"]

@@ -739,14 +739,17 @@ def action_item_reopen(*, grant: PersonGrant, item: ActionItem) -> ActionItem:
 
 
 @transaction.atomic
-def team_meeting_interval_set(*, grant: PersonGrant, team: Team, weeks: int | None) -> Team:
-    """Set how often the team meets; empty means as needed."""
+def team_meeting_interval_set(*, grant: PersonGrant, team: Team, weeks: int | None, expected_version: int) -> Team:
+    """Set how often the team meets; empty means as needed.
+
+    A change based on an older version (another member set it since) is refused with EditConflict.
+    """
     grant.require_write()
     grant.require_owns(team)
     if weeks is not None and not 1 <= weeks <= 52:
         raise ValidationError({"meeting_interval_weeks": _("Velg mellom 1 og 52 uker.")})
     team.meeting_interval_weeks = weeks
-    team.save(update_fields=["meeting_interval_weeks"])
+    save_versioned(team, expected_version=expected_version, fields=["meeting_interval_weeks"])
     _audit(grant, Action.UPDATE, "team", team,
            _("Møtehyppighet: hver %(weeks)s. uke") % {"weeks": weeks} if weeks else _("Møtehyppighet: ved behov"))
     return team

@@ -107,6 +107,11 @@ def _refused(request: AuthenticatedHttpRequest, form: Any, error: ValidationErro
 def meeting_list(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Show the team's meetings, upcoming and past, and how often the team meets."""
     grant = get_person_for_user(request, person_id, resource="meetings")
+    return render(request, "meetings/meeting_list.html", _list_context(grant))
+
+
+def _list_context(grant: policy.PersonGrant, interval_form: IntervalForm | None = None,
+                  conflict: EditConflict | None = None) -> dict[str, Any]:
     team = _team(grant)
     meetings = list(selectors.meetings_of(person=grant.person))
     now = timezone.now()
@@ -115,13 +120,16 @@ def meeting_list(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespo
     items = selectors.action_items_of(team=team) if team else ActionItem.objects.none()
     today = timezone.localdate()
     open_items = [i for i in items if not i.is_done]
-    return render(request, "meetings/meeting_list.html", {
+    return {
         "grant": grant, "person": grant.person, "team": team, "upcoming": upcoming, "past": past,
-        "interval_form": IntervalForm(initial={"meeting_interval_weeks": team.meeting_interval_weeks} if team else None),
+        "interval_form": interval_form or IntervalForm(initial={
+            "meeting_interval_weeks": team.meeting_interval_weeks, "version": team.version} if team else None),
         "open_count": len(open_items), "overdue_count": sum(i.is_overdue(today) for i in open_items),
         "last_held": next((m for m in meetings if m.status == MeetingStatus.HELD), None),
         "next_due_on": _next_due_on(team, meetings),
-    })
+        "conflict": conflict,
+        "conflict_rows": conflict_rows(interval_form, conflict) if conflict and interval_form else [],
+    }
 
 
 def _next_due_on(team: Team | None, meetings: list[Meeting]) -> dt.date | None:
@@ -139,8 +147,16 @@ def interval_set(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespo
     team = _active_team(grant)
     form = IntervalForm(request.POST)
     if form.is_valid():
-        services.team_meeting_interval_set(grant=grant, team=team,
-                                           weeks=form.cleaned_data["meeting_interval_weeks"])
+        try:
+            services.team_meeting_interval_set(grant=grant, team=team,
+                                               weeks=form.cleaned_data["meeting_interval_weeks"],
+                                               expected_version=form.cleaned_data["version"] or 0)
+        except EditConflict as conflict:
+            # Another member set it meanwhile: theirs is shown, the number typed here is kept.
+            assert isinstance(form.data, QueryDict)  # bound to request.POST
+            form.data = form.data.copy()
+            form.data["version"] = str(conflict.current.version)
+            return render(request, "meetings/meeting_list.html", _list_context(grant, form, conflict), status=409)
         messages.success(request, _("Møtehyppigheten er lagret."))
     else:
         messages.error(request, _("Velg mellom 1 og 52 uker, eller la feltet stå tomt."))
@@ -197,7 +213,7 @@ def meeting_edit(request: AuthenticatedHttpRequest, person_id: int, meeting_id: 
             services.meeting_update(
                 grant=grant, meeting=meeting, starts_at=starts_at, ends_at=ends_at,
                 location=form.cleaned_data["location"], video_link=form.cleaned_data["video_link"],
-                expected_version=form.cleaned_data["version"] or meeting.version)
+                expected_version=form.cleaned_data["version"] or 0)
         except EditConflict as error:
             conflict = error
             assert isinstance(form.data, QueryDict)  # bound to request.POST
@@ -365,7 +381,7 @@ def agenda_item_edit(request: AuthenticatedHttpRequest, person_id: int, meeting_
         try:
             services.agenda_item_update(grant=grant, item=item, title=form.cleaned_data["title"],
                                         details=form.cleaned_data["details"],
-                                        expected_version=form.cleaned_data["version"] or item.version)
+                                        expected_version=form.cleaned_data["version"] or 0)
         except EditConflict as error:
             assert isinstance(form.data, QueryDict)  # bound to request.POST
             form.data = form.data.copy()
@@ -515,7 +531,12 @@ def goal_evaluate(request: AuthenticatedHttpRequest, person_id: int, meeting_id:
     if form.is_valid():
         try:
             assert item.goal is not None  # the agenda item was found by its goal
-            plan_goal_evaluate(grant=grant, goal=item.goal, meeting=meeting, **form.cleaned_data)
+            with once(form.submission, user=request.user) as submission:
+                submission.created(plan_goal_evaluate(grant=grant, goal=item.goal, meeting=meeting,
+                                                      **form.data_without_token()))
+        except AlreadySubmitted:
+            messages.info(request, _("Dette var allerede lagret."))
+            return _back(person_id, meeting_id, "goals-heading")
         except EditConflict:
             messages.error(request, _("Noen andre evaluerte eller endret målet samtidig. Se planen."))
             return _back(person_id, meeting_id, "goals-heading")

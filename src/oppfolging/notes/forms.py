@@ -39,3 +39,4 @@ class NoteForm(OnceMixin, VisibilityFields):
 
 class NoteEditForm(forms.Form):
     text = forms.CharField(label=_("Notat"), max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

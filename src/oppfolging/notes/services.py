@@ -19,6 +19,7 @@ from oppfolging.audit.services import audit_grant
 from oppfolging.catalogue.models import Service
 from oppfolging.documents.selectors import validate_visibility
 from oppfolging.lib.dates import PAST_EVENT, check_date
+from oppfolging.lib.versioning import save_versioned
 from oppfolging.notes import selectors
 from oppfolging.notes.models import NOTE_MAX_LENGTH, Note
 from oppfolging.plans.models import Goal, IndividualPlan
@@ -73,8 +74,12 @@ def note_add(
 
 
 @transaction.atomic
-def note_edit(*, grant: PersonGrant, note: Note, text: str) -> Note:
-    """Change a note's text: only its author, and only within the grace period after writing it."""
+def note_edit(*, grant: PersonGrant, note: Note, text: str, expected_version: int) -> Note:
+    """Change a note's text: only its author, and only within the grace period after writing it.
+
+    A save based on an older version (the note changed in another tab) is refused with
+    EditConflict, never applied over the newer text.
+    """
     grant.require_owns(note)
     user = grant.require_user()
     if note.added_by_id != user.pk:
@@ -86,6 +91,6 @@ def note_edit(*, grant: PersonGrant, note: Note, text: str) -> Note:
             settings.NOTE_EDIT_GRACE_MINUTES) % {"n": settings.NOTE_EDIT_GRACE_MINUTES})
     note.text = _check_text(text)
     note.edited_at = timezone.now()
-    note.save(update_fields=["text", "edited_at"])
+    save_versioned(note, expected_version=expected_version, fields=["text", "edited_at"])
     audit_grant(grant=grant, action=Action.UPDATE, resource="log_note", resource_id=note.pk)
     return note

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -15,6 +15,7 @@ from oppfolging.access.shortcuts import get_person_for_user, get_portal_grant
 from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.documents.selectors import default_visibility, shareable_services
 from oppfolging.lib.params import id_param
+from oppfolging.lib.versioning import EditConflict, conflict_rows
 from oppfolging.notes import selectors, services
 from oppfolging.notes.forms import NoteEditForm, NoteForm
 from oppfolging.notes.models import Note
@@ -85,16 +86,27 @@ def note_edit(request: AuthenticatedHttpRequest, person_id: int, note_id: int) -
     """Correct the wording of one's own note during the grace period."""
     grant = get_person_for_user(request, person_id, resource="log_note")
     note = _note(grant, note_id)
-    form = NoteEditForm(request.POST or None, initial={"text": note.text})
+    form = NoteEditForm(request.POST or None, initial={"text": note.text, "version": note.version})
+    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.note_edit(grant=grant, note=note, text=form.cleaned_data["text"])
+            services.note_edit(grant=grant, note=note, text=form.cleaned_data["text"],
+                               expected_version=form.cleaned_data["version"] or 0)
+        except EditConflict as error:
+            # Changed in another tab: nothing is overwritten, and the text typed here is kept.
+            conflict = error
+            assert isinstance(form.data, QueryDict)  # bound to request.POST
+            form.data = form.data.copy()
+            form.data["version"] = error.current.version
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("notes:correct", person_id=person_id, note_id=note_id)
-        messages.success(request, _("Notatet er endret."))
-        return redirect("notes:list", person_id=person_id)
-    return render(request, "notes/edit.html", {"person": grant.person, "note": note, "form": form})
+        else:
+            messages.success(request, _("Notatet er endret."))
+            return redirect("notes:list", person_id=person_id)
+    return render(request, "notes/edit.html", {
+        "person": grant.person, "note": note, "form": form, "conflict": conflict,
+        "conflict_rows": conflict_rows(form, conflict) if conflict else []}, status=409 if conflict else 200)
 
 
 def note_correct(request: AuthenticatedHttpRequest, person_id: int, note_id: int) -> HttpResponse:

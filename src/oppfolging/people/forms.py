@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.lib.forms import model_choice_field
 from oppfolging.people.models import Person, RelatedPerson
+from oppfolging.submissions.forms import OnceMixin
 
 
 class VersionedForm(forms.ModelForm):
@@ -24,7 +25,7 @@ class VersionedForm(forms.ModelForm):
         return {k: v for k, v in self.cleaned_data.items() if k not in ("version", "submission_token")}
 
 
-class PersonForm(VersionedForm):
+class PersonForm(OnceMixin, VersionedForm):
     class Meta:
         model = Person
         fields = [
@@ -49,7 +50,7 @@ class PersonForm(VersionedForm):
         ).order_by("last_name")
 
 
-class RelatedPersonForm(VersionedForm):
+class RelatedPersonForm(OnceMixin, VersionedForm):
     class Meta:
         model = RelatedPerson
         fields = [

@@ -23,6 +23,7 @@ from oppfolging.lib.versioning import conflict_rows, save_form_versioned
 from oppfolging.people import services
 from oppfolging.people.forms import PersonForm, PersonSearchForm, RelatedPersonForm
 from oppfolging.people.models import RelatedPerson
+from oppfolging.submissions.once import AlreadySubmitted, once
 
 
 def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -80,7 +81,14 @@ def person_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PersonForm(request.POST or None, municipality=grant.municipality)
     if request.method == "POST" and form.is_valid():
         try:
-            person = services.person_create(grant=grant, **form.model_fields())
+            with once(form.submission, user=request.user) as submission:
+                person = services.person_create(grant=grant, **form.model_fields())
+                submission.created(person)
+        except AlreadySubmitted as earlier:
+            # A double click: the person was registered once; show them (if this user may see them).
+            messages.info(request, _("Dette var allerede lagret."))
+            return redirect("people:detail", person_id=earlier.object_id) if earlier.object_id else redirect(
+                "people:create")
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -122,7 +130,11 @@ def related_create(request: AuthenticatedHttpRequest, person_id: int) -> HttpRes
     form = RelatedPersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.related_person_create(grant=grant, **form.model_fields())
+            with once(form.submission, user=request.user) as submission:
+                submission.created(services.related_person_create(grant=grant, **form.model_fields()))
+        except AlreadySubmitted:
+            messages.info(request, _("Dette var allerede lagret."))
+            return redirect("people:detail", person_id=person_id)
         except ValidationError as error:
             form.add_error(None, error)
         else:

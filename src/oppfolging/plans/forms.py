@@ -102,7 +102,9 @@ class MeasureForm(OnceMixin, VersionedForm):
         ).distinct()
 
 
-class EvaluationForm(forms.Form):
+class EvaluationForm(OnceMixin, forms.Form):
+    """A goal's evaluation; it carries a one-time token, so a double click records it once."""
+
     result = forms.ChoiceField(label=_("Er målet nådd?"), choices=EvaluationResult.choices,
                                widget=forms.RadioSelect)
     learned = forms.CharField(label=_("Hva har vi lært?"), required=False,

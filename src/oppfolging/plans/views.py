@@ -164,7 +164,11 @@ def goal_evaluate(request: AuthenticatedHttpRequest, person_id: int, goal_id: in
     form = EvaluationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.goal_evaluate(grant=grant, goal=goal, **form.cleaned_data)
+            with once(form.submission, user=request.user) as submission:
+                submission.created(services.goal_evaluate(grant=grant, goal=goal, **form.data_without_token()))
+        except AlreadySubmitted:
+            messages.info(request, _("Dette var allerede lagret."))
+            return redirect("plans:detail", person_id=person_id)
         except EditConflict:
             form.add_error(None, _("Noen andre evaluerte eller endret målet samtidig. Se planen før du lagrer igjen."))
         except ValidationError as error:

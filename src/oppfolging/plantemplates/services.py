@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
 from oppfolging.access.grants import PersonGrant, StaffGrant
@@ -130,8 +130,10 @@ def plan_start_from_template(*, grant: PersonGrant, version: TemplateVersion, te
                     guidance=section.guidance)
         for section in version.sections.all())
     if team is not None and team.meeting_interval_weeks is None and version.meeting_interval_weeks:
-        team.meeting_interval_weeks = version.meeting_interval_weeks
-        team.save(update_fields=["meeting_interval_weeks"])
+        # Only an interval nobody has set; the team's version moves on, so a form opened before
+        # is refused rather than saved over the template's interval (#13.6).
+        Team.objects.filter(pk=team.pk, meeting_interval_weeks__isnull=True).update(
+            meeting_interval_weeks=version.meeting_interval_weeks, version=F("version") + 1)
     record_change(plan=plan, actor=grant.user, item=plan, action=ChangeAction.UPDATE,
                   summary=_("Planen startet fra malen «%(name)s», versjon %(n)s") % {
                       "name": version.template.name, "n": version.number})

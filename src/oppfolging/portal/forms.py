@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from oppfolging.catalogue.models import Service
 from oppfolging.lib.forms import choice_field, model_choice_field
 from oppfolging.people.models import Person, RelatedPerson
+from oppfolging.submissions.forms import OnceForm
 from oppfolging.teams.models import ConsentScope
 
 
@@ -30,29 +31,35 @@ class WhatMattersForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class GoalProposalForm(forms.Form):
+class GoalProposalForm(OnceForm):
+    """A goal proposed in «Min plan»; the one-time token sends it once."""
+
     text = forms.CharField(label=_("Et mål du vil jobbe mot"), widget=_draft("goal-proposal", 3),
                            help_text=_("For eksempel «Gå tur med hunden hver dag» eller «Begynne på skolen igjen». "
                                        "Koordinatoren tar målet inn i planen sammen med deg."))
 
 
-class AgendaItemForm(forms.Form):
+class AgendaItemForm(OnceForm):
+    """An item for the meeting's agenda in the person's words; the one-time token adds it once."""
+
     title = forms.CharField(label=_("Hva vil du ta opp på møtet?"), max_length=300,
                             widget=forms.TextInput(attrs={"data-draft-key": "agenda-item"}))
     details = forms.CharField(label=_("Vil du forklare mer? (valgfritt)"), required=False, widget=_draft("agenda-details", 3))
 
 
-class WishForm(forms.Form):
+class WishForm(OnceForm):
     text = forms.CharField(label=_("Hvem ønsker du som koordinator, og hvorfor?"), widget=_draft("wish", 3),
                            help_text=_("Koordinatoren er den som holder trådene og er din hjelper. "
                                        "Kommunen skal legge vekt på ønsket ditt."))
 
 
-class MessageForm(forms.Form):
+class MessageForm(OnceForm):
+    """A message in the person's thread; the one-time token sends it once."""
+
     body = forms.CharField(label=_("Skriv en melding"), widget=_draft("message", 4))
 
 
-def psfs_form(activities: list[str], data: Any = None) -> forms.Form:
+def psfs_form(activities: list[str], data: Any = None) -> OnceForm:
     """Return a form with one 0–10 choice per PSFS activity."""
     fields = {
         f"a{i}": forms.TypedChoiceField(
@@ -61,11 +68,13 @@ def psfs_form(activities: list[str], data: Any = None) -> forms.Form:
         )
         for i, activity in enumerate(activities)
     }
-    form_class = type("PsfsForm", (forms.Form,), fields)
+    form_class = type("PsfsForm", (OnceForm,), fields)  # with a one-time token: scored once per sending
     return form_class(data)
 
 
-class ConsentGiveForm(forms.Form):
+class ConsentGiveForm(OnceForm):
+    """A consent given in «Min plan»; the one-time token records it once."""
+
     scope = forms.ChoiceField(label=_("Hva vil du si ja til?"), widget=forms.RadioSelect, choices=[])
     service = forms.ModelChoiceField(label=_("Tjenesten som får se opplysninger"), queryset=Service.objects.none(), required=False)
     related_person = forms.ModelChoiceField(label=_("Pårørende som får delta"), queryset=RelatedPerson.objects.none(), required=False)

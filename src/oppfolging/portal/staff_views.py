@@ -19,6 +19,7 @@ from oppfolging.lib.dates import FOLLOW_UP
 from oppfolging.portal import services
 from oppfolging.portal.forms import MessageForm
 from oppfolging.portal.models import GoalProposal, Message
+from oppfolging.submissions.once import AlreadySubmitted, once
 
 
 class AcceptForm(forms.Form):
@@ -37,8 +38,13 @@ def person_messages(request: AuthenticatedHttpRequest, person_id: int) -> HttpRe
         raise PermissionDenied
     form = MessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.message_send(grant=grant, body=form.cleaned_data["body"])
-        messages.success(request, _("Svaret er sendt."))
+        try:
+            with once(form.submission, user=request.user) as submission:
+                submission.created(services.message_send(grant=grant, body=form.cleaned_data["body"]))
+        except AlreadySubmitted:
+            messages.info(request, _("Dette var allerede sendt."))  # the answer is in the thread once
+        else:
+            messages.success(request, _("Svaret er sendt."))
         return redirect("portal:staff_messages", person_id=person_id)
     if grant.basis in (Basis.COORDINATING_UNIT, Basis.COORDINATOR):
         services.messages_mark_read(grant=grant)

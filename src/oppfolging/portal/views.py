@@ -46,6 +46,7 @@ from oppfolging.portal.forms import (
     psfs_form,
 )
 from oppfolging.portal.models import GoalProposal, Message, PsfsSelfScore, SenderKind
+from oppfolging.submissions.once import AlreadySubmitted, once
 from oppfolging.teams import services as team_services
 from oppfolging.teams.models import (
     Consent,
@@ -139,10 +140,11 @@ def meetings(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     for meeting in upcoming:
         meeting.agenda = meeting_selectors.agenda_of(meeting)
         meeting.my_invitation = mine.get(meeting.pk)
+        meeting.agenda_form = AgendaItemForm()  # each meeting's form has a one-time token of its own
     past = Meeting.objects.filter(team__person=grant.person, status=MeetingStatus.HELD).order_by("-starts_at").prefetch_related(
         "decisions", "action_items")[:10]
     return render(request, "portal/meetings.html", _context(
-        grant, upcoming=upcoming, past=past, form=AgendaItemForm()))
+        grant, upcoming=upcoming, past=past))
 
 
 @require_POST
@@ -156,9 +158,12 @@ def agenda_add(request: AuthenticatedHttpRequest, person_id: int, meeting_id: in
     form = AgendaItemForm(request.POST)
     if form.is_valid():
         try:
-            meeting_services.agenda_item_add(
-                grant=grant.as_person_grant(), meeting=meeting, title=form.cleaned_data["title"],
-                details=form.cleaned_data["details"])
+            with once(form.submission, user=request.user) as submission:
+                submission.created(meeting_services.agenda_item_add(
+                    grant=grant.as_person_grant(), meeting=meeting, title=form.cleaned_data["title"],
+                    details=form.cleaned_data["details"]))
+        except AlreadySubmitted:
+            messages.info(request, _("Dette var allerede sendt."))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -214,8 +219,15 @@ def matters(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
                     messages.success(request, _("Det du skrev, er lagret i planen din."))
                     return redirect("portal:matters", person_id=person_id)
             if goal_form.is_bound and goal_form.is_valid():
-                services.goal_propose(grant=grant, text=goal_form.cleaned_data["text"])
-                messages.success(request, _("Målet er sendt til koordinatoren din, som tar det inn i planen sammen med deg."))
+                try:
+                    with once(goal_form.submission, user=request.user) as submission:
+                        submission.created(services.goal_propose(grant=grant, text=goal_form.cleaned_data["text"]))
+                except AlreadySubmitted:
+                    # A double click: the goal was sent once, and it is in the list on the page.
+                    messages.info(request, _("Dette var allerede sendt."))
+                else:
+                    messages.success(request, _(
+                        "Målet er sendt til koordinatoren din, som tar det inn i planen sammen med deg."))
                 return redirect("portal:matters", person_id=person_id)
         except PermissionDenied:
             messages.error(request, _("Bare personen selv kan endre dette."))
@@ -254,9 +266,14 @@ def psfs(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
         raise PermissionDenied
     form = psfs_form(activities, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        scores = {activities[int(k[1:])]: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        scores = {activities[int(k[1:])]: v for k, v in form.cleaned_data.items()
+                  if k != "submission_token" and v not in (None, "")}
         try:
-            services.psfs_self_score(grant=grant, scores=scores)
+            with once(form.submission, user=request.user) as submission:
+                submission.created(services.psfs_self_score(grant=grant, scores=scores)[0])
+        except AlreadySubmitted:
+            messages.info(request, _("Dette var allerede lagret."))
+            return redirect("portal:psfs", person_id=person_id)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -274,8 +291,13 @@ def wish(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
         raise PermissionDenied
     form = WishForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.coordinator_wish_state(grant=grant, text=form.cleaned_data["text"])
-        messages.success(request, _("Ønsket ditt er lagret. Koordinerende enhet ser det når de velger koordinator."))
+        try:
+            with once(form.submission, user=request.user) as submission:
+                submission.created(services.coordinator_wish_state(grant=grant, text=form.cleaned_data["text"]))
+        except AlreadySubmitted:
+            messages.info(request, _("Dette var allerede sendt."))
+        else:
+            messages.success(request, _("Ønsket ditt er lagret. Koordinerende enhet ser det når de velger koordinator."))
         return redirect("portal:plan", person_id=person_id)
     return render(request, "portal/wish.html", _context(
         grant, form=form, wishes=grant.person.coordinator_wishes.all()[:5]))
@@ -290,13 +312,18 @@ def consent(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
             raise PermissionDenied
         if form.is_valid():
             try:
-                team_services.consent_record(
-                    grant=grant.as_person_grant(),
-                    scope=form.cleaned_data["scope"], service=form.cleaned_data["service"],
-                    related_person=form.cleaned_data["related_person"],
-                    given_by=GivenBy.PERSON if grant.is_self else GivenBy.GUARDIAN,
-                    given_by_related=grant.related_person, method=ConsentMethod.DIGITAL,
-                )
+                with once(form.submission, user=request.user) as submission:
+                    submission.created(team_services.consent_record(
+                        grant=grant.as_person_grant(),
+                        scope=form.cleaned_data["scope"], service=form.cleaned_data["service"],
+                        related_person=form.cleaned_data["related_person"],
+                        given_by=GivenBy.PERSON if grant.is_self else GivenBy.GUARDIAN,
+                        given_by_related=grant.related_person, method=ConsentMethod.DIGITAL,
+                    ))
+            except AlreadySubmitted:
+                # A double click: one consent (withdrawing it leaves no twin behind), shown in the list.
+                messages.info(request, _("Dette var allerede lagret."))
+                return redirect("portal:consent", person_id=person_id)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -390,8 +417,13 @@ def messages_thread(request: AuthenticatedHttpRequest, person_id: int) -> HttpRe
     grant = _grant(request, person_id, resource="message")
     form = MessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.message_send(grant=grant.as_person_grant(), body=form.cleaned_data["body"])
-        messages.success(request, _("Meldingen er sendt til koordinatoren og teamet."))
+        try:
+            with once(form.submission, user=request.user) as submission:
+                submission.created(services.message_send(grant=grant.as_person_grant(), body=form.cleaned_data["body"]))
+        except AlreadySubmitted:
+            messages.info(request, _("Dette var allerede sendt."))  # the message is in the thread once
+        else:
+            messages.success(request, _("Meldingen er sendt til koordinatoren og teamet."))
         return redirect("portal:messages", person_id=person_id)
     services.messages_mark_read(grant=grant.as_person_grant())
     thread = Message.objects.filter(person=grant.person).select_related("sender_user")

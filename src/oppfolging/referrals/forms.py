@@ -20,6 +20,7 @@ from oppfolging.lib.forms import choice_field, model_choice_field
 from oppfolging.lib.params import id_param
 from oppfolging.people.models import Gender, Person
 from oppfolging.referrals.models import ConsentToReport, Referral, Source, Status
+from oppfolging.submissions.forms import OnceMixin
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -197,8 +198,11 @@ class PersonPicker(forms.Widget):
         return data.get(name)
 
 
-class InAppReferralForm(ReferralFieldsMixin, forms.ModelForm):
-    """A professional's report from inside the app: about a known person or a new one."""
+class InAppReferralForm(OnceMixin, ReferralFieldsMixin, forms.ModelForm):
+    """A professional's report from inside the app: about a known person or a new one.
+
+    It carries a one-time token, so a double click sends the report once.
+    """
 
     person = forms.ModelChoiceField(
         label=_("Personen det gjelder (hvis du følger personen opp allerede)"),

@@ -42,6 +42,7 @@ from oppfolging.referrals.forms import (
     RegisterPersonForm,
 )
 from oppfolging.referrals.models import OPEN_STATUSES, Referral, Source, Status, Urgency
+from oppfolging.submissions.once import AlreadySubmitted, once
 
 RECEIPTS_SESSION_KEY = "referral_receipts"
 
@@ -185,18 +186,27 @@ def referral_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         initial["person"] = persons.filter(pk=person_id).first()
     form = InAppReferralForm(request.POST or None, persons=persons, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        data = form.data_without_token()
         person = data.pop("person")
         try:
-            referral = services.referral_create(
-                grant=grant, person=person, reporter_name=user.full_name,
-                reporter_email=user.email, reporter_phone=user.phone,
-                reporter_organisation=", ".join(
-                    a.service.name for a in policy.role_assignments(user)
-                    if a.municipality_id == municipality.pk and a.service
-                )[:200],
-                **data,
-            )
+            with once(form.submission, user=user) as submission:
+                referral = services.referral_create(
+                    grant=grant, person=person, reporter_name=user.full_name,
+                    reporter_email=user.email, reporter_phone=user.phone,
+                    reporter_organisation=", ".join(
+                        a.service.name for a in policy.role_assignments(user)
+                        if a.municipality_id == municipality.pk and a.service
+                    )[:200],
+                    **data,
+                )
+                submission.created(referral)
+        except AlreadySubmitted as earlier:
+            # A double click or "back and send again": the report was sent once; show its receipt.
+            sent = Referral.objects.filter(pk=earlier.object_id or 0, reporter_user=user).first()
+            if sent is not None:
+                messages.info(request, _("Meldingen var allerede sendt. Kvitteringsnummer: %(code)s")
+                              % {"code": sent.receipt_code})
+            return redirect("home:start")
         except ValidationError as error:
             form.add_error(None, error)
         else:

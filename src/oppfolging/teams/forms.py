@@ -10,7 +10,7 @@ from oppfolging.catalogue.models import Service
 from oppfolging.lib.dates import PAST_EVENT, WORK_DATE
 from oppfolging.lib.forms import choice_field, model_choice_field
 from oppfolging.people.models import Person, RelatedPerson
-from oppfolging.submissions.forms import OnceMixin
+from oppfolging.submissions.forms import OnceForm, OnceMixin
 from oppfolging.teams.models import (
     Consent,
     ConsentScope,
@@ -22,7 +22,7 @@ from oppfolging.teams.models import (
 from oppfolging.teams.selectors import OverviewStatus, age_group_choices, pool_users, staff_of
 
 
-class WishForm(forms.ModelForm):
+class WishForm(OnceMixin, forms.ModelForm):
     class Meta:
         model = CoordinatorWish
         fields = ["stated_by", "wished_user", "wished_service", "text"]
@@ -56,9 +56,10 @@ class AppointForm(forms.Form):
 class HandoverNoteForm(forms.Form):
     note = forms.CharField(label=_("Overføringsnotat"), widget=forms.Textarea(attrs={"rows": 8}),
                            help_text=_("Status, avtaler, hva som er viktig for personen, og hvem som kan hva."))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class MembershipForm(forms.ModelForm):
+class MembershipForm(OnceMixin, forms.ModelForm):
     class Meta:
         model = TeamMembership
         fields = ["kind", "service", "user", "related_person", "role_in_team",
@@ -123,13 +124,14 @@ class PoolForm(forms.Form):
     user = forms.ModelChoiceField(label=_("Ansatt"), queryset=User.objects.none())
     max_caseload = forms.IntegerField(label=_("Største antall personer"), min_value=1, max_value=50, initial=8)
     is_active = forms.BooleanField(label=_("Tar imot nye personer"), required=False, initial=True)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)  # 0 for someone new to the pool
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         model_choice_field(self, "user").queryset = staff_of(municipality)
 
 
-class TrainingForm(forms.Form):
+class TrainingForm(OnceForm):
     user = forms.ModelChoiceField(label=_("Koordinator"), queryset=User.objects.none())
     course = forms.CharField(label=_("Kurs"), max_length=200)
     provider = forms.CharField(label=_("Arrangør"), max_length=200, required=False)

@@ -38,6 +38,7 @@ class CoordinatorProfile(models.Model):
     )
     note = models.CharField(_("merknad"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     # Set by teams.selectors.coordinator_pool for the pool page (with the annotated caseload).
     overloaded: bool
@@ -153,6 +154,7 @@ class Team(models.Model):
         _("møtes hver … uke"), null=True, blank=True,
         help_text=_("Tomt betyr at teamet møtes ved behov."),
     )
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -220,6 +222,7 @@ class CoordinatorAssignment(models.Model):
     )
     handover_note_at = models.DateTimeField(null=True, blank=True)
     handover_read_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)  # of the handover note
 
     objects = CoordinatorAssignmentQuerySet.as_manager()
 

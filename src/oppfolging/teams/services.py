@@ -18,6 +18,7 @@ from oppfolging.assessments.models import Decision, DecisionOutcome
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant, audit_record
 from oppfolging.catalogue.models import Service
+from oppfolging.lib.versioning import EditConflict, save_versioned
 from oppfolging.meetings.services import meetings_follow_coordinator
 from oppfolging.notifications.models import Kind
 from oppfolging.notifications.services import Recipient, notifications_done, notify
@@ -53,17 +54,33 @@ def _require_staff_of(grant: StaffGrant, user: User) -> None:
 
 @transaction.atomic
 def coordinator_profile_save(
-    *, grant: StaffGrant, user: User, is_active: bool, max_caseload: int, note: str = ""
+    *, grant: StaffGrant, user: User, is_active: bool, max_caseload: int, expected_version: int,
+    note: str | None = None,
 ) -> CoordinatorProfile:
-    """Put a user in the municipality's coordinator pool, or update their entry."""
+    """Put a user in the municipality's coordinator pool, or update their entry.
+
+    An update based on an older version, or an "add" of someone already in the pool (added by
+    another user meanwhile), is refused with EditConflict, never applied over the entry there.
+    A note left out is kept as it is.
+    """
     grant.require_role(Role.COORDINATING_UNIT)
     _require_staff_of(grant, user)
     if not staff_of(grant.municipality).filter(pk=user.pk).exists():
         raise ValidationError({"user": _("Velg en ansatt i kommunen som møter personer.")})
-    profile, _created = CoordinatorProfile.objects.update_or_create(
-        user=user, municipality=grant.municipality,
-        defaults={"is_active": is_active, "max_caseload": max_caseload, "note": note},
-    )
+    values = {"is_active": is_active, "max_caseload": max_caseload} | ({} if note is None else {"note": note})
+    profile = CoordinatorProfile.objects.filter(user=user, municipality=grant.municipality).first()
+    if profile is None:
+        try:
+            with transaction.atomic():
+                profile = CoordinatorProfile.objects.create(user=user, municipality=grant.municipality, **values)
+        except IntegrityError:  # added by someone else this very moment
+            profile = CoordinatorProfile.objects.get(user=user, municipality=grant.municipality)
+            raise EditConflict(profile, [name for name, value in values.items()
+                                         if getattr(profile, name) != value]) from None
+    else:
+        for name, value in values.items():
+            setattr(profile, name, value)
+        save_versioned(profile, expected_version=expected_version, fields=list(values))
     audit_record(actor=grant.user, action=Action.UPDATE, resource="coordinator_pool",
                  resource_id=profile.pk, municipality=grant.municipality, role=Role.COORDINATING_UNIT,
                  purpose=_("Koordinatorpoolen endret"))
@@ -236,10 +253,14 @@ def _tell_person_and_next_of_kin(team: Team, assignment: CoordinatorAssignment) 
 
 
 @transaction.atomic
-def handover_note_save(*, grant: PersonGrant, assignment: CoordinatorAssignment, note: str) -> CoordinatorAssignment:
+def handover_note_save(
+    *, grant: PersonGrant, assignment: CoordinatorAssignment, note: str, expected_version: int
+) -> CoordinatorAssignment:
     """Write the handover note: the outgoing coordinator, or the coordinating unit.
 
-    The incoming coordinator is then asked, in their inbox, to read it.
+    The incoming coordinator is then asked, in their inbox, to read it. A save based on an older
+    version of the note (the unit and the outgoing coordinator writing at once) is refused with
+    EditConflict, never applied over the other's text.
     """
     grant.require_write()
     grant.require_owns(assignment)
@@ -253,7 +274,8 @@ def handover_note_save(*, grant: PersonGrant, assignment: CoordinatorAssignment,
     assignment = CoordinatorAssignment.objects.select_for_update().get(pk=assignment.pk)
     assignment.handover_note, assignment.handover_note_by, assignment.handover_note_at = note.strip(), actor, timezone.now()
     assignment.handover_read_at = None
-    assignment.save(update_fields=["handover_note", "handover_note_by", "handover_note_at", "handover_read_at"])
+    save_versioned(assignment, expected_version=expected_version,
+                   fields=["handover_note", "handover_note_by", "handover_note_at", "handover_read_at"])
     notifications_done(subject=assignment, kinds=(Kind.HANDOVER_TO_WRITE,))
     _ask_to_read_handover(assignment)
     _audit(grant, Action.UPDATE, "coordinator_assignment", assignment, _("Overføringsnotat skrevet"))

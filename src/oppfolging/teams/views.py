@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,6 +24,8 @@ from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.home import selectors as home_selectors
 from oppfolging.lib.forms import add_service_error
+from oppfolging.lib.params import id_param
+from oppfolging.lib.versioning import EditConflict, conflict_rows, save_form_versioned
 from oppfolging.plans import services as plan_services
 from oppfolging.plans.models import IndividualPlan
 from oppfolging.submissions.once import AlreadySubmitted, once
@@ -44,6 +46,7 @@ from oppfolging.teams.models import (
     Consent,
     ConsentScope,
     CoordinatorAssignment,
+    CoordinatorProfile,
     CoordinatorWish,
     MemberKind,
     Team,
@@ -101,7 +104,11 @@ def wish_record(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespon
     form = WishForm(request.POST, municipality=grant.person.municipality)
     if form.is_valid():
         try:
-            services.coordinator_wish_record(grant=grant, **form.cleaned_data)
+            with once(form.submission, user=request.user) as submission:
+                submission.created(services.coordinator_wish_record(grant=grant, **form.data_without_token()))
+        except AlreadySubmitted:
+            messages.info(request, _("Dette var allerede lagret."))
+            return redirect("teams:person_team", person_id=person_id)
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -147,16 +154,28 @@ def handover_note(request: AuthenticatedHttpRequest, person_id: int, assignment_
     """The outgoing coordinator (or the unit) writes the handover note for the incoming one."""
     grant = get_person_for_user(request, person_id, write=True, resource="team")
     assignment = get_object_or_404(CoordinatorAssignment, pk=assignment_id, team__person=grant.person)
-    form = HandoverNoteForm(request.POST or None, initial={"note": assignment.handover_note})
+    form = HandoverNoteForm(request.POST or None,
+                            initial={"note": assignment.handover_note, "version": assignment.version})
+    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.handover_note_save(grant=grant, assignment=assignment, note=form.cleaned_data["note"])
+            services.handover_note_save(grant=grant, assignment=assignment, note=form.cleaned_data["note"],
+                                        expected_version=form.cleaned_data["version"] or 0)
+        except EditConflict as error:
+            # Someone else saved the note meanwhile: theirs is shown, what was typed here is kept.
+            conflict = error
+            assert isinstance(form.data, QueryDict)  # bound to request.POST
+            form.data = form.data.copy()
+            form.data["version"] = error.current.version
         except ValidationError as error:
             add_service_error(form, error)
         else:
             messages.success(request, _("Overføringsnotatet er lagret, og den nye koordinatoren har fått beskjed."))
             return redirect("teams:person_team", person_id=person_id)
-    return render(request, "teams/handover_note.html", {"form": form, "person": grant.person, "assignment": assignment})
+    return render(request, "teams/handover_note.html", {
+        "form": form, "person": grant.person, "assignment": assignment, "conflict": conflict,
+        "conflict_rows": [(form.fields["note"].label, conflict.current.handover_note)] if conflict else [],
+    }, status=409 if conflict else 200)
 
 
 @require_POST
@@ -179,7 +198,11 @@ def membership_add(request: AuthenticatedHttpRequest, person_id: int) -> HttpRes
     form = MembershipForm(request.POST or None, person=grant.person)
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_add(grant=grant, team=team, **form.cleaned_data)
+            with once(form.submission, user=request.user) as submission:
+                submission.created(services.membership_add(grant=grant, team=team, **form.data_without_token()))
+        except AlreadySubmitted:
+            messages.info(request, _("Dette var allerede lagret."))
+            return redirect("teams:person_team", person_id=person_id)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -267,22 +290,39 @@ def pool(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The coordinator pool: who can coordinate, their training and caseload."""
     grant = get_staff_grant(request, policy.can_triage)
     municipality = grant.municipality
-    pool_form = PoolForm(request.POST if "add_to_pool" in request.POST else None, municipality=municipality)
+    initial: dict[str, Any] = {"version": 0}  # a new entry
+    if (user_id := id_param(request.GET.get("endre"))) is not None:
+        # Change one entry: the form starts from its values and version.
+        entry = CoordinatorProfile.objects.filter(municipality=municipality, user_id=user_id).first()
+        if entry is not None:
+            initial = {"user": entry.user_id, "max_caseload": entry.max_caseload, "is_active": entry.is_active,
+                       "version": entry.version}
+    pool_form = PoolForm(request.POST if "add_to_pool" in request.POST else None, municipality=municipality,
+                         initial=initial)
     training_form = TrainingForm(
         request.POST if "add_training" in request.POST else None, municipality=municipality)
+    conflict = None
     if request.method == "POST":
-        if pool_form.is_bound and pool_form.is_valid():
-            services.coordinator_profile_save(grant=grant, **pool_form.cleaned_data)
-            messages.success(request, _("Koordinatorpoolen er oppdatert."))
-            return redirect("teams:pool")
+        if pool_form.is_bound:
+            saved, conflict = save_form_versioned(pool_form, lambda version, fields: services.coordinator_profile_save(
+                grant=grant, expected_version=version, **fields))
+            if saved:
+                messages.success(request, _("Koordinatorpoolen er oppdatert."))
+                return redirect("teams:pool")
         if training_form.is_bound and training_form.is_valid():
-            services.training_add(grant=grant, **training_form.cleaned_data)
-            messages.success(request, _("Opplæringen er registrert."))
+            try:
+                with once(training_form.submission, user=request.user) as submission:
+                    submission.created(services.training_add(grant=grant, **training_form.data_without_token()))
+            except AlreadySubmitted:
+                messages.info(request, _("Dette var allerede lagret."))
+            else:
+                messages.success(request, _("Opplæringen er registrert."))
             return redirect("teams:pool")
     return render(request, "teams/pool.html", {
         "pool": selectors.coordinator_pool(municipality=municipality),
         "pool_form": pool_form, "training_form": training_form,
-    })
+        "conflict": conflict, "conflict_rows": conflict_rows(pool_form, conflict) if conflict else [],
+    }, status=409 if conflict else 200)
 
 
 OVERVIEW_PAGE_SIZE = 50
