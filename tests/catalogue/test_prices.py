@@ -128,7 +128,8 @@ def test_it_validates_the_unit_the_service_and_the_year(cast):
         (price_data(unit="bed_day"), "Et liggedøgn på sykehus prises uten tjeneste."),
         (price_data(service=""), "Velg tjenesten prisen gjelder."),
         (price_data(amount="0"), "Prisen må være større enn 0."),
-        (price_data(valid_from="1990"), "2000"),
+        (price_data(valid_from="1990"), "Velg et år mellom 2000 og 2100."),
+        (price_data(valid_from="2101"), "Velg et år mellom 2000 og 2100."),
         (price_data(), "Det finnes allerede en pris for dette fra samme år. Endre den i stedet."),
     ]
     for data, message in cases:

@@ -49,6 +49,12 @@ class PriceForm(OnceMixin, VersionedForm):
         label=_("Pris i kroner"), max_digits=10, decimal_places=2, min_value=Decimal("0.01"), localize=True,
         error_messages={"min_value": _("Prisen må være større enn 0.")},
     )
+    valid_from = forms.IntegerField(
+        label=_("Gjelder fra år"), min_value=FIRST_PRICE_YEAR, max_value=LAST_PRICE_YEAR,
+        help_text=_("Prisen gjelder fra dette året til en senere pris tar over."),
+        error_messages={"min_value": _("Velg et år mellom 2000 og 2100."),
+                        "max_value": _("Velg et år mellom 2000 og 2100.")},
+    )
 
     class Meta:
         model = ServicePrice
@@ -67,8 +73,6 @@ class PriceForm(OnceMixin, VersionedForm):
             "Timer og besøk prises for tjenesten. Et liggedøgn på sykehus har ingen tjeneste: "
             "bruk kommunens døgnpris for utskrivningsklare pasienter eller en nasjonal sats, og skriv grunnlaget."
         )
-        self.fields["valid_from"].min_value = FIRST_PRICE_YEAR  # type: ignore[attr-defined]
-        self.fields["valid_from"].max_value = LAST_PRICE_YEAR  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
