@@ -9,8 +9,12 @@ from django.utils.translation import gettext as _
 
 
 def kroner(amount: Decimal | float | int | None, decimals: int = 0) -> str:
-    """Return the amount rounded to whole kroner (or ``decimals``), grouped, with «kr»; «–» for None."""
+    """Return the amount rounded to whole kroner (or ``decimals``), grouped, with «kr»; «–» for None.
+
+    A negative amount gets a minus sign (U+2212) in front of the whole: «−2 500 kr», «−NOK 2,500».
+    """
     if amount is None:
         return "–"
     rounded = round(Decimal(str(amount)), decimals)
-    return _("%(amount)s kr") % {"amount": number_format(rounded, decimals, force_grouping=True)}
+    sign = "−" if rounded < 0 else ""
+    return sign + _("%(amount)s kr") % {"amount": number_format(abs(rounded), decimals, force_grouping=True)}
