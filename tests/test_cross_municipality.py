@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from oppfolging.access.models import BreakGlassAccess
 from oppfolging.assessments.models import Assessment, MedicalAssessment
 from oppfolging.calendars.services import calendar_feed_create, calendar_feed_revoke
+from oppfolging.catalogue.models import ServicePrice
 from oppfolging.children.models import ParentExclusion
 from oppfolging.documents.models import Document
 from oppfolging.gp.models import RiskEntry, RiskList
@@ -106,6 +107,8 @@ def ids(cast):
                                        content_type="application/pdf", size=1, sha256="0" * 64, storage_key="9801/a.pdf")
     note = Note.objects.create(person=cast.person, plan=plan, text="Hemmelig mål", added_by=cast.cu)
     template = PlanTemplate.objects.create(municipality=cast.municipality, name="Mal", created_by=cast.cu)
+    price = ServicePrice.objects.create(municipality=cast.municipality, service="Hjemmesykepleien", unit="hour",
+                                        valid_from=2024, amount=800, basis="Hemmelig mål", created_by=cast.cu)
     section = PlanSection.objects.create(plan=plan, title="Hemmelig mål")
     exclusion = ParentExclusion.objects.create(person=cast.person, related_person=cast.next_of_kin,
                                                reason="Grunn", decided_by=cast.cu)
@@ -116,6 +119,7 @@ def ids(cast):
         "document_id": document.pk,
         "note_id": note.pk,
         "template_id": template.pk,
+        "price_id": price.pk,
         "section_id": section.pk,
         "exclusion_id": exclusion.pk,
         "token": token,

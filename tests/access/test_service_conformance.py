@@ -15,6 +15,7 @@ The grants that lack a right, all built by the policy itself where it can:
   with this person's records;
 - not_addressee / not_owner / not_responsible: a writer who is not the one a record names;
 - staff_wrong_role / staff_other_municipality: a staff grant in the wrong role or municipality;
+- staff_not_pricing: a coordinator's staff grant, for the price table that leaders keep;
 - kin_on_consent: a next of kin who takes part on the person's consent but may not speak for them.
 """
 
@@ -41,6 +42,7 @@ from oppfolging.accounts.models import Role, RoleAssignment, User
 from oppfolging.assessments.models import Assessment, Decision, MedicalAssessment
 from oppfolging.audit.models import AuditEvent
 from oppfolging.calendars.models import CalendarFeed
+from oppfolging.catalogue.models import ServicePrice
 from oppfolging.children.models import ParentExclusion
 from oppfolging.demo.plantools import demo_pdf
 from oppfolging.documents.models import Document
@@ -162,6 +164,8 @@ class World:
             return self.grant(cast.stranger, cast.other_person)
         if name == "staff_wrong_role":
             return StaffGrant(cast.leader, cast.municipality, frozenset({Role.LEADER}))
+        if name == "staff_not_pricing":
+            return StaffGrant(self.coordinator, cast.municipality, frozenset({Role.COORDINATOR}))
         if name == "staff_other_municipality":
             return StaffGrant(cast.stranger, cast.other_municipality, frozenset({Role.COORDINATING_UNIT}))
         if name == "other_user":
@@ -190,6 +194,11 @@ class World:
     @property
     def self_portal(self) -> PortalGrant:
         return PortalGrant(self.cast.person, PortalBasis.SELF, None, self.cast.person.user)
+
+
+def _price(w: World) -> ServicePrice:
+    return ServicePrice.objects.create(municipality=w.cast.municipality, service="Hjemmesykepleien", unit="hour",
+                                       valid_from=2024, amount=800, created_by=w.cast.leader)
 
 
 @pytest.fixture
@@ -297,6 +306,10 @@ SPECS: dict[str, Spec] = {
     "catalogue.services.service_update": spec(STAFF_BAD)(
         lambda f, w, g: f(grant=g, service=w.cast.service, expected_version=w.cast.service.version,
                           name="Hjemmesykepleien")),
+    "catalogue.services.price_create": spec(("staff_not_pricing",))(
+        lambda f, w, g: f(grant=g, service="Hjemmesykepleien", unit="hour", valid_from=2024, amount=800)),
+    "catalogue.services.price_update": spec(("staff_not_pricing", "staff_other_municipality"))(
+        lambda f, w, g: f(grant=g, price=_price(w), expected_version=1, amount=900)),
     # gp
     "gp.services.risk_list_upload": spec(STAFF_BAD)(
         lambda f, w, g: f(grant=g, extract=SimpleUploadedFile("u.zip", b"PK"), previous=None, keep_files=False)),

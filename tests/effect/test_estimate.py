@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 import pytest
 
 from oppfolging.effect.cohort import NEVER, Cohort, Events, day_number
-from oppfolging.effect.estimate import Settings, estimate
+from oppfolging.effect.estimate import Z95, Settings, _ratio, estimate
 
 START = day_number(dt.date(2020, 1, 1))
 END = day_number(dt.date(2025, 1, 1))
@@ -131,3 +132,26 @@ def test_it_writes_the_contract_other_tools_read():
 
 def test_it_gives_the_same_estimate_for_the_same_data():
     assert estimate(peak_cohort()).as_json() == estimate(peak_cohort()).as_json()
+
+
+def test_it_gives_a_difference_in_amounts_with_the_paired_standard_error():
+    # Three persons, each their own cluster, one year before and after: 1, 1, 1 kr before and
+    # 2, 4, 0 kr after. The difference of the means is 1; its sandwich variance equals the
+    # paired one, s² / n = ((0² + 2² + (−2)²) / 2) / 3 = 4/3.
+    ones = np.ones(3)
+    person = np.arange(3)
+    rr = _ratio(np.array([2.0, 4.0, 0.0]), ones, ones, ones, person, person, 3)
+
+    half = Z95 * math.sqrt(4 / 3)
+    assert rr.difference == pytest.approx(1.0)
+    assert (rr.difference_low, rr.difference_high) == (pytest.approx(1 - half), pytest.approx(1 + half))
+    assert rr.rate_ratio == pytest.approx(2.0)
+
+
+def test_it_gives_a_difference_even_without_events_in_one_arm():
+    ones = np.ones(4)
+    person = np.arange(4)
+    rr = _ratio(np.zeros(4), ones, np.array([1.0, 3.0, 0.0, 0.0]), ones, person, person, 4)
+
+    assert rr.rate_ratio is None
+    assert rr.difference == pytest.approx(-1.0) and rr.difference_low < -1.0 < rr.difference_high

@@ -350,6 +350,11 @@ def can_edit_catalogue(user: User, municipality: Municipality) -> bool:
     )
 
 
+def can_edit_prices(user: User, municipality: Municipality) -> bool:
+    """Tell whether the user keeps the municipality's price table (its leaders and the coordinating unit)."""
+    return has_role(user, Role.LEADER, municipality) or has_role(user, Role.COORDINATING_UNIT, municipality)
+
+
 def can_search_audit(user: User, municipality: Municipality) -> bool:
     return has_role(user, Role.COORDINATING_UNIT, municipality)
 

@@ -5,8 +5,13 @@ It is both the list teams are composed from and the overview that people said th
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from oppfolging.lib.money import kroner
 
 
 class Sector(models.TextChoices):
@@ -49,3 +54,83 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PriceUnit(models.TextChoices):
+    HOUR = "hour", _("per time")
+    VISIT = "visit", _("per besøk")
+    BED_DAY = "bed_day", _("per liggedøgn på sykehus")
+
+
+# Prices are given for whole years; a price holds from its year until a later row replaces it.
+FIRST_PRICE_YEAR = 2000
+LAST_PRICE_YEAR = 2100
+
+
+class ServicePrice(models.Model):
+    """What one unit of a service costs the municipality from a year on, in kroner.
+
+    The cost side of «gevinstrealisering» (docs/effect.md): imported service use is priced by
+    the service's name as the import gives it (the name in the municipality's own systems,
+    which need not be the catalogue's), per hour or per visit, at the price of the month's
+    year; a hospital bed day is a row of its own (unit BED_DAY, no service name) with the
+    figure the municipality chooses, for example its daily charge for patients ready for
+    discharge or a national average cost. Use without a price is reported, never priced as 0.
+    """
+
+    municipality = models.ForeignKey(
+        "accounts.Municipality", on_delete=models.PROTECT, related_name="service_prices"
+    )
+    service = models.CharField(
+        _("tjeneste"), max_length=200, blank=True,
+        help_text=_("Navnet slik det står i importen av tjenestebruk. Tomt for liggedøgn på sykehus."),
+    )
+    unit = models.CharField(_("enhet"), max_length=10, choices=PriceUnit.choices)
+    valid_from = models.PositiveSmallIntegerField(
+        _("gjelder fra år"), help_text=_("Prisen gjelder fra dette året til en senere pris tar over.")
+    )
+    amount = models.DecimalField(_("pris i kroner"), max_digits=10, decimal_places=2)
+    basis = models.CharField(
+        _("grunnlag"), max_length=300, blank=True,
+        help_text=_("Hvor prisen kommer fra, for eksempel KOSTRA, regnskapet eller en nasjonal sats."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["unit", "service", "-valid_from"]
+        verbose_name = _("pris")
+        verbose_name_plural = _("priser")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "service", "unit", "valid_from"], name="service_price_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="service_price_positive",
+                violation_error_message=_("Prisen må være større enn 0."),
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__gte=FIRST_PRICE_YEAR) & Q(valid_from__lte=LAST_PRICE_YEAR),
+                name="service_price_year_range",
+                violation_error_message=_("Velg et år mellom 2000 og 2100."),
+            ),
+            # A bed day is priced without a service; a service's hour or visit has one.
+            models.CheckConstraint(
+                condition=(Q(unit=PriceUnit.BED_DAY) & Q(service=""))
+                | (~Q(unit=PriceUnit.BED_DAY) & ~Q(service="")),
+                name="service_price_service_matches_unit",
+                violation_error_message=_("Timer og besøk prises for en tjeneste, liggedøgn uten."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service or self.get_unit_display()} {self.valid_from}: {self.amount}"
+
+    @property
+    def amount_text(self) -> str:
+        """Return the price as the user's language writes kroner, øre only when there are any."""
+        return kroner(self.amount, 0 if self.amount == self.amount.to_integral_value() else 2)

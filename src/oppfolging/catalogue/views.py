@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -16,10 +16,11 @@ from oppfolging.access.shortcuts import (
     require_in_municipality,
 )
 from oppfolging.accounts.http import AuthenticatedHttpRequest
-from oppfolging.catalogue import services
-from oppfolging.catalogue.forms import ServiceForm, ServiceSearchForm
-from oppfolging.catalogue.models import Service
+from oppfolging.catalogue import selectors, services
+from oppfolging.catalogue.forms import PriceForm, ServiceForm, ServiceSearchForm
+from oppfolging.catalogue.models import Service, ServicePrice
 from oppfolging.lib.versioning import conflict_rows, save_form_versioned
+from oppfolging.submissions.once import AlreadySubmitted, once
 
 
 def _allow_all(user: object, municipality: object) -> bool:
@@ -43,9 +44,10 @@ def service_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         if form.cleaned_data["sector"]:
             services_qs = services_qs.filter(sector=form.cleaned_data["sector"])
     template = "catalogue/_results.html" if request.headers.get("HX-Request") else "catalogue/service_list.html"
-    return render(
-        request, template, {"services": services_qs, "form": form, "can_edit": can_edit}
-    )
+    return render(request, template, {
+        "services": services_qs, "form": form, "can_edit": can_edit,
+        "can_edit_prices": policy.can_edit_prices(request.user, municipality),
+    })
 
 
 def service_detail(request: AuthenticatedHttpRequest, service_id: int) -> HttpResponse:
@@ -83,3 +85,47 @@ def service_edit(request: AuthenticatedHttpRequest, service_id: int) -> HttpResp
         request, "catalogue/service_form.html", {"form": form, "service": service, "conflict": conflict,
          "conflict_rows": conflict_rows(form, conflict) if conflict else []}
     )
+
+
+def price_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """List the municipality's prices per service, unit and year (its leaders and the coordinating unit)."""
+    municipality = require_in_municipality(request, policy.can_edit_prices)
+    return render(request, "catalogue/price_list.html", {"prices": selectors.prices_for(municipality)})
+
+
+def price_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    grant = get_staff_grant(request, policy.can_edit_prices)
+    form = PriceForm(request.POST or None, services=selectors.priceable_services(grant.municipality))
+    if request.method == "POST" and form.is_valid():
+        try:
+            with once(form.submission, user=request.user) as submission:
+                submission.created(services.price_create(grant=grant, **form.model_fields()))
+        except AlreadySubmitted:
+            # A double click: one price, and the list it leads to.
+            messages.info(request, _("Prisen var allerede lagt til."))
+            return redirect("catalogue:prices")
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Prisen er lagt til."))
+            return redirect("catalogue:prices")
+    return render(request, "catalogue/price_form.html", {"form": form, "price": None})
+
+
+def price_edit(request: AuthenticatedHttpRequest, price_id: int) -> HttpResponse:
+    grant = get_staff_grant(request, policy.can_edit_prices)
+    price = ServicePrice.objects.filter(pk=price_id, municipality=grant.municipality).first()
+    if price is None:
+        raise Http404("No such price.")
+    form = PriceForm(request.POST or None, instance=price,
+                     services=selectors.priceable_services(grant.municipality))
+    conflict = None
+    if request.method == "POST":
+        saved, conflict = save_form_versioned(form, lambda version, fields: services.price_update(
+            grant=grant, price=price, expected_version=version, **fields))
+        if saved:
+            messages.success(request, _("Endringene er lagret."))
+            return redirect("catalogue:prices")
+    return render(request, "catalogue/price_form.html", {
+        "form": form, "price": price, "conflict": conflict,
+        "conflict_rows": conflict_rows(form, conflict) if conflict else []})

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Min
 
 from oppfolging.accounts.models import Municipality, Role, RoleAssignment, User
+from oppfolging.catalogue.models import PriceUnit, ServicePrice
 from oppfolging.outcomes.models import HospitalStay, ImportKind, OutcomeImport, ServiceUse
 from oppfolging.people.models import Person
 from oppfolging.referrals.models import Referral
@@ -33,6 +34,10 @@ STAYS_FILE = "demo-sykehusopphold.csv"
 SERVICE_FILE = "demo-tjenestebruk.csv"
 DEMO_RATE_RATIO = 0.75
 DEMO_SERVICE_RATIO = 1.3
+DEMO_SERVICE = "Hjemmesykepleie"
+# Synthetic prices in the first year of the data, in kroner; they rise 4 % a year.
+DEMO_HOUR_PRICE = Decimal(700)
+DEMO_BED_DAY_PRICE = Decimal(4200)
 YEARS = 7
 STATE_SD = 0.6
 STATE_RHO = 0.8
@@ -51,9 +56,11 @@ def _months(start: dt.date, end: dt.date) -> list[dt.date]:
 
 @transaction.atomic
 def create_demo_outcomes(*, municipality: Municipality, seed: int, today: dt.date) -> dict[str, int]:
-    """Write synthetic acute and planned stays and home care hours for the register, once."""
-    if OutcomeImport.objects.filter(municipality=municipality, file_name=STAYS_FILE).exists():
-        return {}
+    """Write synthetic acute and planned stays and home care hours for the register, once.
+
+    The municipality also gets prices for an hour of home nursing and a hospital bed day for
+    every year of the data (once), so the leader sees the cost in kroner.
+    """
     unit = (
         RoleAssignment.objects.filter(municipality=municipality, role=Role.COORDINATING_UNIT)
         .select_related("user").first()
@@ -61,6 +68,9 @@ def create_demo_outcomes(*, municipality: Municipality, seed: int, today: dt.dat
     if unit is None:
         return {}
     actor: User = unit.user
+    prices = _demo_prices(municipality, actor, today.year - YEARS, today.year)
+    if OutcomeImport.objects.filter(municipality=municipality, file_name=STAYS_FILE).exists():
+        return {"ServicePrice": prices} if prices else {}
     rng = np.random.default_rng([seed, int(municipality.number)])
     start = today.replace(year=today.year - YEARS)
     months = _months(start, today)
@@ -122,7 +132,7 @@ def create_demo_outcomes(*, municipality: Municipality, seed: int, today: dt.dat
             if team_day and month >= team_day:
                 hours = hours * DEMO_SERVICE_RATIO + 2
             if hours >= 1:
-                service.append(ServiceUse(person=person, service="Hjemmesykepleie", month=month,
+                service.append(ServiceUse(person=person, service=DEMO_SERVICE, month=month,
                                           hours=Decimal(f"{hours:.1f}"),
                                           visits=int(hours * 1.5), source=service_import))
             state = STATE_RHO * state + STATE_SD * np.sqrt(1 - STATE_RHO**2) * rng.normal()
@@ -139,7 +149,26 @@ def create_demo_outcomes(*, municipality: Municipality, seed: int, today: dt.dat
     for record, rows in ((stays_import, len(unique)), (service_import, len(service))):
         OutcomeImport.objects.filter(pk=record.pk).update(
             rows=rows, matched_rows=rows, created_rows=rows)
-    return {"HospitalStay": len(unique), "ServiceUse": len(service)}
+    return {"HospitalStay": len(unique), "ServiceUse": len(service), "ServicePrice": prices}
+
+
+def _demo_prices(municipality: Municipality, actor: User, first_year: int, last_year: int) -> int:
+    """Price an hour of home nursing and a bed day for each year, rising 4 % a year; once."""
+    if ServicePrice.objects.filter(municipality=municipality).exists():
+        return 0
+    rows = []
+    for k, year in enumerate(range(first_year, last_year + 1)):
+        growth = Decimal("1.04") ** k
+        rows.append(ServicePrice(
+            municipality=municipality, service=DEMO_SERVICE, unit=PriceUnit.HOUR, valid_from=year,
+            amount=round(DEMO_HOUR_PRICE * growth), created_by=actor,
+            basis="Demo: syntetisk timepris for hjemmesykepleie"))
+        rows.append(ServicePrice(
+            municipality=municipality, service="", unit=PriceUnit.BED_DAY, valid_from=year,
+            amount=round(DEMO_BED_DAY_PRICE * growth), created_by=actor,
+            basis="Demo: syntetisk døgnpris, på nivå med døgnprisen for utskrivningsklare pasienter"))
+    ServicePrice.objects.bulk_create(rows)
+    return len(rows)
 
 
 def _import(municipality: Municipality, actor: User, kind: str, name: str, start: dt.date,

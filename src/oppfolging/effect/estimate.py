@@ -145,6 +145,11 @@ class RateRatio:
     years_treated: float = 0.0
     events_comparison: float = 0.0
     years_comparison: float = 0.0
+    # The difference of the two rates (treated minus comparison, per person-year) with its 95 %
+    # interval: for amounts such as kroner, where "how much" matters beside "how many times".
+    difference: float | None = None
+    difference_low: float | None = None
+    difference_high: float | None = None
 
     @property
     def rate_treated(self) -> float | None:
@@ -220,6 +225,9 @@ class OutcomeEstimate:
     adjusted: RateRatio
     itt: RateRatio | None = None
     curves: Curves | None = None
+    # The comparison arm's events per person-year in the window before its index day
+    # (weighted as matched): with the naive totals, both arms before and after.
+    comparison_before: float | None = None
 
 
 @dataclass
@@ -872,21 +880,44 @@ def _ratio(
     regressor, an offset for person-time and the weights taken as given).
     """
     A, B, C, D = float(a.sum()), float(b.sum()), float(c.sum()), float(d.sum())
-    if min(A, B, C, D) <= 0:
-        return RateRatio(None, None, None, A, B, C, D)
-    log_rr = math.log(A / B) - math.log(C / D)
-    u = np.bincount(cluster_ab, weights=a / A - b / B, minlength=n_clusters) - np.bincount(
-        cluster_cd, weights=c / C - d / D, minlength=n_clusters
-    )
     present = np.bincount(cluster_ab, minlength=n_clusters) + np.bincount(
         cluster_cd, minlength=n_clusters
     )
     k = int(np.count_nonzero(present))
+    difference = _difference(a, b, c, d, cluster_ab, cluster_cd, n_clusters, k)
+    if min(A, B, C, D) <= 0:
+        return RateRatio(None, None, None, A, B, C, D, *difference)
+    log_rr = math.log(A / B) - math.log(C / D)
+    u = np.bincount(cluster_ab, weights=a / A - b / B, minlength=n_clusters) - np.bincount(
+        cluster_cd, weights=c / C - d / D, minlength=n_clusters
+    )
     variance = float((u**2).sum()) * k / max(k - 1, 1)
     half = Z95 * math.sqrt(variance)
     return RateRatio(
-        math.exp(log_rr), math.exp(log_rr - half), math.exp(log_rr + half), A, B, C, D
+        math.exp(log_rr), math.exp(log_rr - half), math.exp(log_rr + half), A, B, C, D,
+        *difference,
     )
+
+
+def _difference(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray,
+    cluster_ab: np.ndarray, cluster_cd: np.ndarray, n_clusters: int, k: int,
+) -> tuple[float | None, float | None, float | None]:
+    """Return Σa/Σb − Σc/Σd with a cluster-robust 95 % interval (None without person-time).
+
+    The influence of cluster k is Σ_k (a − b·R₁)/B − Σ_k (c − d·R₂)/D, the linearisation of
+    each ratio of sums; the variance is K/(K−1) times the sum of their squares, as for the
+    rate ratio, so both intervals rest on the same clusters.
+    """
+    B, D = float(b.sum()), float(d.sum())
+    if B <= 0 or D <= 0:
+        return None, None, None
+    r1, r2 = float(a.sum()) / B, float(c.sum()) / D
+    u = np.bincount(cluster_ab, weights=(a - b * r1) / B, minlength=n_clusters) - np.bincount(
+        cluster_cd, weights=(c - d * r2) / D, minlength=n_clusters
+    )
+    half = Z95 * math.sqrt(float((u**2).sum()) * k / max(k - 1, 1))
+    return r1 - r2, r1 - r2 - half, r1 - r2 + half
 
 
 def _outcome(
@@ -908,7 +939,13 @@ def _outcome(
     curves = None
     if name == ACUTE:
         curves = _curves(index, c, s, treated, follow, month_events, month_time)
-    return OutcomeEstimate(name, naive, adjusted, itt, curves)
+    # Every comparison pair has the full window before its index day (history_days ≥ window).
+    before = follow.weight * index.total(follow.person, follow.day - s.window_days, follow.day)
+    total_weight = float(follow.weight.sum())
+    comparison_before = (
+        float(before.sum()) / total_weight / (s.window_days / 365.0) if total_weight > 0 else None
+    )
+    return OutcomeEstimate(name, naive, adjusted, itt, curves, comparison_before)
 
 
 def _curves(

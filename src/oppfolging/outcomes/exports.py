@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from oppfolging.accounts.models import Municipality
 from oppfolging.effect.estimate import EffectEstimate, RateRatio
 from oppfolging.outcomes import report
-from oppfolging.outcomes.selectors import EffectReport
+from oppfolging.outcomes.selectors import COST, EffectReport
 
 Row = list[object]
 
@@ -60,6 +60,38 @@ def estimate_rows(estimate: EffectEstimate | None) -> list[Row]:
     return rows
 
 
+def _kroner(value: float | None) -> int | None:
+    return None if value is None else round(value)
+
+
+def cost_rows(found: EffectReport) -> list[Row]:
+    """Return the cost in kroner per person-year before and after in both arms, the differences
+    with their intervals, and the use left out for want of a price (whole kroner, as numbers)."""
+    estimate = found.estimate
+    outcome = estimate.outcomes.get(COST) if estimate is not None and estimate.status == "ok" else None
+    if outcome is None:
+        return []
+    label = str(report.OUTCOME_LABELS[COST])
+    naive, adjusted = outcome.naive, outcome.adjusted
+    rows: list[Row] = [
+        [_("kostnad"), label, _("kroner per person og år, 12 måneder før"), None, None, None,
+         _kroner(naive.rate_comparison), _kroner(outcome.comparison_before)],
+        [_("kostnad"), label, _("kroner per person og år, 12 måneder etter"), None, None, None,
+         _kroner(adjusted.rate_treated), _kroner(adjusted.rate_comparison)],
+        [_("kostnad"), label, _("forskjell i kroner per person og år, naiv før/etter"),
+         _kroner(naive.difference), _kroner(naive.difference_low), _kroner(naive.difference_high), None, None],
+        [_("kostnad"), label, _("forskjell i kroner per person og år, justert"),
+         _kroner(adjusted.difference), _kroner(adjusted.difference_low), _kroner(adjusted.difference_high),
+         None, None],
+    ]
+    for gap in found.data.unpriced:
+        what = gap.service or _("Liggedøgn på sykehus")
+        for unit, amount in ((_("liggedøgn"), gap.bed_days), (_("timer"), gap.hours), (_("besøk"), gap.visits)):
+            if amount:
+                rows.append([_("uten pris"), what, unit, round(amount, 2), None, None, gap.persons, None])
+    return rows
+
+
 def change_rows(found: EffectReport) -> list[Row]:
     rows: list[Row] = []
     for label, summary in ((_("PSFS"), found.psfs), (_("IPLOS"), found.iplos)):
@@ -77,7 +109,7 @@ def change_rows(found: EffectReport) -> list[Row]:
 
 def rows(municipality: Municipality, found: EffectReport) -> list[Row]:
     head = [municipality.number, municipality.name]
-    return [head + r for r in estimate_rows(found.estimate) + change_rows(found)]
+    return [head + r for r in estimate_rows(found.estimate) + cost_rows(found) + change_rows(found)]
 
 
 def definition_rows() -> list[Row]:

@@ -12,18 +12,21 @@ from dataclasses import dataclass
 from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from oppfolging.accounts.models import Municipality
 from oppfolging.effect.change import ChangeSummary
 from oppfolging.effect.estimate import ACUTE, BED_DAYS, EffectEstimate, OutcomeEstimate, RateRatio
+from oppfolging.lib.money import kroner
 from oppfolging.lib.suppression import THRESHOLD, is_small_share, suppress_table
 from oppfolging.outcomes.selectors import (
     APP_SETTINGS,
+    COST,
     IPLOS_MDC,
     SERVICE_HOURS,
     SERVICE_VISITS,
     EffectReport,
+    Unpriced,
 )
 
 OUTCOME_LABELS: dict[str, Promise] = {
@@ -31,6 +34,7 @@ OUTCOME_LABELS: dict[str, Promise] = {
     BED_DAYS: gettext_lazy("Liggedøgn etter akutte innleggelser"),
     SERVICE_HOURS: gettext_lazy("Timer med kommunale tjenester"),
     SERVICE_VISITS: gettext_lazy("Besøk av kommunale tjenester"),
+    COST: gettext_lazy("Kostnad i kroner (tjenester og liggedøgn)"),
 }
 BALANCE_LABELS: dict[str, Promise] = {
     "age": gettext_lazy("Alder (år)"),
@@ -117,17 +121,20 @@ class EstimateRow:
     def itt_text(self) -> str:
         return ratio_text(self.itt) if self.itt else "–"
 
+    def _amount(self, value: float | None) -> str:
+        return kroner(value) if self.key == COST else number(value)
+
     @property
     def rate_after(self) -> str:
-        return number(self.adjusted.rate_treated)
+        return self._amount(self.adjusted.rate_treated)
 
     @property
     def rate_comparison(self) -> str:
-        return number(self.adjusted.rate_comparison)
+        return self._amount(self.adjusted.rate_comparison)
 
     @property
     def rate_before(self) -> str:
-        return number(self.naive.rate_comparison)
+        return self._amount(self.naive.rate_comparison)
 
 
 def estimate_rows(estimate: EffectEstimate) -> list[EstimateRow]:
@@ -141,6 +148,76 @@ def estimate_rows(estimate: EffectEstimate) -> list[EstimateRow]:
 def _row(key: str, outcome: OutcomeEstimate) -> EstimateRow:
     return EstimateRow(key, str(OUTCOME_LABELS.get(key, key)), outcome.naive, outcome.adjusted,
                        outcome.itt)
+
+
+def difference_text(rr: RateRatio) -> str:
+    """Return a difference in kroner per person-year with its interval: «−12 345 kr (−20 000 kr – −4 690 kr)»."""
+    if rr.difference is None or rr.difference_low is None or rr.difference_high is None:
+        return "–"
+    return f"{kroner(rr.difference)} ({kroner(rr.difference_low)} – {kroner(rr.difference_high)})"
+
+
+@dataclass
+class CostView:
+    """The cost outcome as shown: kroner per person-year before and after in both arms."""
+
+    treated_before: str
+    treated_after: str
+    comparison_before: str
+    comparison_after: str
+    naive_difference: str
+    adjusted_difference: str
+    naive_ratio: str
+    adjusted_ratio: str
+    verdict: str
+    unpriced: list[tuple[str, str]]
+
+
+def cost_view(estimate: EffectEstimate, unpriced: Sequence[Unpriced]) -> CostView | None:
+    """Return the cost outcome for the page, or None when it was not estimated."""
+    outcome = estimate.outcomes.get(COST)
+    if outcome is None:
+        return None
+    naive, adjusted = outcome.naive, outcome.adjusted
+    return CostView(
+        kroner(naive.rate_comparison), kroner(naive.rate_treated),
+        kroner(outcome.comparison_before), kroner(adjusted.rate_comparison),
+        difference_text(naive), difference_text(adjusted), ratio_text(naive), ratio_text(adjusted),
+        difference_verdict(adjusted), unpriced_lines(unpriced),
+    )
+
+
+def difference_verdict(rr: RateRatio) -> str:
+    """Return what the interval of a difference in kroner allows one to say."""
+    if rr.difference_low is None or rr.difference_high is None:
+        return _("For få personer til å anslå.")
+    if rr.difference_high < 0:
+        return _("Lavere kostnad enn i sammenligningsgruppen, og usikkerheten er så liten at det "
+                 "neppe er tilfeldig.")
+    if rr.difference_low > 0:
+        return _("Høyere kostnad enn i sammenligningsgruppen, og usikkerheten er så liten at det "
+                 "neppe er tilfeldig.")
+    return _("Intervallet rommer både lavere og høyere kostnad: tallene kan ikke skille en "
+             "virkning fra tilfeldigheter.")
+
+
+def unpriced_lines(unpriced: Sequence[Unpriced]) -> list[tuple[str, str]]:
+    """Return (what, how much and for how many) for the use left out of the kroner."""
+    lines = []
+    for gap in unpriced:
+        amounts = []
+        if gap.bed_days:
+            amounts.append(_("%(n)s liggedøgn") % {"n": number(gap.bed_days, 0)})
+        if gap.hours:
+            amounts.append(_("%(n)s timer") % {"n": number(gap.hours, 1)})
+        if gap.visits:
+            amounts.append(_("%(n)s besøk") % {"n": number(gap.visits, 0)})
+        if not amounts:
+            continue
+        persons = ngettext("%(n)s person", "%(n)s personer", gap.persons) % {"n": gap.persons}
+        lines.append((gap.service or _("Liggedøgn på sykehus"), _("%(amounts)s (%(persons)s)") % {
+            "amounts": ", ".join(amounts), "persons": persons}))
+    return lines
 
 
 @dataclass
@@ -361,6 +438,12 @@ DEFINITIONS: list[tuple[Promise, Promise]] = [
                   "for personer med team. Bedre betyr minst den minste påviselige endringen: 2 "
                   "poeng for PSFS-snittet (Stratford 1995), 0,5 for IPLOS-snittet (vårt valg, "
                   "det finnes ingen publisert grense). Her er det ingen sammenligningsgruppe.")),
+    (gettext_lazy("Kostnad i kroner"),
+     gettext_lazy("Tjenestebruk ganget med kommunens pris for tjenesten det året (per time der "
+                  "tjenesten har timepris, ellers per besøk), pluss liggedøgn etter akutte "
+                  "innleggelser ganget med kommunens pris for et liggedøgn det året. Bruk uten pris "
+                  "regnes ikke med, og siden sier hvor mye det gjelder. Forskjellen er kroner per "
+                  "person og år etter start, med team minus sammenligningsgruppen.")),
     (gettext_lazy("Hva tallene ikke sier"),
      gettext_lazy("Sammenligningen tar bare hensyn til det dataene viser. Får personer team "
                   "fordi de er sykere på måter som ikke står i dataene, kan anslaget bli "

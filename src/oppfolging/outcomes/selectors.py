@@ -29,6 +29,7 @@ from oppfolging.accounts.models import Municipality
 from oppfolging.assessments import iplos
 from oppfolging.assessments.models import Assessment, AssessmentStatus, PsfsDirection, PsfsScorer
 from oppfolging.assessments.scoring import PSFS_MAX, PSFS_MDC_MEAN
+from oppfolging.catalogue.models import PriceUnit, ServicePrice
 from oppfolging.effect.change import ChangeSummary, change_summary
 from oppfolging.effect.cohort import NEVER, Cohort, Events, Snapshot, day_number, from_day_number
 from oppfolging.effect.estimate import EffectEstimate, Settings, estimate
@@ -42,7 +43,111 @@ APP_SETTINGS = Settings(calendar_days=45, acute_cap=3)
 IPLOS_MDC = 0.5
 SERVICE_HOURS = "service_hours"
 SERVICE_VISITS = "service_visits"
+COST = "cost_kroner"
 SEX: dict[str, int] = {Gender.FEMALE: 0, Gender.MALE: 1}
+
+
+@dataclass
+class Unpriced:
+    """Use of one service (or hospital bed days: service "") that has no price for its year."""
+
+    service: str
+    hours: float = 0.0
+    visits: float = 0.0
+    bed_days: float = 0.0
+    persons: int = 0
+
+
+def _price_key(service: str) -> str:
+    return " ".join(service.split()).casefold()
+
+
+class PriceTable:
+    """The municipalities' prices: for a service, unit and year the row in force that year.
+
+    A price holds from its year until a later one of the same service and unit; use in a year
+    before the first price has none (it is reported, never priced as 0). Service names are
+    matched as the import gives them, ignoring case and repeated spaces.
+    """
+
+    def __init__(self, prices: Sequence[tuple[int, str, str, int, Decimal]]) -> None:
+        self.rows: dict[tuple[int, str, str], list[tuple[int, float]]] = defaultdict(list)
+        self.municipalities: set[int] = set()
+        for municipality_id, service, unit, valid_from, amount in prices:
+            self.rows[(municipality_id, _price_key(service), unit)].append((valid_from, float(amount)))
+            self.municipalities.add(municipality_id)
+        for years in self.rows.values():
+            years.sort()
+
+    def price(self, municipality_id: int, service: str, unit: str, year: int) -> float | None:
+        """Return the price of one unit of the service in the year, or None without one."""
+        found = None
+        for valid_from, amount in self.rows.get((municipality_id, _price_key(service), unit), ()):
+            if valid_from > year:
+                break
+            found = amount
+        return found
+
+    def service_use(self, municipality_id: int, service: str, month: dt.date,
+                    hours: Decimal | None, visits: int | None) -> float | None:
+        """Return a month's use in kroner: hours at the hour price, else visits at the visit price.
+
+        Hours come first where the service has an hour price that year, so a row with both is
+        never priced twice; None when neither amount has a price.
+        """
+        if hours is not None:
+            per_hour = self.price(municipality_id, service, PriceUnit.HOUR, month.year)
+            if per_hour is not None:
+                return float(hours) * per_hour
+        if visits is not None:
+            per_visit = self.price(municipality_id, service, PriceUnit.VISIT, month.year)
+            if per_visit is not None:
+                return visits * per_visit
+        return None
+
+
+def price_table(municipality_ids: Sequence[int]) -> PriceTable:
+    return PriceTable(list(
+        ServicePrice.objects.filter(municipality_id__in=municipality_ids)
+        .values_list("municipality_id", "service", "unit", "valid_from", "amount")
+    ))
+
+
+def cost_events(
+    prices: PriceTable,
+    service_rows: Sequence[tuple[int, int, str, dt.date, Decimal | None, int | None]],
+    stays: Sequence[tuple[int, int, dt.date, float]],
+) -> tuple[list[tuple[int, dt.date, float]], list[Unpriced]]:
+    """Return the priced use as (person, day, kroner) and what had no price.
+
+    ``service_rows`` are (person, municipality, service, month, hours, visits), dated mid-month;
+    ``stays`` are acute stays as (person, municipality, admitted, nights), priced at the bed-day
+    price of the year of admission.
+    """
+    events: list[tuple[int, dt.date, float]] = []
+    missing: dict[str, Unpriced] = {}
+    persons: dict[str, set[int]] = defaultdict(set)
+    for person, municipality_id, service, month, hours, visits in service_rows:
+        kroner = prices.service_use(municipality_id, service, month, hours, visits)
+        if kroner is None:
+            gap = missing.setdefault(service, Unpriced(service))
+            gap.hours += float(hours or 0)
+            gap.visits += float(visits or 0)
+            persons[service].add(person)
+        else:
+            events.append((person, month + dt.timedelta(days=14), kroner))
+    for person, municipality_id, admitted, nights in stays:
+        per_night = prices.price(municipality_id, "", PriceUnit.BED_DAY, admitted.year)
+        if per_night is None:
+            if nights > 0:
+                gap = missing.setdefault("", Unpriced(""))
+                gap.bed_days += nights
+                persons[""].add(person)
+        elif nights > 0:
+            events.append((person, admitted, nights * per_night))
+    for service, gap in missing.items():
+        gap.persons = len(persons[service])
+    return events, sorted(missing.values(), key=lambda g: (g.service != "", g.service.casefold()))
 
 
 @dataclass
@@ -57,6 +162,10 @@ class DataSummary:
     service_to: dt.date | None = None
     service_rows: int = 0
     service_estimated: bool = False
+    has_prices: bool = False
+    cost_estimated: bool = False
+    # Use the cost leaves out because it has no price for its year, per service and unit.
+    unpriced: list[Unpriced] = field(default_factory=list)
 
     @property
     def has_stays(self) -> bool:
@@ -193,6 +302,29 @@ def build_cohort(municipalities: Sequence[Municipality]) -> tuple[Cohort, dict[s
                 np.array([float(h) for _p, _m, h in use]),
             )
             summary.service_estimated = True
+
+    # Kroner: the priced service use and acute bed days, where the service data can be used
+    # and every municipality has prices (a municipality without would count as costing nothing).
+    prices = price_table(ids)
+    summary.has_prices = bool(prices.municipalities)
+    priced_everywhere = all(
+        m in prices.municipalities or not covered[municipality_of == m].any() for m in ids
+    )
+    if service_covers and summary.service_rows and summary.has_prices and priced_everywhere:
+        service_rows = list(
+            ServiceUse.objects.filter(person__municipality_id__in=ids)
+            .values_list("person", "person__municipality_id", "service", "month", "hours", "visits")
+        )
+        priced, summary.unpriced = cost_events(
+            prices, service_rows,
+            [(p, int(municipality_of[at[p]]), a, float(nights[i])) for i, (p, a, _d) in enumerate(stays)],
+        )
+        outcomes[COST] = Events(
+            np.array([at[p] for p, _d, _k in priced], dtype=np.int64),
+            np.array([_day(d) for _p, d, _k in priced], dtype=np.int64),
+            np.array([k for _p, _d, k in priced], dtype=np.float64),
+        )
+        summary.cost_estimated = True
 
     cohort = Cohort(
         ids=np.array([pk for pk, _m, _b, _g in persons]),

@@ -79,6 +79,8 @@ def effect(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
         "changes": report.change_lines(found.psfs, found.iplos),
         "min_persons": MIN_PERSONS,
         "can_import": policy.can_import_outcomes(user, municipality),
+        "cost": report.cost_view(estimate, found.data.unpriced) if estimate and estimate.status == "ok" else None,
+        "can_edit_prices": policy.can_edit_prices(user, municipality),
         "method_note": report.method_note(),
         "definitions": report.definitions(),
         "iplos_mdc": report.iplos_mdc_text(),
