@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, list[str]]] = [
                 "oppfolging.fhir.errors", "oppfolging.fhir.search", "oppfolging.fhir.scopes",
                 "oppfolging.fhir.auth", "oppfolging.fhir.dev_issuer"]),
     ("models", ["oppfolging.*.models", "oppfolging.assessments.iplos", "oppfolging.assessments.scoring",
-                "oppfolging.audit.chain"]),
+                "oppfolging.audit.chain", "oppfolging.audit.words"]),
     ("grants", ["oppfolging.access.grants", "oppfolging.audit.services", "oppfolging.accounts.http"]),
     ("policy", ["oppfolging.access.policy"]),
     ("reads", ["oppfolging.*.selectors", "oppfolging.plans.history", "oppfolging.meetings.ics", "oppfolging.calendars.ics",

@@ -16,7 +16,7 @@ from django.db import models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from oppfolging.audit import chain
+from oppfolging.audit import chain, words
 
 
 class AuditLogIsAppendOnly(Exception):
@@ -158,3 +158,9 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AuditLogIsAppendOnly("An audit entry cannot be deleted.")
+
+    def resource_words(self) -> str:
+        return words.resource_words(self.resource)
+
+    def role_words(self) -> str:
+        return words.role_words(self.actor_role)

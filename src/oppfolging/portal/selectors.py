@@ -8,65 +8,16 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from oppfolging.accounts.models import Role, User
+from oppfolging.accounts.models import User
 from oppfolging.audit.models import Action, AuditEvent
+from oppfolging.audit.words import resource_words, role_words
 from oppfolging.people.models import Person
 
-# What was looked at, in words, for every resource a person's access log can name.
-RESOURCE_WORDS = {
-    "person": _("personopplysningene"),
-    "individual_plan": _("planen"),
-    "individual_plan_pdf": _("planen som utskrift"),
-    "individual_plan_history": _("historikken til planen"),
-    "goal": _("et mål i planen"),
-    "measure": _("et tiltak i planen"),
-    "goal_evaluation": _("en evaluering av et mål"),
-    "goal_proposal": _("et forslag til mål"),
-    "plan_section": _("en del av planen"),
-    "assessment": _("kartleggingen"),
-    "assessment_list": _("kartleggingene"),
-    "medical_assessment": _("den medisinske vurderingen"),
-    "decision": _("avgjørelsen om oppfølging"),
-    "referral": _("meldingen om behov"),
-    "team": _("teamet"),
-    "meeting": _("et møte"),
-    "meetings": _("møtene"),
-    "meeting_invitation": _("en møteinnkalling"),
-    "action_items": _("oppgavene fra møtene"),
-    "consent": _("samtykkene"),
-    "message": _("meldingene"),
-    "document": _("et dokument"),
-    "documents": _("dokumentene"),
-    "document_file": _("et dokument"),
-    "log_note": _("et notat i samarbeidsloggen"),
-    "log_notes": _("samarbeidsloggen"),
-    "related_person": _("opplysningene om pårørende"),
-    "coordinator_wish": _("ønsket om koordinator"),
-    "psfs": _("skårene på aktivitetene"),
-    "psfs_self_score": _("skårene på aktivitetene"),
-    "outcomes": _("sykehusopphold og tjenestebruk"),
-    "notification": _("et varsel"),
-    "letter": _("et brev"),
-    "letters": _("brevene"),
-    "risk_entry": _("fastlegens risikoliste"),
-    "risk_decision": _("fastlegens vurdering på risikolisten"),
-    "child_view": _("barnets side"),
-    "child_follow_up": _("oppfølgingen av barnet"),
-    "child_coordinator_decision": _("avgjørelsen om barnekoordinator"),
-    "parent_exclusion": _("hvem av foreldrene som får se"),
-    "break_glass": _("opplysningene med nødtilgang"),
-    "access_log": _("hvem som har sett opplysningene"),
-    "calendar_feed": _("kalenderen"),
-    "portal": _("«Min plan»"),
-    "catalogue": _("tjenestene i kommunen"),
-}
 ACTION_WORDS = {
     Action.READ: _("så på"), Action.LIST: _("så på"), Action.SEARCH: _("søkte i"),
     Action.CREATE: _("la til"), Action.UPDATE: _("endret"), Action.DELETE: _("slettet"),
     Action.EXPORT: _("tok ut"), Action.SEND: _("sendte et varsel om"), Action.BREAK_GLASS: _("åpnet nødtilgang til"),
 }
-ROLE_WORDS = dict(Role.choices) | {"person": _("personen selv"), "next_of_kin": _("pårørende"),
-                                   "system": _("systemet")}
 
 
 @dataclass
@@ -96,7 +47,7 @@ def who_has_seen(*, person: Person, reader: User, after: str = "", size: int = 2
 
     Repeated views of the same thing by the same person on one day become one line with a count;
     the reader's own views are left out. Codes never reach the page: each resource and action is
-    said in words (RESOURCE_WORDS), an unknown resource as "opplysningene". Keyset pagination
+    said in words (audit.words), an unknown resource as "opplysningene". Keyset pagination
     (AuditEventQuerySet.page), so a person with years of entries gets a page as fast as one with
     a few; a day with more entries than a page continues on the next.
     """
@@ -112,15 +63,15 @@ def who_has_seen(*, person: Person, reader: User, after: str = "", size: int = 2
             index = {}
         action_words = ACTION_WORDS.get(Action(event.action)) if event.action in Action.values else None
         action_words = action_words or _("så på")
-        resource_words = RESOURCE_WORDS.get(event.resource) or _("opplysningene")
-        what = f"{action_words} {resource_words}"
+        what_words = resource_words(event.resource)
+        what = f"{action_words} {what_words}"
         key = (event.actor_name, event.actor_role, event.actor_unit, what, event.break_glass)
         if key in index:
             seen = index[key]
             seen.times += 1
             seen.first = event.at
             continue
-        seen = Seen(who=event.actor_name, role=str(ROLE_WORDS.get(event.actor_role, "")), unit=event.actor_unit,
+        seen = Seen(who=event.actor_name, role=role_words(event.actor_role), unit=event.actor_unit,
                     what=what, why=event.purpose, break_glass=event.break_glass, first=event.at, last=event.at)
         index[key] = seen
         days[-1].lines.append(seen)
