@@ -13,10 +13,24 @@ from oppfolging.teams.models import Consent
 
 def test_it_lets_the_person_write_what_matters(cast, portal):
     client = cast.client_for(portal.person_user)
-    client.post(reverse("portal:matters", args=[cast.person.pk]), {"save_matters": "1", "matters-text": "Hunden min"})
+    client.post(reverse("portal:matters", args=[cast.person.pk]),
+                {"save_matters": "1", "matters-text": "Hunden min", "matters-version": portal.plan.version})
     portal.plan.refresh_from_db()
     assert portal.plan.what_matters == "Hunden min"
     assert portal.plan.changes.filter(actor=portal.person_user).exists()
+
+
+def test_a_save_of_what_matters_without_the_version_changes_nothing_and_keeps_the_text(cast, portal):
+    """#13: a missing version is refused like a stale one, not taken to mean "the latest"."""
+    client = cast.client_for(portal.person_user)
+    before = portal.plan.what_matters
+    response = client.post(reverse("portal:matters", args=[cast.person.pk]),
+                           {"save_matters": "1", "matters-text": "Hunden min"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "endret av noen andre" in html and "Hunden min</textarea>" in html
+    portal.plan.refresh_from_db()
+    assert portal.plan.what_matters == before and not portal.plan.changes.filter(actor=portal.person_user).exists()
 
 
 def test_it_takes_a_proposed_goal_into_the_plan_with_the_person_as_author(cast, portal):

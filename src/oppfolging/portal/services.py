@@ -80,11 +80,11 @@ def notice_channels_save(
 
 
 @transaction.atomic
-def what_matters_save(*, grant: PortalGrant, text: str, expected_version: int | None = None) -> IndividualPlan:
+def what_matters_save(*, grant: PortalGrant, text: str, expected_version: int) -> IndividualPlan:
     """Write or change «what matters to me» in the person's own plan.
 
-    With `expected_version` (the plan's version the page was opened on) a save on a plan someone
-    has changed since is refused with EditConflict, as a staff save of the plan is.
+    `expected_version` is the plan's version the page was opened on: a save on a plan someone has
+    changed since is refused with EditConflict, as a staff save of the plan is.
     """
     grant.require_self()
     plan = IndividualPlan.objects.select_for_update().filter(person=grant.person).first()
@@ -92,8 +92,7 @@ def what_matters_save(*, grant: PortalGrant, text: str, expected_version: int | 
         raise ValidationError(_("Du har ikke en individuell plan ennå. Skriv til koordinatoren din."))
     before = snapshot(plan)
     plan.what_matters = text.strip()
-    save_versioned(plan, expected_version=plan.version if expected_version is None else expected_version,
-                   fields=["what_matters"])
+    save_versioned(plan, expected_version=expected_version, fields=["what_matters"])
     record_change(plan=plan, actor=grant.user, item=plan, action=ChangeAction.UPDATE,
                   summary=_("Personen skrev hva som er viktig"), before=before)
     _audit(grant, Action.UPDATE, "individual_plan", plan)

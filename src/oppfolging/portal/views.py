@@ -206,7 +206,8 @@ def matters(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
             if matters_form.is_bound and matters_form.is_valid():
                 try:
                     services.what_matters_save(grant=grant, text=matters_form.cleaned_data["text"],
-                                               expected_version=matters_form.cleaned_data["version"])
+                                               # Without a version the save is refused as stale.
+                                               expected_version=matters_form.cleaned_data["version"] or 0)
                 except EditConflict as conflict:
                     # What the person wrote stays in the form; saving again is their choice.
                     assert isinstance(matters_form.data, QueryDict)  # bound to request.POST
