@@ -412,7 +412,8 @@ SPECS: dict[str, Spec] = {
     # The person and every next of kin choose how they themselves are told; each writes only
     # their own record, found from the grant: there is no grant to refuse and no record to mismatch.
     "portal.services.notice_channels_save": spec(())(
-        lambda f, w, g: f(grant=g, notify_email=True, email="a@example.invalid", notify_sms=False, phone="")),
+        lambda f, w, g: f(grant=g, notify_email=True, email="a@example.invalid", notify_sms=False, phone="",
+                          expected_version=(g.person if g.is_self else g.related_person).version)),
     "portal.services.goal_proposal_accept": spec(PERSON_BAD)(
         lambda f, w, g: f(grant=g, proposal=w.proposal, next_evaluation_on=timezone.localdate() + dt.timedelta(days=9))),
     "portal.services.goal_proposal_decline": spec(PERSON_BAD)(

@@ -54,12 +54,14 @@ def _audit(grant: PortalGrant, action: str, resource: str, item: object) -> None
 
 @transaction.atomic
 def notice_channels_save(
-    *, grant: PortalGrant, notify_email: bool, email: str, notify_sms: bool, phone: str
+    *, grant: PortalGrant, notify_email: bool, email: str, notify_sms: bool, phone: str, expected_version: int
 ) -> Person | RelatedPerson:
     """Save how the reader is told that something waits: by e-mail, by SMS, or (with neither) a letter.
 
     Each reader chooses for themself: the person on their own record, a next of kin on theirs.
-    The messages never carry health information, only that something waits and a link.
+    The messages never carry health information, only that something waits and a link. The
+    record's version is the one the page was opened on: a save after someone else changed the
+    record (staff correcting the address, the reader in another tab) is refused with EditConflict.
     """
     who: Person | RelatedPerson | None = grant.person if grant.is_self else grant.related_person
     if who is None:
@@ -74,7 +76,7 @@ def notice_channels_save(
         raise ValidationError(errors)
     who.notify_email, who.email, who.notify_sms, who.phone = notify_email, email.strip(), notify_sms, phone.strip()
     who.full_clean()
-    who.save(update_fields=["notify_email", "email", "notify_sms", "phone"])
+    save_versioned(who, expected_version=expected_version, fields=["notify_email", "email", "notify_sms", "phone"])
     _audit(grant, Action.UPDATE, "notice_channels", who)
     return who
 
