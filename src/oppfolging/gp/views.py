@@ -137,8 +137,8 @@ def entry_review(request: AuthenticatedHttpRequest, list_id: int, entry_id: int)
             return redirect(target)
         try:
             services.entry_review(grant=_grant(request, risk_list), entry=entry, first=True, **form.cleaned_data)
-        except ValidationError as error:
-            refused = " ".join(error.messages)
+        except ValidationError as refusal:
+            refused = " ".join(refusal.messages)
             if not request.headers.get("HX-Request"):
                 messages.error(request, refused)
         entry = _entry_for(risk_list, entry_id)
