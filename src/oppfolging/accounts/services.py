@@ -183,6 +183,8 @@ def user_language_save(*, user: User, language: str) -> User:
     """Remember the written standard the signed-in user chose in the header, for pages and messages."""
     if language not in dict(settings.LANGUAGES) or user.language == language:
         return user
-    user.language = language
-    user.save(update_fields=["language"])
+    # The choice is made now, not on a form opened earlier: it needs no version, but moves it on,
+    # so a settings page opened before it cannot put the old målform back.
+    User.objects.filter(pk=user.pk).update(language=language, version=F("version") + 1)
+    user.refresh_from_db(fields=["language", "version"])
     return user
