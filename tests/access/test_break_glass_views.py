@@ -52,6 +52,27 @@ def test_it_lets_the_coordinating_unit_review(cast):
     assert access.reviewed_by == cast.cu and access.review_note == "Begrunnet."
 
 
+def test_a_second_review_from_a_stale_page_leaves_the_first_and_tells_who_made_it(cast):
+    """#13: two members of the unit review the same access; the later one never overwrites the first."""
+    from oppfolging.accounts.models import RoleAssignment
+
+    from ..conftest import make_user
+
+    other = make_user("ku2", "Kåre", "Koordinerende")
+    RoleAssignment.objects.create(user=other, municipality=cast.municipality, role="coordinating_unit")
+    access = BreakGlassAccess.objects.create(
+        user=cast.colleague, person=cast.person, reason=REASON, expires_at="2100-01-01T00:00Z")
+    url = reverse("access:break_glass_mark_reviewed", args=[access.pk])
+    assert cast.client_for(cast.cu).post(url, {"note": "Begrunnet."}).status_code == 302
+    late = cast.client_for(other).post(url, {"note": "Sjekket med legevakten."}, follow=True)
+    html = late.content.decode()
+    assert "Nødtilgangen ble gjennomgått av Kari Koordinerende før deg" in html
+    assert "Merknaden du skrev, er ikke lagret: «Sjekket med legevakten.»" in html
+    access.refresh_from_db()
+    assert (access.reviewed_by, access.review_note) == (cast.cu, "Begrunnet.")
+    assert AuditEvent.objects.filter(resource="break_glass", action="update").count() == 1
+
+
 def test_it_hides_the_review_from_others(cast):
     access = BreakGlassAccess.objects.create(
         user=cast.colleague, person=cast.person, reason=REASON, expires_at="2100-01-01T00:00Z")

@@ -400,19 +400,20 @@ SPECS: dict[str, Spec] = {
     "plans.services.measure_update": spec(PERSON_BAD)(
         lambda f, w, g: f(grant=g, measure=w.measure, expected_version=w.measure.version, extent="Ukentlig")),
     "plans.services.measure_report": spec(("not_responsible", "other_person", "other_municipality"))(
-        lambda f, w, g: f(grant=g, measure=w.measure, status="started")),
+        lambda f, w, g: f(grant=g, measure=w.measure, status="started", expected_version=w.measure.version)),
     "plans.services.goal_evaluate": spec(PERSON_BAD)(
         lambda f, w, g: f(grant=g, goal=w.goal, result="partly", learned="Noe", next_step="close")),
     "plans.services.plan_close": spec(PERSON_BAD)(lambda f, w, g: f(grant=g, plan=w.plan, reason="Flyttet")),
     # portal
-    "portal.services.what_matters_save": spec(("kin_on_consent",))(lambda f, w, g: f(grant=g, text="Familien")),
+    "portal.services.what_matters_save": spec(("kin_on_consent",))(lambda f, w, g: f(grant=g, text="Familien", expected_version=w.plan.version)),
     # The person and every next of kin who takes part may propose a goal in their own words, for
     # the grant's own person only: there is no grant to refuse and no record to mismatch.
     "portal.services.goal_propose": spec(())(lambda f, w, g: f(grant=g, text="Ny jobb")),
     # The person and every next of kin choose how they themselves are told; each writes only
     # their own record, found from the grant: there is no grant to refuse and no record to mismatch.
     "portal.services.notice_channels_save": spec(())(
-        lambda f, w, g: f(grant=g, notify_email=True, email="a@example.invalid", notify_sms=False, phone="")),
+        lambda f, w, g: f(grant=g, notify_email=True, email="a@example.invalid", notify_sms=False, phone="",
+                          expected_version=(g.person if g.is_self else g.related_person).version)),
     "portal.services.goal_proposal_accept": spec(PERSON_BAD)(
         lambda f, w, g: f(grant=g, proposal=w.proposal, next_evaluation_on=timezone.localdate() + dt.timedelta(days=9))),
     "portal.services.goal_proposal_decline": spec(PERSON_BAD)(
@@ -468,16 +469,18 @@ SPECS: dict[str, Spec] = {
                           source="municipal_service", observations="Trenger hjelp", urgency="normal",
                           consent="given", reporter_name="Kari")),
     "referrals.services.referral_assign": spec(STAFF_BAD)(
-        lambda f, w, g: f(grant=g, referral=w.referral, assignee=None)),
+        lambda f, w, g: f(grant=g, referral=w.referral, assignee=None, expected_version=w.referral.version)),
     "referrals.services.referral_link_person": spec(STAFF_BAD)(
         lambda f, w, g: f(grant=g, referral=w.referral, person=w.cast.person)),
     "referrals.services.referral_register_person": spec(STAFF_BAD)(
         lambda f, w, g: f(grant=g, referral=w.referral, given_name="Astrid", family_name="Fjell",
                           birth_date=dt.date(1951, 3, 4))),
     "referrals.services.referral_set_deadline": spec(STAFF_BAD)(
-        lambda f, w, g: f(grant=g, referral=w.referral, deadline=timezone.localdate())),
+        lambda f, w, g: f(grant=g, referral=w.referral, deadline=timezone.localdate(),
+                          expected_version=w.referral.version)),
     "referrals.services.referral_close": spec(STAFF_BAD)(
-        lambda f, w, g: f(grant=g, referral=w.referral, status="withdrawn", reason="Trukket av melder")),
+        lambda f, w, g: f(grant=g, referral=w.referral, status="withdrawn", reason="Trukket av melder",
+                          expected_version=w.referral.version)),
     # teams
     "teams.services.coordinator_profile_save": spec(STAFF_BAD)(
         lambda f, w, g: f(grant=g, user=w.coordinator, is_active=True, max_caseload=8, expected_version=1)),

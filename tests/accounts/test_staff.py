@@ -72,3 +72,40 @@ def test_a_stale_save_of_the_municipalitys_settings_is_refused_and_the_typed_val
     assert "ke@example.invalid" in html and 'value="post@example.invalid"' in html and 'value="21"' in html
     cast.municipality.refresh_from_db()
     assert (cast.municipality.referral_deadline_days, cast.municipality.contact_email) == (10, "ke@example.invalid")
+
+
+def _staff_form(**changes):
+    return {"first_name": "Nora", "last_name": "Ny", "username": "nora", "email": "nora@example.invalid",
+            "title": "Vernepleier", "role": "coordinator", "service": "", **changes}
+
+
+def test_a_double_click_adds_a_staff_user_once(cast):
+    """#13.4: the new-staff form carries a one-time token; a repeat leads to the list with the user."""
+    import re
+
+    client = cast.client_for(cast.admin)
+    url = reverse("accounts:staff")
+    token = re.search(r'name="submission_token" value="([0-9a-f-]{36})"', client.get(url).content.decode()).group(1)
+    assert client.post(url, _staff_form(submission_token=token)).status_code == 302
+    repeat = client.post(url, _staff_form(submission_token=token), follow=True)
+    html = repeat.content.decode()
+    assert "Dette var allerede lagret." in html and "Nora Ny" in html
+    assert User.objects.filter(username="nora").count() == 1 and RoleAssignment.objects.filter(user__username="nora").count() == 1
+
+
+def test_the_loser_of_a_race_to_take_a_user_name_gets_a_form_error(cast, monkeypatch):
+    """#13.5: another administrator takes the name between the check and the save: a message, not a 500."""
+    real_full_clean = User.full_clean
+
+    def the_other_administrator_saves_first(self, *args, **kwargs):
+        real_full_clean(self, *args, **kwargs)
+        User.objects.create(username=self.username, first_name="Nils", last_name="Annen")
+
+    monkeypatch.setattr(User, "full_clean", the_other_administrator_saves_first)
+    response = cast.client_for(cast.admin).post(reverse("accounts:staff"), _staff_form())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Brukernavnet er allerede i bruk." in html and 'value="Vernepleier"' in html
+    # Nothing of the losing request is saved (the other user's row, made here inside the request's
+    # transaction, is undone with it; in real life it is the other administrator's committed row).
+    assert not User.objects.filter(username="nora").exists()

@@ -39,5 +39,6 @@ def test_a_measure_can_name_the_coordinator_who_is_then_told(world):
     assert Measure.objects.get(pk=measure.pk).responsible_label == "Kai Koordinator"
     assert Notification.objects.filter(kind=Kind.TASK_ASSIGNED, recipient_user=w.coordinator).count() == 1
     # The coordinator reports progress on their own measure.
-    plan_services.measure_report(grant=w.grant(w.coordinator), measure=measure, status="ongoing")
+    plan_services.measure_report(grant=w.grant(w.coordinator), measure=measure, status="ongoing",
+                                 expected_version=measure.version)
     assert Measure.objects.get(pk=measure.pk).status == "ongoing"

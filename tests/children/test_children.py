@@ -169,3 +169,18 @@ def test_a_double_click_records_the_childs_view_once(world, child):
     repeat = client.post(url, data, follow=True)
     assert "Dette var allerede lagret." in repeat.content.decode() and "Jeg liker å bade." in repeat.content.decode()
     assert ChildView.objects.filter(person=world.cast.person).count() == 1
+
+
+def test_a_double_click_records_the_barnekoordinator_decision_once(world, child):
+    """#13.4: the decision form carries a one-time token; sent twice, one decision is recorded."""
+    import re
+
+    client = world.client(world.cast.cu)
+    url = reverse("children:appoint", args=[world.cast.person.pk])
+    token = re.search(r'name="submission_token" value="([0-9a-f-]{36})"', client.get(url).content.decode()).group(1)
+    data = {"coordinator": world.coordinator.pk, "grounds": "disability", "reason": "Langvarige tjenester fra mange",
+            "submission_token": token}
+    assert client.post(url, data).status_code == 302
+    repeat = client.post(url, data, follow=True)
+    assert "Dette var allerede lagret." in repeat.content.decode()
+    assert ChildCoordinatorDecision.objects.filter(person=world.cast.person).count() == 1

@@ -143,3 +143,22 @@ def test_it_closes_the_list_to_a_gp_who_lost_the_gp_role_or_left_the_municipalit
         assert client.get(reverse("gp:refer", args=[risk_list.pk, entry.pk])).status_code == 404
     assert not RiskReview.objects.filter(entry=entry).exists()
     assert cast.client_for(cast.colleague).get(reverse("gp:lists")).status_code == 403
+
+
+def test_a_review_from_a_stale_list_leaves_the_first_review_and_says_whose_it_is(
+        cast, extract_zip, django_capture_on_commit_callbacks):
+    """#13: the list was open in two tabs (or with a colleague); the later review never overwrites the first."""
+    from oppfolging.gp.models import RiskReview
+
+    client = cast.client_for(cast.gp)
+    _, risk_list = upload(cast, client, django_capture_on_commit_callbacks, extract_zip)
+    entry = risk_list.entries.filter(is_high=True).first()
+    url = reverse("gp:review", args=[risk_list.pk, entry.pk])
+    assert client.post(url, {"decision": "followed_up"}).status_code == 302
+    row = client.post(url, {"decision": "not_relevant"}, headers={"HX-Request": "true"})
+    assert row.status_code == 200
+    assert "Lars Lege vurderte pasienten før deg" in row.content.decode()
+    page = client.post(url, {"decision": "not_relevant"}, follow=True).content.decode()
+    assert "Vurderingen din er ikke lagret." in page
+    review = RiskReview.objects.get(entry=entry)
+    assert (review.decision, review.reviewed_by) == ("followed_up", cast.gp)

@@ -70,3 +70,32 @@ def test_a_double_click_adds_a_next_of_kin_once(cast):
     repeat = client.post(url, form, follow=True)
     assert "Dette var allerede lagret." in repeat.content.decode() and "Vera Verge" in repeat.content.decode()
     assert RelatedPerson.objects.filter(given_name="Vera", person=cast.person).count() == 1
+
+
+def test_the_loser_of_a_race_to_register_the_same_number_is_led_to_the_person(cast, monkeypatch):
+    """#13.5: a colleague registers the number between the check and the save: a message and a link, not a 500."""
+    number = identity.make_synthetic(birth_date=dt.date(2010, 3, 4), individual=600)
+    real_full_clean = Person.full_clean
+    registered = []
+
+    def a_colleague_registers_first(self, *args, **kwargs):
+        real_full_clean(self, *args, **kwargs)
+        if not args and not kwargs:  # the service's own check (the form's passes `exclude`)
+            registered.append(Person.objects.create(
+                municipality=self.municipality, given_name="Først", family_name="Registrert",
+                identity_number=self.identity_number, identity_kind=self.identity_kind, birth_date=self.birth_date))
+
+    monkeypatch.setattr(Person, "full_clean", a_colleague_registers_first)
+    response = cast.client_for(cast.cu).post(reverse("people:create"), {**data(number), "phone": "99887766"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Denne personen er allerede registrert i kommunen." in html and 'value="99887766"' in html
+    assert f'href="{reverse("people:detail", args=[registered[0].pk])}"' in html
+    # Nothing of the losing request is saved (the colleague's row, made here inside the request's
+    # transaction, is undone with it; in real life it is the colleague's committed row).
+    assert not Person.objects.filter(identity_number=number).exists()
+
+
+def test_a_second_registration_of_a_number_links_to_the_person_registered(cast):
+    response = cast.client_for(cast.cu).post(reverse("people:create"), data(cast.person.identity_number))
+    assert f'href="{reverse("people:detail", args=[cast.person.pk])}"' in response.content.decode()

@@ -158,7 +158,7 @@ def test_it_is_read_only_for_the_gp_and_hidden_from_strangers(cast, plan):
 def test_it_lets_the_member_responsible_for_a_measure_report_progress(cast, plan):
     measure = Goal.objects.get(text="Gå tur med hunden hver dag").measures.get()
     url = reverse("plans:measure_status", args=[cast.person.pk, measure.pk])
-    assert cast.client_for(cast.gp).post(url, {"status": "done"}).status_code == 302  # the GP is responsible
+    assert cast.client_for(cast.gp).post(url, {"status": "done", "version": measure.version}).status_code == 302  # the GP is responsible
     measure.refresh_from_db()
     assert measure.status == "done"
     assert PlanChange.objects.filter(item_type="measure", actor=cast.gp).exists()
@@ -180,6 +180,20 @@ def test_two_reports_of_a_measures_status_at_once_refuse_the_stale_one_without_a
     assert "Noen andre oppdaterte status for tiltaket" in response.content.decode()
     measure.refresh_from_db()
     assert measure.status == "ongoing"
+
+
+def test_a_report_of_a_measures_status_without_the_version_changes_nothing(cast, plan):
+    """#13: a missing version is refused as a stale one, not taken to mean "the latest"."""
+    measure = Goal.objects.get(text="Gå tur med hunden hver dag").measures.get()
+    url = reverse("plans:measure_status", args=[cast.person.pk, measure.pk])
+    changes = PlanChange.objects.count()
+    response = cast.client_for(cast.gp).post(url, {"status": "stopped"}, follow=True)
+    assert response.status_code == 200
+    assert "Noen andre oppdaterte status for tiltaket" in response.content.decode()
+    before = measure.version
+    measure.refresh_from_db()
+    assert measure.status == "planned" and measure.version == before
+    assert PlanChange.objects.count() == changes
 
 
 def test_a_double_click_on_a_measures_status_records_one_change(cast, plan):

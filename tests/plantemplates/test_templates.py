@@ -112,3 +112,43 @@ def test_the_unit_revises_a_template_on_the_page(world, template):
     assert [(s.title, s.guidance) for s in version.sections.all()] == [("Hverdagen", "Hva fungerer"), ("Helse", "")]
     assert [m.text for m in version.goal_areas.get().measures.all()] == ["Trygghetsalarm", "Nattpatrulje"]
     assert (version.number, version.meeting_interval_weeks, version.change_note) == (2, 6, "Nattpatrulje")
+
+
+def _template_form(**changes):
+    return {"name": "Barn med sammensatte behov", "description": "Barn", "sections": "Skole: Hva fungerer",
+            "goal_areas": "", "meeting_interval_weeks": "", **changes}
+
+
+def test_a_double_click_creates_a_template_once(world):
+    """#13.4: the new-template form carries a one-time token; a repeat shows the template made."""
+    import re
+
+    from oppfolging.plantemplates.models import PlanTemplate
+
+    client = world.client(world.cast.cu)
+    url = reverse("plantemplates:create")
+    token = re.search(r'name="submission_token" value="([0-9a-f-]{36})"', client.get(url).content.decode()).group(1)
+    assert client.post(url, _template_form(submission_token=token)).status_code == 302
+    repeat = client.post(url, _template_form(submission_token=token), follow=True)
+    assert "Dette var allerede lagret." in repeat.content.decode()
+    assert "Barn med sammensatte behov" in repeat.content.decode()
+    assert PlanTemplate.objects.filter(name="Barn med sammensatte behov").count() == 1
+
+
+def test_the_loser_of_a_race_to_name_a_template_gets_a_form_error(world, monkeypatch):
+    """#13.5: a colleague creates a template by the same name between the check and the save."""
+    from oppfolging.plantemplates.models import PlanTemplate
+
+    real_create = PlanTemplate.objects.create
+
+    # (Here the other insert shares the request's transaction and is rolled back with it; in real
+    # life it is the other user's committed row.)
+    def a_colleague_creates_first(**fields):
+        real_create(municipality=fields["municipality"], name=fields["name"], created_by=world.cast.cu)
+        return real_create(**fields)
+
+    monkeypatch.setattr(PlanTemplate.objects, "create", a_colleague_creates_first)
+    response = world.client(world.cast.cu).post(reverse("plantemplates:create"), _template_form())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Det finnes allerede en mal med dette navnet." in html and "Skole: Hva fungerer</textarea>" in html

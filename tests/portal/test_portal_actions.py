@@ -13,10 +13,24 @@ from oppfolging.teams.models import Consent
 
 def test_it_lets_the_person_write_what_matters(cast, portal):
     client = cast.client_for(portal.person_user)
-    client.post(reverse("portal:matters", args=[cast.person.pk]), {"save_matters": "1", "matters-text": "Hunden min"})
+    client.post(reverse("portal:matters", args=[cast.person.pk]),
+                {"save_matters": "1", "matters-text": "Hunden min", "matters-version": portal.plan.version})
     portal.plan.refresh_from_db()
     assert portal.plan.what_matters == "Hunden min"
     assert portal.plan.changes.filter(actor=portal.person_user).exists()
+
+
+def test_a_save_of_what_matters_without_the_version_changes_nothing_and_keeps_the_text(cast, portal):
+    """#13: a missing version is refused like a stale one, not taken to mean "the latest"."""
+    client = cast.client_for(portal.person_user)
+    before = portal.plan.what_matters
+    response = client.post(reverse("portal:matters", args=[cast.person.pk]),
+                           {"save_matters": "1", "matters-text": "Hunden min"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "endret av noen andre" in html and "Hunden min</textarea>" in html
+    portal.plan.refresh_from_db()
+    assert portal.plan.what_matters == before and not portal.plan.changes.filter(actor=portal.person_user).exists()
 
 
 def test_it_takes_a_proposed_goal_into_the_plan_with_the_person_as_author(cast, portal):
@@ -115,18 +129,44 @@ def test_it_lets_the_person_and_a_next_of_kin_each_choose_how_they_are_told(cast
     kin = cast.client_for(portal.kin_user)
     page = kin.get(url).content.decode()
     assert "pårørende til Petra" in page and "aldri helseopplysninger" in page
-    refused = kin.post(url, {"notify_sms": "on", "phone": ""}).content.decode()
+    refused = kin.post(url, {"notify_sms": "on", "phone": "", "version": portal.kin.version}).content.decode()
     assert "Skriv mobilnummeret du vil få beskjed på." in refused
-    assert kin.post(url, {"notify_sms": "on", "phone": "987 65 432"}).status_code == 302
+    assert kin.post(url, {"notify_sms": "on", "phone": "987 65 432", "version": portal.kin.version}).status_code == 302
     portal.kin.refresh_from_db()
     cast.person.refresh_from_db()
     assert channels_for(Recipient(related=portal.kin)) == [("sms", "987 65 432")]
     assert channels_for(Recipient(person=cast.person)) == [("email", "petra@example.invalid")]  # untouched
     own = cast.client_for(portal.person_user)
-    assert own.post(url, {"notify_email": "", "email": ""}).status_code == 302
+    assert own.post(url, {"notify_email": "", "email": "", "version": cast.person.version}).status_code == 302
     cast.person.refresh_from_db()
     assert not cast.person.notify_email
     assert cast.client_for(portal.other_kin_user).get(url).status_code == 404
+
+
+def test_a_stale_or_unversioned_save_of_the_notice_channels_changes_nothing_and_keeps_the_choice(cast, portal):
+    """#13: staff changed the e-mail address after the person opened the page; the person's save is refused."""
+    from django.db.models import F
+
+    from oppfolging.people.models import Person
+
+    url = reverse("portal:notices", args=[cast.person.pk])
+    own = cast.client_for(portal.person_user)
+    seen = own.get(url).context["form"].initial["version"]
+    Person.objects.filter(pk=cast.person.pk).update(email="ny@example.invalid", version=F("version") + 1)
+    for data in ({"notify_sms": "on", "phone": "912 34 567", "version": seen},
+                 {"notify_sms": "on", "phone": "912 34 567"}):
+        response = own.post(url, data)
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "Noen andre har lagret en endring" in html and 'value="912 34 567"' in html
+        cast.person.refresh_from_db()
+        assert (cast.person.email, cast.person.notify_sms, cast.person.phone) == ("ny@example.invalid", False, "")
+    # Saving again on the page now shown is a deliberate choice, and goes through.
+    again = own.post(url, {"notify_sms": "on", "phone": "912 34 567",
+                           "version": response.context["form"].data["version"]})
+    assert again.status_code == 302
+    cast.person.refresh_from_db()
+    assert cast.person.notify_sms and cast.person.phone == "912 34 567"
 
 
 
@@ -230,3 +270,27 @@ def test_a_double_click_records_the_persons_wish_and_psfs_scores_once(cast, port
     repeat = client.post(url, data, follow=True)
     assert "Dette var allerede lagret." in repeat.content.decode() and "Gå tur" in repeat.content.decode()
     assert PsfsSelfScore.objects.filter(person=cast.person).count() == 1
+
+
+def test_the_second_of_two_users_answering_a_proposed_goal_is_told_it_was_already_handled(cast, portal):
+    """#13: two team members answer the same proposal at once; the later answer changes nothing."""
+    from oppfolging.accounts.models import RoleAssignment
+
+    from ..conftest import make_user
+
+    other_unit_user = make_user("ku2", "Kåre", "Koordinerende")
+    RoleAssignment.objects.create(user=other_unit_user, municipality=cast.municipality, role="coordinating_unit")
+    proposal = GoalProposal.objects.create(person=cast.person, text="Svømme igjen", proposed_by_kind="person")
+    due = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
+    accepted = cast.client_for(cast.cu).post(
+        reverse("portal:proposal_accept", args=[cast.person.pk, proposal.pk]), {"next_evaluation_on": due})
+    assert accepted.status_code == 302
+    for url, data in (("portal:proposal_decline", {"reply": "Vi tar det opp på møtet."}),
+                      ("portal:proposal_accept", {"next_evaluation_on": due})):
+        late = cast.client_for(other_unit_user).post(reverse(url, args=[cast.person.pk, proposal.pk]), data,
+                                                     follow=True)
+        assert late.status_code == 200
+        assert "Forslaget er allerede behandlet." in late.content.decode()
+    proposal.refresh_from_db()
+    assert (proposal.status, proposal.reply, proposal.handled_by) == ("accepted", "", cast.cu)
+    assert Goal.objects.filter(text="Svømme igjen").count() == 1

@@ -104,7 +104,7 @@ def test_it_sends_neither_receipt_nor_decline_reason_to_an_unverified_address(
     assert "sendes ikke til melderen" in detail and "Teksten sendes til melderen" not in detail
     with django_capture_on_commit_callbacks(execute=True):
         unit.post(reverse("referrals:decline", args=[referral.pk]),
-                  {"reason": "Personen har alt et oppfølgingsteam."})
+                  {"reason": "Personen har alt et oppfølgingsteam.", "version": referral.version})
     referral.refresh_from_db()
     assert referral.status == "declined"
     assert mail.outbox == [] and not Notification.objects.exists()

@@ -35,7 +35,7 @@ def test_it_assigns_a_case_worker_who_then_sees_the_person(cast):
     RoleAssignment.objects.create(user=cast.colleague, municipality=cast.municipality, role="coordinator")
     assert policy.person_grant(user=cast.colleague, person=cast.person) is None
     response = cast.client_for(cast.cu).post(
-        reverse("referrals:assign", args=[referral.pk]), {"assignee": cast.colleague.pk})
+        reverse("referrals:assign", args=[referral.pk]), {"assignee": cast.colleague.pk, "version": referral.version})
     assert response.status_code == 302
     referral.refresh_from_db()
     assert referral.assigned_to == cast.colleague
@@ -53,7 +53,7 @@ def test_it_declines_with_a_reason_and_tells_an_in_app_reporter_only_that_it_is_
     client = cast.client_for(cast.cu)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("referrals:decline", args=[referral.pk]),
-                               {"reason": "Behovene dekkes av hjemmesykepleien alene."})
+                               {"reason": "Behovene dekkes av hjemmesykepleien alene.", "version": referral.version})
     assert response.status_code == 302
     referral.refresh_from_db()
     assert referral.status == "declined" and referral.closed_at
@@ -69,8 +69,8 @@ def test_it_never_sends_a_decline_reason_by_email(cast, django_capture_on_commit
     referral = make_referral(cast, source="person", reporter_email="petra@example.invalid")
     with django_capture_on_commit_callbacks(execute=True):
         response = cast.client_for(cast.cu).post(reverse("referrals:decline", args=[referral.pk]),
-                                                 {"reason": "Behovene dekkes av hjemmesykepleien alene."},
-                                                 follow=True)
+                                                 {"reason": "Behovene dekkes av hjemmesykepleien alene.",
+                                                  "version": referral.version}, follow=True)
     assert mail.outbox == []
     assert "Melderen får ikke beskjed automatisk" in response.content.decode()
 
@@ -159,6 +159,24 @@ def test_it_refuses_a_triage_action_from_a_stale_page(cast):
     assert referral.status == "received" and referral.assigned_to == cast.cu
 
 
+def test_it_refuses_a_triage_action_without_the_version_it_was_made_on(cast):
+    """#13: a request that cannot say which version it saw is refused as a stale one, never applied."""
+    referral = make_referral(cast)
+    client = cast.client_for(cast.cu)
+    client.post(reverse("referrals:assign", args=[referral.pk]), {"assignee": cast.cu.pk})
+    client.post(reverse("referrals:deadline", args=[referral.pk]), {"deadline": "2031-02-03"})
+    response = client.post(reverse("referrals:decline", args=[referral.pk]),
+                           {"reason": "Uten versjon skal dette ikke gå gjennom"})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Noen andre endret meldingen" in html
+    assert "Uten versjon skal dette ikke gå gjennom</textarea>" in html  # what the user wrote is kept
+    assert f'name="version" value="{referral.version}"' in html
+    referral.refresh_from_db()
+    assert referral.version == 1 and referral.status == "received"
+    assert referral.assigned_to is None and referral.deadline == dt.date(2030, 1, 1)
+
+
 def test_it_closes_the_report_to_the_case_worker_once_it_is_closed(cast):
     """Issue 12.13: a case worker read a report after it was declined, decided or withdrawn."""
     from oppfolging.access import policy
@@ -168,7 +186,7 @@ def test_it_closes_the_report_to_the_case_worker_once_it_is_closed(cast):
     url = reverse("referrals:detail", args=[referral.pk])
     assert worker.get(url).status_code == 200
     cast.client_for(cast.cu).post(reverse("referrals:decline", args=[referral.pk]),
-                                  {"reason": "Behovene dekkes av hjemmesykepleien alene."})
+                                  {"reason": "Behovene dekkes av hjemmesykepleien alene.", "version": referral.version})
     referral.refresh_from_db()
     assert referral.status == "declined"
     assert worker.get(url).status_code == 404

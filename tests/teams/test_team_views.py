@@ -361,3 +361,19 @@ def test_a_double_click_records_a_wish_a_member_and_a_training_once(cast, team):
     repeat = client.post(pool, training, follow=True)
     assert "Dette var allerede lagret." in repeat.content.decode()
     assert cast.colleague.trainings.filter(course="Koordinatoropplæring").count() == 1
+
+
+def test_a_double_click_appoints_the_coordinator_once(cast, team):
+    """#13.4: the appointment carries a one-time token; a repeat shows the team, not an error."""
+    import re
+
+    CoordinatorProfile.objects.create(user=cast.colleague, municipality=cast.municipality)
+    client = cast.client_for(cast.cu)
+    url = reverse("teams:coordinator_appoint", args=[cast.person.pk])
+    token = re.search(r'name="submission_token" value="([0-9a-f-]{36})"', client.get(url).content.decode()).group(1)
+    form = {"coordinator": cast.colleague.pk, "submission_token": token}
+    assert client.post(url, form).status_code == 302
+    repeat = client.post(url, form, follow=True)
+    html = repeat.content.decode()
+    assert "Dette var allerede lagret." in html and "Dette er allerede teamets koordinator." not in html
+    assert CoordinatorAssignment.objects.filter(team=team).count() == 1

@@ -53,13 +53,23 @@ def break_glass_open(*, grant: StaffGrant, person: Person, reason: str) -> Break
 
 @transaction.atomic
 def break_glass_review(*, grant: StaffGrant, access: BreakGlassAccess, note: str) -> BreakGlassAccess:
-    """Record the coordinating unit's review of an emergency access in its municipality."""
+    """Record the coordinating unit's review of an emergency access in its municipality.
+
+    An access is reviewed once: when a colleague reviewed it after this page was opened, their
+    review stands and this one is refused (ValidationError), never written over it.
+    """
     grant.require_role(Role.COORDINATING_UNIT)
     grant.require_owns(access.person)
-    access.reviewed_by = grant.user
-    access.reviewed_at = timezone.now()
-    access.review_note = note.strip()
-    access.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])
+    reviewed_at = timezone.now()
+    if not BreakGlassAccess.objects.filter(pk=access.pk, reviewed_at__isnull=True).update(
+            reviewed_by=grant.user, reviewed_at=reviewed_at, review_note=note.strip()):
+        first = BreakGlassAccess.objects.select_related("reviewed_by").get(pk=access.pk)
+        who = first.reviewed_by.full_name if first.reviewed_by else ""
+        refusal = [_("Nødtilgangen ble gjennomgått av %(name)s før deg, og den gjennomgangen gjelder.") % {"name": who}]
+        if note.strip():
+            refusal.append(_("Merknaden du skrev, er ikke lagret: «%(note)s»") % {"note": note.strip()})
+        raise ValidationError(refusal)
+    access.reviewed_by, access.reviewed_at, access.review_note = grant.user, reviewed_at, note.strip()
     audit_record(
         actor=grant.user,
         action=Action.UPDATE,

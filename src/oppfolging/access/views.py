@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -85,6 +86,11 @@ def break_glass_mark_reviewed(request: AuthenticatedHttpRequest, access_id: int)
         raise Http404
     form = BreakGlassReviewForm(request.POST)
     if form.is_valid():
-        services.break_glass_review(grant=grant, access=access, note=form.cleaned_data["note"])
-        messages.success(request, _("Nødtilgangen er markert som gjennomgått."))
+        try:
+            services.break_glass_review(grant=grant, access=access, note=form.cleaned_data["note"])
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Nødtilgangen er markert som gjennomgått."))
     return redirect("access:break_glass_review")

@@ -11,11 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from oppfolging.accounts import services
-from oppfolging.accounts.models import Municipality, Role, User
+from oppfolging.accounts.models import Municipality, Role
 from oppfolging.audit.services import client_ip
 from oppfolging.catalogue.models import Service
 from oppfolging.lib import identity
 from oppfolging.lib.forms import model_choice_field
+from oppfolging.submissions.forms import OnceForm
 
 
 class SignInForm(AuthenticationForm):
@@ -56,7 +57,9 @@ def _wait_message(seconds: int) -> str:
     ) % {"count": minutes}
 
 
-class StaffCreateForm(forms.Form):
+class StaffCreateForm(OnceForm):
+    """A new staff user; the one-time token makes a double click add the user once."""
+
     first_name = forms.CharField(label=_("Fornavn"), max_length=150)
     last_name = forms.CharField(label=_("Etternavn"), max_length=150)
     username = forms.RegexField(
@@ -87,11 +90,8 @@ class StaffCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         model_choice_field(self, "service").queryset = Service.objects.filter(municipality=municipality)
 
-    def clean_hpr_number(self) -> str:
-        number = self.cleaned_data["hpr_number"]
-        if number and User.objects.filter(hpr_number=number).exists():
-            raise ValidationError(_("En annen bruker har allerede dette HPR-nummeret."))
-        return number
+    # Whether a user name or number is taken is the service's check, made after the one-time
+    # token is claimed: a double click then leads to the user added, not to "already in use".
 
     def clean_national_id(self) -> str:
         number = identity.compact(self.cleaned_data["national_id"])
@@ -99,15 +99,10 @@ class StaffCreateForm(forms.Form):
             return ""
         if not identity.is_valid(number, allow_synthetic=settings.ALLOW_SYNTHETIC_IDS):
             raise ValidationError(_("Fødselsnummeret er ikke gyldig."))
-        if User.objects.filter(national_id=number).exists():
-            raise ValidationError(_("En annen bruker har allerede dette fødselsnummeret."))
         return number
 
     def clean_username(self) -> str:
-        username = self.cleaned_data["username"].strip()
-        if User.objects.filter(username__iexact=username).exists():
-            raise ValidationError(_("Brukernavnet er allerede i bruk."))
-        return username
+        return str(self.cleaned_data["username"]).strip()
 
 
 class MunicipalitySettingsForm(forms.ModelForm):

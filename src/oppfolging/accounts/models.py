@@ -111,6 +111,8 @@ class User(AbstractUser):
         validators=[RegexValidator(r"^\d{11}$", _("Fødselsnummeret har 11 siffer."))],
         help_text=_("Brukes bare til å kjenne igjen den ansatte ved innlogging med HelseID."),
     )
+    # The version of the user's own settings (notification channels, målform), for versioned saves.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     # The access policy's caches for one request (access/policy.py), set on first use. The
     # portal grants are access.grants.PortalGrant, a layer above the models.

@@ -9,7 +9,7 @@ import math
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -120,6 +120,15 @@ def staff_user_create(
     grant.require_owns(service)
     if role == Role.EVALUATOR:
         raise ValidationError({"role": _("Evaluatorer legges inn nasjonalt, ikke av kommunen.")})
+    taken = {}
+    if User.objects.filter(username__iexact=username).exists():
+        taken["username"] = _("Brukernavnet er allerede i bruk.")
+    if hpr_number and User.objects.filter(hpr_number=hpr_number).exists():
+        taken["hpr_number"] = _("En annen bruker har allerede dette HPR-nummeret.")
+    if national_id and User.objects.filter(national_id=national_id).exists():
+        taken["national_id"] = _("En annen bruker har allerede dette fødselsnummeret.")
+    if taken:
+        raise ValidationError(taken)
     municipality = grant.municipality
     user = User(
         username=username, first_name=first_name, last_name=last_name, email=email, title=title,
@@ -130,7 +139,12 @@ def staff_user_create(
     else:
         user.set_unusable_password()
     user.full_clean()
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Someone took the user name between the check above and this save.
+        raise ValidationError({"username": _("Brukernavnet er allerede i bruk.")}) from None
     RoleAssignment.objects.create(user=user, municipality=municipality, role=role, service=service)
     audit_record(actor=grant.user, action=Action.CREATE, resource="staff_user", resource_id=user.pk,
                  municipality=municipality, role=Role.ADMINISTRATOR,
@@ -169,6 +183,8 @@ def user_language_save(*, user: User, language: str) -> User:
     """Remember the written standard the signed-in user chose in the header, for pages and messages."""
     if language not in dict(settings.LANGUAGES) or user.language == language:
         return user
-    user.language = language
-    user.save(update_fields=["language"])
+    # The choice is made now, not on a form opened earlier: it needs no version, but moves it on,
+    # so a settings page opened before it cannot put the old målform back.
+    User.objects.filter(pk=user.pk).update(language=language, version=F("version") + 1)
+    user.refresh_from_db(fields=["language", "version"])
     return user

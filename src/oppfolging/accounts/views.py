@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -23,7 +24,9 @@ from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.accounts.locale import offered
 from oppfolging.accounts.middleware import SESSION_KEY
 from oppfolging.accounts.models import Role, RoleAssignment, User
+from oppfolging.lib.forms import add_service_error
 from oppfolging.lib.versioning import conflict_rows, save_form_versioned
+from oppfolging.submissions.once import AlreadySubmitted, once
 
 
 def demo_users() -> list[tuple[str, list[User]]]:
@@ -88,9 +91,19 @@ def staff(request: AuthenticatedHttpRequest) -> HttpResponse:
     municipality = grant.municipality
     form = StaffCreateForm(request.POST or None, municipality=municipality)
     if request.method == "POST" and form.is_valid():
-        user = services.staff_user_create(grant=grant, **form.cleaned_data)
-        messages.success(request, _("%(name)s er lagt til.") % {"name": user.full_name})
-        return redirect("accounts:staff")
+        try:
+            with once(form.submission, user=request.user) as submission:
+                user = services.staff_user_create(grant=grant, **form.data_without_token())
+                submission.created(user)
+        except AlreadySubmitted:
+            # A double click: the user was added once, and is in the list.
+            messages.info(request, _("Dette var allerede lagret."))
+            return redirect("accounts:staff")
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("%(name)s er lagt til.") % {"name": user.full_name})
+            return redirect("accounts:staff")
     assignments = (
         RoleAssignment.objects.filter(municipality=municipality)
         .select_related("user", "service")

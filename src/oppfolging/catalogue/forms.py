@@ -18,7 +18,9 @@ from oppfolging.people.forms import VersionedForm
 from oppfolging.submissions.forms import OnceMixin
 
 
-class ServiceForm(VersionedForm):
+class ServiceForm(OnceMixin, VersionedForm):
+    """A catalogue entry; a new one carries a one-time token, so a double click adds it once."""
+
     class Meta:
         model = Service
         fields = [

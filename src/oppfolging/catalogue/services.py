@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from oppfolging.access.grants import StaffGrant
@@ -32,8 +32,16 @@ def service_create(*, grant: StaffGrant, **fields: Any) -> Service:
     """Add a service to the municipality's catalogue (the coordinating unit or an administrator)."""
     grant.require_role(*CATALOGUE_EDITORS)
     service = Service(municipality=grant.municipality, **fields)
+    taken = ValidationError({"name": _("Det finnes allerede en tjeneste med dette navnet i katalogen.")})
+    if Service.objects.filter(municipality=grant.municipality, name=service.name).exists():
+        raise taken
     service.full_clean()
-    service.save()
+    try:
+        with transaction.atomic():
+            service.save()
+    except IntegrityError:
+        # Someone added a service with this name between the check above and this save.
+        raise taken from None
     return service
 
 

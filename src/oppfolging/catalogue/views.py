@@ -61,7 +61,14 @@ def service_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ServiceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            service = services.service_create(grant=grant, **form.model_fields())
+            with once(form.submission, user=request.user) as submission:
+                service = services.service_create(grant=grant, **form.model_fields())
+                submission.created(service)
+        except AlreadySubmitted as earlier:
+            # A double click: one service, shown as the first click would have.
+            messages.info(request, _("Dette var allerede lagret."))
+            return redirect("catalogue:detail", service_id=earlier.object_id) if earlier.object_id else redirect(
+                "catalogue:list")
         except ValidationError as error:
             form.add_error(None, error)
         else:

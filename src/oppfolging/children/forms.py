@@ -12,7 +12,9 @@ from oppfolging.lib.forms import model_choice_field
 from oppfolging.submissions.forms import OnceForm
 
 
-class AppointForm(forms.Form):
+class AppointForm(OnceForm):
+    """The decision on a barnekoordinator; the one-time token makes a double click record it once."""
+
     coordinator = forms.ModelChoiceField(label=_("Barnekoordinator"), queryset=User.objects.none())
     grounds = forms.ChoiceField(label=_("Grunnlag"), choices=Grounds.choices, widget=forms.RadioSelect)
     expected_on = forms.DateField(label=_("Termin"), required=False, widget=forms.DateInput(attrs={"type": "date"}),

@@ -75,7 +75,12 @@ def appoint(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
                        is_child=grant.person.is_child)
     if request.method == "POST" and form.is_valid():
         try:
-            services.child_coordinator_appoint(grant=grant, **form.cleaned_data)
+            with once(form.submission, user=request.user) as submission:
+                submission.created(services.child_coordinator_appoint(grant=grant, **form.data_without_token()))
+        except AlreadySubmitted:
+            # A double click: the decision was recorded once, and the child's page shows it.
+            messages.info(request, _("Dette var allerede lagret."))
+            return redirect("children:child", person_id=person_id)
         except ValidationError as error:
             form.add_error(None, error)
         else:

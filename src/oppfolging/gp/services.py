@@ -57,15 +57,25 @@ def risk_list_upload(
 
 @transaction.atomic
 def entry_review(*, grant: StaffGrant, entry: RiskEntry, decision: str, note: str = "",
-                 referral: Referral | None = None, look_again: date | None = None) -> RiskReview:
+                 referral: Referral | None = None, look_again: date | None = None,
+                 first: bool = False) -> RiskReview:
     """Record the GP's review of one patient (changing an earlier one is allowed).
 
     The decision is also remembered for the list's GP by the patient's identity number, so the
     next extract shows it instead of listing the patient as new; a date to look again is kept
-    only for "not relevant now".
+    only for "not relevant now". With `first` (the list offers a review only for a patient
+    without one) a review made by someone else after the list was opened stands, and this one
+    is refused with ValidationError instead of overwriting it.
     """
     _require_list(grant, entry.risk_list)
     actor = grant.user
+    if first:
+        # The entry's row is the lock two reviewers of the same patient meet at.
+        RiskEntry.objects.select_for_update().filter(pk=entry.pk).first()
+        earlier = RiskReview.objects.filter(entry=entry).select_related("reviewed_by").first()
+        if earlier is not None:
+            raise ValidationError(_("%(name)s vurderte pasienten før deg (%(label)s). Vurderingen din er ikke lagret.")
+                                  % {"name": earlier.reviewed_by.full_name, "label": earlier.label})
     if decision != ReviewDecision.NOT_RELEVANT:
         look_again = None
     now = timezone.now()

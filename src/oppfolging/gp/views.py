@@ -128,13 +128,19 @@ def entry_review(request: AuthenticatedHttpRequest, list_id: int, entry_id: int)
     risk_list = _list_for(request, list_id)
     entry = _entry_for(risk_list, entry_id)
     form = ReviewForm(request.POST)
+    refused = ""
     if form.is_valid():
         if form.cleaned_data["decision"] == ReviewDecision.REFER:
             target = reverse("gp:refer", args=[list_id, entry_id])
             if request.headers.get("HX-Request"):
                 return HttpResponse(status=204, headers={"HX-Redirect": target})
             return redirect(target)
-        services.entry_review(grant=_grant(request, risk_list), entry=entry, **form.cleaned_data)
+        try:
+            services.entry_review(grant=_grant(request, risk_list), entry=entry, first=True, **form.cleaned_data)
+        except ValidationError as refusal:
+            refused = " ".join(refusal.messages)
+            if not request.headers.get("HX-Request"):
+                messages.error(request, refused)
         entry = _entry_for(risk_list, entry_id)
         form = ReviewForm()
     elif not request.headers.get("HX-Request"):
@@ -145,7 +151,7 @@ def entry_review(request: AuthenticatedHttpRequest, list_id: int, entry_id: int)
         # The row keeps the number it had in the list as shown.
         number = request.POST.get("number", "")
         return render(request, "gp/_entry.html", {
-            "entry": entry, "risk_list": risk_list, "review_form": form,
+            "entry": entry, "risk_list": risk_list, "review_form": form, "refused": refused,
             "number": int(number) if re.fullmatch(r"[0-9]{1,7}", number) else None})
     return redirect("gp:detail", list_id=list_id)
 

@@ -15,3 +15,4 @@ class PreferencesForm(forms.Form):
         label=_("Målform"), required=False,
         choices=[("", _("Kommunens målform"))] + list(WrittenLanguage.choices),
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -21,6 +21,7 @@ from oppfolging.access.grants import StaffGrant
 from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
+from oppfolging.lib.versioning import save_versioned
 from oppfolging.notifications.delivery import refuse_without_basis
 from oppfolging.notifications.models import (
     DONE_WHEN_OPENED,
@@ -207,12 +208,16 @@ def delivery_retry(*, grant: StaffGrant, delivery: Delivery) -> Delivery:
 
 @transaction.atomic
 def notification_preferences_save(
-    *, user: User, notify_email: bool, notify_sms: bool, phone: str, language: str
+    *, user: User, notify_email: bool, notify_sms: bool, phone: str, language: str, expected_version: int
 ) -> User:
-    """Save how the user wants to be told that something waits, and the written standard they read."""
+    """Save how the user wants to be told that something waits, and the written standard they read.
+
+    A save on settings changed since the page was opened (in another tab) raises EditConflict.
+    """
     if notify_sms and not phone.strip():
         raise ValidationError({"phone": _("Skriv et mobilnummer for å få varsel på SMS.")})
+    user = User.objects.get(pk=user.pk)  # the row itself: the request's user is a lazy stand-in
     user.notify_email, user.notify_sms, user.phone, user.language = notify_email, notify_sms, phone.strip(), language
     user.full_clean()
-    user.save(update_fields=["notify_email", "notify_sms", "phone", "language"])
+    save_versioned(user, expected_version=expected_version, fields=["notify_email", "notify_sms", "phone", "language"])
     return user

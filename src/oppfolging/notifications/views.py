@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +16,7 @@ from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
 from oppfolging.lib.params import id_param
+from oppfolging.lib.versioning import conflict_rows, save_form_versioned
 from oppfolging.notifications import selectors, services
 from oppfolging.notifications.delivery import refuse_without_basis
 from oppfolging.notifications.delivery import render as render_message
@@ -67,16 +67,17 @@ def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     form = PreferencesForm(request.POST or None, initial={
         "notify_email": user.notify_email, "notify_sms": user.notify_sms, "phone": user.phone,
-        "language": user.language})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.notification_preferences_save(user=user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+        "language": user.language, "version": user.version})
+    conflict = None
+    if request.method == "POST":
+        # A save without the version the page was opened on is refused as stale (versions start at 1).
+        saved, conflict = save_form_versioned(form, lambda version, fields: services.notification_preferences_save(
+            user=user, expected_version=version, **fields))
+        if saved:
             messages.success(request, _("Innstillingene er lagret."))
             return redirect("notifications:preferences")
-    return render(request, "notifications/preferences.html", {"form": form})
+    return render(request, "notifications/preferences.html", {
+        "form": form, "conflict": conflict, "conflict_rows": conflict_rows(form, conflict) if conflict else []})
 
 
 def letters(request: AuthenticatedHttpRequest) -> HttpResponse:

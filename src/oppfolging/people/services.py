@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
 from django.utils.translation import gettext as _
 
@@ -59,6 +59,21 @@ def _apply_identity(person: Person) -> None:
         raise ValidationError({"birth_date": _("Oppgi fødselsdato for dette nummeret.")})
 
 
+class PersonAlreadyRegistered(ValidationError):
+    """The identity number is taken in the municipality; `person` is who has it, for a link."""
+
+    def __init__(self, person: Person) -> None:
+        super().__init__({"identity_number": _("Denne personen er allerede registrert i kommunen.")})
+        self.person = person
+
+
+def _registered(person: Person) -> Person | None:
+    """Return the person already registered in the municipality with this one's identity number."""
+    if not person.identity_number:
+        return None
+    return Person.objects.filter(municipality_id=person.municipality_id, identity_number=person.identity_number).first()
+
+
 @transaction.atomic
 def person_create(*, grant: StaffGrant, **fields: Any) -> Person:
     """Register a person in the municipality; one person per identity number."""
@@ -66,14 +81,18 @@ def person_create(*, grant: StaffGrant, **fields: Any) -> Person:
     municipality = grant.municipality
     person = Person(municipality=municipality, **fields)
     _apply_identity(person)
-    if person.identity_number and Person.objects.filter(
-        municipality=municipality, identity_number=person.identity_number
-    ).exists():
-        raise ValidationError(
-            {"identity_number": _("Denne personen er allerede registrert i kommunen.")}
-        )
+    if (existing := _registered(person)) is not None:
+        raise PersonAlreadyRegistered(existing)
     person.full_clean()
-    person.save()
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        # Someone registered the same number between the check above and this save: the loser
+        # of the race is led to the person the winner registered.
+        if (existing := _registered(person)) is None:
+            raise
+        raise PersonAlreadyRegistered(existing) from None
     audit_record(
         actor=grant.user,
         action=Action.CREATE,

@@ -79,6 +79,7 @@ def person_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Register a new person (the coordinating unit)."""
     grant = get_staff_grant(request, policy.can_create_person)
     form = PersonForm(request.POST or None, municipality=grant.municipality)
+    registered = None
     if request.method == "POST" and form.is_valid():
         try:
             with once(form.submission, user=request.user) as submission:
@@ -89,12 +90,16 @@ def person_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.info(request, _("Dette var allerede lagret."))
             return redirect("people:detail", person_id=earlier.object_id) if earlier.object_id else redirect(
                 "people:create")
+        except services.PersonAlreadyRegistered as error:
+            # Registered before, or by a colleague a moment ago: lead to them (the page checks access).
+            form.add_error(None, error)
+            registered = error.person
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("%(name)s er registrert.") % {"name": person.full_name})
             return redirect("people:detail", person_id=person.pk)
-    return render(request, "people/person_form.html", {"form": form, "person": None})
+    return render(request, "people/person_form.html", {"form": form, "person": None, "registered": registered})
 
 
 def person_edit(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:

@@ -205,8 +205,7 @@ def measure_update(
 
 
 @transaction.atomic
-def measure_report(*, grant: PersonGrant, measure: Measure, status: str,
-                   expected_version: int | None = None) -> Measure:
+def measure_report(*, grant: PersonGrant, measure: Measure, status: str, expected_version: int) -> Measure:
     """Let the member responsible for a measure (or a writer of the plan) report its progress.
 
     ``expected_version`` is the version the reporter saw; a report made on an older version
@@ -222,12 +221,11 @@ def measure_report(*, grant: PersonGrant, measure: Measure, status: str,
         raise PermissionDenied("Only the member responsible or a writer of the plan reports this.")
     if status not in MeasureStatus.values:
         raise ValidationError(_("Ukjent status."))
-    seen = measure.version if expected_version is None else expected_version
-    if status == measure.status and seen == measure.version:
+    if status == measure.status and expected_version == measure.version:
         return measure
     before = snapshot(measure)
     measure.status = status
-    save_versioned(measure, expected_version=seen, fields=["status"])
+    save_versioned(measure, expected_version=expected_version, fields=["status"])
     record_change(plan=measure.goal.plan, actor=grant.user, item=measure, action=ChangeAction.UPDATE,
                   summary=_("Tiltak %(status)s: %(text)s") % {"status": measure.get_status_display().lower(),
                                                             "text": measure.description[:150]}, before=before)

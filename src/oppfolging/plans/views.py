@@ -23,7 +23,7 @@ from oppfolging.assessments.models import PsfsActivity
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant, client_ip
 from oppfolging.home import selectors as home_selectors
-from oppfolging.lib.params import id_param
+from oppfolging.lib.params import id_param, number_param
 from oppfolging.lib.pdf import render_pdf
 from oppfolging.lib.versioning import EditConflict, conflict_rows, save_form_versioned
 from oppfolging.plans import selectors, services
@@ -262,12 +262,10 @@ def measure_status(request: AuthenticatedHttpRequest, person_id: int, measure_id
         "goal__plan", "responsible_membership").first()
     if measure is None:
         raise Http404
-    version = request.POST.get("version", "")
     try:
-        services.measure_report(grant=grant, measure=measure,
-                                status=request.POST.get("status", ""),
-                                expected_version=int(version) if version.isascii() and version.isdigit()
-                                and len(version) < 10 else None)
+        # A report without the version it was made on is refused as stale (versions start at 1).
+        services.measure_report(grant=grant, measure=measure, status=request.POST.get("status", ""),
+                                expected_version=number_param(request.POST.get("version")) or 0)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     except EditConflict as conflict:

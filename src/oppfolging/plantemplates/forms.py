@@ -9,6 +9,7 @@ from oppfolging.catalogue.models import Service
 from oppfolging.lib.forms import model_choice_field
 from oppfolging.plantemplates.models import TemplateVersion
 from oppfolging.plantemplates.services import TemplateContent
+from oppfolging.submissions.forms import OnceMixin
 
 
 def _lines(text: str) -> list[str]:
@@ -25,7 +26,9 @@ def goal_areas_text(version: TemplateVersion) -> str:
         for a in version.goal_areas.all())
 
 
-class TemplateForm(forms.Form):
+class TemplateForm(OnceMixin, forms.Form):
+    """A template's content; a new template carries a one-time token, so a double click makes one."""
+
     name = forms.CharField(label=_("Navn"), max_length=150)
     description = forms.CharField(label=_("Hvem malen passer for"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 2}))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
@@ -75,8 +75,13 @@ def template_create(*, grant: StaffGrant, name: str, description: str = "",
         raise ValidationError({"name": _("Gi malen et navn.")})
     if PlanTemplate.objects.filter(municipality=grant.municipality, name=name.strip()).exists():
         raise ValidationError({"name": _("Det finnes allerede en mal med dette navnet.")})
-    template = PlanTemplate.objects.create(municipality=grant.municipality, name=name.strip()[:150],
-                                           description=description.strip(), created_by=grant.user)
+    try:
+        with transaction.atomic():
+            template = PlanTemplate.objects.create(municipality=grant.municipality, name=name.strip()[:150],
+                                                   description=description.strip(), created_by=grant.user)
+    except IntegrityError:
+        # Someone created a template with this name since the check above.
+        raise ValidationError({"name": _("Det finnes allerede en mal med dette navnet.")}) from None
     version = _save_version(grant, template, content, _("Første versjon"))
     audit_record(actor=grant.user, action=Action.CREATE, resource="plan_template", resource_id=template.pk,
                  municipality=grant.municipality, role=Role.COORDINATING_UNIT,

@@ -21,6 +21,7 @@ from oppfolging.plans.models import IndividualPlan
 from oppfolging.plantemplates import services
 from oppfolging.plantemplates.forms import SectionForm, TemplateForm
 from oppfolging.plantemplates.models import PlanSection, PlanTemplate, TemplateVersion
+from oppfolging.submissions.once import AlreadySubmitted, once
 from oppfolging.teams.models import Team, TeamStatus
 
 
@@ -46,8 +47,16 @@ def template_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = TemplateForm(request.POST or None, municipality=grant.municipality)
     if request.method == "POST" and form.is_valid():
         try:
-            template = services.template_create(grant=grant, name=form.cleaned_data["name"],
-                                                description=form.cleaned_data["description"], content=form.content())
+            with once(form.submission, user=request.user) as submission:
+                template = services.template_create(grant=grant, name=form.cleaned_data["name"],
+                                                    description=form.cleaned_data["description"],
+                                                    content=form.content())
+                submission.created(template)
+        except AlreadySubmitted as earlier:
+            # A double click: one template, shown as the first click would have.
+            messages.info(request, _("Dette var allerede lagret."))
+            return redirect("plantemplates:detail", template_id=earlier.object_id) if earlier.object_id else redirect(
+                "plantemplates:list")
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -23,6 +23,7 @@ class NoticeChannelsForm(forms.Form):
     notify_sms = forms.BooleanField(label=_("Gi beskjed på SMS"), required=False)
     phone = forms.CharField(label=_("Mobilnummer"), required=False, max_length=30,
                             widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class WhatMattersForm(forms.Form):

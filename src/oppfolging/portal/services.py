@@ -54,12 +54,14 @@ def _audit(grant: PortalGrant, action: str, resource: str, item: object) -> None
 
 @transaction.atomic
 def notice_channels_save(
-    *, grant: PortalGrant, notify_email: bool, email: str, notify_sms: bool, phone: str
+    *, grant: PortalGrant, notify_email: bool, email: str, notify_sms: bool, phone: str, expected_version: int
 ) -> Person | RelatedPerson:
     """Save how the reader is told that something waits: by e-mail, by SMS, or (with neither) a letter.
 
     Each reader chooses for themself: the person on their own record, a next of kin on theirs.
-    The messages never carry health information, only that something waits and a link.
+    The messages never carry health information, only that something waits and a link. The
+    record's version is the one the page was opened on: a save after someone else changed the
+    record (staff correcting the address, the reader in another tab) is refused with EditConflict.
     """
     who: Person | RelatedPerson | None = grant.person if grant.is_self else grant.related_person
     if who is None:
@@ -74,17 +76,17 @@ def notice_channels_save(
         raise ValidationError(errors)
     who.notify_email, who.email, who.notify_sms, who.phone = notify_email, email.strip(), notify_sms, phone.strip()
     who.full_clean()
-    who.save(update_fields=["notify_email", "email", "notify_sms", "phone"])
+    save_versioned(who, expected_version=expected_version, fields=["notify_email", "email", "notify_sms", "phone"])
     _audit(grant, Action.UPDATE, "notice_channels", who)
     return who
 
 
 @transaction.atomic
-def what_matters_save(*, grant: PortalGrant, text: str, expected_version: int | None = None) -> IndividualPlan:
+def what_matters_save(*, grant: PortalGrant, text: str, expected_version: int) -> IndividualPlan:
     """Write or change «what matters to me» in the person's own plan.
 
-    With `expected_version` (the plan's version the page was opened on) a save on a plan someone
-    has changed since is refused with EditConflict, as a staff save of the plan is.
+    `expected_version` is the plan's version the page was opened on: a save on a plan someone has
+    changed since is refused with EditConflict, as a staff save of the plan is.
     """
     grant.require_self()
     plan = IndividualPlan.objects.select_for_update().filter(person=grant.person).first()
@@ -92,8 +94,7 @@ def what_matters_save(*, grant: PortalGrant, text: str, expected_version: int | 
         raise ValidationError(_("Du har ikke en individuell plan ennå. Skriv til koordinatoren din."))
     before = snapshot(plan)
     plan.what_matters = text.strip()
-    save_versioned(plan, expected_version=plan.version if expected_version is None else expected_version,
-                   fields=["what_matters"])
+    save_versioned(plan, expected_version=expected_version, fields=["what_matters"])
     record_change(plan=plan, actor=grant.user, item=plan, action=ChangeAction.UPDATE,
                   summary=_("Personen skrev hva som er viktig"), before=before)
     _audit(grant, Action.UPDATE, "individual_plan", plan)

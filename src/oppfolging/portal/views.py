@@ -26,8 +26,7 @@ from oppfolging.audit.services import audit_grant, client_ip
 from oppfolging.calendars.selectors import portal_tasks
 from oppfolging.catalogue.models import Service
 from oppfolging.children import services as children_services
-from oppfolging.lib.forms import add_service_error
-from oppfolging.lib.versioning import EditConflict
+from oppfolging.lib.versioning import EditConflict, conflict_rows, save_form_versioned
 from oppfolging.meetings import selectors as meeting_selectors
 from oppfolging.meetings import services as meeting_services
 from oppfolging.meetings.models import Invitation, Meeting, MeetingStatus
@@ -206,7 +205,8 @@ def matters(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
             if matters_form.is_bound and matters_form.is_valid():
                 try:
                     services.what_matters_save(grant=grant, text=matters_form.cleaned_data["text"],
-                                               expected_version=matters_form.cleaned_data["version"])
+                                               # Without a version the save is refused as stale.
+                                               expected_version=matters_form.cleaned_data["version"] or 0)
                 except EditConflict as conflict:
                     # What the person wrote stays in the form; saving again is their choice.
                     assert isinstance(matters_form.data, QueryDict)  # bound to request.POST
@@ -245,16 +245,18 @@ def notices(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     if who is None:
         raise Http404
     form = NoticeChannelsForm(request.POST or None, initial={
-        "notify_email": who.notify_email, "email": who.email, "notify_sms": who.notify_sms, "phone": who.phone})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.notice_channels_save(grant=grant, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
+        "notify_email": who.notify_email, "email": who.email, "notify_sms": who.notify_sms, "phone": who.phone,
+        "version": who.version})
+    conflict = None
+    if request.method == "POST":
+        # A save without the version the page was opened on is refused as stale (versions start at 1).
+        saved, conflict = save_form_versioned(form, lambda version, fields: services.notice_channels_save(
+            grant=grant, expected_version=version, **fields))
+        if saved:
             messages.success(request, _("Valget ditt er lagret."))
             return redirect("portal:notices", person_id=person_id)
-    return render(request, "portal/notices.html", _context(grant, form=form))
+    return render(request, "portal/notices.html", _context(
+        grant, form=form, conflict=conflict, conflict_rows=conflict_rows(form, conflict) if conflict else []))
 
 
 def psfs(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:

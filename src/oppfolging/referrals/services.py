@@ -224,6 +224,7 @@ def _log(referral: Referral, grant: StaffGrant, action: str, purpose: str) -> No
 
 
 def _save(referral: Referral, expected_version: int | None, fields: list[str]) -> None:
+    """Save on the version the unit saw; None (linking a person, refused once linked) on the one just read."""
     save_versioned(
         referral,
         expected_version=referral.version if expected_version is None else expected_version,
@@ -239,7 +240,7 @@ def _require_triage(grant: StaffGrant, referral: Referral) -> None:
 
 @transaction.atomic
 def referral_assign(
-    *, grant: StaffGrant, referral: Referral, assignee: User | None, expected_version: int | None = None
+    *, grant: StaffGrant, referral: Referral, assignee: User | None, expected_version: int
 ) -> Referral:
     """Give the report to a case worker (or take it back to the queue)."""
     _require_triage(grant, referral)
@@ -344,7 +345,7 @@ def referral_register_person(
 
 @transaction.atomic
 def referral_set_deadline(
-    *, grant: StaffGrant, referral: Referral, deadline: dt.date, expected_version: int | None = None
+    *, grant: StaffGrant, referral: Referral, deadline: dt.date, expected_version: int
 ) -> Referral:
     """Move the report's deadline (for example when more information is awaited)."""
     _require_triage(grant, referral)
@@ -356,7 +357,7 @@ def referral_set_deadline(
 
 @transaction.atomic
 def referral_close(
-    *, grant: StaffGrant, referral: Referral, status: str, reason: str, expected_version: int | None = None
+    *, grant: StaffGrant, referral: Referral, status: str, reason: str, expected_version: int
 ) -> Referral:
     """Close an open report as declined (the reporter is told) or withdrawn, with a reason."""
     _require_triage(grant, referral)

@@ -244,7 +244,11 @@ def person_search(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def referral_detail(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
     """One report: what was reported, and the triage actions."""
-    referral = get_referral_for_user(request, referral_id)
+    return _render_detail(request, get_referral_for_user(request, referral_id))
+
+
+def _render_detail(request: AuthenticatedHttpRequest, referral: Referral, *, reason_form: ReasonForm | None = None,
+                   status: int = 200) -> HttpResponse:
     user: User = request.user
     matches: QuerySet[Person] | list[Person] = []
     can_triage = policy.can_triage(user, referral.municipality)
@@ -262,18 +266,21 @@ def referral_detail(request: AuthenticatedHttpRequest, referral_id: int) -> Http
         "assign_form": AssignForm(
             municipality=referral.municipality, initial={"assignee": referral.assigned_to}
         ),
-        "reason_form": ReasonForm(),
+        "reason_form": reason_form or ReasonForm(),
         "deadline_form": DeadlineForm(initial={"deadline": referral.deadline}),
         "link_form": LinkPersonForm(),
         "register_form": RegisterPersonForm.from_referral(referral),
         "matches": matches,
         "can_triage": can_triage,
-    })
+    }, status=status)
 
 
-def _version(request: AuthenticatedHttpRequest) -> int | None:
-    """Return the version of the report the user saw, so a stale page cannot overwrite a change."""
-    return number_param(request.POST.get("version"))
+def _version(request: AuthenticatedHttpRequest) -> int:
+    """Return the version of the report the user saw, so a stale page cannot overwrite a change.
+
+    A request without one is refused as stale (versions start at 1): it cannot say what it saw.
+    """
+    return number_param(request.POST.get("version")) or 0
 
 
 def _act(request: AuthenticatedHttpRequest, referral_id: int, action) -> HttpResponse:  # noqa: ANN001
@@ -283,8 +290,11 @@ def _act(request: AuthenticatedHttpRequest, referral_id: int, action) -> HttpRes
         raise PermissionDenied
     try:
         message = action(grant, referral)
-    except EditConflict:
+    except EditConflict as conflict:
         messages.error(request, _("Noen andre endret meldingen mens du hadde den oppe. Se over og prøv igjen."))
+        if "reason" in request.POST:
+            # A reason takes writing: show the report as it is now with what the user wrote kept.
+            return _render_detail(request, conflict.current, reason_form=ReasonForm(request.POST), status=409)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

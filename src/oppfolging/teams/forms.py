@@ -34,7 +34,9 @@ class WishForm(OnceMixin, forms.ModelForm):
         model_choice_field(self, "wished_service").queryset = Service.objects.filter(municipality=municipality)
 
 
-class AppointForm(forms.Form):
+class AppointForm(OnceForm):
+    """Appoint or change the coordinator; the one-time token makes a double click appoint once."""
+
     coordinator = forms.ModelChoiceField(label=_("Koordinator"), queryset=User.objects.none())
     starts_on = forms.DateField(
         label=_("Fra dato"), required=False, widget=forms.DateInput(attrs={"type": "date"}),

@@ -136,7 +136,12 @@ def coordinator_appoint(request: AuthenticatedHttpRequest, person_id: int) -> Ht
     form = AppointForm(request.POST or None, municipality=grant.person.municipality)
     if request.method == "POST" and form.is_valid():
         try:
-            services.coordinator_appoint(grant=grant, team=team, **form.cleaned_data)
+            with once(form.submission, user=request.user) as submission:
+                submission.created(services.coordinator_appoint(grant=grant, team=team, **form.data_without_token()))
+        except AlreadySubmitted:
+            # A double click: the coordinator was appointed once, and the team page shows them.
+            messages.info(request, _("Dette var allerede lagret."))
+            return redirect("teams:person_team", person_id=person_id)
         except ValidationError as error:
             add_service_error(form, error)
         else:
