@@ -389,6 +389,9 @@ DOCUMENT_MAX_UNPACKED_MB = env_int("DOCUMENT_MAX_UNPACKED_MB", 200)
 DOCUMENT_MAX_ZIP_RATIO = env_int("DOCUMENT_MAX_ZIP_RATIO", 500)
 # A withdrawn document is kept this many days before the purge job removes the file.
 DOCUMENT_RETENTION_DAYS = env_int("DOCUMENT_RETENTION_DAYS", 365)
+# A form's one-time token is remembered this many days: a resubmission within them is shown the
+# record already made; the scheduler's sweep forgets older ones.
+SUBMISSION_TOKEN_DAYS = env_int("SUBMISSION_TOKEN_DAYS", 30)
 # A log note can be corrected by its author for this many minutes; after that, only by a new note.
 NOTE_EDIT_GRACE_MINUTES = env_int("NOTE_EDIT_GRACE_MINUTES", 30)
 # Tasks (action items, measures) remind the one responsible this many days before they are due.

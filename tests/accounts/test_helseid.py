@@ -106,6 +106,20 @@ def test_an_id_token_from_another_issuer_is_refused(cast, helseid, settings):
     assert response.status_code == 403 and "_auth_user_id" not in client.session
 
 
+@pytest.mark.parametrize("times", [{"exp": -3600}, {"iat": 3600}, {"iat": None}],
+                         ids=["expired", "issued in the future", "no time of issue"])
+def test_an_id_token_out_of_its_time_is_refused(cast, helseid, times):
+    import time
+
+    cast.gp.hpr_number = "123456789"
+    cast.gp.save()
+    now = int(time.time())
+    claims = {HPR: "123456789", **{k: None if v is None else now + v for k, v in times.items()}}
+    client = Client()
+    response = sign_in(client, claims)
+    assert response.status_code == 403 and "_auth_user_id" not in client.session
+
+
 def test_a_callback_with_an_unknown_state_is_refused(cast, helseid):
     cast.gp.hpr_number = "123456789"
     cast.gp.save()

@@ -34,6 +34,8 @@ from oppfolging.accounts.models import User
 logger = logging.getLogger(__name__)
 
 HPR_CLAIMS = ("helseid://claims/hpr/hpr_number", "hpr_number")
+# Seconds our clock and HelseID's may differ when a token's times are checked.
+CLOCK_LEEWAY = 30
 PID_CLAIMS = ("helseid://claims/identity/pid", "pid")
 BACKEND_PATH = "oppfolging.accounts.helseid.HelseIdBackend"
 
@@ -135,8 +137,12 @@ class HelseIdBackend(OIDCAuthenticationBackend):
         issuer = helseid_setting("HELSEID_ISSUER", "")
         if issuer and payload.get("iss") != issuer:
             raise SuspiciousOperation("The ID token comes from another issuer.")
-        if payload.get("exp", 0) < time.time() - 30:
+        now = time.time()
+        if payload.get("exp", 0) < now - CLOCK_LEEWAY:
             raise SuspiciousOperation("The ID token has expired.")
+        issued = payload.get("iat")
+        if not isinstance(issued, int | float) or issued > now + CLOCK_LEEWAY:
+            raise SuspiciousOperation("The ID token has no time of issue, or one in the future.")
         return payload
 
     def get_userinfo(self, access_token: str, id_token: str, payload: dict[str, Any]) -> dict[str, Any]:

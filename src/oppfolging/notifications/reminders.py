@@ -2,7 +2,8 @@
 
 One job for the worker (`send_reminders`), enqueued every 15 minutes by `oppfolging scheduler`
 or run once by `oppfolging send_reminders` from cron. It also runs the purges that come due by
-date: withdrawn documents' files and GP risk lists past the GP's review period. Every part is idempotent: a notification
+date: withdrawn documents' files, GP risk lists past the GP's review period and old one-time form
+tokens. Every part is idempotent: a notification
 is keyed by what it is about, so runs that repeat or overlap remind nobody twice.
 """
 
@@ -19,6 +20,7 @@ from oppfolging.gp.services import risk_lists_purge
 from oppfolging.meetings.tasks import run_meeting_jobs
 from oppfolging.notifications.tasks import deliveries_retry_due
 from oppfolging.plans.tasks import flag_idle_plans, remind_checkpoints
+from oppfolging.submissions.tasks import submissions_forget_old
 
 
 def run_all(now: dt.datetime | None = None) -> dict[str, int]:
@@ -37,6 +39,7 @@ def run_all(now: dt.datetime | None = None) -> dict[str, int]:
     counts["gp_risk_lists_purged"] = purged["lists"]
     counts["gp_risk_entries_purged"] = purged["entries"]
     counts["gp_risk_decisions_purged"] = purged["decisions"]
+    counts["submission_tokens_forgotten"] = submissions_forget_old(now=now)
     counts["deliveries_retried"] = deliveries_retry_due()
     return counts
 
