@@ -154,7 +154,7 @@ def count(client: Client, url: str) -> int:
 
 # (page, queries with the small world, who asks, url)
 PAGES: list[tuple[str, int, str, Any]] = [
-    ("start, coordinating unit", 24, "cu", lambda w: reverse("home:start")),
+    ("start, coordinating unit", 22, "cu", lambda w: reverse("home:start")),
     ("start, coordinator", 15, "coordinator", lambda w: reverse("home:start")),
     ("start, team member", 11, "colleague", lambda w: reverse("home:start")),
     ("start, GP", 11, "gp", lambda w: reverse("home:start")),

@@ -7,7 +7,7 @@ notification's kind fifty times over (docs/performance.md, fifth round). The lab
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Choices
 
@@ -15,4 +15,4 @@ from django.db.models import Choices
 def choice_label(choices: type[Choices], value: Any) -> Any:
     """Return the label of `value` among `choices` as `get_FOO_display()` would, or the value itself."""
     member = choices._value2member_map_.get(value)
-    return value if member is None else str(member.label)
+    return value if member is None else str(cast(Choices, member).label)
