@@ -154,7 +154,7 @@ def count(client: Client, url: str) -> int:
 
 # (page, queries with the small world, who asks, url)
 PAGES: list[tuple[str, int, str, Any]] = [
-    ("start, coordinating unit", 24, "cu", lambda w: reverse("home:start")),
+    ("start, coordinating unit", 22, "cu", lambda w: reverse("home:start")),
     ("start, coordinator", 15, "coordinator", lambda w: reverse("home:start")),
     ("start, team member", 11, "colleague", lambda w: reverse("home:start")),
     ("start, GP", 11, "gp", lambda w: reverse("home:start")),
@@ -163,7 +163,7 @@ PAGES: list[tuple[str, int, str, Any]] = [
     ("person list", 7, "cu", lambda w: reverse("people:list")),
     ("person", 9, "cu", lambda w: reverse("people:detail", args=[w.cast.person.pk])),
     ("team", 28, "cu", lambda w: reverse("teams:person_team", args=[w.cast.person.pk])),
-    ("plan", 40, "coordinator", lambda w: reverse("plans:detail", args=[w.cast.person.pk])),
+    ("plan", 38, "coordinator", lambda w: reverse("plans:detail", args=[w.cast.person.pk])),
     ("meetings", 11, "coordinator", lambda w: reverse("meetings:list", args=[w.cast.person.pk])),
     ("meeting", 25, "coordinator", lambda w: reverse("meetings:detail", args=[w.cast.person.pk, w.meeting.pk])),
     ("action items", 12, "colleague", lambda w: reverse("meetings:action_items", args=[w.cast.person.pk])),
@@ -185,7 +185,7 @@ PAGES: list[tuple[str, int, str, Any]] = [
     ("audit search by user", 9, "cu", lambda w: reverse("audit:search") + f"?user={w.coordinator.pk}"),
     ("audit search by period", 8, "cu", lambda w: reverse("audit:search") + "?date_from=2020-01-01"),
     ("evaluator comparison", 44, "evaluator", lambda w: reverse("indicators:comparison")),
-    ("plan PDF", 28, "coordinator", lambda w: reverse("plans:pdf", args=[w.cast.person.pk])),
+    ("plan PDF", 27, "coordinator", lambda w: reverse("plans:pdf", args=[w.cast.person.pk])),
 ]
 
 

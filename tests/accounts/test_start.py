@@ -1,6 +1,10 @@
+import datetime as dt
+
 from django.urls import reverse
 
 from oppfolging.audit.models import AuditEvent
+from oppfolging.home.selectors import referral_summary
+from oppfolging.referrals.models import Referral
 
 
 def start(cast, user):
@@ -16,6 +20,29 @@ def test_it_shows_the_coordinating_unit_its_register_and_reviews(cast):
     assert "Petra Person" in html
     assert "Ingen nødtilganger venter på gjennomgang." in html
     assert AuditEvent.objects.filter(actor=cast.cu, action="list", resource="start_page").count() == 1
+
+
+def test_it_counts_the_units_open_overdue_and_unassigned_reports_in_one_read(cast, django_assert_num_queries):
+    def report(**fields):
+        data = dict(
+            municipality=cast.municipality, subject_given_name="Petra", subject_family_name="Person",
+            source="school", channel="public_form", reporter_name="Lærer Lund",
+            reporter_email="lund@example.invalid", observations="Mye fravær.", consent="given",
+            deadline=dt.date(2030, 1, 1), receipt_code=f"K{Referral.objects.count():07d}",
+        )
+        return Referral.objects.create(**{**data, **fields})
+
+    report()  # open, not overdue, unassigned
+    report(assigned_to=cast.cu)  # open, assigned
+    report(deadline=dt.date(2020, 1, 1), assigned_to=cast.cu)  # open, overdue
+    report(deadline=dt.date(2020, 1, 1))  # open, overdue, unassigned
+    report(status="declined", deadline=dt.date(2020, 1, 1))  # not open: counted nowhere
+    report(municipality=cast.other_municipality)  # another municipality's
+
+    with django_assert_num_queries(4):  # the figures, the urgent and the rest, the teams without coordinator
+        summary = referral_summary(cast.municipality)
+    assert (summary["open"], summary["overdue"], summary["unassigned"]) == (4, 2, 2)
+    assert "4 åpne, 2 forfalt, 2 uten saksbehandler." in start(cast, cast.cu)
 
 
 def test_it_shows_the_gp_their_patients(cast):

@@ -195,12 +195,13 @@ RULES: tuple[_Rule, ...] = (
 # The filter of the persons a user serves is built from seven rules with nested subqueries; a
 # page asks for it several times (the menu's inbox count, the inbox, the tasks, the persons
 # served), and building and compiling it each time was about a fifth of a start page's time
-# (docs/performance.md). Within one request it is compiled once and reused as SQL. Only the SQL
-# is kept, never its answer: every use runs it again, so a membership or consent changed earlier
-# in the same request is seen. What the SQL fixes is what building it fixed already: today's
-# date and the user's role assignments (cached on the user for the request). Outside a request
-# (tasks, commands, tests calling services) nothing is kept.
-_compiled_filters: ContextVar[dict[tuple[int, int | None], tuple[str, tuple[Any, ...]] | None] | None] = (
+# (docs/performance.md). Within one request it is compiled once per user and reused as SQL, with
+# or without a municipality (which narrows the outer query, not the compiled filter: one build
+# serves both). Only the SQL is kept, never its answer: every use runs it again, so a membership
+# or consent changed earlier in the same request is seen. What the SQL fixes is what building it
+# fixed already: today's date and the user's role assignments (cached on the user for the
+# request). Outside a request (tasks, commands, tests calling services) nothing is kept.
+_compiled_filters: ContextVar[dict[int, tuple[str, tuple[Any, ...]] | None] | None] = (
     ContextVar("compiled_visibility_filters", default=None)
 )
 
@@ -234,17 +235,19 @@ def persons_visible_to(*, user: User, municipality: Municipality | None = None) 
     compiled = _compiled_filters.get()
     if compiled is None:
         return _visible_persons(user, municipality)
-    key = (user.pk, municipality.pk if municipality is not None else None)
-    if key not in compiled:
+    if user.pk not in compiled:
         try:
-            compiled[key] = _visible_persons(user, municipality).values("pk").query.sql_with_params()
+            compiled[user.pk] = _visible_persons(user, None).values("pk").query.sql_with_params()
         except EmptyResultSet:  # no rule can match (e.g. a leader): no one, without a query
-            compiled[key] = None
-    sql_params = compiled[key]
+            compiled[user.pk] = None
+    sql_params = compiled[user.pk]
     if sql_params is None:
         return Person.objects.none()
     sql, params = sql_params
-    return Person.objects.filter(pk__in=RawSQL(sql, params))
+    persons = Person.objects.filter(pk__in=RawSQL(sql, params))
+    if municipality is not None:
+        persons = persons.filter(municipality=municipality)
+    return persons
 
 
 def coordinator_access_begins(*, user: User, person: Person) -> dt.datetime | None:

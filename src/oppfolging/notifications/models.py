@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from oppfolging.lib.choices import choice_label
+
 
 class Kind(models.TextChoices):
     """What waits. The label is what the inbox shows; it never names a person or a diagnosis."""
@@ -121,6 +123,11 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def kind_label(self) -> str:
+        """Return what the inbox calls the kind, as `get_kind_display()` does, in one look-up."""
+        return choice_label(Kind, self.kind)
 
     @property
     def is_done(self) -> bool:

@@ -97,7 +97,8 @@ def psfs_goal_suggestions(plan: IndividualPlan) -> list[PsfsActivity]:
               .order_by("-completed_at", "-started_on", "-pk").first())
     if latest is None:
         return []
-    linked = {key for key in plan.goals.exclude(psfs_activity=None).values_list("psfs_activity__activity", flat=True)}
+    # From the goals as the plan page has fetched them (with their activities), not a read of its own.
+    linked = {goal.psfs_activity.activity for goal in plan.goals.all() if goal.psfs_activity is not None}
     return [a for a in latest.psfs_activities.all() if a.activity not in linked]
 
 

@@ -35,8 +35,8 @@ from oppfolging.submissions.once import AlreadySubmitted, once
 from oppfolging.teams.models import Consent
 
 
-def _plan(grant: PersonGrant) -> IndividualPlan:
-    plan = (
+def _plan_or_none(grant: PersonGrant) -> IndividualPlan | None:
+    return (
         IndividualPlan.objects.filter(person=grant.person)
         .select_related("team", "person")
         .prefetch_related("goals__measures__responsible_membership__user",
@@ -46,6 +46,10 @@ def _plan(grant: PersonGrant) -> IndividualPlan:
                           "team__memberships__related_person", "team__coordinator_assignments__coordinator")
         .first()
     )
+
+
+def _plan(grant: PersonGrant) -> IndividualPlan:
+    plan = _plan_or_none(grant)
     if plan is None:
         raise Http404("No plan.")
     return plan
@@ -77,13 +81,13 @@ def plan_context(plan: IndividualPlan) -> dict[str, Any]:
 
 def plan_detail(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     grant = get_person_for_user(request, person_id, resource="individual_plan")
-    plan = IndividualPlan.objects.filter(person=grant.person).first()
+    plan = _plan_or_none(grant)  # one read of the plan, with what the page shows of it
     if plan is None:
         return render(request, "plans/no_plan.html", {
             "grant": grant, "person": grant.person,
             "next_step": home_selectors.next_step(grant.person) if grant.can_write else None})
     return render(request, "plans/detail.html", {
-        "grant": grant, **plan_context(_plan(grant)),
+        "grant": grant, **plan_context(plan),
         "next_step": home_selectors.next_step(grant.person) if grant.can_write else None})
 
 
