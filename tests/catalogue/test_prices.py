@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
+import pytest
 from django.urls import reverse
 
 from oppfolging.accounts.models import Role, RoleAssignment
@@ -63,6 +64,20 @@ def test_it_prices_a_bed_day_without_a_service_and_groups_thousands(cast):
     assert (price.service, price.unit, price.amount) == ("", "bed_day", Decimal("5576"))
     html = client.get(reverse("catalogue:prices")).content.decode()
     assert "Liggedøgn på sykehus" in html and '<td class="num">5\xa0576 kr</td>' in html
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("6 500", Decimal("6500")), ("6\u00a0500,50", Decimal("6500.50")), ("6500,-", Decimal("6500")),
+    ("6 500 kr", Decimal("6500")), ("kr 812,5", Decimal("812.50")), ("812.50", Decimal("812.50")),
+])
+def test_it_reads_an_amount_as_people_write_it(cast, typed, stored):
+    client = cast.client_for(cast.leader)
+
+    response = client.post(reverse("catalogue:price_create"),
+                           price_data(amount=typed, submission_token=token_of(client)))
+
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert ServicePrice.objects.get().amount == stored
 
 
 def test_it_adds_one_price_for_a_double_post(cast):

@@ -14,6 +14,7 @@ from oppfolging.catalogue.models import (
     Service,
     ServicePrice,
 )
+from oppfolging.lib.forms import AmountField
 from oppfolging.people.forms import VersionedForm
 from oppfolging.submissions.forms import OnceMixin
 
@@ -47,7 +48,7 @@ class PriceForm(OnceMixin, VersionedForm):
     """
 
     service = forms.ChoiceField(label=_("Tjeneste"), required=False)
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("Pris i kroner"), max_digits=10, decimal_places=2, min_value=Decimal("0.01"), localize=True,
         error_messages={"min_value": _("Prisen må være større enn 0.")},
     )

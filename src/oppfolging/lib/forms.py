@@ -3,6 +3,7 @@ a field known to offer choices, or model instances, typed so its choices or quer
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,3 +41,19 @@ def model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceFiel
     field = form.fields[name]
     assert isinstance(field, forms.ModelChoiceField), name
     return field
+
+
+class AmountField(forms.DecimalField):
+    """An amount in kroner as people write it: «6 500», «6 500,50», «6500,-» or «6 500 kr».
+
+    Django reads a localised number only without thousands separators (we do not group numbers in
+    forms), so the spaces of a grouped amount, a trailing «kr» and a «,-» are taken away first.
+    """
+
+    SPACES = re.compile(r"[\s\u00a0\u202f]+")
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = self.SPACES.sub("", value)
+            value = re.sub(r"(?i)^(nok|kr\.?)|(nok|kr\.?)$", "", value).removesuffix(",-").removesuffix(".-")
+        return super().to_python(value)
