@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from oppfolging.assessments.forms import (
 from oppfolging.assessments.models import Assessment, MedicalAssessment
 from oppfolging.home import selectors as home_selectors
 from oppfolging.lib.params import id_param
-from oppfolging.lib.versioning import EditConflict, conflict_rows
+from oppfolging.lib.versioning import EditConflict, conflict_rows, keep_input_at_current_version
 from oppfolging.referrals.models import Referral
 from oppfolging.submissions.once import AlreadySubmitted, once
 
@@ -164,9 +164,7 @@ def assessment_edit(request: AuthenticatedHttpRequest, person_id: int, assessmen
             )
         except EditConflict as error:
             conflict = error
-            assert isinstance(form.data, QueryDict)  # bound to request.POST
-            form.data = form.data.copy()
-            form.data["version"] = error.current.version
+            keep_input_at_current_version(form, error)
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -62,6 +62,13 @@ def conflict_rows(form: Any, conflict: EditConflict) -> list[tuple[str, Any]]:
     return rows
 
 
+def keep_input_at_current_version(form: Any, conflict: EditConflict) -> None:
+    """After a refused stale save: the form keeps what the user typed, now carrying the current
+    version, so saving again is a deliberate choice over what the other person saved."""
+    form.data = form.data.copy()
+    form.data["version"] = conflict.current.version
+
+
 def save_form_versioned(form: Any, save: Any) -> tuple[bool, EditConflict | None]:
     """Validate a bound form and run `save(version, fields)`; keep the user's input on any refusal.
 
@@ -76,8 +83,7 @@ def save_form_versioned(form: Any, save: Any) -> tuple[bool, EditConflict | None
         save(form.cleaned_data.get("version") or 0,
              {k: v for k, v in form.cleaned_data.items() if k not in ("version", "submission_token")})
     except EditConflict as conflict:
-        form.data = form.data.copy()
-        form.data["version"] = conflict.current.version
+        keep_input_at_current_version(form, conflict)
         return False, conflict
     except ValidationError as error:
         form.add_error(None, error)

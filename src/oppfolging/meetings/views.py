@@ -23,7 +23,7 @@ from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.lib.forms import add_service_error
-from oppfolging.lib.versioning import EditConflict, conflict_rows
+from oppfolging.lib.versioning import EditConflict, conflict_rows, keep_input_at_current_version
 from oppfolging.meetings import selectors, services
 from oppfolging.meetings.forms import (
     ActionItemForm,
@@ -471,9 +471,7 @@ def minutes_save(request: AuthenticatedHttpRequest, person_id: int, meeting_id: 
                                   expected_version=form.cleaned_data["version"])
         except EditConflict as error:
             conflict = error
-            assert isinstance(form.data, QueryDict)  # bound to request.POST
-            form.data = form.data.copy()
-            form.data["version"] = error.current.version
+            keep_input_at_current_version(form, error)
             meeting = _meeting(grant, meeting_id)
         except ValidationError as error:
             form.add_error(None, error)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -15,7 +15,7 @@ from oppfolging.access.shortcuts import get_person_for_user, get_portal_grant
 from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.documents.selectors import default_visibility, shareable_services
 from oppfolging.lib.params import id_param
-from oppfolging.lib.versioning import EditConflict, conflict_rows
+from oppfolging.lib.versioning import EditConflict, conflict_rows, keep_input_at_current_version
 from oppfolging.notes import selectors, services
 from oppfolging.notes.forms import NoteEditForm, NoteForm
 from oppfolging.notes.models import Note
@@ -95,9 +95,7 @@ def note_edit(request: AuthenticatedHttpRequest, person_id: int, note_id: int) -
         except EditConflict as error:
             # Changed in another tab: nothing is overwritten, and the text typed here is kept.
             conflict = error
-            assert isinstance(form.data, QueryDict)  # bound to request.POST
-            form.data = form.data.copy()
-            form.data["version"] = error.current.version
+            keep_input_at_current_version(form, error)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("notes:correct", person_id=person_id, note_id=note_id)

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,7 +25,12 @@ from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.home import selectors as home_selectors
 from oppfolging.lib.forms import add_service_error
 from oppfolging.lib.params import id_param
-from oppfolging.lib.versioning import EditConflict, conflict_rows, save_form_versioned
+from oppfolging.lib.versioning import (
+    EditConflict,
+    conflict_rows,
+    keep_input_at_current_version,
+    save_form_versioned,
+)
 from oppfolging.plans import services as plan_services
 from oppfolging.plans.models import IndividualPlan
 from oppfolging.submissions.once import AlreadySubmitted, once
@@ -169,9 +174,7 @@ def handover_note(request: AuthenticatedHttpRequest, person_id: int, assignment_
         except EditConflict as error:
             # Someone else saved the note meanwhile: theirs is shown, what was typed here is kept.
             conflict = error
-            assert isinstance(form.data, QueryDict)  # bound to request.POST
-            form.data = form.data.copy()
-            form.data["version"] = error.current.version
+            keep_input_at_current_version(form, error)
         except ValidationError as error:
             add_service_error(form, error)
         else:
