@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -153,9 +153,7 @@ def interval_set(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespo
                                                expected_version=form.cleaned_data["version"] or 0)
         except EditConflict as conflict:
             # Another member set it meanwhile: theirs is shown, the number typed here is kept.
-            assert isinstance(form.data, QueryDict)  # bound to request.POST
-            form.data = form.data.copy()
-            form.data["version"] = str(conflict.current.version)
+            keep_input_at_current_version(form, conflict)
             return render(request, "meetings/meeting_list.html", _list_context(grant, form, conflict), status=409)
         messages.success(request, _("Møtehyppigheten er lagret."))
     else:
@@ -216,9 +214,7 @@ def meeting_edit(request: AuthenticatedHttpRequest, person_id: int, meeting_id: 
                 expected_version=form.cleaned_data["version"] or 0)
         except EditConflict as error:
             conflict = error
-            assert isinstance(form.data, QueryDict)  # bound to request.POST
-            form.data = form.data.copy()
-            form.data["version"] = str(error.current.version)
+            keep_input_at_current_version(form, error)
             form.add_error(None, _("Noen andre endret møtet mens du hadde det oppe. Det de lagret, står under; "
                                    "det du skrev, er tatt vare på. Lagre igjen hvis ditt skal gjelde."))
         except ValidationError as error:
@@ -383,9 +379,7 @@ def agenda_item_edit(request: AuthenticatedHttpRequest, person_id: int, meeting_
                                         details=form.cleaned_data["details"],
                                         expected_version=form.cleaned_data["version"] or 0)
         except EditConflict as error:
-            assert isinstance(form.data, QueryDict)  # bound to request.POST
-            form.data = form.data.copy()
-            form.data["version"] = str(error.current.version)
+            keep_input_at_current_version(form, error)
             form.add_error(None, _("Noen andre endret saken mens du hadde den oppe. Nå står det: «%(title)s». "
                                    "Det du skrev, er tatt vare på; lagre igjen hvis ditt skal gjelde.") % {
                 "title": error.current.title})
