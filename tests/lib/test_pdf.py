@@ -12,8 +12,12 @@ def test_it_reuses_the_font_configuration_between_documents():
     assert pdf._font_config() is config
 
 
-def test_a_web_worker_warms_the_renderer_before_its_first_request(monkeypatch):
+def test_the_web_master_warms_the_renderer_and_loads_every_view_before_the_workers_fork(monkeypatch):
     calls = []
     monkeypatch.setattr(pdf, "warm_up", lambda: calls.append(True))
-    gunicorn_conf.post_worker_init(worker=None)
+    gunicorn_conf.when_ready(server=None)
     assert calls == [True]
+    assert gunicorn_conf.preload_app is True
+    import sys
+
+    assert "oppfolging.gp.views" in sys.modules and "oppfolging.plans.views" in sys.modules

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -9,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class BreakGlassQuerySet(models.QuerySet["BreakGlassAccess"]):
-    def active(self) -> BreakGlassQuerySet:
-        return self.filter(expires_at__gt=timezone.now())
+    def active(self, at: dt.datetime | None = None) -> BreakGlassQuerySet:
+        return self.filter(expires_at__gt=at or timezone.now())
 
     def unreviewed(self) -> BreakGlassQuerySet:
         return self.filter(reviewed_at__isnull=True)

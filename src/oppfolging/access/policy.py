@@ -20,6 +20,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -116,22 +117,38 @@ def _clinical_municipalities(user: User) -> Q:
 # that shows persons pays for that sort (docs/performance.md).
 
 
+# The moment the rules hold at: now, except while the filter is compiled as a template
+# (`_build_template`), when it is a marker that each request replaces with its own moment.
+_template_moment: ContextVar[tuple[dt.datetime, dt.date] | None] = ContextVar("policy_template_moment",
+                                                                               default=None)
+
+
+def _now() -> dt.datetime:
+    moment = _template_moment.get()
+    return moment[0] if moment else timezone.now()
+
+
+def _today() -> dt.date:
+    moment = _template_moment.get()
+    return moment[1] if moment else timezone.localdate()
+
+
 def _coordinator(user: User) -> Q:
     coordinated = CoordinatorAssignment.objects.filter(
-        coordinating_q(), coordinator=user, team__status=TeamStatus.ACTIVE
+        coordinating_q(at=_now()), coordinator=user, team__status=TeamStatus.ACTIVE
     ).values("team__person_id")
     return Q(pk__in=coordinated) & _clinical_municipalities(user)
 
 
-def memberships_giving_access() -> QuerySet[TeamMembership]:
+def memberships_giving_access(today: dt.date | None = None) -> QuerySet[TeamMembership]:
     """Return the professional team memberships that give access today, whoever holds them.
 
     A membership counts from the day the member joins until the day they leave, in an active
     team, and only while the person's consent to the team and to sharing with the member's
     service is in force (without consent there is no sharing).
     """
-    today = timezone.localdate()
-    consents = Consent.objects.active()
+    today = today or timezone.localdate()
+    consents = Consent.objects.active(today)
     return (
         TeamMembership.objects.filter(
             kind=MemberKind.PROFESSIONAL, team__status=TeamStatus.ACTIVE, joined_on__lte=today
@@ -152,7 +169,7 @@ def memberships_giving_access() -> QuerySet[TeamMembership]:
 
 def active_memberships(user: User) -> QuerySet[TeamMembership]:
     """Return the user's professional team memberships that give access today."""
-    return memberships_giving_access().filter(user=user)
+    return memberships_giving_access(_today()).filter(user=user)
 
 
 def _team_member(user: User) -> Q:
@@ -175,7 +192,7 @@ def _assessment(user: User) -> Q:
 
 def _break_glass(user: User) -> Q:
     return Q(
-        pk__in=BreakGlassAccess.objects.active().filter(user=user).values("person_id"),
+        pk__in=BreakGlassAccess.objects.active(_now()).filter(user=user).values("person_id"),
         municipality_id__in=municipalities_with_role(user, CLINICAL_ROLES),
     )
 
@@ -194,16 +211,37 @@ RULES: tuple[_Rule, ...] = (
 
 # The filter of the persons a user serves is built from seven rules with nested subqueries; a
 # page asks for it several times (the menu's inbox count, the inbox, the tasks, the persons
-# served), and building and compiling it each time was about a fifth of a start page's time
-# (docs/performance.md). Within one request it is compiled once per user and reused as SQL, with
-# or without a municipality (which narrows the outer query, not the compiled filter: one build
-# serves both). Only the SQL is kept, never its answer: every use runs it again, so a membership
-# or consent changed earlier in the same request is seen. What the SQL fixes is what building it
-# fixed already: today's date and the user's role assignments (cached on the user for the
-# request). Outside a request (tasks, commands, tests calling services) nothing is kept.
+# served), and building and compiling it was about a fifth of a start page's time and an eighth
+# of a busy server's (docs/performance.md). So it is compiled as SQL and reused, never its answer:
+# every use runs the SQL again, so a membership or consent changed a moment ago is seen.
+#
+# - Within one request (`request_scope`, set by the middleware) the SQL and its parameters are
+#   kept per user, with or without a municipality (which narrows the outer query, not the
+#   compiled filter: one build serves both).
+# - Across requests, each process keeps the SQL with its parameters as a template per user and
+#   role assignments: the SQL depends on nothing else (the rules read the user's id and the
+#   municipalities of their roles; everything else is a subquery the database answers). The
+#   moment is the one thing that changes: the rules read it only through `timezone.now()` and
+#   `timezone.localdate()`, so the parameters that held the moment of the build are marked, and
+#   each request puts its own moment in their place.
+#
+# Outside a request (tasks, commands, tests calling services) nothing is kept.
 _compiled_filters: ContextVar[dict[int, tuple[str, tuple[Any, ...]] | None] | None] = (
     ContextVar("compiled_visibility_filters", default=None)
 )
+
+
+@dataclass(frozen=True)
+class _FilterTemplate:
+    sql: str
+    params: tuple[Any, ...]
+    moments: tuple[int, ...]  # positions of parameters that held the moment of the build
+    days: tuple[int, ...]  # positions of parameters that held the day of the build
+
+
+# Per process; at most _TEMPLATES_KEPT users, then it starts afresh (a template is a few kB).
+_templates: dict[tuple[Any, ...], _FilterTemplate | None] = {}
+_TEMPLATES_KEPT = 4096
 
 
 @contextmanager
@@ -228,6 +266,58 @@ def _visible_persons(user: User, municipality: Municipality | None) -> QuerySet[
     return persons
 
 
+# Markers for the moment in a template: no real parameter holds them.
+_MARK_MOMENT = dt.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC)
+_MARK_DAY = dt.date(1901, 2, 3)
+
+
+def _build_template(user: User) -> _FilterTemplate | None:
+    """Compile the user's filter at the marker moment and note where the moment went.
+
+    A rule that read the clock itself, not through `_now()`/`_today()`, would fix the moment of
+    the build in the SQL; such a filter is refused as a template (ValueError), never kept.
+    """
+    ops = connection.ops
+    token = _template_moment.set((_MARK_MOMENT, _MARK_DAY))
+    before = timezone.now()
+    try:
+        sql, params = _visible_persons(user, None).values("pk").query.sql_with_params()
+    except EmptyResultSet:  # no rule can match (e.g. a leader): no one, without a query
+        return None
+    finally:
+        _template_moment.reset(token)
+    moment, day = ops.adapt_datetimefield_value(_MARK_MOMENT), ops.adapt_datefield_value(_MARK_DAY)
+    present = {str(d) for d in (timezone.localdate(before), timezone.localdate())}
+    for p in params:
+        if str(p)[:10] in present:
+            raise ValueError(f"A rule of the access policy read the clock itself: {p!r} in its filter")
+    return _FilterTemplate(
+        sql, tuple(params),
+        moments=tuple(i for i, p in enumerate(params) if p == moment),
+        days=tuple(i for i, p in enumerate(params) if p == day),
+    )
+
+
+def _compiled_filter(user: User) -> tuple[str, tuple[Any, ...]] | None:
+    """Return the user's filter as SQL and parameters for this moment, from the process's template."""
+    key = (connection.vendor, user.pk, tuple(sorted(
+        (a.role, a.municipality_id or 0, a.service_id or 0) for a in role_assignments(user))))
+    if key not in _templates:
+        if len(_templates) >= _TEMPLATES_KEPT:
+            _templates.clear()
+        _templates[key] = _build_template(user)
+    template = _templates[key]
+    if template is None:
+        return None
+    params = list(template.params)
+    now = timezone.now()
+    for i in template.moments:
+        params[i] = connection.ops.adapt_datetimefield_value(now)
+    for i in template.days:
+        params[i] = connection.ops.adapt_datefield_value(timezone.localdate(now))
+    return template.sql, tuple(params)
+
+
 def persons_visible_to(*, user: User, municipality: Municipality | None = None) -> QuerySet[Person]:
     """Return the persons the user serves now, optionally in one municipality."""
     if not role_assignments(user):
@@ -236,10 +326,7 @@ def persons_visible_to(*, user: User, municipality: Municipality | None = None) 
     if compiled is None:
         return _visible_persons(user, municipality)
     if user.pk not in compiled:
-        try:
-            compiled[user.pk] = _visible_persons(user, None).values("pk").query.sql_with_params()
-        except EmptyResultSet:  # no rule can match (e.g. a leader): no one, without a query
-            compiled[user.pk] = None
+        compiled[user.pk] = _compiled_filter(user)
     sql_params = compiled[user.pk]
     if sql_params is None:
         return Person.objects.none()

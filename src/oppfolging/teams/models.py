@@ -346,8 +346,8 @@ class GivenBy(models.TextChoices):
 
 
 class ConsentQuerySet(models.QuerySet["Consent"]):
-    def active(self) -> ConsentQuerySet:
-        today = timezone.localdate()
+    def active(self, today: dt.date | None = None) -> ConsentQuerySet:
+        today = today or timezone.localdate()
         return self.filter(withdrawn_at__isnull=True).filter(
             Q(valid_until__isnull=True) | Q(valid_until__gte=today)
         )
