@@ -5,7 +5,10 @@ with --keep first), signs the large municipality's users in, and sends GET reque
 from 10 and then 50 client threads. At each level the realistic mix (coordinators, the unit,
 «Min plan», now and then a search, the indicators, a PDF) and the cheapest page (the health
 check) take turns in short slices, so a busy machine slows both alike. Prints requests per
-second, p50/p95/p99, and the mix's figures as multiples of the cheapest page's.
+second, p50/p95/p99, and the mix's figures as multiples of the cheapest page's; and the CPU time
+gunicorn (master and workers) and PostgreSQL used per request in each, read from /proc, which
+other work on the machine does not change the way it changes the times. With every client
+waiting for its answer, the p95s' ratio at saturation follows the ratio of those costs.
 
     .venv/bin/python bench/scale.py --keep            # once: the large municipality
     .venv/bin/python bench/load.py --seconds 20       # 2 levels × (mix + cheapest) × 20 s
@@ -94,6 +97,49 @@ class LockSampler:
         return (f"audit chain lock: a session waits for it in {waiting / n:.1%} of {n} samples "
                 f"(mean {sum(w for w, _ in self.samples) / n:.2f} waiting, "
                 f"{sum(a for _, a in self.samples) / n:.2f} sessions busy)")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) the processes used, with their finished children (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended since it was listed
+            continue
+        total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    return total / tick
+
+
+def process_tree(root: int) -> list[int]:
+    """The process and its live descendants (gunicorn's master and workers)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def postgres_pids(database: str) -> list[int]:
+    """PostgreSQL's server processes for sessions on the database (not its shared background ones)."""
+    pids = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == "postgres" and \
+                    f" {database} " in (comm.parent / "cmdline").read_text().replace("\0", " "):
+                pids.append(int(comm.parent.name))
+        except OSError:
+            continue
+    return pids
 
 
 def run_slice(port: int, requests: list[tuple[str, str]], clients: int, seconds: float,
@@ -192,13 +238,18 @@ def main() -> int:
         worst = 0.0
         for clients in args.clients:
             results: dict[str, tuple[list[float], int]] = {"mix": ([], 0), "cheapest": ([], 0)}
+            cpu: dict[str, list[float]] = {"mix": [0.0, 0.0], "cheapest": [0.0, 0.0]}
             samplers = {"mix": LockSampler(f"{args.server}/{args.database}"),
                         "cheapest": LockSampler(f"{args.server}/{args.database}")}
             for _ in range(args.slices):
                 for label, requests in (("mix", mix), ("cheapest", cheapest)):
                     times, n = results[label]
+                    app, db = process_tree(server.pid), postgres_pids(args.database)
+                    before = cpu_seconds(app), cpu_seconds(db)
                     with samplers[label]:
                         n += run_slice(args.port, requests, clients, args.seconds / args.slices, times, errors)
+                    cpu[label][0] += cpu_seconds(process_tree(server.pid)) - before[0]
+                    cpu[label][1] += cpu_seconds(db) - before[1]
                     results[label] = (times, n)
             figures = {}
             for label, (times, n) in results.items():
@@ -211,6 +262,12 @@ def main() -> int:
             print(f"{clients:>7} {'ratio':<9} {cheap_f[0] / mix_f[0]:>6.1f}× {mix_f[1] / cheap_f[1]:>7.1f}× "
                   f"{mix_f[2] / cheap_f[2]:>7.1f}× {mix_f[3] / cheap_f[3]:>7.1f}×  "
                   f"(cheapest req/s ÷ mix; mix p ÷ cheapest p)")
+            per = {label: [c / max(1, results[label][1]) * 1000 for c in cpu[label]] for label in cpu}
+            for label in ("mix", "cheapest"):
+                print(f"{clients:>7} {label:<9} CPU per request: gunicorn {per[label][0]:.1f} ms, "
+                      f"PostgreSQL {per[label][1]:.1f} ms")
+            print(f"{clients:>7} {'ratio':<9} CPU per request, gunicorn and PostgreSQL: "
+                  f"{sum(per['mix']) / max(sum(per['cheapest']), 1e-9):.1f}×")
             print(f"{clients:>7} {'mix':<9} {samplers['mix'].summary()}")
             worst = max(worst, mix_f[2] / cheap_f[2])
         if errors:
