@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -38,22 +39,28 @@ from oppfolging.lib.suppression import THRESHOLD, is_small_share, suppress_table
 from oppfolging.referrals.models import Source
 
 
+def _rounded(value: float, places: int) -> Decimal:
+    """Round half away from zero, as people do (Django's number_format cuts the digits off)."""
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) + 0
+
+
 def format_value(value: float | None, unit: str) -> str:
     """Return a figure as Norwegian text: «72 %», «14,5 dager», «+1,3»; "–" when missing."""
     if value is None:
         return "–"
     if unit == SHARE:
-        return f"{number_format(round(value * 100), 0)} %"
+        return f"{number_format(_rounded(value * 100, 0), 0)} %"
     if unit == COUNT:
-        return number_format(int(value), 0, force_grouping=True)
+        return number_format(_rounded(value, 0), 0, force_grouping=True)
     if unit == DAYS:
-        return _("%(n)s dager") % {"n": number_format(value, 1)}
+        return _("%(n)s dager") % {"n": number_format(_rounded(value, 1), 1)}
     if unit == YEARS:
-        return _("%(n)s år") % {"n": number_format(value, 0)}
+        return _("%(n)s år") % {"n": number_format(_rounded(value, 0), 0)}
     if unit == CHANGE:
-        sign = "+" if value > 0 else ("−" if value < 0 else "")
-        return f"{sign}{number_format(abs(value), 2)}"
-    return number_format(value, 1)
+        change = _rounded(value, 2)
+        sign = "+" if change > 0 else ("−" if change < 0 else "")
+        return f"{sign}{number_format(abs(change), 2)}"
+    return number_format(_rounded(value, 1), 1)
 
 
 @dataclass
