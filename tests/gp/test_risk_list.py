@@ -1,5 +1,9 @@
+import re
+import uuid
 from pathlib import Path
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from oppfolging.audit.models import AuditEvent
@@ -162,3 +166,50 @@ def test_a_review_from_a_stale_list_leaves_the_first_review_and_says_whose_it_is
     assert "Vurderingen din er ikke lagret." in page
     review = RiskReview.objects.get(entry=entry)
     assert (review.decision, review.reviewed_by) == ("followed_up", cast.gp)
+
+
+REFER_FORM = {
+    "subject_given_name": "Liste", "subject_family_name": "Pasient", "subject_birth_date": "",
+    "subject_phone": "", "subject_address": "", "observations": "Fra risikolisten: mange innleggelser",
+    "person_wants": "", "urgency": "normal", "consent": "given", "consent_absent_reason": "",
+}
+
+
+def test_a_double_click_on_refer_sends_one_report_and_shows_its_receipt(cast, extract_zip, django_capture_on_commit_callbacks):
+    client = cast.client_for(cast.gp)
+    _, risk_list = upload(cast, client, django_capture_on_commit_callbacks, extract_zip)
+    entry = risk_list.entries.exclude(national_id="").order_by("new_priority").first()
+    url = reverse("gp:refer", args=[risk_list.pk, entry.pk])
+    page = client.get(url).content.decode()
+    token = re.search(r'name="submission_token" value="([0-9a-f-]+)"', page).group(1)
+    form = {**REFER_FORM, "subject_identity_number": entry.national_id, "submission_token": token}
+    assert client.post(url, form).status_code == 302
+    second = client.post(url, form, follow=True).content.decode()
+    referral = Referral.objects.get()
+    assert f"kvittering {referral.receipt_code}" in second
+    # Another tab, with a token of its own, is told the same, and sends nothing.
+    assert client.post(url, {**form, "submission_token": str(uuid.uuid4())}).status_code == 302
+    assert Referral.objects.count() == 1
+
+
+def test_referring_keeps_the_note_of_an_earlier_review(cast, extract_zip, django_capture_on_commit_callbacks):
+    from oppfolging.access import policy
+    from oppfolging.gp import services
+    from oppfolging.gp.forms import GpReferralForm
+
+    client = cast.client_for(cast.gp)
+    _, risk_list = upload(cast, client, django_capture_on_commit_callbacks, extract_zip)
+    entry = risk_list.entries.exclude(national_id="").order_by("new_priority").first()
+    client.post(reverse("gp:review", args=[risk_list.pk, entry.pk]),
+                {"decision": "not_relevant", "note": "Har samtale med henne i januar"})
+    url = reverse("gp:refer", args=[risk_list.pk, entry.pk])
+    assert client.post(url, {**REFER_FORM, "subject_identity_number": entry.national_id}).status_code == 302
+    entry.refresh_from_db()
+    assert entry.review.decision == "refer" and entry.review.note == "Har samtale med henne i januar"
+    # The service refuses a second report of the same entry, whatever the page did.
+    form = GpReferralForm({**REFER_FORM, "subject_identity_number": entry.national_id})
+    assert form.is_valid(), form.errors
+    grant = policy.staff_grant(user=cast.gp, municipality=cast.municipality)
+    with pytest.raises(ValidationError, match="allerede meldt"):
+        services.entry_refer(grant=grant, entry=entry, **form.data_without_token())
+    assert Referral.objects.count() == 1

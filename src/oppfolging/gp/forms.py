@@ -13,6 +13,7 @@ from oppfolging.gp.models import ReviewDecision
 from oppfolging.lib.forms import model_choice_field
 from oppfolging.referrals.forms import NEED_FIELDS, SUBJECT_FIELDS, ReferralFieldsMixin
 from oppfolging.referrals.models import Referral
+from oppfolging.submissions.forms import OnceMixin
 
 
 class UploadForm(forms.Form):
@@ -63,7 +64,7 @@ class ReviewForm(forms.Form):
         return day
 
 
-class GpReferralForm(ReferralFieldsMixin, forms.ModelForm):
+class GpReferralForm(OnceMixin, ReferralFieldsMixin, forms.ModelForm):
     """A report of need from the risk list, prefilled with what the list knows."""
 
     class Meta:

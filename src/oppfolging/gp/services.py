@@ -97,16 +97,33 @@ def entry_review(*, grant: StaffGrant, entry: RiskEntry, decision: str, note: st
     return review
 
 
+def entry_referral(entry: RiskEntry) -> Referral | None:
+    """Return the report already made from this entry of the list, if any."""
+    review = RiskReview.objects.filter(entry=entry, decision=ReviewDecision.REFER).select_related("referral").first()
+    return review.referral if review is not None else None
+
+
 @transaction.atomic
 def entry_refer(*, grant: StaffGrant, entry: RiskEntry, **fields: Any) -> Referral:
-    """Report the patient's need to the coordinating unit, from the risk list."""
+    """Report the patient's need to the coordinating unit, from the risk list.
+
+    Once per entry: a second report (another tab, a colleague at the office who opened the page
+    at the same time) is refused with the first one's receipt. An earlier review's note is kept.
+    """
     _require_list(grant, entry.risk_list)
     actor = grant.user
+    # The entry's row is the lock two reports of the same patient meet at.
+    RiskEntry.objects.select_for_update().filter(pk=entry.pk).first()
+    if (sent := entry_referral(entry)) is not None:
+        raise ValidationError(_("Pasienten er allerede meldt til koordinerende enhet (kvittering %(code)s).")
+                              % {"code": sent.receipt_code})
+    earlier = RiskReview.objects.filter(entry=entry).first()
     referral = referral_create(
         grant=grant, channel=Channel.GP_RISK_LIST, source=Source.GP_RISK_LIST, reporter_name=actor.full_name, reporter_email=actor.email,
         reporter_phone=actor.phone, **fields,
     )
-    entry_review(grant=grant, entry=entry, decision=ReviewDecision.REFER, referral=referral)
+    entry_review(grant=grant, entry=entry, decision=ReviewDecision.REFER, referral=referral,
+                 note=earlier.note if earlier is not None else "")
     return referral
 
 

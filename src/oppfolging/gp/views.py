@@ -29,7 +29,8 @@ from oppfolging.gp.forms import AuthoriseForm, GpReferralForm, ReviewForm, Uploa
 from oppfolging.gp.models import ListStatus, ReviewDecision, RiskEntry, RiskList
 from oppfolging.lib import identity
 from oppfolging.lib.uploads import SizeLimitedUploadHandler
-from oppfolging.referrals.models import ConsentToReport, Urgency
+from oppfolging.referrals.models import ConsentToReport, Referral, Urgency
+from oppfolging.submissions.once import AlreadySubmitted, once
 
 FILTERS = {
     "new": ("Nye først", {}),
@@ -156,6 +157,12 @@ def entry_review(request: AuthenticatedHttpRequest, list_id: int, entry_id: int)
     return redirect("gp:detail", list_id=list_id)
 
 
+def _reported_already(request: AuthenticatedHttpRequest, sent: Referral, list_id: int) -> HttpResponse:
+    messages.info(request, _("Pasienten er allerede meldt til koordinerende enhet (kvittering %(code)s).")
+                  % {"code": sent.receipt_code})
+    return redirect("gp:detail", list_id=list_id)
+
+
 def entry_refer(request: AuthenticatedHttpRequest, list_id: int, entry_id: int) -> HttpResponse:
     """Report the patient's need to the coordinating unit, prefilled from the list."""
     risk_list = _list_for(request, list_id)
@@ -172,10 +179,19 @@ def entry_refer(request: AuthenticatedHttpRequest, list_id: int, entry_id: int) 
             initial["subject_birth_date"] = identity.parse(entry.national_id, allow_synthetic=True).birth_date
         except identity.InvalidIdentityNumber:
             pass
+    if (sent := services.entry_referral(entry)) is not None:
+        # Reported already (a double click, another tab, a colleague at the office): say so, once.
+        return _reported_already(request, sent, list_id)
     form = GpReferralForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            referral = services.entry_refer(grant=grant, entry=entry, **form.cleaned_data)
+            with once(form.submission, user=request.user) as submission:
+                referral = services.entry_refer(grant=grant, entry=entry, **form.data_without_token())
+                submission.created(referral)
+        except AlreadySubmitted:  # a double click that met the first while it was being saved
+            if (sent := services.entry_referral(entry)) is not None:
+                return _reported_already(request, sent, list_id)
+            return redirect("gp:detail", list_id=list_id)
         except ValidationError as error:
             form.add_error(None, error)
         else:
