@@ -511,5 +511,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # The worker's own loggers write through root (the same format), not a handler of their own.
     "loggers": {"django_tasks_db": {"handlers": ["console"], "propagate": False},
-                "django.tasks": {"handlers": ["console"], "propagate": False}},
+                "django.tasks": {"handlers": ["console"], "propagate": False},
+                # WeasyPrint logs each step of every PDF at INFO (seven lines a plan) and fontTools
+                # its font subsetting: only their warnings belong in the log.
+                "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

@@ -21,3 +21,11 @@ def test_the_web_master_warms_the_renderer_and_loads_every_view_before_the_worke
     import sys
 
     assert "oppfolging.gp.views" in sys.modules and "oppfolging.plans.views" in sys.modules
+
+
+def test_a_pdf_leaves_no_progress_lines_in_the_log(caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO):
+        pdf.render_pdf("<p>Min plan</p>")
+    assert not [r for r in caplog.records if r.name.startswith(("weasyprint", "fontTools")) and r.levelno < logging.WARNING]
