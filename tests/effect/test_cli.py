@@ -31,7 +31,11 @@ def test_it_simulates_and_estimates_without_secret_key_or_debug(tmp_path):
     assert estimated.returncode == 0, estimated.stderr
     document = json.loads((tmp_path / "effect.json").read_text())
     for key in ("naive", "adjusted"):
-        assert set(document[key]) >= {"rate_ratio", "ci_low", "ci_high"}
+        assert set(document[key]) >= {"rate_ratio", "ci_low", "ci_high", "difference", "difference_ci_low",
+                                      "difference_ci_high"}
+    adjusted = document["adjusted"]
+    if adjusted["difference"] is not None:  # an interval around the difference, in the same unit
+        assert adjusted["difference_ci_low"] <= adjusted["difference"] <= adjusted["difference_ci_high"]
     assert document["n_treated"] >= 0 and document["n_comparison"] >= 0
     assert isinstance(document["balance"], list)
     assert document["data"]["extracts"] == ["2022-01-01", "2023-01-01", "2024-01-01", "2025-01-01"]

@@ -177,6 +177,10 @@ class RateRatio:
             f"person_years_{first}": _round(self.years_treated),
             f"events_{second}": _round(self.events_comparison),
             f"person_years_{second}": _round(self.years_comparison),
+            # Per person-year, first minus second (treated minus comparison; after minus before).
+            "difference": _round(self.difference),
+            "difference_ci_low": _round(self.difference_low),
+            "difference_ci_high": _round(self.difference_high),
         }
 
 
