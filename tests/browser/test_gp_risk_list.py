@@ -54,8 +54,19 @@ def test_it_takes_a_gp_from_an_extract_to_a_report_the_unit_sees(
     assert_accessible(page)
     page.get_by_label("Fornavn").fill("Risiko")
     page.get_by_label("Etternavn").fill("Pasientsen")
-    page.get_by_role("button", name="Send meldingen").click()
-    expect(page.get_by_text(re.compile("Meldingen er sendt til koordinerende enhet"))).to_be_visible()
+    refer_url = page.url
+    page.get_by_role("button", name="Send meldingen").dblclick()  # a tired GP's double click
+    expect(page.get_by_text(re.compile("(Meldingen er sendt|Pasienten er allerede meldt) til koordinerende enhet"))
+           ).to_be_visible()
+    from oppfolging.referrals.models import Referral
+
+    assert Referral.objects.filter(subject_family_name="Pasientsen").count() == 1
+    # The refer page opened again (the browser's history, a second tab) says it was sent, with the receipt.
+    page.goto(refer_url)
+    receipt = Referral.objects.get(subject_family_name="Pasientsen").receipt_code
+    expect(page.get_by_text(f"Pasienten er allerede meldt til koordinerende enhet (kvittering {receipt}).")
+           ).to_be_visible()
+    assert_accessible(page)
     assert violations == []
 
     page.context.clear_cookies()
