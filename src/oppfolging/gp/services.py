@@ -18,6 +18,7 @@ from oppfolging.access.grants import SYSTEM_NAME, StaffGrant
 from oppfolging.accounts.models import Role, User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
+from oppfolging.gp import selectors
 from oppfolging.gp.models import ReviewDecision, RiskDecision, RiskEntry, RiskList, RiskReview
 from oppfolging.gp.tasks import score_risk_list
 from oppfolging.referrals.models import Channel, Referral, Source
@@ -97,12 +98,6 @@ def entry_review(*, grant: StaffGrant, entry: RiskEntry, decision: str, note: st
     return review
 
 
-def entry_referral(entry: RiskEntry) -> Referral | None:
-    """Return the report already made from this entry of the list, if any."""
-    review = RiskReview.objects.filter(entry=entry, decision=ReviewDecision.REFER).select_related("referral").first()
-    return review.referral if review is not None else None
-
-
 @transaction.atomic
 def entry_refer(*, grant: StaffGrant, entry: RiskEntry, **fields: Any) -> Referral:
     """Report the patient's need to the coordinating unit, from the risk list.
@@ -114,7 +109,7 @@ def entry_refer(*, grant: StaffGrant, entry: RiskEntry, **fields: Any) -> Referr
     actor = grant.user
     # The entry's row is the lock two reports of the same patient meet at.
     RiskEntry.objects.select_for_update().filter(pk=entry.pk).first()
-    if (sent := entry_referral(entry)) is not None:
+    if (sent := selectors.entry_referral(entry)) is not None:
         raise ValidationError(_("Pasienten er allerede meldt til koordinerende enhet (kvittering %(code)s).")
                               % {"code": sent.receipt_code})
     earlier = RiskReview.objects.filter(entry=entry).first()

@@ -179,7 +179,7 @@ def entry_refer(request: AuthenticatedHttpRequest, list_id: int, entry_id: int) 
             initial["subject_birth_date"] = identity.parse(entry.national_id, allow_synthetic=True).birth_date
         except identity.InvalidIdentityNumber:
             pass
-    if (sent := services.entry_referral(entry)) is not None:
+    if (sent := selectors.entry_referral(entry)) is not None:
         # Reported already (a double click, another tab, a colleague at the office): say so, once.
         return _reported_already(request, sent, list_id)
     form = GpReferralForm(request.POST or None, initial=initial)
@@ -189,7 +189,7 @@ def entry_refer(request: AuthenticatedHttpRequest, list_id: int, entry_id: int) 
                 referral = services.entry_refer(grant=grant, entry=entry, **form.data_without_token())
                 submission.created(referral)
         except AlreadySubmitted:  # a double click that met the first while it was being saved
-            if (sent := services.entry_referral(entry)) is not None:
+            if (sent := selectors.entry_referral(entry)) is not None:
                 return _reported_already(request, sent, list_id)
             return redirect("gp:detail", list_id=list_id)
         except ValidationError as error:
