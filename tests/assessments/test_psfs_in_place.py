@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +17,7 @@ from oppfolging.assessments.models import (
     IplosScore,
     PsfsActivity,
 )
+from oppfolging.assessments.services import PsfsInput, _save_psfs
 from oppfolging.audit.models import AuditEvent
 from oppfolging.plans.models import Goal, IndividualPlan
 from oppfolging.teams.models import Consent, CoordinatorAssignment, Team
@@ -154,3 +157,14 @@ def test_nothing_refers_to_the_rows_an_assessment_save_replaces():
         if field.is_relation and field.concrete and field.related_model in (IplosScore, PsfsActivity)
     ]
     assert referring_to_scores == ["Goal.psfs_activity"]
+
+
+def test_it_refuses_a_goal_linked_after_the_check_without_a_500(cast):
+    """A goal linked between the check at the top of the save and the delete is refused the same way."""
+    assessment, walk, goal = _in_progress_with_linked_goal(cast)
+    with pytest.raises(ValidationError) as refused:
+        _save_psfs(assessment, [PsfsInput(position=2, activity="Lage middag", score=5)])
+    assert refused.value.messages == [
+        "Aktiviteten «Gå tur med hunden» kan ikke fjernes fordi et mål i den individuelle planen "
+        "er knyttet til den. Behold aktiviteten, eller fjern koblingen i målet først."]
+    assert PsfsActivity.objects.filter(pk=walk.pk).exists()
