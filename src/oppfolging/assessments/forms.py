@@ -18,7 +18,7 @@ from oppfolging.assessments.models import (
     PsfsScorer,
 )
 from oppfolging.assessments.selectors import gps_for, staff_for
-from oppfolging.assessments.services import MAX_PSFS_ACTIVITIES, ParticipantInput
+from oppfolging.assessments.services import MAX_PSFS_ACTIVITIES, ParticipantInput, PsfsInput
 from oppfolging.catalogue.models import Service
 from oppfolging.lib.dates import WORK_DATE
 from oppfolging.lib.forms import choice_field, model_choice_field
@@ -167,13 +167,18 @@ class AssessmentForm(forms.ModelForm):
             if self.cleaned_data.get(f"iplos_{v.code}") not in (None, "")
         }
 
-    def psfs_activities(self) -> list[tuple[str, int]]:
+    def psfs_activities(self) -> list[PsfsInput]:
+        """Return the filled rows with their row number, which is the activity's position.
+
+        Rows are not closed up: an emptied row removes that activity only, and every other
+        activity keeps its row, its id and the goals linked to it.
+        """
         rows = []
         for n in range(1, MAX_PSFS_ACTIVITIES + 1):
             text = (self.cleaned_data.get(f"psfs_{n}_activity") or "").strip()
             score = self.cleaned_data.get(f"psfs_{n}_score")
             if text and score is not None:
-                rows.append((text, score))
+                rows.append(PsfsInput(position=n, activity=text, score=score))
         return rows
 
 

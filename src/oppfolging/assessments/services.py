@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, ProtectedError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,6 +50,15 @@ class ParticipantInput:
     user: User | None = None
     service: Service | None = None
     role_description: str = ""
+
+
+@dataclass(frozen=True)
+class PsfsInput:
+    """One «Hva er viktig for deg?» activity as written in row `position` (1–5) of the form."""
+
+    position: int
+    activity: str
+    score: int
 
 
 def _mark_referral_in_assessment(referral: Referral) -> None:
@@ -105,14 +114,78 @@ def _check_iplos(scores: dict[str, int]) -> None:
             raise ValidationError(_("IPLOS-skår må være 1–5 eller 9."))
 
 
-def _check_psfs(activities: Sequence[tuple[str, int]]) -> None:
+def _check_psfs(activities: Sequence[PsfsInput]) -> None:
     if len(activities) > MAX_PSFS_ACTIVITIES:
         raise ValidationError(_("Skriv inn høyst fem aktiviteter."))
-    for text, score in activities:
-        if not text.strip():
+    positions = [a.position for a in activities]
+    if len(set(positions)) != len(positions) or not all(1 <= p <= MAX_PSFS_ACTIVITIES for p in positions):
+        raise ValueError(f"PSFS positions must be distinct and 1–{MAX_PSFS_ACTIVITIES}: {positions}")
+    for a in activities:
+        if not a.activity.strip():
             raise ValidationError(_("Hver aktivitet trenger en beskrivelse."))
-        if not 0 <= score <= scoring.PSFS_MAX:
+        if not 0 <= a.score <= scoring.PSFS_MAX:
             raise ValidationError(_("Skåren må være fra 0 til 10."))
+
+
+def _check_psfs_removals(assessment: Assessment, activities: Sequence[PsfsInput]) -> None:
+    """Refuse to remove an activity a goal is about: the goal would lose what it measures by.
+
+    Refusing, rather than quietly keeping the row, tells the user why the activity they emptied
+    is still there. The goal's text is the plan's, which whoever fills in the assessment may not
+    read, so only the activity is named.
+    """
+    kept = {a.position for a in activities}
+    linked = assessment.psfs_activities.exclude(position__in=kept).filter(goals__isnull=False).first()
+    if linked is not None:
+        raise ValidationError(
+            _("Aktiviteten «%(activity)s» kan ikke fjernes fordi et mål i den individuelle planen "
+              "er knyttet til den. Behold aktiviteten, eller fjern koblingen i målet først.")
+            % {"activity": linked.activity}
+        )
+
+
+def _save_psfs(assessment: Assessment, activities: Sequence[PsfsInput]) -> None:
+    """Update the activities in place by row, so their ids, and the goals linked to them, stay.
+
+    Rows still in the form keep their id with the new text and score; new rows are added; rows
+    the form no longer has are removed (after _check_psfs_removals, nothing refers to them).
+    """
+    existing = {row.position: row for row in assessment.psfs_activities.all()}
+    changed: list[PsfsActivity] = []
+    added: list[PsfsActivity] = []
+    for a in activities:
+        row = existing.pop(a.position, None)
+        if row is None:
+            added.append(PsfsActivity(assessment=assessment, position=a.position,
+                                      activity=a.activity.strip(), score=a.score))
+        elif (row.activity, row.score) != (a.activity.strip(), a.score):
+            row.activity, row.score = a.activity.strip(), a.score
+            changed.append(row)
+    try:
+        PsfsActivity.objects.filter(pk__in=[row.pk for row in existing.values()]).delete()
+    except ProtectedError:
+        # A goal was linked after the check at the top of the save: refused the same way, no 500.
+        _check_psfs_removals(assessment, activities)
+        raise
+    PsfsActivity.objects.bulk_update(changed, ["activity", "score"])
+    PsfsActivity.objects.bulk_create(added)
+
+
+def _save_iplos(assessment: Assessment, scores: dict[str, int]) -> None:
+    """Update the IPLOS scores in place by variable; a variable left empty loses its score."""
+    existing = {row.variable: row for row in assessment.iplos_scores.all()}
+    changed: list[IplosScore] = []
+    added: list[IplosScore] = []
+    for code, score in scores.items():
+        row = existing.pop(code, None)
+        if row is None:
+            added.append(IplosScore(assessment=assessment, variable=code, score=score))
+        elif row.score != score:
+            row.score = score
+            changed.append(row)
+    IplosScore.objects.filter(pk__in=[row.pk for row in existing.values()]).delete()
+    IplosScore.objects.bulk_update(changed, ["score"])
+    IplosScore.objects.bulk_create(added)
 
 
 @transaction.atomic
@@ -123,10 +196,15 @@ def assessment_update(
     expected_version: int,
     participants: Sequence[ParticipantInput],
     iplos_scores: dict[str, int],
-    psfs_activities: Sequence[tuple[str, int]],
+    psfs_activities: Sequence[PsfsInput],
     **fields: Any,
 ) -> Assessment:
-    """Save an in-progress assessment: text, participants, IPLOS and PSFS; refuse stale edits."""
+    """Save an in-progress assessment: text, participants, IPLOS and PSFS; refuse stale edits.
+
+    PSFS activities and IPLOS scores are changed in place, never deleted and written anew: a
+    goal in the plan may already be linked to an activity of an assessment still in progress.
+    Removing an activity a goal is linked to is refused with a message, and nothing is saved.
+    """
     grant.require_owns(assessment)
     if not can_edit_assessment(grant=grant, user=grant.require_user(), assessment=assessment):
         raise PermissionDenied("Read-only access to this assessment.")
@@ -140,6 +218,7 @@ def assessment_update(
         raise ValidationError(_("En fullført kartlegging kan ikke endres."))
     _check_iplos(iplos_scores)
     _check_psfs(psfs_activities)
+    _check_psfs_removals(assessment, psfs_activities)
     for name, value in fields.items():
         if name not in ASSESSMENT_FIELDS:
             raise TypeError(f"Unexpected field {name}")
@@ -150,6 +229,8 @@ def assessment_update(
 
     # Who takes part decides who may read the person, so only a writer of the person's
     # record (the coordinating unit, the coordinator) may change it; participants may not.
+    # Nothing refers to a participant row (tests/assessments/test_psfs_in_place.py keeps it
+    # so), which is why they may be replaced as a whole.
     if grant.can_write:
         assessment.participants.all().delete()
         AssessmentParticipant.objects.bulk_create(
@@ -157,16 +238,8 @@ def assessment_update(
                                   role_description=p.role_description)
             for p in participants
         )
-    assessment.iplos_scores.all().delete()
-    IplosScore.objects.bulk_create(
-        IplosScore(assessment=assessment, variable=code, score=score)
-        for code, score in iplos_scores.items()
-    )
-    assessment.psfs_activities.all().delete()
-    PsfsActivity.objects.bulk_create(
-        PsfsActivity(assessment=assessment, position=i, activity=text.strip(), score=score)
-        for i, (text, score) in enumerate(psfs_activities, start=1)
-    )
+    _save_iplos(assessment, iplos_scores)
+    _save_psfs(assessment, psfs_activities)
     audit_grant(grant=grant, action=Action.UPDATE, resource="assessment", resource_id=assessment.pk)
     return assessment
 
