@@ -301,8 +301,7 @@ def _detail_context(grant: policy.PersonGrant, meeting: Meeting, **forms: Any) -
         "minutes_earlier": list(meeting.minutes_revisions.select_related("saved_by"))[1:],
         "decisions": list(meeting.decisions.select_related("recorded_by", "withdrawn_by")),
         "decision_form": forms.get("decision_form") or DecisionForm(),
-        "action_items": list(meeting.action_items.select_related(
-            "owner_membership__user", "owner_membership__related_person", "owner_user", "done_by")),
+        "action_items": list(meeting.action_items.select_related("done_by", *selectors.ACTION_ITEM_OWNER)),
         "action_form": forms.get("action_form") or ActionItemForm(team=meeting.team),
         "conflict": forms.get("conflict"),
         "conflict_rows": forms.get("conflict_rows", []),
