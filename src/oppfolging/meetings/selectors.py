@@ -55,17 +55,18 @@ def invitations_of(meeting: Meeting) -> list[Invitation]:
     )
 
 
-def recipients_of(meeting: Meeting) -> list[Invitation]:
+def recipients_of(meeting: Meeting, invitations: list[Invitation] | None = None) -> list[Invitation]:
     """Return the invitees the agenda goes to now: those still in the team, with or without an
     address (whoever has none is named as not reached, with a letter or an address to add).
 
     Next of kin get it only while the policy lets them take part (consent, guardianship, or a
-    child's parent who is not excluded).
+    child's parent who is not excluded). A caller that has `invitations_of(meeting)` already
+    passes it, so the invitations are not read twice.
     """
     day = timezone.localtime(meeting.starts_at).date()
     consented = set(policy.related_person_bases(meeting.team.person))
     result = []
-    for invitation in invitations_of(meeting):
+    for invitation in invitations_of(meeting) if invitations is None else invitations:
         membership = invitation.membership
         if membership is not None and not membership.is_active_on(day):
             continue
