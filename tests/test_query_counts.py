@@ -18,14 +18,23 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from oppfolging.access import policy
 from oppfolging.accounts.models import Role, RoleAssignment, User
 from oppfolging.assessments.models import Assessment, Decision, PsfsActivity
 from oppfolging.audit.models import AuditEvent
 from oppfolging.gp.models import RiskEntry, RiskList
-from oppfolging.meetings.models import ActionItem, AgendaItem, Meeting, MeetingDecision
+from oppfolging.meetings import services as meeting_services
+from oppfolging.meetings.models import (
+    ActionItem,
+    AgendaItem,
+    Invitation,
+    Meeting,
+    MeetingDecision,
+    MinutesRevision,
+)
 from oppfolging.notifications.models import Notification
 from oppfolging.people.models import Person, RelatedPerson
-from oppfolging.plans.models import Goal, IndividualPlan, Measure
+from oppfolging.plans.models import Goal, GoalEvaluation, IndividualPlan, Measure
 from oppfolging.portal.models import GoalProposal, Message
 from oppfolging.teams.models import (
     Consent,
@@ -231,3 +240,126 @@ def test_it_answers_with_as_many_queries_at_five_times_the_data(world: World, pa
     count(client, target)
     five = count(client, target)
     assert five == once, f"{page}: {once} queries at 1×, {five} at 5×"
+
+
+def _busy_meeting(cast: Cast, coordinator: User, person: Person, *, n: int) -> Meeting:
+    """Give the person a team and a meeting today with `n` of every kind of thing the meeting page shows.
+
+    Members of every kind (staff, a service without a named user, the person, next of kin with and
+    without an address), goals and sub-goals due (one evaluated at the meeting), the last meeting's open
+    action items, items added by staff and by the person, this meeting's action items under every kind
+    of owner (open and done), answers and attendance, decisions (one withdrawn), earlier minutes; the
+    agenda has been sent, so the page also shows how each invitee was reached.
+    """
+    today = timezone.localdate()
+    Decision.objects.create(person=person, outcome="team_with_plan", reason="Mange tjenester.", decided_by=cast.cu)
+    team = Team.objects.create(person=person, created_by=cast.cu)
+    CoordinatorAssignment.objects.create(team=team, coordinator=coordinator, appointed_by=cast.cu,
+                                         started_at=timezone.now() - dt.timedelta(days=60))
+    Consent.objects.create(person=person, scope="team_and_plan", given_by="person", method="paper")
+    Consent.objects.create(person=person, scope="share_with_service", service=cast.service, given_by="person",
+                           method="paper")
+    person_member = TeamMembership.objects.create(team=team, kind="person", added_by=cast.cu)
+    service_member = TeamMembership.objects.create(team=team, service=cast.service, role_in_team="Vakt",
+                                                   added_by=cast.cu)
+    # The colleague serves every person built here, to look at both meetings as a member who only reads.
+    TeamMembership.objects.create(team=team, user=cast.colleague, service=cast.service, role_in_team="Ergoterapeut",
+                                  added_by=cast.cu)
+    staff, kin = [], []
+    for i in range(n):
+        user = make_user(f"m{person.pk}-{i}", f"Hjelper{i}", f"Nr{person.pk}")
+        user.email = f"h{person.pk}-{i}@example.invalid"
+        user.save()
+        RoleAssignment.objects.create(user=user, role=Role.TEAM_MEMBER, municipality=cast.municipality,
+                                      service=cast.service)
+        staff.append(TeamMembership.objects.create(team=team, user=user, service=cast.service,
+                                                   role_in_team="Sykepleier", added_by=cast.cu))
+        # Next of kin: one with an e-mail address, one with a postal address (a letter), one with neither.
+        related = RelatedPerson.objects.create(
+            person=person, given_name=f"Slekt{i}", family_name=f"Nr{person.pk}", relationship="sibling",
+            email=f"s{person.pk}-{i}@example.invalid" if i % 3 == 0 else "",
+            address="Storgata 1" if i % 3 == 1 else "", postal_code="9800" if i % 3 == 1 else "")
+        Consent.objects.create(person=person, scope="next_of_kin", related_person=related, given_by="person",
+                               method="verbal")
+        kin.append(TeamMembership.objects.create(team=team, kind="next_of_kin", related_person=related,
+                                                 added_by=cast.cu))
+    plan = IndividualPlan.objects.create(person=person, team=team, created_by=cast.cu, what_matters="Bo hjemme")
+    earlier = Meeting.objects.create(team=team, starts_at=timezone.now() - dt.timedelta(days=30), status="held",
+                                     created_by=cast.cu)
+    meeting = Meeting.objects.create(
+        team=team, created_by=cast.cu, location="Rådhuset",
+        starts_at=timezone.make_aware(dt.datetime.combine(today, dt.time(0, 5))))
+    grant = policy.person_grant(user=coordinator, person=person)
+    assert grant is not None
+    meeting_services.invitation_sync(grant=grant, meeting=meeting)
+    owners: list[dict[str, Any]] = [
+        {"owner_membership": staff[0]}, {"owner_membership": person_member}, {"owner_membership": kin[0]},
+        {"owner_membership": service_member}, {"owner_user": coordinator}, {"owner_service": cast.service},
+    ]
+    for i in range(n):
+        goal = Goal.objects.create(plan=plan, text=f"Mål {i}", author_kind="person", next_evaluation_on=today)
+        Goal.objects.create(plan=plan, text=f"Delmål {i}", parent=goal, author_kind="person",
+                            next_evaluation_on=today)
+        ActionItem.objects.create(team=team, meeting=earlier, description=f"Gammel oppgave {i}", due_on=today,
+                                  created_by=cast.cu, **owners[i % len(owners)])
+        AgendaItem.objects.create(meeting=meeting, title=f"Sak {i}", position=100 + i, added_by_kind="professional",
+                                  added_by_user=staff[i].user)
+        AgendaItem.objects.create(meeting=meeting, title=f"Personens sak {i}", position=200 + i,
+                                  added_by_kind="person")
+        for owner in owners:
+            ActionItem.objects.create(
+                team=team, meeting=meeting, description=f"Oppgave {i}", due_on=today + dt.timedelta(days=7),
+                created_by=cast.cu, **owner,
+                **({"done_at": timezone.now(), "done_by": coordinator} if i % 2 else {}))
+        MeetingDecision.objects.create(
+            meeting=meeting, text=f"Beslutning {i}", recorded_by=staff[i].user,
+            **({"withdrawn_at": timezone.now(), "withdrawn_by": coordinator} if i % 2 else {}))
+        MinutesRevision.objects.create(meeting=meeting, text=f"Referat {i}", saved_by=staff[i].user, version=i + 1)
+    # The first goal was evaluated at the meeting and carried on; the others wait for theirs.
+    GoalEvaluation.objects.create(goal=Goal.objects.filter(plan=plan, parent=None).order_by("pk").first(),
+                                  due_on=today, result="partly", next_step="continue", evaluated_by=coordinator,
+                                  meeting=meeting, learned="Bra")
+    # The page puts the goals and the last meeting's open action items on the agenda when first shown.
+    Meeting.objects.filter(pk=meeting.pk).update(agenda_sent_at=timezone.now() - dt.timedelta(days=1),
+                                                 minutes="Referat")
+    for i, invitation in enumerate(Invitation.objects.filter(meeting=meeting)):
+        invitation.response = ["coming", "not_coming", ""][i % 3]
+        invitation.attendance = ["present", "absent_with_notice", "absent_without_notice", ""][i % 4]
+        invitation.save()
+    return meeting
+
+
+@pytest.mark.parametrize("who", ["coordinator", "colleague"])
+def test_the_meeting_page_answers_with_as_many_queries_for_a_large_meeting_as_for_a_small(cast: Cast,
+                                                                                         who: str) -> None:
+    """A meeting with one of every kind of item and one with six of each: the same count.
+
+    The test above shows the same meeting as the world grows; this one compares two meetings, as
+    bench/scale.py does, so a query per agenda item, invitee, action item or owner, goal, decision
+    or earlier minutes shows. Both meetings have at least one of every kind, since a section with
+    nothing to show may skip its query. The coordinator's first look, which puts the due goals and
+    open action items on the agenda, is compared too; a member who only reads sees the agenda as it is.
+    """
+    coordinator = make_user("koordinator", "Kai", "Koordinator")
+    RoleAssignment.objects.create(user=coordinator, role=Role.COORDINATOR, municipality=cast.municipality)
+    CoordinatorProfile.objects.create(user=coordinator, municipality=cast.municipality)
+    persons = [cast.person] + [
+        make_person(cast.municipality, given=given, family="Møte", birth=dt.date(1955, 3, 3 + n),
+                    individual=345 + n, gp=cast.gp)
+        for n, given in enumerate(["Stor", "Varm"])
+    ]
+    meetings = [_busy_meeting(cast, coordinator, person, n=n) for person, n in zip(persons, [1, 6, 1], strict=True)]
+    small_url, large_url, warm_url = (reverse("meetings:detail", args=[p.pk, m.pk]) for p, m in zip(
+        persons, meetings, strict=True))
+    if who == "colleague":  # a reader never builds the agenda: the coordinator's look has done it
+        for person, meeting in zip(persons, meetings, strict=True):
+            grant = policy.person_grant(user=coordinator, person=person)
+            assert grant is not None
+            meeting_services.agenda_build(grant=grant, meeting=meeting)
+    client = Client()
+    client.force_login(coordinator if who == "coordinator" else cast.colleague)
+    count(client, warm_url)  # warm caches that are per process, not per request (translations, content types)
+    first = count(client, small_url), count(client, large_url)
+    assert first[1] == first[0], f"first look: {first[0]} queries for the small meeting, {first[1]} for the large"
+    again = count(client, small_url), count(client, large_url)
+    assert again[1] == again[0], f"{again[0]} queries for the small meeting, {again[1]} for the large"

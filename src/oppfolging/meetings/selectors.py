@@ -25,6 +25,13 @@ from oppfolging.meetings.models import (
 from oppfolging.people.models import Person
 from oppfolging.teams.models import Team, TeamStatus
 
+# Everything ActionItem.owner_label reads (a member's user, next of kin, service or the team's person,
+# an owning user or service), so a list of action items costs one query however they are owned.
+ACTION_ITEM_OWNER = (
+    "owner_membership__user", "owner_membership__related_person", "owner_membership__service",
+    "owner_membership__team__person", "owner_user", "owner_service",
+)
+
 
 def meetings_of(*, person: Person) -> QuerySet[Meeting]:
     """Return all meetings of the person's teams, newest first."""
@@ -48,17 +55,18 @@ def invitations_of(meeting: Meeting) -> list[Invitation]:
     )
 
 
-def recipients_of(meeting: Meeting) -> list[Invitation]:
+def recipients_of(meeting: Meeting, invitations: list[Invitation] | None = None) -> list[Invitation]:
     """Return the invitees the agenda goes to now: those still in the team, with or without an
     address (whoever has none is named as not reached, with a letter or an address to add).
 
     Next of kin get it only while the policy lets them take part (consent, guardianship, or a
-    child's parent who is not excluded).
+    child's parent who is not excluded). A caller that has `invitations_of(meeting)` already
+    passes it, so the invitations are not read twice.
     """
     day = timezone.localtime(meeting.starts_at).date()
     consented = set(policy.related_person_bases(meeting.team.person))
     result = []
-    for invitation in invitations_of(meeting):
+    for invitation in invitations_of(meeting) if invitations is None else invitations:
         membership = invitation.membership
         if membership is not None and not membership.is_active_on(day):
             continue
@@ -73,7 +81,7 @@ def recipients_of(meeting: Meeting) -> list[Invitation]:
 def open_action_items() -> QuerySet[ActionItem]:
     """Return every open action item of an active team, with its owner."""
     return ActionItem.objects.filter(done_at__isnull=True, team__status=TeamStatus.ACTIVE).select_related(
-        "team__person", "owner_membership__user", "owner_membership__related_person", "owner_user", "meeting"
+        "team__person", "meeting", *ACTION_ITEM_OWNER
     )
 
 
@@ -81,8 +89,7 @@ def action_items_of(*, team: Team) -> QuerySet[ActionItem]:
     """Return the team's action items: open ones first by deadline, then the done ones."""
     return (
         ActionItem.objects.filter(team=team)
-        .select_related("owner_membership__user", "owner_membership__related_person", "owner_user",
-                        "meeting", "done_by")
+        .select_related("meeting", "done_by", *ACTION_ITEM_OWNER)
         .order_by("done_at", "due_on", "pk")
     )
 

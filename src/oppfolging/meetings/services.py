@@ -395,8 +395,7 @@ def agenda_build(*, grant: PersonGrant, meeting: Meeting) -> list[AgendaItem]:
         items = list(
             ActionItem.objects.filter(team=meeting.team, done_at__isnull=True)
             .exclude(meeting=meeting).exclude(agenda_items__meeting=meeting)
-            .select_related("owner_membership__user", "owner_membership__related_person",
-                            "owner_membership__team__person", "owner_user")
+            .select_related(*selectors.ACTION_ITEM_OWNER)
             .order_by("due_on", "pk")
         )
         position = _next_position(meeting)

@@ -39,6 +39,7 @@ from oppfolging.meetings.forms import (
 from oppfolging.meetings.models import (
     ActionItem,
     AgendaItem,
+    Invitation,
     Meeting,
     MeetingDecision,
     MeetingStatus,
@@ -248,11 +249,11 @@ def meeting_cancel(request: AuthenticatedHttpRequest, person_id: int, meeting_id
     })
 
 
-def _reach(meeting: Meeting) -> list[dict[str, Any]]:
+def _reach(meeting: Meeting, invitations: list[Invitation]) -> list[dict[str, Any]]:
     """Return how each invitee is told of the meeting (the channels the send used), and for those
     without any address a way to add one; a letter recipient gets a link to print the letter."""
     rows = []
-    for invitation in selectors.recipients_of(meeting):
+    for invitation in selectors.recipients_of(meeting, invitations):
         recipient = services._invitation_recipient(invitation)
         channels = [c for c, _address in channels_for(recipient)] if recipient else []
         edit_url = ""
@@ -291,7 +292,7 @@ def _detail_context(grant: policy.PersonGrant, meeting: Meeting, **forms: Any) -
         "grant": grant, "person": grant.person, "meeting": meeting, "team": meeting.team,
         "agenda": agenda, "invitations": invitations, "goal_rows": goal_rows, "today": today,
         "own_invitation": own_invitation,
-        "reach": _reach(meeting) if grant.can_write and meeting.agenda_sent_at and meeting.is_planned else [],
+        "reach": _reach(meeting, invitations) if grant.can_write and meeting.agenda_sent_at and meeting.is_planned else [],
         "can_record": meeting.status != MeetingStatus.CANCELLED
         and timezone.localtime(meeting.starts_at).date() <= today,
         "agenda_form": forms.get("agenda_form") or AgendaItemForm(),
@@ -301,8 +302,7 @@ def _detail_context(grant: policy.PersonGrant, meeting: Meeting, **forms: Any) -
         "minutes_earlier": list(meeting.minutes_revisions.select_related("saved_by"))[1:],
         "decisions": list(meeting.decisions.select_related("recorded_by", "withdrawn_by")),
         "decision_form": forms.get("decision_form") or DecisionForm(),
-        "action_items": list(meeting.action_items.select_related(
-            "owner_membership__user", "owner_membership__related_person", "owner_user", "done_by")),
+        "action_items": list(meeting.action_items.select_related("done_by", *selectors.ACTION_ITEM_OWNER)),
         "action_form": forms.get("action_form") or ActionItemForm(team=meeting.team),
         "conflict": forms.get("conflict"),
         "conflict_rows": forms.get("conflict_rows", []),
