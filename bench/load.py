@@ -99,17 +99,27 @@ class LockSampler:
                 f"{sum(a for _, a in self.samples) / n:.2f} sessions busy)")
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """CPU time (user + system) the processes used, with their finished children (Linux /proc)."""
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """CPU time (user + system) of each process still running (Linux /proc).
+
+    Not with finished children: gunicorn's master would gain a recycled worker's whole life at once.
+    """
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0
+    times = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:  # ended since it was listed
             continue
-        total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
-    return total / tick
+        times[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return times
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU the processes used between two readings: a process that ended in between (a worker
+    recycled after max_requests, its database session) is not counted for that slice, so the
+    figure is a lower bound."""
+    return sum(used - before.get(pid, 0.0) for pid, used in after.items())
 
 
 def process_tree(root: int) -> list[int]:
@@ -244,12 +254,11 @@ def main() -> int:
             for _ in range(args.slices):
                 for label, requests in (("mix", mix), ("cheapest", cheapest)):
                     times, n = results[label]
-                    app, db = process_tree(server.pid), postgres_pids(args.database)
-                    before = cpu_seconds(app), cpu_seconds(db)
+                    before = (cpu_seconds(process_tree(server.pid)), cpu_seconds(postgres_pids(args.database)))
                     with samplers[label]:
                         n += run_slice(args.port, requests, clients, args.seconds / args.slices, times, errors)
-                    cpu[label][0] += cpu_seconds(process_tree(server.pid)) - before[0]
-                    cpu[label][1] += cpu_seconds(db) - before[1]
+                    cpu[label][0] += cpu_used(before[0], cpu_seconds(process_tree(server.pid)))
+                    cpu[label][1] += cpu_used(before[1], cpu_seconds(postgres_pids(args.database)))
                     results[label] = (times, n)
             figures = {}
             for label, (times, n) in results.items():
