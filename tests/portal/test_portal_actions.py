@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -294,3 +295,32 @@ def test_the_second_of_two_users_answering_a_proposed_goal_is_told_it_was_alread
     proposal.refresh_from_db()
     assert (proposal.status, proposal.reply, proposal.handled_by) == ("accepted", "", cast.cu)
     assert Goal.objects.filter(text="Svømme igjen").count() == 1
+
+
+def test_a_score_lands_on_the_activity_the_person_saw_though_the_team_changed_the_list_meanwhile(cast, portal):
+    from oppfolging.assessments.models import PsfsActivity
+
+    client = cast.client_for(portal.person_user)
+    url = reverse("portal:psfs", args=[cast.person.pk])
+    page = client.get(url).content.decode()
+    assert 'name="t0" value="Gå tur"' in page
+    activity = PsfsActivity.objects.get(activity="Gå tur")
+    second = PsfsActivity.objects.get(activity="Lage middag")
+    data = {"a0": "6", "t0": "Gå tur", "submission_token": _token(page)}
+    # The team rewrites the first activity while the person scores it: nothing is saved, the page says why.
+    activity.activity = "Sove hele natten"
+    activity.save()
+    response = client.post(url, {**data, "a1": "2", "t1": "Lage middag"})
+    html = response.content.decode()
+    assert response.status_code == 409 and not PsfsSelfScore.objects.exists()
+    assert "Teamet endret aktivitetene mens du skåret" in html and "Sove hele natten" in html
+    assert re.search(r'<input[^>]*name="a1"[^>]*value="2"[^>]*checked', html)  # the unchanged score is kept
+    # Looked over and sent again: each score on its own activity.
+    assert client.post(url, {**data, "t0": "Sove hele natten", "a1": "2", "t1": "Lage middag"}).status_code == 302
+    assert sorted(PsfsSelfScore.objects.values_list("activity", "score")) == [("Lage middag", 2), ("Sove hele natten", 6)]
+    # An activity removed while the person scored it is not scored in its neighbour's place.
+    second.delete()
+    page = client.get(url).content.decode()
+    stale = {"a0": "5", "t0": "Sove hele natten", "a1": "9", "t1": "Lage middag", "submission_token": _token(page)}
+    assert client.post(url, stale).status_code == 409
+    assert PsfsSelfScore.objects.count() == 2

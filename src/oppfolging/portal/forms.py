@@ -62,13 +62,14 @@ class MessageForm(OnceForm):
 
 def psfs_form(activities: list[str], data: Any = None) -> OnceForm:
     """Return a form with one 0–10 choice per PSFS activity."""
-    fields = {
-        f"a{i}": forms.TypedChoiceField(
+    fields: dict[str, forms.Field] = {}
+    for i, activity in enumerate(activities):
+        fields[f"a{i}"] = forms.TypedChoiceField(
             label=activity, coerce=int, required=False, widget=forms.RadioSelect,
             choices=[(n, str(n)) for n in range(11)],
         )
-        for i, activity in enumerate(activities)
-    }
+        # The activity as it was shown: the team may change the list while the person scores.
+        fields[f"t{i}"] = forms.CharField(required=False, initial=activity, widget=forms.HiddenInput)
     form_class = type("PsfsForm", (OnceForm,), fields)  # with a one-time token: scored once per sending
     return form_class(data)
 

@@ -7,6 +7,7 @@ Every view starts with `_grant`, which answers 404 for a person the signed-in us
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -259,6 +260,17 @@ def notices(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
         grant, form=form, conflict=conflict, conflict_rows=conflict_rows(form, conflict) if conflict else []))
 
 
+def _psfs_changed_since_shown(posted: Any, activities: list[str]) -> list[int]:
+    """Return the positions scored on an activity that is no longer the one the page showed there."""
+    changed = []
+    for key in posted:
+        if (match := re.fullmatch(r"t([0-9]{1,2})", key)) and posted.get(f"a{match[1]}", "") != "":
+            i = int(match[1])
+            if i >= len(activities) or posted[key] != activities[i]:
+                changed.append(i)
+    return sorted(changed)
+
+
 def psfs(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Score my own «Hva er viktig for deg?» activities between meetings."""
     grant = _grant(request, person_id, resource="psfs")
@@ -266,10 +278,25 @@ def psfs(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     activities = [a.activity for a in latest.psfs_activities.all()] if latest else []
     if request.method == "POST" and not grant.may_score_psfs:
         raise PermissionDenied
-    form = psfs_form(activities, request.POST or None)
+    data: QueryDict | None = request.POST or None
+    if data is not None and (changed := _psfs_changed_since_shown(request.POST, activities)):
+        # A score must land on the activity the person saw: keep the scores whose activity is
+        # unchanged, drop the others, and ask them to look again. Nothing is saved.
+        data = QueryDict(mutable=True)
+        data.update(request.POST)
+        for i in changed:
+            data.pop(f"a{i}", None)
+            data[f"t{i}"] = activities[i] if i < len(activities) else ""
+        messages.error(request, _("Teamet endret aktivitetene mens du skåret. Se over skårene og lagre igjen."))
+        form = psfs_form(activities, data)
+        form.is_valid()
+        return render(request, "portal/psfs.html", _context(
+            grant, form=form, activities=activities,
+            history=PsfsSelfScore.objects.filter(person=grant.person)[:30]), status=409)
+    form = psfs_form(activities, data)
     if request.method == "POST" and form.is_valid():
         scores = {activities[int(k[1:])]: v for k, v in form.cleaned_data.items()
-                  if k != "submission_token" and v not in (None, "")}
+                  if k.startswith("a") and v not in (None, "")}
         try:
             with once(form.submission, user=request.user) as submission:
                 submission.created(services.psfs_self_score(grant=grant, scores=scores)[0])
