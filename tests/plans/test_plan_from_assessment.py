@@ -105,3 +105,17 @@ def test_each_page_of_the_path_offers_the_next_step(cast):
     # The GP reads only: no next step offered.
     assert "Neste steg" not in cast.client_for(cast.gp).get(
         reverse("teams:person_team", args=[cast.person.pk])).content.decode()
+
+
+def test_the_plan_starts_from_the_completed_assessment_not_a_newer_one_in_progress_on_every_database(cast):
+    """PostgreSQL sorts an empty completion first when descending, SQLite last: the order says which."""
+    _assessment(cast, started_on=timezone.localdate() - dt.timedelta(days=60))
+    open_one = Assessment.objects.create(person=cast.person, created_by=cast.cu, status="in_progress",
+                                         what_matters="Uferdig")
+    PsfsActivity.objects.create(assessment=open_one, position=1, activity="Uferdig aktivitet", score=1)
+    _team(cast)
+    response = cast.client_for(cast.cu).post(reverse("teams:plan_create", args=[cast.person.pk]), follow=True)
+    plan = IndividualPlan.objects.get(person=cast.person)
+    assert plan.what_matters == "Å klare meg hjemme og gå tur med hunden."
+    html = response.content.decode()
+    assert "«Gå tur med hunden»" in html and "Uferdig aktivitet" not in html

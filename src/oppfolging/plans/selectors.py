@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -94,7 +94,7 @@ def psfs_goal_suggestions(plan: IndividualPlan) -> list[PsfsActivity]:
     «Hva er viktig for deg?» names what matters and is hard: each is a goal waiting to be written.
     """
     latest = (Assessment.objects.filter(person_id=plan.person_id)
-              .order_by("-completed_at", "-started_on", "-pk").first())
+              .order_by(F("completed_at").desc(nulls_last=True), "-started_on", "-pk").first())
     if latest is None:
         return []
     # From the goals as the plan page has fetched them (with their activities), not a read of its own.

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,7 +59,7 @@ def _from_assessment(plan: IndividualPlan, assessment: Assessment) -> None:
 def _latest_assessment(person: Any) -> Assessment | None:
     """Return the person's newest assessment, completed ones first: the one a new plan starts from."""
     return (Assessment.objects.filter(person=person)
-            .order_by("-completed_at", "-started_on", "-pk").first())
+            .order_by(F("completed_at").desc(nulls_last=True), "-started_on", "-pk").first())
 
 
 @transaction.atomic
