@@ -16,6 +16,7 @@ from oppfolging.calendars.tasks import tasks_remind_due
 from oppfolging.meetings.models import ActionItem, Invitation, Meeting
 from oppfolging.notifications.models import Kind, Notification
 from oppfolging.plans.models import Measure
+from oppfolging.teams.models import TeamMembership
 from oppfolging.teams.services import membership_end
 
 
@@ -131,11 +132,12 @@ def test_it_shows_the_new_feed_address_once_on_the_calendar_page(world):
 def test_it_reminds_whoever_is_responsible_of_tasks_coming_due_once(world, deliver):
     w = world
     things = _fill(w)
-    assert tasks_remind_due() == 3  # the colleague, the next of kin, the coordinator (the service has no one address)
+    # The colleague, the next of kin, the coordinator (the measure), and the service's member in the team.
+    assert tasks_remind_due() == 4
     assert tasks_remind_due() == 0
     reminded = Notification.objects.filter(kind=Kind.TASK_DUE)
     assert {(n.recipient_user_id, n.recipient_related_id) for n in reminded} == {
-        (w.cast.colleague.pk, None), (None, w.cast.next_of_kin.pk), (w.coordinator.pk, None)}
+        (w.cast.colleague.pk, None), (None, w.cast.next_of_kin.pk), (w.coordinator.pk, None), (w.physio.pk, None)}
     deliver()
     assert mail.outbox and all("Følge på tur" not in m.body and "Ringe banken" not in m.body for m in mail.outbox)
     assert things["own"].pk
@@ -166,16 +168,16 @@ def test_task_reminders_queued_before_consent_is_withdrawn_go_to_nobody_who_lost
     w = world
     _fill(w)
     _reachable(w)
-    assert tasks_remind_due() == 3
+    assert tasks_remind_due() == 4  # the service's task reminds its member in the team too
     Consent.objects.filter(person=w.cast.person, scope__in=("share_with_service", "next_of_kin")).update(
         withdrawn_at=timezone.now())
     deliver()
     status = {(d.notification.recipient_user_id, d.notification.recipient_related_id): d.status
               for d in Delivery.objects.filter(notification__kind=Kind.TASK_DUE).select_related("notification")}
     assert status == {(w.cast.colleague.pk, None): "refused", (None, w.cast.next_of_kin.pk): "refused",
-                      (w.coordinator.pk, None): "sent"}
+                      (w.physio.pk, None): "refused", (w.coordinator.pk, None): "sent"}
     assert [m.to for m in mail.outbox] == [[w.coordinator.email]]
-    assert AuditEvent.objects.filter(resource="notification", purpose__startswith="Varsel ikke sendt").count() == 2
+    assert AuditEvent.objects.filter(resource="notification", purpose__startswith="Varsel ikke sendt").count() == 3
 
 
 def test_task_reminders_go_to_nobody_who_left_the_team_before_they_went_out(world, deliver):
@@ -184,9 +186,19 @@ def test_task_reminders_go_to_nobody_who_left_the_team_before_they_went_out(worl
     w = world
     _fill(w)
     _reachable(w)
-    assert tasks_remind_due() == 3
+    assert tasks_remind_due() == 4  # the service's task reminds its member in the team too
     membership_end(grant=w.grant(w.cast.cu), membership=w.colleague_membership, left_on=timezone.localdate())
     deliver()
     refused = Delivery.objects.get(notification__kind=Kind.TASK_DUE, notification__recipient_user=w.cast.colleague)
     assert refused.status == "refused"
     assert w.cast.colleague.email not in [address for m in mail.outbox for address in m.to]
+
+
+def test_a_task_of_a_service_with_no_one_in_the_team_reminds_the_coordinator(world, deliver):
+    w = world
+    things = _fill(w)
+    TeamMembership.objects.filter(team=w.team, user=w.physio).update(left_on=timezone.localdate())
+    tasks_remind_due()
+    reminded = Notification.objects.filter(
+        kind=Kind.TASK_DUE, key__startswith=f"task-due:action-item:{things['service_item'].pk}:")
+    assert [n.recipient_user_id for n in reminded] == [w.coordinator.pk]

@@ -158,6 +158,15 @@ def test_it_finds_action_items_owned_through_a_team_membership(cast, follow, sys
     assert [e["resource"]["id"] for e in bundle["entry"]] == [f"action-{follow.action.pk}"]
 
 
+def test_a_task_given_to_a_service_names_the_service_as_its_owner(cast, follow, system):
+    follow.action.owner_user = None
+    follow.action.owner_service = cast.service
+    follow.action.save()
+    task = get(system, f"{FHIR}/Task/action-{follow.action.pk}")
+    assert task["owner"]["reference"] == f"HealthcareService/{cast.service.pk}"
+    assert task["owner"]["display"] == cast.service.name
+
+
 def test_the_care_plan_bundle_does_not_grow_in_queries_with_the_goals(cast, follow, system):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -1,5 +1,7 @@
 """Reminders of tasks coming due: open action items and measures, to whoever is responsible.
 
+A task a service owns (not a named person) reminds the service's members in the team, or the
+team's coordinator when the service has no one there: a task is never left without anyone told.
 Once per task and due date (a moved deadline reminds again); safe to run twice. Sent through
 the outbox, so the message says only that a task is due soon, checked against the policy when
 it goes out.
@@ -13,11 +15,12 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from oppfolging.access import policy
 from oppfolging.meetings.models import ActionItem
 from oppfolging.notifications.models import Kind
 from oppfolging.notifications.services import Recipient, notify
 from oppfolging.plans.models import GoalStatus, Measure, MeasureStatus, PlanStatus
-from oppfolging.teams.models import MemberKind, TeamMembership, TeamStatus
+from oppfolging.teams.models import CoordinatorAssignment, MemberKind, TeamMembership, TeamStatus
 
 
 def membership_recipient(membership: TeamMembership | None) -> Recipient | None:
@@ -33,6 +36,19 @@ def membership_recipient(membership: TeamMembership | None) -> Recipient | None:
     return None
 
 
+def _service_recipients(item: ActionItem, today: dt.date) -> list[Recipient]:
+    """Who answers for a task owned by a service: its members in the team, else the coordinator."""
+    service_id = item.owner_service_id or (item.owner_membership.service_id if item.owner_membership else None)
+    if service_id is None:
+        return []
+    members = [m.user for m in policy.memberships_giving_access(today).filter(
+        team=item.team_id, service=service_id, user__isnull=False).select_related("user").order_by("pk")]
+    if not members:
+        members = [a.coordinator for a in CoordinatorAssignment.objects.active().filter(
+            team=item.team_id).select_related("coordinator").order_by("pk")]
+    return [Recipient(user=user) for user in members if user is not None]
+
+
 def _url(recipient: Recipient, staff_url: str, portal_url: str) -> str:
     return staff_url if recipient.user is not None else portal_url
 
@@ -45,15 +61,16 @@ def tasks_remind_due(*, today: dt.date | None = None) -> int:
     items = ActionItem.objects.filter(done_at__isnull=True, team__status=TeamStatus.ACTIVE, due_on__gte=today,
                                       due_on__lte=until).select_related(
         "team__person", "owner_user", "owner_membership__user", "owner_membership__related_person",
-        "owner_membership__team__person")
+        "owner_membership__team__person", "owner_membership__service")
     for item in items.order_by("due_on", "pk"):
         recipient = Recipient(user=item.owner_user) if item.owner_user_id else membership_recipient(item.owner_membership)
-        if recipient is None:
-            continue
+        recipients = [recipient] if recipient is not None else _service_recipients(item, today)
         person = item.team.person
-        url = _url(recipient, reverse("meetings:action_items", args=[person.pk]), reverse("portal:meetings", args=[person.pk]))
-        sent += notify(kind=Kind.TASK_DUE, key=f"task-due:action-item:{item.pk}:{item.due_on.isoformat()}",
-                       recipient=recipient, person=person, url=url, subject=item) is not None
+        for recipient in recipients:
+            url = _url(recipient, reverse("meetings:action_items", args=[person.pk]),
+                       reverse("portal:meetings", args=[person.pk]))
+            sent += notify(kind=Kind.TASK_DUE, key=f"task-due:action-item:{item.pk}:{item.due_on.isoformat()}",
+                           recipient=recipient, person=person, url=url, subject=item) is not None
     measures = Measure.objects.filter(
         status__in=(MeasureStatus.PLANNED, MeasureStatus.ONGOING), goal__status=GoalStatus.ACTIVE,
         goal__plan__status=PlanStatus.ACTIVE, ends_on__gte=today, ends_on__lte=until,

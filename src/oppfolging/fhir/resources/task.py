@@ -88,6 +88,8 @@ def action_owner(item: ActionItem) -> dict[str, Any] | None:
         return user_ref(item.owner_user)
     membership = item.owner_membership
     if membership is None:
+        if item.owner_service_id:  # a task the team gave a service, not a named person
+            return ref("HealthcareService", item.owner_service_id, item.owner_service.name)
         return None
     if membership.user_id:
         return user_ref(membership.user)
@@ -122,7 +124,7 @@ def action_to_fhir(item: ActionItem) -> dict[str, Any]:
 def action_rows(caller: Any) -> QuerySet:
     return persons_rows(ActionItem.objects.select_related(
         "team__person", "owner_user", "owner_membership__user", "owner_membership__related_person",
-        "owner_membership__service", "created_by"), "team__person")(caller)
+        "owner_membership__service", "owner_service", "created_by"), "team__person")(caller)
 
 
 def action_owner_filter(qs: QuerySet, values: list[str]) -> QuerySet:
