@@ -88,9 +88,8 @@ def action_owner(item: ActionItem) -> dict[str, Any] | None:
         return user_ref(item.owner_user)
     membership = item.owner_membership
     if membership is None:
-        if item.owner_service_id:  # a task the team gave a service, not a named person
-            return ref("HealthcareService", item.owner_service_id, item.owner_service.name)
-        return None
+        service = item.owner_service  # a task the team gave a service, not a named person
+        return ref("HealthcareService", service.pk, service.name) if service is not None else None
     if membership.user_id:
         return user_ref(membership.user)
     if membership.related_person is not None:
