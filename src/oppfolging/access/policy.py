@@ -221,9 +221,9 @@ RULES: tuple[_Rule, ...] = (
 # - Across requests, each process keeps the SQL with its parameters as a template per user and
 #   role assignments: the SQL depends on nothing else (the rules read the user's id and the
 #   municipalities of their roles; everything else is a subquery the database answers). The
-#   moment is the one thing that changes: the rules read it only through `timezone.now()` and
-#   `timezone.localdate()`, so the parameters that held the moment of the build are marked, and
-#   each request puts its own moment in their place.
+#   moment is the one thing that changes: the rules read it only through `_now()` and `_today()`,
+#   which give a marker while the template is built, so the parameters holding the marker are
+#   known, and each request puts its own moment in their place.
 #
 # Outside a request (tasks, commands, tests calling services) nothing is kept.
 _compiled_filters: ContextVar[dict[int, tuple[str, tuple[Any, ...]] | None] | None] = (
@@ -311,10 +311,12 @@ def _compiled_filter(user: User) -> tuple[str, tuple[Any, ...]] | None:
         return None
     params = list(template.params)
     now = timezone.now()
+    moment = connection.ops.adapt_datetimefield_value(now)
+    day = connection.ops.adapt_datefield_value(timezone.localdate(now))
     for i in template.moments:
-        params[i] = connection.ops.adapt_datetimefield_value(now)
+        params[i] = moment
     for i in template.days:
-        params[i] = connection.ops.adapt_datefield_value(timezone.localdate(now))
+        params[i] = day
     return template.sql, tuple(params)
 
 
