@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,7 +59,7 @@ def test_it_signs_in_each_demo_role_to_its_start_page_and_every_page_passes_axe(
     page.goto(page.base_url + "/logg-inn/")
     assert_accessible(page)
     demo_sign_in(page, name)
-    assert page.get_by_role("heading", name=heading).is_visible()
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
     start = page.url  # checked with axe as the crawl's first page
 
     def check(page, url: str) -> None:
@@ -76,7 +77,7 @@ def test_it_works_on_a_phone_sized_screen(page, demo_sign_in, assert_accessible)
     page.get_by_role("link", name="Personer", exact=True).click()
     assert_accessible(page)
     page.locator("main table a").first.click()
-    assert page.get_by_role("heading", name="Personopplysninger").is_visible()
+    expect(page.get_by_role("heading", name="Personopplysninger")).to_be_visible()
     assert_accessible(page)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"page scrolls sideways on a phone ({width}px)"
@@ -86,12 +87,12 @@ def test_it_switches_to_english_to_nynorsk_and_back(page, demo_sign_in, assert_a
     call_command("demo", skip_risk=True, skip_history=True)
     demo_sign_in(page, "Ingrid Solberg")
     page.get_by_role("button", name="English").click()
-    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     page.get_by_role("button", name="Nynorsk").click()
-    assert page.locator("html").get_attribute("lang") == "nn"
-    assert page.get_by_role("button", name="Nynorsk").get_attribute("aria-pressed") == "true"
+    expect(page.locator("html")).to_have_attribute("lang", "nn")
+    expect(page.get_by_role("button", name="Nynorsk")).to_have_attribute("aria-pressed", "true")
     assert_accessible(page)
     page.reload()  # the choice is kept on the user, not only for this page
-    assert page.locator("html").get_attribute("lang") == "nn"
+    expect(page.locator("html")).to_have_attribute("lang", "nn")
     page.get_by_role("button", name="Bokmål").click()
-    assert page.locator("html").get_attribute("lang") == "nb"
+    expect(page.locator("html")).to_have_attribute("lang", "nb")

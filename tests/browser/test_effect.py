@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +27,7 @@ def test_the_leader_sees_both_estimates_with_intervals_and_the_chart(page, demo_
     page.wait_for_selector('[data-effect-chart="estimates"][data-drawn="true"] svg rect')
     assert page.locator('[data-effect-chart="curves"] svg path').count() == 2
     page.get_by_text("Vis kurvene som tabell").click()
-    assert page.locator("#curve-caption").is_visible()
+    expect(page.locator("#curve-caption")).to_be_visible()
     assert page.locator("table:has(#curve-caption) tbody tr").count() == 36
     assert_accessible(page)
 
@@ -37,7 +38,7 @@ def test_the_evaluator_sees_the_pooled_estimate_and_no_count_under_five(page, de
     page.get_by_role("link", name="Effekt i kommunene").click()
     page.wait_for_url(re.compile(r"/effekt/kommuner/$"))
 
-    assert page.get_by_text("Justert rateratio").first.is_visible()
+    expect(page.get_by_text("Justert rateratio").first).to_be_visible()
     for text in page.locator("td[data-count]").all_inner_texts():
         assert text == "skjult" or int(text) == 0 or int(text) >= 5, text
     assert_accessible(page)

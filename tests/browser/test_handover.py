@@ -198,7 +198,7 @@ def test_it_hands_a_person_over_from_a_date_with_both_coordinators_and_everyone_
         waiting = int(re.search(r"\((\d+)\)", inbox_link.inner_text()).group(1))
         assert_accessible(coming)
         coming.get_by_role("link", name=f"Overføringsnotat å lese – {person.full_name}").click()
-        assert re.search(r"/team/person/\d+/#handover$", coming.url)
+        coming.wait_for_url(re.compile(r"/team/person/\d+/#handover$"))
         expect(coming.get_by_text("Vil ha møtene hjemme. Datteren ringer på tirsdager.")).to_be_visible()
         assert_accessible(coming)
         coming.get_by_role("button", name="Jeg har lest overføringsnotatet").click()

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from oppfolging.accounts.models import Municipality
 from oppfolging.demo.history import create_demo_history
@@ -44,11 +45,11 @@ def test_the_leader_opens_the_dashboard_switches_period_reads_a_definition_and_e
 
     card = page.locator("#ind-agenda_sent_ahead")
     definition = card.locator("details.definition")
-    assert not definition.locator("dd").first.is_visible()
+    expect(definition.locator("dd").first).not_to_be_visible()
     definition.locator("summary").click()
-    assert definition.get_by_text("saklisten ble sendt minst ett døgn før møtet").is_visible()
+    expect(definition.get_by_text("saklisten ble sendt minst ett døgn før møtet")).to_be_visible()
     card.get_by_text("Vis utviklingen som tabell").click()
-    assert card.locator("table tbody tr").count() == 8
+    expect(card.locator("table tbody tr")).to_have_count(8)
     assert_accessible(page)
 
     with page.expect_download() as download_info:

@@ -14,6 +14,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from oppfolging.meetings.models import ActionItem, Meeting
 from oppfolging.teams.models import CoordinatorAssignment
@@ -33,11 +34,11 @@ def test_it_plans_holds_and_records_a_team_meeting(page, demo_sign_in, assert_ac
 
     # 1. The team's meetings and how often it meets.
     page.goto(f"{page.base_url}/mote/person/{person.pk}/")
-    assert page.get_by_role("heading", name=re.compile("Møter i oppfølgingsteamet")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("Møter i oppfølgingsteamet"))).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Teamet møtes hver … uke").fill("4")
     page.get_by_role("button", name="Lagre møtehyppighet").click()
-    assert page.get_by_text("Møtehyppigheten er lagret.").is_visible()
+    expect(page.get_by_text("Møtehyppigheten er lagret.")).to_be_visible()
 
     # 2. Schedule a meeting tomorrow (a meeting cannot be planned in the past).
     page.get_by_role("link", name="Planlegg møte").click()
@@ -47,7 +48,7 @@ def test_it_plans_holds_and_records_a_team_meeting(page, demo_sign_in, assert_ac
     page.get_by_label("Til klokken").fill("09:00")
     page.get_by_label("Sted").fill("Helsehuset, møterom 2")
     page.get_by_role("button", name="Planlegg møtet").click()
-    assert page.get_by_text("Møtet er planlagt.").is_visible()
+    expect(page.get_by_text("Møtet er planlagt.")).to_be_visible()
     meeting = Meeting.objects.filter(team=assignment.team).order_by("-pk").first()
     assert meeting.location == "Helsehuset, møterom 2"
     assert_accessible(page)
@@ -56,7 +57,7 @@ def test_it_plans_holds_and_records_a_team_meeting(page, demo_sign_in, assert_ac
     page.get_by_text("Meld inn en sak").click()
     page.get_by_label("Sak").fill("Avklare transport til dagsenteret")
     page.get_by_role("button", name="Legg til saken").click()
-    assert page.get_by_text("Avklare transport til dagsenteret", exact=True).is_visible()
+    expect(page.get_by_text("Avklare transport til dagsenteret", exact=True)).to_be_visible()
     def position() -> int:
         titles = list(meeting.agenda_items.order_by("position", "pk").values_list("title", flat=True))
         return titles.index("Avklare transport til dagsenteret")
@@ -71,7 +72,7 @@ def test_it_plans_holds_and_records_a_team_meeting(page, demo_sign_in, assert_ac
         assert position() == before - 1
     assert_accessible(page)
     page.get_by_role("button", name="Send dagsordenen nå").click()
-    assert page.get_by_text(re.compile(r"Innkallingen er sendt til \d+ innkalte?: ")).is_visible()
+    expect(page.get_by_text(re.compile(r"Innkallingen er sendt til \d+ innkalte?: "))).to_be_visible()
     meeting.refresh_from_db()
     assert meeting.agenda_sent_at is not None
 
@@ -85,17 +86,17 @@ def test_it_plans_holds_and_records_a_team_meeting(page, demo_sign_in, assert_ac
         page.locator(f"#id_attendance_{invitation.pk}").select_option("present")
     page.locator(f"#id_attendance_{invitations[-1].pk}").select_option("absent_without_notice")
     page.get_by_role("button", name="Lagre oppmøte").click()
-    assert page.get_by_text("Oppmøtet er lagret.").is_visible()
+    expect(page.get_by_text("Oppmøtet er lagret.")).to_be_visible()
     page.get_by_role("textbox", name="Referat").fill("Vi gikk gjennom målene. Transporten er avklart.")
     page.get_by_role("button", name="Lagre referatet").click()
-    assert page.get_by_text("Referatet er lagret.").is_visible()
+    expect(page.get_by_text("Referatet er lagret.")).to_be_visible()
     page.get_by_role("textbox", name="Beslutning").fill("Dagsenteret tre dager i uka fra neste måned.")
     page.get_by_role("button", name="Før inn beslutningen").click()
     page.get_by_role("textbox", name="Hva skal gjøres").fill("Bestille TT-kort")
     page.locator("#id_owner_membership").select_option(index=1)
     page.locator("#id_due_on").fill((timezone.localdate().replace(day=1)).isoformat())
     page.get_by_role("button", name="Før inn oppgaven").click()
-    assert page.get_by_text("Oppgaven er ført inn.").is_visible()
+    expect(page.get_by_text("Oppgaven er ført inn.")).to_be_visible()
     assert page.get_by_text("Forfalt").first.is_visible() or timezone.localdate().day == 1
     assert_accessible(page)
 
@@ -111,7 +112,7 @@ def test_it_plans_holds_and_records_a_team_meeting(page, demo_sign_in, assert_ac
     page.get_by_role("link", name="Alle oppgaver i teamet").click()
     assert_accessible(page)
     page.get_by_role("button", name=re.compile("Merk som gjort.*Bestille TT-kort")).click()
-    assert page.get_by_text("Oppgaven er merket som gjort.").is_visible()
+    expect(page.get_by_text("Oppgaven er merket som gjort.")).to_be_visible()
     item.refresh_from_db()
     assert item.done_at is not None
     # The live server runs in this process, so the agenda e-mails are in the test outbox.

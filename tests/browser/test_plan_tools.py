@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from oppfolging.documents.models import Document
 from oppfolging.meetings.models import ActionItem, Invitation, Meeting
@@ -53,13 +54,13 @@ def test_documents_are_kept_to_a_service_shared_on_purpose_and_malicious_files_a
     # 1. The physiotherapist uploads a PDF kept to the physiotherapy service.
     login_as(page, w.physio)
     page.goto(list_url)
-    assert page.get_by_role("heading", name=re.compile("Dokumenter i planen for Petra Person")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("Dokumenter i planen for Petra Person"))).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Bare de tjenestene som er valgt").check()
     page.get_by_label("Fysioterapi").check()
     upload(page, {"name": "Rapport fra fysio.pdf", "mimeType": "application/pdf", "buffer": files.pdf()},
            "Rapport fra fysioterapeuten")
-    assert page.get_by_text("Dokumentet «Rapport fra fysioterapeuten» er lagt til.").is_visible()
+    expect(page.get_by_text("Dokumentet «Rapport fra fysioterapeuten» er lagt til.")).to_be_visible()
     assert_accessible(page)
     document = Document.objects.get()
     assert (document.visibility, list(document.services.all())) == ("services", [w.physio_service])
@@ -84,10 +85,10 @@ def test_documents_are_kept_to_a_service_shared_on_purpose_and_malicious_files_a
     assert_accessible(page)
     page.get_by_label("Alle i teamet, også personen og pårørende som deltar").check()
     page.get_by_role("button", name="Lagre").click()
-    assert page.get_by_text("Hvem som kan se dokumentet, er endret.").is_visible()
+    expect(page.get_by_text("Hvem som kan se dokumentet, er endret.")).to_be_visible()
     login_as(page, w.person_user)
     page.goto(portal_url)
-    assert page.get_by_role("row", name=re.compile("Rapport fra fysioterapeuten")).is_visible()
+    expect(page.get_by_role("row", name=re.compile("Rapport fra fysioterapeuten"))).to_be_visible()
 
     # 4. Malicious files are refused with a clear message, and nothing is stored.
     login_as(page, w.physio)
@@ -107,7 +108,7 @@ def test_documents_are_kept_to_a_service_shared_on_purpose_and_malicious_files_a
         # The browser sends all 200 MB before it reads the answer (the server reads and discards
         # the rest once it has refused the file): allow for a slow, shared machine.
         upload(page, file, "Skal avvises", timeout=180_000)
-        assert page.get_by_text(message).first.is_visible(), message
+        expect(page.get_by_text(message).first, message).to_be_visible()
         assert_accessible(page)
     assert Document.objects.count() == 1 and stored(document_storage) == [document.storage_key]
 
@@ -155,7 +156,7 @@ def test_the_calendar_and_the_task_list_pass_axe_and_work_with_the_keyboard_alon
     assert_accessible(page)
     # The subscription address, made and shown once.
     page.get_by_role("button", name="Lag abonnementslenke").click()
-    assert re.search(r"/kalender/abonnement/.+\.ics$", page.get_by_label("Din hemmelige abonnementslenke").input_value())
+    expect(page.get_by_label("Din hemmelige abonnementslenke")).to_have_value(re.compile(r"/kalender/abonnement/.+\.ics$"))
     assert_accessible(page)
     # The task list.
     page.goto(page.base_url + reverse("calendars:tasks"))
@@ -179,8 +180,8 @@ def test_the_samarbeidslogg_templates_and_child_pages_pass_axe(page, cast, asser
     assert_accessible(page)
     page.locator("#id_text").fill("Snakket med skolen i dag om transport.")
     page.get_by_role("button", name="Lagre notatet").click()
-    assert page.get_by_text("Notatet er lagt i samarbeidsloggen.").is_visible()
-    assert page.get_by_text("Snakket med skolen i dag om transport.").is_visible()
+    expect(page.get_by_text("Notatet er lagt i samarbeidsloggen.")).to_be_visible()
+    expect(page.get_by_text("Snakket med skolen i dag om transport.")).to_be_visible()
     assert_accessible(page)
     login_as(page, cast.cu)
     page.goto(page.base_url + reverse("plantemplates:create"))
@@ -189,9 +190,9 @@ def test_the_samarbeidslogg_templates_and_child_pages_pass_axe(page, cast, asser
     page.get_by_label("Deler av planen").fill("Hverdagen hjemme: Måltider og medisiner\nPårørende")
     page.get_by_label("Foreslåtte målområder og tiltak").fill("Trygghet: Trygghetsalarm; Nattpatrulje")
     page.get_by_role("button", name="Lagre").click()
-    assert page.get_by_text("Planmalen er lagret.").is_visible()
+    expect(page.get_by_text("Planmalen er lagret.")).to_be_visible()
     assert_accessible(page)
     login_as(page, w.person_user)
     page.goto(page.base_url + reverse("notes:portal_timeline", args=[cast.person.pk]))
-    assert page.get_by_text("Snakket med skolen i dag om transport.").is_visible()
+    expect(page.get_by_text("Snakket med skolen i dag om transport.")).to_be_visible()
     assert_accessible(page)
