@@ -7,6 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,10 +20,14 @@ from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant, audit_record
 from oppfolging.catalogue.models import Service
 from oppfolging.lib.versioning import EditConflict, save_versioned
-from oppfolging.meetings.services import meetings_follow_coordinator
+from oppfolging.meetings.models import Meeting, MeetingStatus
+from oppfolging.meetings.services import meeting_cancel, meetings_follow_coordinator
 from oppfolging.notifications.models import Kind
 from oppfolging.notifications.services import Recipient, notifications_done, notify
 from oppfolging.people.models import RelatedPerson
+from oppfolging.plans.history import record_change
+from oppfolging.plans.models import ChangeAction, IndividualPlan, PlanStatus
+from oppfolging.plans.services import plan_close
 from oppfolging.teams.models import (
     Consent,
     ConsentScope,
@@ -35,6 +40,7 @@ from oppfolging.teams.models import (
     TeamMembership,
     TeamStatus,
     Training,
+    coordinating_q,
 )
 from oppfolging.teams.selectors import caseload_of, coordinators_of, pool_users, staff_of
 
@@ -427,3 +433,114 @@ def consent_withdraw(*, grant: PersonGrant, consent: Consent, note: str = "") ->
     _audit(grant, Action.UPDATE, "consent", consent,
            _("Samtykke trukket: %(scope)s") % {"scope": consent.get_scope_display()})
     return consent
+
+
+def _may_close(grant: PersonGrant) -> None:
+    """Ending or reopening the follow-up is the coordinating unit's or the coordinator's."""
+    grant.require_write()
+    if grant.basis not in (Basis.COORDINATING_UNIT, Basis.COORDINATOR):
+        raise PermissionDenied("Only the coordinating unit or the coordinator ends the follow-up.")
+
+
+@transaction.atomic
+def team_close(*, grant: PersonGrant, team: Team, reason: str, close_plan: bool, expected_version: int) -> Team:
+    """End the follow-up: the team closes, and everyone who took part hears of it.
+
+    Planned meetings are cancelled (those who got the invitation get the cancellation for their
+    calendar; a past one not yet recorded stays as it is, to be recorded), members and coordinators
+    stop seeing the person from now, and the person and the
+    next of kin who take part are told. Open action items stay as they were, in the history, and
+    nobody is reminded of them. The plan is closed too when asked; it stays readable to the person.
+    Nothing is deleted: `team_reopen` undoes it.
+    """
+    _may_close(grant)
+    grant.require_owns(team)
+    actor = grant.require_user()
+    if not reason.strip():
+        raise ValidationError({"reason": _("Skriv hvorfor oppfølgingen avsluttes.")})
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    if team.status != TeamStatus.ACTIVE:
+        raise ValidationError(_("Teamet er allerede avsluttet."))
+    if team.version != expected_version:
+        raise EditConflict(team, ["status"])
+    now = timezone.now()
+    today = timezone.localdate()
+    cancel_reason = _("Oppfølgingsteamet er avsluttet.")
+    for meeting in Meeting.objects.filter(team=team, status=MeetingStatus.PLANNED, starts_at__gte=now).select_related(
+            "team__person"):
+        meeting_cancel(grant=grant, meeting=meeting, reason=cancel_reason)
+    told: dict[int, User] = {}
+    for assignment in team.coordinator_assignments.filter(coordinating_q(at=now) | Q(started_at__gt=now)).select_related(
+            "coordinator"):
+        told[assignment.coordinator_id] = assignment.coordinator
+        assignment.ended_at = max(now, assignment.started_at)
+        assignment.save(update_fields=["ended_at"])
+    for membership in team.memberships.filter(Q(left_on__isnull=True) | Q(left_on__gt=today)).select_related("user"):
+        if membership.user is not None and membership.kind == MemberKind.PROFESSIONAL:
+            told[membership.user.pk] = membership.user
+        membership.left_on = max(today, membership.joined_on)
+        membership.save(update_fields=["left_on"])
+    team.status, team.closed_at, team.close_reason = TeamStatus.CLOSED, now, reason.strip()
+    save_versioned(team, expected_version=expected_version, fields=["status", "closed_at", "close_reason"])
+    plan = IndividualPlan.objects.filter(person=team.person, status=PlanStatus.ACTIVE).first()
+    if close_plan and plan is not None:
+        plan_close(grant=grant, plan=plan, reason=reason.strip())
+    _tell_of_the_close(team, told=[user for user in told.values() if user != actor])
+    _audit(grant, Action.UPDATE, "team", team, _("Oppfølgingen er avsluttet"))
+    return team
+
+
+def _tell_of_the_close(team: Team, *, told: list[User]) -> None:
+    """Tell the person, the next of kin who take part and the team's staff that the team has ended."""
+    person = team.person
+    key = f"team-closed:{team.pk}:{team.version}"
+    portal_url = reverse("portal:team", args=[person.pk])
+    notify(kind=Kind.TEAM_CLOSED, key=key, recipient=Recipient(person=person), person=person, url=portal_url,
+           subject=team)
+    taking_part = related_person_bases(person)
+    for related in person.related_persons.all():
+        if related.pk in taking_part:
+            notify(kind=Kind.TEAM_CLOSED, key=key, recipient=Recipient(related=related), person=person,
+                   url=portal_url, subject=team)
+    for user in told:
+        # They no longer see the person: the link goes to their own inbox, where the item says whose team it was.
+        notify(kind=Kind.TEAM_CLOSED, key=key, recipient=Recipient(user=user), person=person,
+               url=reverse("notifications:inbox"), subject=team)
+
+
+@transaction.atomic
+def team_reopen(*, grant: PersonGrant, team: Team) -> Team:
+    """Undo an ended follow-up: the team, its members and coordinator as they were at the close.
+
+    Meetings cancelled at the close stay cancelled (their invitees were told); a new one is planned.
+    The plan is reopened if it was closed with the team.
+    """
+    _may_close(grant)
+    grant.require_owns(team)
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    if team.status != TeamStatus.CLOSED or team.closed_at is None:
+        raise ValidationError(_("Teamet er ikke avsluttet."))
+    if Team.objects.filter(person=team.person, status=TeamStatus.ACTIVE).exists():
+        raise ValidationError(_("Personen har allerede et aktivt oppfølgingsteam."))
+    closed_at = team.closed_at
+    # The coordinator goes on; one still handing over at the close has handed over.
+    latest = team.coordinator_assignments.filter(ended_at=closed_at).order_by("-started_at").first()
+    if latest is not None:
+        CoordinatorAssignment.objects.filter(pk=latest.pk).update(ended_at=None)
+    team.memberships.filter(left_on=timezone.localtime(closed_at).date()).update(left_on=None)
+    team.status, team.closed_at, team.close_reason = TeamStatus.ACTIVE, None, ""
+    try:
+        with transaction.atomic():
+            save_versioned(team, expected_version=team.version, fields=["status", "closed_at", "close_reason"])
+    except IntegrityError:
+        raise ValidationError(_("Personen har allerede et aktivt oppfølgingsteam.")) from None
+    plan = IndividualPlan.objects.filter(person=team.person, status=PlanStatus.CLOSED).first()
+    if plan is not None and plan.changes.filter(action=ChangeAction.CLOSE, at__gte=closed_at).exists():
+        plan.status = PlanStatus.ACTIVE
+        if plan.period_end == timezone.localtime(closed_at).date():
+            plan.period_end = None
+        plan.save(update_fields=["status", "period_end"])
+        record_change(plan=plan, actor=grant.user, item=plan, action=ChangeAction.UPDATE,
+                      summary=_("Planen er tatt i bruk igjen"))
+    _audit(grant, Action.UPDATE, "team", team, _("Oppfølgingen er tatt opp igjen"))
+    return team
