@@ -188,3 +188,21 @@ def test_the_person_and_the_next_of_kin_read_in_min_plan_that_the_team_has_ended
         text = page.content.decode()
         assert "Oppfølgingsteamet ble avsluttet" in text and "Målene er nådd" in text
         assert "melde behov til koordinerende enhet på nytt" in text
+
+
+def test_a_new_team_after_an_ended_one_takes_up_the_persons_plan(world):
+    w = world
+    client = w.client(w.cast.cu)
+    _close(client, w)
+    created = client.post(reverse("teams:team_create", args=[w.cast.person.pk]))
+    assert created.status_code == 302
+    w.plan.refresh_from_db()
+    new_team = w.cast.person.teams.get(status=TeamStatus.ACTIVE)
+    assert new_team != w.team
+    assert (w.plan.status, w.plan.team, w.plan.period_end) == (PlanStatus.ACTIVE, new_team, None)
+    assert w.plan.goals.filter(text="Gå tur med hunden alene hver dag").exists()  # nothing written is lost
+    # The ended team stays ended, and cannot be taken up beside the new one.
+    refused = client.post(reverse("teams:team_reopen", args=[w.cast.person.pk]), follow=True)
+    assert "Personen har allerede et aktivt oppfølgingsteam." in refused.content.decode()
+    w.team.refresh_from_db()
+    assert w.team.status == TeamStatus.CLOSED

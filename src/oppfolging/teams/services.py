@@ -165,6 +165,13 @@ def team_create(*, grant: PersonGrant) -> Team:
             service=next((a.service for a in person.gp.role_assignments.all()
                           if a.municipality_id == person.municipality_id and a.service), None),
         )
+    # The person has one plan: after an ended follow-up, the new team takes it up again.
+    plan = IndividualPlan.objects.filter(person=person, status=PlanStatus.CLOSED).first()
+    if plan is not None:
+        plan.status, plan.team, plan.period_end = PlanStatus.ACTIVE, team, None
+        plan.save(update_fields=["status", "team", "period_end"])
+        record_change(plan=plan, actor=actor, item=plan, action=ChangeAction.UPDATE,
+                      summary=_("Planen er tatt i bruk igjen med et nytt team"))
     _audit(grant, Action.CREATE, "team", team)
     return team
 
