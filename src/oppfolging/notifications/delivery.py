@@ -59,6 +59,7 @@ WHAT_WAITS = {
     Kind.MEETING_CANCELLED: _("Et møte i oppfølgingsteamet du var innkalt til, er avlyst."),
     Kind.COORDINATOR_CHANGED: _("Du har fått ny koordinator i Oppfølging."),
     Kind.TEAM_CLOSED: _("Et oppfølgingsteam du var med i, er avsluttet."),
+    Kind.MEMBER_LEFT: _("En deltaker har sluttet i et team du koordinerer. Se over hvem som tar oppgavene videre."),
     Kind.DECISION: _("Koordinerende enhet har svart deg. Logg inn på Min plan for å lese svaret, eller ta kontakt med oss."),
     Kind.REFERRAL_ASSIGNED: _("Du har fått en melding om behov å behandle."),
     Kind.REFERRAL_RECEIPT: _("Vi har mottatt meldingen din om behov."),

@@ -51,6 +51,7 @@ class Kind(models.TextChoices):
     TASK_DUE = "task_due", _("Oppgave med frist snart")
     CHILD_COORDINATOR = "child_coordinator", _("Oppnevnt som barnekoordinator")
     TEAM_CLOSED = "team_closed", _("Oppfølgingsteamet er avsluttet")
+    MEMBER_LEFT = "member_left", _("En deltaker har sluttet")
 
 
 # Kinds whose handling is reading: opening the item from the inbox marks it done.

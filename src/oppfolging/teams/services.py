@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from oppfolging.access.grants import Basis, PersonGrant, StaffGrant
 from oppfolging.access.policy import related_person_bases
-from oppfolging.accounts.models import Role, User
+from oppfolging.accounts.models import Role, RoleAssignment, User
 from oppfolging.assessments.models import Decision, DecisionOutcome
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant, audit_record
@@ -42,7 +42,13 @@ from oppfolging.teams.models import (
     Training,
     coordinating_q,
 )
-from oppfolging.teams.selectors import caseload_of, coordinators_of, pool_users, staff_of
+from oppfolging.teams.selectors import (
+    caseload_of,
+    coordinators_of,
+    holdings_of,
+    pool_users,
+    staff_of,
+)
 
 TEAM_OUTCOMES = (DecisionOutcome.TEAM, DecisionOutcome.TEAM_WITH_PLAN)
 
@@ -551,3 +557,48 @@ def team_reopen(*, grant: PersonGrant, team: Team) -> Team:
                       summary=_("Planen er tatt i bruk igjen"))
     _audit(grant, Action.UPDATE, "team", team, _("Oppfølgingen er tatt opp igjen"))
     return team
+
+
+@transaction.atomic
+def staff_member_leave(*, grant: StaffGrant, user: User) -> list[str]:
+    """End a staff member's part in the municipality: their roles, and their places in teams.
+
+    Whatever only they hold (a person they coordinate, a report of need assigned to them) must
+    first be handed to someone by name, so the leaving is refused until it is. Their places in
+    teams end today, and each team's coordinator is told, to give their open action items and
+    measures to someone else. The account is switched off when no municipality is left. Nothing
+    they wrote is touched. Returns the roles that ended.
+    """
+    grant.require_role(Role.ADMINISTRATOR)
+    actor = grant.user
+    if user.pk == actor.pk:
+        raise ValidationError(_("Du kan ikke avslutte din egen tilgang. Be en annen administrator."))
+    municipality = grant.municipality
+    assignments = RoleAssignment.objects.select_for_update().filter(user=user, municipality=municipality)
+    roles = [str(Role(role).label) for role in assignments.values_list("role", flat=True)]
+    if not roles:
+        raise ValidationError(_("%(name)s har ingen roller i kommunen.") % {"name": user.full_name})
+    holdings = holdings_of(user, municipality)
+    if holdings.must_hand_over_first:
+        raise ValidationError(_("%(name)s er fortsatt koordinator eller har meldinger om behov til behandling. "
+                                "Koordinerende enhet må gi dem til andre først.") % {"name": user.full_name})
+    today = timezone.localdate()
+    for membership in holdings.memberships:
+        membership.left_on = max(today, membership.joined_on)
+        membership.save(update_fields=["left_on"])
+        team, person = membership.team, membership.team.person
+        current = team.current_coordinator_assignment
+        if current is not None:
+            notify(kind=Kind.MEMBER_LEFT, key=f"member-left:{membership.pk}", recipient=Recipient(user=current.coordinator),
+                   person=person, url=reverse("teams:person_team", args=[person.pk]), subject=membership)
+        audit_record(actor=actor, action=Action.UPDATE, resource="team_membership", resource_id=membership.pk,
+                     person=person, municipality=municipality,
+                     purpose=_("Sluttet i teamet fordi vedkommende sluttet i kommunen: %(name)s") % {"name": user.full_name})
+    assignments.delete()
+    if not RoleAssignment.objects.filter(user=user).exists():
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    audit_record(actor=actor, action=Action.DELETE, resource="role_assignment", resource_id=user.pk,
+                 municipality=municipality,
+                 purpose=_("Sluttet i kommunen: %(name)s (%(roles)s)") % {"name": user.full_name, "roles": ", ".join(roles)})
+    return roles

@@ -19,4 +19,5 @@ urlpatterns = [
     path("person/<int:person_id>/plan/", views.plan_create, name="plan_create"),
     path("person/<int:person_id>/avslutt/", views.team_close, name="team_close"),
     path("person/<int:person_id>/gjenapne/", views.team_reopen, name="team_reopen"),
+    path("ansatt/<int:user_id>/slutter/", views.staff_leave, name="staff_leave"),
 ]

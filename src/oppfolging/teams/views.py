@@ -23,6 +23,7 @@ from oppfolging.access.shortcuts import (
     require_in_municipality,
 )
 from oppfolging.accounts.http import AuthenticatedHttpRequest
+from oppfolging.accounts.models import Municipality, Role, RoleAssignment, User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.home import selectors as home_selectors
@@ -446,3 +447,42 @@ def team_reopen(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespon
         messages.success(request, _("Oppfølgingen er tatt opp igjen med teamet slik det var. Avlyste møter må "
                                     "planlegges på nytt."))
     return redirect("teams:person_team", person_id=person_id)
+
+
+def _may_see_staff_holdings(user: User, municipality: Municipality) -> bool:
+    return policy.can_manage_staff(user, municipality) or policy.can_triage(user, municipality)
+
+
+def staff_leave(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    """A staff member leaves the municipality: what they hold is handed over, then their access ends.
+
+    The administrator ends it; the coordinating unit sees by name whom the leaver still coordinates
+    and which reports of need they still hold, to give them to someone else first.
+    """
+    grant = get_staff_grant(request, _may_see_staff_holdings)
+    leaver = User.objects.filter(pk=user_id, role_assignments__municipality=grant.municipality).distinct().first()
+    if leaver is None:
+        raise Http404
+    if request.method == "POST":
+        if not grant.has_role(Role.ADMINISTRATOR):
+            raise PermissionDenied
+        try:
+            roles = services.staff_member_leave(grant=grant, user=leaver)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("teams:staff_leave", user_id=user_id)
+        messages.success(request, _("%(name)s har ikke lenger tilgang i kommunen (%(roles)s). Koordinatorene i "
+                                    "teamene vedkommende var med i, har fått beskjed.") % {
+            "name": leaver.full_name, "roles": ", ".join(roles)})
+        return redirect("accounts:staff")
+    holdings = selectors.holdings_of(leaver, grant.municipality)
+    show_names = grant.has_role(Role.COORDINATING_UNIT)
+    if show_names and (holdings.coordinating or holdings.referrals):
+        audit_record(actor=request.user, action=Action.LIST, resource="staff_holdings", resource_id=leaver.pk,
+                     municipality=grant.municipality, ip=client_ip(request),
+                     purpose=_("Det %(name)s må gi videre før vedkommende slutter") % {"name": leaver.full_name})
+    return render(request, "teams/staff_leave.html", {
+        "leaver": leaver, "holdings": holdings, "show_names": show_names,
+        "may_end": grant.has_role(Role.ADMINISTRATOR) and leaver.pk != request.user.pk,
+        "roles": RoleAssignment.objects.filter(user=leaver, municipality=grant.municipality).select_related("service"),
+    })
