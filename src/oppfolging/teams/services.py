@@ -7,7 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -540,7 +540,10 @@ def team_reopen(*, grant: PersonGrant, team: Team) -> Team:
     latest = team.coordinator_assignments.filter(ended_at=closed_at).order_by("-started_at").first()
     if latest is not None:
         CoordinatorAssignment.objects.filter(pk=latest.pk).update(ended_at=None)
-    team.memberships.filter(left_on=timezone.localtime(closed_at).date()).update(left_on=None)
+    closed_on = timezone.localtime(closed_at).date()
+    # Those who left at the close: today's members, and those who were to join later (left as they joined).
+    team.memberships.filter(Q(left_on=closed_on) | Q(left_on=F("joined_on"), joined_on__gt=closed_on)).update(
+        left_on=None)
     team.status, team.closed_at, team.close_reason = TeamStatus.ACTIVE, None, ""
     try:
         with transaction.atomic():
