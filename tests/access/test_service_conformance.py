@@ -174,6 +174,8 @@ class World:
             return PortalGrant(cast.person, PortalBasis.CONSENT, cast.next_of_kin, self.kin_user)
         if name == "not_unit":
             return self.grant(self.coordinator)
+        if name == "not_coordinating":
+            return self.grant(cast.colleague)  # a member of the team, neither its coordinator nor the unit
         raise AssertionError(name)
 
     @property
@@ -503,7 +505,20 @@ SPECS: dict[str, Spec] = {
         lambda f, w, g: f(grant=g, assignment=_handover(w, note="Les dette"))),
     "teams.services.consent_withdraw": spec(PERSON_BAD + ("kin_on_consent",))(
         lambda f, w, g: f(grant=g, consent=w.consent)),
+    "teams.services.team_close": spec(PERSON_BAD + ("not_coordinating",))(
+        lambda f, w, g: f(grant=g, team=w.team, reason="Målene er nådd", close_plan=True,
+                          expected_version=w.team.version)),
+    "teams.services.team_reopen": spec(PERSON_BAD + ("not_coordinating",))(
+        lambda f, w, g: f(grant=g, team=_closed(w.team))),
+    "teams.services.staff_member_leave": spec(STAFF_BAD + ("staff_not_pricing",))(
+        lambda f, w, g: f(grant=g, user=w.cast.colleague)),
 }
+
+
+def _closed(team: Team) -> Team:
+    Team.objects.filter(pk=team.pk).update(status="closed", closed_at=timezone.now(), close_reason="Avsluttet")
+    team.refresh_from_db()
+    return team
 
 
 def _handover(w: World, note: str = "") -> CoordinatorAssignment:

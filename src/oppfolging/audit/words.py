@@ -32,6 +32,8 @@ RESOURCE_WORDS = {
     "referral_queue": _("meldingene om behov"),
     "team": _("teamet"),
     "team_membership": _("deltakerne i teamet"),
+    "role_assignment": _("rollene til en ansatt i kommunen"),
+    "staff_holdings": _("det en ansatt må gi videre før vedkommende slutter"),
     "coordinator_assignment": _("koordinatoren for teamet"),
     "coordinator_pool": _("koordinatorene"),
     "meeting": _("et møte"),
