@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from django.test import Client
@@ -33,11 +33,13 @@ from django.utils import timezone
 from oppfolging.access.models import BreakGlassAccess
 from oppfolging.accounts.models import Role, RoleAssignment, User
 from oppfolging.audit.models import Action, AuditEvent
+from oppfolging.calendars.services import calendar_feed_create
 from oppfolging.catalogue.models import Sector, Service, ServicePrice
 from oppfolging.lib import identity
 from oppfolging.meetings.models import ActionItem, Meeting
+from oppfolging.notifications.models import Notification
 from oppfolging.people.models import Person, RelatedPerson, Relationship
-from oppfolging.plans.models import Goal, IndividualPlan
+from oppfolging.plans.models import Goal, IndividualPlan, Measure
 from oppfolging.portal.models import CitizenAccount, Message, PsfsSelfScore
 from oppfolging.teams.models import Consent, CoordinatorAssignment, Team, TeamMembership
 
@@ -77,6 +79,8 @@ class Attacker:
     own_person: Person | None  # a person they may see, for URLs that mix it with the first person's ids
     pid: str = ""  # the identity number a «Min plan» account is bound to
     hpr_number: str = ""
+    # Ids of the person's records that name the attacker (a task, a notice), tried as well.
+    theirs: dict[str, int] = field(default_factory=dict)
 
 
 def _user(username: str, first: str, last: str) -> User:
@@ -110,6 +114,14 @@ def world(cast, ids):  # noqa: F811
                                     created_at=yesterday - dt.timedelta(hours=4), expires_at=yesterday)
     former.hpr_number = "222222222"
     former.save()
+    # What they were given while on the team stays theirs on paper, but not to see.
+    their_item = ActionItem.objects.create(team=team, description="Hemmelig oppgave", due_on=timezone.localdate(),
+                                           created_by=cast.cu, owner_user=former)
+    their_notice = Notification.objects.create(key="former", kind="action_item", recipient_user=former,
+                                               person=cast.person, municipality=cast.municipality,
+                                               url=f"/mote/person/{cast.person.pk}/oppgaver/")
+    Measure.objects.create(goal_id=ids["goal_id"], description="Hemmelig tiltak", responsible_user=former,
+                           ends_on=timezone.localdate() + dt.timedelta(days=1))
 
     coordinator = _user("koordinator2", "Kåre", "Koordinator")
     for role in (Role.COORDINATOR, Role.GP):
@@ -145,7 +157,8 @@ def world(cast, ids):  # noqa: F811
     CitizenAccount.objects.create(user=kin_user, identity_number=kin_number)
 
     attackers = {
-        "former_member": Attacker("a team member who left yesterday", former, siri, hpr_number="222222222"),
+        "former_member": Attacker("a team member who left yesterday", former, siri, hpr_number="222222222",
+                                  theirs={"item_id": their_item.pk, "notification_id": their_notice.pk}),
         "former_coordinator": Attacker("a coordinator who left yesterday, another's GP", coordinator, siri,
                                        hpr_number="333333333"),
         "leader": Attacker("a leader", cast.leader, None, hpr_number="444444444"),
@@ -156,7 +169,8 @@ def world(cast, ids):  # noqa: F811
 
 
 def _secrets(cast) -> list[str]:
-    return [cast.person.full_name, cast.person.identity_number, cast.next_of_kin.full_name, "Hemmelig mål"]
+    return [cast.person.full_name, cast.person.identity_number, cast.next_of_kin.full_name, "Hemmelig mål",
+            "Hemmelig oppgave", "Hemmelig tiltak"]
 
 
 def _parameters(route: str) -> set[str]:
@@ -195,8 +209,11 @@ def _client(attacker: Attacker) -> Client:
 
 
 def _walk(client: Client, cast, known: dict[str, object], routes, method: str, *,
-          own: Person | None = None) -> int:
-    """Request every route; return how many were checked. With `own`, person_id is theirs."""
+          own: Person | None = None, refused: bool = True) -> int:
+    """Request every route; return how many were checked. With `own`, person_id is theirs.
+
+    With `refused`, a route with an id of personal data must answer 403, 404 or 405.
+    """
     query = {"person": cast.person.pk, "referral": known["referral_id"], "mal": known["goal_id"],
              "parent": known["goal_id"], "person_q": "Petra", "q": "Petra"}
     form = {"person": cast.person.pk, "referral": known["referral_id"], "delivery": known["delivery_id"],
@@ -212,7 +229,7 @@ def _walk(client: Client, cast, known: dict[str, object], routes, method: str, *
         params = _parameters(route)
         body = response.content.decode(errors="replace")
         where = f"{method.upper()} {url} ({name})"
-        if params & PERSONAL:
+        if refused and params & PERSONAL:
             # 405 (wrong method) is decided before any lookup, so it reveals nothing either.
             assert response.status_code in (403, 404, 405), f"{where} gave {response.status_code}"
         else:
@@ -231,6 +248,9 @@ def test_it_hides_the_person_from_someone_of_the_same_municipality_without_a_rea
     client = _client(attacker)
     routes = [(name, route) for name, _p, route in project_patterns() if name not in PUBLIC_OR_SESSION_ONLY]
     assert _walk(client, cast, ids, routes, method) >= 150
+    if attacker.theirs:
+        named = [(name, route) for name, route in _personal_routes() if _parameters(route) & set(attacker.theirs)]
+        assert _walk(client, cast, {**ids, **attacker.theirs}, named, method) >= 5
 
     if attacker.own_person is not None:
         # Their own person's id with the first person's records: every record is looked up under the grant.
@@ -241,6 +261,17 @@ def test_it_hides_the_person_from_someone_of_the_same_municipality_without_a_rea
         assert _walk(client, cast, ids, mixed, method, own=own) >= 40
         assert AuditEvent.objects.filter(actor=attacker.user, person=own).count() == before, \
             "a refused request under their own person was logged as a read or a write"
+        # Their own person's pages, given the first person's ids in the query and the form
+        # (a report to link, a goal to note on, a person to pick): they may answer, but never with them.
+        own_pages = [(name, route) for name, route in _personal_routes() if _parameters(route) == {"person_id"}]
+        assert _walk(client, cast, ids, own_pages, method, own=own, refused=False) >= 45
+
+    # Their own calendar feed (ICS), read without a session.
+    _feed, token = calendar_feed_create(user=attacker.user)
+    feed = Client().get(f"/kalender/abonnement/{token}.ics")
+    assert feed.status_code == 200 and b"BEGIN:VCALENDAR" in feed.content
+    for secret in _secrets(cast) + ["Petra"]:
+        assert secret not in feed.content.decode(), f"the calendar feed shows {secret!r}"
 
     # Refused is no read and no write: nothing of theirs about the person in the access log.
     assert list(AuditEvent.objects.filter(actor=attacker.user, person=cast.person)
@@ -286,6 +317,8 @@ def test_the_api_hides_the_person_from_someone_of_the_same_municipality(cast, id
     assert client.get("/fhir/R4/Patient").status_code == 200
     label = attacker.label
     secrets = _secrets(cast)
+    if "item_id" in attacker.theirs:  # their own task on the person
+        api_ids = {**api_ids, "Task": [*api_ids["Task"], f"action-{attacker.theirs['item_id']}"]}
     for resource_type in PERSON_TYPES:
         for resource_id in api_ids[resource_type]:
             response = client.get(f"/fhir/R4/{resource_type}/{resource_id}")
