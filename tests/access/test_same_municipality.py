@@ -8,7 +8,8 @@ is signed in in the same municipality and holds the ids of a person they do not 
 - a coordinator who coordinated the person until yesterday, and is another person's coordinator
   and GP now;
 - a leader, who sees aggregates only;
-- the other person in «Min plan», and that person's next of kin (accounts bound by ID-porten).
+- the other person in «Min plan», and that person's next of kin (accounts bound by ID-porten);
+- the person's own next of kin, whose consent the person withdrew yesterday.
 
 Every URL that takes an id of personal data must answer them 403 or 404, on GET and POST (with
 the query and form ids the views read), and so must the same URLs with their own person's id
@@ -35,12 +36,15 @@ from oppfolging.accounts.models import Role, RoleAssignment, User
 from oppfolging.audit.models import Action, AuditEvent
 from oppfolging.calendars.services import calendar_feed_create
 from oppfolging.catalogue.models import Sector, Service, ServicePrice
+from oppfolging.documents.models import Document
 from oppfolging.lib import identity
 from oppfolging.meetings.models import ActionItem, Meeting
+from oppfolging.notes.models import Note
 from oppfolging.notifications.models import Notification
 from oppfolging.people.models import Person, RelatedPerson, Relationship
 from oppfolging.plans.models import Goal, IndividualPlan, Measure
 from oppfolging.portal.models import CitizenAccount, Message, PsfsSelfScore
+from oppfolging.referrals.models import Referral
 from oppfolging.teams.models import Consent, CoordinatorAssignment, Team, TeamMembership
 
 from ..conftest import PASSWORD, make_person
@@ -122,12 +126,22 @@ def world(cast, ids):  # noqa: F811
                                                url=f"/mote/person/{cast.person.pk}/oppgaver/")
     Measure.objects.create(goal_id=ids["goal_id"], description="Hemmelig tiltak", responsible_user=former,
                            ends_on=timezone.localdate() + dt.timedelta(days=1))
+    their_case = Referral.objects.create(
+        municipality=cast.municipality, person=cast.person, subject_given_name="Petra", subject_family_name="Person",
+        source="municipal_service", channel="in_app", reporter_name="Tina Tidligere", observations="Hemmelig mål",
+        consent="given", deadline="2030-01-01", receipt_code="TIDLIGERE", assigned_to=former, status="decided")
+    their_note = Note.objects.create(person=cast.person, plan_id=IndividualPlan.objects.get(person=cast.person).pk,
+                                     text="Hemmelig mål", added_by=former)
+    their_document = Document.objects.create(
+        person=cast.person, title="Hemmelig mål", added_by=former, added_by_kind="professional",
+        original_name="b.pdf", content_type="application/pdf", size=1, sha256="1" * 64, storage_key="9801/b.pdf")
 
     coordinator = _user("koordinator2", "Kåre", "Koordinator")
     for role in (Role.COORDINATOR, Role.GP):
         RoleAssignment.objects.create(user=coordinator, role=role, municipality=cast.municipality)
-    CoordinatorAssignment.objects.create(team=team, coordinator=coordinator, appointed_by=cast.cu,
-                                         started_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC), ended_at=yesterday)
+    their_period = CoordinatorAssignment.objects.create(
+        team=team, coordinator=coordinator, appointed_by=cast.cu, started_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+        ended_at=yesterday)
     coordinator.hpr_number = "333333333"
     coordinator.save()
 
@@ -156,14 +170,27 @@ def world(cast, ids):  # noqa: F811
     kin_user = _user("rune", "Rune", "Side")
     CitizenAccount.objects.create(user=kin_user, identity_number=kin_number)
 
+    # The person's own next of kin, whose consent the person withdrew yesterday.
+    cast.next_of_kin.identity_number = identity.make_synthetic(birth_date=dt.date(1988, 8, 9), individual=567)
+    cast.next_of_kin.save()
+    Consent.objects.create(person=cast.person, scope="next_of_kin", related_person=cast.next_of_kin,
+                           given_by="person", method="paper", given_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+                           withdrawn_at=yesterday)
+    withdrawn_user = _user("nils", "Nils", "Pårørende")
+    CitizenAccount.objects.create(user=withdrawn_user, identity_number=cast.next_of_kin.identity_number)
+
     attackers = {
         "former_member": Attacker("a team member who left yesterday", former, siri, hpr_number="222222222",
-                                  theirs={"item_id": their_item.pk, "notification_id": their_notice.pk}),
+                                  theirs={"item_id": their_item.pk, "notification_id": their_notice.pk,
+                                          "referral_id": their_case.pk, "note_id": their_note.pk,
+                                          "document_id": their_document.pk}),
         "former_coordinator": Attacker("a coordinator who left yesterday, another's GP", coordinator, siri,
-                                       hpr_number="333333333"),
+                                       hpr_number="333333333", theirs={"assignment_id": their_period.pk}),
         "leader": Attacker("a leader", cast.leader, None, hpr_number="444444444"),
         "person": Attacker("another person in «Min plan»", siri_user, siri, pid=siri.identity_number),
         "next_of_kin": Attacker("another person's next of kin", kin_user, siri, pid=kin_number),
+        "withdrawn_kin": Attacker("the person's next of kin after the consent was withdrawn", withdrawn_user, None,
+                                  pid=cast.next_of_kin.identity_number),
     }
     return attackers
 
@@ -199,7 +226,7 @@ def test_it_knows_every_url_parameter():
     assert len(_personal_routes()) >= 100
 
 
-ATTACKERS = ["former_member", "former_coordinator", "leader", "person", "next_of_kin"]
+ATTACKERS = ["former_member", "former_coordinator", "leader", "person", "next_of_kin", "withdrawn_kin"]
 
 
 def _client(attacker: Attacker) -> Client:
@@ -250,7 +277,7 @@ def test_it_hides_the_person_from_someone_of_the_same_municipality_without_a_rea
     assert _walk(client, cast, ids, routes, method) >= 150
     if attacker.theirs:
         named = [(name, route) for name, route in _personal_routes() if _parameters(route) & set(attacker.theirs)]
-        assert _walk(client, cast, {**ids, **attacker.theirs}, named, method) >= 5
+        assert _walk(client, cast, {**ids, **attacker.theirs}, named, method) >= 2
 
     if attacker.own_person is not None:
         # Their own person's id with the first person's records: every record is looked up under the grant.
