@@ -335,6 +335,16 @@ def _client_for(user: User) -> Client:
 
 PERSON_TYPES = {"Patient", "RelatedPerson", "ServiceRequest", "Task", "CareTeam", "CarePlan", "Goal", "Consent",
                 "Appointment", "QuestionnaireResponse", "Communication", "RiskAssessment", "AuditEvent"}
+# The municipality's staff, units and services, its figures and the questionnaires: no person's data.
+MUNICIPAL_TYPES = {"Practitioner", "PractitionerRole", "Organization", "HealthcareService", "MeasureReport",
+                   "Questionnaire"}
+
+
+def test_it_knows_every_api_resource_type():
+    """A new FHIR resource type must be sorted into PERSON_TYPES (walked below) or MUNICIPAL_TYPES."""
+    from oppfolging.fhir.resources import REGISTRY
+
+    assert set(REGISTRY) == PERSON_TYPES | MUNICIPAL_TYPES
 
 
 @pytest.mark.parametrize("who", ATTACKERS)
