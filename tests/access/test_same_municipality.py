@@ -66,6 +66,7 @@ PERSONAL = {
     "consent_id", "assignment_id", "goal_id", "measure_id", "change_id", "note_id", "document_id",
     "meeting_id", "decision_id", "item_id", "proposal_id", "exclusion_id", "section_id", "list_id",
     "entry_id", "notification_id", "delivery_id", "access_id", "import_id", "token",
+    "user_id",  # a staff member who leaves: the persons and reports they still hold
 }
 # Parameters of the municipality's own, non-personal records: its number, the service catalogue,
 # the price table and the plan templates. Pages under them may answer anything but a server error,
