@@ -71,3 +71,20 @@ def test_it_lets_only_the_person_or_a_guardian_change_consent(cast, portal):
     url = reverse("portal:consent_withdraw", args=[cast.person.pk, portal.kin_consent.pk])
     assert cast.client_for(portal.kin_user).post(url).status_code == 403
     assert Consent.objects.get(pk=portal.kin_consent.pk).withdrawn_at is None
+
+
+def test_a_request_refused_further_on_is_no_read_and_a_page_is_one(cast, portal):
+    """«Min plan» logs its read once the page is answered, as staff pages do (docs/access.md)."""
+    from oppfolging.teams.models import Consent as ConsentModel
+
+    client = cast.client_for(portal.person_user)
+    reads = AuditEvent.objects.filter(actor=portal.person_user, person=cast.person, action="read")
+    before = reads.count()
+    # Another person's consent, under the person's own id: the person is found, the consent is not.
+    foreign = ConsentModel.objects.create(person=cast.other_person, scope="team_and_plan", given_by="person",
+                                          method="paper")
+    url = reverse("portal:consent_withdraw", args=[cast.person.pk, foreign.pk])
+    assert client.get(url).status_code == 404
+    assert reads.count() == before
+    assert client.get(reverse("portal:consent", args=[cast.person.pk])).status_code == 200
+    assert reads.count() == before + 1

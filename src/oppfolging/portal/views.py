@@ -21,9 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from oppfolging.access import policy
+from oppfolging.access.shortcuts import get_portal_grant
 from oppfolging.accounts.http import AuthenticatedHttpRequest
-from oppfolging.audit.models import Action
-from oppfolging.audit.services import audit_grant, client_ip
 from oppfolging.calendars.selectors import portal_tasks
 from oppfolging.catalogue.models import Service
 from oppfolging.children import services as children_services
@@ -60,13 +59,11 @@ from oppfolging.teams.selectors import coordinator_change_of
 
 
 def _grant(request: AuthenticatedHttpRequest, person_id: int, *, resource: str = "portal") -> policy.PortalGrant:
-    grant = policy.portal_grant(user=request.user, person_id=person_id)
-    if grant is None:
-        raise Http404
-    if request.method in ("GET", "HEAD"):
-        audit_grant(grant=grant.as_person_grant(), action=Action.READ,
-                    resource=resource, purpose=grant.basis_text, ip=client_ip(request))
-    return grant
+    """Return the «Min plan» grant (404 if none); a GET is logged as a read once the page is shown.
+
+    A request refused further on (a record that is not the person's, a 403) is no read.
+    """
+    return get_portal_grant(request, person_id, resource=resource)
 
 
 def _context(grant: policy.PortalGrant, **extra: Any) -> dict[str, Any]:
