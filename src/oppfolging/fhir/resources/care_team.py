@@ -48,7 +48,7 @@ def to_fhir(team: Team) -> dict[str, Any]:
             "period": {"start": instant(assignment.started_at), "end": instant(assignment.ended_at)},
         })
     for membership in team.memberships.all():
-        roles = [{"text": membership.role_in_team or MemberKind(membership.kind).label}]
+        roles = [{"text": membership.role_in_team or str(MemberKind(membership.kind).label)}]
         if membership.is_medically_responsible:
             roles.append(concept(ROLE_SYSTEM, "medically-responsible", "Medisinsk ansvarlig"))
         participants.append({
