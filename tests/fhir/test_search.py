@@ -185,3 +185,22 @@ def test_the_care_plan_bundle_does_not_grow_in_queries_with_the_goals(cast, foll
         bundle = get(system, url)
     assert len(bundle["entry"]) == 1 + 13 + 1
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.parametrize("include", ["CarePlan:goal", "CarePlan:care-team", "CarePlan:careTeam"])
+def test_an_include_needs_the_read_scope_of_the_type_it_adds(cast, follow, clients, include):
+    plans_only = api(token("journal-a", scopes="system/CarePlan.read"))
+    url = f"{FHIR}/CarePlan?patient={cast.person.pk}&_include={include}"
+    refused = get(plans_only, url, status=403)
+    assert refused["resourceType"] == "OperationOutcome"
+    assert "Goal" in json.dumps(refused) or "CareTeam" in json.dumps(refused)
+    assert [e["resource"]["resourceType"] for e in get(plans_only, f"{FHIR}/CarePlan")["entry"]] == ["CarePlan"]
+    both = api(token("journal-a", scopes="system/CarePlan.read system/Goal.read system/CareTeam.read"))
+    added = {e["resource"]["resourceType"] for e in get(both, url)["entry"] if e["search"]["mode"] == "include"}
+    assert added == {"Goal" if include == "CarePlan:goal" else "CareTeam"}
+
+
+def test_every_include_names_the_type_it_adds():
+    for rt in REGISTRY.values():
+        assert set(rt.include_types) == set(rt.includes), rt.name
+        assert all(t in REGISTRY for t in rt.include_types.values()), rt.name
