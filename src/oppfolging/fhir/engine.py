@@ -175,10 +175,12 @@ def search(rt: ResourceType, caller: Caller, query: QueryDict, base_url: str, or
             ordered = ordered.filter(pk__gt=cursor[1])
         need = count - len(page)
         if need <= 0:
-            # The page filled up with earlier parts: the next one starts at this part.
+            # The page filled up with earlier parts: the next page starts at the first later
+            # part with rows (an empty part in between must not end the paging).
             if ordered.exists():
                 next_cursor = f"{index}.0"
-            break
+                break
+            continue
         rows = list(ordered[: need + 1])
         page += [(part, r) for r in rows[:need]]
         if len(rows) > need:
