@@ -68,3 +68,15 @@ def test_it_pages_older_refusals(cast):
 
 def test_the_administrator_finds_the_page_in_the_menu(cast):
     assert URL in cast.client_for(cast.admin).get("/").content.decode()
+
+
+def test_as_a_fhir_audit_event_a_refusal_is_a_failure(cast):
+    from fhir.resources.R4B.auditevent import AuditEvent as FhirAuditEvent
+
+    from oppfolging.fhir.resources.audit_event import to_fhir
+
+    data = to_fhir(refuse(SignInRefusal.EXPIRED))
+    FhirAuditEvent.model_validate(data)
+    assert data["outcome"] == "4" and data["subtype"][0]["code"] == "sign_in_refused"
+    assert to_fhir(audit_record(actor=cast.cu, action=Action.READ, resource="person",
+                                person=cast.person))["outcome"] == "0"
