@@ -41,8 +41,11 @@ def helseid(live_server, settings, tmp_path):
     return base
 
 
+LEVEL = "helseid://claims/identity/security_level"
+
+
 def sign_in(client: Client, claims: dict) -> object:
-    FakeHelseId.claims = claims
+    FakeHelseId.claims = {LEVEL: "4", **claims}
     start = client.get("/logg-inn/helseid/?next=/personer/")
     assert start.status_code == 302
     authorize = urlparse(start["Location"])
@@ -212,3 +215,25 @@ def test_a_successful_helseid_sign_in_records_no_refusal(cast, helseid):
     cast.gp.save()
     assert sign_in(Client(), {HPR: "123456789"}).status_code == 302
     assert refusals() == []
+
+
+@pytest.mark.parametrize("level", ["3", "", None], ids=["substantial", "empty", "missing"])
+def test_a_security_level_below_high_is_refused_and_recorded(cast, helseid, level):
+    cast.gp.hpr_number = "123456789"
+    cast.gp.save()
+    claims = {HPR: "123456789", LEVEL: level}
+    if level is None:
+        claims[LEVEL] = None  # the fake sends the claim as null: no level at all
+    client = Client()
+    response = sign_in(client, claims)
+    assert response.status_code == 403 and "_auth_user_id" not in client.session
+    assert "krever innlogging med høyt sikkerhetsnivå" in response.content.decode()
+    [entry] = refusals()
+    assert (entry.resource, entry.resource_id) == ("sign_in_helseid", "level")
+
+
+def test_the_lowest_security_level_is_a_setting(cast, helseid, settings):
+    cast.gp.hpr_number = "123456789"
+    cast.gp.save()
+    settings.HELSEID_OIDC = {**settings.HELSEID_OIDC, "HELSEID_MIN_SECURITY_LEVEL": 3}
+    assert sign_in(Client(), {HPR: "123456789", LEVEL: "3"}).status_code == 302

@@ -42,6 +42,7 @@ HPR_CLAIMS = ("helseid://claims/hpr/hpr_number", "hpr_number")
 # Seconds our clock and HelseID's may differ when a token's times are checked.
 CLOCK_LEEWAY = 30
 PID_CLAIMS = ("helseid://claims/identity/pid", "pid")
+SECURITY_LEVEL_CLAIMS = ("helseid://claims/identity/security_level", "security_level")
 BACKEND_PATH = "oppfolging.accounts.helseid.HelseIdBackend"
 
 
@@ -61,6 +62,12 @@ def hpr_number_of(claims: dict[str, Any]) -> str:
 
 def pid_of(claims: dict[str, Any]) -> str:
     return _claim(claims, PID_CLAIMS)
+
+
+def security_level_sufficient(claims: dict[str, Any]) -> bool:
+    """Tell whether the sign-in's security level is at least HELSEID_MIN_SECURITY_LEVEL."""
+    level = _claim(claims, SECURITY_LEVEL_CLAIMS)
+    return level.isdigit() and int(level) >= int(helseid_setting("HELSEID_MIN_SECURITY_LEVEL", 4))
 
 
 def _one(users: Any) -> User | None:
@@ -118,6 +125,7 @@ class HelseIdBackend(OIDCAuthenticationBackend):
         if not kwargs.pop("helseid", False):
             return None
         self.refused_claims: dict[str, Any] | None = None
+        self.refused_level = False
         return super().authenticate(request, **kwargs)
 
     def get_token(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -162,6 +170,11 @@ class HelseIdBackend(OIDCAuthenticationBackend):
 
     def get_or_create_user(self, access_token: str, id_token: str, payload: dict[str, Any]) -> User | None:
         claims = self.get_userinfo(access_token, id_token, payload)
+        if not security_level_sufficient(claims):
+            self.refused_level = True
+            logger.warning("HelseID sign-in refused: security level %r below %s",
+                           _claim(claims, SECURITY_LEVEL_CLAIMS), helseid_setting("HELSEID_MIN_SECURITY_LEVEL", 4))
+            return None
         user = staff_user_for_claims(claims) if self.verify_claims(claims) else None
         if user is None:
             self.refused_claims = claims
@@ -195,8 +208,8 @@ class HelseIdRequestView(OIDCAuthenticationRequestView):
 def _refused(request: HttpRequest, reason: SignInRefusal, *, hpr_number: str = "") -> HttpResponse:
     """Record the refusal in the access log and tell the user what to do (403)."""
     audit_sign_in_refused(request=request, channel="sign_in_helseid", reason=reason, hpr_number=hpr_number)
-    return render(request, "accounts/helseid_refused.html", {"unknown": reason == SignInRefusal.UNKNOWN},
-                  status=403)
+    return render(request, "accounts/helseid_refused.html",
+                  {"unknown": reason == SignInRefusal.UNKNOWN, "level": reason == SignInRefusal.LEVEL}, status=403)
 
 
 def _refusal_of(error: Exception) -> SignInRefusal:
@@ -238,6 +251,8 @@ def helseid_callback(request: HttpRequest) -> HttpResponse:
     except (SuspiciousOperation, requests.RequestException, jwt.PyJWTError) as error:
         logger.warning("HelseID sign-in failed: %s", type(error).__name__)
         return _refused(request, _refusal_of(error))
+    if backend.refused_level:
+        return _refused(request, SignInRefusal.LEVEL)
     if user is None or not user.is_active:
         return _refused(request, SignInRefusal.UNKNOWN, hpr_number=hpr_number_of(backend.refused_claims or {}))
     next_url = request.session.pop("oidc_login_next", None)
