@@ -293,6 +293,9 @@ HELSEID_OIDC = {
     # The ID token's `iss`, and the `aud` of the client assertion: HelseID's own identifier.
     "HELSEID_ISSUER": os.environ.get("HELSEID_ISSUER", HELSEID_AUTHORITY),
     "HELSEID_ASSERTION_AUDIENCE": os.environ.get("HELSEID_ASSERTION_AUDIENCE", HELSEID_AUTHORITY),
+    # The lowest HelseID security level (`helseid://claims/identity/security_level`) staff may
+    # sign in with: 4 is high (BankID, Buypass, Commfides), which access to health data needs.
+    "HELSEID_MIN_SECURITY_LEVEL": env_int("HELSEID_MIN_SECURITY_LEVEL", 4),
     "OIDC_OP_AUTHORIZATION_ENDPOINT": os.environ.get(
         "HELSEID_AUTHORIZATION_ENDPOINT", HELSEID_AUTHORITY + "/connect/authorize"),
     "OIDC_OP_TOKEN_ENDPOINT": os.environ.get("HELSEID_TOKEN_ENDPOINT", HELSEID_AUTHORITY + "/connect/token"),

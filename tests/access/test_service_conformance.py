@@ -76,6 +76,7 @@ EXEMPT = {
     "audit.services.audit_read_when_answered": "the access log itself: writes a read entry once the view has answered",
     "audit.services.client_ip": "reads the request's address, no personal data",
     "audit.services.audit_client": "names the API client for the log entries written inside it; reads nothing",
+    "audit.services.audit_sign_in_refused": "the access log itself: records a refused sign-in, before anyone is signed in; names no person",
     "accounts.services.sign_in_attempt_reserve": "sign-in throttling: counts a password check for a user name and address, before anyone is signed in",
     "accounts.services.sign_in_succeeded": "sign-in throttling: after the user's own sign-in",
     "notifications.services.notify": "the outbox: called by checked services; each delivery is checked against the policy again when it is sent",

@@ -41,8 +41,11 @@ def helseid(live_server, settings, tmp_path):
     return base
 
 
+LEVEL = "helseid://claims/identity/security_level"
+
+
 def sign_in(client: Client, claims: dict) -> object:
-    FakeHelseId.claims = claims
+    FakeHelseId.claims = {LEVEL: "4", **claims}
     start = client.get("/logg-inn/helseid/?next=/personer/")
     assert start.status_code == 302
     authorize = urlparse(start["Location"])
@@ -157,3 +160,80 @@ def test_the_administrator_registers_hpr_and_identity_numbers_for_helseid(cast):
         "role": "team_member", "hpr_number": "4455667", "national_id": "12345678901",
     })
     assert again.status_code == 200 and not User.objects.filter(username="hedda2").exists()
+
+
+def refusals() -> list:
+    from oppfolging.audit.models import Action, AuditEvent
+
+    return list(AuditEvent.objects.filter(action=Action.SIGN_IN_REFUSED).order_by("id"))
+
+
+def assert_nothing_personal(entry, *secrets: str) -> None:
+    """The entry names no person, no municipality, and none of the secrets (identity number, token)."""
+    assert entry.person_id is None and entry.municipality_id is None and entry.actor_id is None
+    stored = " ".join(str(getattr(entry, f.attname)) for f in entry._meta.concrete_fields)
+    for secret in secrets:
+        assert secret not in stored
+
+
+def test_a_refused_helseid_sign_in_is_recorded_in_the_access_log_with_the_hpr_number(cast, helseid):
+    response = sign_in(Client(REMOTE_ADDR="203.0.113.7"), {HPR: "999999999", PID: "01017012345"})
+    assert response.status_code == 403
+    [entry] = refusals()
+    assert (entry.resource, entry.resource_id, entry.actor_name) == ("sign_in_helseid", "unknown", "999999999")
+    assert entry.ip == "203.0.113.7"
+    assert_nothing_personal(entry, "01017012345")
+
+
+def test_a_helseid_callback_with_an_unknown_state_or_cancelled_is_recorded(cast, helseid):
+    Client().get("/logg-inn/helseid/svar/", {"code": "x", "state": "forged"})
+    Client().get("/logg-inn/helseid/svar/", {"error": "access_denied", "state": "forged"})
+    assert [(e.resource_id, e.actor_name) for e in refusals()] == [("state", "—"), ("provider", "—")]
+
+
+@pytest.mark.parametrize(("claims", "reason"), [
+    ({"exp": -3600}, "expired"),
+    ({"nonce": "another-sign-in"}, "nonce"),
+    ({"aud": "another-client"}, "token"),
+], ids=["expired", "wrong nonce", "another audience"])
+def test_a_helseid_id_token_that_fails_a_check_is_recorded_with_the_check(cast, helseid, claims, reason):
+    import time
+
+    cast.gp.hpr_number = "123456789"
+    cast.gp.save()
+    if "exp" in claims:
+        claims = {"exp": int(time.time()) + claims["exp"]}
+    response = sign_in(Client(), {HPR: "123456789", PID: "01017012345", **claims})
+    assert response.status_code == 403
+    [entry] = refusals()
+    assert (entry.resource, entry.resource_id) == ("sign_in_helseid", reason)
+    assert_nothing_personal(entry, "01017012345", "123456789")
+
+
+def test_a_successful_helseid_sign_in_records_no_refusal(cast, helseid):
+    cast.gp.hpr_number = "123456789"
+    cast.gp.save()
+    assert sign_in(Client(), {HPR: "123456789"}).status_code == 302
+    assert refusals() == []
+
+
+@pytest.mark.parametrize("level", ["3", "", None], ids=["substantial", "empty", "missing"])
+def test_a_security_level_below_high_is_refused_and_recorded(cast, helseid, level):
+    cast.gp.hpr_number = "123456789"
+    cast.gp.save()
+    claims = {HPR: "123456789", LEVEL: level}
+    if level is None:
+        claims[LEVEL] = None  # the fake sends the claim as null: no level at all
+    client = Client()
+    response = sign_in(client, claims)
+    assert response.status_code == 403 and "_auth_user_id" not in client.session
+    assert "krever innlogging med høyt sikkerhetsnivå" in response.content.decode()
+    [entry] = refusals()
+    assert (entry.resource, entry.resource_id) == ("sign_in_helseid", "level")
+
+
+def test_the_lowest_security_level_is_a_setting(cast, helseid, settings):
+    cast.gp.hpr_number = "123456789"
+    cast.gp.save()
+    settings.HELSEID_OIDC = {**settings.HELSEID_OIDC, "HELSEID_MIN_SECURITY_LEVEL": 3}
+    assert sign_in(Client(), {HPR: "123456789", LEVEL: "3"}).status_code == 302

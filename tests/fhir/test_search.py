@@ -185,3 +185,67 @@ def test_the_care_plan_bundle_does_not_grow_in_queries_with_the_goals(cast, foll
         bundle = get(system, url)
     assert len(bundle["entry"]) == 1 + 13 + 1
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.parametrize("include", ["CarePlan:goal", "CarePlan:care-team", "CarePlan:careTeam"])
+def test_an_include_needs_the_read_scope_of_the_type_it_adds(cast, follow, clients, include):
+    plans_only = api(token("journal-a", scopes="system/CarePlan.read"))
+    url = f"{FHIR}/CarePlan?patient={cast.person.pk}&_include={include}"
+    refused = get(plans_only, url, status=403)
+    assert refused["resourceType"] == "OperationOutcome"
+    assert "Goal" in json.dumps(refused) or "CareTeam" in json.dumps(refused)
+    assert [e["resource"]["resourceType"] for e in get(plans_only, f"{FHIR}/CarePlan")["entry"]] == ["CarePlan"]
+    both = api(token("journal-a", scopes="system/CarePlan.read system/Goal.read system/CareTeam.read"))
+    added = {e["resource"]["resourceType"] for e in get(both, url)["entry"] if e["search"]["mode"] == "include"}
+    assert added == {"Goal" if include == "CarePlan:goal" else "CareTeam"}
+
+
+def test_every_include_names_the_type_it_adds():
+    for rt in REGISTRY.values():
+        assert set(rt.include_types) == set(rt.includes), rt.name
+        assert all(t in REGISTRY for t in rt.include_types.values()), rt.name
+
+
+def test_a_team_member_without_a_role_title_is_named_by_the_kind_of_member(cast, follow, system):
+    from oppfolging.teams.models import MemberKind, TeamMembership
+
+    TeamMembership.objects.create(team=follow.team, kind=MemberKind.NEXT_OF_KIN,
+                                  related_person=cast.next_of_kin, added_by=cast.cu)
+    team = get(system, f"{FHIR}/CareTeam/{follow.team.pk}")
+    kin = [p for p in team["participant"] if p["member"].get("reference") == f"RelatedPerson/{cast.next_of_kin.pk}"]
+    assert kin[0]["role"] == [{"text": "Pårørende"}]
+
+
+def test_paging_at_every_page_size_serves_every_match_once(cast, follow, system):
+    from oppfolging.assessments.models import MedicalAssessment
+
+    for n in range(3):
+        ActionItem.objects.create(team=follow.team, description=f"Oppgave {n}", due_on=dt.date(2030, 3, 1),
+                                  created_by=cast.cu, owner_user=cast.colleague)
+    MedicalAssessment.objects.create(assessment=follow.assessment, gp=cast.gp, question="Og?",
+                                     requested_by=cast.cu)
+    everything = get(system, f"{FHIR}/Task?_count=100")
+    expected = [e["resource"]["id"] for e in everything["entry"]]
+    assert len(expected) == everything["total"] == 1 + 2 + 4
+    for size in range(1, len(expected) + 2):
+        bundle = get(system, f"{FHIR}/Task?_count={size}")
+        seen = [e["resource"]["id"] for e in bundle["entry"]]
+        while next_link := next((link["url"] for link in bundle["link"] if link["relation"] == "next"), None):
+            bundle = get(system, next_link.replace("http://testserver", ""))
+            assert 0 < len(bundle["entry"]) <= size, size  # no empty page, none too long
+            seen += [e["resource"]["id"] for e in bundle["entry"]]
+        assert seen == expected, size
+
+
+def test_paging_goes_on_past_a_part_with_no_matches(cast, follow, system):
+    # Owned by the colleague: the report of need and the action item, no medical assessment
+    # (the part between them is empty when the first page fills).
+    follow.referral.assigned_to = cast.colleague
+    follow.referral.save()
+    bundle = get(system, f"{FHIR}/Task?owner=Practitioner/{cast.colleague.pk}&_count=1")
+    assert bundle["total"] == 2
+    seen = [e["resource"]["id"] for e in bundle["entry"]]
+    while next_link := next((link["url"] for link in bundle["link"] if link["relation"] == "next"), None):
+        bundle = get(system, next_link.replace("http://testserver", ""))
+        seen += [e["resource"]["id"] for e in bundle["entry"]]
+    assert seen == [f"referral-{follow.referral.pk}", f"action-{follow.action.pk}"]

@@ -248,3 +248,60 @@ def test_a_corrected_persons_number_moves_their_own_plan(cast, idporten):
     assert client.get(plan).status_code == 404
     cast.person.refresh_from_db()
     assert cast.person.user_id is None
+
+
+def refused_entries() -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(action="sign_in_refused").order_by("id"))
+
+
+def assert_names_nobody(entry: AuditEvent, pid: str) -> None:
+    """A refusal names no person, municipality or account, and never the identity number."""
+    assert entry.person_id is None and entry.municipality_id is None and entry.actor_id is None
+    assert entry.actor_name == "—"
+    assert pid not in " ".join(str(getattr(entry, f.attname)) for f in entry._meta.concrete_fields)
+
+
+@pytest.mark.parametrize(("acr", "forged", "reason"), [
+    ("idporten-loa-substantial", {}, "level"),
+    (HIGH, {"nonce": "a-nonce-from-another-sign-in"}, "nonce"),
+    (HIGH, {"exp": NOW - 3600, "iat": NOW - 7200}, "expired"),
+    (HIGH, {"iss": "https://idporten.evil"}, "token"),
+], ids=["level too low", "wrong nonce", "expired", "another issuer"])
+def test_a_refused_id_porten_sign_in_is_recorded_in_the_access_log(cast, idporten, acr, forged, reason):
+    response = sign_in(Client(REMOTE_ADDR="198.51.100.4"), cast.person.identity_number, acr=acr, **forged)
+    assert response.status_code == 403
+    [entry] = refused_entries()
+    assert (entry.resource, entry.resource_id, entry.ip) == ("sign_in_idporten", reason, "198.51.100.4")
+    assert_names_nobody(entry, cast.person.identity_number)
+    # Nothing of it reaches the person's own «who has looked».
+    assert not AuditEvent.objects.filter(person=cast.person).exists()
+
+
+def test_a_citizen_the_register_does_not_know_is_recorded_without_the_number(cast, idporten):
+    stranger = identity.make_synthetic(birth_date=dt.date(1970, 3, 3), individual=460)
+    sign_in(Client(), stranger)
+    [entry] = refused_entries()
+    assert entry.resource_id == "unknown"
+    assert_names_nobody(entry, stranger)
+
+
+def test_a_replayed_or_foreign_state_is_a_recorded_refusal_not_an_error(cast, idporten):
+    client = Client()
+    start = client.get("/oidc/authenticate/?next=/min-plan/")  # a sign-in started in this browser
+    assert start.status_code == 302
+    replayed = client.get("/oidc/callback/", {"code": "stolen", "state": "from-another-sign-in"})
+    assert replayed.status_code == 403
+    assert "svaret fra ID-porten kunne ikke kontrolleres" in replayed.content.decode()
+    Client().get("/oidc/callback/", {"error": "access_denied"})
+    assert [e.resource_id for e in refused_entries()] == ["state", "provider"]
+
+
+def test_a_flood_of_refusals_from_one_address_stops_filling_the_log(cast, idporten):
+    from oppfolging.audit.services import SIGN_IN_REFUSAL_LIMIT
+
+    flooder, other = Client(REMOTE_ADDR="192.0.2.66"), Client(REMOTE_ADDR="192.0.2.1")
+    for _ in range(SIGN_IN_REFUSAL_LIMIT + 3):
+        assert flooder.get("/oidc/callback/", {"code": "x", "state": "y"}).status_code == 403
+    other.get("/oidc/callback/", {"code": "x", "state": "y"})
+    assert AuditEvent.objects.filter(ip="192.0.2.66").count() == SIGN_IN_REFUSAL_LIMIT
+    assert AuditEvent.objects.filter(ip="192.0.2.1").count() == 1

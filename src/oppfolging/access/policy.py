@@ -451,6 +451,11 @@ def can_search_audit(user: User, municipality: Municipality) -> bool:
     return has_role(user, Role.COORDINATING_UNIT, municipality)
 
 
+def can_see_sign_in_refusals(user: User, municipality: Municipality) -> bool:
+    """Tell whether the user reads the refused sign-ins (the administrator and the log's readers)."""
+    return has_role(user, Role.ADMINISTRATOR, municipality) or has_role(user, Role.COORDINATING_UNIT, municipality)
+
+
 def can_create_person(user: User, municipality: Municipality) -> bool:
     return has_role(user, Role.COORDINATING_UNIT, municipality)
 

@@ -3,7 +3,10 @@
 HelseID identifies health personnel by their HPR number (`helseid://claims/hpr/hpr_number`) and
 everyone by their national identity number (`helseid://claims/identity/pid`). A staff member
 signs in only as a user the municipality has already registered, matched on the HPR number or,
-failing that, the identity number; nobody gets an account by signing in, and a refusal is logged.
+failing that, the identity number; nobody gets an account by signing in, and a refusal is logged
+in the application log and in the access log, where the administrators see it
+(`audit.services.audit_sign_in_refused`: the reason, the address and the HPR number, never
+the token or the identity number).
 
 Kept apart from ID-porten (portal/oidc.py): its own settings (settings.HELSEID_OIDC), its own
 backend that only ever acts on HelseID's callback, and its own start and callback views.
@@ -30,6 +33,8 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
 from oppfolging.accounts.models import User
+from oppfolging.audit.models import SignInRefusal
+from oppfolging.audit.services import audit_sign_in_refused
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +42,7 @@ HPR_CLAIMS = ("helseid://claims/hpr/hpr_number", "hpr_number")
 # Seconds our clock and HelseID's may differ when a token's times are checked.
 CLOCK_LEEWAY = 30
 PID_CLAIMS = ("helseid://claims/identity/pid", "pid")
+SECURITY_LEVEL_CLAIMS = ("helseid://claims/identity/security_level", "security_level")
 BACKEND_PATH = "oppfolging.accounts.helseid.HelseIdBackend"
 
 
@@ -56,6 +62,12 @@ def hpr_number_of(claims: dict[str, Any]) -> str:
 
 def pid_of(claims: dict[str, Any]) -> str:
     return _claim(claims, PID_CLAIMS)
+
+
+def security_level_sufficient(claims: dict[str, Any]) -> bool:
+    """Tell whether the sign-in's security level is at least HELSEID_MIN_SECURITY_LEVEL."""
+    level = _claim(claims, SECURITY_LEVEL_CLAIMS)
+    return level.isdigit() and int(level) >= int(helseid_setting("HELSEID_MIN_SECURITY_LEVEL", 4))
 
 
 def _one(users: Any) -> User | None:
@@ -113,6 +125,7 @@ class HelseIdBackend(OIDCAuthenticationBackend):
         if not kwargs.pop("helseid", False):
             return None
         self.refused_claims: dict[str, Any] | None = None
+        self.refused_level = False
         return super().authenticate(request, **kwargs)
 
     def get_token(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -157,6 +170,11 @@ class HelseIdBackend(OIDCAuthenticationBackend):
 
     def get_or_create_user(self, access_token: str, id_token: str, payload: dict[str, Any]) -> User | None:
         claims = self.get_userinfo(access_token, id_token, payload)
+        if not security_level_sufficient(claims):
+            self.refused_level = True
+            logger.warning("HelseID sign-in refused: security level %r below %s",
+                           _claim(claims, SECURITY_LEVEL_CLAIMS), helseid_setting("HELSEID_MIN_SECURITY_LEVEL", 4))
+            return None
         user = staff_user_for_claims(claims) if self.verify_claims(claims) else None
         if user is None:
             self.refused_claims = claims
@@ -187,8 +205,23 @@ class HelseIdRequestView(OIDCAuthenticationRequestView):
     get_settings = staticmethod(helseid_setting)
 
 
-def _refused(request: HttpRequest, *, unknown: bool) -> HttpResponse:
-    return render(request, "accounts/helseid_refused.html", {"unknown": unknown}, status=403)
+def _refused(request: HttpRequest, reason: SignInRefusal, *, hpr_number: str = "") -> HttpResponse:
+    """Record the refusal in the access log and tell the user what to do (403)."""
+    audit_sign_in_refused(request=request, channel="sign_in_helseid", reason=reason, hpr_number=hpr_number)
+    return render(request, "accounts/helseid_refused.html",
+                  {"unknown": reason == SignInRefusal.UNKNOWN, "level": reason == SignInRefusal.LEVEL}, status=403)
+
+
+def _refusal_of(error: Exception) -> SignInRefusal:
+    """Name the check an exception from the code exchange or the ID token's checks failed."""
+    if isinstance(error, requests.RequestException):
+        return SignInRefusal.PROVIDER
+    message = str(error)
+    if "Nonce" in message:  # the library's nonce check
+        return SignInRefusal.NONCE
+    if "expired" in message or "future" in message:
+        return SignInRefusal.EXPIRED
+    return SignInRefusal.TOKEN
 
 
 @login_not_required
@@ -210,16 +243,18 @@ def helseid_callback(request: HttpRequest) -> HttpResponse:
     request.session["oidc_states"] = states
     if entry is None or request.GET.get("error") or not request.GET.get("code"):
         logger.warning("HelseID sign-in failed at the provider or with an unknown state.")
-        return _refused(request, unknown=False)
+        return _refused(request, SignInRefusal.PROVIDER if request.GET.get("error") else SignInRefusal.STATE)
     backend = HelseIdBackend()
     try:
         user = backend.authenticate(request, helseid=True, nonce=entry.get("nonce"),
                                     code_verifier=entry.get("code_verifier"))
     except (SuspiciousOperation, requests.RequestException, jwt.PyJWTError) as error:
         logger.warning("HelseID sign-in failed: %s", type(error).__name__)
-        return _refused(request, unknown=False)
+        return _refused(request, _refusal_of(error))
+    if backend.refused_level:
+        return _refused(request, SignInRefusal.LEVEL)
     if user is None or not user.is_active:
-        return _refused(request, unknown=True)
+        return _refused(request, SignInRefusal.UNKNOWN, hpr_number=hpr_number_of(backend.refused_claims or {}))
     next_url = request.session.pop("oidc_login_next", None)
     auth.login(request, user, backend=BACKEND_PATH)
     return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))

@@ -33,6 +33,19 @@ class Action(models.TextChoices):
     EXPORT = "export", _("eksportert")
     SEND = "send", _("sendt som varsel")
     BREAK_GLASS = "break_glass", _("nødtilgang åpnet")
+    SIGN_IN_REFUSED = "sign_in_refused", _("innlogging avvist")
+
+
+class SignInRefusal(models.TextChoices):
+    """Why a sign-in through HelseID or ID-porten was refused (AuditEvent.resource_id)."""
+
+    STATE = "state", _("ingen innlogging var startet i denne nettleseren, eller den var brukt")
+    PROVIDER = "provider", _("avbrutt eller avvist hos innloggingstjenesten")
+    NONCE = "nonce", _("svaret hørte til en annen innlogging")
+    LEVEL = "level", _("for lavt sikkerhetsnivå")
+    EXPIRED = "expired", _("svaret var utløpt eller utstedt fram i tid")
+    TOKEN = "token", _("svaret kunne ikke kontrolleres")
+    UNKNOWN = "unknown", _("ikke registrert som bruker")
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -9,9 +10,10 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from oppfolging.access.grants import SYSTEM_NAME, Basis, PersonGrant
-from oppfolging.audit.models import Action, AuditEvent
+from oppfolging.audit.models import Action, AuditEvent, SignInRefusal
 
 # The client address of the request being served, so every service's log entry carries it
 # without each call site passing it on. Set by RequestAddressMiddleware.
@@ -159,4 +161,39 @@ def audit_person_read(
     audit_read_when_answered(
         request, ("person", grant.person.pk, resource, purpose),
         lambda: audit_grant(grant=grant, action=Action.READ, resource=resource, purpose=purpose, ip=ip),
+    )
+
+
+# Where a sign-in was refused: the resource of its entry (audit.words has the words).
+SIGN_IN_CHANNELS = ("sign_in_helseid", "sign_in_idporten")
+# At most this many refusals from one address are written per SIGN_IN_REFUSAL_WINDOW: the log
+# is append-only and cannot be pruned, and a refused callback costs an attacker nothing. The
+# application log keeps every refusal.
+SIGN_IN_REFUSAL_LIMIT = 30
+SIGN_IN_REFUSAL_WINDOW = dt.timedelta(hours=1)
+
+
+def audit_sign_in_refused(
+    *, request: HttpRequest | None, channel: str, reason: SignInRefusal, hpr_number: str = ""
+) -> AuditEvent | None:
+    """Append a refused sign-in to the access log, where the administrators read it.
+
+    Records the channel (`sign_in_helseid`, `sign_in_idporten`), the reason, the client address
+    and, for HelseID, the HPR number it gave (a public number of health personnel, so an
+    administrator can register whoever was turned away). Never the token, the identity number, a
+    name or anything about a person: a refused sign-in names nobody the register knows, so the
+    entry has no person and no municipality (the chain without one), and the administrators of
+    every municipality see it. Returns None when the address is over SIGN_IN_REFUSAL_LIMIT.
+    """
+    if channel not in SIGN_IN_CHANNELS:
+        raise ValueError(f"Unknown sign-in channel {channel!r}.")
+    ip = client_ip(request)
+    since = timezone.now() - SIGN_IN_REFUSAL_WINDOW
+    recent = AuditEvent.objects.filter(municipality=None, action=Action.SIGN_IN_REFUSED, ip=ip, at__gte=since)
+    if ip and recent.count() >= SIGN_IN_REFUSAL_LIMIT:
+        return None
+    hpr = hpr_number.strip()
+    return audit_record(
+        actor=None, actor_name=hpr if hpr.isdigit() and len(hpr) <= 9 else "—",
+        action=Action.SIGN_IN_REFUSED, resource=channel, resource_id=reason.value, ip=ip,
     )

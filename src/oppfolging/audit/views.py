@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,7 +14,7 @@ from oppfolging.access import policy
 from oppfolging.access.shortcuts import require_in_municipality
 from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.audit.forms import AuditSearchForm
-from oppfolging.audit.models import Action, AuditEvent
+from oppfolging.audit.models import Action, AuditEvent, SignInRefusal
 from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.lib import identity
 from oppfolging.people.models import Person
@@ -64,3 +65,22 @@ def audit_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request, "audit/search.html", {"form": form, "events": shown, "person": person, "older_url": older_url}
     )
+
+
+def sign_in_refusals(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """List the refused sign-ins through HelseID and ID-porten, newest first; the look is logged.
+
+    A refusal names nobody the register knows, so it has no municipality: every municipality's
+    administrators and coordinating unit see those, and any of their own.
+    """
+    municipality = require_in_municipality(request, policy.can_see_sign_in_refusals)
+    events = AuditEvent.objects.filter(Q(municipality=None) | Q(municipality=municipality),
+                                       action=Action.SIGN_IN_REFUSED)
+    shown, next_cursor = events.page(after=request.GET.get("eldre", ""), size=PAGE_SIZE)
+    reasons = dict(SignInRefusal.choices)
+    rows = [(e, reasons.get(e.resource_id, ""), e.actor_name if e.actor_name.isdigit() else "") for e in shown]
+    audit_record(actor=request.user, action=Action.LIST, resource="sign_in_refusals", municipality=municipality,
+                 purpose=_("Avviste innlogginger"), ip=client_ip(request))
+    return render(request, "audit/sign_in_refusals.html", {
+        "rows": rows, "older_url": f"?eldre={next_cursor}" if next_cursor else "",
+    })

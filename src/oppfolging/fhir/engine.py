@@ -127,6 +127,9 @@ def search(rt: ResourceType, caller: Caller, query: QueryDict, base_url: str, or
     for include in includes:
         if include not in rt.includes:
             raise bad(f"Unsupported _include {include!r}; supported: {', '.join(rt.includes) or 'none'}.")
+        # An include is a search of its type: a token without that type's read scope gets a
+        # 403, as it would searching the type itself, never the rows through the back door.
+        caller.require(rt.include_types[include], scopes.READ)
     filters = {k: v for k, v in params.items() if k not in CONTROL_PARAMS}
     cursor_values = params.get("_cursor", [])
     full = f"{origin}{BASE_PATH}"
@@ -172,10 +175,12 @@ def search(rt: ResourceType, caller: Caller, query: QueryDict, base_url: str, or
             ordered = ordered.filter(pk__gt=cursor[1])
         need = count - len(page)
         if need <= 0:
-            # The page filled up with earlier parts: the next one starts at this part.
+            # The page filled up with earlier parts: the next page starts at the first later
+            # part with rows (an empty part in between must not end the paging).
             if ordered.exists():
                 next_cursor = f"{index}.0"
-            break
+                break
+            continue
         rows = list(ordered[: need + 1])
         page += [(part, r) for r in rows[:need]]
         if len(rows) > need:
@@ -187,6 +192,7 @@ def search(rt: ResourceType, caller: Caller, query: QueryDict, base_url: str, or
     seen: set[tuple[str, str]] = set()
     for include in includes:
         for type_name, part, obj in rt.includes[include](matched, caller):
+            caller.require(type_name, scopes.READ)  # include_types named it; this keeps them in step
             key = (type_name, part.id_of(obj))
             if key not in seen:
                 seen.add(key)

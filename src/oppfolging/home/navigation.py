@@ -61,6 +61,9 @@ def navigation(user: User, municipality: Municipality | None, waiting: int | Non
             items.append((_("Nødtilgang"), reverse("access:break_glass")))
         if policy.can_manage_staff(user, municipality):
             items.append((_("Ansatte"), reverse("accounts:staff")))
+        if policy.can_see_sign_in_refusals(user, municipality) and not policy.can_search_audit(user, municipality):
+            # The coordinating unit finds them from the access log's page.
+            items.append((_("Avviste innlogginger"), reverse("audit:sign_in_refusals")))
     if len(items) == 1 and policy.portal_grants(user=user):
         items = [(_("Min plan"), reverse("portal:home"))]
     return items

@@ -9,8 +9,9 @@ the account was made. The authorization request uses PKCE and asks for ID-porten
 (`OIDC_ACR_VALUES`); the ID token's `acr` must be at least that level. The ID token itself must
 be signed by ID-porten, issued by the configured issuer (`OIDC_OP_ISSUER`) to our client id, be
 within its lifetime (`exp`, `iat`, with a small leeway for clocks) and carry the nonce this browser
-was given. A refused sign-in is logged with its reason (never the identity number) and the
-citizen sees a page saying what to do. Configured with the OIDC_* variables (docs/portal.md).
+was given. A refused sign-in is logged with its reason (never the identity number) in the
+application log and in the access log, where the administrators see it
+(`audit.services.audit_sign_in_refused`), and the citizen sees a page saying what to do. Configured with the OIDC_* variables (docs/portal.md).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
 from oppfolging.accounts.models import User
+from oppfolging.audit.models import SignInRefusal
+from oppfolging.audit.services import audit_sign_in_refused
 from oppfolging.portal import services
 from oppfolging.portal.services import username_for  # noqa: F401 (the name tests and docs use)
 
@@ -42,6 +45,11 @@ LEEWAY_SECONDS = 60
 # Why a sign-in was refused, kept on the request for the callback's page (`IdPortenCallbackView`).
 LEVEL, TOKEN, UNKNOWN = "level", "token", "unknown"
 REFUSAL_ATTR = "idporten_refusal"
+# The reason as the access log records it (audit.models.SignInRefusal), kept beside it.
+AUDIT_ATTR = "idporten_audit_refusal"
+# The checks of `id_token_claims` that are not a plain invalid token.
+_REASONS = {"nonce does not match this sign-in": SignInRefusal.NONCE, "no nonce": SignInRefusal.NONCE,
+            "exp has passed": SignInRefusal.EXPIRED, "iat or nbf is in the future": SignInRefusal.EXPIRED}
 
 
 class IdTokenRefused(SuspiciousOperation):
@@ -65,10 +73,11 @@ def acr_sufficient(acr: object) -> bool:
     return acr in ACR_LEVELS and ACR_LEVELS.index(str(acr)) >= ACR_LEVELS.index(required_acr())
 
 
-def _refuse(request: HttpRequest | None, reason: str, detail: str) -> None:
+def _refuse(request: HttpRequest | None, reason: str, detail: str, logged: SignInRefusal) -> None:
     logger.warning("ID-porten sign-in refused (%s): %s", reason, detail)
     if request is not None:
         setattr(request, REFUSAL_ATTR, reason)
+        setattr(request, AUDIT_ATTR, logged)
 
 
 def id_token_claims(token: str, key: Any, *, nonce: str | None) -> dict[str, Any]:
@@ -115,9 +124,14 @@ class IdPortenBackend(OIDCAuthenticationBackend):
         try:
             return super().authenticate(request, **kwargs)
         except IdTokenRefused as error:
-            _refuse(request, TOKEN, error.reason)
-        except (SuspiciousOperation, requests.RequestException, jwt.PyJWTError) as error:
-            _refuse(request, TOKEN, type(error).__name__)
+            _refuse(request, TOKEN, error.reason, _REASONS.get(error.reason, SignInRefusal.TOKEN))
+        except requests.RequestException as error:  # the code exchange or the keys
+            _refuse(request, TOKEN, type(error).__name__, SignInRefusal.PROVIDER)
+        except SuspiciousOperation as error:
+            nonce = "Nonce" in str(error)  # the library's own nonce check
+            _refuse(request, TOKEN, type(error).__name__, SignInRefusal.NONCE if nonce else SignInRefusal.TOKEN)
+        except jwt.PyJWTError as error:
+            _refuse(request, TOKEN, type(error).__name__, SignInRefusal.TOKEN)
         return None
 
     def verify_token(self, token: str, **kwargs: Any) -> dict[str, Any]:
@@ -139,11 +153,11 @@ class IdPortenBackend(OIDCAuthenticationBackend):
     def verify_claims(self, claims: dict[str, Any]) -> bool:
         pid = str(claims.get("pid", ""))
         if not (len(pid) == 11 and pid.isdigit()):
-            _refuse(getattr(self, "request", None), TOKEN, "no valid pid")
+            _refuse(getattr(self, "request", None), TOKEN, "no valid pid", SignInRefusal.TOKEN)
             return False
         if not acr_sufficient(claims.get("acr")):
             _refuse(getattr(self, "request", None), LEVEL,
-                    f"level of assurance {claims.get('acr')!r} below {required_acr()!r}")
+                    f"level of assurance {claims.get('acr')!r} below {required_acr()!r}", SignInRefusal.LEVEL)
             return False
         return True
 
@@ -169,16 +183,30 @@ class IdPortenBackend(OIDCAuthenticationBackend):
 class IdPortenCallbackView(OIDCAuthenticationCallbackView):
     """Finish ID-porten sign-in; a refusal gets a page that says why and what to do (403)."""
 
+    def get(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return super().get(request)
+        except SuspiciousOperation:
+            # A state this browser's session does not hold (replayed, or from another sign-in):
+            # the library raises (a 400 nobody records); it is a refused sign-in like the rest.
+            return self.login_failure()
+
     def login_failure(self) -> HttpResponse:
         reason = getattr(self.request, REFUSAL_ATTR, "")
+        logged = getattr(self.request, AUDIT_ATTR, None)
         if not reason:
             # Cancelled at ID-porten, or an unknown or replayed state, is a failed sign-in; a
             # sign-in that passed every check but found nobody is a citizen the register lacks.
             # (`self.user` is set only once the code was exchanged: not for a stale session.)
-            failed = self.request.GET.get("error") or not hasattr(self, "user")
+            cancelled = bool(self.request.GET.get("error"))
+            failed = cancelled or not hasattr(self, "user")
             reason = TOKEN if failed else UNKNOWN
             if failed:
                 logger.warning("ID-porten sign-in failed at the provider or with an unknown state.")
+                logged = SignInRefusal.PROVIDER if cancelled else SignInRefusal.STATE
             else:
                 logger.warning("ID-porten sign-in refused (%s): the register knows no such number", UNKNOWN)
+                logged = SignInRefusal.UNKNOWN
+        audit_sign_in_refused(request=self.request, channel="sign_in_idporten",
+                              reason=logged or SignInRefusal.TOKEN)
         return render(self.request, "portal/idporten_refused.html", {"reason": reason}, status=403)

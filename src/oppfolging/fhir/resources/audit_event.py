@@ -59,7 +59,8 @@ def to_fhir(event: AuditEvent) -> dict[str, Any]:
         "subtype": [{"system": CODE_BASE + "audit-action", "code": event.action}],
         "action": ACTION.get(event.action, "E"),
         "recorded": instant(event.at),
-        "outcome": "0",
+        # A refused sign-in is a failure (4, minor); everything else the log records happened.
+        "outcome": "4" if event.action == Action.SIGN_IN_REFUSED else "0",
         "purposeOfEvent": purpose,
         "agent": agents,
         "source": {"site": "Oppfølging", "observer": {"display": "Oppfølging"}},

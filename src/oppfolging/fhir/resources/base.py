@@ -87,6 +87,8 @@ class ResourceType:
     parts: Sequence[Part]
     params: Sequence[Param] = ()
     includes: dict[str, Callable[[list[Any], Caller], list[tuple[str, Part, Any]]]] = field(default_factory=dict)
+    # The type each include adds, so its read scope is required like a search of it.
+    include_types: dict[str, str] = field(default_factory=dict)
     update: Callable[..., Any] | None = None
     create: Callable[..., tuple[Part, Any]] | None = None
     versioned: bool = False

@@ -136,5 +136,6 @@ RESOURCE = ResourceType(
     # "CarePlan:careTeam" is the element-name form some clients (fhirclient) send.
     includes={"CarePlan:goal": include_goals, "CarePlan:care-team": include_care_teams,
               "CarePlan:careTeam": include_care_teams},
+    include_types={"CarePlan:goal": "Goal", "CarePlan:care-team": "CareTeam", "CarePlan:careTeam": "CareTeam"},
     versioned=True,
 )
