@@ -104,28 +104,42 @@ def notify(
     if municipality is None and person is not None:
         municipality = person.municipality
     full_key = f"{key}:{recipient.key}"[:200]
-    try:
-        with transaction.atomic():
-            notification = Notification.objects.create(
-                key=full_key, kind=kind, municipality=municipality, person=person,
-                recipient_user=recipient.user, recipient_person=recipient.person,
-                recipient_related=recipient.related, recipient_email=recipient.email, url=url[:300],
-                subject_type=subject._meta.label_lower if subject is not None else "",
-                subject_id=subject.pk if subject is not None else None,
-                event_at=event_at, calendar=calendar,
-            )
-    except IntegrityError:
-        return None
-    deliveries = Delivery.objects.bulk_create(
-        Delivery(notification=notification, channel=channel, address=address[:300],
-                 status=DeliveryStatus.TO_PRINT if channel == Channel.LETTER else DeliveryStatus.PENDING)
-        for channel, address in channels_for(recipient)
-    )
-    for delivery in deliveries:
-        if delivery.status == DeliveryStatus.PENDING:
-            delivery_id = delivery.pk
-            transaction.on_commit(partial(deliver_notification.enqueue, delivery_id))
+    # One transaction for the notification and its deliveries, also when the caller has none (the
+    # reminder jobs): a notification committed alone would hold its key, and every later run would
+    # skip it, so its messages would never be written, let alone sent.
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                notification = Notification.objects.create(
+                    key=full_key, kind=kind, municipality=municipality, person=person,
+                    recipient_user=recipient.user, recipient_person=recipient.person,
+                    recipient_related=recipient.related, recipient_email=recipient.email, url=url[:300],
+                    subject_type=subject._meta.label_lower if subject is not None else "",
+                    subject_id=subject.pk if subject is not None else None,
+                    event_at=event_at, calendar=calendar,
+                )
+        except IntegrityError:
+            return None
+        deliveries = Delivery.objects.bulk_create(
+            Delivery(notification=notification, channel=channel, address=address[:300],
+                     status=DeliveryStatus.TO_PRINT if channel == Channel.LETTER else DeliveryStatus.PENDING)
+            for channel, address in channels_for(recipient)
+        )
+        for delivery in deliveries:
+            if delivery.status == DeliveryStatus.PENDING:
+                _enqueue_after_commit(delivery.pk)
     return notification
+
+
+def _enqueue_after_commit(delivery_id: int) -> None:
+    """Queue a delivery's job once the transaction commits, without letting a failure undo the save.
+
+    The change is committed by then: a job that cannot be queued (the database went away a moment)
+    must not turn the request into an error page that says nothing was saved, nor stop the other
+    deliveries' jobs. The delivery stays pending and the retry sweep (`deliveries_retry_due`,
+    every reminder run) sends it.
+    """
+    transaction.on_commit(partial(deliver_notification.enqueue, delivery_id), robust=True)
 
 
 def notifications_done(*, subject: models.Model, kinds: tuple[str, ...] | None = None,
@@ -200,8 +214,7 @@ def delivery_retry(*, grant: StaffGrant, delivery: Delivery) -> Delivery:
         raise ValidationError(_("Bare meldinger som ikke kom fram, kan sendes på nytt."))
     Delivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=timezone.now())
-    delivery_id = delivery.pk
-    transaction.on_commit(lambda: deliver_notification.enqueue(delivery_id))
+    _enqueue_after_commit(delivery.pk)
     delivery.refresh_from_db()
     return delivery
 
