@@ -73,6 +73,67 @@ def test_it_writes_a_notification_only_together_with_its_messages(cast, coordina
         (again.pk, "email", "pending")]
 
 
+def test_it_counts_a_failure_outside_the_mail_server_and_lets_the_other_messages_go(cast, coordinated,
+                                                                                   monkeypatch, settings):
+    """A message whose policy check or row breaks is retried, then shown as failed; it neither
+    stays claimed for ever nor stops the sweep before the messages behind it."""
+    settings.NOTIFICATION_MAX_ATTEMPTS = 3
+    broken = _notify(cast, "broken")
+    _notify(cast, "fine")
+    waits_for_access = delivery_module.waits_for_access
+
+    def break_one(notification):
+        if notification.pk == broken.pk:
+            raise LookupError("a row the policy cannot read")
+        return waits_for_access(notification)
+
+    monkeypatch.setattr(delivery_module, "waits_for_access", break_one)
+
+    assert deliveries_retry_due() == 1
+
+    assert [m.to for m in mail.outbox] == [["kim@example.invalid"]]
+    poisoned = Delivery.objects.get(notification=broken)
+    assert (poisoned.status, poisoned.attempts, poisoned.last_error, poisoned.claimed_at) == (
+        "pending", 1, "LookupError", None)
+    now = timezone.now()
+    for hours in (1, 2):
+        with time_machine.travel(now + dt.timedelta(hours=hours)):
+            deliveries_retry_due()
+    poisoned.refresh_from_db()
+    assert (poisoned.status, poisoned.attempts) == ("failed", 3)
+    page = cast.client_for(cast.admin).get(reverse("notifications:failed")).content.decode()
+    assert "LookupError" in page
+    assert len(mail.outbox) == 1
+
+
+def test_it_counts_a_send_cut_off_by_a_dead_worker_and_fails_it_after_the_last_attempt(cast, coordinated,
+                                                                                      settings):
+    """A message that kills its worker each time (or hangs it) must not be put back for ever."""
+    settings.NOTIFICATION_MAX_ATTEMPTS = 2
+    _notify(cast, "dies")
+    stuck = Delivery.objects.filter(channel="email")
+    stuck.update(status="sending", claimed_at=timezone.now() - dt.timedelta(minutes=30))
+
+    assert delivery_module.release_stale_claims() == 1
+    assert stuck.values_list("status", "attempts", "last_error").get() == ("pending", 1, "WorkerLost")
+
+    stuck.update(status="sending", claimed_at=timezone.now() - dt.timedelta(minutes=30))
+    deliveries_retry_due()
+
+    assert stuck.values_list("status", "attempts", "last_error", "claimed_at").get() == (
+        "failed", 2, "WorkerLost", None)
+    assert mail.outbox == []
+    assert "WorkerLost" in cast.client_for(cast.admin).get(reverse("notifications:failed")).content.decode()
+
+
+def test_it_leaves_a_fresh_claim_to_the_worker_that_holds_it(cast, coordinated):
+    _notify(cast, "busy")
+    Delivery.objects.update(status="sending", claimed_at=timezone.now() - dt.timedelta(minutes=2))
+
+    assert delivery_module.release_stale_claims() == 0
+    assert Delivery.objects.values_list("status", "attempts").get() == ("sending", 0)
+
+
 def test_it_keeps_the_save_and_sends_later_when_the_queue_cannot_be_reached_after_commit(
         cast, coordinated, monkeypatch, django_capture_on_commit_callbacks):
     """The change has committed when the job is queued: a failure there must not show an error
@@ -95,3 +156,19 @@ def test_it_keeps_the_save_and_sends_later_when_the_queue_cannot_be_reached_afte
     monkeypatch.undo()
     deliveries_retry_due()
     assert set(deliveries.values_list("status", flat=True)) == {"sent"}
+
+
+def test_it_goes_on_with_the_sweep_when_one_delivery_cannot_be_handled(cast, coordinated, monkeypatch):
+    first, second = _notify(cast, "locked"), _notify(cast, "free")
+    locked = Delivery.objects.get(notification=first).pk
+    deliver = delivery_module.deliver
+
+    def row_locked(delivery_id):
+        if delivery_id == locked:
+            raise OperationalError("could not obtain lock")
+        return deliver(delivery_id)
+
+    monkeypatch.setattr(notification_tasks.delivery, "deliver", row_locked)
+
+    assert deliveries_retry_due() == 1
+    assert Delivery.objects.get(notification=second).status == "sent"

@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 # Seconds to wait before the next attempt, by the number of attempts made so far.
 BACKOFF = (60, 300, 1800, 7200, 43200)
 STALE_CLAIM = dt.timedelta(minutes=10)
+# What a delivery's last error says when its worker died while sending it.
+WORKER_LOST = "WorkerLost"
 
 # What each kind says, to anyone: that something waits, never what it is about.
 WHAT_WAITS = {
@@ -231,7 +233,13 @@ def waits_for_access(notification: Notification) -> dt.datetime | None:
 
 
 def deliver(delivery_id: int) -> str:
-    """Send one pending delivery if it is due; return what happened."""
+    """Send one pending delivery if it is due; return what happened.
+
+    Once claimed, a delivery leaves this function pending (for a later attempt), sent, refused or
+    failed, never still claimed: whatever goes wrong after the claim (the mail server, the policy
+    check, rendering, a bad row) counts as a failed attempt, so a message that cannot be sent
+    reaches the administrator's list of failed messages instead of coming back for ever.
+    """
     now = timezone.now()
     claimed = Delivery.objects.filter(
         pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
@@ -242,27 +250,19 @@ def deliver(delivery_id: int) -> str:
         "notification__recipient_user", "notification__recipient_person", "notification__recipient_related__person",
         "notification__person", "notification__municipality",
     ).get(pk=delivery_id)
-    notification = delivery.notification
-    label = f"{Kind(notification.kind).label} ({Channel(delivery.channel).label})"
-    begins = waits_for_access(notification)
-    if begins is not None:
-        Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.PENDING, claimed_at=None,
-                                                       next_attempt_at=begins)
-        return "postponed"
-    if refuse_without_basis(delivery):
-        return "refused"
     try:
+        notification = delivery.notification
+        label = f"{Kind(notification.kind).label} ({Channel(delivery.channel).label})"
+        begins = waits_for_access(notification)
+        if begins is not None:
+            Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.PENDING, claimed_at=None,
+                                                           next_attempt_at=begins)
+            return "postponed"
+        if refuse_without_basis(delivery):
+            return "refused"
         _send(delivery, render(notification, delivery.channel))
-    except Exception as error:  # noqa: BLE001 (any failure of the mail server or gateway is retried)
-        attempts = delivery.attempts + 1
-        failed = attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=DeliveryStatus.FAILED if failed else DeliveryStatus.PENDING, attempts=attempts,
-            last_error=type(error).__name__[:200], claimed_at=None,
-            next_attempt_at=now + dt.timedelta(seconds=BACKOFF[min(attempts, len(BACKOFF)) - 1]),
-        )
-        logger.warning("Delivery %s failed (attempt %s): %s", delivery.pk, attempts, type(error).__name__)
-        return "failed" if failed else "retry"
+    except Exception as error:  # noqa: BLE001 (any failure before the message left is retried, then shown)
+        return _attempt_failed(delivery, error_name=type(error).__name__, now=now)
     Delivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.SENT, sent_at=timezone.now(), attempts=delivery.attempts + 1, claimed_at=None,
     )
@@ -270,12 +270,40 @@ def deliver(delivery_id: int) -> str:
     return "sent"
 
 
+def _attempt_failed(delivery: Delivery, *, error_name: str, now: dt.datetime,
+                    retry_at: dt.datetime | None = None) -> str:
+    """Count a failed attempt of a claimed delivery: wait before the next, or fail for good after the last.
+
+    Returns "retry" or "failed", or "skipped" when the delivery is no longer the claim it was
+    (another worker, or the refusal just written, settled it).
+    """
+    attempts = delivery.attempts + 1
+    failed = attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
+    updated = Delivery.objects.filter(
+        pk=delivery.pk, status=DeliveryStatus.SENDING, claimed_at=delivery.claimed_at,
+    ).update(
+        status=DeliveryStatus.FAILED if failed else DeliveryStatus.PENDING, attempts=attempts,
+        last_error=error_name[:200], claimed_at=None,
+        next_attempt_at=retry_at or now + dt.timedelta(seconds=BACKOFF[min(attempts, len(BACKOFF)) - 1]),
+    )
+    if not updated:
+        return "skipped"
+    logger.warning("Delivery %s failed (attempt %s): %s", delivery.pk, attempts, error_name)
+    return "failed" if failed else "retry"
+
+
 def release_stale_claims(*, now: dt.datetime | None = None) -> int:
-    """Put back deliveries whose worker died while sending them; return how many."""
+    """Put back deliveries whose worker died while sending them; return how many.
+
+    The lost attempt counts like one the mail server refused (the worker may have died on this
+    very message): after NOTIFICATION_MAX_ATTEMPTS the delivery is failed and shown to the
+    administrator, instead of being claimed, lost and put back for ever. Before that it is tried
+    again at once: it was due when it was claimed.
+    """
     now = now or timezone.now()
-    return Delivery.objects.filter(
-        status=DeliveryStatus.SENDING, claimed_at__lt=now - STALE_CLAIM
-    ).update(status=DeliveryStatus.PENDING, claimed_at=None)
+    stale = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
+    return sum(_attempt_failed(delivery, error_name=WORKER_LOST, now=now, retry_at=now) != "skipped"
+               for delivery in stale)
 
 
 def due_deliveries(*, now: dt.datetime | None = None) -> list[int]:
