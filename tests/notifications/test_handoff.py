@@ -158,6 +158,23 @@ def test_it_keeps_the_save_and_sends_later_when_the_queue_cannot_be_reached_afte
     assert set(deliveries.values_list("status", flat=True)) == {"sent"}
 
 
+def test_it_runs_every_part_of_the_reminder_run_when_one_fails_and_then_says_so(cast, coordinated, monkeypatch):
+    """One part that breaks on a bad row must not stop the retry of messages after it."""
+    _notify(cast, "waiting")
+
+    def broken(today):
+        raise ValueError("a checkpoint the reminder cannot read")
+
+    monkeypatch.setattr(reminders, "remind_checkpoints", broken)
+
+    with pytest.raises(reminders.RemindersIncomplete, match="checkpoints") as raised:
+        reminders.run_all()
+
+    assert "'deliveries_retried': 1" in str(raised.value)
+    assert Delivery.objects.get().status == "sent"
+    assert [m.to for m in mail.outbox] == [["kim@example.invalid"]]
+
+
 def test_it_goes_on_with_the_sweep_when_one_delivery_cannot_be_handled(cast, coordinated, monkeypatch):
     first, second = _notify(cast, "locked"), _notify(cast, "free")
     locked = Delivery.objects.get(notification=first).pk
