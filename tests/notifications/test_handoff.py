@@ -189,3 +189,29 @@ def test_it_goes_on_with_the_sweep_when_one_delivery_cannot_be_handled(cast, coo
 
     assert deliveries_retry_due() == 1
     assert Delivery.objects.get(notification=second).status == "sent"
+
+
+def test_it_gives_up_on_a_mail_server_that_never_answers(tmp_path):
+    """With production settings the SMTP connection has a timeout: a silent server fails the
+    attempt (retried later) instead of holding the worker, whose lease stays fresh, for ever."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)  # accepts the connection, never says a word
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DEBUG", "OPPFOLGING_TESTING", "OPPFOLGING_DEMO", "EMAIL_BACKEND"}}
+    env.update(DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="example.invalid",
+               DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", DJANGO_SETTINGS_MODULE="oppfolging.settings",
+               EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(silent.getsockname()[1]), EMAIL_TIMEOUT="1")
+    script = ("import django; django.setup()\n"
+              "from django.core.mail import EmailMessage\n"
+              "try:\n"
+              "    EmailMessage('s', 'b', 'a@example.invalid', ['b@example.invalid']).send()\n"
+              "except OSError as error:\n"
+              "    print('gave up:', type(error).__name__, error)\n")
+    try:
+        result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                                timeout=60)
+    finally:
+        silent.close()
+    assert result.stdout.strip() == "gave up: SMTPServerDisconnected Connection unexpectedly closed: timed out", (
+        result.stderr)
