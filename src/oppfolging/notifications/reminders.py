@@ -3,8 +3,9 @@
 One job for the worker (`send_reminders`), enqueued every 15 minutes by `oppfolging scheduler`
 or run once by `oppfolging send_reminders` from cron. It also runs the purges that come due by
 date: withdrawn documents' files, GP risk lists past the GP's review period and old one-time form
-tokens. Every part is idempotent: a notification
-is keyed by what it is about, so runs that repeat or overlap remind nobody twice.
+tokens; and it queues again the scoring of a GP's list whose job was never queued. Every part is
+idempotent: a notification is keyed by what it is about, so runs that repeat or overlap remind
+nobody twice.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils import timezone
 from oppfolging.calendars.tasks import tasks_remind_due
 from oppfolging.documents.tasks import documents_purge_due
 from oppfolging.gp.services import risk_lists_purge
+from oppfolging.gp.tasks import risk_lists_requeue_lost
 from oppfolging.meetings.tasks import run_meeting_jobs
 from oppfolging.notifications.tasks import deliveries_retry_due
 from oppfolging.plans.tasks import flag_idle_plans, remind_checkpoints
@@ -62,6 +64,7 @@ def run_all(now: dt.datetime | None = None) -> dict[str, int]:
     # nothing: a daily purge, whatever the scheduler's interval.
     part("gp_risk_lists", lambda: {f"gp_risk_{what}_purged": n
                                    for what, n in risk_lists_purge(now=today).items()})
+    part("gp_risk_lists_requeued", lambda: risk_lists_requeue_lost(now=now))
     part("submission_tokens_forgotten", lambda: submissions_forget_old(now=now))
     part("deliveries_retried", deliveries_retry_due)
     if failed:
