@@ -4,7 +4,8 @@ What test_delivery.py proves (once-only, after commit, refused at send time, ret
 SMTP error) is not repeated here; these are the ways a message could otherwise vanish or come
 back for ever: a notification written without its messages, a failure outside the mail server,
 a worker that died mid-send, a queue that could not be reached after commit, one broken part of
-the reminder run, a mail server that never answers.
+the reminder run, a mail server that never answers; and a message sent to an address or on a
+channel the recipient has given up since it was written.
 """
 
 from __future__ import annotations
@@ -23,14 +24,16 @@ from django.db import OperationalError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from oppfolging.audit.models import AuditEvent
 from oppfolging.notifications import delivery as delivery_module
 from oppfolging.notifications import reminders
 from oppfolging.notifications import services as notification_services
 from oppfolging.notifications import tasks as notification_tasks
 from oppfolging.notifications.models import Delivery, Kind, Notification
 from oppfolging.notifications.services import Recipient, notify
+from oppfolging.notifications.sms import MemoryBackend
 from oppfolging.notifications.tasks import deliveries_retry_due
-from oppfolging.teams.models import CoordinatorAssignment, Team
+from oppfolging.teams.models import Consent, CoordinatorAssignment, Team
 
 
 @pytest.fixture
@@ -215,3 +218,53 @@ def test_it_gives_up_on_a_mail_server_that_never_answers(tmp_path):
         silent.close()
     assert result.stdout.strip() == "gave up: SMTPServerDisconnected Connection unexpectedly closed: timed out", (
         result.stderr)
+
+
+def test_it_sends_to_the_address_the_next_of_kin_has_when_the_message_goes_out(cast):
+    """A number or address given up since the message was written may belong to someone else now."""
+    kin = cast.next_of_kin
+    kin.email = "nils.gammel@example.invalid"
+    kin.save()
+    Consent.objects.create(person=cast.person, scope="next_of_kin", related_person=kin, given_by="person",
+                           method="verbal")
+    notify(kind=Kind.MEETING_INVITATION, key="moved", recipient=Recipient(related=kin), person=cast.person)
+    kin.email = "nils.ny@example.invalid"
+    kin.save()
+
+    deliveries_retry_due()
+
+    assert [m.to for m in mail.outbox] == [["nils.ny@example.invalid"]]
+    assert Delivery.objects.values_list("status", "address").get() == ("sent", "nils.ny@example.invalid")
+
+
+def test_it_does_not_send_on_a_channel_the_recipient_turned_off_before_it_went_out(cast, coordinated):
+    cast.colleague.notify_sms, cast.colleague.phone = True, "41234567"
+    cast.colleague.save()
+    MemoryBackend.outbox.clear()
+    _notify(cast, "turned-off")
+    cast.colleague.notify_sms = False
+    cast.colleague.save()
+
+    deliveries_retry_due()
+
+    assert dict(Delivery.objects.values_list("channel", "status")) == {"email": "sent", "sms": "opted_out"}
+    assert MemoryBackend.outbox == [] and [m.to for m in mail.outbox] == [["kim@example.invalid"]]
+    assert AuditEvent.objects.filter(
+        resource="notification", purpose="Varsel ikke sendt, mottakeren har valgt det bort: "
+                                         "Ny melding fra personen eller pårørende (SMS)").count() == 1
+
+
+def test_it_writes_a_letter_when_the_person_gave_up_every_other_way_before_it_went_out(cast):
+    person = cast.person
+    person.email, person.address, person.postal_code, person.postal_place = (
+        "petra@example.invalid", "Storgata 1", "9999", "Testvik")
+    person.save()
+    notify(kind=Kind.DECISION, key="decision", recipient=Recipient(person=person), person=person)
+    person.notify_email = False
+    person.save()
+
+    deliveries_retry_due()
+
+    assert mail.outbox == []
+    assert sorted(Delivery.objects.values_list("channel", "status", "address")) == [
+        ("email", "opted_out", "petra@example.invalid"), ("letter", "to_print", "Petra Person\nStorgata 1\n9999 Testvik")]

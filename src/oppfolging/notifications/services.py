@@ -9,7 +9,6 @@ is sent for a change that was rolled back). The key makes each notification once
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,7 +21,7 @@ from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
 from oppfolging.lib.versioning import save_versioned
-from oppfolging.notifications.delivery import refuse_without_basis
+from oppfolging.notifications.delivery import Recipient, channels_for, refuse_without_basis
 from oppfolging.notifications.models import (
     DONE_WHEN_OPENED,
     Channel,
@@ -31,58 +30,7 @@ from oppfolging.notifications.models import (
     Notification,
 )
 from oppfolging.notifications.tasks import deliver_notification
-from oppfolging.people.models import Person, RelatedPerson
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """Exactly one of: a staff user, the person, a next of kin, or a reporter's address."""
-
-    user: User | None = None
-    person: Person | None = None
-    related: RelatedPerson | None = None
-    email: str = ""
-
-    @property
-    def key(self) -> str:
-        if self.user is not None:
-            return f"u{self.user.pk}"
-        if self.person is not None:
-            return f"p{self.person.pk}"
-        if self.related is not None:
-            return f"r{self.related.pk}"
-        return f"e{self.email.lower()}"
-
-
-def channels_for(recipient: Recipient) -> list[tuple[str, str]]:
-    """Return the (channel, address) pairs the recipient has chosen and can be reached on.
-
-    Staff see everything in their inbox and may also be told by e-mail or SMS. The person and
-    next of kin choose e-mail and SMS in «Min plan»; with neither, they get a letter in the post.
-    """
-    if recipient.email:
-        return [(Channel.EMAIL, recipient.email)]
-    who: User | Person | RelatedPerson | None = recipient.user or recipient.person or recipient.related
-    if who is None:
-        return []
-    channels: list[tuple[str, str]] = []
-    if who.notify_email and who.email:
-        channels.append((Channel.EMAIL, who.email))
-    if who.notify_sms and who.phone:
-        channels.append((Channel.SMS, who.phone))
-    if not channels and recipient.user is None:
-        address = postal_address(recipient)
-        if address:
-            channels.append((Channel.LETTER, address))
-    return channels
-
-
-def postal_address(recipient: Recipient) -> str:
-    """Return the recipient's name and postal address for a letter, or "" when we have none."""
-    who = recipient.person or recipient.related
-    if who is None or not (who.address and who.postal_code):
-        return ""
-    return "\n".join([who.full_name, who.address, f"{who.postal_code} {who.postal_place}".strip()])
+from oppfolging.people.models import Person
 
 
 def notify(
