@@ -461,6 +461,10 @@ if MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
         "username": os.environ.get("EMAIL_HOST_USER", ""),
         "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
         "use_tls": env_bool("EMAIL_USE_TLS"),
+        # Seconds to wait on the mail server. Without it a server that accepts the connection and
+        # never answers holds the background worker for ever (its lease stays fresh, so nothing
+        # else runs); with it the delivery fails, is retried later, and the worker goes on.
+        "timeout": env_int("EMAIL_TIMEOUT", 30),
     }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "oppfolging@localhost")
 

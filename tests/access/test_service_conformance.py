@@ -80,8 +80,6 @@ EXEMPT = {
     "accounts.services.sign_in_attempt_reserve": "sign-in throttling: counts a password check for a user name and address, before anyone is signed in",
     "accounts.services.sign_in_succeeded": "sign-in throttling: after the user's own sign-in",
     "notifications.services.notify": "the outbox: called by checked services; each delivery is checked against the policy again when it is sent",
-    "notifications.services.channels_for": "reads the recipient's own channel choices, called by the outbox",
-    "notifications.services.postal_address": "reads the recipient's own address for a letter, called by the outbox",
     "notifications.services.notifications_done": "marks what waits about a record as handled, called by the checked service that handled it",
     "notifications.services.notifications_done_for_person": "marks the caller's own inbox items handled, called by a checked service",
     "notifications.services.notification_preferences_save": "the signed-in user's own settings; touches no one else",

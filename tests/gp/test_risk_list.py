@@ -1,13 +1,21 @@
+import datetime as dt
 import re
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
+from django.db import OperationalError
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from oppfolging.audit.models import AuditEvent
+from oppfolging.gp import services, tasks
 from oppfolging.gp.models import RiskList
+from oppfolging.notifications.reminders import run_all
 from oppfolging.referrals.models import Referral
 
 
@@ -213,3 +221,39 @@ def test_referring_keeps_the_note_of_an_earlier_review(cast, extract_zip, django
     with pytest.raises(ValidationError, match="allerede meldt"):
         services.entry_refer(grant=grant, entry=entry, **form.data_without_token())
     assert Referral.objects.count() == 1
+
+
+def test_it_scores_a_list_whose_job_could_not_be_queued_after_the_upload(
+        cast, extract_zip, django_capture_on_commit_callbacks, monkeypatch):
+    """The upload has committed when its job is queued: a failure there shows the GP the list,
+    not an error page saying nothing was saved, and the reminder run queues the job again."""
+    def database_gone(list_id):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(services, "score_risk_list", SimpleNamespace(enqueue=database_gone))
+    response, risk_list = upload(cast, cast.client_for(cast.gp), django_capture_on_commit_callbacks, extract_zip)
+    assert response["Location"] == reverse("gp:detail", args=[risk_list.pk])
+    assert RiskList.objects.get(pk=risk_list.pk).status == "queued"
+
+    assert run_all()["gp_risk_lists_requeued"] == 0  # a list just uploaded may still be waiting its turn
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=11)):
+        assert run_all()["gp_risk_lists_requeued"] == 1
+
+    risk_list.refresh_from_db()
+    assert risk_list.status == "done" and risk_list.patient_count > 300
+
+
+def test_it_leaves_a_list_alone_while_a_job_to_score_it_waits_or_runs(cast, monkeypatch):
+    long_ago = timezone.now() - dt.timedelta(hours=1)
+    waiting, running, lost = (RiskList.objects.create(gp=cast.gp, municipality=cast.municipality, uploaded_at=long_ago)
+                              for _ in range(3))
+    for risk_list, status in ((waiting, "READY"), (running, "RUNNING"), (lost, "FAILED")):
+        DBTaskResult.objects.create(id=uuid.uuid4(), status=status, task_path=tasks.score_risk_list.module_path,
+                                    args_kwargs={"args": [risk_list.pk], "kwargs": {}}, backend_name="default",
+                                    queue_name="default", priority=0, worker_ids=[])
+    queued = []
+    monkeypatch.setattr(tasks, "score_risk_list", SimpleNamespace(
+        enqueue=queued.append, module_path=tasks.score_risk_list.module_path))
+
+    assert tasks.risk_lists_requeue_lost() == 1
+    assert queued == [lost.pk]

@@ -84,3 +84,28 @@ def test_it_fails_the_gp_list_in_norwegian_stops_polling_and_deletes_the_extract
     html = cast.client_for(cast.gp).get(reverse("gp:detail", args=[risk_list.pk])).content.decode()
     assert "Beregningen ble avbrutt fordi bakgrunnsprosessen stoppet" in html
     assert "hx-trigger" not in html  # the page no longer polls
+
+
+def test_it_recovers_the_other_jobs_when_one_jobs_handler_fails(cast, lease, settings, tmp_path, monkeypatch):
+    """A handler that raises (the extract's storage refuses a delete) must not keep every job
+    behind it abandoned: the others are recovered, and the failing one is tried at the next pass."""
+    risk_list = scoring_list(cast, settings, tmp_path)
+    beat("dead", seconds_ago=120)
+    stuck = running_job(SCORING, [risk_list.pk], workers=["dead"])
+    other = running_job(REMINDERS, [], workers=["dead"])
+    release = jobs._lost_handlers[SCORING]
+
+    def storage_refuses(*args, **kwargs):
+        raise PermissionError("the storage refused")
+
+    monkeypatch.setitem(jobs._lost_handlers, SCORING, storage_refuses)
+
+    [line] = jobs.jobs_recover()
+
+    stuck.refresh_from_db(), other.refresh_from_db(), risk_list.refresh_from_db()
+    assert f"job {other.id}" in line and "queued again" in line
+    assert (other.status, stuck.status, risk_list.status) == ("READY", "RUNNING", ListStatus.SCORING)
+    monkeypatch.setitem(jobs._lost_handlers, SCORING, release)
+    [line] = jobs.jobs_recover()
+    stuck.refresh_from_db(), risk_list.refresh_from_db()
+    assert (stuck.status, risk_list.status) == ("READY", ListStatus.QUEUED)

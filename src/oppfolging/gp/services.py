@@ -52,7 +52,9 @@ def risk_list_upload(
     risk_list.save()
     audit_record(actor=gp, action=Action.CREATE, resource="risk_list", resource_id=risk_list.pk,
                  municipality=municipality, role=Role.GP, purpose=_("Uttrekk lastet opp for risikokartlegging"))
-    transaction.on_commit(lambda: score_risk_list.enqueue(risk_list.pk))
+    # Robust: the upload has committed by then; a job that cannot be queued is queued again by
+    # the reminder run's sweep (`risk_lists_requeue_lost`), and the GP sees the list, not an error.
+    transaction.on_commit(lambda: score_risk_list.enqueue(risk_list.pk), robust=True)
     return risk_list
 
 

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import time
 
 from django.tasks import task
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oppfolging.gp.models import ListStatus, RiskList
 from oppfolging.gp.scoring import risk_list_delete_files, risk_list_score
-from oppfolging.operations.jobs import on_worker_lost
+from oppfolging.operations.jobs import jobs_waiting_or_running, on_worker_lost
+
+logger = logging.getLogger(__name__)
+
+# A list still queued this long after its upload, with no job to score it, lost its job.
+QUEUE_LOST_AFTER = dt.timedelta(minutes=10)
 
 
 def _progress(list_id: int):  # noqa: ANN202
@@ -65,3 +73,20 @@ def release_or_fail(list_id: int, *, retrying: bool) -> None:
 
 def _score(risk_list: RiskList) -> str:
     return risk_list_score(risk_list=risk_list, progress=_progress(risk_list.pk))
+
+
+def risk_lists_requeue_lost(*, now: dt.datetime | None = None) -> int:
+    """Queue the scoring again of every list that waits with no job to score it; return how many.
+
+    The upload queues its job once its transaction commits; when that fails (the database went
+    away at that moment) the list would say "queued" for ever and keep the extract with its
+    identity numbers. Safe to run twice: the job claims the list, and a second finds it taken.
+    """
+    now = now or timezone.now()
+    waiting = set(RiskList.objects.filter(status=ListStatus.QUEUED, uploaded_at__lt=now - QUEUE_LOST_AFTER)
+                  .values_list("pk", flat=True))
+    lost = sorted(waiting - jobs_waiting_or_running(score_risk_list, first_args=waiting))
+    for list_id in lost:
+        logger.warning("GP risk list %s waited with no job to score it; queued again", list_id)
+        score_risk_list.enqueue(list_id)
+    return len(lost)

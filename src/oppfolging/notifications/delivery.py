@@ -22,12 +22,13 @@ from django.utils.translation import gettext_lazy as _
 
 from oppfolging.access import policy
 from oppfolging.access.grants import SYSTEM_NAME
-from oppfolging.accounts.models import written_standard
+from oppfolging.accounts.models import User, written_standard
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
 from oppfolging.meetings.models import Invitation
 from oppfolging.notifications.models import Channel, Delivery, DeliveryStatus, Kind, Notification
 from oppfolging.notifications.sms import send_sms
+from oppfolging.people.models import Person, RelatedPerson
 from oppfolging.referrals.models import Referral
 from oppfolging.teams.models import CoordinatorAssignment, TeamMembership
 
@@ -36,6 +37,8 @@ logger = logging.getLogger(__name__)
 # Seconds to wait before the next attempt, by the number of attempts made so far.
 BACKOFF = (60, 300, 1800, 7200, 43200)
 STALE_CLAIM = dt.timedelta(minutes=10)
+# What a delivery's last error says when its worker died while sending it.
+WORKER_LOST = "WorkerLost"
 
 # What each kind says, to anyone: that something waits, never what it is about.
 WHAT_WAITS = {
@@ -76,6 +79,57 @@ WHAT_WAITS_FOR_NEXT_OF_KIN = {
     Kind.COORDINATOR_CHANGED: _("Den du er pårørende for, får ny koordinator i Oppfølging."),
     Kind.TEAM_CLOSED: _("Oppfølgingsteamet til den du er pårørende for, er avsluttet."),
 }
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Exactly one of: a staff user, the person, a next of kin, or a reporter's address."""
+
+    user: User | None = None
+    person: Person | None = None
+    related: RelatedPerson | None = None
+    email: str = ""
+
+    @property
+    def key(self) -> str:
+        if self.user is not None:
+            return f"u{self.user.pk}"
+        if self.person is not None:
+            return f"p{self.person.pk}"
+        if self.related is not None:
+            return f"r{self.related.pk}"
+        return f"e{self.email.lower()}"
+
+
+def channels_for(recipient: Recipient) -> list[tuple[str, str]]:
+    """Return the (channel, address) pairs the recipient has chosen and can be reached on.
+
+    Staff see everything in their inbox and may also be told by e-mail or SMS. The person and
+    next of kin choose e-mail and SMS in «Min plan»; with neither, they get a letter in the post.
+    """
+    if recipient.email:
+        return [(Channel.EMAIL, recipient.email)]
+    who: User | Person | RelatedPerson | None = recipient.user or recipient.person or recipient.related
+    if who is None:
+        return []
+    channels: list[tuple[str, str]] = []
+    if who.notify_email and who.email:
+        channels.append((Channel.EMAIL, who.email))
+    if who.notify_sms and who.phone:
+        channels.append((Channel.SMS, who.phone))
+    if not channels and recipient.user is None:
+        address = postal_address(recipient)
+        if address:
+            channels.append((Channel.LETTER, address))
+    return channels
+
+
+def postal_address(recipient: Recipient) -> str:
+    """Return the recipient's name and postal address for a letter, or "" when we have none."""
+    who = recipient.person or recipient.related
+    if who is None or not (who.address and who.postal_code):
+        return ""
+    return "\n".join([who.full_name, who.address, f"{who.postal_code} {who.postal_place}".strip()])
 
 
 @dataclass(frozen=True)
@@ -214,6 +268,38 @@ def refuse_without_basis(delivery: Delivery) -> bool:
     return True
 
 
+def recipient_of(notification: Notification) -> Recipient:
+    """Return the notification's recipient, as `notify` was given it."""
+    return Recipient(user=notification.recipient_user, person=notification.recipient_person,
+                     related=notification.recipient_related, email=notification.recipient_email)
+
+
+def _address_chosen_now(delivery: Delivery) -> bool:
+    """Send to the address the recipient has chosen now on this channel; say whether there is one.
+
+    A message can wait hours (retries) or days (a coordinator from a later date) after it was
+    written: a number given up since may belong to someone else now, and a channel turned off is
+    a choice to respect. Without one the delivery is not sent (and logged); a person or next of
+    kin left with no channel at all gets a letter instead, as `notify` would have given them.
+    """
+    notification = delivery.notification
+    chosen = dict(channels_for(recipient_of(notification)))
+    address = chosen.get(delivery.channel, "")[:300]
+    if address:
+        if address != delivery.address:
+            Delivery.objects.filter(pk=delivery.pk).update(address=address)
+            delivery.address = address
+        return True
+    Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.OPTED_OUT, claimed_at=None)
+    delivery.status = DeliveryStatus.OPTED_OUT
+    if Channel.LETTER in chosen:
+        Delivery.objects.get_or_create(notification=notification, channel=Channel.LETTER, defaults={
+            "address": chosen[Channel.LETTER][:300], "status": DeliveryStatus.TO_PRINT})
+    label = f"{Kind(notification.kind).label} ({Channel(delivery.channel).label})"
+    _log(notification, delivery, str(_("Varsel ikke sendt, mottakeren har valgt det bort: %(what)s") % {"what": label}))
+    return False
+
+
 def waits_for_access(notification: Notification) -> dt.datetime | None:
     """Return when a staff recipient who may not see the person yet will be able to, or None.
 
@@ -231,7 +317,13 @@ def waits_for_access(notification: Notification) -> dt.datetime | None:
 
 
 def deliver(delivery_id: int) -> str:
-    """Send one pending delivery if it is due; return what happened."""
+    """Send one pending delivery if it is due; return what happened.
+
+    Once claimed, a delivery leaves this function pending (for a later attempt), sent, refused or
+    failed, never still claimed: whatever goes wrong after the claim (the mail server, the policy
+    check, rendering, a bad row) counts as a failed attempt, so a message that cannot be sent
+    reaches the administrator's list of failed messages instead of coming back for ever.
+    """
     now = timezone.now()
     claimed = Delivery.objects.filter(
         pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
@@ -242,27 +334,21 @@ def deliver(delivery_id: int) -> str:
         "notification__recipient_user", "notification__recipient_person", "notification__recipient_related__person",
         "notification__person", "notification__municipality",
     ).get(pk=delivery_id)
-    notification = delivery.notification
-    label = f"{Kind(notification.kind).label} ({Channel(delivery.channel).label})"
-    begins = waits_for_access(notification)
-    if begins is not None:
-        Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.PENDING, claimed_at=None,
-                                                       next_attempt_at=begins)
-        return "postponed"
-    if refuse_without_basis(delivery):
-        return "refused"
     try:
+        notification = delivery.notification
+        label = f"{Kind(notification.kind).label} ({Channel(delivery.channel).label})"
+        begins = waits_for_access(notification)
+        if begins is not None:
+            Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.PENDING, claimed_at=None,
+                                                           next_attempt_at=begins)
+            return "postponed"
+        if refuse_without_basis(delivery):
+            return "refused"
+        if not _address_chosen_now(delivery):
+            return "opted_out"
         _send(delivery, render(notification, delivery.channel))
-    except Exception as error:  # noqa: BLE001 (any failure of the mail server or gateway is retried)
-        attempts = delivery.attempts + 1
-        failed = attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=DeliveryStatus.FAILED if failed else DeliveryStatus.PENDING, attempts=attempts,
-            last_error=type(error).__name__[:200], claimed_at=None,
-            next_attempt_at=now + dt.timedelta(seconds=BACKOFF[min(attempts, len(BACKOFF)) - 1]),
-        )
-        logger.warning("Delivery %s failed (attempt %s): %s", delivery.pk, attempts, type(error).__name__)
-        return "failed" if failed else "retry"
+    except Exception as error:  # noqa: BLE001 (any failure before the message left is retried, then shown)
+        return _attempt_failed(delivery, error_name=type(error).__name__, now=now)
     Delivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.SENT, sent_at=timezone.now(), attempts=delivery.attempts + 1, claimed_at=None,
     )
@@ -270,12 +356,40 @@ def deliver(delivery_id: int) -> str:
     return "sent"
 
 
+def _attempt_failed(delivery: Delivery, *, error_name: str, now: dt.datetime,
+                    retry_at: dt.datetime | None = None) -> str:
+    """Count a failed attempt of a claimed delivery: wait before the next, or fail for good after the last.
+
+    Returns "retry" or "failed", or "skipped" when the delivery is no longer the claim it was
+    (another worker, or the refusal just written, settled it).
+    """
+    attempts = delivery.attempts + 1
+    failed = attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
+    updated = Delivery.objects.filter(
+        pk=delivery.pk, status=DeliveryStatus.SENDING, claimed_at=delivery.claimed_at,
+    ).update(
+        status=DeliveryStatus.FAILED if failed else DeliveryStatus.PENDING, attempts=attempts,
+        last_error=error_name[:200], claimed_at=None,
+        next_attempt_at=retry_at or now + dt.timedelta(seconds=BACKOFF[min(attempts, len(BACKOFF)) - 1]),
+    )
+    if not updated:
+        return "skipped"
+    logger.warning("Delivery %s failed (attempt %s): %s", delivery.pk, attempts, error_name)
+    return "failed" if failed else "retry"
+
+
 def release_stale_claims(*, now: dt.datetime | None = None) -> int:
-    """Put back deliveries whose worker died while sending them; return how many."""
+    """Put back deliveries whose worker died while sending them; return how many.
+
+    The lost attempt counts like one the mail server refused (the worker may have died on this
+    very message): after NOTIFICATION_MAX_ATTEMPTS the delivery is failed and shown to the
+    administrator, instead of being claimed, lost and put back for ever. Before that it is tried
+    again at once: it was due when it was claimed.
+    """
     now = now or timezone.now()
-    return Delivery.objects.filter(
-        status=DeliveryStatus.SENDING, claimed_at__lt=now - STALE_CLAIM
-    ).update(status=DeliveryStatus.PENDING, claimed_at=None)
+    stale = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
+    return sum(_attempt_failed(delivery, error_name=WORKER_LOST, now=now, retry_at=now) != "skipped"
+               for delivery in stale)
 
 
 def due_deliveries(*, now: dt.datetime | None = None) -> list[int]:

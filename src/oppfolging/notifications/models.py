@@ -148,6 +148,7 @@ class DeliveryStatus(models.TextChoices):
     SENT = "sent", _("Sendt")
     FAILED = "failed", _("Kom ikke fram")
     REFUSED = "refused", _("Ikke sendt: mottakeren har ikke lenger tilgang")
+    OPTED_OUT = "opted_out", _("Ikke sendt: mottakeren har valgt bort denne måten å bli varslet på")
     TO_PRINT = "to_print", _("Skal skrives ut og sendes i posten")
     PRINTED = "printed", _("Sendt i posten")
 

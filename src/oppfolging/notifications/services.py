@@ -9,7 +9,6 @@ is sent for a change that was rolled back). The key makes each notification once
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,7 +21,7 @@ from oppfolging.accounts.models import Municipality, Role, User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
 from oppfolging.lib.versioning import save_versioned
-from oppfolging.notifications.delivery import refuse_without_basis
+from oppfolging.notifications.delivery import Recipient, channels_for, refuse_without_basis
 from oppfolging.notifications.models import (
     DONE_WHEN_OPENED,
     Channel,
@@ -31,58 +30,7 @@ from oppfolging.notifications.models import (
     Notification,
 )
 from oppfolging.notifications.tasks import deliver_notification
-from oppfolging.people.models import Person, RelatedPerson
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """Exactly one of: a staff user, the person, a next of kin, or a reporter's address."""
-
-    user: User | None = None
-    person: Person | None = None
-    related: RelatedPerson | None = None
-    email: str = ""
-
-    @property
-    def key(self) -> str:
-        if self.user is not None:
-            return f"u{self.user.pk}"
-        if self.person is not None:
-            return f"p{self.person.pk}"
-        if self.related is not None:
-            return f"r{self.related.pk}"
-        return f"e{self.email.lower()}"
-
-
-def channels_for(recipient: Recipient) -> list[tuple[str, str]]:
-    """Return the (channel, address) pairs the recipient has chosen and can be reached on.
-
-    Staff see everything in their inbox and may also be told by e-mail or SMS. The person and
-    next of kin choose e-mail and SMS in «Min plan»; with neither, they get a letter in the post.
-    """
-    if recipient.email:
-        return [(Channel.EMAIL, recipient.email)]
-    who: User | Person | RelatedPerson | None = recipient.user or recipient.person or recipient.related
-    if who is None:
-        return []
-    channels: list[tuple[str, str]] = []
-    if who.notify_email and who.email:
-        channels.append((Channel.EMAIL, who.email))
-    if who.notify_sms and who.phone:
-        channels.append((Channel.SMS, who.phone))
-    if not channels and recipient.user is None:
-        address = postal_address(recipient)
-        if address:
-            channels.append((Channel.LETTER, address))
-    return channels
-
-
-def postal_address(recipient: Recipient) -> str:
-    """Return the recipient's name and postal address for a letter, or "" when we have none."""
-    who = recipient.person or recipient.related
-    if who is None or not (who.address and who.postal_code):
-        return ""
-    return "\n".join([who.full_name, who.address, f"{who.postal_code} {who.postal_place}".strip()])
+from oppfolging.people.models import Person
 
 
 def notify(
@@ -104,28 +52,42 @@ def notify(
     if municipality is None and person is not None:
         municipality = person.municipality
     full_key = f"{key}:{recipient.key}"[:200]
-    try:
-        with transaction.atomic():
-            notification = Notification.objects.create(
-                key=full_key, kind=kind, municipality=municipality, person=person,
-                recipient_user=recipient.user, recipient_person=recipient.person,
-                recipient_related=recipient.related, recipient_email=recipient.email, url=url[:300],
-                subject_type=subject._meta.label_lower if subject is not None else "",
-                subject_id=subject.pk if subject is not None else None,
-                event_at=event_at, calendar=calendar,
-            )
-    except IntegrityError:
-        return None
-    deliveries = Delivery.objects.bulk_create(
-        Delivery(notification=notification, channel=channel, address=address[:300],
-                 status=DeliveryStatus.TO_PRINT if channel == Channel.LETTER else DeliveryStatus.PENDING)
-        for channel, address in channels_for(recipient)
-    )
-    for delivery in deliveries:
-        if delivery.status == DeliveryStatus.PENDING:
-            delivery_id = delivery.pk
-            transaction.on_commit(partial(deliver_notification.enqueue, delivery_id))
+    # One transaction for the notification and its deliveries, also when the caller has none (the
+    # reminder jobs): a notification committed alone would hold its key, and every later run would
+    # skip it, so its messages would never be written, let alone sent.
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                notification = Notification.objects.create(
+                    key=full_key, kind=kind, municipality=municipality, person=person,
+                    recipient_user=recipient.user, recipient_person=recipient.person,
+                    recipient_related=recipient.related, recipient_email=recipient.email, url=url[:300],
+                    subject_type=subject._meta.label_lower if subject is not None else "",
+                    subject_id=subject.pk if subject is not None else None,
+                    event_at=event_at, calendar=calendar,
+                )
+        except IntegrityError:
+            return None
+        deliveries = Delivery.objects.bulk_create(
+            Delivery(notification=notification, channel=channel, address=address[:300],
+                     status=DeliveryStatus.TO_PRINT if channel == Channel.LETTER else DeliveryStatus.PENDING)
+            for channel, address in channels_for(recipient)
+        )
+        for delivery in deliveries:
+            if delivery.status == DeliveryStatus.PENDING:
+                _enqueue_after_commit(delivery.pk)
     return notification
+
+
+def _enqueue_after_commit(delivery_id: int) -> None:
+    """Queue a delivery's job once the transaction commits, without letting a failure undo the save.
+
+    The change is committed by then: a job that cannot be queued (the database went away a moment)
+    must not turn the request into an error page that says nothing was saved, nor stop the other
+    deliveries' jobs. The delivery stays pending and the retry sweep (`deliveries_retry_due`,
+    every reminder run) sends it.
+    """
+    transaction.on_commit(partial(deliver_notification.enqueue, delivery_id), robust=True)
 
 
 def notifications_done(*, subject: models.Model, kinds: tuple[str, ...] | None = None,
@@ -200,8 +162,7 @@ def delivery_retry(*, grant: StaffGrant, delivery: Delivery) -> Delivery:
         raise ValidationError(_("Bare meldinger som ikke kom fram, kan sendes på nytt."))
     Delivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=timezone.now())
-    delivery_id = delivery.pk
-    transaction.on_commit(lambda: deliver_notification.enqueue(delivery_id))
+    _enqueue_after_commit(delivery.pk)
     delivery.refresh_from_db()
     return delivery
 
