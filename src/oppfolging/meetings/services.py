@@ -271,6 +271,49 @@ def meetings_follow_coordinator(*, grant: PersonGrant, team: Team, since: dt.dat
     return moved
 
 
+@transaction.atomic
+def meetings_follow_team(*, grant: PersonGrant, team: Team) -> list[Meeting]:
+    """Bring the team's planned meetings up to date after a member joined or left.
+
+    A member who joined is invited to the meetings on or after the day they join, and told at
+    once if the invitation has already gone out (so nobody waits for a change of time to hear of
+    it). A member who leaves before a meeting is withdrawn from it and, if the invitation had
+    gone out, gets a cancellation for their calendar; nobody else is told, nothing changed for them.
+    """
+    grant.require_write()
+    grant.require_owns(team)
+    touched = []
+    planned = team.meetings.select_for_update().filter(
+        status=MeetingStatus.PLANNED, starts_at__gte=timezone.now()).select_related("team__person")
+    for meeting in planned:
+        day = timezone.localtime(meeting.starts_at).date()
+        gone = [invitation for invitation in meeting.invitations.filter(
+                    withdrawn_at__isnull=True, membership__isnull=False).select_related(
+                    "membership__user", "membership__related_person")
+                if invitation.membership is not None and not invitation.membership.is_active_on(day)]
+        Invitation.objects.filter(pk__in=[i.pk for i in gone]).update(withdrawn_at=timezone.now())
+        added = _invitation_sync_locked(meeting)
+        if not (gone or added):
+            continue
+        touched.append(meeting)
+        if meeting.agenda_sent_at is None:
+            continue  # the invitation goes out when it is due, to whoever is invited then
+        if added:
+            # The key of the sending itself: those who already have this version are not told twice.
+            kind = Kind.MEETING_UPDATED if meeting.sequence else Kind.MEETING_INVITATION
+            _notify_invitees(meeting, kind=kind, key=f"meeting:{meeting.pk}:{meeting.sequence}")
+        for invitation in gone:
+            recipient = _invitation_recipient(invitation)
+            if recipient is None:
+                continue
+            url = _meeting_url(meeting, recipient)
+            notify(kind=Kind.MEETING_CANCELLED, key=f"meeting-withdrawn:{meeting.pk}:{invitation.pk}",
+                   recipient=recipient, person=team.person, url=url, subject=meeting, event_at=meeting.starts_at,
+                   calendar=_calendar(meeting, recipient, url, cancel=True))
+        _audit(grant, Action.UPDATE, "meeting", meeting, _("Innkallingen fulgte endringen i teamet"))
+    return touched
+
+
 RSVP_SALT = "oppfolging.meetings.rsvp"
 
 

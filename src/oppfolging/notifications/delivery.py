@@ -110,7 +110,7 @@ def may_receive(notification: Notification) -> bool:
             return False
         if person is not None:
             user._role_assignments_cache = None
-            return policy.person_grant(user=user, person=person) is not None
+            return policy.person_grant(user=user, person=person) is not None or _cancels_what_reached(notification)
         return policy.staff_grant(user=user, municipality=notification.municipality) is not None
     if notification.recipient_person is not None:
         return person is None or notification.recipient_person_id == person.pk
@@ -118,6 +118,23 @@ def may_receive(notification: Notification) -> bool:
         related = notification.recipient_related
         return (person is None or related.person_id == person.pk) and policy.related_person_basis(related) is not None
     return notification.kind in (Kind.REFERRAL_RECEIPT, Kind.REFERRAL_CLOSED)
+
+
+def _cancels_what_reached(notification: Notification) -> bool:
+    """Tell whether this is a meeting's cancellation to a staff member the invitation itself reached.
+
+    One who left the team (or stopped coordinating) loses the grant the day they leave, but their
+    calendar still holds the meeting: the cancellation tells them nothing the invitation did not,
+    so it goes out to remove it. Only to whom an invitation or update was in fact sent.
+    """
+    if notification.kind != Kind.MEETING_CANCELLED or notification.subject_type != "meetings.meeting":
+        return False
+    return Delivery.objects.filter(
+        notification__recipient_user=notification.recipient_user_id,
+        notification__subject_type="meetings.meeting", notification__subject_id=notification.subject_id,
+        notification__kind__in=(Kind.MEETING_INVITATION, Kind.MEETING_UPDATED),
+        status__in=(DeliveryStatus.SENT, DeliveryStatus.PRINTED),
+    ).exists()
 
 
 def what_waits(notification: Notification) -> str:

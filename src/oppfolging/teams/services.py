@@ -19,7 +19,7 @@ from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant, audit_record
 from oppfolging.catalogue.models import Service
 from oppfolging.lib.versioning import EditConflict, save_versioned
-from oppfolging.meetings.services import meetings_follow_coordinator
+from oppfolging.meetings.services import meetings_follow_coordinator, meetings_follow_team
 from oppfolging.notifications.models import Kind
 from oppfolging.notifications.services import Recipient, notifications_done, notify
 from oppfolging.people.models import RelatedPerson
@@ -312,7 +312,11 @@ def membership_add(
     is_medically_responsible: bool = False,
     joined_on: dt.date | None = None,
 ) -> TeamMembership:
-    """Add a member to the team: a professional from a service, or a next of kin."""
+    """Add a member to the team: a professional from a service, or a next of kin.
+
+    The member is invited to the team's planned meetings from the day they join, and told at once
+    of those whose invitation has already gone out.
+    """
     grant.require_write()
     grant.require_owns(team, related_person)
     actor = grant.require_user()
@@ -338,6 +342,7 @@ def membership_add(
     )
     membership.full_clean()
     membership.save()
+    meetings_follow_team(grant=grant, team=team)
     _audit(grant, Action.CREATE, "team_membership", membership,
            _("Med i teamet: %(name)s") % {"name": membership.display_name})
     return membership
@@ -347,7 +352,11 @@ def membership_add(
 def membership_end(
     *, grant: PersonGrant, membership: TeamMembership, left_on: dt.date | None = None
 ) -> TeamMembership:
-    """End a membership; from that day the member no longer sees the person."""
+    """End a membership; from that day the member no longer sees the person.
+
+    The member is withdrawn from the planned meetings from that day on, and gets a cancellation
+    for their calendar of those whose invitation had reached them.
+    """
     grant.require_write()
     grant.require_owns(membership)
     left_on = left_on or timezone.localdate()
@@ -355,6 +364,7 @@ def membership_end(
         raise ValidationError(_("Sluttdatoen kan ikke være før medlemmet ble med."))
     membership.left_on = left_on
     membership.save(update_fields=["left_on"])
+    meetings_follow_team(grant=grant, team=membership.team)
     _audit(grant, Action.UPDATE, "team_membership", membership,
            _("Sluttet i teamet: %(name)s") % {"name": membership.display_name})
     return membership
