@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -778,6 +778,49 @@ def action_item_reopen(*, grant: PersonGrant, item: ActionItem) -> ActionItem:
     save_versioned(item, expected_version=item.version, fields=["done_at", "done_by"])
     _audit(grant, Action.UPDATE, "action_item", item, _("Oppgave åpnet igjen"))
     return item
+
+
+@transaction.atomic
+def action_items_hand_over(*, grant: PersonGrant, membership: TeamMembership) -> list[ActionItem]:
+    """Give the open action items of a member who leaves the team to its coordinator, and tell them.
+
+    Called when the end of a membership is recorded, so a task never stays with someone who can
+    no longer see the person (their reminders would be refused, and nobody else would hear of it).
+    A member who still coordinates the team, or serves in it another way, keeps their items. A
+    team without a coordinator keeps them as they are: the coordinating unit sees them as overdue.
+    """
+    grant.require_write()
+    grant.require_owns(membership)
+    team = membership.team
+    now = timezone.now()
+    coordinator = next(iter(team.coordinator_assignments.active(now).select_related("coordinator")
+                            .order_by("-started_at")), None)
+    if coordinator is None:
+        return []
+    owned = Q(owner_membership=membership)
+    if membership.user_id is not None:
+        still_serving = coordinators_of(team.person) + [
+            m.user for m in TeamMembership.objects.filter(team=team, user=membership.user_id).exclude(
+                pk=membership.pk).select_related("user") if m.is_active_on(timezone.localdate())]
+        if membership.user in still_serving:
+            return []
+        owned |= Q(owner_user=membership.user_id)
+    items = list(ActionItem.objects.select_for_update().filter(owned, team=team, done_at__isnull=True))
+    new_owner = coordinator.coordinator
+    for item in items:
+        item.owner_membership, item.owner_user = None, new_owner
+        item.save(update_fields=["owner_membership", "owner_user"])
+        notifications_done(subject=item)
+        AgendaItem.objects.filter(action_item=item, meeting__status=MeetingStatus.PLANNED).update(
+            details=_("Ansvarlig: %(owner)s. Frist: %(due)s.") % {
+                "owner": item.owner_label, "due": formats.date_format(item.due_on, "SHORT_DATE_FORMAT")})
+        recipient = Recipient(user=new_owner)
+        notify(kind=Kind.ACTION_ITEM, key=f"action-item-handed:{item.pk}:{membership.pk}", recipient=recipient,
+               person=team.person, url=_action_item_url(item, recipient), subject=item)
+        _audit(grant, Action.UPDATE, "action_item", item,
+               _("Oppgaven gikk til koordinatoren fordi %(name)s sluttet i teamet") % {
+                   "name": membership.display_name})
+    return items
 
 
 @transaction.atomic

@@ -19,7 +19,11 @@ from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant, audit_record
 from oppfolging.catalogue.models import Service
 from oppfolging.lib.versioning import EditConflict, save_versioned
-from oppfolging.meetings.services import meetings_follow_coordinator, meetings_follow_team
+from oppfolging.meetings.services import (
+    action_items_hand_over,
+    meetings_follow_coordinator,
+    meetings_follow_team,
+)
 from oppfolging.notifications.models import Kind
 from oppfolging.notifications.services import Recipient, notifications_done, notify
 from oppfolging.people.models import RelatedPerson
@@ -355,7 +359,8 @@ def membership_end(
     """End a membership; from that day the member no longer sees the person.
 
     The member is withdrawn from the planned meetings from that day on, and gets a cancellation
-    for their calendar of those whose invitation had reached them.
+    for their calendar of those whose invitation had reached them. Their open action items pass
+    to the coordinator, who is told.
     """
     grant.require_write()
     grant.require_owns(membership)
@@ -365,6 +370,7 @@ def membership_end(
     membership.left_on = left_on
     membership.save(update_fields=["left_on"])
     meetings_follow_team(grant=grant, team=membership.team)
+    action_items_hand_over(grant=grant, membership=membership)
     _audit(grant, Action.UPDATE, "team_membership", membership,
            _("Sluttet i teamet: %(name)s") % {"name": membership.display_name})
     return membership
