@@ -12,8 +12,8 @@ from oppfolging.meetings import services
 from oppfolging.meetings.models import ActionItem
 from oppfolging.meetings.tasks import run_meeting_jobs
 from oppfolging.notifications.models import Notification
-from oppfolging.teams.models import CoordinatorAssignment, TeamMembership
-from oppfolging.teams.services import membership_end
+from oppfolging.teams.models import CoordinatorAssignment, CoordinatorProfile, TeamMembership
+from oppfolging.teams.services import coordinator_appoint, membership_end
 
 from .conftest import grant_for
 
@@ -88,3 +88,31 @@ def test_it_leaves_the_items_of_a_member_who_still_coordinates(cast, team, coord
     item.refresh_from_db()
     assert (item.owner_membership, item.owner_user) == (membership, None)
     assert not Notification.objects.filter(kind="action_item").exists()
+
+
+def test_it_gives_the_outgoing_coordinators_items_to_the_incoming_one_at_a_handover(deliver, cast, team, coordinator,
+                                                                                    settings):
+    settings.HANDOVER_OVERLAP_DAYS = 0
+    CoordinatorProfile.objects.create(user=cast.colleague, municipality=cast.municipality)
+    TeamMembership.objects.filter(team=team, user=cast.colleague).delete()
+    item = _item(team, cast, "Søke om BPA", owner_user=coordinator)
+    coordinator_appoint(grant=grant_for(cast.cu, cast.person), team=team, coordinator=cast.colleague,
+                        handover_note="Se oppgavene.")
+    item.refresh_from_db()
+    assert item.owner_user == cast.colleague
+    assert Notification.objects.get(kind="action_item", subject_id=item.pk).recipient_user == cast.colleague
+    assert AuditEvent.objects.filter(resource="action_item", resource_id=str(item.pk),
+                                     purpose="Oppgaven gikk til den nye koordinatoren Kim Kollega").exists()
+    # The one who left coordinating is no longer reminded; the new coordinator is.
+    ActionItem.objects.filter(pk=item.pk).update(due_on=timezone.localdate() - dt.timedelta(days=1))
+    run_meeting_jobs()
+    assert Notification.objects.get(kind="action_item_overdue").recipient_user == cast.colleague
+
+
+def test_it_leaves_the_items_of_an_outgoing_coordinator_who_stays_in_the_team(cast, team, coordinator):
+    CoordinatorProfile.objects.create(user=cast.colleague, municipality=cast.municipality)
+    TeamMembership.objects.create(team=team, user=coordinator, service=cast.service, added_by=cast.cu)
+    item = _item(team, cast, "Søke om BPA", owner_user=coordinator)
+    coordinator_appoint(grant=grant_for(cast.cu, cast.person), team=team, coordinator=cast.colleague)
+    item.refresh_from_db()
+    assert item.owner_user == coordinator

@@ -805,8 +805,36 @@ def action_items_hand_over(*, grant: PersonGrant, membership: TeamMembership) ->
         if membership.user in still_serving:
             return []
         owned |= Q(owner_user=membership.user_id)
-    items = list(ActionItem.objects.select_for_update().filter(owned, team=team, done_at__isnull=True))
-    new_owner = coordinator.coordinator
+    items = ActionItem.objects.select_for_update().filter(owned, team=team, done_at__isnull=True)
+    return _action_items_pass(grant, list(items), new_owner=coordinator.coordinator, key=f"membership:{membership.pk}",
+                              purpose=_("Oppgaven gikk til koordinatoren fordi %(name)s sluttet i teamet") % {
+                                  "name": membership.display_name})
+
+
+@transaction.atomic
+def action_items_follow_coordinator(
+    *, grant: PersonGrant, team: Team, outgoing: User, incoming: User
+) -> list[ActionItem]:
+    """Give the outgoing coordinator's open action items in the team to the incoming one, and tell them.
+
+    Called at a handover: the outgoing coordinator loses sight of the person when the overlap
+    ends, and a task left with them would be reminded to no one. One who stays in the team as a
+    member keeps their items.
+    """
+    grant.require_write()
+    grant.require_owns(team)
+    today = timezone.localdate()
+    if any(m.is_active_on(today) for m in TeamMembership.objects.filter(team=team, user=outgoing)):
+        return []
+    items = ActionItem.objects.select_for_update().filter(team=team, owner_user=outgoing, done_at__isnull=True)
+    return _action_items_pass(grant, list(items), new_owner=incoming, key=f"coordinator:{incoming.pk}",
+                              purpose=_("Oppgaven gikk til den nye koordinatoren %(name)s") % {
+                                  "name": incoming.full_name})
+
+
+def _action_items_pass(grant: PersonGrant, items: list[ActionItem], *, new_owner: User, key: str,
+                       purpose: str) -> list[ActionItem]:
+    """Make new_owner the owner of the items, update planned agendas, tell them and log why."""
     for item in items:
         item.owner_membership, item.owner_user = None, new_owner
         item.save(update_fields=["owner_membership", "owner_user"])
@@ -815,11 +843,9 @@ def action_items_hand_over(*, grant: PersonGrant, membership: TeamMembership) ->
             details=_("Ansvarlig: %(owner)s. Frist: %(due)s.") % {
                 "owner": item.owner_label, "due": formats.date_format(item.due_on, "SHORT_DATE_FORMAT")})
         recipient = Recipient(user=new_owner)
-        notify(kind=Kind.ACTION_ITEM, key=f"action-item-handed:{item.pk}:{membership.pk}", recipient=recipient,
-               person=team.person, url=_action_item_url(item, recipient), subject=item)
-        _audit(grant, Action.UPDATE, "action_item", item,
-               _("Oppgaven gikk til koordinatoren fordi %(name)s sluttet i teamet") % {
-                   "name": membership.display_name})
+        notify(kind=Kind.ACTION_ITEM, key=f"action-item-handed:{item.pk}:{key}", recipient=recipient,
+               person=item.team.person, url=_action_item_url(item, recipient), subject=item)
+        _audit(grant, Action.UPDATE, "action_item", item, purpose)
     return items
 
 

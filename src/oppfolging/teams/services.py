@@ -20,6 +20,7 @@ from oppfolging.audit.services import audit_grant, audit_record
 from oppfolging.catalogue.models import Service
 from oppfolging.lib.versioning import EditConflict, save_versioned
 from oppfolging.meetings.services import (
+    action_items_follow_coordinator,
     action_items_hand_over,
     meetings_follow_coordinator,
     meetings_follow_team,
@@ -182,7 +183,8 @@ def coordinator_appoint(
     At a handover the outgoing coordinator keeps their part for HANDOVER_OVERLAP_DAYS after the
     new one starts, so both see the person in between; the outgoing coordinator (or the unit)
     writes the handover note, now or later, and the incoming one is asked to read it. Planned
-    meetings move to the new coordinator. A coordinator over their caseload is appointed only
+    meetings move to the new coordinator, and so do the outgoing one's open action items (unless
+    they stay in the team as a member). A coordinator over their caseload is appointed only
     when the unit confirms it knows.
     """
     grant.require_write()
@@ -231,6 +233,8 @@ def coordinator_appoint(
                    subject=assignment)
     _tell_person_and_next_of_kin(team, assignment)
     meetings_follow_coordinator(grant=grant, team=team, since=start)
+    if current is not None:
+        action_items_follow_coordinator(grant=grant, team=team, outgoing=current.coordinator, incoming=coordinator)
     _audit(grant, Action.CREATE, "coordinator_assignment", assignment,
            _("Koordinator oppnevnt: %(name)s") % {"name": coordinator.full_name})
     return assignment
