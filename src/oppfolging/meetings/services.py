@@ -739,10 +739,10 @@ def action_item_add(
                       created_by=actor)
     item.full_clean()
     item.save()
-    recipient = _action_item_recipient(item)
-    if recipient is not None and recipient.user != actor:
-        notify(kind=Kind.ACTION_ITEM, key=f"action-item:{item.pk}", recipient=recipient,
-               person=team.person, url=_action_item_url(item, recipient), subject=item)
+    for recipient in _action_item_recipients(item):
+        if recipient.user != actor:
+            notify(kind=Kind.ACTION_ITEM, key=f"action-item:{item.pk}", recipient=recipient,
+                   person=team.person, url=_action_item_url(item, recipient), subject=item)
     _audit(grant, Action.CREATE, "action_item", item,
            _("Oppgave til %(owner)s, frist %(due)s") % {"owner": item.owner_label, "due": due_on})
     return item
@@ -882,6 +882,18 @@ def _action_item_recipient(item: ActionItem) -> Recipient | None:
     return None
 
 
+def _action_item_recipients(item: ActionItem) -> list[Recipient]:
+    """Return who answers for an action item: its owner, or for a service, who answers for it."""
+    recipient = _action_item_recipient(item)
+    if recipient is not None:
+        return [recipient]
+    service_id = item.owner_service_id or (item.owner_membership.service_id if item.owner_membership else None)
+    if service_id is None:
+        return []
+    return [Recipient(user=user) for user in selectors.answering_for_service(team_id=item.team_id,
+                                                                             service_id=service_id)]
+
+
 def _action_item_url(item: ActionItem, recipient: Recipient) -> str:
     if recipient.user is not None:
         return reverse("meetings:action_items", args=[item.team.person_id])
@@ -889,10 +901,10 @@ def _action_item_url(item: ActionItem, recipient: Recipient) -> str:
 
 
 def action_item_remind(*, grant: PersonGrant, item: ActionItem) -> bool:
-    """Remind the owner of an overdue action item, once; return whether a reminder was made."""
+    """Remind the owner of an overdue action item once (for a service, who answers for it); return whether any was."""
     grant.require_owns(item)
-    recipient = _action_item_recipient(item)
-    if recipient is None:
-        return False
-    return notify(kind=Kind.ACTION_ITEM_OVERDUE, key=f"action-item-overdue:{item.pk}", recipient=recipient,
-                  person=item.team.person, url=_action_item_url(item, recipient), subject=item) is not None
+    reminded = False
+    for recipient in _action_item_recipients(item):
+        reminded |= notify(kind=Kind.ACTION_ITEM_OVERDUE, key=f"action-item-overdue:{item.pk}", recipient=recipient,
+                           person=item.team.person, url=_action_item_url(item, recipient), subject=item) is not None
+    return reminded
