@@ -147,6 +147,7 @@ def ids(cast):
         "consent_id": consent.pk,
         "assessment_id": assessment.pk,
         "medical_id": medical.pk,
+        "user_id": cast.cu.pk,
     }
 
 

@@ -174,6 +174,8 @@ def test_the_unit_appoints_and_moves_through_the_pages(world, newborn):
     assert selectors.current_decision(newborn).continues.person == w.cast.person
     child_page = cu.get(answer["Location"]).content.decode()
     assert "fattet mens familien ventet barnet" in child_page
+    # The parent's team goes on with the barnekoordinator until the unit ends it: the page says so.
+    assert f"{w.coordinator.full_name} er fortsatt koordinator i teamet til {w.cast.person.full_name}" in child_page
     parent_page = cu.get(reverse("children:child", args=[w.cast.person.pk])).content.decode()
     assert "flyttet til barnet" in parent_page and "Tidligere vedtak" in parent_page
     assert cu.get(move_url).status_code == 404

@@ -114,6 +114,10 @@ def move_to_child(request: AuthenticatedHttpRequest, person_id: int) -> HttpResp
             form.add_error(None, error)
         else:
             messages.success(request, _("Vedtaket er flyttet til barnet, og barnekoordinatoren er oppnevnt i barnets team."))
+            # The parent's team goes on with the same coordinator until someone ends it: say so.
+            messages.info(request, _("%(name)s er fortsatt koordinator i teamet til %(parent)s. Avslutt oppfølgingen "
+                                     "der hvis forelderen ikke trenger teamet lenger.") % {
+                "name": decision.coordinator.full_name, "parent": grant.person.full_name})
             return redirect("children:child", person_id=moved.person_id)
     return render(request, "children/move.html", {"form": form, "person": grant.person, "decision": decision})
 

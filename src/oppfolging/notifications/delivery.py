@@ -25,9 +25,11 @@ from oppfolging.access.grants import SYSTEM_NAME
 from oppfolging.accounts.models import written_standard
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record
+from oppfolging.meetings.models import Invitation
 from oppfolging.notifications.models import Channel, Delivery, DeliveryStatus, Kind, Notification
 from oppfolging.notifications.sms import send_sms
 from oppfolging.referrals.models import Referral
+from oppfolging.teams.models import CoordinatorAssignment, TeamMembership
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +58,8 @@ WHAT_WAITS = {
     Kind.MEETING_UPDATED: _("Et møte i oppfølgingsteamet du er innkalt til, er endret."),
     Kind.MEETING_CANCELLED: _("Et møte i oppfølgingsteamet du var innkalt til, er avlyst."),
     Kind.COORDINATOR_CHANGED: _("Du har fått ny koordinator i Oppfølging."),
+    Kind.TEAM_CLOSED: _("Et oppfølgingsteam du var med i, er avsluttet."),
+    Kind.MEMBER_LEFT: _("En deltaker har sluttet i et team du koordinerer. Se over hvem som tar oppgavene videre."),
     Kind.DECISION: _("Koordinerende enhet har svart deg. Logg inn på Min plan for å lese svaret, eller ta kontakt med oss."),
     Kind.REFERRAL_ASSIGNED: _("Du har fått en melding om behov å behandle."),
     Kind.REFERRAL_RECEIPT: _("Vi har mottatt meldingen din om behov."),
@@ -70,6 +74,7 @@ WHAT_WAITS = {
 # no coordinator of their own, and the message still names no one but the recipient.
 WHAT_WAITS_FOR_NEXT_OF_KIN = {
     Kind.COORDINATOR_CHANGED: _("Den du er pårørende for, får ny koordinator i Oppfølging."),
+    Kind.TEAM_CLOSED: _("Oppfølgingsteamet til den du er pårørende for, er avsluttet."),
 }
 
 
@@ -110,7 +115,7 @@ def may_receive(notification: Notification) -> bool:
             return False
         if person is not None:
             user._role_assignments_cache = None
-            return policy.person_grant(user=user, person=person) is not None or _cancels_what_reached(notification)
+            return policy.person_grant(user=user, person=person) is not None or _was_told_before(notification)
         return policy.staff_grant(user=user, municipality=notification.municipality) is not None
     if notification.recipient_person is not None:
         return person is None or notification.recipient_person_id == person.pk
@@ -120,21 +125,29 @@ def may_receive(notification: Notification) -> bool:
     return notification.kind in (Kind.REFERRAL_RECEIPT, Kind.REFERRAL_CLOSED)
 
 
-def _cancels_what_reached(notification: Notification) -> bool:
-    """Tell whether this is a meeting's cancellation to a staff member the invitation itself reached.
+def _was_told_before(notification: Notification) -> bool:
+    """Tell whether a staff user who no longer sees the person is owed this ending of what they were part of.
 
-    One who left the team (or stopped coordinating) loses the grant the day they leave, but their
-    calendar still holds the meeting: the cancellation tells them nothing the invitation did not,
-    so it goes out to remove it. Only to whom an invitation or update was in fact sent.
+    A cancellation takes back an invitation that reached them (a member who left the team, a
+    coordinator who handed over: their calendar still holds the meeting), and the end of a team is
+    news to those who were in it: neither says more than they knew, and the team's end is what
+    took their access. An invitation that never went out to them (refused, say, once consent was
+    withdrawn) is not followed by its cancellation.
     """
-    if notification.kind != Kind.MEETING_CANCELLED or notification.subject_type != "meetings.meeting":
+    user_id, subject_id = notification.recipient_user_id, notification.subject_id
+    if subject_id is None or user_id is None:
         return False
-    return Delivery.objects.filter(
-        notification__recipient_user=notification.recipient_user_id,
-        notification__subject_type="meetings.meeting", notification__subject_id=notification.subject_id,
-        notification__kind__in=(Kind.MEETING_INVITATION, Kind.MEETING_UPDATED),
-        status__in=(DeliveryStatus.SENT, DeliveryStatus.PRINTED),
-    ).exists()
+    if notification.kind == Kind.MEETING_CANCELLED and notification.subject_type == "meetings.meeting":
+        return Invitation.objects.filter(Q(user_id=user_id) | Q(membership__user_id=user_id),
+                                         meeting_id=subject_id).exists() and Delivery.objects.filter(
+            notification__recipient_user=user_id, notification__subject_type="meetings.meeting",
+            notification__subject_id=subject_id,
+            notification__kind__in=(Kind.MEETING_INVITATION, Kind.MEETING_UPDATED),
+            status__in=(DeliveryStatus.SENT, DeliveryStatus.PRINTED)).exists()
+    if notification.kind == Kind.TEAM_CLOSED and notification.subject_type == "teams.team":
+        return (TeamMembership.objects.filter(team_id=subject_id, user_id=user_id).exists()
+                or CoordinatorAssignment.objects.filter(team_id=subject_id, coordinator_id=user_id).exists())
+    return False
 
 
 def what_waits(notification: Notification) -> str:

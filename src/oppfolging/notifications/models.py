@@ -50,6 +50,8 @@ class Kind(models.TextChoices):
     TASK_ASSIGNED = "task_assigned", _("Tiltak du er ansvarlig for")
     TASK_DUE = "task_due", _("Oppgave med frist snart")
     CHILD_COORDINATOR = "child_coordinator", _("Oppnevnt som barnekoordinator")
+    TEAM_CLOSED = "team_closed", _("Oppfølgingsteamet er avsluttet")
+    MEMBER_LEFT = "member_left", _("En deltaker har sluttet")
 
 
 # Kinds whose handling is reading: opening the item from the inbox marks it done.
@@ -58,7 +60,7 @@ DONE_WHEN_OPENED = frozenset({
     Kind.CONSENT_WITHDRAWN, Kind.MEDICAL_ANSWER, Kind.MEETING_INVITATION, Kind.MEETING_UPDATED,
     Kind.MEETING_CANCELLED, Kind.COORDINATOR_CHANGED, Kind.DECISION, Kind.IDLE_PLAN,
     Kind.REFERRAL_RECEIPT, Kind.REFERRAL_CLOSED, Kind.DOCUMENT_ADDED, Kind.TASK_ASSIGNED,
-    Kind.CHILD_COORDINATOR,
+    Kind.CHILD_COORDINATOR, Kind.TEAM_CLOSED,
 })
 
 

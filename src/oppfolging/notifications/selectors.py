@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from oppfolging.access import policy
 from oppfolging.accounts.models import Municipality, User
-from oppfolging.notifications.models import Delivery, DeliveryStatus, Notification
+from oppfolging.notifications.models import Delivery, DeliveryStatus, Kind, Notification
 from oppfolging.teams.models import CoordinatorAssignment
 
 
@@ -15,13 +15,14 @@ def inbox_of(*, user: User, include_done: bool = False) -> QuerySet[Notification
 
     An item about a person the user no longer serves (they left the team, consent was
     withdrawn) stays in the database but is not shown, exactly as the person's pages are not.
+    The one exception is the news that a team they were in has ended, which took their access.
     """
     items = Notification.objects.filter(recipient_user=user)
     if not include_done:
         items = items.filter(done_at__isnull=True)
     visible = policy.persons_visible_to(user=user).values("pk")
     return (
-        items.filter(Q(person__isnull=True) | Q(person__in=visible))
+        items.filter(Q(person__isnull=True) | Q(person__in=visible) | Q(kind=Kind.TEAM_CLOSED))
         .select_related("person")
         .order_by("-created_at", "-pk")
     )

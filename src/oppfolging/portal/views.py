@@ -122,6 +122,8 @@ def team(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
         grant, team=team_obj, members=members,
         coordinator=team_obj.current_coordinator_assignment if team_obj else None,
         change=coordinator_change_of(team_obj),
+        ended=None if team_obj else Team.objects.filter(
+            person=grant.person, status=TeamStatus.CLOSED).order_by("-closed_at").first(),
     ))
 
 

@@ -159,3 +159,22 @@ class OverviewFilterForm(forms.Form):
         choice_field(self, "age_group").choices = age_group_choices()
         model_choice_field(self, "service").queryset = Service.objects.filter(municipality=municipality)
         model_choice_field(self, "coordinator").queryset = pool_users(municipality)
+
+
+class CloseTeamForm(OnceForm):
+    """End the follow-up, after a page that says what happens."""
+
+    reason = forms.CharField(
+        label=_("Hvorfor avsluttes oppfølgingen?"), widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For eksempel at målene er nådd, at personen ikke ønsker teamet lenger, eller at personen har flyttet."),
+    )
+    close_plan = forms.BooleanField(
+        label=_("Avslutt også den individuelle planen"), required=False, initial=True,
+        help_text=_("Planen blir stående og kan leses av personen. Fjern krysset hvis planen skal brukes videre."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, with_plan: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not with_plan:
+            del self.fields["close_plan"]

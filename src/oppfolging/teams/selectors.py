@@ -14,12 +14,15 @@ from django.utils.translation import gettext_lazy as _
 
 from oppfolging.access.grants import CLINICAL_ROLES
 from oppfolging.accounts.models import Municipality, Role, User
+from oppfolging.meetings.models import ActionItem
 from oppfolging.people.models import Person
 from oppfolging.people.selectors import AGE_GROUPS, born_between
-from oppfolging.plans.models import IndividualPlan
+from oppfolging.plans.models import IndividualPlan, Measure, MeasureStatus
+from oppfolging.referrals.models import OPEN_STATUSES, Referral
 from oppfolging.teams.models import (
     CoordinatorAssignment,
     CoordinatorProfile,
+    MemberKind,
     Team,
     TeamMembership,
     TeamStatus,
@@ -213,3 +216,49 @@ def caseload_of(coordinator: User, municipality_id: int) -> tuple[int, int | Non
     ceiling = CoordinatorProfile.objects.filter(user=coordinator, municipality_id=municipality_id).values_list(
         "max_caseload", flat=True).first()
     return count, ceiling
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """What a staff member holds in one municipality, and must hand over before they leave it."""
+
+    coordinating: list[CoordinatorAssignment]  # going on now, or from a later date
+    referrals: list[Referral]  # reports of need assigned to them, still open
+    memberships: list[TeamMembership]  # teams they serve on now or from a later date
+    action_items: int  # open action items from meetings that they own
+    measures: int  # measures in a plan they are responsible for, not done
+
+    @property
+    def must_hand_over_first(self) -> bool:
+        """Someone must take these over by name before the access ends: nobody else holds them."""
+        return bool(self.coordinating or self.referrals)
+
+
+def holdings_of(user: User, municipality: Municipality) -> Holdings:
+    """Return what the user holds in the municipality: what would be left without anyone if they left."""
+    now, today = timezone.now(), timezone.localdate()
+    coordinating = list(
+        CoordinatorAssignment.objects.filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gt=now), coordinator=user, team__status=TeamStatus.ACTIVE,
+            team__person__municipality=municipality,
+        ).select_related("team__person").order_by("team__person__family_name", "team__person__given_name")
+    )
+    referrals = list(
+        Referral.objects.filter(assigned_to=user, municipality=municipality, status__in=OPEN_STATUSES)
+        .select_related("person").order_by("received_at")
+    )
+    memberships = list(
+        TeamMembership.objects.filter(
+            Q(left_on__isnull=True) | Q(left_on__gt=today), user=user, kind=MemberKind.PROFESSIONAL,
+            team__status=TeamStatus.ACTIVE, team__person__municipality=municipality,
+        ).select_related("team__person")
+    )
+    action_items = ActionItem.objects.filter(
+        Q(owner_user=user) | Q(owner_membership__user=user), done_at__isnull=True,
+        team__status=TeamStatus.ACTIVE, team__person__municipality=municipality,
+    ).count()
+    measures = Measure.objects.filter(
+        responsible_user=user, status__in=[MeasureStatus.PLANNED, MeasureStatus.ONGOING],
+        goal__plan__person__municipality=municipality,
+    ).count()
+    return Holdings(coordinating, referrals, memberships, action_items, measures)

@@ -7,27 +7,33 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oppfolging.access.grants import Basis, PersonGrant, StaffGrant
 from oppfolging.access.policy import related_person_bases
-from oppfolging.accounts.models import Role, User
+from oppfolging.accounts.models import Role, RoleAssignment, User
 from oppfolging.assessments.models import Decision, DecisionOutcome
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant, audit_record
 from oppfolging.catalogue.models import Service
 from oppfolging.lib.versioning import EditConflict, save_versioned
+from oppfolging.meetings.models import Meeting, MeetingStatus
 from oppfolging.meetings.services import (
     action_items_follow_coordinator,
     action_items_hand_over,
+    meeting_cancel,
     meetings_follow_coordinator,
     meetings_follow_team,
 )
 from oppfolging.notifications.models import Kind
 from oppfolging.notifications.services import Recipient, notifications_done, notify
 from oppfolging.people.models import RelatedPerson
+from oppfolging.plans.history import record_change
+from oppfolging.plans.models import ChangeAction, IndividualPlan, PlanStatus
+from oppfolging.plans.services import plan_close
 from oppfolging.teams.models import (
     Consent,
     ConsentScope,
@@ -40,8 +46,15 @@ from oppfolging.teams.models import (
     TeamMembership,
     TeamStatus,
     Training,
+    coordinating_q,
 )
-from oppfolging.teams.selectors import caseload_of, coordinators_of, pool_users, staff_of
+from oppfolging.teams.selectors import (
+    caseload_of,
+    coordinators_of,
+    holdings_of,
+    pool_users,
+    staff_of,
+)
 
 TEAM_OUTCOMES = (DecisionOutcome.TEAM, DecisionOutcome.TEAM_WITH_PLAN)
 
@@ -164,6 +177,13 @@ def team_create(*, grant: PersonGrant) -> Team:
             service=next((a.service for a in person.gp.role_assignments.all()
                           if a.municipality_id == person.municipality_id and a.service), None),
         )
+    # The person has one plan: after an ended follow-up, the new team takes it up again.
+    plan = IndividualPlan.objects.filter(person=person, status=PlanStatus.CLOSED).first()
+    if plan is not None:
+        plan.status, plan.team, plan.period_end = PlanStatus.ACTIVE, team, None
+        plan.save(update_fields=["status", "team", "period_end"])
+        record_change(plan=plan, actor=actor, item=plan, action=ChangeAction.UPDATE,
+                      summary=_("Planen er tatt i bruk igjen med et nytt team"))
     _audit(grant, Action.CREATE, "team", team)
     return team
 
@@ -447,3 +467,162 @@ def consent_withdraw(*, grant: PersonGrant, consent: Consent, note: str = "") ->
     _audit(grant, Action.UPDATE, "consent", consent,
            _("Samtykke trukket: %(scope)s") % {"scope": consent.get_scope_display()})
     return consent
+
+
+def _may_close(grant: PersonGrant) -> None:
+    """Ending or reopening the follow-up is the coordinating unit's or the coordinator's."""
+    grant.require_write()
+    if grant.basis not in (Basis.COORDINATING_UNIT, Basis.COORDINATOR):
+        raise PermissionDenied("Only the coordinating unit or the coordinator ends the follow-up.")
+
+
+@transaction.atomic
+def team_close(*, grant: PersonGrant, team: Team, reason: str, close_plan: bool, expected_version: int) -> Team:
+    """End the follow-up: the team closes, and everyone who took part hears of it.
+
+    Planned meetings are cancelled (those who got the invitation get the cancellation for their
+    calendar; a past one not yet recorded stays as it is, to be recorded), members and coordinators
+    stop seeing the person from now, and the person and the
+    next of kin who take part are told. Open action items stay as they were, in the history, and
+    nobody is reminded of them. The plan is closed too when asked; it stays readable to the person.
+    Nothing is deleted: `team_reopen` undoes it.
+    """
+    _may_close(grant)
+    grant.require_owns(team)
+    actor = grant.require_user()
+    if not reason.strip():
+        raise ValidationError({"reason": _("Skriv hvorfor oppfølgingen avsluttes.")})
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    if team.status != TeamStatus.ACTIVE:
+        raise ValidationError(_("Teamet er allerede avsluttet."))
+    if team.version != expected_version:
+        raise EditConflict(team, ["status"])
+    now = timezone.now()
+    today = timezone.localdate()
+    cancel_reason = _("Oppfølgingsteamet er avsluttet.")
+    for meeting in Meeting.objects.filter(team=team, status=MeetingStatus.PLANNED, starts_at__gte=now).select_related(
+            "team__person"):
+        meeting_cancel(grant=grant, meeting=meeting, reason=cancel_reason)
+    told: dict[int, User] = {}
+    for assignment in team.coordinator_assignments.filter(coordinating_q(at=now) | Q(started_at__gt=now)).select_related(
+            "coordinator"):
+        told[assignment.coordinator_id] = assignment.coordinator
+        assignment.ended_at = max(now, assignment.started_at)
+        assignment.save(update_fields=["ended_at"])
+    for membership in team.memberships.filter(Q(left_on__isnull=True) | Q(left_on__gt=today)).select_related("user"):
+        if membership.user is not None and membership.kind == MemberKind.PROFESSIONAL:
+            told[membership.user.pk] = membership.user
+        membership.left_on = max(today, membership.joined_on)
+        membership.save(update_fields=["left_on"])
+    team.status, team.closed_at, team.close_reason = TeamStatus.CLOSED, now, reason.strip()
+    save_versioned(team, expected_version=expected_version, fields=["status", "closed_at", "close_reason"])
+    plan = IndividualPlan.objects.filter(person=team.person, status=PlanStatus.ACTIVE).first()
+    if close_plan and plan is not None:
+        plan_close(grant=grant, plan=plan, reason=reason.strip())
+    _tell_of_the_close(team, told=[user for user in told.values() if user != actor])
+    _audit(grant, Action.UPDATE, "team", team, _("Oppfølgingen er avsluttet"))
+    return team
+
+
+def _tell_of_the_close(team: Team, *, told: list[User]) -> None:
+    """Tell the person, the next of kin who take part and the team's staff that the team has ended."""
+    person = team.person
+    key = f"team-closed:{team.pk}:{team.version}"
+    portal_url = reverse("portal:team", args=[person.pk])
+    notify(kind=Kind.TEAM_CLOSED, key=key, recipient=Recipient(person=person), person=person, url=portal_url,
+           subject=team)
+    taking_part = related_person_bases(person)
+    for related in person.related_persons.all():
+        if related.pk in taking_part:
+            notify(kind=Kind.TEAM_CLOSED, key=key, recipient=Recipient(related=related), person=person,
+                   url=portal_url, subject=team)
+    for user in told:
+        # They no longer see the person: the link goes to their own inbox, where the item says whose team it was.
+        notify(kind=Kind.TEAM_CLOSED, key=key, recipient=Recipient(user=user), person=person,
+               url=reverse("notifications:inbox"), subject=team)
+
+
+@transaction.atomic
+def team_reopen(*, grant: PersonGrant, team: Team) -> Team:
+    """Undo an ended follow-up: the team, its members and coordinator as they were at the close.
+
+    Meetings cancelled at the close stay cancelled (their invitees were told); a new one is planned.
+    The plan is reopened if it was closed with the team.
+    """
+    _may_close(grant)
+    grant.require_owns(team)
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    if team.status != TeamStatus.CLOSED or team.closed_at is None:
+        raise ValidationError(_("Teamet er ikke avsluttet."))
+    if Team.objects.filter(person=team.person, status=TeamStatus.ACTIVE).exists():
+        raise ValidationError(_("Personen har allerede et aktivt oppfølgingsteam."))
+    closed_at = team.closed_at
+    # The coordinator goes on; one still handing over at the close has handed over.
+    latest = team.coordinator_assignments.filter(ended_at=closed_at).order_by("-started_at").first()
+    if latest is not None:
+        CoordinatorAssignment.objects.filter(pk=latest.pk).update(ended_at=None)
+    closed_on = timezone.localtime(closed_at).date()
+    # Those who left at the close: today's members, and those who were to join later (left as they joined).
+    team.memberships.filter(Q(left_on=closed_on) | Q(left_on=F("joined_on"), joined_on__gt=closed_on)).update(
+        left_on=None)
+    team.status, team.closed_at, team.close_reason = TeamStatus.ACTIVE, None, ""
+    try:
+        with transaction.atomic():
+            save_versioned(team, expected_version=team.version, fields=["status", "closed_at", "close_reason"])
+    except IntegrityError:
+        raise ValidationError(_("Personen har allerede et aktivt oppfølgingsteam.")) from None
+    plan = IndividualPlan.objects.filter(person=team.person, status=PlanStatus.CLOSED).first()
+    if plan is not None and plan.changes.filter(action=ChangeAction.CLOSE, at__gte=closed_at).exists():
+        plan.status = PlanStatus.ACTIVE
+        if plan.period_end == timezone.localtime(closed_at).date():
+            plan.period_end = None
+        plan.save(update_fields=["status", "period_end"])
+        record_change(plan=plan, actor=grant.user, item=plan, action=ChangeAction.UPDATE,
+                      summary=_("Planen er tatt i bruk igjen"))
+    _audit(grant, Action.UPDATE, "team", team, _("Oppfølgingen er tatt opp igjen"))
+    return team
+
+
+@transaction.atomic
+def staff_member_leave(*, grant: StaffGrant, user: User) -> list[str]:
+    """End a staff member's part in the municipality: their roles, and their places in teams.
+
+    Whatever only they hold (a person they coordinate, a report of need assigned to them) must
+    first be handed to someone by name, so the leaving is refused until it is. Their places in
+    teams end today, and each team's coordinator is told, to give their open action items and
+    measures to someone else. The account is switched off when no municipality is left. Nothing
+    they wrote is touched. Returns the roles that ended.
+    """
+    grant.require_role(Role.ADMINISTRATOR)
+    actor = grant.user
+    if user.pk == actor.pk:
+        raise ValidationError(_("Du kan ikke avslutte din egen tilgang. Be en annen administrator."))
+    municipality = grant.municipality
+    assignments = RoleAssignment.objects.select_for_update().filter(user=user, municipality=municipality)
+    roles = [str(Role(role).label) for role in assignments.values_list("role", flat=True)]
+    if not roles:
+        raise ValidationError(_("%(name)s har ingen roller i kommunen.") % {"name": user.full_name})
+    holdings = holdings_of(user, municipality)
+    if holdings.must_hand_over_first:
+        raise ValidationError(_("%(name)s er fortsatt koordinator eller har meldinger om behov til behandling. "
+                                "Koordinerende enhet må gi dem til andre først.") % {"name": user.full_name})
+    today = timezone.localdate()
+    for membership in holdings.memberships:
+        membership.left_on = max(today, membership.joined_on)
+        membership.save(update_fields=["left_on"])
+        team, person = membership.team, membership.team.person
+        current = team.current_coordinator_assignment
+        if current is not None:
+            notify(kind=Kind.MEMBER_LEFT, key=f"member-left:{membership.pk}", recipient=Recipient(user=current.coordinator),
+                   person=person, url=reverse("teams:person_team", args=[person.pk]), subject=membership)
+        audit_record(actor=actor, action=Action.UPDATE, resource="team_membership", resource_id=membership.pk,
+                     person=person, municipality=municipality,
+                     purpose=_("Sluttet i teamet fordi vedkommende sluttet i kommunen: %(name)s") % {"name": user.full_name})
+    assignments.delete()
+    if not RoleAssignment.objects.filter(user=user).exists():
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    audit_record(actor=actor, action=Action.DELETE, resource="role_assignment", resource_id=user.pk,
+                 municipality=municipality,
+                 purpose=_("Sluttet i kommunen: %(name)s (%(roles)s)") % {"name": user.full_name, "roles": ", ".join(roles)})
+    return roles

@@ -17,4 +17,7 @@ urlpatterns = [
     path("person/<int:person_id>/samtykke/ny/", views.consent_add, name="consent_add"),
     path("person/<int:person_id>/samtykke/<int:consent_id>/trekk/", views.consent_withdraw, name="consent_withdraw"),
     path("person/<int:person_id>/plan/", views.plan_create, name="plan_create"),
+    path("person/<int:person_id>/avslutt/", views.team_close, name="team_close"),
+    path("person/<int:person_id>/gjenapne/", views.team_reopen, name="team_reopen"),
+    path("ansatt/<int:user_id>/slutter/", views.staff_leave, name="staff_leave"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -10,17 +11,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from oppfolging.access import policy
+from oppfolging.access.grants import Basis
 from oppfolging.access.shortcuts import (
     get_person_for_user,
     get_staff_grant,
     require_in_municipality,
 )
 from oppfolging.accounts.http import AuthenticatedHttpRequest
+from oppfolging.accounts.models import Municipality, Role, RoleAssignment, User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.home import selectors as home_selectors
@@ -32,12 +35,15 @@ from oppfolging.lib.versioning import (
     keep_input_at_current_version,
     save_form_versioned,
 )
+from oppfolging.meetings.models import ActionItem, Meeting, MeetingStatus
 from oppfolging.plans import services as plan_services
-from oppfolging.plans.models import IndividualPlan
+from oppfolging.plans.models import IndividualPlan, PlanStatus
+from oppfolging.submissions.models import Submission
 from oppfolging.submissions.once import AlreadySubmitted, once
 from oppfolging.teams import selectors, services
 from oppfolging.teams.forms import (
     AppointForm,
+    CloseTeamForm,
     ConsentForm,
     EndMembershipForm,
     HandoverNoteForm,
@@ -90,6 +96,7 @@ def person_team(request: AuthenticatedHttpRequest, person_id: int, wish_form: Wi
         "wish_form": wish_form or WishForm(municipality=person.municipality),
         "decisions": person.decisions.order_by("-decided_at")[:3] if hasattr(person, "decisions") else [],
         "next_step": home_selectors.next_step(person) if grant.can_write else None,
+        "can_close": grant.can_write and grant.basis in (Basis.COORDINATING_UNIT, Basis.COORDINATOR),
     })
 
 
@@ -363,3 +370,119 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
         "form": form, "persons": page.object_list, "page": page, "query": query.urlencode(),
     })
 
+
+
+def _already_sent(request: AuthenticatedHttpRequest) -> bool:
+    token = request.POST.get("submission_token", "")
+    try:
+        return Submission.objects.filter(token=uuid.UUID(token), user=request.user).exists()
+    except ValueError:
+        return False
+
+
+def team_close(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
+    """End the follow-up, after a page that says who is told and what stops."""
+    if request.method == "POST" and _already_sent(request):
+        # A double click: the first one ended the team (and perhaps the sender's access with it).
+        messages.info(request, _("Oppfølgingen er avsluttet."))
+        return redirect("home:start")
+    grant = get_person_for_user(request, person_id, write=True, resource="team")
+    if grant.basis not in (Basis.COORDINATING_UNIT, Basis.COORDINATOR):
+        raise PermissionDenied
+    team = _active_team(grant.person)
+    plan_active = IndividualPlan.objects.filter(person=grant.person, status=PlanStatus.ACTIVE).exists()
+    form = CloseTeamForm(request.POST or None, initial={"version": team.version}, with_plan=plan_active)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            with once(form.submission, user=request.user):
+                services.team_close(grant=grant, team=team, reason=form.cleaned_data["reason"],
+                                    close_plan=form.cleaned_data.get("close_plan", False),
+                                    expected_version=form.cleaned_data["version"])
+        except AlreadySubmitted:
+            messages.info(request, _("Oppfølgingen er avsluttet."))
+            return redirect("home:start")
+        except EditConflict:
+            # The team changed while the page was open: show it as it is now, keep what was typed.
+            team.refresh_from_db()
+            form = CloseTeamForm({**request.POST.dict(), "version": team.version}, with_plan=plan_active)
+            form.is_valid()
+            form.add_error(None, _("Teamet ble endret mens du hadde siden oppe. Se over hva som skjer, og avslutt igjen."))
+            status = 409
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Oppfølgingen av %(name)s er avsluttet. Teamet, personen og pårørende som "
+                                        "deltar, har fått beskjed.") % {"name": grant.person.full_name})
+            if grant.basis is Basis.COORDINATING_UNIT:
+                return redirect("teams:person_team", person_id=person_id)
+            return redirect("home:start")  # the coordinator's part ends with the team
+    now = timezone.now()
+    planned = Meeting.objects.filter(team=team, status=MeetingStatus.PLANNED).order_by("starts_at")
+    return render(request, "teams/team_close.html", {
+        "form": form, "person": grant.person, "team": team,
+        "meetings": planned.filter(starts_at__gte=now),
+        "unrecorded": planned.filter(starts_at__lt=now),
+        "members": team.memberships.filter(left_on__isnull=True, kind=MemberKind.PROFESSIONAL).select_related(
+            "user", "service"),
+        "coordinator": team.current_coordinator_assignment,
+        "open_items": ActionItem.objects.filter(team=team, done_at__isnull=True).count(),
+    }, status=status)
+
+
+@require_POST
+def team_reopen(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
+    """Take an ended follow-up up again with the team as it was (a wrong click, or the need came back)."""
+    grant = get_person_for_user(request, person_id, write=True, resource="team")
+    if grant.basis is not Basis.COORDINATING_UNIT:
+        raise PermissionDenied
+    team = Team.objects.filter(person=grant.person, status=TeamStatus.CLOSED).order_by("-closed_at").first()
+    if team is None:
+        raise Http404("No ended team.")
+    try:
+        services.team_reopen(grant=grant, team=team)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Oppfølgingen er tatt opp igjen med teamet slik det var. Avlyste møter må "
+                                    "planlegges på nytt."))
+    return redirect("teams:person_team", person_id=person_id)
+
+
+def _may_see_staff_holdings(user: User, municipality: Municipality) -> bool:
+    return policy.can_manage_staff(user, municipality) or policy.can_triage(user, municipality)
+
+
+def staff_leave(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    """A staff member leaves the municipality: what they hold is handed over, then their access ends.
+
+    The administrator ends it; the coordinating unit sees by name whom the leaver still coordinates
+    and which reports of need they still hold, to give them to someone else first.
+    """
+    grant = get_staff_grant(request, _may_see_staff_holdings)
+    leaver = User.objects.filter(pk=user_id, role_assignments__municipality=grant.municipality).distinct().first()
+    if leaver is None:
+        raise Http404
+    if request.method == "POST":
+        if not grant.has_role(Role.ADMINISTRATOR):
+            raise PermissionDenied
+        try:
+            roles = services.staff_member_leave(grant=grant, user=leaver)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("teams:staff_leave", user_id=user_id)
+        messages.success(request, _("%(name)s har ikke lenger tilgang i kommunen (%(roles)s). Koordinatorene i "
+                                    "teamene vedkommende var med i, har fått beskjed.") % {
+            "name": leaver.full_name, "roles": ", ".join(roles)})
+        return redirect("accounts:staff")
+    holdings = selectors.holdings_of(leaver, grant.municipality)
+    show_names = grant.has_role(Role.COORDINATING_UNIT)
+    if show_names and (holdings.coordinating or holdings.referrals):
+        audit_record(actor=request.user, action=Action.LIST, resource="staff_holdings", resource_id=leaver.pk,
+                     municipality=grant.municipality, ip=client_ip(request),
+                     purpose=_("Det %(name)s må gi videre før vedkommende slutter") % {"name": leaver.full_name})
+    return render(request, "teams/staff_leave.html", {
+        "leaver": leaver, "holdings": holdings, "show_names": show_names,
+        "may_end": grant.has_role(Role.ADMINISTRATOR) and leaver.pk != request.user.pk,
+        "roles": RoleAssignment.objects.filter(user=leaver, municipality=grant.municipality).select_related("service"),
+    })
