@@ -351,6 +351,11 @@ SPECS: dict[str, Spec] = {
         lambda f, w, g: f(grant=g, invitation=_invitation(w), response="coming")),
     "meetings.services.meetings_follow_coordinator": spec(PERSON_BAD)(
         lambda f, w, g: f(grant=g, team=w.team, since=timezone.now())),
+    "meetings.services.action_items_hand_over": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, membership=w.membership)),
+    "meetings.services.action_items_follow_coordinator": spec(PERSON_BAD)(
+        lambda f, w, g: f(grant=g, team=w.team, outgoing=w.coordinator, incoming=w.cast.colleague)),
+    "meetings.services.meetings_follow_team": spec(PERSON_BAD)(lambda f, w, g: f(grant=g, team=w.team)),
     "meetings.services.decision_withdraw": spec(PERSON_BAD)(lambda f, w, g: f(grant=g, decision=w.decision)),
     "meetings.services.meeting_record_held": spec(PERSON_BAD)(
         lambda f, w, g: f(grant=g, team=w.team, starts_at=_in_days(-2), location="Rådhuset")),

@@ -78,3 +78,17 @@ def test_it_gives_no_access_to_a_member_of_a_service_outside_the_consent(cast, t
 def test_it_ignores_consent_that_has_expired(cast, team):
     Consent.objects.filter(scope="share_with_service").update(valid_until=timezone.localdate() - dt.timedelta(days=1))
     assert grant(cast) is None
+
+
+def test_it_says_from_which_day_the_member_is_out_in_words_not_an_iso_date(cast, team):
+    membership = TeamMembership.objects.get(user=cast.colleague)
+    left_on = timezone.localdate() + dt.timedelta(days=7)
+    response = cast.client_for(cast.cu).post(
+        reverse("teams:membership_end", args=[cast.person.pk, membership.pk]), {"left_on": left_on.isoformat()},
+        follow=True)
+    html = response.content.decode()
+    months = ["januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
+              "november", "desember"]
+    words = f"{left_on.day}. {months[left_on.month - 1]} {left_on.year}"
+    assert f"Kim Kollega er ikke lenger med i teamet fra {words}." in html
+    assert left_on.isoformat() not in html

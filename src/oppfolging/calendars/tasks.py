@@ -15,12 +15,12 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from oppfolging.access import policy
 from oppfolging.meetings.models import ActionItem
+from oppfolging.meetings.selectors import answering_for_service
 from oppfolging.notifications.models import Kind
 from oppfolging.notifications.services import Recipient, notify
 from oppfolging.plans.models import GoalStatus, Measure, MeasureStatus, PlanStatus
-from oppfolging.teams.models import CoordinatorAssignment, MemberKind, TeamMembership, TeamStatus
+from oppfolging.teams.models import MemberKind, TeamMembership, TeamStatus
 
 
 def membership_recipient(membership: TeamMembership | None) -> Recipient | None:
@@ -41,12 +41,8 @@ def _service_recipients(item: ActionItem, today: dt.date) -> list[Recipient]:
     service_id = item.owner_service_id or (item.owner_membership.service_id if item.owner_membership else None)
     if service_id is None:
         return []
-    members = [m.user for m in policy.memberships_giving_access(today).filter(
-        team=item.team_id, service=service_id, user__isnull=False).select_related("user").order_by("pk")]
-    if not members:
-        members = [a.coordinator for a in CoordinatorAssignment.objects.active().filter(
-            team=item.team_id).select_related("coordinator").order_by("pk")]
-    return [Recipient(user=user) for user in members if user is not None]
+    return [Recipient(user=user) for user in answering_for_service(team_id=item.team_id, service_id=service_id,
+                                                                   today=today)]
 
 
 def _url(recipient: Recipient, staff_url: str, portal_url: str) -> str:

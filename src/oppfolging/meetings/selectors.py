@@ -23,7 +23,7 @@ from oppfolging.meetings.models import (
     MeetingStatus,
 )
 from oppfolging.people.models import Person
-from oppfolging.teams.models import Team, TeamStatus
+from oppfolging.teams.models import CoordinatorAssignment, Team, TeamStatus
 
 # Everything ActionItem.owner_label reads (a member's user, next of kin, service or the team's person,
 # an owning user or service), so a list of action items costs one query however they are owned.
@@ -31,6 +31,20 @@ ACTION_ITEM_OWNER = (
     "owner_membership__user", "owner_membership__related_person", "owner_membership__service",
     "owner_membership__team__person", "owner_user", "owner_service",
 )
+
+
+def answering_for_service(*, team_id: int, service_id: int, today: dt.date | None = None) -> list[User]:
+    """Return who answers for a task a service owns: its members in the team, else the coordinator.
+
+    Members count only while their membership gives access to the person (dates and consent), so
+    a task given to a service is never told to no one, nor to someone who may not see the person.
+    """
+    members = [m.user for m in policy.memberships_giving_access(today).filter(
+        team=team_id, service=service_id, user__isnull=False).select_related("user").order_by("pk")]
+    if not members:
+        members = [a.coordinator for a in CoordinatorAssignment.objects.active().filter(
+            team=team_id).select_related("coordinator").order_by("pk")]
+    return [user for user in members if user is not None]
 
 
 def meetings_of(*, person: Person) -> QuerySet[Meeting]:

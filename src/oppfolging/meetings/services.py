@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -269,6 +269,49 @@ def meetings_follow_coordinator(*, grant: PersonGrant, team: Team, since: dt.dat
                    calendar=_calendar(meeting, recipient, url, cancel=True))
         _audit(grant, Action.UPDATE, "meeting", meeting, _("Møtet flyttet til ny koordinator"))
     return moved
+
+
+@transaction.atomic
+def meetings_follow_team(*, grant: PersonGrant, team: Team) -> list[Meeting]:
+    """Bring the team's planned meetings up to date after a member joined or left.
+
+    A member who joined is invited to the meetings on or after the day they join, and told at
+    once if the invitation has already gone out (so nobody waits for a change of time to hear of
+    it). A member who leaves before a meeting is withdrawn from it and, if the invitation had
+    gone out, gets a cancellation for their calendar; nobody else is told, nothing changed for them.
+    """
+    grant.require_write()
+    grant.require_owns(team)
+    touched = []
+    planned = team.meetings.select_for_update().filter(
+        status=MeetingStatus.PLANNED, starts_at__gte=timezone.now()).select_related("team__person")
+    for meeting in planned:
+        day = timezone.localtime(meeting.starts_at).date()
+        gone = [invitation for invitation in meeting.invitations.filter(
+                    withdrawn_at__isnull=True, membership__isnull=False).select_related(
+                    "membership__user", "membership__related_person")
+                if invitation.membership is not None and not invitation.membership.is_active_on(day)]
+        Invitation.objects.filter(pk__in=[i.pk for i in gone]).update(withdrawn_at=timezone.now())
+        added = _invitation_sync_locked(meeting)
+        if not (gone or added):
+            continue
+        touched.append(meeting)
+        if meeting.agenda_sent_at is None:
+            continue  # the invitation goes out when it is due, to whoever is invited then
+        if added:
+            # The key of the sending itself: those who already have this version are not told twice.
+            kind = Kind.MEETING_UPDATED if meeting.sequence else Kind.MEETING_INVITATION
+            _notify_invitees(meeting, kind=kind, key=f"meeting:{meeting.pk}:{meeting.sequence}")
+        for invitation in gone:
+            recipient = _invitation_recipient(invitation)
+            if recipient is None:
+                continue
+            url = _meeting_url(meeting, recipient)
+            notify(kind=Kind.MEETING_CANCELLED, key=f"meeting-withdrawn:{meeting.pk}:{invitation.pk}",
+                   recipient=recipient, person=team.person, url=url, subject=meeting, event_at=meeting.starts_at,
+                   calendar=_calendar(meeting, recipient, url, cancel=True))
+        _audit(grant, Action.UPDATE, "meeting", meeting, _("Innkallingen fulgte endringen i teamet"))
+    return touched
 
 
 RSVP_SALT = "oppfolging.meetings.rsvp"
@@ -696,10 +739,10 @@ def action_item_add(
                       created_by=actor)
     item.full_clean()
     item.save()
-    recipient = _action_item_recipient(item)
-    if recipient is not None and recipient.user != actor:
-        notify(kind=Kind.ACTION_ITEM, key=f"action-item:{item.pk}", recipient=recipient,
-               person=team.person, url=_action_item_url(item, recipient), subject=item)
+    for recipient in _action_item_recipients(item):
+        if recipient.user != actor:
+            notify(kind=Kind.ACTION_ITEM, key=f"action-item:{item.pk}", recipient=recipient,
+                   person=team.person, url=_action_item_url(item, recipient), subject=item)
     _audit(grant, Action.CREATE, "action_item", item,
            _("Oppgave til %(owner)s, frist %(due)s") % {"owner": item.owner_label, "due": due_on})
     return item
@@ -738,6 +781,75 @@ def action_item_reopen(*, grant: PersonGrant, item: ActionItem) -> ActionItem:
 
 
 @transaction.atomic
+def action_items_hand_over(*, grant: PersonGrant, membership: TeamMembership) -> list[ActionItem]:
+    """Give the open action items of a member who leaves the team to its coordinator, and tell them.
+
+    Called when the end of a membership is recorded, so a task never stays with someone who can
+    no longer see the person (their reminders would be refused, and nobody else would hear of it).
+    A member who still coordinates the team, or serves in it another way, keeps their items. A
+    team without a coordinator keeps them as they are: the coordinating unit sees them as overdue.
+    """
+    grant.require_write()
+    grant.require_owns(membership)
+    team = membership.team
+    now = timezone.now()
+    coordinator = next(iter(team.coordinator_assignments.active(now).select_related("coordinator")
+                            .order_by("-started_at")), None)
+    if coordinator is None:
+        return []
+    owned = Q(owner_membership=membership)
+    if membership.user_id is not None:
+        still_serving = coordinators_of(team.person) + [
+            m.user for m in TeamMembership.objects.filter(team=team, user=membership.user_id).exclude(
+                pk=membership.pk).select_related("user") if m.is_active_on(timezone.localdate())]
+        if membership.user in still_serving:
+            return []
+        owned |= Q(owner_user=membership.user_id)
+    items = ActionItem.objects.select_for_update().filter(owned, team=team, done_at__isnull=True)
+    return _action_items_pass(grant, list(items), new_owner=coordinator.coordinator, key=f"membership:{membership.pk}",
+                              purpose=_("Oppgaven gikk til koordinatoren fordi %(name)s sluttet i teamet") % {
+                                  "name": membership.display_name})
+
+
+@transaction.atomic
+def action_items_follow_coordinator(
+    *, grant: PersonGrant, team: Team, outgoing: User, incoming: User
+) -> list[ActionItem]:
+    """Give the outgoing coordinator's open action items in the team to the incoming one, and tell them.
+
+    Called at a handover: the outgoing coordinator loses sight of the person when the overlap
+    ends, and a task left with them would be reminded to no one. One who stays in the team as a
+    member keeps their items.
+    """
+    grant.require_write()
+    grant.require_owns(team)
+    today = timezone.localdate()
+    if any(m.is_active_on(today) for m in TeamMembership.objects.filter(team=team, user=outgoing)):
+        return []
+    items = ActionItem.objects.select_for_update().filter(team=team, owner_user=outgoing, done_at__isnull=True)
+    return _action_items_pass(grant, list(items), new_owner=incoming, key=f"coordinator:{incoming.pk}",
+                              purpose=_("Oppgaven gikk til den nye koordinatoren %(name)s") % {
+                                  "name": incoming.full_name})
+
+
+def _action_items_pass(grant: PersonGrant, items: list[ActionItem], *, new_owner: User, key: str,
+                       purpose: str) -> list[ActionItem]:
+    """Make new_owner the owner of the items, update planned agendas, tell them and log why."""
+    for item in items:
+        item.owner_membership, item.owner_user = None, new_owner
+        item.save(update_fields=["owner_membership", "owner_user"])
+        notifications_done(subject=item)
+        AgendaItem.objects.filter(action_item=item, meeting__status=MeetingStatus.PLANNED).update(
+            details=_("Ansvarlig: %(owner)s. Frist: %(due)s.") % {
+                "owner": item.owner_label, "due": formats.date_format(item.due_on, "SHORT_DATE_FORMAT")})
+        recipient = Recipient(user=new_owner)
+        notify(kind=Kind.ACTION_ITEM, key=f"action-item-handed:{item.pk}:{key}", recipient=recipient,
+               person=item.team.person, url=_action_item_url(item, recipient), subject=item)
+        _audit(grant, Action.UPDATE, "action_item", item, purpose)
+    return items
+
+
+@transaction.atomic
 def team_meeting_interval_set(*, grant: PersonGrant, team: Team, weeks: int | None, expected_version: int) -> Team:
     """Set how often the team meets; empty means as needed.
 
@@ -770,6 +882,18 @@ def _action_item_recipient(item: ActionItem) -> Recipient | None:
     return None
 
 
+def _action_item_recipients(item: ActionItem) -> list[Recipient]:
+    """Return who answers for an action item: its owner, or for a service, who answers for it."""
+    recipient = _action_item_recipient(item)
+    if recipient is not None:
+        return [recipient]
+    service_id = item.owner_service_id or (item.owner_membership.service_id if item.owner_membership else None)
+    if service_id is None:
+        return []
+    return [Recipient(user=user) for user in selectors.answering_for_service(team_id=item.team_id,
+                                                                             service_id=service_id)]
+
+
 def _action_item_url(item: ActionItem, recipient: Recipient) -> str:
     if recipient.user is not None:
         return reverse("meetings:action_items", args=[item.team.person_id])
@@ -777,10 +901,10 @@ def _action_item_url(item: ActionItem, recipient: Recipient) -> str:
 
 
 def action_item_remind(*, grant: PersonGrant, item: ActionItem) -> bool:
-    """Remind the owner of an overdue action item, once; return whether a reminder was made."""
+    """Remind the owner of an overdue action item once (for a service, who answers for it); return whether any was."""
     grant.require_owns(item)
-    recipient = _action_item_recipient(item)
-    if recipient is None:
-        return False
-    return notify(kind=Kind.ACTION_ITEM_OVERDUE, key=f"action-item-overdue:{item.pk}", recipient=recipient,
-                  person=item.team.person, url=_action_item_url(item, recipient), subject=item) is not None
+    reminded = False
+    for recipient in _action_item_recipients(item):
+        reminded |= notify(kind=Kind.ACTION_ITEM_OVERDUE, key=f"action-item-overdue:{item.pk}", recipient=recipient,
+                           person=item.team.person, url=_action_item_url(item, recipient), subject=item) is not None
+    return reminded

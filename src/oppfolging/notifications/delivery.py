@@ -182,15 +182,22 @@ def may_receive(notification: Notification) -> bool:
 def _was_told_before(notification: Notification) -> bool:
     """Tell whether a staff user who no longer sees the person is owed this ending of what they were part of.
 
-    A cancellation takes back an invitation they had, and the end of a team is news to those who
-    were in it: neither says more than they knew, and the team's end is what took their access.
+    A cancellation takes back an invitation that reached them (a member who left the team, a
+    coordinator who handed over: their calendar still holds the meeting), and the end of a team is
+    news to those who were in it: neither says more than they knew, and the team's end is what
+    took their access. An invitation that never went out to them (refused, say, once consent was
+    withdrawn) is not followed by its cancellation.
     """
     user_id, subject_id = notification.recipient_user_id, notification.subject_id
     if subject_id is None or user_id is None:
         return False
     if notification.kind == Kind.MEETING_CANCELLED and notification.subject_type == "meetings.meeting":
         return Invitation.objects.filter(Q(user_id=user_id) | Q(membership__user_id=user_id),
-                                         meeting_id=subject_id).exists()
+                                         meeting_id=subject_id).exists() and Delivery.objects.filter(
+            notification__recipient_user=user_id, notification__subject_type="meetings.meeting",
+            notification__subject_id=subject_id,
+            notification__kind__in=(Kind.MEETING_INVITATION, Kind.MEETING_UPDATED),
+            status__in=(DeliveryStatus.SENT, DeliveryStatus.PRINTED)).exists()
     if notification.kind == Kind.TEAM_CLOSED and notification.subject_type == "teams.team":
         return (TeamMembership.objects.filter(team_id=subject_id, user_id=user_id).exists()
                 or CoordinatorAssignment.objects.filter(team_id=subject_id, coordinator_id=user_id).exists())

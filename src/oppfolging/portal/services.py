@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oppfolging.access.grants import Basis, PersonGrant, PortalGrant
+from oppfolging.access.policy import related_person_bases
 from oppfolging.accounts.models import User
 from oppfolging.audit.models import Action
 from oppfolging.audit.services import audit_grant
@@ -208,6 +209,8 @@ def message_send(*, grant: PersonGrant, body: str) -> Message:
     """Send a message in the person's thread; it is part of the person's record and logged.
 
     The person and next of kin write from «Min plan»; of the staff, those who serve the person.
+    A message from the team is told to everyone who reads the thread: the person, and each next
+    of kin who takes part now (often the one who asked), each by their own channels.
     """
     if not grant.is_portal:
         grant.require_serves()
@@ -222,8 +225,13 @@ def message_send(*, grant: PersonGrant, body: str) -> Message:
         _notify_coordinators(grant.person, kind=Kind.MESSAGE, key=f"message:{message.pk}", subject=message,
                              url=reverse("portal:staff_messages", args=[grant.person.pk]))
     else:
-        notify(kind=Kind.MESSAGE_FROM_TEAM, key=f"message:{message.pk}", recipient=Recipient(person=grant.person),
-               person=grant.person, url=reverse("portal:messages", args=[grant.person.pk]), subject=message)
+        url = reverse("portal:messages", args=[grant.person.pk])
+        readers = [Recipient(person=grant.person)] + [
+            Recipient(related=related) for related in grant.person.related_persons.filter(
+                pk__in=list(related_person_bases(grant.person))).order_by("pk")]
+        for reader in readers:
+            notify(kind=Kind.MESSAGE_FROM_TEAM, key=f"message:{message.pk}", recipient=reader,
+                   person=grant.person, url=url, subject=message)
     audit_grant(grant=grant, action=Action.CREATE, resource="message", resource_id=message.pk)
     return message
 

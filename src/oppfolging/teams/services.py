@@ -21,7 +21,13 @@ from oppfolging.audit.services import audit_grant, audit_record
 from oppfolging.catalogue.models import Service
 from oppfolging.lib.versioning import EditConflict, save_versioned
 from oppfolging.meetings.models import Meeting, MeetingStatus
-from oppfolging.meetings.services import meeting_cancel, meetings_follow_coordinator
+from oppfolging.meetings.services import (
+    action_items_follow_coordinator,
+    action_items_hand_over,
+    meeting_cancel,
+    meetings_follow_coordinator,
+    meetings_follow_team,
+)
 from oppfolging.notifications.models import Kind
 from oppfolging.notifications.services import Recipient, notifications_done, notify
 from oppfolging.people.models import RelatedPerson
@@ -197,7 +203,8 @@ def coordinator_appoint(
     At a handover the outgoing coordinator keeps their part for HANDOVER_OVERLAP_DAYS after the
     new one starts, so both see the person in between; the outgoing coordinator (or the unit)
     writes the handover note, now or later, and the incoming one is asked to read it. Planned
-    meetings move to the new coordinator. A coordinator over their caseload is appointed only
+    meetings move to the new coordinator, and so do the outgoing one's open action items (unless
+    they stay in the team as a member). A coordinator over their caseload is appointed only
     when the unit confirms it knows.
     """
     grant.require_write()
@@ -246,6 +253,8 @@ def coordinator_appoint(
                    subject=assignment)
     _tell_person_and_next_of_kin(team, assignment)
     meetings_follow_coordinator(grant=grant, team=team, since=start)
+    if current is not None:
+        action_items_follow_coordinator(grant=grant, team=team, outgoing=current.coordinator, incoming=coordinator)
     _audit(grant, Action.CREATE, "coordinator_assignment", assignment,
            _("Koordinator oppnevnt: %(name)s") % {"name": coordinator.full_name})
     return assignment
@@ -331,7 +340,11 @@ def membership_add(
     is_medically_responsible: bool = False,
     joined_on: dt.date | None = None,
 ) -> TeamMembership:
-    """Add a member to the team: a professional from a service, or a next of kin."""
+    """Add a member to the team: a professional from a service, or a next of kin.
+
+    The member is invited to the team's planned meetings from the day they join, and told at once
+    of those whose invitation has already gone out.
+    """
     grant.require_write()
     grant.require_owns(team, related_person)
     actor = grant.require_user()
@@ -357,6 +370,7 @@ def membership_add(
     )
     membership.full_clean()
     membership.save()
+    meetings_follow_team(grant=grant, team=team)
     _audit(grant, Action.CREATE, "team_membership", membership,
            _("Med i teamet: %(name)s") % {"name": membership.display_name})
     return membership
@@ -366,7 +380,12 @@ def membership_add(
 def membership_end(
     *, grant: PersonGrant, membership: TeamMembership, left_on: dt.date | None = None
 ) -> TeamMembership:
-    """End a membership; from that day the member no longer sees the person."""
+    """End a membership; from that day the member no longer sees the person.
+
+    The member is withdrawn from the planned meetings from that day on, and gets a cancellation
+    for their calendar of those whose invitation had reached them. Their open action items pass
+    to the coordinator, who is told.
+    """
     grant.require_write()
     grant.require_owns(membership)
     left_on = left_on or timezone.localdate()
@@ -374,6 +393,8 @@ def membership_end(
         raise ValidationError(_("Sluttdatoen kan ikke være før medlemmet ble med."))
     membership.left_on = left_on
     membership.save(update_fields=["left_on"])
+    meetings_follow_team(grant=grant, team=membership.team)
+    action_items_hand_over(grant=grant, membership=membership)
     _audit(grant, Action.UPDATE, "team_membership", membership,
            _("Sluttet i teamet: %(name)s") % {"name": membership.display_name})
     return membership

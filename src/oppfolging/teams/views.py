@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -238,7 +238,7 @@ def membership_end(request: AuthenticatedHttpRequest, person_id: int, membership
             raise ValidationError(_("Oppgi en gyldig sluttdato."))
         services.membership_end(grant=grant, membership=membership, **form.cleaned_data)
         return _("%(name)s er ikke lenger med i teamet fra %(date)s.") % {
-            "name": membership.display_name, "date": form.cleaned_data["left_on"]}
+            "name": membership.display_name, "date": formats.date_format(form.cleaned_data["left_on"], "j. F Y")}
 
     return _write(request, person_id, do)
 
