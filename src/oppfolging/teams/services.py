@@ -589,9 +589,11 @@ def staff_member_leave(*, grant: StaffGrant, user: User) -> list[str]:
 
     Whatever only they hold (a person they coordinate, a report of need assigned to them) must
     first be handed to someone by name, so the leaving is refused until it is. Their places in
-    teams end today, and each team's coordinator is told, to give their open action items and
-    measures to someone else. The account is switched off when no municipality is left. Nothing
-    they wrote is touched. Returns the roles that ended.
+    teams end today as `membership_end` ends them: they are withdrawn from planned meetings, their
+    open action items pass to the coordinator, and the coordinator is told to give their measures
+    to someone else. The system does this under its own grant for each person, since the
+    administrator does not serve them. The account is switched off when no municipality is left.
+    Nothing they wrote is touched. Returns the roles that ended.
     """
     grant.require_role(Role.ADMINISTRATOR)
     actor = grant.user
@@ -611,6 +613,9 @@ def staff_member_leave(*, grant: StaffGrant, user: User) -> list[str]:
         membership.left_on = max(today, membership.joined_on)
         membership.save(update_fields=["left_on"])
         team, person = membership.team, membership.team.person
+        on_behalf = PersonGrant.system(person)
+        meetings_follow_team(grant=on_behalf, team=team)
+        action_items_hand_over(grant=on_behalf, membership=membership)
         current = team.current_coordinator_assignment
         if current is not None:
             notify(kind=Kind.MEMBER_LEFT, key=f"member-left:{membership.pk}", recipient=Recipient(user=current.coordinator),
