@@ -20,7 +20,7 @@ def test_the_meeting_page_names_who_got_it_how_and_who_did_not(cast, meeting):
     assert "Nils Person" in report.unreachable
     html = cast.client_for(cast.cu).get(reverse("meetings:detail", args=[cast.person.pk, meeting.pk])).content.decode()
     reach = html.split('id="reach-heading"')[1].split("</ul>")[0]
-    assert "<strong>Kim Kollega</strong>:" in reach and "innboks, E-post" in reach
+    assert "<strong>Kim Kollega</strong>:" in reach and "innboks, E-post (venter)" in reach
     assert "Brev i posten" in reach and reverse("notifications:letters") in reach
     assert "<strong>Nils Person</strong>:" in reach and "fikk den ikke" in reach
     assert reverse("people:related_edit", args=[cast.person.pk, cast.next_of_kin.pk]) in reach
@@ -34,3 +34,21 @@ def test_a_goal_already_evaluated_elsewhere_leaves_the_planned_agenda(cast, meet
     assert due_goal.pk not in {item.goal_id for item in services.agenda_build(grant=grant, meeting=meeting)}
     html = cast.client_for(cast.cu).get(reverse("meetings:detail", args=[cast.person.pk, meeting.pk])).content.decode()
     assert due_goal.text not in html.split('id="agenda-heading"')[1].split("</section>")[0]
+
+
+def test_the_meeting_page_shows_an_invitation_that_did_not_get_through(cast, meeting, deliver):
+    """The coordinator sees how far each message got, and is told to call when none got through."""
+    from oppfolging.notifications.models import Delivery, DeliveryStatus
+
+    cast.person.email = "petra@example.invalid"
+    cast.person.save(update_fields=["email"])
+    services.agenda_send(grant=PersonGrant.system(cast.person), meeting=meeting)
+    deliver()
+    # The person's e-mail bounced for good (the mail server refused it at every attempt).
+    Delivery.objects.filter(notification__recipient_person=cast.person).update(status=DeliveryStatus.FAILED)
+    html = cast.client_for(cast.cu).get(reverse("meetings:detail", args=[cast.person.pk, meeting.pk])).content.decode()
+    reach = html.split('id="reach-heading"')[1].split("</ul>")[0]
+    petra = reach.split("<strong>Petra Person</strong>:")[1].split("</li>")[0]
+    assert "kom ikke fram" in petra and "Innkallingen kom ikke fram. Ring eller snakk med vedkommende." in petra
+    kim = reach.split("<strong>Kim Kollega</strong>:")[1].split("</li>")[0]
+    assert "E-post (sendt)" in kim and "kom ikke fram" not in kim

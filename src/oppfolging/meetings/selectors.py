@@ -22,6 +22,7 @@ from oppfolging.meetings.models import (
     Meeting,
     MeetingStatus,
 )
+from oppfolging.notifications.models import Delivery, Kind
 from oppfolging.people.models import Person
 from oppfolging.teams.models import CoordinatorAssignment, Team, TeamStatus
 
@@ -208,3 +209,26 @@ def due_for_agenda(*, now: dt.datetime, days_before: int) -> QuerySet[Meeting]:
         status=MeetingStatus.PLANNED, agenda_sent_at__isnull=True, starts_at__gt=now,
         starts_at__lte=now + dt.timedelta(days=days_before), team__status=TeamStatus.ACTIVE,
     ).select_related("team__person").order_by("starts_at")
+
+
+def invitation_deliveries(meeting: Meeting) -> dict[str, dict[str, str]]:
+    """Return, per recipient key ("u5", "p3", "r2"), how the latest invitation or update reached them.
+
+    Each channel maps to the status of its delivery, so the coordinator sees an e-mail that never
+    got through, not only that one was planned. One query whatever the number of invitees.
+    """
+    rows = Delivery.objects.filter(
+        notification__subject_type="meetings.meeting", notification__subject_id=meeting.pk,
+        notification__kind__in=(Kind.MEETING_INVITATION, Kind.MEETING_UPDATED),
+    ).order_by("notification_id", "pk").values_list(
+        "notification__recipient_user_id", "notification__recipient_person_id",
+        "notification__recipient_related_id", "notification_id", "channel", "status")
+    latest: dict[str, tuple[int, dict[str, str]]] = {}
+    for user_id, person_id, related_id, notification_id, channel, status in rows:
+        key = f"u{user_id}" if user_id else f"p{person_id}" if person_id else f"r{related_id}"
+        seen = latest.get(key)
+        if seen is None or seen[0] != notification_id:
+            seen = (notification_id, {})
+            latest[key] = seen
+        seen[1][channel] = status
+    return {key: channels for key, (_id, channels) in latest.items()}

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from oppfolging.access import policy
@@ -44,7 +44,7 @@ from oppfolging.meetings.models import (
     MeetingDecision,
     MeetingStatus,
 )
-from oppfolging.notifications.models import Channel
+from oppfolging.notifications.models import Channel, DeliveryStatus
 from oppfolging.notifications.services import channels_for
 from oppfolging.plans.services import goal_evaluate as plan_goal_evaluate
 from oppfolging.submissions.forms import OnceForm
@@ -249,13 +249,31 @@ def meeting_cancel(request: AuthenticatedHttpRequest, person_id: int, meeting_id
     })
 
 
+# How far an invitation got on one channel, in the words of the meeting page.
+_DELIVERY_WORDS: dict[str, Any] = {
+    DeliveryStatus.PENDING: gettext_lazy("venter"), DeliveryStatus.SENDING: gettext_lazy("venter"), DeliveryStatus.TO_PRINT: gettext_lazy("venter"),
+    DeliveryStatus.SENT: gettext_lazy("sendt"), DeliveryStatus.PRINTED: gettext_lazy("sendt"),
+    DeliveryStatus.FAILED: gettext_lazy("kom ikke fram"), DeliveryStatus.REFUSED: gettext_lazy("ikke sendt"),
+    DeliveryStatus.OPTED_OUT: gettext_lazy("ikke sendt"),
+}
+_NOT_THROUGH: set[str] = {DeliveryStatus.FAILED, DeliveryStatus.REFUSED, DeliveryStatus.OPTED_OUT}
+
+
 def _reach(meeting: Meeting, invitations: list[Invitation]) -> list[dict[str, Any]]:
-    """Return how each invitee is told of the meeting (the channels the send used), and for those
-    without any address a way to add one; a letter recipient gets a link to print the letter."""
+    """Return how each invitee is told of the meeting (the channels the send used, and how far each
+    got), and for those without any address a way to add one; a letter recipient gets a link to
+    print the letter. A message that did not get through is flagged, so the coordinator calls."""
     rows = []
+    delivered = selectors.invitation_deliveries(meeting)
     for invitation in selectors.recipients_of(meeting, invitations):
         recipient = services._invitation_recipient(invitation)
         channels = [c for c, _address in channels_for(recipient)] if recipient else []
+        statuses = delivered.get(recipient.key, {}) if recipient else {}
+        shown = []
+        for channel in channels:
+            status = statuses.get(channel, "")
+            shown.append({"label": str(Channel(channel).label), "status": str(_DELIVERY_WORDS.get(status, "")),
+                          "failed": status in _NOT_THROUGH})
         edit_url = ""
         if not channels and recipient is not None:
             if recipient.person is not None:
@@ -263,8 +281,8 @@ def _reach(meeting: Meeting, invitations: list[Invitation]) -> list[dict[str, An
             elif recipient.related is not None:
                 edit_url = reverse("people:related_edit", args=[recipient.related.person_id, recipient.related.pk])
         rows.append({"name": invitation.name, "inbox": recipient is not None and recipient.user is not None,
-                     "channels": [str(Channel(c).label) for c in channels], "letter": Channel.LETTER in channels,
-                     "edit_url": edit_url})
+                     "channels": shown, "letter": Channel.LETTER in channels, "edit_url": edit_url,
+                     "not_through": bool(shown) and all(c["failed"] for c in shown)})
     return rows
 
 
