@@ -24,7 +24,7 @@ from oppfolging.access.shortcuts import (
 )
 from oppfolging.accounts.http import AuthenticatedHttpRequest
 from oppfolging.accounts.models import Municipality, Role, RoleAssignment, User
-from oppfolging.audit.models import Action
+from oppfolging.audit.models import Action, AuditEvent
 from oppfolging.audit.services import audit_record, client_ip
 from oppfolging.home import selectors as home_selectors
 from oppfolging.lib.forms import add_service_error
@@ -462,6 +462,12 @@ def staff_leave(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse
     grant = get_staff_grant(request, _may_see_staff_holdings)
     leaver = User.objects.filter(pk=user_id, role_assignments__municipality=grant.municipality).distinct().first()
     if leaver is None:
+        if request.method == "POST" and grant.has_role(Role.ADMINISTRATOR) and AuditEvent.objects.filter(
+                resource="role_assignment", resource_id=str(user_id), action=Action.DELETE,
+                municipality=grant.municipality).exists():
+            # A double click: the first one ended the access here (and nowhere else is told so).
+            messages.info(request, _("Tilgangen er avsluttet."))
+            return redirect("accounts:staff")
         raise Http404
     if request.method == "POST":
         if not grant.has_role(Role.ADMINISTRATOR):
@@ -469,6 +475,9 @@ def staff_leave(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse
         try:
             roles = services.staff_member_leave(grant=grant, user=leaver)
         except ValidationError as error:
+            if not RoleAssignment.objects.filter(user=leaver, municipality=grant.municipality).exists():
+                messages.info(request, _("Tilgangen er avsluttet."))  # the other click of a double click won
+                return redirect("accounts:staff")
             messages.error(request, " ".join(error.messages))
             return redirect("teams:staff_leave", user_id=user_id)
         messages.success(request, _("%(name)s har ikke lenger tilgang i kommunen (%(roles)s). Koordinatorene i "
