@@ -262,11 +262,7 @@ def meetings_follow_coordinator(*, grant: PersonGrant, team: Team, since: dt.dat
         Meeting.objects.filter(pk=meeting.pk).update(sequence=meeting.sequence)
         _notify_invitees(meeting, kind=Kind.MEETING_UPDATED, key=f"meeting:{meeting.pk}:{meeting.sequence}")
         for invitation in withdrawn:
-            recipient = Recipient(user=invitation.user)
-            url = _meeting_url(meeting, recipient)
-            notify(kind=Kind.MEETING_CANCELLED, key=f"meeting-withdrawn:{meeting.pk}:{invitation.pk}",
-                   recipient=recipient, person=team.person, url=url, subject=meeting, event_at=meeting.starts_at,
-                   calendar=_calendar(meeting, recipient, url, cancel=True))
+            _tell_withdrawn(meeting, invitation, Recipient(user=invitation.user))
         _audit(grant, Action.UPDATE, "meeting", meeting, _("Møtet flyttet til ny koordinator"))
     return moved
 
@@ -304,14 +300,18 @@ def meetings_follow_team(*, grant: PersonGrant, team: Team) -> list[Meeting]:
             _notify_invitees(meeting, kind=kind, key=f"meeting:{meeting.pk}:{meeting.sequence}")
         for invitation in gone:
             recipient = _invitation_recipient(invitation)
-            if recipient is None:
-                continue
-            url = _meeting_url(meeting, recipient)
-            notify(kind=Kind.MEETING_CANCELLED, key=f"meeting-withdrawn:{meeting.pk}:{invitation.pk}",
-                   recipient=recipient, person=team.person, url=url, subject=meeting, event_at=meeting.starts_at,
-                   calendar=_calendar(meeting, recipient, url, cancel=True))
+            if recipient is not None:
+                _tell_withdrawn(meeting, invitation, recipient)
         _audit(grant, Action.UPDATE, "meeting", meeting, _("Innkallingen fulgte endringen i teamet"))
     return touched
+
+
+def _tell_withdrawn(meeting: Meeting, invitation: Invitation, recipient: Recipient) -> None:
+    """Send one withdrawn invitee the cancellation for their calendar (the meeting goes on without them)."""
+    url = _meeting_url(meeting, recipient)
+    notify(kind=Kind.MEETING_CANCELLED, key=f"meeting-withdrawn:{meeting.pk}:{invitation.pk}",
+           recipient=recipient, person=meeting.team.person, url=url, subject=meeting, event_at=meeting.starts_at,
+           calendar=_calendar(meeting, recipient, url, cancel=True))
 
 
 RSVP_SALT = "oppfolging.meetings.rsvp"

@@ -52,3 +52,11 @@ def once(token: uuid.UUID | None, *, user: User | None) -> Iterator[Claim]:
         except IntegrityError:
             raise AlreadySubmitted(Submission.objects.get(token=token)) from None
         yield Claim(submission)
+
+
+def was_submitted(token: str, *, user: User) -> bool:
+    """Tell whether the user already sent a form with this token (a double click, seen before access is checked)."""
+    try:
+        return Submission.objects.filter(token=uuid.UUID(token), user=user).exists()
+    except ValueError:
+        return False

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +30,7 @@ from oppfolging.meetings.services import (
 )
 from oppfolging.notifications.models import Kind
 from oppfolging.notifications.services import Recipient, notifications_done, notify
-from oppfolging.people.models import RelatedPerson
+from oppfolging.people.models import Person, RelatedPerson
 from oppfolging.plans.history import record_change
 from oppfolging.plans.models import ChangeAction, IndividualPlan, PlanStatus
 from oppfolging.plans.services import plan_close
@@ -251,7 +251,8 @@ def coordinator_appoint(
             notify(kind=Kind.HANDOVER_TO_WRITE, key=f"handover-write:{assignment.pk}",
                    recipient=Recipient(user=current.coordinator), person=team.person, url=team_url,
                    subject=assignment)
-    _tell_person_and_next_of_kin(team, assignment)
+    _tell_person_and_next_of_kin(team.person, kind=Kind.COORDINATOR_CHANGED, key=f"coordinator:{assignment.pk}",
+                                 subject=assignment, event_at=assignment.started_at)
     meetings_follow_coordinator(grant=grant, team=team, since=start)
     if current is not None:
         action_items_follow_coordinator(grant=grant, team=team, outgoing=current.coordinator, incoming=coordinator)
@@ -266,18 +267,15 @@ def _ask_to_read_handover(assignment: CoordinatorAssignment) -> None:
            url=reverse("teams:person_team", args=[assignment.team.person_id]) + "#handover")
 
 
-def _tell_person_and_next_of_kin(team: Team, assignment: CoordinatorAssignment) -> None:
-    """Tell the person, and next of kin who take part, that they have a new coordinator."""
-    person = team.person
+def _tell_person_and_next_of_kin(person: Person, *, kind: str, key: str, subject: models.Model,
+                                 event_at: dt.datetime | None = None) -> None:
+    """Tell the person, and the next of kin who take part, of a change to their team («Min plan»'s team page)."""
     url = reverse("portal:team", args=[person.pk])
-    notify(kind=Kind.COORDINATOR_CHANGED, key=f"coordinator:{assignment.pk}", recipient=Recipient(person=person),
-           person=person, url=url, subject=assignment, event_at=assignment.started_at)
     taking_part = related_person_bases(person)
-    for related in person.related_persons.all():
-        if related.pk in taking_part:
-            notify(kind=Kind.COORDINATOR_CHANGED, key=f"coordinator:{assignment.pk}",
-                   recipient=Recipient(related=related), person=person, url=url, subject=assignment,
-                   event_at=assignment.started_at)
+    recipients = [Recipient(person=person)] + [
+        Recipient(related=related) for related in person.related_persons.all() if related.pk in taking_part]
+    for recipient in recipients:
+        notify(kind=kind, key=key, recipient=recipient, person=person, url=url, subject=subject, event_at=event_at)
 
 
 @transaction.atomic
@@ -528,14 +526,7 @@ def _tell_of_the_close(team: Team, *, told: list[User]) -> None:
     """Tell the person, the next of kin who take part and the team's staff that the team has ended."""
     person = team.person
     key = f"team-closed:{team.pk}:{team.version}"
-    portal_url = reverse("portal:team", args=[person.pk])
-    notify(kind=Kind.TEAM_CLOSED, key=key, recipient=Recipient(person=person), person=person, url=portal_url,
-           subject=team)
-    taking_part = related_person_bases(person)
-    for related in person.related_persons.all():
-        if related.pk in taking_part:
-            notify(kind=Kind.TEAM_CLOSED, key=key, recipient=Recipient(related=related), person=person,
-                   url=portal_url, subject=team)
+    _tell_person_and_next_of_kin(person, kind=Kind.TEAM_CLOSED, key=key, subject=team)
     for user in told:
         # They no longer see the person: the link goes to their own inbox, where the item says whose team it was.
         notify(kind=Kind.TEAM_CLOSED, key=key, recipient=Recipient(user=user), person=person,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -38,8 +37,7 @@ from oppfolging.lib.versioning import (
 from oppfolging.meetings.models import ActionItem, Meeting, MeetingStatus
 from oppfolging.plans import services as plan_services
 from oppfolging.plans.models import IndividualPlan, PlanStatus
-from oppfolging.submissions.models import Submission
-from oppfolging.submissions.once import AlreadySubmitted, once
+from oppfolging.submissions.once import AlreadySubmitted, once, was_submitted
 from oppfolging.teams import selectors, services
 from oppfolging.teams.forms import (
     AppointForm,
@@ -372,17 +370,9 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 
-def _already_sent(request: AuthenticatedHttpRequest) -> bool:
-    token = request.POST.get("submission_token", "")
-    try:
-        return Submission.objects.filter(token=uuid.UUID(token), user=request.user).exists()
-    except ValueError:
-        return False
-
-
 def team_close(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """End the follow-up, after a page that says who is told and what stops."""
-    if request.method == "POST" and _already_sent(request):
+    if request.method == "POST" and was_submitted(request.POST.get("submission_token", ""), user=request.user):
         # A double click: the first one ended the team (and perhaps the sender's access with it).
         messages.info(request, _("Oppfølgingen er avsluttet."))
         return redirect("home:start")
