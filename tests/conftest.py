@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -151,3 +152,18 @@ def document_storage(tmp_path_factory, settings):
         "OPTIONS": {"location": str(root), "base_url": None},
     }}
     return root
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Start every test in bokmål and leave none in another language.
+
+    Django's locale middleware activates the signed-in user's written standard for the thread and
+    does not switch it back after the response; with the test client in the same thread, a request
+    as a nynorsk user would leave the next test on that worker speaking nynorsk.
+    """
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
